@@ -1,0 +1,18 @@
+# One image for web, worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN useradd --create-home --uid 10001 app
+WORKDIR /app
+
+COPY requirements/ requirements/
+RUN pip install -r requirements/base.txt
+
+COPY . .
+RUN DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+    python manage.py collectstatic --noinput \
+ && mkdir -p /app/media && chown app /app/media
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "recovery_program.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

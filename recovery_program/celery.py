@@ -1,0 +1,21 @@
+"""The Celery app. Tasks live in each app's tasks.py; periodic schedules are declared here, in one place."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_program.settings")
+
+app = Celery("recovery_program")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {
+        "task": "staff.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=17),
+    },
+}

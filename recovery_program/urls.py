@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from recovery_program.health import healthz
+from staff import views as staff_views
+
+
+def _superuser_only(request) -> bool:
+    # Django's admin site is for the operators who run the server; program staff use the app's own pages.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superuser_only
+admin.site.site_header = "Recovery Coaching: operators"
+
+urlpatterns = [
+    path("", staff_views.home, name="home"),
+    path("login/", staff_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("staff/", include("staff.urls")),
+    path("healthz", healthz, name="healthz"),
+    # The operators' admin site logs in through the app's own login (lockout and all).
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+        name="admin_login",
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, apps=None, **kwargs):
+    from django.apps import apps as installed_apps
+
+    from staff.roles import sync_roles
+
+    sync_roles(apps or installed_apps)
+
+
+class StaffConfig(AppConfig):
+    name = "staff"
+    verbose_name = "Staff and programs"
+
+    def ready(self) -> None:
+        # Keeps the role groups' permissions equal to staff.roles.ROLE_PERMISSIONS.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")

@@ -1,0 +1,57 @@
+"""The three roles, and what each may do.
+
+Each role is a Django group. `ROLE_PERMISSIONS` below is the one place that says
+which permissions each group holds; a data migration creates the groups, and
+after every migrate (and every test-database flush) `sync_roles` brings them back
+in line with this table. A user has exactly one role (set through
+`staff.services.user_set_role`). Code never compares role names to decide access:
+each app's permissions.py asks for these permissions instead.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COACH = "coach", "Coach"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ADMIN = "admin", "Admin"
+
+
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.COACH: set(),
+    Role.SUPERVISOR: {
+        "staff.view_program_staff",
+    },
+    Role.ADMIN: {
+        "staff.view_program_staff",
+        "staff.manage_staff",
+    },
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the three groups and give each exactly the permissions of ROLE_PERMISSIONS.
+
+    Takes an app registry (the real one, or a migration's historical one). A
+    permission whose app is not migrated yet is left for the next run.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        # A migration's historical apps have no models_module; create_permissions skips those.
+        saved = getattr(app_config, "models_module", None)
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = saved
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = [name.split(".") for name in names]
+        query = models.Q(pk__in=[])
+        for app_label, codename in wanted:
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))

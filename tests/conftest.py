@@ -1,0 +1,105 @@
+"""The named cast every test uses, and the settings every test shares.
+
+program: the program under test; other_program: a second one that must never leak into it.
+coach: a coach of the program; other_coach: another coach of the same program;
+supervisor, admin: of the program; outside_supervisor: a supervisor of other_program.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from staff.roles import Role
+from tests.factories import ProgramFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory(name="Harbor Light Recovery")
+
+
+@pytest.fixture
+def other_program(db):
+    return ProgramFactory(name="Northfield Family Program")
+
+
+@pytest.fixture
+def coach(program):
+    return UserFactory(username="coach_a", first_name="Mara", last_name="Quill", program=program, role=Role.COACH)
+
+
+@pytest.fixture
+def other_coach(program):
+    return UserFactory(username="coach_b", first_name="Nell", last_name="Rowe", program=program, role=Role.COACH)
+
+
+@pytest.fixture
+def supervisor(program):
+    return UserFactory(username="super_a", first_name="Iris", last_name="Vance", program=program, role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def admin(program):
+    return UserFactory(username="admin_a", first_name="Lee", last_name="Pryor", program=program, role=Role.ADMIN)
+
+
+@pytest.fixture
+def outside_supervisor(other_program):
+    return UserFactory(
+        username="super_x", first_name="Opal", last_name="Stone", program=other_program, role=Role.SUPERVISOR
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user): the test client, logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser and Celery-worker tests need Chromium and Redis.
+
+    On a developer's machine without them those tests are left out, and the run
+    says so. In CI (CI=true) a missing one is an error: nothing is skipped there.
+    """
+    import os
+    import shutil
+
+    from django.conf import settings
+
+    missing = {}
+    if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
+        missing["browser"] = "Chromium is not installed (apt-get install chromium)"
+    if not settings.REDIS_URL:
+        missing["celery_worker"] = "REDIS_URL is not set"
+    if not missing:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        raise pytest.UsageError("CI needs every test to run: " + "; ".join(missing.values()))
+    kept, left_out = [], []
+    for item in items:
+        (left_out if any(item.get_closest_marker(marker) for marker in missing) else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            for reason in missing.values():
+                reporter.write_line(f"Left out some tests: {reason}.", yellow=True)
+
+
+CHROMIUM = "/usr/bin/chromium"
