@@ -29,10 +29,14 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Without DATABASE_URL the tests use the embedded PostgreSQL, stopped again at the end.
 test: lint
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	status=0; $(BIN)/pytest || status=$$?; \
+	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
+	  exit $$status
 
 # Removes the embedded database's data (only under var/; never touches DATABASE_URL).
 clean-db:
+	-$(BIN)/python -m recovery_program.embedded_db stop
 	rm -rf var/pgdata

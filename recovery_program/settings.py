@@ -7,6 +7,7 @@ Development: DEBUG=true, no DATABASE_URL (embedded PostgreSQL), no REDIS_URL
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -109,6 +110,7 @@ if EMBEDDED_DATABASE:
     from recovery_program.embedded_db import embedded_database_url
 
     DATABASE_URL = embedded_database_url(VAR_DIR)
+    os.environ["DATABASE_URL"] = DATABASE_URL  # child processes use the same server
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")
