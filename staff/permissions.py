@@ -30,4 +30,5 @@ def staff_counts_for(user: User) -> dict[str, int] | None:
     counts = User.objects.filter(program_id=user.program_id, is_active=True).aggregate(
         **{role.value: Count("pk", filter=Q(groups__name=role.value), distinct=True) for role in Role}
     )
-    return {Role(name).label: count for name, count in counts.items()}
+    plural = {Role.COACH: "Coaches", Role.SUPERVISOR: "Supervisors", Role.ADMIN: "Admins"}
+    return {plural[Role(name)]: count for name, count in counts.items()}

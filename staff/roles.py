@@ -19,14 +19,35 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+# Coaches hold patient permissions only object by object, on their caseload
+# (patients.permissions.CASELOAD_PERMISSIONS, granted with the coach assignment).
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
-    Role.COACH: set(),
+    Role.COACH: {
+        "patients.view_caseload",
+        "patients.export_patients",
+    },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
+        "patients.view_patient",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.change_patient_contact",
+        "patients.change_patient_status",
+        "patients.assign_coach",
+        "patients.view_access_log",
+        "patients.export_patients",
+        "patients.view_patient_counts",
+        "patients.view_consent",
+        "patients.add_consent",
+        "patients.change_consent",
+        "patients.view_child",
+        "patients.add_child",
+        "patients.change_child",
     },
     Role.ADMIN: {
         "staff.view_program_staff",
         "staff.manage_staff",
+        "patients.view_patient_counts",
     },
 }
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from patients import permissions as patient_permissions
 from staff import permissions
 from staff.forms import LoginForm
 
@@ -22,6 +23,9 @@ def home(request):
         {
             "supervisors": permissions.supervisors_reachable_by(user),
             "staff_counts": permissions.staff_counts_for(user),
+            "patient_counts": patient_permissions.patient_counts_for(user),
+            "caseload_size": patient_permissions.active_caseload_size(user),
+            "can_enroll": patient_permissions.can_enroll(user),
         },
     )
 

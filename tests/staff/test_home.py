@@ -28,14 +28,14 @@ def test_coach_home_has_no_staff_list(client_for, coach, supervisor):
 
 def test_supervisor_home_counts_her_programs_staff(client_for, coach, other_coach, supervisor, admin):
     response = client_for(supervisor).get(reverse("home"))
-    assert response.context["staff_counts"] == {"Coach": 2, "Supervisor": 1, "Admin": 1}
+    assert response.context["staff_counts"] == {"Coaches": 2, "Supervisors": 1, "Admins": 1}
     assert reverse("staff:list") in response.content.decode()
 
 
 def test_staff_counts_leave_out_other_programs_and_deactivated_staff(client_for, admin, coach, outside_supervisor):
     UserFactory(program=admin.program, role="coach", is_active=False)
     response = client_for(admin).get(reverse("home"))
-    assert response.context["staff_counts"] == {"Coach": 1, "Supervisor": 0, "Admin": 1}
+    assert response.context["staff_counts"] == {"Coaches": 1, "Supervisors": 0, "Admins": 1}
 
 
 def test_home_tells_a_coach_when_her_program_has_no_supervisor(client_for, coach, outside_supervisor):
@@ -74,7 +74,7 @@ def test_staff_list_is_paginated_with_constant_queries(client_for, admin, django
 def test_home_page_queries_do_not_grow_with_staff(client_for, supervisor, django_assert_max_num_queries):
     UserFactory.create_batch(30, program=supervisor.program, role="supervisor")
     client = client_for(supervisor)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("home"))
     assert len(response.context["supervisors"]) == 31
 

@@ -12,13 +12,26 @@ from staff.services import user_set_role
 pytestmark = pytest.mark.django_db
 
 
-def test_the_three_roles_exist_with_their_permissions():
-    def perms(role):
-        return set(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
+def _perms(role):
+    return set(Group.objects.get(name=role).permissions.values_list("content_type__app_label", "codename"))
 
-    assert perms(Role.COACH) == set()
-    assert perms(Role.SUPERVISOR) == {"view_program_staff"}
-    assert perms(Role.ADMIN) == {"view_program_staff", "manage_staff"}
+
+def test_coaches_hold_no_program_wide_patient_permission():
+    # A coach's access to patients comes only from her caseload's object permissions.
+    assert ("patients", "view_patient") not in _perms(Role.COACH)
+    assert ("patients", "change_patient_contact") not in _perms(Role.COACH)
+    assert ("patients", "view_caseload") in _perms(Role.COACH)
+
+
+def test_admins_hold_no_clinical_permission_but_counts():
+    assert {perm for perm in _perms(Role.ADMIN) if perm[0] != "staff"} == {("patients", "view_patient_counts")}
+
+
+def test_supervisors_hold_the_clinical_permissions_for_their_program():
+    assert {("patients", "view_patient"), ("patients", "assign_coach"), ("patients", "view_access_log")} <= _perms(
+        Role.SUPERVISOR
+    )
+    assert ("staff", "manage_staff") not in _perms(Role.SUPERVISOR)
 
 
 def test_setting_a_role_replaces_the_old_one(coach):

@@ -6,9 +6,16 @@ in the 555-01xx range kept for fiction).
 
 from __future__ import annotations
 
+import datetime
+import uuid
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from patients import services as patient_services
+from patients.models import Child, Patient, ProgramStatus
+from recovery_program.audit import Actor
 from staff.models import Program, User
 from staff.roles import Role
 from staff.services import user_set_role
@@ -24,6 +31,122 @@ DEMO_STAFF = [
     ("supervisor2", "Elena", "Brandt", "603-555-0152", Role.SUPERVISOR),
     ("admin1", "Pat", "Lindqvist", "603-555-0161", Role.ADMIN),
 ]
+
+
+# legal name, preferred name, age, coach, weeks until due (None if not pregnant), weeks since delivery,
+# children (first name, years old, lives with her), status, OK to text, OK to leave a message, safe-contact notes
+DEMO_PATIENTS = [
+    (
+        "Kayla Renee Dubois",
+        "Kay",
+        24,
+        "coach1",
+        10,
+        None,
+        [("Mason", 3, True)],
+        ProgramStatus.ACTIVE,
+        True,
+        False,
+        "Text first. Her partner sometimes answers the phone: say you are calling from the clinic.",
+    ),
+    (
+        "Brianna Lee Santos",
+        "",
+        29,
+        "coach1",
+        None,
+        6,
+        [("Ava", 0, True), ("Liam", 5, False)],
+        ProgramStatus.ACTIVE,
+        True,
+        True,
+        "Best after 3 pm, when the baby naps.",
+    ),
+    (
+        "Ashley Marie Pelletier",
+        "Ash",
+        31,
+        "coach1",
+        None,
+        70,
+        [("Noah", 1, True)],
+        ProgramStatus.ACTIVE,
+        False,
+        False,
+        "Only call the clinic phone number she gave; do not text.",
+    ),
+    ("Jessica Ann Thibodeau", "Jess", 27, "coach1", 3, None, [], ProgramStatus.ACTIVE, True, True, ""),
+    (
+        "Samantha Rose Gagnon",
+        "Sam",
+        33,
+        "coach1",
+        None,
+        30,
+        [("Ella", 0, True), ("Owen", 7, True)],
+        ProgramStatus.DISCONNECTED,
+        True,
+        False,
+        "Missed the last two groups. Her sister Dee can reach her.",
+    ),
+    ("Megan Elise Fortier", "", 22, "coach1", 24, None, [], ProgramStatus.ACTIVE, True, True, ""),
+    (
+        "Tiffany Dawn Lavoie",
+        "Tiff",
+        35,
+        "coach2",
+        None,
+        None,
+        [("Jayden", 4, False)],
+        ProgramStatus.ACTIVE,
+        False,
+        True,
+        "Lives at the recovery house; ask for her by first name only.",
+    ),
+    ("Courtney Lynn Bouchard", "", 26, "coach2", 16, None, [("Harper", 2, True)], ProgramStatus.ACTIVE, True, True, ""),
+    (
+        "Danielle Marie Cote",
+        "Dani",
+        30,
+        "coach2",
+        None,
+        2,
+        [("Lucas", 0, True)],
+        ProgramStatus.ACTIVE,
+        True,
+        False,
+        "Shared phone with her mother. No voice messages.",
+    ),
+    (
+        "Amber Nicole Roy",
+        "",
+        28,
+        "coach2",
+        None,
+        90,
+        [("Sophia", 1, True), ("Ethan", 9, False)],
+        ProgramStatus.ACTIVE,
+        True,
+        True,
+        "",
+    ),
+    ("Heather Jean Morin", "", 37, "coach2", None, None, [("Chloe", 8, True)], ProgramStatus.GRADUATED, True, True, ""),
+    (
+        "Crystal Ann Poulin",
+        "Crys",
+        25,
+        "coach2",
+        30,
+        None,
+        [],
+        ProgramStatus.ACTIVE,
+        False,
+        False,
+        "Reach her through her counselor at the methadone clinic.",
+    ),
+]
+# Brianna first had coach2, then moved to coach1: one reassignment in the history.
+REASSIGNED = "Brianna Lee Santos"
 
 
 class Command(BaseCommand):
@@ -53,6 +176,84 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 user_set_role(user=user, role=role)
+        self._seed_patients(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
+
+    def _seed_patients(self, program: Program) -> None:
+        today = timezone.localdate()
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        actor = Actor(staff["supervisor1"], None)
+        for index, row in enumerate(DEMO_PATIENTS):
+            legal, preferred, age, coach, due_in, delivered_ago, children, status, text_ok, message_ok, notes = row
+            token = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-patient/{legal}")
+            if Patient.objects.filter(enrollment_token=token).exists():
+                continue
+            enrolled = today - datetime.timedelta(weeks=12 + 3 * index)
+            first_coach = "coach2" if legal == REASSIGNED else coach
+            patient, _ = patient_services.patient_enroll(
+                actor=actor,
+                token=token,
+                coach=staff[first_coach],
+                fields={
+                    "legal_name": legal,
+                    "preferred_name": preferred,
+                    "date_of_birth": today.replace(year=today.year - age, day=1),
+                    "phone": f"603-555-01{10 + index:02d}",
+                    "ok_to_text": text_ok,
+                    "ok_to_leave_message": message_ok,
+                    "safe_contact_notes": notes,
+                    "preferred_language": "Spanish" if index == 7 else "English",
+                    "due_date": today + datetime.timedelta(weeks=due_in) if due_in is not None else None,
+                    "delivery_date": today - datetime.timedelta(weeks=delivered_ago)
+                    if delivered_ago is not None
+                    else None,
+                    "enrollment_date": enrolled,
+                    "clinical_provider": staff["supervisor1" if index % 2 == 0 else "supervisor2"],
+                },
+            )
+            for first_name, years_old, lives_with in children:
+                Child.objects.create(
+                    patient=patient,
+                    first_name=first_name,
+                    birth_year=today.year - years_old,
+                    lives_with_patient=lives_with,
+                )
+            if legal == REASSIGNED:
+                patient_services.assignment_start(
+                    actor=actor, patient=patient, coach=staff[coach], started_on=enrolled + datetime.timedelta(weeks=4)
+                )
+            if status != ProgramStatus.ACTIVE:
+                patient_services.patient_change_status(
+                    actor=actor,
+                    patient=patient,
+                    status=status,
+                    changed_on=today - datetime.timedelta(weeks=1),
+                    reason="Completed the program." if status == ProgramStatus.GRADUATED else "No contact for 3 weeks.",
+                )
+            if index % 3 == 0:
+                patient_services.consent_record(
+                    actor=actor,
+                    patient=patient,
+                    fields={
+                        "recipient": "Harbor Family Resource Center",
+                        "purpose": "Coordinate parenting support and childcare",
+                        "information_scope": "Enrollment, attendance and parenting needs; no substance use details",
+                        "signed_on": enrolled,
+                        "expires_on": enrolled + datetime.timedelta(days=365),
+                    },
+                )
+            if index % 4 == 1:
+                patient_services.consent_record(
+                    actor=actor,
+                    patient=patient,
+                    fields={
+                        "recipient": "Granite Valley Obstetrics",
+                        "purpose": "Coordinate prenatal and postpartum care",
+                        "information_scope": "Treatment attendance, medication for opioid use disorder",
+                        "signed_on": enrolled,
+                        "expires_on": None,
+                        "expiry_event": "Discharge from the program",
+                    },
+                )

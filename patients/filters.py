@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from patients import permissions
+from patients.models import Patient, ProgramStatus
+
+
+class PatientFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Name", widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+    )
+    status = django_filters.ChoiceFilter(choices=ProgramStatus.choices, empty_label="Any status")
+    coach = django_filters.ModelChoiceFilter(queryset=None, method="by_coach", label="Coach", empty_label="Any coach")
+
+    class Meta:
+        model = Patient
+        fields = ["q", "status", "coach"]
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if permissions.sees_whole_program(request.user):
+            self.filters["coach"].queryset = permissions.coaches_assignable_by(request.user)
+        else:
+            del self.filters["coach"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(legal_name__icontains=value) | Q(preferred_name__icontains=value))
+
+    def by_coach(self, queryset, name, value):
+        return queryset.filter(assignments__coach=value, assignments__ended_on__isnull=True)

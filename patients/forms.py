@@ -1,0 +1,247 @@
+"""Forms for patients: they check and tidy what was typed; they do not decide who may do what."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+from patients.models import Child, Consent, Patient, ProgramStatus
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _not_in_future(value: datetime.date | None, what: str) -> None:
+    if value and value > _today():
+        raise forms.ValidationError(f"The {what} cannot be in the future.")
+
+
+CONTACT_FIELDS = ["phone", "ok_to_leave_message", "ok_to_text", "safe_contact_notes", "preferred_language"]
+IDENTITY_FIELDS = ["legal_name", "preferred_name", "date_of_birth"]
+PREGNANCY_FIELDS = ["due_date", "delivery_date"]
+
+
+class PatientDatesMixin:
+    """Checks of the dates of birth, pregnancy and enrollment, for the enroll and edit forms."""
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        _not_in_future(born, "date of birth")
+        age = (_today() - born).days // 365
+        if not 12 <= age <= 65:
+            raise forms.ValidationError(f"Please check the date of birth: she would be {age} years old.")
+        return born
+
+    def clean_due_date(self):
+        due = self.cleaned_data.get("due_date")
+        if due and due > _today() + datetime.timedelta(weeks=43):
+            raise forms.ValidationError("A due date is at most 43 weeks away. Please check the year.")
+        return due
+
+    def clean_delivery_date(self):
+        delivered = self.cleaned_data.get("delivery_date")
+        _not_in_future(delivered, "delivery date")
+        return delivered
+
+    def clean_enrollment_date(self):
+        enrolled = self.cleaned_data.get("enrollment_date")
+        _not_in_future(enrolled, "enrollment date")
+        return enrolled
+
+    def clean(self):
+        cleaned = super().clean()
+        due, delivered = cleaned.get("due_date"), cleaned.get("delivery_date")
+        enrolled = cleaned.get("enrollment_date") or getattr(self.instance, "enrollment_date", None)
+        if due and not delivered and due < _today() - datetime.timedelta(days=30):
+            self.add_error(
+                "due_date",
+                "This due date is more than a month ago. If she has had her baby, enter the delivery date; "
+                "otherwise check the year.",
+            )
+        if delivered and enrolled and delivered < enrolled - datetime.timedelta(days=365):
+            self.add_error(
+                "delivery_date",
+                "This delivery is more than a year before she enrolled. Record that child under Children instead.",
+            )
+        born = cleaned.get("date_of_birth")
+        if born and enrolled and enrolled < born:
+            self.add_error("enrollment_date", "She cannot enroll before she was born.")
+        return cleaned
+
+
+class EnrollForm(PatientDatesMixin, forms.ModelForm):
+    coach = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="No coach yet",
+        help_text="She joins this coach's caseload from her enrollment date.",
+        error_messages={"invalid_choice": "Choose one of your program's coaches."},
+    )
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    class Meta:
+        model = Patient
+        fields = [
+            *IDENTITY_FIELDS,
+            *CONTACT_FIELDS,
+            *PREGNANCY_FIELDS,
+            "enrollment_date",
+            "clinical_provider",
+        ]
+        widgets = {
+            "date_of_birth": DateInput,
+            "due_date": DateInput,
+            "delivery_date": DateInput,
+            "enrollment_date": DateInput,
+            "safe_contact_notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        error_messages = {
+            "clinical_provider": {"invalid_choice": "Choose one of your program's supervisors."},
+        }
+
+    def __init__(self, *args, coaches, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = coaches
+        self.fields["clinical_provider"].queryset = providers
+        self.fields["enrollment_date"].initial = _today
+        self.fields["token"].initial = uuid.uuid4()
+
+
+class PatientForm(PatientDatesMixin, forms.ModelForm):
+    """A supervisor's edit of the whole record, but for status and coach, which have their own pages."""
+
+    class Meta:
+        model = Patient
+        fields = [*IDENTITY_FIELDS, *CONTACT_FIELDS, *PREGNANCY_FIELDS, "enrollment_date", "clinical_provider"]
+        widgets = EnrollForm.Meta.widgets
+        error_messages = EnrollForm.Meta.error_messages
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinical_provider"].queryset = providers
+
+
+class ContactForm(forms.ModelForm):
+    """What a coach may change: how to reach her safely."""
+
+    class Meta:
+        model = Patient
+        fields = CONTACT_FIELDS
+        widgets = EnrollForm.Meta.widgets
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
+    changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status == self.patient.status:
+            raise forms.ValidationError(f"She is already {ProgramStatus(status).label.lower()}.")
+        return status
+
+    def clean_changed_on(self):
+        changed_on = self.cleaned_data["changed_on"]
+        _not_in_future(changed_on, "date")
+        if changed_on < self.patient.enrollment_date:
+            raise forms.ValidationError("The change cannot come before she enrolled.")
+        return changed_on
+
+
+class AssignmentForm(forms.Form):
+    coach = forms.ModelChoiceField(
+        queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
+    )
+    started_on = forms.DateField(label="From", widget=DateInput, initial=_today)
+
+    def __init__(self, *args, coaches, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = coaches
+        self.patient = patient
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        if started_on > _today() + datetime.timedelta(days=30):
+            raise forms.ValidationError("Assign a coach at most a month ahead.")
+        if started_on < self.patient.enrollment_date:
+            raise forms.ValidationError("A coach cannot start before she enrolled.")
+        return started_on
+
+
+class EndAssignmentForm(forms.Form):
+    ended_on = forms.DateField(label="Last day with her coach", widget=DateInput, initial=_today)
+    reason = forms.CharField(max_length=200, help_text="For example: the coach left the program.")
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        _not_in_future(ended_on, "date")
+        return ended_on
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
+        widgets = {
+            "signed_on": DateInput,
+            "expires_on": DateInput,
+            "information_scope": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_signed_on(self):
+        signed_on = self.cleaned_data["signed_on"]
+        _not_in_future(signed_on, "signing date")
+        return signed_on
+
+    def clean(self):
+        cleaned = super().clean()
+        signed, expires = cleaned.get("signed_on"), cleaned.get("expires_on")
+        if not expires and not cleaned.get("expiry_event"):
+            self.add_error("expires_on", "A consent must say when it ends: give a date or an event.")
+        if signed and expires and expires < signed:
+            self.add_error("expires_on", "It cannot expire before it was signed.")
+        return cleaned
+
+
+class ConsentRevokeForm(forms.Form):
+    revoked_on = forms.DateField(label="Revoked on", widget=DateInput, initial=_today)
+
+    def __init__(self, *args, consent: Consent, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent = consent
+
+    def clean_revoked_on(self):
+        revoked_on = self.cleaned_data["revoked_on"]
+        _not_in_future(revoked_on, "date")
+        if revoked_on < self.consent.signed_on:
+            raise forms.ValidationError("It cannot be revoked before it was signed.")
+        return revoked_on
+
+
+class ChildForm(forms.ModelForm):
+    class Meta:
+        model = Child
+        fields = ["first_name", "birth_year", "lives_with_patient"]
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        if not 1950 <= year <= _today().year:
+            raise forms.ValidationError(f"Enter a year between 1950 and {_today().year}.")
+        return year

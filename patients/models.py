@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+# How long after a delivery a mother counts as postpartum (the year Medicaid's postpartum coverage spans).
+POSTPARTUM_DAYS = 365
+
+# Clinical records are never hard-deleted, whoever asks: the database refuses.
+no_delete = pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)
+
+
+class ProgramStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISCONNECTED = "disconnected", "Disconnected from treatment"
+    DISCHARGED = "discharged", "Discharged"
+    GRADUATED = "graduated", "Graduated"
+
+
+class PregnancyStatus(models.TextChoices):
+    PREGNANT = "pregnant", "Pregnant"
+    POSTPARTUM = "postpartum", "Postpartum"
+    PARENTING = "parenting", "Parenting"
+
+
+@pghistory.track()
+class Patient(models.Model):
+    """A woman enrolled in the program. Everything here is clinical and protected."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="patients")
+
+    legal_name = models.CharField(max_length=200)
+    preferred_name = models.CharField(max_length=100, blank=True, help_text="What she likes to be called.")
+    date_of_birth = models.DateField()
+    phone = models.CharField(max_length=32, blank=True)
+    ok_to_leave_message = models.BooleanField(
+        "OK to leave a voice message", default=False, help_text="Her phone may be shared with a partner."
+    )
+    ok_to_text = models.BooleanField("OK to send a text", default=False)
+    safe_contact_notes = models.TextField(
+        blank=True, help_text="When and how it is safe to reach her, and what not to say if someone else answers."
+    )
+    preferred_language = models.CharField(max_length=64, default="English")
+
+    due_date = models.DateField("estimated due date", null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True, help_text="Her most recent delivery.")
+
+    enrollment_date = models.DateField()
+    status = models.CharField(max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.ACTIVE)
+    clinical_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="provider_for",
+        help_text="The supervisor clinically responsible for her care.",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set from the enroll form, so that a form sent twice enrolls her once.
+    enrollment_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        ordering = ["legal_name", "id"]
+        indexes = [
+            models.Index(fields=["program", "status", "legal_name"], name="patient_program_status_name"),
+            models.Index(fields=["program", "legal_name"], name="patient_program_name"),
+            models.Index(fields=["program", "due_date"], name="patient_program_due"),
+            models.Index(fields=["program", "delivery_date"], name="patient_program_delivery"),
+        ]
+        permissions = [
+            ("view_caseload", "Can see her own caseload"),
+            ("change_patient_contact", "Can change a patient's contact details"),
+            ("assign_coach", "Can assign and reassign a patient's coach"),
+            ("change_patient_status", "Can change a patient's program status"),
+            ("view_access_log", "Can see who looked at a patient's record"),
+            ("export_patients", "Can export the patients she can see"),
+            ("view_patient_counts", "Can see counts of patients, without names"),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.legal_name:
+            return f"{self.preferred_name} ({self.legal_name})"
+        return self.legal_name
+
+    def pregnancy_status(self, today: datetime.date | None = None) -> PregnancyStatus:
+        """Derived from the dates, never typed: pregnant until a delivery after the due date's pregnancy began,
+        postpartum for a year after a delivery, parenting after that."""
+        today = today or timezone.localdate()
+        pregnancy_began = self.due_date - datetime.timedelta(weeks=42) if self.due_date else None
+        if self.due_date and (self.delivery_date is None or self.delivery_date < pregnancy_began):
+            return PregnancyStatus.PREGNANT
+        if self.delivery_date and (today - self.delivery_date).days <= POSTPARTUM_DAYS:
+            return PregnancyStatus.POSTPARTUM
+        return PregnancyStatus.PARENTING
+
+    @property
+    def current_pregnancy_status(self) -> PregnancyStatus:
+        return self.pregnancy_status()
+
+
+class PatientUserObjectPermission(UserObjectPermissionBase):
+    """A coach's permissions on one patient of her caseload (django-guardian, with a real foreign key)."""
+
+    content_object = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+
+class PatientGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+
+@pghistory.track()
+class StatusChange(models.Model):
+    """Each change of a patient's program status, with its date and reason."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=ProgramStatus.choices)
+    changed_on = models.DateField()
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_on", "-recorded_at"]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.changed_on}"
+
+
+@pghistory.track()
+class Child(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="children")
+    first_name = models.CharField(max_length=100)
+    birth_year = models.PositiveSmallIntegerField("year of birth")
+    lives_with_patient = models.BooleanField("lives with her", default=True)
+
+    class Meta:
+        ordering = ["birth_year", "first_name"]
+        verbose_name_plural = "children"
+        constraints = [
+            models.CheckConstraint(condition=Q(birth_year__gte=1950), name="child_birth_year_plausible"),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} ({self.birth_year})"
+
+
+@pghistory.track()
+class CoachAssignment(models.Model):
+    """A coach's care of one patient, from `started_on` until the day before `ended_on` (open while unset).
+
+    While it is open the coach holds object permissions on the patient; ending it
+    takes them away (patients.services).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assignments")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(ended_on__isnull=True), name="one_open_assignment_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="assignment_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["coach"], condition=Q(ended_on__isnull=True), name="assignment_open_by_coach"),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.coach} from {self.started_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+
+class ConsentQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> ConsentQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(signed_on__lte=on),
+            Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+            Q(revoked_on__isnull=True) | Q(revoked_on__gt=on),
+        )
+
+
+@pghistory.track()
+class Consent(models.Model):
+    """Her written consent to disclose (42 CFR Part 2): to whom, for what, what may be shared, until when."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    recipient = models.CharField(
+        max_length=200, help_text="The person or organisation that may receive it, e.g. 'Harbor Family Services'."
+    )
+    purpose = models.CharField(max_length=300, help_text="Why, e.g. 'coordinate residential treatment'.")
+    information_scope = models.TextField("what may be shared", help_text="As written on the signed form.")
+    signed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    expiry_event = models.CharField(
+        max_length=200, blank=True, help_text="If it ends on an event instead of a date, e.g. 'discharge'."
+    )
+    revoked_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=False) | ~Q(expiry_event=""), name="consent_has_an_expiry"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("signed_on")),
+                name="consent_expires_after_signing",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=models.F("signed_on")),
+                name="consent_revoked_after_signing",
+            ),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Consent to share with {self.recipient}"
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return (
+            self.signed_on <= on
+            and (self.expires_on is None or on <= self.expires_on)
+            and (self.revoked_on is None or on < self.revoked_on)
+        )
+
+    @property
+    def state(self) -> str:
+        if self.revoked_on and self.revoked_on <= timezone.localdate():
+            return "revoked"
+        if self.expires_on and self.expires_on < timezone.localdate():
+            return "expired"
+        if self.signed_on > timezone.localdate():
+            return "not yet in effect"
+        return "current"

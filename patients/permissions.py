@@ -1,0 +1,131 @@
+"""Who may see and do what with patients. The only place that decides it.
+
+Supervisors hold the patient permissions for their whole program (through their
+role's group). Coaches hold them only on the patients of their current caseload
+(django-guardian object permissions, granted and revoked with the coach
+assignment in patients.services). Admins hold none: they see counts only.
+No access and no such patient both give 404; seeing a patient without the right
+to change her gives 403 on the change pages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
+
+from patients.models import Consent, Patient, ProgramStatus
+from staff.models import User
+from staff.roles import Role
+
+# The permissions a coach holds on each patient of her caseload.
+CASELOAD_PERMISSIONS = ("patients.view_patient", "patients.change_patient_contact")
+
+# What the patient page may offer; templates read `patient_perms` instead of asking about roles.
+PATIENT_ACTIONS = (
+    "change_patient",
+    "change_patient_contact",
+    "assign_coach",
+    "change_patient_status",
+    "view_access_log",
+    "view_consent",
+    "add_consent",
+    "change_consent",
+    "add_child",
+    "change_child",
+)
+
+
+def patients_visible_to(user: User) -> QuerySet[Patient]:
+    """Patients of her own program: all of them if she holds view_patient for the program (supervisors),
+    otherwise only those she holds it on as an object permission (a coach's current caseload)."""
+    if not user.is_active:
+        return Patient.objects.none()
+    program_patients = Patient.objects.filter(program_id=user.program_id)
+    if user.has_perm("patients.view_patient"):
+        return program_patients
+    return get_objects_for_user(
+        user, "patients.view_patient", klass=program_patients, accept_global_perms=False, with_superuser=False
+    )
+
+
+def get_patient_for_user(user: User, pk: int) -> Patient:
+    """The patient if she may see her; 404 otherwise, exactly as if there were no such patient."""
+    try:
+        return patients_visible_to(user).get(pk=pk)
+    except (Patient.DoesNotExist, ValueError):
+        raise Http404("No such patient.") from None
+
+
+def has_patient_perm(user: User, perm: str, patient: Patient) -> bool:
+    """May she do `perm` ("app_label.codename") on this patient, whom she can already see?"""
+    return user.has_perm(perm) or user.has_perm(perm, patient)
+
+
+def get_patient_for_change(user: User, pk: int, perm: str) -> Patient:
+    """The patient if she may do `perm` on her; 404 if she cannot see her at all, 403 if she only may look."""
+    patient = get_patient_for_user(user, pk)
+    if not has_patient_perm(user, perm, patient):
+        raise PermissionDenied
+    return patient
+
+
+def patient_perms(user: User, patient: Patient) -> set[str]:
+    """The actions of PATIENT_ACTIONS she may take on this patient (codenames), for templates."""
+    object_perms = set(ObjectPermissionChecker(user).get_perms(patient))
+    return {action for action in PATIENT_ACTIONS if user.has_perm(f"patients.{action}") or action in object_perms}
+
+
+def can_list_patients(user: User) -> bool:
+    """Supervisors list their program's patients; coaches their own caseload; admins neither."""
+    return user.has_perm("patients.view_patient") or user.has_perm("patients.view_caseload")
+
+
+def sees_whole_program(user: User) -> bool:
+    """Holds view_patient for her whole program (supervisors), rather than patient by patient."""
+    return user.has_perm("patients.view_patient")
+
+
+def can_enroll(user: User) -> bool:
+    """Supervisors enroll patients into their own program."""
+    return user.has_perm("patients.add_patient")
+
+
+def can_export(user: User) -> bool:
+    return user.has_perm("patients.export_patients")
+
+
+def consents_visible_to(user: User, patient: Patient) -> QuerySet[Consent]:
+    """Consents are for the clinical staff who may record a disclosure; a coach sees none."""
+    if not has_patient_perm(user, "patients.view_consent", patient):
+        return Consent.objects.none()
+    return patient.consents.all()
+
+
+def coaches_assignable_by(user: User) -> QuerySet[User]:
+    """Active coaches of her own program: the only people a patient can be assigned to."""
+    return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.COACH)
+
+
+def clinical_providers_for(user: User) -> QuerySet[User]:
+    """Active supervisors of her own program: who may be a patient's clinical provider."""
+    return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.SUPERVISOR)
+
+
+def active_caseload_size(user: User) -> int | None:
+    """How many active patients she can list (her caseload, or her program), or None if she lists none."""
+    if not can_list_patients(user):
+        return None
+    return patients_visible_to(user).filter(status=ProgramStatus.ACTIVE).count()
+
+
+def patient_counts_for(user: User) -> dict[str, int] | None:
+    """Patients of her program counted by status, with no names, for those who may see counts (admins)."""
+    if not user.has_perm("patients.view_patient_counts"):
+        return None
+    counts = Patient.objects.filter(program_id=user.program_id).aggregate(
+        total=Count("pk"), **{status.value: Count("pk", filter=Q(status=status.value)) for status in ProgramStatus}
+    )
+    return {"Enrolled": counts.pop("total")} | {ProgramStatus(key).label: value for key, value in counts.items()}

@@ -1,0 +1,149 @@
+"""Writes about patients. Each writes its access-log row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
+from guardian.shortcuts import assign_perm, remove_perm
+
+from patients.models import Child, CoachAssignment, Consent, Patient, ProgramStatus, StatusChange
+from patients.permissions import CASELOAD_PERMISSIONS
+from recovery_program.audit import AccessAction, Actor, log_access
+from staff.models import User
+
+
+@transaction.atomic
+def patient_enroll(
+    *, actor: Actor, fields: dict[str, Any], coach: User | None, token: uuid.UUID
+) -> tuple[Patient, bool]:
+    """Enrolls a patient in the actor's program, with her first status and (optionally) her coach.
+
+    The enroll form carries a token: the same form sent twice returns the patient
+    enrolled the first time, and False.
+    """
+    existing = Patient.objects.filter(enrollment_token=token, program_id=actor.user.program_id).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            patient = Patient.objects.create(
+                **fields, program_id=actor.user.program_id, status=ProgramStatus.ACTIVE, enrollment_token=token
+            )
+    except IntegrityError:
+        # A second copy of the form, sent at the same moment, won the race.
+        return Patient.objects.get(enrollment_token=token, program_id=actor.user.program_id), False
+    StatusChange.objects.create(
+        patient=patient,
+        status=ProgramStatus.ACTIVE,
+        changed_on=patient.enrollment_date,
+        reason="Enrolled",
+        changed_by=actor.user,
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient)
+    if coach is not None:
+        assignment_start(actor=actor, patient=patient, coach=coach, started_on=patient.enrollment_date)
+    return patient, True
+
+
+@transaction.atomic
+def patient_update(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Patient:
+    """Saves changed fields of her record; pghistory keeps the earlier values."""
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    patient.save(update_fields=list(fields))
+    log_access(actor, AccessAction.CHANGE, patient=patient)
+    return patient
+
+
+@transaction.atomic
+def patient_change_status(
+    *, actor: Actor, patient: Patient, status: ProgramStatus, changed_on: datetime.date, reason: str
+) -> StatusChange:
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    change = StatusChange.objects.create(
+        patient=patient, status=status, changed_on=changed_on, reason=reason, changed_by=actor.user
+    )
+    patient.status = status
+    patient.save(update_fields=["status"])
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=change)
+    return change
+
+
+def _end_open_assignment(patient: Patient, ended_on: datetime.date, reason: str) -> CoachAssignment | None:
+    current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
+    if current is None:
+        return None
+    if ended_on < current.started_on:
+        raise ValidationError(
+            {
+                "started_on": f"{current.coach} has been her coach since {date_format(current.started_on)}: "
+                "the change cannot start before that."
+            }
+        )
+    current.ended_on = ended_on
+    current.end_reason = reason
+    current.save(update_fields=["ended_on", "end_reason"])
+    for perm in CASELOAD_PERMISSIONS:
+        remove_perm(perm, current.coach, patient)
+    return current
+
+
+@transaction.atomic
+def assignment_start(*, actor: Actor, patient: Patient, coach: User, started_on: datetime.date) -> CoachAssignment:
+    """Makes `coach` her coach from `started_on`, ending the open assignment that day.
+
+    The old coach loses her permissions on the patient and the new coach gains
+    them in this same transaction: the patient leaves one caseload as she joins the other.
+    """
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    current = patient.assignments.filter(ended_on__isnull=True).first()
+    if current is not None and current.coach_id == coach.pk:
+        raise ValidationError({"coach": f"{coach} is already her coach."})
+    _end_open_assignment(patient, started_on, reason=f"Reassigned to {coach}")
+    assignment = CoachAssignment.objects.create(
+        patient=patient, coach=coach, started_on=started_on, assigned_by=actor.user
+    )
+    for perm in CASELOAD_PERMISSIONS:
+        assign_perm(perm, coach, patient)
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, actor: Actor, patient: Patient, ended_on: datetime.date, reason: str) -> CoachAssignment:
+    """Leaves her without a coach from `ended_on`; the coach loses access at once."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    ended = _end_open_assignment(patient, ended_on, reason)
+    if ended is None:
+        raise ValidationError("She has no coach at the moment.")
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=ended)
+    return ended
+
+
+@transaction.atomic
+def consent_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Consent:
+    consent = Consent.objects.create(patient=patient, recorded_by=actor.user, **fields)
+    log_access(actor, AccessAction.CREATE, patient=patient, record=consent)
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, actor: Actor, consent: Consent, revoked_on: datetime.date) -> Consent:
+    consent.revoked_on = revoked_on
+    consent.save(update_fields=["revoked_on"])
+    log_access(actor, AccessAction.CHANGE, patient=consent.patient, record=consent)
+    return consent
+
+
+@transaction.atomic
+def child_save(*, actor: Actor, patient: Patient, child: Child) -> Child:
+    created = child.pk is None
+    child.patient = patient
+    child.save()
+    log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=patient, record=child)
+    return child

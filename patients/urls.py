@@ -1,0 +1,22 @@
+from django.urls import path
+
+from patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("export.csv", views.patient_export, name="export"),
+    path("enroll/", views.patient_enroll, name="enroll"),
+    path("<int:pk>/", views.patient_detail, name="detail"),
+    path("<int:pk>/contact/", views.patient_contact, name="contact"),
+    path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/status/", views.patient_status, name="status"),
+    path("<int:pk>/coach/", views.patient_assign, name="assign"),
+    path("<int:pk>/coach/end/", views.patient_unassign, name="unassign"),
+    path("<int:pk>/consents/add/", views.consent_add, name="consent_add"),
+    path("<int:pk>/consents/<int:consent_pk>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path("<int:pk>/children/add/", views.child_edit, name="child_add"),
+    path("<int:pk>/children/<int:child_pk>/edit/", views.child_edit, name="child_edit"),
+    path("<int:pk>/access-log/", views.access_log, name="access_log"),
+]

@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patients import permissions, services
+from patients.filters import PatientFilter
+from patients.forms import (
+    AssignmentForm,
+    ChildForm,
+    ConsentForm,
+    ConsentRevokeForm,
+    ContactForm,
+    EndAssignmentForm,
+    EnrollForm,
+    PatientForm,
+    StatusForm,
+)
+from patients.models import Child, CoachAssignment
+from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.models import AccessLog
+
+PAGE_SIZE = 25
+
+
+def _open_assignments():
+    return Prefetch(
+        "assignments",
+        queryset=CoachAssignment.objects.filter(ended_on__isnull=True).select_related("coach"),
+        to_attr="open_assignments",
+    )
+
+
+def _filtered_patients(request) -> PatientFilter:
+    if not permissions.can_list_patients(request.user):
+        raise PermissionDenied
+    return PatientFilter(request.GET, queryset=permissions.patients_visible_to(request.user), request=request)
+
+
+def patient_list(request):
+    patient_filter = _filtered_patients(request)
+    patients = patient_filter.qs.prefetch_related(_open_assignments()) if patient_filter.is_valid() else []
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "patients/patient_list.html",
+        {
+            "filter": patient_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "can_enroll": permissions.can_enroll(request.user),
+            "can_export": permissions.can_export(request.user),
+        },
+    )
+
+
+def _csv_cell(value) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def patient_export(request):
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
+    patient_filter = _filtered_patients(request)
+    if not patient_filter.is_valid():
+        return redirect("patients:list")
+    patients = patient_filter.qs.prefetch_related(_open_assignments())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="patients.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Legal name",
+            "Preferred name",
+            "Status",
+            "Pregnancy",
+            "Due date",
+            "Delivery date",
+            "Coach",
+            "Enrolled",
+            "Phone",
+            "OK to text",
+            "OK to leave a message",
+        ]
+    )
+    exported = []
+    for patient in patients.iterator(chunk_size=2000):
+        coach = patient.open_assignments[0].coach if patient.open_assignments else ""
+        writer.writerow(
+            [
+                _csv_cell(value)
+                for value in (
+                    patient.legal_name,
+                    patient.preferred_name,
+                    patient.get_status_display(),
+                    patient.current_pregnancy_status.label,
+                    patient.due_date,
+                    patient.delivery_date,
+                    coach,
+                    patient.enrollment_date,
+                    patient.phone,
+                    "yes" if patient.ok_to_text else "no",
+                    "yes" if patient.ok_to_leave_message else "no",
+                )
+            ]
+        )
+        exported.append(patient.pk)
+    log_access_many(actor_from(request), AccessAction.EXPORT, exported, record_type="patient export")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def patient_enroll(request):
+    if not permissions.can_enroll(request.user):
+        raise PermissionDenied
+    form = EnrollForm(
+        request.POST or None,
+        initial={"clinical_provider": request.user.pk},
+        coaches=permissions.coaches_assignable_by(request.user),
+        providers=permissions.clinical_providers_for(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name not in {"coach", "token"}}
+        patient, created = services.patient_enroll(
+            actor=actor_from(request),
+            fields=fields,
+            coach=form.cleaned_data["coach"],
+            token=form.cleaned_data["token"],
+        )
+        if created:
+            messages.success(request, f"{patient.display_name} is enrolled.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_enroll.html", {"form": form})
+
+
+def patient_detail(request, pk):
+    patient = permissions.get_patient_for_user(request.user, pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
+    consents = list(permissions.consents_visible_to(request.user, patient))
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "patient_perms": permissions.patient_perms(request.user, patient),
+            "children": patient.children.all(),
+            "status_changes": patient.status_changes.select_related("changed_by")[:20],
+            "assignments": patient.assignments.select_related("coach")[:20],
+            "consents": consents,
+            "has_current_consent": any(consent.is_current() for consent in consents),
+        },
+    )
+
+
+def _edit(request, pk, *, perm, form_class, template, **form_kwargs):
+    patient = permissions.get_patient_for_change(request.user, pk, perm)
+    form = form_class(request.POST or None, instance=patient, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changed:
+            services.patient_update(actor=actor_from(request), patient=patient, fields=changed)
+            messages.success(request, "Saved.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, template, {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_contact(request, pk):
+    return _edit(
+        request,
+        pk,
+        perm="patients.change_patient_contact",
+        form_class=ContactForm,
+        template="patients/patient_contact.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, pk):
+    return _edit(
+        request,
+        pk,
+        perm="patients.change_patient",
+        form_class=PatientForm,
+        template="patients/patient_edit.html",
+        providers=permissions.clinical_providers_for(request.user),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def patient_status(request, pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.change_patient_status")
+    form = StatusForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        services.patient_change_status(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        messages.success(request, "Status changed.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/patient_status.html", {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_assign(request, pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.assign_coach")
+    coaches = permissions.coaches_assignable_by(request.user)
+    form = AssignmentForm(request.POST or None, coaches=coaches, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assignment_start(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['coach']} is now her coach.")
+            return redirect("patients:detail", pk=patient.pk)
+    return _render_assign(request, patient, form, EndAssignmentForm())
+
+
+@require_POST
+def patient_unassign(request, pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.assign_coach")
+    form = EndAssignmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assignment_end(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "She has no coach now. Assign one soon.")
+            return redirect("patients:detail", pk=patient.pk)
+    coaches = permissions.coaches_assignable_by(request.user)
+    return _render_assign(request, patient, AssignmentForm(coaches=coaches, patient=patient), form)
+
+
+def _render_assign(request, patient, assign_form, end_form):
+    current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
+    return render(
+        request,
+        "patients/patient_assign.html",
+        {"patient": patient, "form": assign_form, "end_form": end_form, "current": current},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_add(request, pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.add_consent")
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.consent_record(actor=actor_from(request), patient=patient, fields=form.cleaned_data)
+        messages.success(request, "Consent recorded.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/consent_form.html", {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_revoke(request, pk, consent_pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.change_consent")
+    consent = get_object_or_404(permissions.consents_visible_to(request.user, patient), pk=consent_pk)
+    form = ConsentRevokeForm(request.POST or None, consent=consent)
+    if request.method == "POST" and form.is_valid():
+        services.consent_revoke(actor=actor_from(request), consent=consent, **form.cleaned_data)
+        messages.success(request, f"Consent to share with {consent.recipient} is revoked.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/consent_revoke.html", {"form": form, "patient": patient, "consent": consent})
+
+
+@require_http_methods(["GET", "POST"])
+def child_edit(request, pk, child_pk=None):
+    perm = "patients.change_child" if child_pk else "patients.add_child"
+    patient = permissions.get_patient_for_change(request.user, pk, perm)
+    child = get_object_or_404(patient.children, pk=child_pk) if child_pk else Child(patient=patient)
+    form = ChildForm(request.POST or None, instance=child)
+    if request.method == "POST" and form.is_valid():
+        services.child_save(actor=actor_from(request), patient=patient, child=form.instance)
+        messages.success(request, "Saved.")
+        return redirect("patients:detail", pk=patient.pk)
+    return render(request, "patients/child_form.html", {"form": form, "patient": patient, "child": child})
+
+
+def access_log(request, pk):
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.view_access_log")
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="access log")
+    entries = AccessLog.objects.filter(patient=patient).select_related("user")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "patients/access_log.html", {"patient": patient, "page": page})

@@ -1,0 +1,60 @@
+"""Writing the access log. Call these inside the transaction that reads or writes the record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.conf import settings
+
+from recovery_program.models import AccessAction, AccessLog
+
+
+def client_address(request) -> str | None:
+    """The address the request came from; behind a trusted proxy, the one it saw."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class Actor(NamedTuple):
+    """Who acts, and from where: what services need to write the access log."""
+
+    user: object
+    ip_address: str | None
+
+
+def actor_from(request) -> Actor:
+    return Actor(request.user, client_address(request))
+
+
+def log_access(actor: Actor, action: AccessAction, *, patient=None, record=None, record_type: str = "") -> AccessLog:
+    record = record if record is not None else patient
+    return AccessLog.objects.create(
+        user=actor.user,
+        action=action,
+        patient=patient,
+        record_type=record_type or record._meta.verbose_name,
+        record_id=str(record.pk) if record is not None else "",
+        ip_address=actor.ip_address,
+    )
+
+
+def log_access_many(actor: Actor, action: AccessAction, patient_ids: Iterable[int], *, record_type: str) -> None:
+    """One row per patient, for exports and other reads of many records at once."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=actor.user,
+                action=action,
+                patient_id=patient_id,
+                record_type=record_type,
+                record_id=str(patient_id),
+                ip_address=actor.ip_address,
+            )
+            for patient_id in patient_ids
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,40 @@
+"""What every app shares: the access log of clinical records."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    CHANGE = "change", "Changed"
+    EXPORT = "export", "Exported"
+
+
+class AccessLog(models.Model):
+    """One row for every read, create, change or export of a clinical record.
+
+    Append-only: a database trigger refuses UPDATE and DELETE, whoever asks,
+    raw SQL included. Rows carry ids and the kind of record, never its content.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=AccessAction.choices)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, related_name="+")
+    record_type = models.CharField(max_length=64, help_text="What was touched, e.g. patient, consent, caseload.")
+    record_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="accesslog_patient_at")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.record_type} {self.record_id} by user {self.user_id}"
