@@ -31,6 +31,18 @@ class PregnancyStatus(models.TextChoices):
     PARENTING = "parenting", "Parenting"
 
 
+class PatientQuerySet(models.QuerySet):
+    def with_current_coach(self) -> PatientQuerySet:
+        """Prefetches the open assignment (with its coach) as `open_assignments`: one query for a whole page."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "assignments",
+                queryset=CoachAssignment.objects.filter(ended_on__isnull=True).select_related("coach"),
+                to_attr="open_assignments",
+            )
+        )
+
+
 @pghistory.track()
 class Patient(models.Model):
     """A woman enrolled in the program. Everything here is clinical and protected."""
@@ -65,6 +77,8 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set from the enroll form, so that a form sent twice enrolls her once.
     enrollment_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    objects = PatientQuerySet.as_manager()
 
     class Meta:
         ordering = ["legal_name", "id"]

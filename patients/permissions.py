@@ -17,6 +17,7 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from patients.models import Consent, Patient, ProgramStatus
+from recovery_program.models import AccessLog
 from staff.models import User
 from staff.roles import Role
 
@@ -112,6 +113,13 @@ def coaches_assignable_by(user: User) -> QuerySet[User]:
 def clinical_providers_for(user: User) -> QuerySet[User]:
     """Active supervisors of her own program: who may be a patient's clinical provider."""
     return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.SUPERVISOR)
+
+
+def access_log_for(user: User, patient: Patient) -> QuerySet[AccessLog]:
+    """Who looked at this record: for those who hold view_access_log on her (supervisors)."""
+    if not has_patient_perm(user, "patients.view_access_log", patient):
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(patient=patient).select_related("user")
 
 
 def active_caseload_size(user: User) -> int | None:

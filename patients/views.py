@@ -5,7 +5,6 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,19 +22,10 @@ from patients.forms import (
     PatientForm,
     StatusForm,
 )
-from patients.models import Child, CoachAssignment
+from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
-from recovery_program.models import AccessLog
 
 PAGE_SIZE = 25
-
-
-def _open_assignments():
-    return Prefetch(
-        "assignments",
-        queryset=CoachAssignment.objects.filter(ended_on__isnull=True).select_related("coach"),
-        to_attr="open_assignments",
-    )
 
 
 def _filtered_patients(request) -> PatientFilter:
@@ -46,7 +36,7 @@ def _filtered_patients(request) -> PatientFilter:
 
 def patient_list(request):
     patient_filter = _filtered_patients(request)
-    patients = patient_filter.qs.prefetch_related(_open_assignments()) if patient_filter.is_valid() else []
+    patients = patient_filter.qs.with_current_coach() if patient_filter.is_valid() else []
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -75,7 +65,7 @@ def patient_export(request):
     patient_filter = _filtered_patients(request)
     if not patient_filter.is_valid():
         return redirect("patients:list")
-    patients = patient_filter.qs.prefetch_related(_open_assignments())
+    patients = patient_filter.qs.with_current_coach()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="patients.csv"'
     response["Cache-Control"] = "no-store"
@@ -290,6 +280,6 @@ def child_edit(request, pk, child_pk=None):
 def access_log(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.view_access_log")
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="access log")
-    entries = AccessLog.objects.filter(patient=patient).select_related("user")
+    entries = permissions.access_log_for(request.user, patient)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {"patient": patient, "page": page})

@@ -3,6 +3,7 @@
 program: the program under test; other_program: a second one that must never leak into it.
 coach: a coach of the program; other_coach: another coach of the same program;
 supervisor, admin: of the program; outside_supervisor: a supervisor of other_program.
+patient: on coach's caseload; other_patient: on other_coach's; outside_patient: of other_program.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from staff.roles import Role
-from tests.factories import ProgramFactory, UserFactory
+from tests.factories import PatientFactory, ProgramFactory, UserFactory, on_caseload_of
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +57,32 @@ def admin(program):
 def outside_supervisor(other_program):
     return UserFactory(
         username="super_x", first_name="Opal", last_name="Stone", program=other_program, role=Role.SUPERVISOR
+    )
+
+
+@pytest.fixture
+def patient(coach, supervisor):
+    """A patient on `coach`'s caseload."""
+    patient = PatientFactory(
+        program=coach.program, legal_name="Rosalind Avery", preferred_name="Roz", clinical_provider=supervisor
+    )
+    on_caseload_of(patient, coach)
+    return patient
+
+
+@pytest.fixture
+def other_patient(other_coach, supervisor):
+    """A patient of the same program on `other_coach`'s caseload."""
+    patient = PatientFactory(program=other_coach.program, legal_name="Wilhelmina Drake", clinical_provider=supervisor)
+    on_caseload_of(patient, other_coach)
+    return patient
+
+
+@pytest.fixture
+def outside_patient(outside_supervisor):
+    """A patient of the other program."""
+    return PatientFactory(
+        program=outside_supervisor.program, legal_name="Theodora Finch", clinical_provider=outside_supervisor
     )
 
 

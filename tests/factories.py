@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import factory
+import datetime
 
+import factory
+from django.utils import timezone
+
+from patients.models import Consent, Patient
+from patients.services import assignment_start
+from recovery_program.audit import Actor
 from staff.models import Program, User
 from staff.roles import Role
 from staff.services import user_set_role
@@ -48,3 +54,44 @@ class SupervisorFactory(UserFactory):
 
 class AdminFactory(UserFactory):
     role = Role.ADMIN
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient of `program`. Put her on a caseload with `on_caseload_of(patient, coach)`."""
+
+    class Meta:
+        model = Patient
+
+    program = factory.SubFactory(ProgramFactory)
+    legal_name = factory.Faker("name_female")
+    date_of_birth = factory.LazyFunction(
+        lambda: timezone.localdate().replace(day=1) - datetime.timedelta(days=28 * 365)
+    )
+    phone = "603-555-0199"
+    enrollment_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
+    clinical_provider = factory.SubFactory(
+        UserFactory, program=factory.SelfAttribute("..program"), role=Role.SUPERVISOR
+    )
+
+
+def on_caseload_of(patient, coach, *, started_on=None):
+    """Assigns the coach through the service, as a supervisor of the patient's program would."""
+    return assignment_start(
+        actor=Actor(patient.clinical_provider, None),
+        patient=patient,
+        coach=coach,
+        started_on=started_on or patient.enrollment_date,
+    )
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    patient = factory.SubFactory(PatientFactory)
+    recipient = "Harbor Family Resource Center"
+    purpose = "Coordinate parenting support"
+    information_scope = "Attendance and parenting needs"
+    signed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
+    recorded_by = factory.SelfAttribute("patient.clinical_provider")

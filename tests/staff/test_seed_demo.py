@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from patients.models import Child, CoachAssignment, Consent, Patient, StatusChange
+from patients.permissions import patients_visible_to
 from staff.models import Program, User
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +14,11 @@ pytestmark = pytest.mark.django_db
 def _snapshot():
     users = list(User.objects.order_by("username").values_list("username", "email", "program__name", "password"))
     roles = list(User.groups.through.objects.order_by("user__username").values_list("user__username", "group__name"))
-    return users, roles, list(Program.objects.values_list("name", flat=True)), Group.objects.count()
+    clinical = [
+        list(model.objects.order_by("pk").values())
+        for model in (Patient, Child, CoachAssignment, Consent, StatusChange)
+    ]
+    return users, roles, list(Program.objects.values_list("name", flat=True)), Group.objects.count(), clinical
 
 
 def test_seed_demo_run_twice_leaves_the_same_rows():
@@ -38,3 +44,15 @@ def test_seed_demo_creates_the_documented_logins():
 def test_seed_demo_if_empty_leaves_a_used_database_alone(coach):
     call_command("seed_demo", "--if-empty")
     assert not User.objects.filter(username="coach1").exists()
+
+
+def test_seed_demo_gives_each_coach_a_caseload_with_one_reassignment():
+    call_command("seed_demo")
+    coach1, coach2 = User.objects.get(username="coach1"), User.objects.get(username="coach2")
+    assert Patient.objects.count() == 12
+    assert patients_visible_to(coach1).count() == 6
+    assert patients_visible_to(coach2).count() == 6
+    reassigned = CoachAssignment.objects.filter(ended_on__isnull=False).get()
+    assert reassigned.coach == coach2
+    assert reassigned.patient in patients_visible_to(coach1)
+    assert Consent.objects.exists()
