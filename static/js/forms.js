@@ -1,0 +1,13 @@
+// Forms: a button marked data-once can be pressed once; a second tap while the page loads sends nothing more.
+// (The server also refuses a repeated enrollment: this only saves a confusing wait.)
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.sending === "yes") {
+    event.preventDefault();
+    return;
+  }
+  if (form.querySelector("[data-once]")) {
+    form.dataset.sending = "yes";
+    form.querySelectorAll("[data-once]").forEach((button) => button.setAttribute("aria-disabled", "true"));
+  }
+});
