@@ -38,6 +38,7 @@ def patient_list(request):
     patient_filter = _filtered_patients(request)
     patients = patient_filter.qs.with_current_coach() if patient_filter.is_valid() else []
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_access_many(actor_from(request), AccessAction.VIEW, [p.pk for p in page], record_type="patient list")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -42,8 +42,13 @@ def log_access(actor: Actor, action: AccessAction, *, patient=None, record=None,
     )
 
 
-def log_access_many(actor: Actor, action: AccessAction, patient_ids: Iterable[int], *, record_type: str) -> None:
-    """One row per patient, for exports and other reads of many records at once."""
+def log_access_many(
+    actor: Actor, action: AccessAction, patient_ids: Iterable[int], *, record_type: str, record_id: str = ""
+) -> None:
+    """One row per patient: for exports, and for a record about several patients (a group session).
+
+    Without `record_id`, each row names its patient as the record.
+    """
     AccessLog.objects.bulk_create(
         [
             AccessLog(
@@ -51,7 +56,7 @@ def log_access_many(actor: Actor, action: AccessAction, patient_ids: Iterable[in
                 action=action,
                 patient_id=patient_id,
                 record_type=record_type,
-                record_id=str(patient_id),
+                record_id=record_id or str(patient_id),
                 ip_address=actor.ip_address,
             )
             for patient_id in patient_ids

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 
 
@@ -11,4 +12,9 @@ def navigation(request) -> dict:
     return {
         "nav_patients": patient_permissions.can_list_patients(user),
         "nav_patients_label": "Patients" if patient_permissions.sees_whole_program(user) else "My caseload",
+        "nav_log_encounters": coaching_permissions.can_log_encounters(user),
+        "nav_encounters": coaching_permissions.can_log_encounters(user) or user.has_perm("coaching.view_encounter"),
+        "nav_concerns": coaching_permissions.can_share_concerns(user) or coaching_permissions.can_act_on_concerns(user),
+        "nav_concerns_label": "Concern queue" if coaching_permissions.can_act_on_concerns(user) else "My concerns",
+        "nav_resources": user.has_perm("coaching.change_resource"),
     }

@@ -24,6 +24,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("staff/", include("staff.urls")),
     path("patients/", include("patients.urls")),
+    path("coaching/", include("coaching.urls")),
     path("healthz", healthz, name="healthz"),
     # The operators' admin site logs in through the app's own login (lockout and all).
     path(

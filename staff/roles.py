@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.COACH: {
         "patients.view_caseload",
         "patients.export_patients",
+        "coaching.log_encounters",
+        "coaching.share_concerns",
     },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
@@ -43,11 +45,17 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.view_child",
         "patients.add_child",
         "patients.change_child",
+        "coaching.view_encounter",
+        "coaching.view_concern",
+        "coaching.change_concern",
     },
     Role.ADMIN: {
         "staff.view_program_staff",
         "staff.manage_staff",
         "patients.view_patient_counts",
+        "coaching.view_resource",
+        "coaching.add_resource",
+        "coaching.change_resource",
     },
 }
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from staff import permissions
 from staff.forms import LoginForm
@@ -26,6 +27,8 @@ def home(request):
             "patient_counts": patient_permissions.patient_counts_for(user),
             "caseload_size": patient_permissions.active_caseload_size(user),
             "can_enroll": patient_permissions.can_enroll(user),
+            "concern_counts": coaching_permissions.open_concern_counts(user),
+            "drafts": coaching_permissions.drafts_of(user),
         },
     )
 

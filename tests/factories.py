@@ -7,6 +7,8 @@ import datetime
 import factory
 from django.utils import timezone
 
+from coaching.models import ConcernCategory, EncounterKind
+from coaching.services import concern_share, encounter_log
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
@@ -95,3 +97,21 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     signed_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
     expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
     recorded_by = factory.SelfAttribute("patient.clinical_provider")
+
+
+def log_encounter(coach, patients, **fields):
+    """An encounter logged by the coach through the service, as her form would."""
+    defaults = {
+        "kind": EncounterKind.COMMUNITY,
+        "occurred_at": timezone.now() - datetime.timedelta(hours=2),
+        "duration_minutes": 45,
+        "place": "Coffee shop",
+        "summary": "Talked about her week.",
+        "resources_other": "",
+    }
+    return encounter_log(actor=Actor(coach, None), fields=defaults | fields, patients=patients, resources=[])
+
+
+def share_concern(coach, patient, **fields):
+    defaults = {"category": ConcernCategory.RETURN_TO_USE, "description": "She seemed unwell.", "urgency": "routine"}
+    return concern_share(actor=Actor(coach, None), patient=patient, fields=defaults | fields)

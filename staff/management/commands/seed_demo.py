@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from coaching import services as coaching_services
+from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, Urgency
 from patients import services as patient_services
 from patients.models import Child, Patient, ProgramStatus
 from recovery_program.audit import Actor
@@ -177,6 +179,7 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 user_set_role(user=user, role=role)
         self._seed_patients(program)
+        self._seed_coaching(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
@@ -257,3 +260,96 @@ class Command(BaseCommand):
                         "expiry_event": "Discharge from the program",
                     },
                 )
+
+    def _seed_coaching(self, program: Program) -> None:
+        for name, kind in DEMO_RESOURCES:
+            Resource.objects.get_or_create(program=program, name=name, defaults={"kind": kind})
+        if Encounter.objects.filter(program=program).exists():
+            return
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        resources = list(Resource.objects.filter(program=program))
+        for username in ("coach1", "coach2"):
+            coach = staff[username]
+            actor = Actor(coach, None)
+            caseload = list(
+                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True).order_by("pk")
+            )
+            # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks.
+            for week in range(4, 0, -1):
+                coaching_services.encounter_log(
+                    actor=actor,
+                    fields={
+                        "kind": EncounterKind.GROUP,
+                        "occurred_at": now - datetime.timedelta(weeks=week, hours=2),
+                        "duration_minutes": 90,
+                        "place": "Clinic group room",
+                        "summary": "Group on coping with cravings after the baby comes. I shared how I used my "
+                        "sponsor's number at 3 am. Good energy; two moms swapped numbers.",
+                        "resources_other": "",
+                    },
+                    patients=caseload,
+                    resources=resources[:1],
+                )
+                for offset, patient in enumerate(caseload):
+                    kind = [EncounterKind.COMMUNITY, EncounterKind.PHONE, EncounterKind.TWELVE_STEP][offset % 3]
+                    coaching_services.encounter_log(
+                        actor=actor,
+                        fields={
+                            "kind": kind,
+                            "occurred_at": now
+                            - datetime.timedelta(weeks=week)
+                            + datetime.timedelta(days=2, hours=offset),
+                            "duration_minutes": 45,
+                            "place": "Maple Street coffee shop" if kind == EncounterKind.COMMUNITY else "",
+                            "summary": "Checked in about the week. She talked about sleep and the WIC appointment.",
+                            "resources_other": "",
+                        },
+                        patients=[patient],
+                        resources=resources[offset % len(resources) : offset % len(resources) + 1],
+                    )
+            for urgency, category, text in DEMO_CONCERNS:
+                patient = caseload[Concern.objects.filter(coach=coach).count() % len(caseload)]
+                coaching_services.concern_share(
+                    actor=actor, patient=patient, fields={"category": category, "description": text, "urgency": urgency}
+                )
+        # One concern already seen and answered, so the coach's view shows a supervisor's note.
+        answered = Concern.objects.filter(coach=staff["coach1"], urgency=Urgency.ROUTINE).first()
+        coaching_services.concern_add_note(
+            actor=Actor(staff["supervisor1"], None),
+            concern=answered,
+            text="Thank you for sharing this. I will talk with her at her next visit; keep being there for her.",
+        )
+
+
+DEMO_RESOURCES = [
+    ("Tuesday night women's NA meeting, First Church hall", Resource.Kind.MEETING),
+    ("Saturday morning AA moms' meeting, Riverbend library", Resource.Kind.MEETING),
+    ("Riverbend Family Resource Center", Resource.Kind.SERVICE),
+    ("WIC office, Main Street", Resource.Kind.SERVICE),
+    ("Community food pantry", Resource.Kind.SERVICE),
+]
+
+DEMO_CONCERNS = [
+    (
+        Urgency.ROUTINE,
+        ConcernCategory.BOUNDARY,
+        "She asked if she could stay at my place for a weekend. I said I "
+        "would ask. I want to talk about how to say no and keep her trust.",
+    ),
+    (
+        Urgency.WITHIN_24_HOURS,
+        ConcernCategory.RETURN_TO_USE,
+        "She missed group and sounded slurred on the phone. She said she was just tired.",
+    ),
+    (
+        Urgency.URGENT_NOW,
+        ConcernCategory.DOMESTIC_VIOLENCE,
+        "She texted that her boyfriend took her phone and she is scared to go home tonight.",
+    ),
+    (
+        Urgency.ROUTINE,
+        ConcernCategory.BASIC_NEEDS,
+        "Her landlord gave notice; she needs help finding housing before the baby is due.",
+    ),
+]

@@ -1,0 +1,152 @@
+"""Forms for encounters and concerns: they check and tidy input; they do not decide who may do what."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from coaching.models import MAX_TEXT, ConcernCategory, EncounterKind, Resource, Urgency
+from patients.forms import DateInput
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def long_text(label: str, *, help_text: str = "", rows: int = 5, required: bool = True) -> forms.CharField:
+    """Free text up to MAX_TEXT characters. No maxlength in the page: a longer paste is kept and explained."""
+    field = forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=required,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "max_length": "This is longer than %(limit_value)d characters (it has %(show_value)d). "
+            "Please shorten it: your text is still here."
+        },
+    )
+    return field
+
+
+class NoMaxLengthMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.pop("maxlength", None)
+
+
+class EncounterForm(NoMaxLengthMixin, forms.Form):
+    kind = forms.ChoiceField(label="What you did", choices=EncounterKind.choices)
+    date = forms.DateField(widget=DateInput)
+    start_time = forms.TimeField(label="Start time", widget=TimeInput)
+    duration_minutes = forms.IntegerField(
+        label="How long (minutes)", min_value=1, max_value=720, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
+    patients = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who was there",
+        error_messages={"required": "Choose at least one patient."},
+    )
+    summary = long_text("What happened")
+    resources = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, required=False, label="Resources you shared"
+    )
+    resources_other = forms.CharField(label="Other resources shared", max_length=500, required=False)
+
+    def __init__(self, *args, patients, resources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patients"].queryset = patients
+        self.fields["resources"].queryset = resources
+
+    def clean(self):
+        cleaned = super().clean()
+        date, start = cleaned.get("date"), cleaned.get("start_time")
+        if date and start:
+            occurred_at = timezone.make_aware(datetime.datetime.combine(date, start))
+            now = timezone.now()
+            if occurred_at > now + datetime.timedelta(minutes=10):
+                self.add_error("date", "An encounter cannot be in the future. Check the date and time.")
+            elif occurred_at < now - datetime.timedelta(days=365):
+                self.add_error("date", "This is more than a year ago. Please check the date.")
+            cleaned["occurred_at"] = occurred_at
+        return cleaned
+
+    def encounter_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "occurred_at": data["occurred_at"],
+            "duration_minutes": data["duration_minutes"],
+            "place": data["place"],
+            "summary": data["summary"],
+            "resources_other": data["resources_other"],
+        }
+
+    @classmethod
+    def initial_for(cls, encounter) -> dict:
+        local = timezone.localtime(encounter.occurred_at)
+        return {
+            "kind": encounter.kind,
+            "date": local.date(),
+            "start_time": local.time().replace(second=0, microsecond=0),
+            "duration_minutes": encounter.duration_minutes,
+            "place": encounter.place,
+            "patients": list(encounter.patients.all()),
+            "summary": encounter.summary,
+            "resources": list(encounter.resources.all()),
+            "resources_other": encounter.resources_other,
+        }
+
+
+class AddendumForm(NoMaxLengthMixin, forms.Form):
+    text = long_text("Addendum", help_text="It is dated and signed with your name, under the encounter.", rows=4)
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, label="Why is it a mistake?", help_text="For example: logged for the wrong patient."
+    )
+
+
+class ConcernForm(NoMaxLengthMixin, forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=None, label="About", error_messages={"invalid_choice": "Choose a patient of your caseload."}
+    )
+    category = forms.ChoiceField(label="What it is about", choices=ConcernCategory.choices, widget=forms.RadioSelect)
+    description = long_text(
+        "What you saw or heard", help_text="In your own words. Your supervisor decides what happens next."
+    )
+    urgency = forms.ChoiceField(
+        label="How soon should a supervisor see it?",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Urgency.ROUTINE,
+    )
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+
+class ConcernNoteForm(NoMaxLengthMixin, forms.Form):
+    text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
+
+
+class ConcernCloseForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Why close it?", help_text="She sees that it is closed, not this.")
+
+
+class ResourceForm(forms.ModelForm):
+    class Meta:
+        model = Resource
+        fields = ["name", "kind", "is_active"]
+        labels = {"is_active": "Offer it to coaches"}

@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+import datetime
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from patients.models import no_delete
+
+# A coach may change her own encounter for this long; after that a correction is an addendum.
+EDIT_WINDOW = datetime.timedelta(hours=72)
+# Free text is generous, but not unbounded.
+MAX_TEXT = 20_000
+
+
+class EncounterKind(models.TextChoices):
+    GROUP = "group", "Group treatment session"
+    COMMUNITY = "community", "One-on-one in the community (coffee, a walk)"
+    PHONE = "phone", "Phone call or text"
+    TWELVE_STEP = "twelve_step", "Went with her to a twelve-step meeting"
+    FAMILY_RESOURCE = "family_resource", "Went with her to the Family Resource Center"
+    MEDICAL = "medical", "Went with her to a medical or dental visit"
+    COURT = "court", "Went with her to a court appointment"
+    OUTREACH = "outreach", "Tried to reach her, no contact"
+    OTHER = "other", "Something else"
+
+
+class Resource(models.Model):
+    """Something a coach can share: a twelve-step meeting, a local service. Each program keeps its own list."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Twelve-step or recovery meeting"
+        SERVICE = "service", "Local service"
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="resources")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SERVICE)
+    is_active = models.BooleanField(default=True, help_text="Retired resources stay on old encounters.")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="resource_unique_name_per_program")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Encounter(models.Model):
+    """What a coach did with one or more patients of her caseload."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters")
+    kind = models.CharField(max_length=20, choices=EncounterKind.choices)
+    occurred_at = models.DateTimeField("when")
+    duration_minutes = models.PositiveSmallIntegerField("how long (minutes)")
+    place = models.CharField(max_length=200, blank=True)
+    patients = models.ManyToManyField("patients.Patient", through="EncounterPatient", related_name="encounters")
+    summary = models.TextField("what happened")
+    resources = models.ManyToManyField(Resource, blank=True, related_name="+")
+    resources_other = models.CharField("other resources shared", max_length=500, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["coach", "-occurred_at"], name="encounter_coach_when"),
+            models.Index(fields=["program", "-occurred_at"], name="encounter_program_when"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="encounter_has_a_duration"),
+        ]
+        permissions = [("log_encounters", "Can log her own encounters with patients of her caseload")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {timezone.localtime(self.occurred_at):%Y-%m-%d}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
+
+    def edit_window_open(self, now: datetime.datetime | None = None) -> bool:
+        """Still within the 72 hours in which its coach may change it, and not marked entered in error."""
+        now = now or timezone.now()
+        return not self.is_entered_in_error and now < self.created_at + EDIT_WINDOW
+
+    @property
+    def edit_window_closes_at(self) -> datetime.datetime:
+        return self.created_at + EDIT_WINDOW
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class EncounterPatient(models.Model):
+    """A patient present at an encounter. Changing who was there within the edit window is kept in the history."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["encounter", "patient"], name="encounter_patient_once")]
+        indexes = [models.Index(fields=["patient", "encounter"], name="encounterpatient_patient")]
+
+    def __str__(self) -> str:
+        return f"Patient {self.patient_id} at encounter {self.encounter_id}"
+
+
+class Addendum(models.Model):
+    """A dated, signed correction or addition under an encounter. Written once: never changed, never removed."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "addenda"
+        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"Addendum of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class ConcernCategory(models.TextChoices):
+    RETURN_TO_USE = "return_to_use", "Return to use, or signs of it"
+    DOMESTIC_VIOLENCE = "domestic_violence", "Domestic violence"
+    CHILD_SAFETY = "child_safety", "A child's safety"
+    MENTAL_HEALTH = "mental_health", "Mental health or suicide risk"
+    BASIC_NEEDS = "basic_needs", "Housing or basic needs"
+    DISCONNECTED = "disconnected", "Disconnected from treatment"
+    PATIENT_REQUEST = "patient_request", "Something she wants the care team to know"
+    BOUNDARY = "boundary", "A boundary question of my own"
+    OTHER = "other", "Something else"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine: next weekly supervision"
+    WITHIN_24_HOURS = "within_24h", "Within 24 hours"
+    URGENT_NOW = "urgent_now", "Urgent: a supervisor must act now"
+
+
+URGENCY_RANK = Case(
+    When(urgency=Urgency.URGENT_NOW, then=Value(0)),
+    When(urgency=Urgency.WITHIN_24_HOURS, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+class ConcernStatus(models.TextChoices):
+    SHARED = "shared", "Shared"
+    SEEN = "seen", "Seen by a supervisor"
+    IN_REVIEW = "in_review", "In review"
+    CLOSED = "closed", "Closed"
+
+
+class ConcernQuerySet(models.QuerySet):
+    def open(self) -> ConcernQuerySet:
+        return self.exclude(status=ConcernStatus.CLOSED)
+
+    def queue_order(self) -> ConcernQuerySet:
+        """Most urgent first, then oldest first."""
+        return self.annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "created_at", "id")
+
+
+@pghistory.track()
+class Concern(models.Model):
+    """Something a coach shares with her supervisor about a patient. Decisions and actions belong to supervisors."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="concerns")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns_shared")
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
+    category = models.CharField("what it is about", max_length=24, choices=ConcernCategory.choices)
+    description = models.TextField("what you saw or heard")
+    urgency = models.CharField("how soon", max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    status = models.CharField(max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.SHARED)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["program", "status", "created_at"], name="concern_program_queue"),
+            models.Index(fields=["coach", "-created_at"], name="concern_coach_when"),
+            models.Index(fields=["patient", "-created_at"], name="concern_patient_when"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ConcernStatus.CLOSED, closed_at__isnull=False)
+                | (~Q(status=ConcernStatus.CLOSED) & Q(closed_at__isnull=True)),
+                name="concern_closed_has_a_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ConcernStatus.SHARED) | Q(acknowledged_at__isnull=False),
+                name="concern_seen_before_anything_else",
+            ),
+        ]
+        permissions = [("share_concerns", "Can share concerns about her caseload with her supervisor")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Concern {self.pk}: {self.get_category_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ConcernStatus.CLOSED
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency == Urgency.URGENT_NOW and self.is_open
+
+
+class ConcernNote(models.Model):
+    """A supervisor's note to the coach who shared the concern. She sees these; written once."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"Note of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class Draft(models.Model):
+    """What a coach is typing, saved as she goes, so a dropped connection or an ended session loses nothing.
+
+    A working copy, not a record: it is removed once the encounter or concern is saved.
+    """
+
+    class Form(models.TextChoices):
+        ENCOUNTER = "encounter", "Encounter"
+        CONCERN = "concern", "Concern"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    form = models.CharField(max_length=16, choices=Form.choices)
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "form"], name="one_draft_per_form")]
+
+    def __str__(self) -> str:
+        return f"{self.get_form_display()} draft"

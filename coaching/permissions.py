@@ -1,0 +1,142 @@
+"""Who may see and do what with encounters and concerns. The only place that decides it.
+
+Coaches see their own encounters and the concerns they shared, and log and share
+only about patients of their caseload. Supervisors see all of their program's
+encounters and concerns and act on concerns. Admins see none of it; they keep
+the program's list of resources. No access and no such record both give 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from coaching.models import Concern, ConcernStatus, Draft, Encounter, Resource, Urgency
+from patients import permissions as patient_permissions
+from patients.models import Patient, ProgramStatus
+from staff.models import User
+
+
+def encounters_visible_to(user: User) -> QuerySet[Encounter]:
+    """Supervisors: every encounter of their program. Coaches: their own. Anyone else: none."""
+    if not user.is_active:
+        return Encounter.objects.none()
+    program_encounters = Encounter.objects.filter(program_id=user.program_id)
+    if user.has_perm("coaching.view_encounter"):
+        return program_encounters
+    if user.has_perm("coaching.log_encounters"):
+        return program_encounters.filter(coach=user)
+    return Encounter.objects.none()
+
+
+def get_encounter_for_user(user: User, pk: int) -> Encounter:
+    try:
+        return encounters_visible_to(user).select_related("coach").get(pk=pk)
+    except Encounter.DoesNotExist:
+        raise Http404("No such encounter.") from None
+
+
+def get_encounter_for_change(user: User, pk: int) -> Encounter:
+    """Her own encounter, for a correction or an addendum: 404 if she cannot see it, 403 if it is not hers."""
+    encounter = get_encounter_for_user(user, pk)
+    if encounter.coach_id != user.pk or not user.has_perm("coaching.log_encounters"):
+        raise PermissionDenied
+    return encounter
+
+
+def can_log_encounters(user: User) -> bool:
+    return user.has_perm("coaching.log_encounters")
+
+
+def patients_for_logging(user: User) -> QuerySet[Patient]:
+    """The patients she may log an encounter or share a concern about: her caseload, active ones first."""
+    if not (can_log_encounters(user) or can_share_concerns(user)):
+        return Patient.objects.none()
+    return (
+        patient_permissions.patients_visible_to(user)
+        .exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+        .order_by("status", "legal_name")
+    )
+
+
+def get_patient_for_logging(user: User, pk) -> Patient:
+    """A patient of her caseload by id; a forged id is a 404, as if there were no such patient."""
+    try:
+        return patients_for_logging(user).get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such patient.") from None
+
+
+def resources_for(user: User) -> QuerySet[Resource]:
+    """The active resources of her own program, for the pick list."""
+    return Resource.objects.filter(program_id=user.program_id, is_active=True)
+
+
+def resources_managed_by(user: User) -> QuerySet[Resource]:
+    """Admins keep their own program's list, retired resources included."""
+    if not user.has_perm("coaching.change_resource"):
+        raise PermissionDenied
+    return Resource.objects.filter(program_id=user.program_id)
+
+
+def concerns_visible_to(user: User) -> QuerySet[Concern]:
+    """Supervisors: every concern of their program. A coach: the concerns she shared herself. Anyone else: none."""
+    if not user.is_active:
+        return Concern.objects.none()
+    program_concerns = Concern.objects.filter(program_id=user.program_id)
+    if user.has_perm("coaching.view_concern"):
+        return program_concerns
+    if user.has_perm("coaching.share_concerns"):
+        return program_concerns.filter(coach=user)
+    return Concern.objects.none()
+
+
+def get_concern_for_user(user: User, pk: int) -> Concern:
+    try:
+        return concerns_visible_to(user).select_related("patient", "coach", "acknowledged_by", "closed_by").get(pk=pk)
+    except Concern.DoesNotExist:
+        raise Http404("No such concern.") from None
+
+
+def get_concern_for_action(user: User, pk: int) -> Concern:
+    """For acknowledging, noting and closing: supervisors only (403 for the coach who shared it)."""
+    concern = get_concern_for_user(user, pk)
+    if not can_act_on_concerns(user):
+        raise PermissionDenied
+    return concern
+
+
+def can_share_concerns(user: User) -> bool:
+    return user.has_perm("coaching.share_concerns")
+
+
+def can_act_on_concerns(user: User) -> bool:
+    return user.has_perm("coaching.change_concern")
+
+
+def concern_queue_for(user: User) -> QuerySet[Concern]:
+    """Open concerns of her program, most urgent and oldest first: the supervisors' queue."""
+    if not can_act_on_concerns(user):
+        return Concern.objects.none()
+    return concerns_visible_to(user).open().queue_order().select_related("patient", "coach")
+
+
+def open_concern_counts(user: User) -> dict[str, int] | None:
+    """For a supervisor's home page: how many open concerns, and how many urgent."""
+    if not can_act_on_concerns(user):
+        return None
+    return (
+        concerns_visible_to(user)
+        .open()
+        .aggregate(
+            open=Count("pk"),
+            urgent=Count("pk", filter=Q(urgency=Urgency.URGENT_NOW)),
+            unseen=Count("pk", filter=Q(status=ConcernStatus.SHARED)),
+        )
+    )
+
+
+def drafts_of(user: User) -> QuerySet[Draft]:
+    """Her own drafts, and nobody else's."""
+    return Draft.objects.filter(user=user)

@@ -1,0 +1,159 @@
+"""Writes about encounters and concerns. Each writes its access-log rows in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from coaching.models import (
+    Addendum,
+    Concern,
+    ConcernNote,
+    ConcernStatus,
+    Draft,
+    Encounter,
+    EncounterPatient,
+    Resource,
+)
+from patients.models import Patient
+from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+
+
+def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
+    log_access_many(actor, action, patient_ids, record_type="encounter", record_id=str(encounter.pk))
+
+
+@transaction.atomic
+def encounter_log(
+    *, actor: Actor, fields: dict[str, Any], patients: Iterable[Patient], resources: Iterable[Resource]
+) -> Encounter:
+    """Records what the coach did; her encounter draft is done with."""
+    patients = list(patients)
+    encounter = Encounter.objects.create(program_id=actor.user.program_id, coach=actor.user, **fields)
+    EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
+    encounter.resources.set(resources)
+    _log_encounter(actor, AccessAction.CREATE, encounter, [p.pk for p in patients])
+    Draft.objects.filter(user=actor.user, form=Draft.Form.ENCOUNTER).delete()
+    return encounter
+
+
+@transaction.atomic
+def encounter_update(
+    *,
+    actor: Actor,
+    encounter: Encounter,
+    fields: dict[str, Any],
+    patients: Iterable[Patient],
+    resources: Iterable[Resource],
+) -> Encounter:
+    """Her correction within the 72-hour window; pghistory keeps what it said before."""
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if not encounter.edit_window_open():
+        raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
+    for name, value in fields.items():
+        setattr(encounter, name, value)
+    encounter.save()
+    wanted = {p.pk for p in patients}
+    present = set(EncounterPatient.objects.filter(encounter=encounter).values_list("patient_id", flat=True))
+    EncounterPatient.objects.filter(encounter=encounter, patient_id__in=present - wanted).delete()
+    EncounterPatient.objects.bulk_create(
+        [EncounterPatient(encounter=encounter, patient_id=pk) for pk in sorted(wanted - present)]
+    )
+    encounter.resources.set(resources)
+    _log_encounter(actor, AccessAction.CHANGE, encounter, sorted(wanted | present))
+    return encounter
+
+
+@transaction.atomic
+def encounter_add_addendum(*, actor: Actor, encounter: Encounter, text: str) -> Addendum:
+    addendum = Addendum.objects.create(encounter=encounter, author=actor.user, text=text)
+    _log_encounter(actor, AccessAction.CHANGE, encounter, encounter.patients.values_list("pk", flat=True))
+    return addendum
+
+
+@transaction.atomic
+def encounter_mark_in_error(*, actor: Actor, encounter: Encounter, reason: str) -> Encounter:
+    """Marks a mistaken entry; it stays, struck through, with its history."""
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if encounter.is_entered_in_error:
+        return encounter
+    encounter.entered_in_error_at = timezone.now()
+    encounter.entered_in_error_reason = reason
+    encounter.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
+    _log_encounter(actor, AccessAction.CHANGE, encounter, encounter.patients.values_list("pk", flat=True))
+    return encounter
+
+
+@transaction.atomic
+def concern_share(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], encounter: Encounter | None = None
+) -> Concern:
+    """The coach shares a concern with her supervisors; her concern draft is done with."""
+    concern = Concern.objects.create(
+        program_id=actor.user.program_id, patient=patient, coach=actor.user, encounter=encounter, **fields
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=concern)
+    Draft.objects.filter(user=actor.user, form=Draft.Form.CONCERN).delete()
+    return concern
+
+
+def _acknowledge(actor: Actor, concern: Concern) -> None:
+    if concern.acknowledged_at is None:
+        concern.acknowledged_at = timezone.now()
+        concern.acknowledged_by = actor.user
+    if concern.status == ConcernStatus.SHARED:
+        concern.status = ConcernStatus.SEEN
+
+
+@transaction.atomic
+def concern_acknowledge(*, actor: Actor, concern: Concern) -> Concern:
+    """A supervisor has seen it. Acknowledging again changes nothing."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if concern.acknowledged_at is None:
+        _acknowledge(actor, concern)
+        concern.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
+        log_access(actor, AccessAction.CHANGE, patient=concern.patient, record=concern)
+    return concern
+
+
+@transaction.atomic
+def concern_add_note(*, actor: Actor, concern: Concern, text: str) -> ConcernNote:
+    """A note to the coach; the concern is in review from then on."""
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if not concern.is_open:
+        raise ValidationError("This concern is closed.")
+    _acknowledge(actor, concern)
+    concern.status = ConcernStatus.IN_REVIEW
+    concern.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
+    note = ConcernNote.objects.create(concern=concern, author=actor.user, text=text)
+    log_access(actor, AccessAction.CHANGE, patient=concern.patient, record=concern)
+    return note
+
+
+@transaction.atomic
+def concern_close(*, actor: Actor, concern: Concern, reason: str) -> Concern:
+    concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if not concern.is_open:
+        return concern
+    _acknowledge(actor, concern)
+    concern.status = ConcernStatus.CLOSED
+    concern.closed_at = timezone.now()
+    concern.closed_by = actor.user
+    concern.close_reason = reason
+    concern.save()
+    log_access(actor, AccessAction.CHANGE, patient=concern.patient, record=concern)
+    return concern
+
+
+def draft_save(*, user, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
+    """Keeps what she has typed so far; one draft per form, replaced as she types."""
+    draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": data})
+    return draft
+
+
+def draft_discard(*, user, form: Draft.Form) -> None:
+    Draft.objects.filter(user=user, form=form).delete()

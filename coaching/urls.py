@@ -1,0 +1,25 @@
+from django.urls import path
+
+from coaching.views import concerns, drafts, encounters, resources
+
+app_name = "coaching"
+
+urlpatterns = [
+    path("encounters/", encounters.encounter_list, name="encounter_list"),
+    path("encounters/new/", encounters.encounter_new, name="encounter_new"),
+    path("encounters/new/discard-draft/", encounters.encounter_draft_discard, name="encounter_draft_discard"),
+    path("encounters/<int:pk>/", encounters.encounter_detail, name="encounter_detail"),
+    path("encounters/<int:pk>/edit/", encounters.encounter_edit, name="encounter_edit"),
+    path("encounters/<int:pk>/addendum/", encounters.encounter_addendum, name="encounter_addendum"),
+    path("encounters/<int:pk>/entered-in-error/", encounters.encounter_error, name="encounter_error"),
+    path("concerns/", concerns.concern_list, name="concern_list"),
+    path("concerns/new/", concerns.concern_new, name="concern_new"),
+    path("concerns/new/discard-draft/", concerns.concern_draft_discard, name="concern_draft_discard"),
+    path("concerns/<int:pk>/", concerns.concern_detail, name="concern_detail"),
+    path("concerns/<int:pk>/seen/", concerns.concern_acknowledge, name="concern_acknowledge"),
+    path("concerns/<int:pk>/note/", concerns.concern_note, name="concern_note"),
+    path("concerns/<int:pk>/close/", concerns.concern_close, name="concern_close"),
+    path("drafts/<str:form>/", drafts.draft_save, name="draft_save"),
+    path("resources/", resources.resource_list, name="resources"),
+    path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
+]

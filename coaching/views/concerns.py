@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coaching import permissions, services
+from coaching.forms import ConcernCloseForm, ConcernForm, ConcernNoteForm
+from coaching.models import ConcernStatus, Draft
+from coaching.views.drafts import draft_initial
+from coaching.views.encounters import _done, _render_form
+from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+
+
+def concern_list(request):
+    """Supervisors: the queue of open concerns, most urgent and oldest first (or the closed ones).
+    A coach: the concerns she shared, newest first, with their status."""
+    user = request.user
+    if permissions.can_act_on_concerns(user):
+        showing_closed = request.GET.get("show") == "closed"
+        concerns = (
+            permissions.concerns_visible_to(user).filter(status=ConcernStatus.CLOSED).select_related("patient", "coach")
+            if showing_closed
+            else permissions.concern_queue_for(user)
+        )
+        template = "coaching/concern_queue.html"
+    elif permissions.can_share_concerns(user):
+        showing_closed = False
+        concerns = permissions.concerns_visible_to(user).select_related("patient")
+        template = "coaching/concern_list.html"
+    else:
+        raise PermissionDenied
+    page = Paginator(concerns, 25).get_page(request.GET.get("page"))
+    log_access_many(actor_from(request), AccessAction.VIEW, {c.patient_id for c in page}, record_type="concern list")
+    return render(
+        request,
+        template,
+        {"page": page, "showing_closed": showing_closed, "query": request.GET.urlencode() if showing_closed else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def concern_new(request):
+    """The coach shares a concern with her supervisor, about a patient of her caseload."""
+    if not permissions.can_share_concerns(request.user):
+        raise PermissionDenied
+    encounter = None
+    encounter_id = request.POST.get("encounter") or request.GET.get("encounter")
+    if encounter_id:
+        encounter = permissions.get_encounter_for_change(request.user, encounter_id)
+    patients = permissions.patients_for_logging(request.user)
+    if encounter is not None:
+        patients = patients.filter(encounters=encounter)
+    draft = None
+    if request.method == "POST":
+        if request.POST.get("patient"):
+            permissions.get_patient_for_logging(request.user, request.POST["patient"])
+        form = ConcernForm(request.POST, patients=patients)
+        if form.is_valid():
+            data = form.cleaned_data
+            concern = services.concern_share(
+                actor=actor_from(request),
+                patient=data["patient"],
+                encounter=encounter,
+                fields={"category": data["category"], "description": data["description"], "urgency": data["urgency"]},
+            )
+            messages.success(request, "Shared with your supervisor. You can follow it here.")
+            return _done(request, "coaching:concern_detail", pk=concern.pk)
+    else:
+        initial = {}
+        if encounter is None:
+            draft, initial = draft_initial(request.user, Draft.Form.CONCERN, ConcernForm)
+        if request.GET.get("patient"):
+            initial["patient"] = permissions.get_patient_for_logging(request.user, request.GET["patient"]).pk
+        form = ConcernForm(initial=initial, patients=patients)
+    return _render_form(request, "coaching/concern_form.html", {"form": form, "encounter": encounter, "draft": draft})
+
+
+def concern_detail(request, pk):
+    concern = permissions.get_concern_for_user(request.user, pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
+    acting = permissions.can_act_on_concerns(request.user)
+    return render(
+        request,
+        "coaching/concern_detail.html",
+        {
+            "concern": concern,
+            "notes": concern.notes.select_related("author"),
+            "acting": acting,
+            "note_form": ConcernNoteForm() if acting and concern.is_open else None,
+            "close_form": ConcernCloseForm() if acting and concern.is_open else None,
+        },
+    )
+
+
+@require_POST
+def concern_acknowledge(request, pk):
+    concern = permissions.get_concern_for_action(request.user, pk)
+    services.concern_acknowledge(actor=actor_from(request), concern=concern)
+    messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
+    return redirect("coaching:concern_detail", pk=concern.pk)
+
+
+def _action(request, pk, form_class, do):
+    concern = permissions.get_concern_for_action(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = do(concern, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, message)
+            return redirect("coaching:concern_detail", pk=concern.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
+    forms = {"note_form": ConcernNoteForm(), "close_form": ConcernCloseForm()}
+    forms["note_form" if form_class is ConcernNoteForm else "close_form"] = form
+    return render(
+        request,
+        "coaching/concern_detail.html",
+        {"concern": concern, "notes": concern.notes.select_related("author"), "acting": True, **forms},
+    )
+
+
+@require_POST
+def concern_note(request, pk):
+    def do(concern, data):
+        services.concern_add_note(actor=actor_from(request), concern=concern, text=data["text"])
+        return "Note added. The coach sees it with her concern."
+
+    return _action(request, pk, ConcernNoteForm, do)
+
+
+@require_POST
+def concern_close(request, pk):
+    def do(concern, data):
+        services.concern_close(actor=actor_from(request), concern=concern, reason=data["reason"])
+        return "Concern closed."
+
+    return _action(request, pk, ConcernCloseForm, do)
+
+
+@require_POST
+def concern_draft_discard(request):
+    services.draft_discard(user=request.user, form=Draft.Form.CONCERN)
+    return redirect("coaching:concern_new")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.views.decorators.http import require_POST
+
+from coaching import permissions, services
+from coaching.models import Draft
+
+IGNORED = {"csrfmiddlewaretoken"}
+
+
+@require_POST
+def draft_save(request, form):
+    """Saves what she is typing (htmx, every few seconds). Answers with a short status line."""
+    if form not in Draft.Form.values:
+        raise Http404
+    allowed = {
+        Draft.Form.ENCOUNTER: permissions.can_log_encounters,
+        Draft.Form.CONCERN: permissions.can_share_concerns,
+    }[form](request.user)
+    if not allowed:
+        raise Http404
+    data = {key: values for key, values in request.POST.lists() if key not in IGNORED}
+    services.draft_save(user=request.user, form=form, data=data)
+    return HttpResponse(f"Draft saved at {time_format(timezone.localtime(), 'g:i a')}.")
+
+
+def draft_initial(user, form: Draft.Form, form_class) -> tuple[Draft | None, dict]:
+    """Her draft for this form, if she has one, as the form's initial values."""
+    draft = permissions.drafts_of(user).filter(form=form).first()
+    if draft is None:
+        return None, {}
+    initial = {}
+    for name, values in draft.data.items():
+        field = form_class.base_fields.get(name)
+        if field is None:
+            continue
+        multiple = getattr(field.widget, "allow_multiple_selected", False)
+        initial[name] = values if multiple else (values[0] if values else "")
+    return draft, initial

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from coaching import permissions, services
+from coaching.forms import AddendumForm, EncounterForm, EnteredInErrorForm
+from coaching.models import Draft
+from coaching.views.drafts import draft_initial
+from recovery_program.audit import AccessAction, actor_from, log_access_many
+
+
+def _done(request, url_name, **kwargs):
+    """After a save: a plain redirect, or for htmx a client-side one."""
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse(url_name, kwargs=kwargs))
+    return redirect(url_name, **kwargs)
+
+
+def _render_form(request, template, context):
+    # htmx swaps just the form back in: no page reload on a mistake, and nothing typed is lost.
+    return render(request, f"{template}#form" if request.htmx else template, context)
+
+
+def _posted_patients_are_hers(request) -> None:
+    """A forged patient id is a 404, as if there were no such patient."""
+    for pk in request.POST.getlist("patients"):
+        permissions.get_patient_for_logging(request.user, pk)
+
+
+def encounter_list(request):
+    encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
+    if not (permissions.can_log_encounters(request.user) or request.user.has_perm("coaching.view_encounter")):
+        raise PermissionDenied
+    page = Paginator(encounters, 25).get_page(request.GET.get("page"))
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        {patient.pk for encounter in page for patient in encounter.patients.all()},
+        record_type="encounter list",
+    )
+    return render(
+        request,
+        "coaching/encounter_list.html",
+        {"page": page, "can_log": permissions.can_log_encounters(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_new(request):
+    if not permissions.can_log_encounters(request.user):
+        raise PermissionDenied
+    kwargs = {
+        "patients": permissions.patients_for_logging(request.user),
+        "resources": permissions.resources_for(request.user),
+    }
+    if request.method == "POST":
+        _posted_patients_are_hers(request)
+        form = EncounterForm(request.POST, **kwargs)
+        if form.is_valid():
+            encounter = services.encounter_log(
+                actor=actor_from(request),
+                fields=form.encounter_fields(),
+                patients=form.cleaned_data["patients"],
+                resources=form.cleaned_data["resources"],
+            )
+            messages.success(request, "Encounter saved.")
+            return _done(request, "coaching:encounter_detail", pk=encounter.pk)
+        draft = None
+    else:
+        draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm)
+        if draft is None:
+            initial = _defaults(request.user)
+        form = EncounterForm(initial=initial, **kwargs)
+    return _render_form(request, "coaching/encounter_form.html", {"form": form, "draft": draft})
+
+
+def _defaults(user) -> dict:
+    """Now, and the kind she logged last: the common case takes a few taps."""
+    now = timezone.localtime()
+    last = permissions.encounters_visible_to(user).filter(coach=user).order_by("-created_at").first()
+    return {
+        "date": now.date(),
+        "start_time": now.time().replace(second=0, microsecond=0),
+        "duration_minutes": last.duration_minutes if last else 60,
+        "kind": last.kind if last else None,
+        "place": "",
+    }
+
+
+def encounter_detail(request, pk):
+    encounter = permissions.get_encounter_for_user(request.user, pk)
+    patients = list(encounter.patients.all())
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        [p.pk for p in patients],
+        record_type="encounter",
+        record_id=str(encounter.pk),
+    )
+    mine = encounter.coach_id == request.user.pk and permissions.can_log_encounters(request.user)
+    return render(
+        request,
+        "coaching/encounter_detail.html",
+        {
+            "encounter": encounter,
+            "patients": patients,
+            "resources": encounter.resources.all(),
+            "addenda": encounter.addenda.select_related("author"),
+            "concerns": permissions.concerns_visible_to(request.user).filter(encounter=encounter),
+            "can_edit": mine and encounter.edit_window_open(),
+            "can_amend": mine and not encounter.is_entered_in_error,
+            "can_share_concern": mine and permissions.can_share_concerns(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_edit(request, pk):
+    encounter = permissions.get_encounter_for_change(request.user, pk)
+    if not encounter.edit_window_open():
+        messages.info(request, "The 72 hours to change this encounter have passed. Add an addendum instead.")
+        return redirect("coaching:encounter_addendum", pk=encounter.pk)
+    kwargs = {
+        "patients": permissions.patients_for_logging(request.user),
+        "resources": permissions.resources_for(request.user),
+    }
+    if request.method == "POST":
+        _posted_patients_are_hers(request)
+        form = EncounterForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.encounter_update(
+                    actor=actor_from(request),
+                    encounter=encounter,
+                    fields=form.encounter_fields(),
+                    patients=form.cleaned_data["patients"],
+                    resources=form.cleaned_data["resources"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Encounter changed.")
+                return _done(request, "coaching:encounter_detail", pk=encounter.pk)
+    else:
+        form = EncounterForm(initial=EncounterForm.initial_for(encounter), **kwargs)
+    return _render_form(request, "coaching/encounter_form.html", {"form": form, "encounter": encounter})
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_addendum(request, pk):
+    encounter = permissions.get_encounter_for_change(request.user, pk)
+    form = AddendumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=form.cleaned_data["text"])
+        messages.success(request, "Addendum added.")
+        return redirect("coaching:encounter_detail", pk=encounter.pk)
+    return render(request, "coaching/encounter_addendum.html", {"form": form, "encounter": encounter})
+
+
+@require_http_methods(["GET", "POST"])
+def encounter_error(request, pk):
+    encounter = permissions.get_encounter_for_change(request.user, pk)
+    form = EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.encounter_mark_in_error(
+            actor=actor_from(request), encounter=encounter, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, "Marked as entered in error. It stays in the record, struck through.")
+        return redirect("coaching:encounter_detail", pk=encounter.pk)
+    return render(request, "coaching/encounter_error.html", {"form": form, "encounter": encounter})
+
+
+@require_POST
+def encounter_draft_discard(request):
+    services.draft_discard(user=request.user, form=Draft.Form.ENCOUNTER)
+    return redirect("coaching:encounter_new")

@@ -1,0 +1,73 @@
+"""The heart of it, on a phone: a coach logs a group session and shares an urgent concern; a supervisor has it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_supervisor_enrolls import _log_in, _log_out
+from tests.factories import PatientFactory, on_caseload_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def caseload(coach, supervisor):
+    names = ["Odette Lark", "Pearl Quinn", "Ivy Marsh"]
+    patients = [PatientFactory(program=coach.program, legal_name=name, clinical_provider=supervisor) for name in names]
+    for patient in patients:
+        on_caseload_of(patient, coach)
+    return patients
+
+
+def test_group_session_then_urgent_concern_reaches_supervisors_only(
+    live_server, page: Page, coach, other_coach, supervisor, admin, caseload
+):
+    _log_in(page, live_server.url, coach)
+    page.get_by_role("link", name="Log an encounter").click()
+    page.get_by_label("What you did").select_option(label="Group treatment session")
+    page.get_by_label("How long (minutes)").fill("90")
+    for patient in caseload:
+        page.get_by_label(patient.legal_name).check()
+    page.get_by_label("What happened").fill("Group on sleep and cravings. Pearl was quiet and left early.")
+    expect(page.get_by_text("Draft saved at")).to_be_visible()  # saved as she typed
+    page.get_by_role("button", name="Save encounter").click()
+
+    expect(page.get_by_role("heading", name="Group treatment session")).to_be_visible()
+    page.get_by_role("link", name="Share a concern with my supervisor").click()
+    page.get_by_label("About").select_option(label="Pearl Quinn")
+    page.get_by_label("Return to use, or signs of it").check()
+    page.get_by_label("What you saw or heard").fill("She told me she used last night and is scared.")
+    page.get_by_label("Urgent: a supervisor must act now").check()
+    page.get_by_role("button", name="Share with my supervisor").click()
+    expect(page.get_by_text("Shared with your supervisor")).to_be_visible()
+    expect(page.get_by_text("Shared", exact=True)).to_be_visible()
+    _log_out(page)
+
+    _log_in(page, live_server.url, supervisor)
+    expect(page.get_by_role("alert")).to_contain_text("1 urgent concern needs you now")
+    page.get_by_role("link", name="Concern queue").first.click()
+    first = page.locator(".encounters li").first
+    expect(first).to_contain_text("Urgent now")
+    expect(first).to_contain_text("Pearl Quinn")
+    first.get_by_role("link").click()
+    page.get_by_role("button", name="Mark as seen").click()
+    expect(page.get_by_text("Marked as seen")).to_be_visible()
+    _log_out(page)
+
+    _log_in(page, live_server.url, coach)
+    page.get_by_role("link", name="My concerns").first.click()
+    expect(page.get_by_text("Seen by a supervisor")).to_be_visible()
+    _log_out(page)
+
+    _log_in(page, live_server.url, other_coach)
+    page.get_by_role("link", name="My concerns").first.click()
+    expect(page.get_by_text("You have not shared any concerns yet.")).to_be_visible()
+    expect(page.get_by_text("Pearl Quinn")).to_have_count(0)
+    _log_out(page)
+
+    _log_in(page, live_server.url, admin)
+    expect(page.get_by_role("link", name="Concern queue")).to_have_count(0)
+    expect(page.get_by_text("urgent concern")).to_have_count(0)
+    page.goto(f"{live_server.url}/coaching/concerns/")
+    expect(page.get_by_role("heading", name="Not part of your role")).to_be_visible()
