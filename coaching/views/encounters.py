@@ -13,6 +13,7 @@ from coaching import permissions, services
 from coaching.forms import AddendumForm, EncounterForm, EnteredInErrorForm
 from coaching.models import Draft
 from coaching.views.drafts import draft_initial
+from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
 
 
@@ -35,20 +36,30 @@ def _posted_patients_are_hers(request) -> None:
 
 
 def encounter_list(request):
-    encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
+    """Her encounters (a supervisor: the program's), newest first; ?patient= narrows them to one patient."""
     if not (permissions.can_log_encounters(request.user) or request.user.has_perm("coaching.view_encounter")):
         raise PermissionDenied
+    encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
+    patient = None
+    if request.GET.get("patient"):
+        patient = patient_permissions.get_patient_for_user(request.user, request.GET["patient"])
+        encounters = encounters.filter(patients=patient)
     page = Paginator(encounters, 25).get_page(request.GET.get("page"))
     log_access_many(
         actor_from(request),
         AccessAction.VIEW,
-        {patient.pk for encounter in page for patient in encounter.patients.all()},
+        {present.pk for encounter in page for present in encounter.patients.all()},
         record_type="encounter list",
     )
     return render(
         request,
         "coaching/encounter_list.html",
-        {"page": page, "can_log": permissions.can_log_encounters(request.user)},
+        {
+            "page": page,
+            "patient": patient,
+            "query": f"patient={patient.pk}" if patient else "",
+            "can_log": permissions.can_log_encounters(request.user),
+        },
     )
 
 

@@ -260,3 +260,14 @@ def test_a_reassigned_patient_cannot_be_added_to_her_next_encounter(
     assignment_start(actor=Actor(supervisor, None), patient=patient, coach=other_coach, started_on=timezone.localdate())
     response = client_for(coach).post(reverse("coaching:encounter_new"), _form(patient))
     assert response.status_code == 404
+
+
+def test_encounters_with_one_patient(client_for, coach, patient, three_patients):
+    log_encounter(coach, [patient], summary="Just her")
+    log_encounter(coach, three_patients[1:], summary="The others")
+    response = client_for(coach).get(reverse("coaching:encounter_list"), {"patient": patient.pk})
+    assert [e.summary for e in response.context["page"]] == ["Just her"]
+
+
+def test_encounters_of_a_patient_out_of_reach_are_not_found(client_for, coach, other_patient):
+    assert client_for(coach).get(reverse("coaching:encounter_list"), {"patient": other_patient.pk}).status_code == 404
