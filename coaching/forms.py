@@ -141,8 +141,14 @@ class ConcernNoteForm(NoMaxLengthMixin, forms.Form):
     text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
 
 
-class ConcernCloseForm(forms.Form):
+class ConcernCloseForm(NoMaxLengthMixin, forms.Form):
     reason = forms.CharField(max_length=500, label="Why close it?", help_text="She sees that it is closed, not this.")
+    note_to_coach = long_text(
+        "Closing note to the coach",
+        required=False,
+        rows=3,
+        help_text="Optional. She sees this with her closed concern.",
+    )
 
 
 class ResourceForm(forms.ModelForm):

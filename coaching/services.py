@@ -135,10 +135,13 @@ def concern_add_note(*, actor: Actor, concern: Concern, text: str) -> ConcernNot
 
 
 @transaction.atomic
-def concern_close(*, actor: Actor, concern: Concern, reason: str) -> Concern:
+def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach: str = "") -> Concern:
+    """Closes it with a reason for the clinical team, and optionally a last note the coach will see."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not concern.is_open:
         return concern
+    if note_to_coach:
+        ConcernNote.objects.create(concern=concern, author=actor.user, text=note_to_coach)
     _acknowledge(actor, concern)
     concern.status = ConcernStatus.CLOSED
     concern.closed_at = timezone.now()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("patients/", include("patients.urls")),
     path("coaching/", include("coaching.urls")),
+    path("clinical/", include("referrals.urls")),
     path("healthz", healthz, name="healthz"),
     # The operators' admin site logs in through the app's own login (lockout and all).
     path(

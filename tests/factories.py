@@ -12,6 +12,7 @@ from coaching.services import concern_share, encounter_log
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
+from referrals.services import communication_record, cps_report_record, referral_record
 from staff.models import Program, User
 from staff.roles import Role
 from staff.services import user_set_role
@@ -115,3 +116,50 @@ def log_encounter(coach, patients, **fields):
 def share_concern(coach, patient, **fields):
     defaults = {"category": ConcernCategory.RETURN_TO_USE, "description": "She seemed unwell.", "urgency": "routine"}
     return concern_share(actor=Actor(coach, None), patient=patient, fields=defaults | fields)
+
+
+def record_referral(supervisor, patient, concerns=(), disclosure=None, **fields):
+    defaults = {
+        "care_type": "residential",
+        "receiving_provider": "Granite House Residential",
+        "decided_by": supervisor,
+        "made_by": supervisor,
+        "referred_on": timezone.localdate(),
+        "status": "planned",
+        "outcome": "",
+    }
+    return referral_record(
+        actor=Actor(supervisor, None),
+        patient=patient,
+        fields=defaults | fields,
+        concerns=concerns,
+        disclosure=disclosure,
+    )
+
+
+def record_cps_report(supervisor, patient, concerns=(), **fields):
+    defaults = {
+        "made_at": timezone.now() - datetime.timedelta(hours=1),
+        "agency": "Division for Children, Youth and Families",
+        "made_by": supervisor,
+        "reference_number": "DCYF-0001",
+        "what_was_reported": "Infant left alone overnight, per the mother.",
+        "follow_up": "",
+    }
+    return cps_report_record(
+        actor=Actor(supervisor, None), patient=patient, fields=defaults | fields, concerns=concerns
+    )
+
+
+def record_communication(supervisor, patient, concerns=(), **fields):
+    defaults = {
+        "referral": None,
+        "told_by": supervisor,
+        "told_at": timezone.now() - datetime.timedelta(minutes=30),
+        "method": "in_person",
+        "what_was_said": "We recommend residential care at Granite House.",
+        "response": "She cried, then agreed to visit.",
+    }
+    return communication_record(
+        actor=Actor(supervisor, None), patient=patient, fields=defaults | fields, concerns=concerns
+    )

@@ -12,6 +12,7 @@ from coaching.models import ConcernStatus, Draft
 from coaching.views.drafts import draft_initial
 from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from referrals import permissions as referral_permissions
 
 
 def concern_list(request):
@@ -91,6 +92,7 @@ def concern_detail(request, pk):
             "acting": acting,
             "note_form": ConcernNoteForm() if acting and concern.is_open else None,
             "close_form": ConcernCloseForm() if acting and concern.is_open else None,
+            "outcomes": referral_permissions.records_for_concern(request.user, concern),
         },
     )
 
@@ -120,7 +122,13 @@ def _action(request, pk, form_class, do):
     return render(
         request,
         "coaching/concern_detail.html",
-        {"concern": concern, "notes": concern.notes.select_related("author"), "acting": True, **forms},
+        {
+            "concern": concern,
+            "notes": concern.notes.select_related("author"),
+            "acting": True,
+            "outcomes": referral_permissions.records_for_concern(request.user, concern),
+            **forms,
+        },
     )
 
 
@@ -136,7 +144,9 @@ def concern_note(request, pk):
 @require_POST
 def concern_close(request, pk):
     def do(concern, data):
-        services.concern_close(actor=actor_from(request), concern=concern, reason=data["reason"])
+        services.concern_close(
+            actor=actor_from(request), concern=concern, reason=data["reason"], note_to_coach=data["note_to_coach"]
+        )
         return "Concern closed."
 
     return _action(request, pk, ConcernCloseForm, do)

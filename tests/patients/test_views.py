@@ -196,7 +196,7 @@ def test_detail_queries_do_not_grow(client_for, supervisor, patient, django_asse
     for _ in range(10):
         ConsentFactory(patient=patient)
     client = client_for(supervisor)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         client.get(reverse("patients:detail", args=[patient.pk]))
 
 

@@ -18,6 +18,8 @@ from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, 
 from patients import services as patient_services
 from patients.models import Child, Patient, ProgramStatus
 from recovery_program.audit import Actor
+from referrals import services as referral_services
+from referrals.models import Referral
 from staff.models import Program, User
 from staff.roles import Role
 from staff.services import user_set_role
@@ -180,6 +182,7 @@ class Command(BaseCommand):
                 user_set_role(user=user, role=role)
         self._seed_patients(program)
         self._seed_coaching(program)
+        self._seed_clinical_actions(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
@@ -319,6 +322,65 @@ class Command(BaseCommand):
             actor=Actor(staff["supervisor1"], None),
             concern=answered,
             text="Thank you for sharing this. I will talk with her at her next visit; keep being there for her.",
+        )
+
+    def _seed_clinical_actions(self, program: Program) -> None:
+        """The urgent domestic-violence concern of coach1 answered by a referral and a talk with the patient;
+        the return-to-use concern of coach2 by a CPS report. Coaches see none of it."""
+        if Referral.objects.filter(program=program).exists():
+            return
+        supervisor = User.objects.get(username="supervisor1")
+        actor = Actor(supervisor, None)
+        now = timezone.now()
+        dv = Concern.objects.get(coach__username="coach1", urgency=Urgency.URGENT_NOW)
+        referral = referral_services.referral_record(
+            actor=actor,
+            patient=dv.patient,
+            concerns=[dv],
+            fields={
+                "care_type": "dv",
+                "receiving_provider": "Harbor Haven Domestic Violence Shelter",
+                "decided_by": supervisor,
+                "made_by": supervisor,
+                "referred_on": timezone.localdate(),
+                "status": "sent",
+                "outcome": "Bed offered for tonight.",
+            },
+            disclosure={
+                "information": "Name, pregnancy, and that she is in treatment",
+                "purpose": "Emergency shelter placement",
+                "legal_basis": "emergency",
+                "recipient_person": "Intake advocate on duty",
+                "emergency_nature": "Threat of violence at home, 28 weeks pregnant",
+            },
+        )
+        referral_services.communication_record(
+            actor=actor,
+            patient=dv.patient,
+            concerns=[dv],
+            fields={
+                "referral": referral,
+                "told_by": supervisor,
+                "told_at": now - datetime.timedelta(minutes=30),
+                "method": "phone",
+                "what_was_said": "We found a shelter bed for tonight and can arrange a ride.",
+                "response": "Relieved; she accepted the ride.",
+            },
+        )
+        coaching_services.concern_acknowledge(actor=actor, concern=dv)
+        child = Concern.objects.get(coach__username="coach2", urgency=Urgency.WITHIN_24_HOURS)
+        referral_services.cps_report_record(
+            actor=actor,
+            patient=child.patient,
+            concerns=[child],
+            fields={
+                "made_at": now - datetime.timedelta(hours=3),
+                "agency": "Division for Children, Youth and Families",
+                "made_by": supervisor,
+                "reference_number": "DEMO-4471",
+                "what_was_reported": "Mother reported using while caring for her infant alone.",
+                "follow_up": "Caseworker visit scheduled.",
+            },
         )
 
 

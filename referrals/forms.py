@@ -1,0 +1,277 @@
+"""Forms for clinical actions: they check input; they do not decide who may do what."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from coaching.forms import NoMaxLengthMixin, TimeInput, long_text
+from patients.forms import DateInput
+from referrals.models import (
+    CommunicationMethod,
+    CPSReport,
+    LegalBasis,
+    PatientCommunication,
+    Referral,
+    ReferralStatus,
+)
+
+
+def _not_in_future(value, what="date"):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"The {what} cannot be in the future.")
+    return value
+
+
+class DateTimeFields(forms.Form):
+    """A date and a time, combined into an aware datetime that cannot be in the future."""
+
+    date = forms.DateField(widget=DateInput)
+    time = forms.TimeField(widget=TimeInput)
+
+    def combined(self, cleaned) -> datetime.datetime | None:
+        if cleaned.get("date") and cleaned.get("time"):
+            moment = timezone.make_aware(datetime.datetime.combine(cleaned["date"], cleaned["time"]))
+            if moment > timezone.now() + datetime.timedelta(minutes=10):
+                self.add_error("date", "This cannot be in the future.")
+            return moment
+        return None
+
+
+class RecordForm(NoMaxLengthMixin, forms.ModelForm):
+    """Common to the three records: the concerns it answers and who among the clinical staff acted."""
+
+    def __init__(self, *args, concerns, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        concerns = concerns.select_related("coach")
+        if "concerns" in self.fields:
+            self.fields["concerns"].queryset = concerns
+            self.fields["concerns"].label_from_instance = lambda concern: (
+                f"{concern.get_category_display()}, shared {timezone.localtime(concern.created_at):%b %d}"
+                f" by {concern.coach} ({concern.get_status_display().lower()})"
+            )
+            self.fields["concerns"].widget = forms.CheckboxSelectMultiple(choices=self.fields["concerns"].choices)
+            self.fields["concerns"].required = False
+            self.fields["concerns"].label = "Concerns it answers"
+        for name in ("decided_by", "made_by", "told_by"):
+            if name in self.fields:
+                self.fields[name].queryset = staff
+                self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
+
+
+class ReferralForm(RecordForm):
+    sends_information = forms.BooleanField(required=False, label="This referral sends her information to the provider")
+    information = forms.CharField(required=False, label="What is sent", widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(required=False, max_length=300, label="Purpose of sending it")
+    legal_basis = forms.ChoiceField(
+        required=False,
+        label="On what basis",
+        choices=[
+            ("", "Choose"),
+            (LegalBasis.CONSENT, LegalBasis.CONSENT.label),
+            (LegalBasis.EMERGENCY, "A medical emergency (no consent)"),
+        ],
+    )
+    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this provider")
+    recipient_person = forms.CharField(required=False, max_length=200, label="Who received it (emergency)")
+    emergency_nature = forms.CharField(
+        required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "concerns",
+            "care_type",
+            "receiving_provider",
+            "decided_by",
+            "made_by",
+            "referred_on",
+            "status",
+            "outcome",
+        ]
+        widgets = {"referred_on": DateInput, "outcome": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, consents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].queryset = consents
+        self.fields["status"].choices = [
+            (ReferralStatus.PLANNED, ReferralStatus.PLANNED.label),
+            (ReferralStatus.SENT, ReferralStatus.SENT.label),
+        ]
+        self.has_current_consent = consents.exists()
+
+    def clean_referred_on(self):
+        return _not_in_future(self.cleaned_data["referred_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("sends_information"):
+            return cleaned
+        for name in ("information", "purpose", "legal_basis"):
+            if not cleaned.get(name):
+                self.add_error(name, "Say this when the referral sends her information.")
+        basis = cleaned.get("legal_basis")
+        consent = cleaned.get("consent")
+        provider = (cleaned.get("receiving_provider") or "").strip().lower()
+        if basis == LegalBasis.CONSENT:
+            if not self.has_current_consent:
+                self.add_error(
+                    "legal_basis",
+                    "She has no current consent to share her information. Nothing may be sent without one, "
+                    "except in a medical emergency.",
+                )
+            elif consent is None:
+                self.add_error("consent", "Choose the consent that covers this provider.")
+            elif consent.recipient.strip().lower() != provider:
+                self.add_error(
+                    "consent",
+                    f"This consent covers {consent.recipient}, not {cleaned.get('receiving_provider')}. "
+                    "Without a consent for this provider, nothing may be sent except in a medical emergency.",
+                )
+        if basis == LegalBasis.EMERGENCY:
+            if not cleaned.get("emergency_nature"):
+                self.add_error("emergency_nature", "Describe the medical emergency.")
+            if not cleaned.get("recipient_person"):
+                self.add_error("recipient_person", "Say who received her information.")
+        return cleaned
+
+    def disclosure_fields(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("sends_information"):
+            return None
+        fields = {"information": data["information"], "purpose": data["purpose"], "legal_basis": data["legal_basis"]}
+        if data["legal_basis"] == LegalBasis.CONSENT:
+            fields["consent"] = data["consent"]
+        else:
+            fields |= {"emergency_nature": data["emergency_nature"], "recipient_person": data["recipient_person"]}
+        return fields
+
+    def referral_fields(self) -> dict:
+        names = ["care_type", "receiving_provider", "decided_by", "made_by", "referred_on", "status", "outcome"]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class ReferralEditForm(RecordForm):
+    class Meta:
+        model = Referral
+        fields = ["concerns", "care_type", "receiving_provider", "decided_by", "made_by", "referred_on", "outcome"]
+        widgets = ReferralForm.Meta.widgets
+
+    def clean_referred_on(self):
+        return _not_in_future(self.cleaned_data["referred_on"])
+
+
+class ReferralStatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    changed_on = forms.DateField(label="On", widget=DateInput, initial=timezone.localdate)
+    note = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, referral: Referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = referral.allowed_next_statuses()
+        self.fields["status"].error_messages["invalid_choice"] = (
+            f"A referral that is {referral.get_status_display().lower()} cannot go back or sideways to that."
+        )
+
+    def clean_changed_on(self):
+        return _not_in_future(self.cleaned_data["changed_on"])
+
+
+class CPSReportForm(RecordForm, DateTimeFields):
+    what_was_reported = long_text("What was reported")
+    follow_up = long_text("Follow-up", required=False, rows=3)
+
+    class Meta:
+        model = CPSReport
+        fields = ["concerns", "agency", "made_by", "reference_number", "what_was_reported", "follow_up"]
+
+    field_order = [
+        "concerns",
+        "date",
+        "time",
+        "agency",
+        "made_by",
+        "reference_number",
+        "what_was_reported",
+        "follow_up",
+    ]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["made_at"] = self.combined(cleaned)
+        return cleaned
+
+    def record_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"made_at": data["made_at"]} | {
+            name: data[name] for name in ("agency", "made_by", "reference_number", "what_was_reported", "follow_up")
+        }
+
+
+class CommunicationForm(RecordForm, DateTimeFields):
+    what_was_said = long_text("What was said")
+    response = long_text("How she responded", required=False, rows=3)
+
+    class Meta:
+        model = PatientCommunication
+        fields = ["concerns", "referral", "told_by", "method", "what_was_said", "response"]
+
+    field_order = ["concerns", "referral", "told_by", "date", "time", "method", "what_was_said", "response"]
+
+    def __init__(self, *args, referrals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].queryset = referrals
+        self.fields["referral"].label = "About the referral (if any)"
+        self.fields["method"].choices = CommunicationMethod.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["told_at"] = self.combined(cleaned)
+        return cleaned
+
+    def record_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"told_at": data["told_at"]} | {
+            name: data[name] for name in ("referral", "told_by", "method", "what_was_said", "response")
+        }
+
+
+class DisclosureForm(forms.Form):
+    """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent."""
+
+    disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)
+    recipient = forms.CharField(max_length=200)
+    information = forms.CharField(label="What was disclosed", widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(max_length=300)
+    legal_basis = ReferralForm.base_fields["legal_basis"]
+    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this recipient")
+    recipient_person = forms.CharField(required=False, max_length=200, label="Who received it")
+    emergency_nature = forms.CharField(
+        required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, consents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].queryset = consents
+        self.fields["legal_basis"].required = True
+        self.has_current_consent = consents.exists()
+
+    def clean_disclosed_on(self):
+        return _not_in_future(self.cleaned_data["disclosed_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        basis, consent = cleaned.get("legal_basis"), cleaned.get("consent")
+        if basis == LegalBasis.CONSENT:
+            if not self.has_current_consent:
+                self.add_error("legal_basis", "She has no current consent to share her information.")
+            elif consent is None:
+                self.add_error("consent", "Choose the consent that covers this recipient.")
+            elif consent.recipient.strip().lower() != (cleaned.get("recipient") or "").strip().lower():
+                self.add_error("consent", f"This consent covers {consent.recipient}, not {cleaned.get('recipient')}.")
+        if basis == LegalBasis.EMERGENCY and not cleaned.get("emergency_nature"):
+            self.add_error("emergency_nature", "Describe the medical emergency.")
+        return cleaned

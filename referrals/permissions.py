@@ -1,0 +1,86 @@
+"""Who may see and record referrals, CPS reports, patient communications and disclosures.
+
+Supervisors (clinical staff) of the patient's program only. Coaches, admins and
+supervisors of other programs see none of it: every URL is a 404 for them, as
+if the record did not exist, and no page of theirs is given any of it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from coaching.models import Concern
+from coaching.permissions import concerns_visible_to
+from patients import permissions as patient_permissions
+from patients.models import Consent, Patient
+from referrals.models import CPSReport, PatientCommunication, Referral
+from staff.models import User
+
+
+def records_visible_to(user: User, model: type[Model]) -> QuerySet:
+    """Rows of `model` in her own program, if she holds its view permission (supervisors); otherwise none."""
+    if not user.is_active or not user.has_perm(f"referrals.view_{model._meta.model_name}"):
+        return model.objects.none()
+    return model.objects.filter(program_id=user.program_id)
+
+
+def get_record_for_user(user: User, model: type[Model], pk) -> Model:
+    try:
+        return records_visible_to(user, model).select_related("patient").get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None
+
+
+def get_record_for_change(user: User, model: type[Model], pk) -> Model:
+    """Only those who may change it get it at all: for anyone else it does not exist."""
+    if not user.has_perm(f"referrals.change_{model._meta.model_name}"):
+        raise Http404("Not found.")
+    return get_record_for_user(user, model, pk)
+
+
+def get_patient_for_recording(user: User, model: type[Model], pk) -> Patient:
+    """The patient, if she may record `model` about her (a supervisor of her program); 404 otherwise."""
+    if not user.has_perm(f"referrals.add_{model._meta.model_name}"):
+        raise Http404("Not found.")
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def sees_clinical_actions(user: User) -> bool:
+    return user.has_perm("referrals.view_referral")
+
+
+def clinical_staff_of(user: User) -> QuerySet[User]:
+    """Who may decide, make or tell: the active supervisors of her program."""
+    return patient_permissions.clinical_providers_for(user)
+
+
+def concerns_of(user: User, patient: Patient) -> QuerySet[Concern]:
+    """Concerns about this patient that a record may answer."""
+    return concerns_visible_to(user).filter(patient=patient)
+
+
+def current_consents(user: User, patient: Patient) -> QuerySet[Consent]:
+    return patient_permissions.consents_visible_to(user, patient).current()
+
+
+def records_for_concern(user: User, concern: Concern) -> dict[str, list] | None:
+    """What supervisors recorded in answer to a concern: its outcome. None for anyone who may not see it."""
+    if not sees_clinical_actions(user):
+        return None
+    return {
+        "referrals": list(records_visible_to(user, Referral).filter(concerns=concern)),
+        "cps_reports": list(records_visible_to(user, CPSReport).filter(concerns=concern)),
+        "communications": list(records_visible_to(user, PatientCommunication).filter(concerns=concern)),
+    }
+
+
+def clinical_actions_counts(user: User, patient: Patient) -> dict[str, int] | None:
+    """For the patient page: how many of each record, for supervisors only."""
+    if not sees_clinical_actions(user):
+        return None
+    return {
+        "referrals": records_visible_to(user, Referral).filter(patient=patient).count(),
+        "cps_reports": records_visible_to(user, CPSReport).filter(patient=patient).count(),
+        "communications": records_visible_to(user, PatientCommunication).filter(patient=patient).count(),
+    }

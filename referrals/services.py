@@ -1,0 +1,123 @@
+"""Writes of clinical actions. Each writes its access-log row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from patients.models import Patient
+from recovery_program.audit import AccessAction, Actor, log_access
+from referrals.models import (
+    NEXT_STATUSES,
+    CPSReport,
+    Disclosure,
+    LegalBasis,
+    PatientCommunication,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+)
+
+
+def _create(actor: Actor, model, patient: Patient, fields: dict[str, Any], concerns=()):
+    record = model.objects.create(program_id=patient.program_id, patient=patient, **fields)
+    if concerns:
+        record.concerns.set(concerns)
+    log_access(actor, AccessAction.CREATE, patient=patient, record=record)
+    return record
+
+
+@transaction.atomic
+def referral_record(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=(), disclosure: dict[str, Any] | None = None
+) -> Referral:
+    """Records a referral; when it sends her information to the provider, the disclosure too."""
+    referral = _create(actor, Referral, patient, fields, concerns)
+    ReferralStatusChange.objects.create(
+        referral=referral, status=referral.status, changed_on=referral.referred_on, changed_by=actor.user
+    )
+    if disclosure is not None:
+        disclosure_record(
+            actor=actor,
+            patient=patient,
+            fields={
+                "recipient": referral.receiving_provider,
+                "disclosed_on": referral.referred_on,
+                "referral": referral,
+                **disclosure,
+            },
+        )
+    return referral
+
+
+@transaction.atomic
+def record_update(*, actor: Actor, record, fields: dict[str, Any], concerns=None):
+    """A correction: pghistory keeps the earlier version."""
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.save()
+    if concerns is not None:
+        record.concerns.set(concerns)
+    log_access(actor, AccessAction.CHANGE, patient=record.patient, record=record)
+    return record
+
+
+@transaction.atomic
+def referral_change_status(
+    *, actor: Actor, referral: Referral, status: str, changed_on: datetime.date, note: str = ""
+) -> Referral:
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if status not in NEXT_STATUSES[referral.status]:
+        raise ValidationError(
+            {
+                "status": f"A referral that is {referral.get_status_display().lower()} cannot become "
+                f"{ReferralStatus(status).label.lower()}."
+            }
+        )
+    last = referral.status_changes.order_by("-changed_on").first()
+    if last and changed_on < last.changed_on:
+        raise ValidationError(
+            {"changed_on": f"The last change was on {last.changed_on:%B %d, %Y}: pick that day or later."}
+        )
+    ReferralStatusChange.objects.create(
+        referral=referral, status=status, changed_on=changed_on, note=note, changed_by=actor.user
+    )
+    referral.status = status
+    referral.save(update_fields=["status", "updated_at"])
+    log_access(actor, AccessAction.CHANGE, patient=referral.patient, record=referral)
+    return referral
+
+
+@transaction.atomic
+def cps_report_record(*, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=()) -> CPSReport:
+    """A mandated report: no consent needed, and it goes into her accounting of disclosures."""
+    report = _create(actor, CPSReport, patient, fields, concerns)
+    disclosure_record(
+        actor=actor,
+        patient=patient,
+        fields={
+            "disclosed_on": report.made_at.date(),
+            "recipient": report.agency,
+            "information": report.what_was_reported,
+            "purpose": "Mandated report of suspected child abuse or neglect",
+            "legal_basis": LegalBasis.MANDATED_REPORT,
+            "cps_report": report,
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def communication_record(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=()
+) -> PatientCommunication:
+    return _create(actor, PatientCommunication, patient, fields, concerns)
+
+
+@transaction.atomic
+def disclosure_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Disclosure:
+    fields = {"disclosed_by": actor.user, **fields}
+    return _create(actor, Disclosure, patient, fields)

@@ -1,0 +1,300 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from recovery_program.audit import AccessAction, actor_from, log_access
+from referrals import permissions, services
+from referrals.forms import (
+    CommunicationForm,
+    CPSReportForm,
+    DisclosureForm,
+    ReferralEditForm,
+    ReferralForm,
+    ReferralStatusForm,
+)
+from referrals.models import REDISCLOSURE_NOTICE, CPSReport, Disclosure, PatientCommunication, Referral
+
+ACCOUNTING_YEARS = 3
+
+
+def _records(user, model, patient):
+    return permissions.records_visible_to(user, model).filter(patient=patient)
+
+
+def patient_actions(request, patient_pk):
+    """Everything the clinical staff decided and did for one patient."""
+    patient = permissions.get_patient_for_recording(request.user, Referral, patient_pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="clinical actions")
+    user = request.user
+    return render(
+        request,
+        "referrals/patient_actions.html",
+        {
+            "patient": patient,
+            "referrals": _records(user, Referral, patient).prefetch_related("concerns"),
+            "cps_reports": _records(user, CPSReport, patient).select_related("made_by"),
+            "communications": _records(user, PatientCommunication, patient).select_related("told_by"),
+            "consents": permissions.current_consents(user, patient),
+        },
+    )
+
+
+def _form_kwargs(request, patient):
+    return {
+        "concerns": permissions.concerns_of(request.user, patient),
+        "staff": permissions.clinical_staff_of(request.user),
+    }
+
+
+def _initial(request, patient, *, who: str) -> dict:
+    initial = {who: request.user.pk, "date": timezone.localdate(), "time": timezone.localtime().strftime("%H:%M")}
+    concern = request.GET.get("concern")
+    if concern and permissions.concerns_of(request.user, patient).filter(pk=concern).exists():
+        initial["concerns"] = [concern]
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def referral_new(request, patient_pk):
+    patient = permissions.get_patient_for_recording(request.user, Referral, patient_pk)
+    consents = permissions.current_consents(request.user, patient)
+    initial = _initial(request, patient, who="decided_by") | {
+        "made_by": request.user.pk,
+        "referred_on": timezone.localdate(),
+    }
+    form = ReferralForm(request.POST or None, initial=initial, consents=consents, **_form_kwargs(request, patient))
+    if request.method == "POST" and form.is_valid():
+        referral = services.referral_record(
+            actor=actor_from(request),
+            patient=patient,
+            fields=form.referral_fields(),
+            concerns=form.cleaned_data["concerns"],
+            disclosure=form.disclosure_fields(),
+        )
+        messages.success(request, "Referral recorded.")
+        return redirect("referrals:referral_detail", pk=referral.pk)
+    return render(request, "referrals/referral_form.html", {"form": form, "patient": patient, "consents": consents})
+
+
+def referral_detail(request, pk):
+    referral = permissions.get_record_for_user(request.user, Referral, pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=referral.patient, record=referral)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "patient": referral.patient,
+            "status_changes": referral.status_changes.select_related("changed_by"),
+            "disclosures": referral.disclosures.select_related("consent"),
+            "concerns": referral.concerns.all(),
+            "status_form": ReferralStatusForm(referral=referral) if referral.allowed_next_statuses() else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_edit(request, pk):
+    referral = permissions.get_record_for_change(request.user, Referral, pk)
+    return _edit(request, referral, ReferralEditForm, "referrals:referral_detail")
+
+
+@require_http_methods(["POST"])
+def referral_status(request, pk):
+    referral = permissions.get_record_for_change(request.user, Referral, pk)
+    form = ReferralStatusForm(request.POST, referral=referral)
+    if form.is_valid():
+        try:
+            services.referral_change_status(actor=actor_from(request), referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Status changed.")
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=referral.patient, record=referral)
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "referral": referral,
+            "patient": referral.patient,
+            "status_changes": referral.status_changes.select_related("changed_by"),
+            "disclosures": referral.disclosures.select_related("consent"),
+            "concerns": referral.concerns.all(),
+            "status_form": form,
+        },
+    )
+
+
+def referral_summary(request, pk):
+    """The printable summary sent with a referral: what was disclosed, on what basis, and the redisclosure notice."""
+    referral = permissions.get_record_for_user(request.user, Referral, pk)
+    log_access(actor_from(request), AccessAction.EXPORT, patient=referral.patient, record=referral)
+    return render(
+        request,
+        "referrals/referral_summary.html",
+        {
+            "referral": referral,
+            "patient": referral.patient,
+            "disclosures": referral.disclosures.select_related("consent"),
+            "notice": REDISCLOSURE_NOTICE,
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+def _edit(request, record, form_class, detail_url, **extra):
+    patient = record.patient
+    initial = {}
+    for name in ("made_at", "told_at"):
+        moment = getattr(record, name, None)
+        if moment:
+            local = timezone.localtime(moment)
+            initial = {"date": local.date(), "time": local.strftime("%H:%M")}
+    form = form_class(request.POST or None, instance=record, initial=initial, **_form_kwargs(request, patient), **extra)
+    if request.method == "POST" and form.is_valid():
+        fields = (
+            form.record_fields()
+            if hasattr(form, "record_fields")
+            else {name: form.cleaned_data[name] for name in form.Meta.fields if name != "concerns"}
+        )
+        services.record_update(
+            actor=actor_from(request), record=record, fields=fields, concerns=form.cleaned_data.get("concerns")
+        )
+        messages.success(request, "Saved. The earlier version is kept in the record's history.")
+        return redirect(detail_url, pk=record.pk)
+    return render(
+        request,
+        "referrals/record_form.html",
+        {"form": form, "patient": patient, "record": record, "mandated": isinstance(record, CPSReport)},
+    )
+
+
+def _new(request, patient_pk, model, form_class, service, detail_url, who, **extra):
+    patient = permissions.get_patient_for_recording(request.user, model, patient_pk)
+    form = form_class(
+        request.POST or None, initial=_initial(request, patient, who=who), **_form_kwargs(request, patient), **extra
+    )
+    if request.method == "POST" and form.is_valid():
+        record = service(
+            actor=actor_from(request),
+            patient=patient,
+            fields=form.record_fields(),
+            concerns=form.cleaned_data["concerns"],
+        )
+        messages.success(request, f"{model._meta.verbose_name.capitalize()} recorded.")
+        return redirect(detail_url, pk=record.pk)
+    title = {CPSReport: "Record a CPS report", PatientCommunication: "Record what she was told"}[model]
+    return render(
+        request,
+        "referrals/record_form.html",
+        {"form": form, "patient": patient, "title": title, "mandated": model is CPSReport},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cps_report_new(request, patient_pk):
+    return _new(
+        request,
+        patient_pk,
+        CPSReport,
+        CPSReportForm,
+        services.cps_report_record,
+        "referrals:cps_report_detail",
+        "made_by",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cps_report_edit(request, pk):
+    report = permissions.get_record_for_change(request.user, CPSReport, pk)
+    return _edit(request, report, CPSReportForm, "referrals:cps_report_detail")
+
+
+def cps_report_detail(request, pk):
+    report = permissions.get_record_for_user(request.user, CPSReport, pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=report.patient, record=report)
+    return render(
+        request,
+        "referrals/cps_report_detail.html",
+        {"report": report, "patient": report.patient, "concerns": report.concerns.all()},
+    )
+
+
+def _patient_referrals(request, patient):
+    return _records(request.user, Referral, patient)
+
+
+@require_http_methods(["GET", "POST"])
+def communication_new(request, patient_pk):
+    patient = permissions.get_patient_for_recording(request.user, PatientCommunication, patient_pk)
+    return _new(
+        request,
+        patient_pk,
+        PatientCommunication,
+        CommunicationForm,
+        services.communication_record,
+        "referrals:communication_detail",
+        "told_by",
+        referrals=_patient_referrals(request, patient),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def communication_edit(request, pk):
+    communication = permissions.get_record_for_change(request.user, PatientCommunication, pk)
+    return _edit(
+        request,
+        communication,
+        CommunicationForm,
+        "referrals:communication_detail",
+        referrals=_patient_referrals(request, communication.patient),
+    )
+
+
+def communication_detail(request, pk):
+    communication = permissions.get_record_for_user(request.user, PatientCommunication, pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=communication.patient, record=communication)
+    return render(
+        request,
+        "referrals/communication_detail.html",
+        {"communication": communication, "patient": communication.patient, "concerns": communication.concerns.all()},
+    )
+
+
+def accounting(request, patient_pk):
+    """Her accounting of disclosures: every disclosure of the last three years, to print when she asks."""
+    patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
+    since = timezone.localdate() - datetime.timedelta(days=365 * ACCOUNTING_YEARS + 1)
+    disclosures = (
+        _records(request.user, Disclosure, patient)
+        .filter(disclosed_on__gte=since)
+        .select_related("disclosed_by", "consent")
+    )
+    log_access(actor_from(request), AccessAction.EXPORT, patient=patient, record_type="accounting of disclosures")
+    return render(
+        request,
+        "referrals/accounting.html",
+        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def disclosure_new(request, patient_pk):
+    patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
+    consents = permissions.current_consents(request.user, patient)
+    form = DisclosureForm(request.POST or None, consents=consents)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data["legal_basis"] != "consent":
+            data["consent"] = None
+        services.disclosure_record(actor=actor_from(request), patient=patient, fields=data)
+        messages.success(request, "Disclosure recorded in her accounting.")
+        return redirect("referrals:accounting", patient_pk=patient.pk)
+    return render(request, "referrals/disclosure_form.html", {"form": form, "patient": patient, "consents": consents})
