@@ -14,10 +14,13 @@ class PatientFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=ProgramStatus.choices, empty_label="Any status")
     coach = django_filters.ModelChoiceFilter(queryset=None, method="by_coach", label="Coach", empty_label="Any coach")
+    needs_coach = django_filters.BooleanFilter(
+        method="without_coach", label="Only those without a coach", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Patient
-        fields = ["q", "status", "coach"]
+        fields = ["q", "status", "coach", "needs_coach"]
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -25,6 +28,7 @@ class PatientFilter(django_filters.FilterSet):
             self.filters["coach"].queryset = permissions.coaches_assignable_by(request.user)
         else:
             del self.filters["coach"]
+            del self.filters["needs_coach"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -34,3 +38,8 @@ class PatientFilter(django_filters.FilterSet):
 
     def by_coach(self, queryset, name, value):
         return queryset.filter(assignments__coach=value, assignments__ended_on__isnull=True)
+
+    def without_coach(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.exclude(assignments__ended_on__isnull=True)

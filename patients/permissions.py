@@ -129,6 +129,18 @@ def active_caseload_size(user: User) -> int | None:
     return patients_visible_to(user).filter(status=ProgramStatus.ACTIVE).count()
 
 
+def patients_without_coach_count(user: User) -> int | None:
+    """For supervisors: how many active or disconnected patients of the program wait for a coach."""
+    if not user.has_perm("patients.assign_coach"):
+        return None
+    return (
+        patients_visible_to(user)
+        .filter(status__in=[ProgramStatus.ACTIVE, ProgramStatus.DISCONNECTED])
+        .exclude(assignments__ended_on__isnull=True)
+        .count()
+    )
+
+
 def patient_counts_for(user: User) -> dict[str, int] | None:
     """Patients of her program counted by status, with no names, for those who may see counts (admins)."""
     if not user.has_perm("patients.view_patient_counts"):

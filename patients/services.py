@@ -147,3 +147,15 @@ def child_save(*, actor: Actor, patient: Patient, child: Child) -> Child:
     child.save()
     log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=patient, record=child)
     return child
+
+
+@transaction.atomic
+def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
+    """Ends every open assignment of a coach who leaves; her patients wait, listed, for a new coach."""
+    patient_ids = []
+    for assignment in CoachAssignment.objects.select_for_update().filter(coach=coach, ended_on__isnull=True):
+        patient = assignment.patient
+        _end_open_assignment(patient, max(on, assignment.started_on), reason=f"{coach} left the program")
+        log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
+        patient_ids.append(patient.pk)
+    return patient_ids

@@ -18,4 +18,8 @@ app.conf.beat_schedule = {
         "task": "staff.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17),
     },
+    "training-reminders": {
+        "task": "staff.tasks.send_training_reminders",
+        "schedule": crontab(hour=7, minute=5),
+    },
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
+from staff import permissions as staff_permissions
 
 
 def navigation(request) -> dict:
@@ -17,4 +18,5 @@ def navigation(request) -> dict:
         "nav_concerns": coaching_permissions.can_share_concerns(user) or coaching_permissions.can_act_on_concerns(user),
         "nav_concerns_label": "Concern queue" if coaching_permissions.can_act_on_concerns(user) else "My concerns",
         "nav_resources": user.has_perm("coaching.change_resource"),
+        "nav_compliance": staff_permissions.can_see_compliance(user),
     }

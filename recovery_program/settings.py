@@ -150,7 +150,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # Sessions: a shared or lost phone must not stay logged in.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "staff.sessions"
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -208,6 +208,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploaded files (training certificates): outside the web root, served only through a checked view.
+PRIVATE_MEDIA_ROOT = Path(env.string("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # E-mail: console in development; SMTP from EMAIL_URL in production.
 _email_url = env.secret("EMAIL_URL")

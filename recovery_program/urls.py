@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from recovery_program.health import healthz
-from staff import views as staff_views
+from staff.views import accounts as staff_views
 
 
 def _superuser_only(request) -> bool:
@@ -22,10 +22,17 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(post_reset_login=False),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("staff/", include("staff.urls")),
     path("patients/", include("patients.urls")),
     path("coaching/", include("coaching.urls")),
     path("clinical/", include("referrals.urls")),
+    path("supervision/", include("supervision.urls")),
     path("healthz", healthz, name="healthz"),
     # The operators' admin site logs in through the app's own login (lockout and all).
     path(

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from patients.forms import DateInput
+from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
+from staff.roles import Role
+from staff.training import default_expiry
 
 
 class LoginForm(AuthenticationForm):
@@ -15,3 +22,119 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "That username or e-mail and password don't match. Please try again.",
         "inactive": "This account is no longer active. Please ask your program's admin.",
     }
+
+
+class StaffForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "username", "email", "phone", "start_date"]
+        widgets = {"start_date": DateInput, "phone": forms.TextInput(attrs={"type": "tel"})}
+        help_texts = {"username": "What she types to log in, with her password. Letters, digits and @/./+/-/_ only."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email"):
+            self.fields[name].required = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another account already uses this e-mail address.")
+        return email
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("This username is taken.")
+        return username
+
+
+class NewStaffForm(StaffForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, label="New role")
+
+
+CERTIFICATE_SIGNATURES = {
+    b"%PDF-": "PDF",
+    b"\x89PNG\r\n\x1a\n": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+}
+
+
+class TrainingRecordForm(forms.ModelForm):
+    class Meta:
+        model = TrainingRecord
+        fields = ["kind", "completed_on", "hours", "provider", "expires_on", "certificate"]
+        widgets = {"completed_on": DateInput, "expires_on": DateInput}
+        help_texts = {
+            "expires_on": "Leave blank to use the usual validity of this kind of training.",
+            "certificate": "A PDF, PNG or JPEG, at most 10 MB.",
+            "hours": "Hours of training, from 0 to 100.",
+        }
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = kinds.filter(is_active=True)
+        self.fields["kind"].error_messages["invalid_choice"] = "Choose one of your program's kinds of training."
+
+    def clean_completed_on(self):
+        completed_on = self.cleaned_data["completed_on"]
+        if completed_on > timezone.localdate():
+            raise forms.ValidationError("The completion date cannot be in the future.")
+        return completed_on
+
+    def clean_hours(self):
+        hours = self.cleaned_data["hours"]
+        if hours is None or hours < 0 or hours > 100:
+            raise forms.ValidationError("Hours must be between 0 and 100 for one record.")
+        return hours
+
+    def clean_certificate(self):
+        upload = self.cleaned_data.get("certificate")
+        if not upload:
+            return upload
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"This file is {upload.size / 1_048_576:.1f} MB; the most is 10 MB.")
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not any(head.startswith(signature) for signature in CERTIFICATE_SIGNATURES):
+            raise forms.ValidationError("This file is not a PDF, PNG or JPEG (its content was checked, not its name).")
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, completed_on = cleaned.get("kind"), cleaned.get("completed_on")
+        if kind and completed_on and not cleaned.get("expires_on"):
+            cleaned["expires_on"] = default_expiry(kind, completed_on)
+        expires_on = cleaned.get("expires_on")
+        if completed_on and expires_on and expires_on < completed_on:
+            self.add_error("expires_on", "It cannot expire before it was completed.")
+        return cleaned
+
+
+class TrainingKindForm(forms.ModelForm):
+    class Meta:
+        model = TrainingKind
+        fields = ["name", "validity_months", "counts_as_hours", "is_active"]
+        labels = {"is_active": "Still tracked"}
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = TrainingRequirement
+        fields = ["role", "kind", "hours", "period_months"]
+        help_texts = {"hours": "Only for hours: how many in each period.", "period_months": "The rolling period."}
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = kinds
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("hours")) != bool(cleaned.get("period_months")):
+            self.add_error("hours", "Give both the hours and the period, or neither.")
+        return cleaned

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import uuid
 from functools import cached_property
+from pathlib import Path
 
 import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from recovery_program.storage import private_storage
 from staff.roles import Role
+from staff.sessions import StaffSession  # noqa: F401  (the session model lives in this app)
 
 
 class Program(models.Model):
@@ -36,6 +40,7 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address")
     phone = models.CharField(max_length=32, blank=True, help_text="Shown to colleagues who need to reach her.")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="staff")
+    start_date = models.DateField(null=True, blank=True)
 
     objects = StaffManager()
 
@@ -60,3 +65,105 @@ class User(AbstractUser):
         """Her role, read from her group (uses prefetched groups when present). For display."""
         names = {group.name for group in self.groups.all()}
         return next((role for role in Role if role.value in names), None)
+
+
+class TrainingKind(models.Model):
+    """A kind of training a program tracks, e.g. CPR and first aid, valid for 24 months."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="training_kinds")
+    name = models.CharField(max_length=200)
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long a completion stays valid. Leave blank if it never expires."
+    )
+    counts_as_hours = models.BooleanField(
+        "continuing-education hours", default=False, help_text="Counted by its hours, toward a rolling total."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="training_kind_unique_per_program")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingRequirement(models.Model):
+    """What a role needs: a completed, unexpired kind; or, for hours, so many hours in each rolling period."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="training_requirements")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    kind = models.ForeignKey(TrainingKind, on_delete=models.PROTECT, related_name="requirements")
+    hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    period_months = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "kind__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "role", "kind"], name="training_requirement_once"),
+            models.CheckConstraint(
+                condition=models.Q(hours__isnull=True, period_months__isnull=True)
+                | models.Q(hours__gt=0, period_months__gt=0),
+                name="training_requirement_hours_need_a_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.hours:
+            return f"{self.hours} hours of {self.kind} every {self.period_months} months"
+        return str(self.kind)
+
+
+def certificate_path(record: TrainingRecord, filename: str) -> str:
+    return f"certificates/{record.user_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+@pghistory.track()
+class TrainingRecord(models.Model):
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="training_records")
+    kind = models.ForeignKey(TrainingKind, on_delete=models.PROTECT, related_name="records")
+    completed_on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    provider = models.CharField(max_length=200, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    certificate = models.FileField(upload_to=certificate_path, storage=private_storage, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [
+            models.Index(fields=["user", "kind", "-completed_on"], name="training_user_kind_latest"),
+            models.Index(fields=["expires_on"], name="training_expires"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gte=0, hours__lte=100), name="training_hours_0_to_100"),
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=models.F("completed_on")),
+                name="training_expires_after_completion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.completed_on}"
+
+
+class TrainingReminder(models.Model):
+    """One reminder about one record: written before it is sent, marked when sent, never sent twice."""
+
+    class Step(models.TextChoices):
+        DAYS_60 = "60", "60 days before"
+        DAYS_30 = "30", "30 days before"
+        DAYS_7 = "7", "7 days before"
+        LAPSED = "lapsed", "Lapsed"
+
+    record = models.ForeignKey(TrainingRecord, on_delete=models.CASCADE, related_name="reminders")
+    step = models.CharField(max_length=8, choices=Step.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "step"], name="training_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} reminder"

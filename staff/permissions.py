@@ -1,12 +1,14 @@
-"""Who may see which staff members. The only place that decides it."""
+"""Who may see and change which staff members and their training. The only place that decides it."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 
-from staff.models import User
+from staff.models import TrainingKind, TrainingRecord, User
 from staff.roles import Role
+from supervision.permissions import supervisees_of
 
 
 def staff_visible_to(user: User) -> QuerySet[User]:
@@ -32,3 +34,77 @@ def staff_counts_for(user: User) -> dict[str, int] | None:
     )
     plural = {Role.COACH: "Coaches", Role.SUPERVISOR: "Supervisors", Role.ADMIN: "Admins"}
     return {plural[Role(name)]: count for name, count in counts.items()}
+
+
+def can_manage_staff(user: User) -> bool:
+    """Admins create, change and deactivate accounts of their own program."""
+    return user.has_perm("staff.manage_staff")
+
+
+def get_staff_member_for_user(user: User, pk) -> User:
+    """A staff member of her program, for those who see the staff list; 404 otherwise."""
+    try:
+        return staff_visible_to(user).get(pk=pk)
+    except (User.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def get_staff_member_for_manager(user: User, pk) -> User:
+    """A staff member of her program whom she may change (admins); 404 for anyone else."""
+    if not can_manage_staff(user):
+        raise Http404
+    return get_staff_member_for_user(user, pk)
+
+
+def can_see_training_of(user: User, member: User) -> bool:
+    """Her own training record; her supervisor's look at her supervisees'; admins', at everyone's of the program."""
+    if not user.is_active or member.program_id != user.program_id:
+        return False
+    if user.pk == member.pk or user.has_perm("staff.view_trainingrecord"):
+        return True
+    return supervisees_of(user).filter(pk=member.pk).exists()
+
+
+def get_member_for_training(user: User, pk) -> User:
+    try:
+        member = User.objects.get(pk=pk)
+    except (User.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not can_see_training_of(user, member):
+        raise Http404
+    return member
+
+
+def can_record_training(user: User) -> bool:
+    return user.has_perm("staff.add_trainingrecord")
+
+
+def get_certificate_for_user(user: User, record_pk) -> TrainingRecord:
+    """A certificate, for the staff member herself, her supervisor and admins; 404 for anyone else."""
+    try:
+        record = TrainingRecord.objects.select_related("user").get(pk=record_pk)
+    except (TrainingRecord.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not record.certificate or not can_see_training_of(user, record.user):
+        raise Http404
+    return record
+
+
+def compliance_people_for(user: User) -> QuerySet[User]:
+    """Whose compliance she follows: admins, every active member of the program; supervisors, their supervisees."""
+    people = User.objects.filter(program_id=user.program_id, is_active=True)
+    if user.has_perm("staff.view_trainingrecord"):
+        return people
+    return people.filter(pk__in=supervisees_of(user).values("pk"))
+
+
+def can_see_compliance(user: User) -> bool:
+    return user.has_perm("staff.view_trainingrecord") or supervisees_of(user).exists()
+
+
+def training_kinds_for(user: User) -> QuerySet[TrainingKind]:
+    return TrainingKind.objects.filter(program_id=user.program_id)
+
+
+def can_manage_training_kinds(user: User) -> bool:
+    return user.has_perm("staff.change_trainingkind")

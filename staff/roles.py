@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
+        "supervision.add_supervisionassignment",
         "patients.view_patient",
         "patients.add_patient",
         "patients.change_patient",
@@ -63,6 +64,13 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.ADMIN: {
         "staff.view_program_staff",
         "staff.manage_staff",
+        "staff.view_trainingrecord",
+        "staff.add_trainingrecord",
+        "staff.add_trainingkind",
+        "staff.change_trainingkind",
+        "staff.add_trainingrequirement",
+        "staff.delete_trainingrequirement",
+        "supervision.add_supervisionassignment",
         "patients.view_patient_counts",
         "coaching.view_resource",
         "coaching.add_resource",

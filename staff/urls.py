@@ -1,9 +1,25 @@
 from django.urls import path
 
-from staff import views
+from staff.views import people, training
 
 app_name = "staff"
 
 urlpatterns = [
-    path("", views.staff_list, name="list"),
+    path("", people.staff_list, name="list"),
+    path("new/", people.staff_new, name="new"),
+    path("<int:pk>/", people.staff_detail, name="detail"),
+    path("<int:pk>/edit/", people.staff_edit, name="edit"),
+    path("<int:pk>/role/", people.staff_role, name="role"),
+    path("<int:pk>/deactivate/", people.staff_deactivate, name="deactivate"),
+    path("<int:pk>/reactivate/", people.staff_reactivate, name="reactivate"),
+    path("<int:pk>/password-link/", people.staff_password_link, name="password_link"),
+    path("<int:pk>/training/", training.member_training, name="training"),
+    path("<int:pk>/training/add/", training.training_add, name="training_add"),
+    path("me/training/", training.my_training, name="my_training"),
+    path("certificates/<int:record_pk>/", training.certificate, name="certificate"),
+    path("compliance/", training.compliance, name="compliance"),
+    path("compliance.csv", training.compliance_csv, name="compliance_csv"),
+    path("training-kinds/", training.kinds, name="training_kinds"),
+    path("training-kinds/<int:pk>/", training.kind_edit, name="training_kind_edit"),
+    path("training-requirements/<int:pk>/remove/", training.requirement_remove, name="requirement_remove"),
 ]

@@ -15,7 +15,8 @@ from tests.factories import PatientFactory, ProgramFactory, UserFactory, on_case
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_plain(settings):
+def _fast_and_plain(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -84,6 +85,17 @@ def outside_patient(outside_supervisor):
     return PatientFactory(
         program=outside_supervisor.program, legal_name="Theodora Finch", clinical_provider=outside_supervisor
     )
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in the test's own process and transaction (for tests that are not about the worker)."""
+    from recovery_program.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ def test_seed_demo_creates_the_documented_logins():
     assert roles == {
         "coach1": "coach",
         "coach2": "coach",
+        "coach3": "coach",
         "supervisor1": "supervisor",
         "supervisor2": "supervisor",
         "admin1": "admin",

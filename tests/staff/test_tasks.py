@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from recovery_program.celery import app
+from staff.sessions import SessionStore
+from staff.sessions import StaffSession as Session
 from staff.tasks import clear_expired_sessions
 
 

@@ -20,9 +20,13 @@ from patients.models import Child, Patient, ProgramStatus
 from recovery_program.audit import Actor
 from referrals import services as referral_services
 from referrals.models import Referral
-from staff.models import Program, User
+from staff import services as staff_services
+from staff.models import Program, TrainingKind, TrainingRecord, User
 from staff.roles import Role
 from staff.services import user_set_role
+from staff.training import default_expiry
+from supervision.models import SupervisionAssignment
+from supervision.services import supervision_assign
 
 DEMO_PASSWORD = "recovery-demo-2026"
 DEMO_PROGRAM = "Riverbend Family Recovery Program"
@@ -31,6 +35,7 @@ DEMO_STAFF = [
     # username, first name, last name, phone, role
     ("coach1", "Jolene", "Marsh", "603-555-0141", Role.COACH),
     ("coach2", "Tasha", "Greer", "603-555-0142", Role.COACH),
+    ("coach3", "Dee", "Harlow", "603-555-0143", Role.COACH),
     ("supervisor1", "Ruth", "Okonkwo", "603-555-0151", Role.SUPERVISOR),
     ("supervisor2", "Elena", "Brandt", "603-555-0152", Role.SUPERVISOR),
     ("admin1", "Pat", "Lindqvist", "603-555-0161", Role.ADMIN),
@@ -180,12 +185,67 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 user_set_role(user=user, role=role)
+        staff_services.program_setup(program=program)
+        self._seed_supervision_and_training(program)
         self._seed_patients(program)
         self._seed_coaching(program)
         self._seed_clinical_actions(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
+
+    def _seed_supervision_and_training(self, program: Program) -> None:
+        """coach1 and coach3 are supervised by supervisor1, coach2 by supervisor2. Training leaves coach1
+        compliant, coach2 with her CPR-free requirements but her confidentiality training expiring soon, and
+        coach3, new, out of compliance (no Recovery Coach Academy yet)."""
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        admin = Actor(staff["admin1"], None)
+        today = timezone.localdate()
+        for coach, supervisor in (("coach1", "supervisor1"), ("coach2", "supervisor2"), ("coach3", "supervisor1")):
+            if not SupervisionAssignment.objects.filter(coach=staff[coach]).exists():
+                supervision_assign(
+                    actor=admin,
+                    coach=staff[coach],
+                    supervisor=staff[supervisor],
+                    started_on=today - datetime.timedelta(days=200),
+                )
+        if TrainingRecord.objects.filter(user__program=program).exists():
+            return
+        kinds = {kind.name: kind for kind in TrainingKind.objects.filter(program=program)}
+
+        def record(username, kind, days_ago, *, hours=8, expires_in=None):
+            completed = today - datetime.timedelta(days=days_ago)
+            kind = kinds[kind]
+            expires = today + datetime.timedelta(days=expires_in) if expires_in is not None else None
+            if expires is None and kind.validity_months:
+                expires = default_expiry(kind, completed)
+            staff_services.training_record_add(
+                actor=admin,
+                user=staff[username],
+                fields={
+                    "kind": kind,
+                    "completed_on": completed,
+                    "hours": hours,
+                    "provider": "NH Recovery Coach Academy" if "Academy" in kind.name else "Riverbend training team",
+                    "expires_on": expires,
+                },
+            )
+
+        for username in ("coach1", "coach2"):
+            record(username, "Recovery Coach Academy", 700, hours=30)
+            record(username, "Ethics for peer recovery", 100, hours=6)
+            record(username, "Mandated reporter training", 90, hours=3)
+            record(username, "Continuing education", 60, hours=12)
+            record(username, "Continuing education", 300, hours=10)
+        record("coach1", "Confidentiality (HIPAA and 42 CFR Part 2)", 30, hours=2)
+        record("coach2", "Confidentiality (HIPAA and 42 CFR Part 2)", 340, hours=2, expires_in=25)
+        record("coach3", "Confidentiality (HIPAA and 42 CFR Part 2)", 20, hours=2)
+        record("coach3", "Continuing education", 20, hours=4)
+        for username in ("supervisor1", "supervisor2"):
+            record(username, "Confidentiality (HIPAA and 42 CFR Part 2)", 60, hours=2)
+            record(username, "Mandated reporter training", 60, hours=3)
+            record(username, "Suicide prevention", 60, hours=6)
+        record("admin1", "Confidentiality (HIPAA and 42 CFR Part 2)", 60, hours=2)
 
     def _seed_patients(self, program: Program) -> None:
         today = timezone.localdate()

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from staff import permissions
 from staff.forms import LoginForm
+from staff.training import compliance_for
 
 
 class LoginView(auth_views.LoginView):
@@ -29,12 +29,7 @@ def home(request):
             "can_enroll": patient_permissions.can_enroll(user),
             "concern_counts": coaching_permissions.open_concern_counts(user),
             "drafts": coaching_permissions.drafts_of(user),
+            "patients_without_coach": patient_permissions.patients_without_coach_count(user),
+            "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),
         },
     )
-
-
-@permission_required("staff.view_program_staff", raise_exception=True)
-def staff_list(request):
-    members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
-    return render(request, "staff/staff_list.html", {"page": page})

@@ -1,0 +1,132 @@
+"""Training compliance: what each person's role requires, and whether her records meet it."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from staff.models import TrainingRecord, TrainingRequirement, User
+
+EXPIRING_WITHIN = datetime.timedelta(days=60)
+
+
+class Status:
+    COMPLIANT = "compliant"
+    EXPIRING = "expiring"
+    OUT = "out"
+
+    LABELS = {COMPLIANT: "Compliant", EXPIRING: "Expiring within 60 days", OUT: "Out of compliance"}
+
+
+@dataclass
+class Compliance:
+    missing: list[str] = field(default_factory=list)
+    expiring: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.missing:
+            return Status.OUT
+        if self.expiring:
+            return Status.EXPIRING
+        return Status.COMPLIANT
+
+    @property
+    def label(self) -> str:
+        return Status.LABELS[self.status]
+
+
+def default_expiry(kind, completed_on: datetime.date) -> datetime.date | None:
+    if kind.validity_months is None:
+        return None
+    return completed_on + relativedelta(months=kind.validity_months)
+
+
+def compliance_for(users: Iterable[User], today: datetime.date) -> dict[int, Compliance]:
+    """Compliance of each user, in two queries whatever their number (users should have their groups prefetched)."""
+    users = list(users)
+    if not users:
+        return {}
+    requirements = defaultdict(list)
+    for requirement in TrainingRequirement.objects.filter(
+        program_id__in={u.program_id for u in users}, kind__is_active=True
+    ).select_related("kind"):
+        requirements[(requirement.program_id, requirement.role)].append(requirement)
+    records = defaultdict(list)
+    for record in TrainingRecord.objects.filter(user__in=users).order_by("-completed_on", "-id"):
+        records[(record.user_id, record.kind_id)].append(record)
+
+    result = {}
+    for user in users:
+        compliance = Compliance()
+        role = user.role.value if user.role else None
+        for requirement in requirements[(user.program_id, role)]:
+            done = records[(user.pk, requirement.kind_id)]
+            if requirement.hours:
+                _check_hours(compliance, requirement, done, today)
+            else:
+                _check_completion(compliance, requirement, done, today)
+        result[user.pk] = compliance
+    return result
+
+
+def _check_completion(compliance, requirement, done, today) -> None:
+    name = requirement.kind.name
+    latest = done[0] if done else None
+    if latest is None:
+        compliance.missing.append(f"{name}: not on record")
+    elif latest.expires_on and latest.expires_on < today:
+        compliance.missing.append(f"{name}: lapsed on {latest.expires_on:%b %d, %Y}")
+    elif latest.expires_on and latest.expires_on <= today + EXPIRING_WITHIN:
+        compliance.expiring.append(f"{name}: expires {latest.expires_on:%b %d, %Y}")
+
+
+def _hours_within(done, since: datetime.date, until: datetime.date) -> Decimal:
+    return sum((record.hours for record in done if since < record.completed_on <= until), Decimal(0))
+
+
+def _check_hours(compliance, requirement, done, today) -> None:
+    name = requirement.kind.name
+    window = relativedelta(months=requirement.period_months)
+    have = _hours_within(done, today - window, today)
+    if have < requirement.hours:
+        compliance.missing.append(
+            f"{name}: {have.normalize():f} of {requirement.hours} hours in the last {requirement.period_months} months"
+        )
+        return
+    later = today + EXPIRING_WITHIN
+    if _hours_within(done, later - window, today) < requirement.hours:
+        compliance.expiring.append(f"{name}: hours fall below {requirement.hours} within 60 days")
+
+
+STANDARD_KINDS = [
+    # name, validity in months, counted by hours
+    ("Recovery Coach Academy", None, False),
+    ("Ethics for peer recovery", 24, False),
+    ("Confidentiality (HIPAA and 42 CFR Part 2)", 12, False),
+    ("Suicide prevention", 24, False),
+    ("Mandated reporter training", 24, False),
+    ("CPR and first aid", 24, False),
+    ("Continuing education", None, True),
+]
+
+STANDARD_REQUIREMENTS = {
+    "coach": [
+        ("Recovery Coach Academy", None, None),
+        ("Ethics for peer recovery", None, None),
+        ("Confidentiality (HIPAA and 42 CFR Part 2)", None, None),
+        ("Mandated reporter training", None, None),
+        ("Continuing education", 20, 24),
+    ],
+    "supervisor": [
+        ("Confidentiality (HIPAA and 42 CFR Part 2)", None, None),
+        ("Mandated reporter training", None, None),
+        ("Suicide prevention", None, None),
+    ],
+    "admin": [("Confidentiality (HIPAA and 42 CFR Part 2)", None, None)],
+}

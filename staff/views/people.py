@@ -1,0 +1,106 @@
+"""Admins manage the people of their program: accounts, roles, deactivation, password links."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from recovery_program.audit import actor_from
+from staff import permissions, services
+from staff.forms import NewStaffForm, RoleForm, StaffForm
+from staff.roles import Role
+from supervision import permissions as supervision_permissions
+
+
+def staff_list(request):
+    if not request.user.has_perm("staff.view_program_staff"):
+        raise PermissionDenied
+    members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "staff/staff_list.html", {"page": page, "can_manage": permissions.can_manage_staff(request.user)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def staff_new(request):
+    if not permissions.can_manage_staff(request.user):
+        raise PermissionDenied
+    form = NewStaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in StaffForm.Meta.fields}
+        member = services.staff_create(actor=actor_from(request), fields=fields, role=Role(form.cleaned_data["role"]))
+        messages.success(request, f"{member} can now set her password from the link sent to {member.email}.")
+        return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/staff_form.html", {"form": form})
+
+
+def staff_detail(request, pk):
+    member = permissions.get_staff_member_for_user(request.user, pk)
+    return render(
+        request,
+        "staff/staff_detail.html",
+        {
+            "member": member,
+            "can_manage": permissions.can_manage_staff(request.user),
+            "can_see_training": permissions.can_see_training_of(request.user, member),
+            "supervisor": supervision_permissions.current_supervisor_of(member),
+            "can_assign_supervisor": supervision_permissions.can_assign_supervisors(request.user)
+            and member.role == Role.COACH,
+            "role_form": RoleForm(initial={"role": member.role}),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def staff_edit(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    form = StaffForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("staff:detail", pk=member.pk)
+    return render(request, "staff/staff_form.html", {"form": form, "member": member})
+
+
+@require_POST
+def staff_role(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        services.user_set_role(user=member, role=Role(form.cleaned_data["role"]))
+        messages.success(
+            request, f"{member} is now {Role(form.cleaned_data['role']).label.lower()}. Her access changed at once."
+        )
+    return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_deactivate(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    if member.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("staff:detail", pk=member.pk)
+    left = services.staff_deactivate(actor=actor_from(request), user=member)
+    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
+    return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_reactivate(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    services.staff_reactivate(user=member)
+    messages.success(request, f"{member} can log in again.")
+    return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_password_link(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    services.staff_send_password_link(user=member)
+    messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
+    return redirect("staff:detail", pk=member.pk)

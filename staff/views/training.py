@@ -1,0 +1,172 @@
+"""Training records and compliance."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from recovery_program.audit import actor_from
+from staff import permissions, services
+from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
+from staff.models import TrainingRequirement
+from staff.training import compliance_for
+
+
+def my_training(request):
+    return redirect("staff:training", pk=request.user.pk)
+
+
+def member_training(request, pk):
+    """Her training record and what she still needs."""
+    member = permissions.get_member_for_training(request.user, pk)
+    return render(
+        request,
+        "staff/training.html",
+        {
+            "member": member,
+            "records": member.training_records.select_related("kind"),
+            "compliance": compliance_for([member], timezone.localdate())[member.pk],
+            "can_record": permissions.can_record_training(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def training_add(request, pk):
+    member = permissions.get_member_for_training(request.user, pk)
+    if not permissions.can_record_training(request.user):
+        raise PermissionDenied
+    form = TrainingRecordForm(
+        request.POST or None, request.FILES or None, kinds=permissions.training_kinds_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in TrainingRecordForm.Meta.fields}
+        services.training_record_add(actor=actor_from(request), user=member, fields=fields)
+        messages.success(request, "Training recorded.")
+        return redirect("staff:training", pk=member.pk)
+    return render(request, "staff/training_form.html", {"form": form, "member": member})
+
+
+def certificate(request, record_pk):
+    """Sent only to the staff member, her supervisor and admins; never from the web root."""
+    record = permissions.get_certificate_for_user(request.user, record_pk)
+    response = FileResponse(
+        record.certificate.open("rb"),
+        as_attachment=False,
+        filename=f"certificate-{record.pk}{record.certificate.name[-4:]}",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _compliance_rows(request, people):
+    people = list(people)
+    results = compliance_for(people, timezone.localdate())
+    return [(person, results[person.pk]) for person in people]
+
+
+def compliance(request):
+    if not permissions.can_see_compliance(request.user):
+        raise PermissionDenied
+    people = permissions.compliance_people_for(request.user).prefetch_related("groups")
+    page = Paginator(people.order_by("first_name", "last_name", "pk"), 50).get_page(request.GET.get("page"))
+    rows = _compliance_rows(request, page.object_list)
+    return render(
+        request,
+        "staff/compliance.html",
+        {"page": page, "rows": rows, "can_export": request.user.has_perm("staff.view_trainingrecord")},
+    )
+
+
+def compliance_csv(request):
+    if not request.user.has_perm("staff.view_trainingrecord"):
+        raise PermissionDenied
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="training-compliance.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"])
+    people = permissions.compliance_people_for(request.user).prefetch_related("groups").order_by("first_name", "pk")
+    for person, result in _compliance_rows(request, people):
+        writer.writerow(
+            [
+                str(person),
+                person.role.label if person.role else "",
+                person.email,
+                result.label,
+                "; ".join(result.missing),
+                "; ".join(result.expiring),
+            ]
+        )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def kinds(request):
+    if not permissions.can_manage_training_kinds(request.user):
+        raise PermissionDenied
+    kinds = permissions.training_kinds_for(request.user)
+    kind_form = TrainingKindForm(request.POST if "add_kind" in request.POST else None, prefix="kind")
+    requirement_form = RequirementForm(
+        request.POST if "add_requirement" in request.POST else None, prefix="req", kinds=kinds
+    )
+    if "add_kind" in request.POST and kind_form.is_valid():
+        if kinds.filter(name__iexact=kind_form.cleaned_data["name"]).exists():
+            kind_form.add_error("name", "There is already a kind of training by that name.")
+        else:
+            kind_form.instance.program_id = request.user.program_id
+            kind_form.save()
+            messages.success(request, "Kind of training added.")
+            return redirect("staff:training_kinds")
+    if "add_requirement" in request.POST and requirement_form.is_valid():
+        requirement_form.instance.program_id = request.user.program_id
+        data = requirement_form.cleaned_data
+        if TrainingRequirement.objects.filter(
+            program_id=request.user.program_id, role=data["role"], kind=data["kind"]
+        ).exists():
+            requirement_form.add_error("kind", "This role already requires it.")
+        else:
+            requirement_form.save()
+            messages.success(request, "Requirement added.")
+            return redirect("staff:training_kinds")
+    return render(
+        request,
+        "staff/training_kinds.html",
+        {
+            "kinds": kinds,
+            "requirements": TrainingRequirement.objects.filter(program_id=request.user.program_id).select_related(
+                "kind"
+            ),
+            "kind_form": kind_form,
+            "requirement_form": requirement_form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def kind_edit(request, pk):
+    if not permissions.can_manage_training_kinds(request.user):
+        raise PermissionDenied
+    kind = get_object_or_404(permissions.training_kinds_for(request.user), pk=pk)
+    form = TrainingKindForm(request.POST or None, instance=kind)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("staff:training_kinds")
+    return render(request, "staff/training_kind_edit.html", {"form": form, "kind": kind})
+
+
+@require_POST
+def requirement_remove(request, pk):
+    if not permissions.can_manage_training_kinds(request.user):
+        raise PermissionDenied
+    get_object_or_404(TrainingRequirement, pk=pk, program_id=request.user.program_id).delete()
+    messages.success(request, "Requirement removed.")
+    return redirect("staff:training_kinds")
