@@ -21,6 +21,7 @@ from coaching.models import (
 )
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from supervision.paging import concern_raise_pages
 
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
@@ -98,6 +99,8 @@ def concern_share(
     )
     log_access(actor, AccessAction.CREATE, patient=patient, record=concern)
     Draft.objects.filter(user=actor.user, form=Draft.Form.CONCERN).delete()
+    # An urgent concern pages a supervisor now: the pages are written in this transaction.
+    concern_raise_pages(concern)
     return concern
 
 

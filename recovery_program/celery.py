@@ -18,6 +18,14 @@ app.conf.beat_schedule = {
         "task": "staff.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17),
     },
+    "sweep-pages": {
+        "task": "supervision.tasks.sweep_pages",
+        "schedule": 60.0,
+    },
+    "missed-supervision": {
+        "task": "supervision.tasks.notify_missed_sessions",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
     "training-reminders": {
         "task": "staff.tasks.send_training_reminders",
         "schedule": crontab(hour=7, minute=5),

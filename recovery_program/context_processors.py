@@ -19,4 +19,7 @@ def navigation(request) -> dict:
         "nav_concerns_label": "Concern queue" if coaching_permissions.can_act_on_concerns(user) else "My concerns",
         "nav_resources": user.has_perm("coaching.change_resource"),
         "nav_compliance": staff_permissions.can_see_compliance(user),
+        "nav_supervision": user.has_perm("supervision.view_supervisionsession")
+        or user.has_perm("supervision.add_agendaitem"),
+        "nav_rota": user.has_perm("supervision.add_oncallshift"),
     }

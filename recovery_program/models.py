@@ -38,3 +38,26 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.record_type} {self.record_id} by user {self.user_id}"
+
+
+class OutboundMessage(models.Model):
+    """Messages the app sent through the outbox backends (development, tests, closed networks).
+
+    `key` makes delivery idempotent: the same page delivered twice is stored once.
+    """
+
+    channel = models.CharField(max_length=8)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="outbound_message_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}"

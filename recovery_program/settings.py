@@ -219,7 +219,12 @@ _email_url = env.secret("EMAIL_URL")
 if _email_url:
     globals().update(environ.Env.email_url_config(_email_url))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # EMAIL_BACKEND may name another backend, e.g. recovery_program.messaging.OutboxEmailBackend.
+    EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Text messages for paging: console in development, the database outbox in tests, a provider in production.
+SMS_BACKEND = env.string("SMS_BACKEND", "recovery_program.messaging.ConsoleSMSBackend")
+SMS_URL = env.string("SMS_URL", "")
+SMS_TOKEN = env.secret("SMS_TOKEN") or ""
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Recovery Coaching <no-reply@localhost>")
 
 # Celery. With no REDIS_URL, tasks run in-process (said at start-up).

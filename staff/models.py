@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -19,13 +22,50 @@ class Program(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     time_zone = models.CharField(max_length=64, blank=True, help_text="Leave blank to use the server's time zone.")
+    office_opens = models.TimeField(default=datetime.time(9, 0))
+    office_closes = models.TimeField(default=datetime.time(17, 0))
+    office_days = models.CharField(
+        max_length=7, default="01234", help_text="Weekdays with office hours: 0 is Monday, 6 is Sunday."
+    )
+    escalation_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="How long an urgent page waits for an acknowledgement before the next one is paged."
+    )
+    no_contact_days = models.PositiveSmallIntegerField(
+        default=14, help_text="A patient with no encounter for this many days comes up in weekly supervision."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(office_closes__gt=models.F("office_opens")), name="program_office_hours_in_order"
+            ),
+            models.CheckConstraint(condition=models.Q(escalation_minutes__gte=1), name="program_escalation_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+    def is_office_hours(self, moment: datetime.datetime) -> bool:
+        """During the program's office hours, a coach reaches her own supervisor; after hours, whoever is on call."""
+        local = moment.astimezone(self.zone)
+        return str(local.weekday()) in self.office_days and self.office_opens <= local.time() < self.office_closes
+
+    def after_hours_within(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """Does the time from start to end include any moment outside office hours? (Checked every quarter hour.)"""
+        if end - start >= datetime.timedelta(days=1):
+            return True  # office hours never span a whole day
+        moment = start
+        while moment < end:
+            if not self.is_office_hours(moment):
+                return True
+            moment += datetime.timedelta(minutes=15)
+        return False
 
 
 class StaffManager(UserManager):

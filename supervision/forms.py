@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.forms import DateInput
+from supervision.models import SessionStatus
 
 
 class SupervisionForm(forms.Form):
@@ -15,3 +16,113 @@ class SupervisionForm(forms.Form):
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supervisor"].queryset = supervisors
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class ShiftForm(forms.Form):
+    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput)
+    ends_at = forms.DateTimeField(label="Ends", widget=DateTimeLocalInput)
+    primary = forms.ModelChoiceField(queryset=None, label="Primary supervisor")
+    backup = forms.ModelChoiceField(queryset=None, label="Backup supervisor")
+
+    def __init__(self, *args, supervisors, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("primary", "backup"):
+            self.fields[name].queryset = supervisors
+            self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "A shift ends after it starts.")
+        if cleaned.get("primary") and cleaned.get("primary") == cleaned.get("backup"):
+            self.add_error("backup", "The backup must be someone else.")
+        return cleaned
+
+
+class AgendaItemForm(forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=None, required=False, label="About (optional)", empty_label="Not about one patient"
+    )
+    text = forms.CharField(
+        label="What you want to talk about",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="Boundary questions are welcome here.",
+    )
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
+    minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480, initial=60)
+    status = forms.ChoiceField(choices=SessionStatus.choices, initial=SessionStatus.HELD, label="Did it happen?")
+    notes = forms.CharField(label="Notes for supervisors", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes_for_coach = forms.CharField(
+        label="Notes for the coach",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="She sees these.",
+    )
+    agenda_done = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Her agenda items you discussed"
+    )
+    actions_done = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Action items now done"
+    )
+
+    def __init__(self, *args, agenda, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_done"].queryset = agenda
+        self.fields["agenda_done"].label_from_instance = lambda item: item.text[:80]
+        self.fields["actions_done"].queryset = actions
+        self.fields["actions_done"].label_from_instance = lambda item: f"{item.what} ({item.owner}, due {item.due_on})"
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise forms.ValidationError("A session cannot be recorded for a future date.")
+        return held_on
+
+
+class CaseReviewForm(forms.Form):
+    patient = forms.ModelChoiceField(queryset=None, required=False, label="Patient")
+    discussion = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    shared_with_coach = forms.BooleanField(required=False, label="The coach sees this case's notes")
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("discussion") or cleaned.get("decisions")) and not cleaned.get("patient"):
+            self.add_error("patient", "Choose the patient these notes are about.")
+        return cleaned
+
+
+class ActionItemForm(forms.Form):
+    what = forms.CharField(required=False, max_length=500)
+    owner = forms.ModelChoiceField(queryset=None, required=False, label="Who")
+    due_on = forms.DateField(required=False, widget=DateInput, label="Due")
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("what") and not (cleaned.get("owner") and cleaned.get("due_on")):
+            self.add_error("what", "Say who does it and by when.")
+        return cleaned

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -39,3 +40,179 @@ class SupervisionAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisor} supervises {self.coach} from {self.started_on}"
+
+
+# Two shifts of one program never overlap: checked under a per-program lock, so two at once cannot both pass.
+NO_OVERLAPPING_SHIFTS = pgtrigger.Trigger(
+    name="no_overlapping_shifts",
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    when=pgtrigger.Before,
+    func="""
+        PERFORM pg_advisory_xact_lock(hashtext('oncall'), NEW.program_id::int);
+        IF EXISTS (
+            SELECT 1 FROM supervision_oncallshift s
+            WHERE s.program_id = NEW.program_id AND s.id <> NEW.id
+              AND tstzrange(s.starts_at, s.ends_at) && tstzrange(NEW.starts_at, NEW.ends_at)
+        ) THEN
+            RAISE EXCEPTION 'on-call shifts overlap' USING ERRCODE = 'exclusion_violation';
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
+class OnCallShift(models.Model):
+    """Who answers after hours: a primary supervisor, and a backup if the primary does not acknowledge."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="oncall_shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    primary = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    backup = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["program", "starts_at"], name="shift_program_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_it_starts"),
+            models.CheckConstraint(condition=~Q(primary=models.F("backup")), name="shift_backup_is_someone_else"),
+        ]
+        triggers = [NO_OVERLAPPING_SHIFTS]
+
+    def __str__(self) -> str:
+        return f"On call {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class PageStep(models.IntegerChoices):
+    FIRST = 1, "Her supervisor or the supervisor on call"
+    BACKUP = 2, "The backup supervisor"
+    EVERYONE = 3, "Every supervisor of the program"
+
+
+class Page(models.Model):
+    """One message to one supervisor about an urgent concern: an outbox row, written in the same transaction
+    as the concern (or the escalation), delivered by a task, never twice."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message"
+
+    concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
+    step = models.PositiveSmallIntegerField(choices=PageStep.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pages")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "step", "recipient", "channel"], name="page_once_per_step"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="page_pending"),
+        ]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Page {self.pk} ({self.get_channel_display()}, step {self.step})"
+
+
+class AgendaItem(models.Model):
+    """Something a coach wants to bring to supervision herself, such as a boundary question."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agenda_items")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    text = models.TextField("what you want to talk about")
+    created_at = models.DateTimeField(auto_now_add=True)
+    discussed_in = models.ForeignKey(
+        "SupervisionSession", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Agenda item of {self.created_at:%Y-%m-%d}"
+
+
+class SessionStatus(models.TextChoices):
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+    MISSED = "missed", "Missed"
+
+
+@pghistory.track()
+class SupervisionSession(models.Model):
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervision_sessions")
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("date")
+    minutes = models.PositiveSmallIntegerField("length (minutes)", default=60)
+    status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.HELD)
+    notes = models.TextField("notes for supervisors", blank=True)
+    notes_for_coach = models.TextField("notes for the coach", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["coach", "-held_on"], name="session_coach_date")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Supervision on {self.held_on} ({self.get_status_display().lower()})"
+
+
+@pghistory.track()
+class CaseReview(models.Model):
+    """A case reviewed in a session: what was discussed and decided. Shared with the coach only when marked."""
+
+    session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="cases")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    discussion = models.TextField(blank=True)
+    decisions = models.TextField(blank=True)
+    shared_with_coach = models.BooleanField("the coach sees this", default=False)
+
+    class Meta:
+        ordering = ["id"]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Case reviewed in session {self.session_id}"
+
+
+@pghistory.track()
+class ActionItem(models.Model):
+    """Something to do after a session; it comes back on the next queue until it is done."""
+
+    session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="action_items")
+    what = models.CharField(max_length=500)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="who")
+    due_on = models.DateField("due")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.what
+
+
+class MissedSessionNotice(models.Model):
+    """The Monday e-mail about a coach whose weekly session did not happen: one per coach and week."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    week_starting = models.DateField()
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["coach", "week_starting"], name="missed_notice_once")]
+
+    def __str__(self) -> str:
+        return f"Missed supervision notice for week of {self.week_starting}"

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from staff.models import User
 from staff.roles import Role
-from supervision.models import SupervisionAssignment
+from supervision.models import Page, SupervisionAssignment, SupervisionSession
 
 
 def current_supervisor_of(coach: User) -> User | None:
@@ -43,3 +43,62 @@ def get_coach_for_supervision(user: User, pk) -> User:
 
 def supervision_history(coach: User) -> QuerySet[SupervisionAssignment]:
     return coach.supervised_by.select_related("supervisor", "assigned_by")
+
+
+def coaches_supervised_by(user: User) -> QuerySet[User]:
+    """The coaches whose weekly queue she runs: her supervisees (active ones)."""
+    return supervisees_of(user).filter(is_active=True).order_by("first_name", "last_name")
+
+
+def sees_program_supervision(user: User) -> bool:
+    """Supervisors see supervision sessions of their program."""
+    return user.has_perm("supervision.view_supervisionsession")
+
+
+def get_coach_for_queue(user: User, pk) -> User:
+    """A coach whose queue she may open: any coach of her program for a supervisor, herself for a coach; else 404."""
+    try:
+        coach = User.objects.get(pk=pk, program_id=user.program_id, groups__name=Role.COACH)
+    except (User.DoesNotExist, ValueError):
+        raise Http404 from None
+    if coach.pk == user.pk or sees_program_supervision(user):
+        return coach
+    raise Http404
+
+
+def sessions_visible_to(user: User) -> QuerySet[SupervisionSession]:
+    """Supervisors: the sessions of their program. A coach: her own. Anyone else: none."""
+    sessions = SupervisionSession.objects.filter(coach__program_id=user.program_id)
+    if sees_program_supervision(user):
+        return sessions
+    if user.has_perm("coaching.log_encounters"):
+        return sessions.filter(coach=user)
+    return SupervisionSession.objects.none()
+
+
+def get_session_for_user(user: User, pk) -> SupervisionSession:
+    try:
+        return sessions_visible_to(user).select_related("coach", "supervisor").get(pk=pk)
+    except (SupervisionSession.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def can_record_sessions(user: User) -> bool:
+    return user.has_perm("supervision.add_supervisionsession")
+
+
+def can_keep_rota(user: User) -> bool:
+    """Supervisors and admins keep the on-call rota."""
+    return user.has_perm("supervision.add_oncallshift")
+
+
+def get_page_for_user(user: User, pk) -> Page:
+    """A page, for the supervisors of its program (the link in the message); 404 for anyone else."""
+    if not user.has_perm("coaching.change_concern"):
+        raise Http404
+    try:
+        return Page.objects.select_related("concern", "concern__patient", "concern__coach").get(
+            pk=pk, concern__program_id=user.program_id
+        )
+    except (Page.DoesNotExist, ValueError):
+        raise Http404 from None

@@ -1,15 +1,31 @@
-"""Writes about supervision links."""
+"""Writes about supervision: links, sessions, agenda items, the on-call rota, the Monday notices."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from recovery_program.audit import Actor
+from recovery_program.mail import send_templated
 from staff.models import User
-from supervision.models import SupervisionAssignment
+from staff.roles import Role
+from supervision.models import (
+    ActionItem,
+    AgendaItem,
+    CaseReview,
+    MissedSessionNotice,
+    OnCallShift,
+    SessionStatus,
+    SupervisionAssignment,
+    SupervisionSession,
+)
 
 
 @transaction.atomic
@@ -23,9 +39,115 @@ def supervision_assign(
         if current.supervisor_id == supervisor.pk:
             raise ValidationError({"supervisor": f"{supervisor} already supervises her."})
         if started_on < current.started_on:
-            raise ValidationError({"started_on": f"Her current supervision began {current.started_on:%b %d, %Y}."})
+            raise ValidationError({"started_on": f"Her current supervision began {date_format(current.started_on)}."})
         current.ended_on = started_on
         current.save(update_fields=["ended_on"])
     return SupervisionAssignment.objects.create(
         coach=coach, supervisor=supervisor, started_on=started_on, assigned_by=actor.user
     )
+
+
+@transaction.atomic
+def agenda_item_add(*, actor: Actor, text: str, patient=None) -> AgendaItem:
+    return AgendaItem.objects.create(coach=actor.user, text=text, patient=patient)
+
+
+@transaction.atomic
+def session_record(
+    *,
+    actor: Actor,
+    coach: User,
+    fields: dict[str, Any],
+    cases: list[dict[str, Any]],
+    action_items: list[dict[str, Any]],
+    agenda_done: list[AgendaItem],
+    actions_done: list[ActionItem],
+) -> SupervisionSession:
+    """A session with one coach: what was reviewed, decided and is to be done; what it settled."""
+    session = SupervisionSession.objects.create(coach=coach, supervisor=actor.user, **fields)
+    CaseReview.objects.bulk_create([CaseReview(session=session, **case) for case in cases])
+    ActionItem.objects.bulk_create([ActionItem(session=session, **item) for item in action_items])
+    if session.status == SessionStatus.HELD:
+        AgendaItem.objects.filter(pk__in=[item.pk for item in agenda_done]).update(discussed_in=session)
+        ActionItem.objects.filter(pk__in=[item.pk for item in actions_done]).update(done_at=timezone.now())
+    return session
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def missed_session_notices_send(today: datetime.date) -> int:
+    """For last week (Monday to Sunday): each coach with a supervisor and no session held gets her supervisor told,
+    once. Returns how many e-mails were sent."""
+    last_week = week_start(today) - datetime.timedelta(days=7)
+    held = SupervisionSession.objects.filter(
+        status=SessionStatus.HELD, held_on__gte=last_week, held_on__lt=last_week + datetime.timedelta(days=7)
+    ).values("coach_id")
+    links = (
+        SupervisionAssignment.objects.filter(
+            ended_on__isnull=True, coach__is_active=True, coach__groups__name=Role.COACH, started_on__lt=last_week
+        )
+        .exclude(coach_id__in=held)
+        .select_related("coach", "supervisor")
+    )
+    sent = 0
+    for link in links:
+        notice, _ = MissedSessionNotice.objects.get_or_create(
+            coach=link.coach, week_starting=last_week, defaults={"supervisor": link.supervisor}
+        )
+        with transaction.atomic():
+            notice = MissedSessionNotice.objects.select_for_update().get(pk=notice.pk)
+            if notice.sent_at:
+                continue
+            send_templated(
+                "missed_supervision",
+                to=[notice.supervisor.email],
+                context={
+                    "coach": link.coach,
+                    "week": last_week,
+                    "link": settings.SITE_URL.rstrip("/") + reverse("supervision:weeks"),
+                },
+            )
+            notice.sent_at = timezone.now()
+            notice.save(update_fields=["sent_at"])
+            sent += 1
+    return sent
+
+
+def shift_add(*, actor: Actor, starts_at, ends_at, primary: User, backup: User) -> OnCallShift:
+    """Adds a shift unless it overlaps another (the database refuses that too) or leaves after-hours time
+    uncovered between it and the shifts before and after it."""
+    program = actor.user.program
+    before = OnCallShift.objects.filter(program=program, ends_at__lte=starts_at).order_by("-ends_at").first()
+    after = OnCallShift.objects.filter(program=program, starts_at__gte=ends_at).order_by("starts_at").first()
+    errors = {}
+    if before and before.ends_at < starts_at and program.after_hours_within(before.ends_at, starts_at):
+        errors["starts_at"] = (
+            f"This leaves after-hours time uncovered after the shift ending {_when(before.ends_at)}. "
+            "Start this shift then, or add the shift in between first."
+        )
+    if after and ends_at < after.starts_at and program.after_hours_within(ends_at, after.starts_at):
+        errors["ends_at"] = (
+            f"This leaves after-hours time uncovered before the shift starting {_when(after.starts_at)}."
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return OnCallShift.objects.create(
+                program=program,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                primary=primary,
+                backup=backup,
+                created_by=actor.user,
+            )
+    except IntegrityError as error:
+        if "overlap" in str(error):
+            raise ValidationError({"starts_at": "This shift overlaps another shift of the rota."}) from None
+        raise
+
+
+def _when(moment: datetime.datetime) -> str:
+    return date_format(timezone.localtime(moment), "D M j, g:i a")

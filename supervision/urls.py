@@ -5,5 +5,14 @@ from supervision import views
 app_name = "supervision"
 
 urlpatterns = [
+    path("reach/", views.reach, name="reach"),
+    path("on-call/", views.rota, name="rota"),
+    path("pages/<int:pk>/", views.page_detail, name="page"),
+    path("queue/", views.queues, name="queues"),
+    path("queue/<int:coach_pk>/", views.queue, name="queue"),
+    path("agenda/add/", views.agenda_add, name="agenda_add"),
+    path("coaches/<int:coach_pk>/sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("weeks/", views.weeks, name="weeks"),
     path("coaches/<int:pk>/supervisor/", views.coach_supervisor, name="coach_supervisor"),
 ]

@@ -1,14 +1,33 @@
 from __future__ import annotations
 
+import datetime
+
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from patients.permissions import clinical_providers_for
-from recovery_program.audit import actor_from
-from supervision import permissions, services
-from supervision.forms import SupervisionForm
+from coaching import services as coaching_services
+from coaching.permissions import patients_for_logging
+from patients.permissions import clinical_providers_for, patients_visible_to
+from recovery_program.audit import AccessAction, actor_from, log_access
+from staff.models import User
+from supervision import paging, permissions, services
+from supervision.forms import (
+    ActionItemForm,
+    AgendaItemForm,
+    CaseReviewForm,
+    SessionForm,
+    ShiftForm,
+    SupervisionForm,
+)
+from supervision.models import ActionItem, AgendaItem, OnCallShift, SessionStatus, SupervisionSession
+from supervision.queue import queue_for
+
+WEEKS_SHOWN = 12
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,3 +48,169 @@ def coach_supervisor(request, pk):
         "supervision/coach_supervisor.html",
         {"coach": coach, "form": form, "history": permissions.supervision_history(coach)},
     )
+
+
+def reach(request):
+    """Who to call now: the supervisor on call, and during office hours her own supervisor."""
+    return render(request, "supervision/reach.html", {"reach": paging.reachable_now(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def rota(request):
+    if not permissions.can_keep_rota(request.user):
+        raise PermissionDenied
+    supervisors = clinical_providers_for(request.user)
+    form = ShiftForm(request.POST or None, supervisors=supervisors)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_add(actor=actor_from(request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Shift added to the rota.")
+            return redirect("supervision:rota")
+    shifts = OnCallShift.objects.filter(program_id=request.user.program_id, ends_at__gte=timezone.now()).select_related(
+        "primary", "backup"
+    )
+    page = Paginator(shifts, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/rota.html",
+        {"form": form, "page": page, "now": paging.on_call_at(request.user.program, timezone.now())},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def page_detail(request, pk):
+    """Where the link in a page leads: say "I have it", and the coach sees a supervisor has her concern."""
+    page = permissions.get_page_for_user(request.user, pk)
+    concern = page.concern
+    if request.method == "POST":
+        coaching_services.concern_acknowledge(actor=actor_from(request), concern=concern)
+        messages.success(request, "Thank you: you have it. The coach sees that a supervisor has seen her concern.")
+        return redirect("coaching:concern_detail", pk=concern.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
+    return render(
+        request,
+        "supervision/page.html",
+        {"page": page, "concern": concern, "pages": concern.pages.select_related("recipient")},
+    )
+
+
+def queues(request):
+    """A supervisor's coaches, each with her weekly queue; a coach goes straight to her own agenda."""
+    if not permissions.sees_program_supervision(request.user):
+        return redirect("supervision:queue", coach_pk=request.user.pk)
+    coaches = permissions.coaches_supervised_by(request.user)
+    return render(request, "supervision/queues.html", {"coaches": coaches})
+
+
+def queue(request, coach_pk):
+    coach = permissions.get_coach_for_queue(request.user, coach_pk)
+    return render(
+        request,
+        "supervision/queue.html",
+        {
+            "coach": coach,
+            "queue": queue_for(request.user, coach),
+            "is_self": coach.pk == request.user.pk,
+            "can_record": permissions.can_record_sessions(request.user),
+            "sessions": permissions.sessions_visible_to(request.user).filter(coach=coach)[:5],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_add(request):
+    if not request.user.has_perm("supervision.add_agendaitem"):
+        raise PermissionDenied
+    form = AgendaItemForm(request.POST or None, patients=patients_for_logging(request.user))
+    if request.method == "POST" and form.is_valid():
+        services.agenda_item_add(actor=actor_from(request), **form.cleaned_data)
+        messages.success(request, "Added to your supervision agenda.")
+        return redirect("supervision:queue", coach_pk=request.user.pk)
+    return render(request, "supervision/agenda_form.html", {"form": form})
+
+
+CaseFormSet = forms.formset_factory(CaseReviewForm, extra=3)
+ActionFormSet = forms.formset_factory(ActionItemForm, extra=2)
+
+
+@require_http_methods(["GET", "POST"])
+def session_new(request, coach_pk):
+    coach = permissions.get_coach_for_queue(request.user, coach_pk)
+    if not permissions.can_record_sessions(request.user):
+        raise PermissionDenied
+    patients = patients_visible_to(request.user).filter(assignments__coach=coach, assignments__ended_on__isnull=True)
+    people = User.objects.filter(pk__in=[coach.pk, request.user.pk])
+    agenda = AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True)
+    actions = ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner")
+    data = request.POST or None
+    form = SessionForm(data, agenda=agenda, actions=actions)
+    cases = CaseFormSet(data, prefix="case", form_kwargs={"patients": patients})
+    action_items = ActionFormSet(data, prefix="action", form_kwargs={"people": people})
+    if request.method == "POST" and form.is_valid() and cases.is_valid() and action_items.is_valid():
+        session = services.session_record(
+            actor=actor_from(request),
+            coach=coach,
+            fields={
+                name: form.cleaned_data[name] for name in ("held_on", "minutes", "status", "notes", "notes_for_coach")
+            },
+            cases=[_case(c) for c in cases.cleaned_data if c.get("patient")],
+            action_items=[_action(a) for a in action_items.cleaned_data if a.get("what")],
+            agenda_done=list(form.cleaned_data["agenda_done"]),
+            actions_done=list(form.cleaned_data["actions_done"]),
+        )
+        messages.success(request, "Session recorded.")
+        return redirect("supervision:session", pk=session.pk)
+    return render(
+        request,
+        "supervision/session_form.html",
+        {"coach": coach, "form": form, "cases": cases, "action_items": action_items},
+    )
+
+
+def _case(data):
+    return {key: data[key] for key in ("patient", "discussion", "decisions", "shared_with_coach")}
+
+
+def _action(data):
+    return {"what": data["what"], "owner": data["owner"], "due_on": data["due_on"]}
+
+
+def session_detail(request, pk):
+    session = permissions.get_session_for_user(request.user, pk)
+    is_coach_view = session.coach_id == request.user.pk and not permissions.sees_program_supervision(request.user)
+    cases = session.cases.select_related("patient")
+    if is_coach_view:
+        cases = cases.filter(shared_with_coach=True)
+    return render(
+        request,
+        "supervision/session.html",
+        {
+            "session": session,
+            "cases": cases,
+            "is_coach_view": is_coach_view,
+            "action_items": session.action_items.select_related("owner"),
+        },
+    )
+
+
+def weeks(request):
+    """Each of her coaches' last twelve weeks: held, missed or cancelled, so a gap shows at once."""
+    if not permissions.sees_program_supervision(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    this_week = services.week_start(today)
+    starts = [this_week - datetime.timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]
+    coaches = list(permissions.coaches_supervised_by(request.user))
+    sessions = SupervisionSession.objects.filter(coach__in=coaches, held_on__gte=starts[0]).values(
+        "coach_id", "held_on", "status"
+    )
+    marks: dict[tuple[int, datetime.date], str] = {}
+    for row in sessions:
+        key = (row["coach_id"], services.week_start(row["held_on"]))
+        if row["status"] == SessionStatus.HELD or key not in marks:
+            marks[key] = row["status"]
+    rows = [(coach, [marks.get((coach.pk, start), "none") for start in starts]) for coach in coaches]
+    return render(request, "supervision/weeks.html", {"starts": starts, "rows": rows})

@@ -163,3 +163,11 @@ def record_communication(supervisor, patient, concerns=(), **fields):
     return communication_record(
         actor=Actor(supervisor, None), patient=patient, fields=defaults | fields, concerns=concerns
     )
+
+
+def add_shift(program, primary, backup, starts_at, ends_at):
+    from supervision.models import OnCallShift
+
+    return OnCallShift.objects.create(
+        program=program, starts_at=starts_at, ends_at=ends_at, primary=primary, backup=backup, created_by=primary
+    )

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import PHONE
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +27,7 @@ def test_coach_logs_in_and_sees_her_home_page(live_server, page: Page, coach, su
     # How to reach her supervisor is right there on the home page.
     expect(page.get_by_role("link", name=supervisor.phone)).to_be_visible()
     # Nothing lies off the side of a phone's screen.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_wrong_password_shows_a_clear_error_and_no_stack_trace(live_server, page: Page, coach):

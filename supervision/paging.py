@@ -1,0 +1,174 @@
+"""Paging supervisors about urgent concerns, and who can be reached now.
+
+Each page is a row written in the transaction that decides it (the concern, or an escalation), and
+delivered by a Celery task enqueued after commit. A sweep every minute delivers any row still
+pending (the broker was down at commit, a worker died) and escalates unacknowledged concerns: the
+backup after the program's escalation minutes, then every supervisor of the program.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.models import Concern, ConcernStatus, Urgency
+from recovery_program.messaging import send_email, send_sms
+from staff.models import Program, User
+from staff.roles import Role
+from supervision.models import OnCallShift, Page, PageStep
+from supervision.permissions import current_supervisor_of
+
+logger = logging.getLogger("supervision.paging")
+
+# A pending page younger than this is left to the task enqueued at commit.
+SWEEP_GRACE = datetime.timedelta(seconds=30)
+MESSAGE = "A concern needs you now. Open it and let the coach know you have it: {link}"
+
+
+def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | None:
+    return (
+        OnCallShift.objects.filter(program=program, starts_at__lte=moment, ends_at__gt=moment)
+        .select_related("primary", "backup")
+        .first()
+    )
+
+
+def supervisors_of(program: Program):
+    return User.objects.filter(program=program, is_active=True, groups__name=Role.SUPERVISOR).order_by("pk")
+
+
+def reachable_now(coach: User, moment: datetime.datetime | None = None) -> dict:
+    """Who a coach can call now: the supervisor on call, and during office hours her own supervisor."""
+    moment = moment or timezone.now()
+    program = coach.program
+    shift = on_call_at(program, moment)
+    office = program.is_office_hours(moment)
+    own = current_supervisor_of(coach) if office else None
+    return {
+        "office_hours": office,
+        "own_supervisor": own if own and own.is_active else None,
+        "on_call": shift,
+        "everyone": [] if (shift or own) else list(supervisors_of(program)),
+    }
+
+
+def _first_responders(concern: Concern, moment: datetime.datetime) -> list[User]:
+    program = concern.program
+    if program.is_office_hours(moment):
+        own = current_supervisor_of(concern.coach)
+        if own and own.is_active:
+            return [own]
+    shift = on_call_at(program, moment)
+    if shift:
+        return [shift.primary]
+    return list(supervisors_of(program))
+
+
+def _backups(concern: Concern, moment: datetime.datetime) -> list[User]:
+    shift = on_call_at(concern.program, moment)
+    return [shift.backup] if shift and shift.backup.is_active else []
+
+
+def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page]:
+    """Writes the step's pages (e-mail always, a text when she has a phone); delivery is enqueued after commit."""
+    pages = []
+    for recipient in recipients:
+        channels = [Page.Channel.EMAIL] + ([Page.Channel.SMS] if recipient.phone else [])
+        for channel in channels:
+            page, created = Page.objects.get_or_create(concern=concern, step=step, recipient=recipient, channel=channel)
+            if created:
+                pages.append(page)
+    for page in pages:
+        transaction.on_commit(lambda page_id=page.pk: enqueue_delivery(page_id))
+    return pages
+
+
+def concern_raise_pages(concern: Concern) -> list[Page]:
+    """Called in the transaction that shares an urgent concern."""
+    if concern.urgency != Urgency.URGENT_NOW:
+        return []
+    return _page(concern, PageStep.FIRST, _first_responders(concern, timezone.now()))
+
+
+def enqueue_delivery(page_id: int) -> None:
+    from supervision.tasks import deliver_page
+
+    try:
+        deliver_page.delay(page_id)
+    except Exception:  # the broker is down: the row stays pending and the sweep delivers it
+        logger.warning("Could not enqueue page %s now; the sweep will deliver it.", page_id, exc_info=True)
+
+
+def deliver(page_id: int) -> bool:
+    """Sends one page unless it was sent already. True if this call sent it.
+
+    The row is locked while sending, and the send and the mark commit together where the backend
+    writes to the database (the outbox); a provider gets the page id as its idempotency key.
+    """
+    try:
+        with transaction.atomic():
+            page = (
+                Page.objects.select_for_update()
+                .select_related("recipient")
+                .filter(pk=page_id, sent_at__isnull=True)
+                .first()
+            )
+            if page is None:
+                return False
+            link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
+            body = MESSAGE.format(link=link)
+            key = f"page-{page.pk}"
+            if page.channel == Page.Channel.SMS:
+                send_sms(to=page.recipient.phone, body=body, key=key)
+            else:
+                send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+            page.sent_at = timezone.now()
+            page.attempts += 1
+            page.save(update_fields=["sent_at", "attempts"])
+            return True
+    except Exception as error:
+        Page.objects.filter(pk=page_id).update(attempts=F("attempts") + 1, last_error=str(error)[:300])
+        raise
+
+
+def escalate_due(now: datetime.datetime) -> list[Page]:
+    """Pages the next step for each urgent concern nobody acknowledged within the program's minutes."""
+    new_pages = []
+    waiting = (
+        Concern.objects.filter(urgency=Urgency.URGENT_NOW, acknowledged_at__isnull=True)
+        .exclude(status=ConcernStatus.CLOSED)
+        .annotate(last_step=Max("pages__step"), last_paged_at=Max("pages__created_at"))
+        .filter(last_step__isnull=False, last_step__lt=PageStep.EVERYONE)
+        .select_related("program", "coach")
+    )
+    for concern in waiting:
+        if now - concern.last_paged_at < datetime.timedelta(minutes=concern.program.escalation_minutes):
+            continue
+        with transaction.atomic():
+            locked = Concern.objects.select_for_update().get(pk=concern.pk)
+            if locked.acknowledged_at is not None or locked.pages.filter(step__gt=concern.last_step).exists():
+                continue
+            step = PageStep(concern.last_step + 1)
+            recipients = _backups(concern, now) if step == PageStep.BACKUP else []
+            if not recipients:
+                step, recipients = PageStep.EVERYONE, list(supervisors_of(concern.program))
+            new_pages += _page(concern, step, recipients)
+    return new_pages
+
+
+def sweep(now: datetime.datetime | None = None) -> dict:
+    """Every minute: deliver what is still pending, and escalate what waited too long."""
+    now = now or timezone.now()
+    pending = list(
+        Page.objects.filter(sent_at__isnull=True, created_at__lte=now - SWEEP_GRACE).values_list("pk", flat=True)
+    )
+    for page_id in pending:
+        enqueue_delivery(page_id)
+    escalated = escalate_due(now)
+    return {"redelivered": len(pending), "escalated": len(escalated)}

@@ -1,0 +1,82 @@
+"""The weekly case queue of one coach, assembled from the data: nothing in it is typed by hand.
+
+A constant number of queries however large her caseload.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from coaching import permissions as coaching_permissions
+from coaching.models import Encounter
+from patients import permissions as patient_permissions
+from patients.models import ProgramStatus, StatusChange
+from staff.models import User
+from supervision.models import ActionItem, AgendaItem
+
+
+@dataclass
+class Queue:
+    concerns: list
+    no_contact: list
+    disconnected: list
+    pregnancy: list
+    agenda: list
+    action_items: list
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(vars(self).values())
+
+
+def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> Queue:
+    today = today or timezone.localdate()
+    program = coach.program
+    caseload = patient_permissions.patients_visible_to(viewer).filter(
+        assignments__coach=coach, assignments__ended_on__isnull=True
+    )
+    with_contact = caseload.annotate(last_encounter=Max("encounters__occurred_at"))
+    since = timezone.now() - datetime.timedelta(days=program.no_contact_days)
+    no_contact = with_contact.filter(status=ProgramStatus.ACTIVE).filter(
+        Q(last_encounter__isnull=True) | Q(last_encounter__lt=since)
+    )
+    disconnected_since = StatusChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_on", "-pk")
+    attempts = (
+        Encounter.objects.filter(
+            patients=OuterRef("pk"), coach=coach, occurred_at__date__gte=OuterRef("disconnected_on")
+        )
+        .order_by()
+        .values("coach")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    disconnected = (
+        caseload.filter(status=ProgramStatus.DISCONNECTED)
+        .annotate(disconnected_on=Subquery(disconnected_since.values("changed_on")[:1]))
+        .annotate(reconnect_attempts=Coalesce(Subquery(attempts), 0))
+    )
+    pregnancy = caseload.filter(
+        Q(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=30), delivery_date__isnull=True)
+        | Q(delivery_date__gte=today - datetime.timedelta(days=60), delivery_date__lte=today)
+    )
+    return Queue(
+        concerns=list(
+            coaching_permissions.concerns_visible_to(viewer)
+            .filter(coach=coach)
+            .open()
+            .queue_order()
+            .select_related("patient")
+        ),
+        no_contact=list(no_contact.order_by("last_encounter", "legal_name")),
+        disconnected=list(disconnected.order_by("legal_name")),
+        pregnancy=list(pregnancy.order_by("due_date", "delivery_date")),
+        agenda=list(AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True).select_related("patient")),
+        action_items=list(
+            ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner", "session")
+        ),
+    )

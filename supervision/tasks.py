@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12)
+def deliver_page(page_id: int) -> bool:
+    """Delivers one page. Safe to run twice: a page already sent is not sent again."""
+    from supervision.paging import deliver
+
+    return deliver(page_id)
+
+
+@shared_task
+def sweep_pages() -> dict:
+    """Every minute: deliver pages still pending, and escalate urgent concerns nobody acknowledged."""
+    from supervision.paging import sweep
+
+    return sweep(timezone.now())
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_missed_sessions() -> int:
+    """Monday morning: tells each supervisor whose weekly session last week did not happen. Once per coach and week."""
+    from supervision.services import missed_session_notices_send
+
+    return missed_session_notices_send(timezone.localdate())

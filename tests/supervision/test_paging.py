@@ -1,0 +1,163 @@
+"""Urgent concerns page a supervisor now, escalate when nobody acknowledges, and never page twice."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from recovery_program.models import OutboundMessage
+from supervision import paging
+from supervision.models import Page, PageStep
+from tests.factories import add_shift, share_concern
+from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tonight(program, supervisor, backup_supervisor):
+    return add_shift(
+        program,
+        supervisor,
+        backup_supervisor,
+        AFTER_HOURS - datetime.timedelta(hours=6),
+        AFTER_HOURS + datetime.timedelta(hours=8),
+    )
+
+
+def _urgent(coach, patient, at, django_capture_on_commit_callbacks, celery_eager):
+    with time_machine.travel(at, tick=False), django_capture_on_commit_callbacks(execute=True):
+        return share_concern(coach, patient, urgency="urgent_now")
+
+
+def test_after_hours_an_urgent_concern_pages_the_supervisor_on_call(
+    coach, patient, supervisor, other_coach, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    pages = list(Page.objects.filter(concern=concern))
+    assert {(p.recipient, p.channel, p.step) for p in pages} == {
+        (supervisor, "email", PageStep.FIRST),
+        (supervisor, "sms", PageStep.FIRST),
+    }
+    assert all(p.sent_at for p in pages)
+    messages = OutboundMessage.objects.all()
+    assert {m.to for m in messages} == {supervisor.email, supervisor.phone}
+
+
+def test_during_office_hours_it_pages_her_own_supervisor(
+    coach, patient, supervised, supervisor, backup_supervisor, django_capture_on_commit_callbacks, celery_eager
+):
+    add_shift(
+        coach.program,
+        backup_supervisor,
+        supervisor,
+        OFFICE_HOURS - datetime.timedelta(hours=1),
+        OFFICE_HOURS + datetime.timedelta(hours=1),
+    )
+    concern = _urgent(coach, patient, OFFICE_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", flat=True)) == {supervisor.pk}
+
+
+def test_with_nobody_on_call_every_supervisor_is_paged(
+    coach, patient, supervisor, backup_supervisor, outside_supervisor, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", flat=True)) == {supervisor.pk, backup_supervisor.pk}
+
+
+def test_a_routine_concern_pages_nobody(coach, patient, tonight):
+    share_concern(coach, patient, urgency="within_24h")
+    assert not Page.objects.exists()
+
+
+def test_messages_carry_no_clinical_content_only_a_link(
+    coach, patient, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    for message in OutboundMessage.objects.all():
+        assert message.body.startswith("A concern needs you now.")
+        assert patient.legal_name not in message.body
+        assert concern.description not in message.body
+        assert "/supervision/pages/" in message.body
+
+
+def test_delivering_the_same_page_twice_sends_one_message(coach, patient, tonight):
+    with time_machine.travel(AFTER_HOURS, tick=False):
+        share_concern(coach, patient, urgency="urgent_now")  # pages written; their delivery not run here
+    page = Page.objects.filter(channel="sms").get()
+    assert paging.deliver(page.pk) is True
+    assert paging.deliver(page.pk) is False
+    assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
+
+
+def test_unacknowledged_it_escalates_to_the_backup_then_everyone(
+    coach, patient, supervisor, backup_supervisor, tonight, program, django_capture_on_commit_callbacks, celery_eager
+):
+    from tests.factories import UserFactory
+
+    third = UserFactory(program=program, role="supervisor")
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert paging.sweep(AFTER_HOURS + datetime.timedelta(minutes=14))["escalated"] == 0
+    later = AFTER_HOURS + datetime.timedelta(minutes=15)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        paging.sweep()
+    assert set(concern.pages.filter(step=PageStep.BACKUP).values_list("recipient", flat=True)) == {backup_supervisor.pk}
+    later = AFTER_HOURS + datetime.timedelta(minutes=31)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        paging.sweep()
+    assert set(concern.pages.filter(step=PageStep.EVERYONE).values_list("recipient", flat=True)) == {
+        supervisor.pk,
+        backup_supervisor.pk,
+        third.pk,
+    }
+    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=60), tick=False):
+        assert paging.sweep()["escalated"] == 0
+
+
+def test_acknowledging_from_the_link_stops_the_escalation(
+    client_for, coach, patient, supervisor, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    page = concern.pages.first()
+    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=3), tick=False):
+        client = client_for(supervisor)
+        assert "I have it" in client.get(reverse("supervision:page", args=[page.pk])).content.decode()
+        client.post(reverse("supervision:page", args=[page.pk]))
+    concern.refresh_from_db()
+    assert concern.acknowledged_by == supervisor
+    assert concern.acknowledged_at == AFTER_HOURS + datetime.timedelta(minutes=3)
+    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=20), tick=False):
+        assert paging.sweep()["escalated"] == 0
+
+
+@pytest.mark.parametrize("who", ["coach", "other_coach", "admin", "outside_supervisor"])
+def test_only_supervisors_of_the_program_open_a_page(request, client_for, coach, patient, tonight, who):
+    with time_machine.travel(AFTER_HOURS, tick=False):
+        share_concern(coach, patient, urgency="urgent_now")
+    page = Page.objects.first()
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("supervision:page", args=[page.pk])).status_code == 404
+
+
+def test_when_the_broker_is_down_at_commit_the_sweep_delivers_later(
+    coach, patient, tonight, django_capture_on_commit_callbacks, monkeypatch, celery_eager
+):
+    from kombu.exceptions import OperationalError
+
+    from supervision import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_page, "delay", broker_down)
+    with time_machine.travel(AFTER_HOURS, tick=False), django_capture_on_commit_callbacks(execute=True):
+        concern = share_concern(coach, patient, urgency="urgent_now")  # the coach's request still succeeds
+    assert concern.pages.filter(sent_at__isnull=True).count() == 2
+    monkeypatch.undo()  # the broker is back
+    paging.sweep(AFTER_HOURS + datetime.timedelta(minutes=1))
+    assert concern.pages.filter(sent_at__isnull=True).count() == 0
+    assert OutboundMessage.objects.count() == 2

@@ -1,0 +1,123 @@
+"""The on-call rota, and the coach's "reach a supervisor now"."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from supervision.models import OnCallShift
+from tests.factories import add_shift
+from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_shift(client, starts, ends, primary, backup):
+    return client.post(
+        reverse("supervision:rota"), {"starts_at": starts, "ends_at": ends, "primary": primary.pk, "backup": backup.pk}
+    )
+
+
+def test_supervisor_adds_a_shift(client_for, supervisor, backup_supervisor):
+    response = _post_shift(
+        client_for(supervisor), "2027-03-02T17:00", "2027-03-03T09:00", supervisor, backup_supervisor
+    )
+    assert response.status_code == 302
+    shift = OnCallShift.objects.get()
+    assert (shift.primary, shift.backup) == (supervisor, backup_supervisor)
+
+
+def test_an_overlapping_shift_is_refused_with_a_message(client_for, supervisor, backup_supervisor):
+    client = client_for(supervisor)
+    _post_shift(client, "2027-03-02T17:00", "2027-03-03T09:00", supervisor, backup_supervisor)
+    response = _post_shift(client, "2027-03-03T08:00", "2027-03-03T17:00", backup_supervisor, supervisor)
+    assert "overlaps another shift" in response.content.decode()
+    assert OnCallShift.objects.count() == 1
+
+
+def test_the_database_refuses_overlapping_shifts_too(program, supervisor, backup_supervisor):
+    start = datetime.datetime(2027, 3, 2, 22, 0, tzinfo=datetime.UTC)
+    add_shift(program, supervisor, backup_supervisor, start, start + datetime.timedelta(hours=12))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        add_shift(
+            program,
+            backup_supervisor,
+            supervisor,
+            start + datetime.timedelta(hours=11),
+            start + datetime.timedelta(hours=20),
+        )
+
+
+def test_shifts_of_different_programs_may_overlap(
+    program, other_program, supervisor, backup_supervisor, outside_supervisor
+):
+    from tests.factories import UserFactory
+
+    start = datetime.datetime(2027, 3, 2, 22, 0, tzinfo=datetime.UTC)
+    add_shift(program, supervisor, backup_supervisor, start, start + datetime.timedelta(hours=12))
+    other_backup = UserFactory(program=other_program, role="supervisor")
+    add_shift(other_program, outside_supervisor, other_backup, start, start + datetime.timedelta(hours=12))
+    assert OnCallShift.objects.count() == 2
+
+
+def test_a_shift_that_leaves_after_hours_uncovered_is_refused(client_for, supervisor, backup_supervisor):
+    client = client_for(supervisor)
+    _post_shift(client, "2027-03-02T17:00", "2027-03-03T09:00", supervisor, backup_supervisor)
+    response = _post_shift(client, "2027-03-03T19:00", "2027-03-04T09:00", backup_supervisor, supervisor)
+    assert "leaves after-hours time uncovered" in response.content.decode()
+    assert OnCallShift.objects.count() == 1
+
+
+def test_a_gap_inside_office_hours_is_fine(client_for, supervisor, backup_supervisor):
+    client = client_for(supervisor)
+    _post_shift(client, "2027-03-02T17:00", "2027-03-03T09:00", supervisor, backup_supervisor)
+    response = _post_shift(client, "2027-03-03T17:00", "2027-03-04T09:00", backup_supervisor, supervisor)
+    assert response.status_code == 302
+    assert OnCallShift.objects.count() == 2
+
+
+def test_the_backup_must_be_someone_else(client_for, supervisor):
+    response = _post_shift(client_for(supervisor), "2027-03-02T17:00", "2027-03-03T09:00", supervisor, supervisor)
+    assert "The backup must be someone else" in response.content.decode()
+
+
+def test_coaches_do_not_keep_the_rota(client_for, coach):
+    assert client_for(coach).get(reverse("supervision:rota")).status_code == 403
+
+
+def test_admins_keep_the_rota(client_for, admin):
+    assert client_for(admin).get(reverse("supervision:rota")).status_code == 200
+
+
+def test_every_coach_screen_offers_to_reach_a_supervisor(client_for, coach):
+    client = client_for(coach)
+    for url in (reverse("home"), reverse("patients:list"), reverse("coaching:encounter_new")):
+        assert f'href="{reverse("supervision:reach")}"' in client.get(url).content.decode()
+
+
+def test_after_hours_the_coach_sees_who_is_on_call_and_how_to_reach_her(
+    client_for, coach, program, supervisor, backup_supervisor, supervised
+):
+    add_shift(
+        program,
+        backup_supervisor,
+        supervisor,
+        AFTER_HOURS - datetime.timedelta(hours=5),
+        AFTER_HOURS + datetime.timedelta(hours=9),
+    )
+    with time_machine.travel(AFTER_HOURS, tick=False):
+        page = client_for(coach).get(reverse("supervision:reach")).content.decode()
+    assert "On call now" in page
+    assert f'href="tel:{backup_supervisor.phone}"' in page
+    assert "Your supervisor (office hours)" not in page
+
+
+def test_during_office_hours_she_also_sees_her_own_supervisor(client_for, coach, supervisor, supervised):
+    with time_machine.travel(OFFICE_HOURS, tick=False):
+        page = client_for(coach).get(reverse("supervision:reach")).content.decode()
+    assert "Your supervisor (office hours)" in page
+    assert supervisor.get_full_name() in page
