@@ -25,7 +25,8 @@ from staff.models import Program, TrainingKind, TrainingRecord, User
 from staff.roles import Role
 from staff.services import user_set_role
 from staff.training import default_expiry
-from supervision.models import SupervisionAssignment
+from supervision import services as supervision_services
+from supervision.models import ActionItem, AgendaItem, OnCallShift, SupervisionAssignment, SupervisionSession
 from supervision.services import supervision_assign
 
 DEMO_PASSWORD = "recovery-demo-2026"
@@ -187,12 +188,71 @@ class Command(BaseCommand):
                 user_set_role(user=user, role=role)
         staff_services.program_setup(program=program)
         self._seed_supervision_and_training(program)
+        self._seed_rota(program)
         self._seed_patients(program)
         self._seed_coaching(program)
         self._seed_clinical_actions(program)
+        self._seed_sessions(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
+
+    def _seed_rota(self, program: Program) -> None:
+        """After-hours cover for this week and next: weeknights 5 pm to 9 am, Friday evening to Monday morning."""
+        if OnCallShift.objects.filter(program=program).exists():
+            return
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        pair = [staff["supervisor1"], staff["supervisor2"]]
+        actor = Actor(staff["admin1"], None)
+        zone = program.zone
+        today = timezone.localdate()
+        day = today - datetime.timedelta(days=today.weekday() + 3)  # the Friday before this week
+        turn = 0
+        while day < today + datetime.timedelta(days=14):
+            if day.weekday() >= 5:
+                day += datetime.timedelta(days=1)
+                continue
+            ends_on = day + datetime.timedelta(days=3 if day.weekday() == 4 else 1)
+            supervision_services.shift_add(
+                actor=actor,
+                starts_at=datetime.datetime.combine(day, program.office_closes, tzinfo=zone),
+                ends_at=datetime.datetime.combine(ends_on, program.office_opens, tzinfo=zone),
+                primary=pair[turn % 2],
+                backup=pair[(turn + 1) % 2],
+            )
+            turn += 1
+            day += datetime.timedelta(days=1)
+
+    def _seed_sessions(self, program: Program) -> None:
+        """Six weeks of weekly supervision: coach1 missed one, coach2 held them all; an open action item and
+        a boundary question on coach1's agenda."""
+        if SupervisionSession.objects.filter(coach__program=program).exists():
+            return
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+        for coach, supervisor in (("coach1", "supervisor1"), ("coach2", "supervisor2")):
+            for week in range(6, 0, -1):
+                missed = coach == "coach1" and week == 2
+                SupervisionSession.objects.create(
+                    coach=staff[coach],
+                    supervisor=staff[supervisor],
+                    held_on=monday - datetime.timedelta(weeks=week) + datetime.timedelta(days=2),
+                    minutes=0 if missed else 60,
+                    status="missed" if missed else "held",
+                    notes="" if missed else "Reviewed caseload; coach is steady.",
+                    notes_for_coach="" if missed else "Keep up the check-ins; ask for help early.",
+                )
+        last = SupervisionSession.objects.filter(coach=staff["coach1"], status="held").order_by("-held_on").first()
+        ActionItem.objects.create(
+            session=last,
+            what="Bring the list of shelters to group",
+            owner=staff["coach1"],
+            due_on=monday + datetime.timedelta(days=4),
+        )
+        AgendaItem.objects.create(
+            coach=staff["coach1"],
+            text="A patient keeps asking me for rides to her boyfriend's place. How do I say no and stay close?",
+        )
 
     def _seed_supervision_and_training(self, program: Program) -> None:
         """coach1 and coach3 are supervised by supervisor1, coach2 by supervisor2. Training leaves coach1

@@ -1,0 +1,22 @@
+"""An e-mail backend that stops in the middle of sending until the test releases it, so that a test can kill
+the worker at that moment. Used only by a worker process that a test starts."""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from django.core.mail.backends.base import BaseEmailBackend
+
+from recovery_program.messaging import OutboxEmailBackend
+
+STARTED = "test:paging:started"
+RELEASE = "test:paging:release"
+
+
+class BlockingEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        client.rpush(STARTED, "1")
+        client.blpop(RELEASE, timeout=120)
+        return OutboxEmailBackend().send_messages(email_messages)

@@ -1,0 +1,116 @@
+"""Paging against the real Redis of REDIS_URL and real Celery workers: delivered after commit, and exactly
+once per step even when the worker is killed in the middle of sending."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+import time_machine
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+
+from recovery_program.celery import app
+from recovery_program.models import OutboundMessage
+from supervision.models import Page
+from supervision.tasks import deliver_page
+from tests.factories import add_shift, share_concern
+from tests.supervision import blocking
+from tests.supervision.conftest import AFTER_HOURS
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(blocking.STARTED, blocking.RELEASE)
+    yield client
+    # What a killed worker left unacknowledged would come back in an hour: this database is for tests only.
+    client.delete(blocking.STARTED, blocking.RELEASE, "unacked", "unacked_index")
+    app.control.purge()
+
+
+@pytest.fixture
+def on_call_tonight(program, supervisor, backup_supervisor):
+    supervisor.phone = ""  # one page (an e-mail) per step keeps the count plain
+    supervisor.save()
+    return add_shift(program, supervisor, backup_supervisor, AFTER_HOURS.replace(hour=0), AFTER_HOURS.replace(hour=12))
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    host = db["HOST"] or "localhost"
+    if host.startswith("/"):
+        return f"postgresql://{db['USER']}:{db['PASSWORD'] or ''}@/{db['NAME']}?host={host}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _worker_process(**environment) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL, **environment}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "recovery_program",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_a_page_is_delivered_by_a_real_worker_after_commit(coach, patient, on_call_tonight, broker):
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30):
+        with time_machine.travel(AFTER_HOURS, tick=True):
+            concern = share_concern(coach, patient, urgency="urgent_now")
+        page = concern.pages.get()
+        # The page's task was sent at commit; delivering it again through the broker finds it done.
+        assert deliver_page.apply_async((page.pk,), ignore_result=False).get(timeout=30) is False
+    page.refresh_from_db()
+    assert page.sent_at is not None
+    assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
+
+
+def test_a_worker_killed_while_sending_leaves_the_page_to_be_sent_exactly_once(coach, patient, on_call_tonight, broker):
+    worker = _worker_process(EMAIL_BACKEND="tests.supervision.blocking.BlockingEmailBackend")
+    try:
+        with time_machine.travel(AFTER_HOURS, tick=True):
+            concern = share_concern(coach, patient, urgency="urgent_now")
+        started = broker.blpop(blocking.STARTED, timeout=60)
+        assert started is not None, "the worker never began sending"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
+
+    page = Page.objects.get(concern=concern)
+    assert page.sent_at is None  # its transaction died with it: nothing half-sent
+    assert not OutboundMessage.objects.exists()
+
+    # The sweep (or the broker, once the message comes back) delivers it again: once, then never again.
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30):
+        first = deliver_page.apply_async((page.pk,), ignore_result=False).get(timeout=30)
+        second = deliver_page.apply_async((page.pk,), ignore_result=False).get(timeout=30)
+    assert (first, second) == (True, False)
+    assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
