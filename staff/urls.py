@@ -1,12 +1,13 @@
 from django.urls import path
 
-from staff.views import people, training
+from staff.views import people, program, training
 
 app_name = "staff"
 
 urlpatterns = [
     path("", people.staff_list, name="list"),
     path("new/", people.staff_new, name="new"),
+    path("program/", program.program_settings, name="program"),
     path("<int:pk>/", people.staff_detail, name="detail"),
     path("<int:pk>/edit/", people.staff_edit, name="edit"),
     path("<int:pk>/role/", people.staff_role, name="role"),

@@ -122,6 +122,7 @@ class Page(models.Model):
         return f"Page {self.pk} ({self.get_channel_display()}, step {self.step})"
 
 
+@pghistory.track()
 class AgendaItem(models.Model):
     """Something a coach wants to bring to supervision herself, such as a boundary question."""
 

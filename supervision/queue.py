@@ -33,6 +33,11 @@ class Queue:
     def is_empty(self) -> bool:
         return not any(vars(self).values())
 
+    def patient_ids(self) -> set[int]:
+        """Every patient named in the queue, for the access log."""
+        ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
+        return ids | {p.pk for p in self.no_contact + self.disconnected + self.pregnancy}
+
 
 def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> Queue:
     today = today or timezone.localdate()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from coaching import services as coaching_services
 from coaching.permissions import patients_for_logging
 from patients.permissions import clinical_providers_for, patients_visible_to
-from recovery_program.audit import AccessAction, actor_from, log_access
+from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from staff.models import User
 from supervision import paging, permissions, services
 from supervision.forms import (
@@ -107,12 +107,14 @@ def queues(request):
 
 def queue(request, coach_pk):
     coach = permissions.get_coach_for_queue(request.user, coach_pk)
+    the_queue = queue_for(request.user, coach)
+    log_access_many(actor_from(request), AccessAction.VIEW, the_queue.patient_ids(), record_type="supervision queue")
     return render(
         request,
         "supervision/queue.html",
         {
             "coach": coach,
-            "queue": queue_for(request.user, coach),
+            "queue": the_queue,
             "is_self": coach.pk == request.user.pk,
             "can_record": permissions.can_record_sessions(request.user),
             "sessions": permissions.sessions_visible_to(request.user).filter(coach=coach)[:5],
@@ -184,6 +186,14 @@ def session_detail(request, pk):
     cases = session.cases.select_related("patient")
     if is_coach_view:
         cases = cases.filter(shared_with_coach=True)
+    cases = list(cases)
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        {case.patient_id for case in cases},
+        record_type="supervision session",
+        record_id=str(session.pk),
+    )
     return render(
         request,
         "supervision/session.html",

@@ -176,3 +176,38 @@ def test_coaches_cannot_change_supervision_links(client_for, coach, other_coach,
         {"supervisor": supervisor.pk, "started_on": "2026-01-05"},
     )
     assert response.status_code == 404
+
+
+def test_admin_sets_office_hours_and_escalation(client_for, admin, program):
+    response = client_for(admin).post(
+        reverse("staff:program"),
+        {
+            "office_opens": "08:30",
+            "office_closes": "16:30",
+            "office_days": ["0", "1", "2", "3"],
+            "escalation_minutes": "10",
+            "no_contact_days": "10",
+        },
+    )
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert (str(program.office_opens), program.office_days, program.escalation_minutes) == ("08:30:00", "0123", 10)
+
+
+def test_office_hours_out_of_order_are_refused(client_for, admin, program):
+    response = client_for(admin).post(
+        reverse("staff:program"),
+        {
+            "office_opens": "17:00",
+            "office_closes": "09:00",
+            "office_days": ["0"],
+            "escalation_minutes": "15",
+            "no_contact_days": "14",
+        },
+    )
+    assert "The office closes after it opens" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["coach", "supervisor"])
+def test_only_admins_change_program_settings(request, client_for, who):
+    assert client_for(request.getfixturevalue(who)).get(reverse("staff:program")).status_code == 403

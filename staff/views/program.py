@@ -1,0 +1,70 @@
+"""The program's own settings, kept by its admins."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from staff import permissions
+from staff.models import Program
+
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
+
+
+class ProgramForm(forms.ModelForm):
+    office_days = forms.MultipleChoiceField(
+        choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Days with office hours"
+    )
+
+    class Meta:
+        model = Program
+        fields = ["office_opens", "office_closes", "office_days", "escalation_minutes", "no_contact_days"]
+        widgets = {
+            "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "office_closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        labels = {
+            "escalation_minutes": "Minutes before an unanswered urgent page goes to the next supervisor",
+            "no_contact_days": "Days without an encounter before a patient comes up in supervision",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["office_days"] = list(self.instance.office_days)
+
+    def clean_office_days(self):
+        return "".join(sorted(self.cleaned_data["office_days"]))
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("office_opens"), cleaned.get("office_closes")
+        if opens and closes and closes <= opens:
+            self.add_error("office_closes", "The office closes after it opens.")
+        if cleaned.get("escalation_minutes") is not None and not 1 <= cleaned["escalation_minutes"] <= 120:
+            self.add_error("escalation_minutes", "Between 1 and 120 minutes.")
+        if cleaned.get("no_contact_days") is not None and not 1 <= cleaned["no_contact_days"] <= 90:
+            self.add_error("no_contact_days", "Between 1 and 90 days.")
+        return cleaned
+
+
+@require_http_methods(["GET", "POST"])
+def program_settings(request):
+    if not permissions.can_manage_staff(request.user):
+        raise PermissionDenied
+    form = ProgramForm(request.POST or None, instance=request.user.program)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Program settings saved.")
+        return redirect("staff:program")
+    return render(request, "staff/program.html", {"form": form})
