@@ -84,6 +84,11 @@ def referral_new(request, patient_pk):
 
 def referral_detail(request, pk):
     referral = permissions.get_record_for_user(request.user, Referral, pk)
+    status_form = ReferralStatusForm(referral=referral) if referral.allowed_next_statuses() else None
+    return _render_referral(request, referral, status_form)
+
+
+def _render_referral(request, referral, status_form):
     log_access(actor_from(request), AccessAction.VIEW, patient=referral.patient, record=referral)
     return render(
         request,
@@ -94,7 +99,7 @@ def referral_detail(request, pk):
             "status_changes": referral.status_changes.select_related("changed_by"),
             "disclosures": referral.disclosures.select_related("consent"),
             "concerns": referral.concerns.all(),
-            "status_form": ReferralStatusForm(referral=referral) if referral.allowed_next_statuses() else None,
+            "status_form": status_form,
         },
     )
 
@@ -117,19 +122,7 @@ def referral_status(request, pk):
         else:
             messages.success(request, "Status changed.")
             return redirect("referrals:referral_detail", pk=referral.pk)
-    log_access(actor_from(request), AccessAction.VIEW, patient=referral.patient, record=referral)
-    return render(
-        request,
-        "referrals/referral_detail.html",
-        {
-            "referral": referral,
-            "patient": referral.patient,
-            "status_changes": referral.status_changes.select_related("changed_by"),
-            "disclosures": referral.disclosures.select_related("consent"),
-            "concerns": referral.concerns.all(),
-            "status_form": form,
-        },
-    )
+    return _render_referral(request, referral, form)
 
 
 def referral_summary(request, pk):

@@ -67,10 +67,7 @@ def encounter_list(request):
 def encounter_new(request):
     if not permissions.can_log_encounters(request.user):
         raise PermissionDenied
-    kwargs = {
-        "patients": permissions.patients_for_logging(request.user),
-        "resources": permissions.resources_for(request.user),
-    }
+    kwargs = _choices(request.user)
     if request.method == "POST":
         _posted_patients_are_hers(request)
         form = EncounterForm(request.POST, **kwargs)
@@ -90,6 +87,11 @@ def encounter_new(request):
             initial = _defaults(request.user)
         form = EncounterForm(initial=initial, **kwargs)
     return _render_form(request, "coaching/encounter_form.html", {"form": form, "draft": draft})
+
+
+def _choices(user) -> dict:
+    """What the encounter form offers her: her caseload, and her program's resources."""
+    return {"patients": permissions.patients_for_logging(user), "resources": permissions.resources_for(user)}
 
 
 def _defaults(user) -> dict:
@@ -138,10 +140,7 @@ def encounter_edit(request, pk):
     if not encounter.edit_window_open():
         messages.info(request, "The 72 hours to change this encounter have passed. Add an addendum instead.")
         return redirect("coaching:encounter_addendum", pk=encounter.pk)
-    kwargs = {
-        "patients": permissions.patients_for_logging(request.user),
-        "resources": permissions.resources_for(request.user),
-    }
+    kwargs = _choices(request.user)
     if request.method == "POST":
         _posted_patients_are_hers(request)
         form = EncounterForm(request.POST, **kwargs)
