@@ -102,3 +102,17 @@ def get_page_for_user(user: User, pk) -> Page:
         )
     except (Page.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def sees_only_shared_parts(user: User, session: SupervisionSession) -> bool:
+    """The coach a session was with sees its notes for her and the cases marked for her, nothing else."""
+    return not sees_program_supervision(user)
+
+
+def needs_a_supervisor(member: User) -> bool:
+    """Coaches have a primary supervisor; other staff do not."""
+    return member.role == Role.COACH
+
+
+def can_assign_supervisor_of(user: User, member: User) -> bool:
+    return can_assign_supervisors(user) and needs_a_supervisor(member) and member.program_id == user.program_id

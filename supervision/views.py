@@ -182,9 +182,9 @@ def _action(data):
 
 def session_detail(request, pk):
     session = permissions.get_session_for_user(request.user, pk)
-    is_coach_view = session.coach_id == request.user.pk and not permissions.sees_program_supervision(request.user)
+    shared_parts_only = permissions.sees_only_shared_parts(request.user, session)
     cases = session.cases.select_related("patient")
-    if is_coach_view:
+    if shared_parts_only:
         cases = cases.filter(shared_with_coach=True)
     cases = list(cases)
     log_access_many(
@@ -200,7 +200,7 @@ def session_detail(request, pk):
         {
             "session": session,
             "cases": cases,
-            "is_coach_view": is_coach_view,
+            "shared_parts_only": shared_parts_only,
             "action_items": session.action_items.select_related("owner"),
         },
     )

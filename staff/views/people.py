@@ -48,8 +48,8 @@ def staff_detail(request, pk):
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
             "supervisor": supervision_permissions.current_supervisor_of(member),
-            "can_assign_supervisor": supervision_permissions.can_assign_supervisors(request.user)
-            and member.role == Role.COACH,
+            "needs_supervisor": supervision_permissions.needs_a_supervisor(member),
+            "can_assign_supervisor": supervision_permissions.can_assign_supervisor_of(request.user, member),
             "role_form": RoleForm(initial={"role": member.role}),
         },
     )
