@@ -1,0 +1,133 @@
+"""Every page runs the same number of SQL queries whatever the amount of data behind it."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from recovery_program.audit import Actor
+from staff.models import TrainingKind
+from staff.services import program_setup, training_record_add
+from supervision.models import ActionItem, AgendaItem, SupervisionSession
+from supervision.services import supervision_assign
+from tests.factories import (
+    ConsentFactory,
+    PatientFactory,
+    log_encounter,
+    on_caseload_of,
+    record_communication,
+    record_cps_report,
+    record_referral,
+    share_concern,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(size, *, coach, supervisor, admin, patient):
+    """`size` more of everything around `patient` and `coach`."""
+    for _ in range(size):
+        other = PatientFactory(program=coach.program, clinical_provider=supervisor)
+        on_caseload_of(other, coach)
+        encounter = log_encounter(coach, [patient, other])
+        concern = share_concern(coach, patient, urgency="within_24h")
+        ConsentFactory(patient=patient)
+        record_referral(supervisor, patient, concerns=[concern])
+        record_cps_report(supervisor, patient, concerns=[concern])
+        record_communication(supervisor, patient, concerns=[concern])
+        session = SupervisionSession.objects.create(coach=coach, supervisor=supervisor, held_on=timezone.localdate())
+        ActionItem.objects.create(session=session, what="Call", owner=coach, due_on=timezone.localdate())
+        AgendaItem.objects.create(coach=coach, text="A question", patient=other)
+        training_record_add(
+            actor=Actor(admin, None),
+            user=coach,
+            fields={
+                "kind": TrainingKind.objects.filter(program=coach.program).first(),
+                "completed_on": timezone.localdate(),
+                "hours": 1,
+                "provider": "",
+                "expires_on": None,
+            },
+        )
+        log_encounter(coach, [other], summary=f"encounter {encounter.pk}")
+
+
+def _pages(coach, patient):
+    encounter = coach.encounters.order_by("pk").first()
+    concern = coach.concerns_shared.order_by("pk").first()
+    referral = patient.pk and concern.referrals.first()
+    return {
+        "supervisor": [
+            reverse("home"),
+            reverse("patients:list"),
+            reverse("patients:detail", args=[patient.pk]),
+            reverse("patients:access_log", args=[patient.pk]),
+            reverse("coaching:encounter_list"),
+            reverse("coaching:encounter_detail", args=[encounter.pk]),
+            reverse("coaching:concern_list"),
+            reverse("coaching:concern_detail", args=[concern.pk]),
+            reverse("referrals:patient_actions", args=[patient.pk]),
+            reverse("referrals:referral_detail", args=[referral.pk]),
+            reverse("referrals:accounting", args=[patient.pk]),
+            reverse("supervision:queue", args=[coach.pk]),
+            reverse("supervision:weeks"),
+            reverse("supervision:rota"),
+            reverse("staff:training", args=[coach.pk]),
+        ],
+        "coach": [
+            reverse("home"),
+            reverse("patients:list"),
+            reverse("patients:detail", args=[patient.pk]),
+            reverse("coaching:encounter_list"),
+            reverse("coaching:encounter_new"),
+            reverse("coaching:concern_list"),
+            reverse("coaching:concern_detail", args=[concern.pk]),
+            reverse("supervision:queue", args=[coach.pk]),
+            reverse("staff:my_training"),
+        ],
+        "admin": [
+            reverse("home"),
+            reverse("staff:list"),
+            reverse("staff:compliance"),
+            reverse("staff:detail", args=[coach.pk]),
+        ],
+    }
+
+
+def _counts(client_for, users, pages):
+    counts = {}
+    for who, urls in pages.items():
+        client = client_for(users[who])
+        client.get(reverse("home"))  # the first request after logging in settles the session; not measured
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, follow=True)
+            assert response.status_code == 200, url
+            counts[(who, url)] = len(queries)
+    return counts
+
+
+def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
+    client_for, coach, supervisor, admin, patient, program
+):
+    program_setup(program=program)
+    supervision_assign(
+        actor=Actor(admin, None),
+        coach=coach,
+        supervisor=supervisor,
+        started_on=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    users = {"coach": coach, "supervisor": supervisor, "admin": admin}
+    _grow(3, coach=coach, supervisor=supervisor, admin=admin, patient=patient)
+    pages = _pages(coach, patient)
+    small = _counts(client_for, users, pages)
+    _grow(27, coach=coach, supervisor=supervisor, admin=admin, patient=patient)
+    large = _counts(client_for, users, pages)
+    grew = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
+    assert grew == {}
+    assert max(large.values()) <= 40
