@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from recovery_program.health import healthz
 from staff.views import accounts as staff_views
+from staff.views import two_step
 
 
 def _superuser_only(request) -> bool:
@@ -20,6 +21,9 @@ urlpatterns = [
     path("", staff_views.home, name="home"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", two_step.verify, name="two_step_verify"),
+    path("account/two-step/", two_step.setup, name="two_step_setup"),
+    path("account/two-step/off/", two_step.turn_off, name="two_step_off"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(

@@ -188,3 +188,10 @@ def training_reminder_send(reminder_id: int) -> bool:
 def training_reminder_ids_due(today: datetime.date) -> list[int]:
     with transaction.atomic():
         return training_reminders_plan(today)
+
+
+@transaction.atomic
+def two_step_reset(*, user: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()

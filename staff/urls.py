@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/deactivate/", people.staff_deactivate, name="deactivate"),
     path("<int:pk>/reactivate/", people.staff_reactivate, name="reactivate"),
     path("<int:pk>/password-link/", people.staff_password_link, name="password_link"),
+    path("<int:pk>/two-step-off/", people.staff_two_step_off, name="two_step_off"),
     path("<int:pk>/training/", training.member_training, name="training"),
     path("<int:pk>/training/add/", training.training_add, name="training_add"),
     path("me/training/", training.my_training, name="my_training"),

@@ -104,3 +104,12 @@ def staff_password_link(request, pk):
     services.staff_send_password_link(user=member)
     messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
     return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_two_step_off(request, pk):
+    """For a lost phone: her two-step login is turned off, and she sets it up again."""
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    services.two_step_reset(user=member)
+    messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
+    return redirect("staff:detail", pk=member.pk)
