@@ -55,12 +55,16 @@ def referral_record(
 
 @transaction.atomic
 def record_update(*, actor: Actor, record, fields: dict[str, Any], concerns=None):
-    """A correction: pghistory keeps the earlier version."""
+    """A correction: pghistory keeps the earlier version. A corrected CPS report corrects its disclosure too."""
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()
     if concerns is not None:
         record.concerns.set(concerns)
+    if isinstance(record, CPSReport):
+        Disclosure.objects.filter(cps_report=record).update(
+            disclosed_on=record.made_at.date(), recipient=record.agency, information=record.what_was_reported
+        )
     log_access(actor, AccessAction.CHANGE, patient=record.patient, record=record)
     return record
 

@@ -239,3 +239,24 @@ def test_a_correction_keeps_the_earlier_version(client_for, supervisor, patient)
     assert referral.outcome == "Corrected outcome"
     outcomes = pghistory.models.Events.objects.tracks(referral).values_list("pgh_data__outcome", flat=True)
     assert "First outcome" in list(outcomes)
+
+
+def test_correcting_a_cps_report_corrects_its_line_in_the_accounting(client_for, supervisor, patient):
+    report = record_cps_report(supervisor, patient, agency="Wrong agency")
+    client = client_for(supervisor)
+    client.post(
+        reverse("referrals:cps_report_edit", args=[report.pk]),
+        {
+            "date": timezone.localtime(report.made_at).date().isoformat(),
+            "time": "09:30",
+            "agency": "DCYF Concord",
+            "made_by": supervisor.pk,
+            "reference_number": "A-2",
+            "what_was_reported": "Corrected words",
+            "follow_up": "",
+        },
+    )
+    disclosure = Disclosure.objects.get(cps_report=report)
+    assert (disclosure.recipient, disclosure.information) == ("DCYF Concord", "Corrected words")
+    events = pghistory.models.Events.objects.tracks(disclosure).values_list("pgh_data__recipient", flat=True)
+    assert "Wrong agency" in list(events)
