@@ -123,7 +123,8 @@ def concern_queue_for(user: User) -> QuerySet[Concern]:
 
 
 def open_concern_counts(user: User) -> dict[str, int] | None:
-    """For a supervisor's home page: how many open concerns, and how many urgent."""
+    """For a supervisor's home page: how many open concerns, how many not yet seen, and how many urgent ones
+    nobody has acknowledged yet."""
     if not can_act_on_concerns(user):
         return None
     return (
@@ -131,7 +132,7 @@ def open_concern_counts(user: User) -> dict[str, int] | None:
         .open()
         .aggregate(
             open=Count("pk"),
-            urgent=Count("pk", filter=Q(urgency=Urgency.URGENT_NOW)),
+            urgent=Count("pk", filter=Q(urgency=Urgency.URGENT_NOW, acknowledged_at__isnull=True)),
             unseen=Count("pk", filter=Q(status=ConcernStatus.SHARED)),
         )
     )
