@@ -17,11 +17,15 @@ from staff.roles import Role
 from staff.sessions import StaffSession  # noqa: F401  (the session model lives in this app)
 
 
+def server_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class Program(models.Model):
     """A site or clinic. Every staff member and every patient belongs to exactly one."""
 
     name = models.CharField(max_length=200, unique=True)
-    time_zone = models.CharField(max_length=64, blank=True, help_text="Leave blank to use the server's time zone.")
+    time_zone = models.CharField(max_length=64, default=server_time_zone, help_text="For example America/New_York.")
     office_opens = models.TimeField(default=datetime.time(9, 0))
     office_closes = models.TimeField(default=datetime.time(17, 0))
     office_days = models.CharField(
@@ -49,7 +53,7 @@ class Program(models.Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        return ZoneInfo(self.time_zone)
 
     def is_office_hours(self, moment: datetime.datetime) -> bool:
         """During the program's office hours, a coach reaches her own supervisor; after hours, whoever is on call."""

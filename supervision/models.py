@@ -42,20 +42,52 @@ class SupervisionAssignment(models.Model):
         return f"{self.supervisor} supervises {self.coach} from {self.started_on}"
 
 
-# Two shifts of one program never overlap: checked under a per-program lock, so two at once cannot both pass.
-NO_OVERLAPPING_SHIFTS = pgtrigger.Trigger(
-    name="no_overlapping_shifts",
+# The rota, checked in the database under a per-program lock (so two writes at once cannot both pass): two
+# shifts never overlap, and the time between a shift and the ones before and after it lies within office hours.
+ROTA_RULES = pgtrigger.Trigger(
+    name="rota_rules",
     operation=pgtrigger.Insert | pgtrigger.Update,
     when=pgtrigger.Before,
+    declare=[
+        ("program", "staff_program%ROWTYPE"),
+        ("gap_start", "timestamptz"),
+        ("gap_end", "timestamptz"),
+        ("moment", "timestamptz"),
+        ("local_moment", "timestamp"),
+        ("side", "int"),
+    ],
     func="""
         PERFORM pg_advisory_xact_lock(hashtext('oncall'), NEW.program_id::int);
         IF EXISTS (
             SELECT 1 FROM supervision_oncallshift s
-            WHERE s.program_id = NEW.program_id AND s.id <> NEW.id
+            WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id
               AND tstzrange(s.starts_at, s.ends_at) && tstzrange(NEW.starts_at, NEW.ends_at)
         ) THEN
             RAISE EXCEPTION 'on-call shifts overlap' USING ERRCODE = 'exclusion_violation';
         END IF;
+        SELECT * INTO program FROM staff_program WHERE id = NEW.program_id;
+        FOR side IN 1..2 LOOP
+            IF side = 1 THEN
+                SELECT max(s.ends_at), NEW.starts_at INTO gap_start, gap_end FROM supervision_oncallshift s
+                WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.ends_at <= NEW.starts_at;
+            ELSE
+                SELECT NEW.ends_at, min(s.starts_at) INTO gap_start, gap_end FROM supervision_oncallshift s
+                WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.starts_at >= NEW.ends_at;
+            END IF;
+            CONTINUE WHEN gap_start IS NULL OR gap_end IS NULL OR gap_start >= gap_end;
+            IF gap_end - gap_start >= interval '1 day' THEN
+                RAISE EXCEPTION 'on-call rota leaves after-hours time uncovered' USING ERRCODE = 'check_violation';
+            END IF;
+            moment := gap_start;
+            WHILE moment < gap_end LOOP
+                local_moment := moment AT TIME ZONE program.time_zone;
+                IF position(((extract(isodow FROM local_moment))::int - 1)::text IN program.office_days) = 0
+                   OR local_moment::time < program.office_opens OR local_moment::time >= program.office_closes THEN
+                    RAISE EXCEPTION 'on-call rota leaves after-hours time uncovered' USING ERRCODE = 'check_violation';
+                END IF;
+                moment := moment + interval '15 minutes';
+            END LOOP;
+        END LOOP;
         RETURN NEW;
     """,
 )
@@ -79,7 +111,7 @@ class OnCallShift(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_it_starts"),
             models.CheckConstraint(condition=~Q(primary=models.F("backup")), name="shift_backup_is_someone_else"),
         ]
-        triggers = [NO_OVERLAPPING_SHIFTS]
+        triggers = [ROTA_RULES]
 
     def __str__(self) -> str:
         return f"On call {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"

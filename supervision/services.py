@@ -146,6 +146,8 @@ def shift_add(*, actor: Actor, starts_at, ends_at, primary: User, backup: User) 
     except IntegrityError as error:
         if "overlap" in str(error):
             raise ValidationError({"starts_at": "This shift overlaps another shift of the rota."}) from None
+        if "uncovered" in str(error):
+            raise ValidationError({"starts_at": "This leaves after-hours time uncovered."}) from None
         raise
 
 

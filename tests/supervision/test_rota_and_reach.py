@@ -121,3 +121,26 @@ def test_during_office_hours_she_also_sees_her_own_supervisor(client_for, coach,
         page = client_for(coach).get(reverse("supervision:reach")).content.decode()
     assert "Your supervisor (office hours)" in page
     assert supervisor.get_full_name() in page
+
+
+def test_the_database_refuses_a_gap_with_after_hours_time_too(program, supervisor, backup_supervisor):
+    tuesday_evening = datetime.datetime(2027, 3, 2, 22, 0, tzinfo=datetime.UTC)  # 5 pm in New York
+    add_shift(program, supervisor, backup_supervisor, tuesday_evening, tuesday_evening + datetime.timedelta(hours=16))
+    with pytest.raises(IntegrityError, match="uncovered"), transaction.atomic():
+        # Wednesday 7 pm to Thursday 9 am leaves Wednesday 5 pm to 7 pm uncovered.
+        add_shift(
+            program,
+            backup_supervisor,
+            supervisor,
+            tuesday_evening + datetime.timedelta(days=1, hours=2),
+            tuesday_evening + datetime.timedelta(days=1, hours=16),
+        )
+    # Wednesday 5 pm on, after a gap within office hours only, is fine.
+    add_shift(
+        program,
+        backup_supervisor,
+        supervisor,
+        tuesday_evening + datetime.timedelta(days=1),
+        tuesday_evening + datetime.timedelta(days=1, hours=16),
+    )
+    assert OnCallShift.objects.count() == 2
