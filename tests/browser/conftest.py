@@ -20,3 +20,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(page):
+    """Every browser test also checks that nothing on its pages broke the Content-Security-Policy."""
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    yield
+    assert violations == []
