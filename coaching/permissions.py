@@ -141,3 +141,22 @@ def open_concern_counts(user: User) -> dict[str, int] | None:
 def drafts_of(user: User) -> QuerySet[Draft]:
     """Her own drafts, and nobody else's."""
     return Draft.objects.filter(user=user)
+
+
+def coach_filter_for(user: User, coach_id) -> User | None:
+    """For supervisors narrowing a list to one coach of their program; None when no coach is asked for.
+    A coach id out of her reach is a 404."""
+    if not coach_id:
+        return None
+    if not user.has_perm("coaching.view_encounter"):
+        raise Http404
+    try:
+        return patient_permissions.coaches_assignable_by(user).get(pk=coach_id)
+    except (User.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def coaches_to_filter_by(user: User) -> QuerySet[User]:
+    if not user.has_perm("coaching.view_encounter"):
+        return User.objects.none()
+    return patient_permissions.coaches_assignable_by(user).order_by("first_name", "last_name")

@@ -19,6 +19,7 @@ def concern_list(request):
     """Supervisors: the queue of open concerns, most urgent and oldest first (or the closed ones).
     A coach: the concerns she shared, newest first, with their status."""
     user = request.user
+    coach = None
     if permissions.can_act_on_concerns(user):
         showing_closed = request.GET.get("show") == "closed"
         concerns = (
@@ -26,6 +27,9 @@ def concern_list(request):
             if showing_closed
             else permissions.concern_queue_for(user)
         )
+        coach = permissions.coach_filter_for(user, request.GET.get("coach"))
+        if coach:
+            concerns = concerns.filter(coach=coach)
         template = "coaching/concern_queue.html"
     elif permissions.can_share_concerns(user):
         showing_closed = False

@@ -44,6 +44,9 @@ def encounter_list(request):
     if request.GET.get("patient"):
         patient = patient_permissions.get_patient_for_user(request.user, request.GET["patient"])
         encounters = encounters.filter(patients=patient)
+    coach = permissions.coach_filter_for(request.user, request.GET.get("coach"))
+    if coach:
+        encounters = encounters.filter(coach=coach)
     page = Paginator(encounters, 25).get_page(request.GET.get("page"))
     log_access_many(
         actor_from(request),
@@ -57,7 +60,13 @@ def encounter_list(request):
         {
             "page": page,
             "patient": patient,
-            "query": f"patient={patient.pk}" if patient else "",
+            "coach": coach,
+            "coaches": permissions.coaches_to_filter_by(request.user),
+            "query": "&".join(
+                part
+                for part in (f"patient={patient.pk}" if patient else "", f"coach={coach.pk}" if coach else "")
+                if part
+            ),
             "can_log": permissions.can_log_encounters(request.user),
         },
     )

@@ -193,3 +193,23 @@ def test_once_acknowledged_an_urgent_concern_no_longer_calls_for_everyone(
     assert "need you now" not in page and "needs you now" not in page
     queue = list(client_for(supervisor).get(reverse("coaching:concern_list")).context["page"])
     assert queue == [concern]  # still at the top of the queue until it is closed
+
+
+def test_supervisor_narrows_the_queue_to_one_coach(client_for, supervisor, coach, other_coach, patient, other_patient):
+    mine = share_concern(coach, patient)
+    share_concern(other_coach, other_patient)
+    response = client_for(supervisor).get(reverse("coaching:concern_list"), {"coach": coach.pk})
+    assert list(response.context["page"]) == [mine]
+
+
+def test_a_coach_of_another_program_cannot_be_asked_for(client_for, supervisor, outside_supervisor):
+    response = client_for(supervisor).get(reverse("coaching:concern_list"), {"coach": outside_supervisor.pk})
+    assert response.status_code == 404
+
+
+def test_a_coach_asking_for_another_coach_still_sees_only_her_own(client_for, coach, other_coach, patient,
+                                                                   other_patient):
+    mine = share_concern(coach, patient)
+    share_concern(other_coach, other_patient)
+    response = client_for(coach).get(reverse("coaching:concern_list"), {"coach": other_coach.pk})
+    assert list(response.context["page"]) == [mine]

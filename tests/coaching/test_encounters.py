@@ -271,3 +271,10 @@ def test_encounters_with_one_patient(client_for, coach, patient, three_patients)
 
 def test_encounters_of_a_patient_out_of_reach_are_not_found(client_for, coach, other_patient):
     assert client_for(coach).get(reverse("coaching:encounter_list"), {"patient": other_patient.pk}).status_code == 404
+
+
+def test_supervisor_sees_one_coachs_encounters(client_for, supervisor, coach, other_coach, patient, other_patient):
+    log_encounter(coach, [patient], summary="Hers")
+    log_encounter(other_coach, [other_patient], summary="Other")
+    response = client_for(supervisor).get(reverse("coaching:encounter_list"), {"coach": other_coach.pk})
+    assert [e.summary for e in response.context["page"]] == ["Other"]
