@@ -33,6 +33,13 @@ class Queue:
     def is_empty(self) -> bool:
         return not any(vars(self).values())
 
+    def patient_ids_in_order(self) -> list[int]:
+        """The patients the queue names, each once, in the order of the queue."""
+        ordered = [c.patient_id for c in self.concerns]
+        ordered += [p.pk for p in self.no_contact + self.disconnected + self.pregnancy]
+        ordered += [i.patient_id for i in self.agenda if i.patient_id]
+        return list(dict.fromkeys(ordered))
+
     def patient_ids(self) -> set[int]:
         """Every patient named in the queue, for the access log."""
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}

@@ -134,7 +134,7 @@ def agenda_add(request):
     return render(request, "supervision/agenda_form.html", {"form": form})
 
 
-CaseFormSet = forms.formset_factory(CaseReviewForm, extra=3)
+CaseFormSet = forms.formset_factory(CaseReviewForm, extra=1)
 ActionFormSet = forms.formset_factory(ActionItemForm, extra=2)
 
 
@@ -149,7 +149,9 @@ def session_new(request, coach_pk):
     actions = ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner")
     data = request.POST or None
     form = SessionForm(data, agenda=agenda, actions=actions)
-    cases = CaseFormSet(data, prefix="case", form_kwargs={"patients": patients})
+    # The cases start from this week's queue: one line for each patient it names.
+    from_queue = [{"patient": pk} for pk in queue_for(request.user, coach).patient_ids_in_order()]
+    cases = CaseFormSet(data, prefix="case", form_kwargs={"patients": patients}, initial=from_queue)
     action_items = ActionFormSet(data, prefix="action", form_kwargs={"people": people})
     if request.method == "POST" and form.is_valid() and cases.is_valid() and action_items.is_valid():
         session = services.session_record(

@@ -207,8 +207,9 @@ def test_a_coach_of_another_program_cannot_be_asked_for(client_for, supervisor, 
     assert response.status_code == 404
 
 
-def test_a_coach_asking_for_another_coach_still_sees_only_her_own(client_for, coach, other_coach, patient,
-                                                                   other_patient):
+def test_a_coach_asking_for_another_coach_still_sees_only_her_own(
+    client_for, coach, other_coach, patient, other_patient
+):
     mine = share_concern(coach, patient)
     share_concern(other_coach, other_patient)
     response = client_for(coach).get(reverse("coaching:concern_list"), {"coach": other_coach.pk})

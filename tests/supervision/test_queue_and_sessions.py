@@ -207,3 +207,9 @@ def test_monday_tells_the_supervisor_once_whose_session_did_not_happen(
     assert message.to == supervisor.email
     assert coach.get_full_name() in message.subject
     assert MissedSessionNotice.objects.get().week_starting == datetime.date(2027, 3, 1)
+
+
+def test_the_session_form_starts_from_the_queue(client_for, supervisor, coach, full_queue, patient):
+    response = client_for(supervisor).get(reverse("supervision:session_new", args=[coach.pk]))
+    offered = [form.initial.get("patient") for form in response.context["cases"].forms if form.initial]
+    assert offered == [patient.pk, full_queue["quiet"].pk, full_queue["gone"].pk, full_queue["due"].pk]
