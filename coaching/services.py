@@ -163,3 +163,7 @@ def draft_save(*, user, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
 
 def draft_discard(*, user, form: Draft.Form) -> None:
     Draft.objects.filter(user=user, form=form).delete()
+
+
+def drafts_discard_all(*, user) -> None:
+    Draft.objects.filter(user=user).delete()

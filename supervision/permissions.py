@@ -7,7 +7,7 @@ from django.http import Http404
 
 from staff.models import User
 from staff.roles import Role
-from supervision.models import Page, SupervisionAssignment, SupervisionSession
+from supervision.models import ActionItem, Page, SupervisionAssignment, SupervisionSession
 
 
 def current_supervisor_of(coach: User) -> User | None:
@@ -116,3 +116,16 @@ def needs_a_supervisor(member: User) -> bool:
 
 def can_assign_supervisor_of(user: User, member: User) -> bool:
     return can_assign_supervisors(user) and needs_a_supervisor(member) and member.program_id == user.program_id
+
+
+def get_action_item_for_update(user: User, pk) -> ActionItem:
+    """An open action item she may tick off: supervisors of the program, or the coach it was given to. 404 else."""
+    try:
+        item = ActionItem.objects.select_related("session").get(
+            pk=pk, session__in=sessions_visible_to(user), done_at__isnull=True
+        )
+    except (ActionItem.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not (sees_program_supervision(user) or item.owner_id == user.pk):
+        raise Http404
+    return item

@@ -73,6 +73,15 @@ def session_record(
     return session
 
 
+@transaction.atomic
+def action_item_done(*, actor: Actor, item: ActionItem) -> ActionItem:
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    if item.done_at is None:
+        item.done_at = timezone.now()
+        item.save(update_fields=["done_at"])
+    return item
+
+
 def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 

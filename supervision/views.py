@@ -226,3 +226,11 @@ def weeks(request):
             marks[key] = row["status"]
     rows = [(coach, [marks.get((coach.pk, start), "none") for start in starts]) for coach in coaches]
     return render(request, "supervision/weeks.html", {"starts": starts, "rows": rows})
+
+
+@require_http_methods(["POST"])
+def action_item_done(request, pk):
+    item = permissions.get_action_item_for_update(request.user, pk)
+    services.action_item_done(actor=actor_from(request), item=item)
+    messages.success(request, f"Done: {item.what}")
+    return redirect("supervision:queue", coach_pk=item.session.coach_id)

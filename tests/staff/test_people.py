@@ -211,3 +211,11 @@ def test_office_hours_out_of_order_are_refused(client_for, admin, program):
 @pytest.mark.parametrize("who", ["coach", "supervisor"])
 def test_only_admins_change_program_settings(request, client_for, who):
     assert client_for(request.getfixturevalue(who)).get(reverse("staff:program")).status_code == 403
+
+
+def test_a_deactivated_coachs_unfinished_drafts_are_removed(client_for, admin, coach):
+    from coaching.models import Draft
+
+    Draft.objects.create(user=coach, form=Draft.Form.ENCOUNTER, data={"summary": ["half a note"]})
+    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]))
+    assert not Draft.objects.filter(user=coach).exists()

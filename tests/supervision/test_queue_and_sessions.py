@@ -213,3 +213,21 @@ def test_the_session_form_starts_from_the_queue(client_for, supervisor, coach, f
     response = client_for(supervisor).get(reverse("supervision:session_new", args=[coach.pk]))
     offered = [form.initial.get("patient") for form in response.context["cases"].forms if form.initial]
     assert offered == [patient.pk, full_queue["quiet"].pk, full_queue["gone"].pk, full_queue["due"].pk]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("coach", 302), ("supervisor", 302), ("other_coach", 404), ("admin", 404), ("outside_supervisor", 404)],
+)
+def test_who_may_tick_off_an_action_item(request, client_for, coach, full_queue, who, status):
+    item = full_queue["action"]  # given to the coach
+    response = client_for(request.getfixturevalue(who)).post(reverse("supervision:action_item_done", args=[item.pk]))
+    assert response.status_code == status
+    item.refresh_from_db()
+    assert (item.done_at is not None) == (status == 302)
+
+
+def test_a_ticked_off_item_leaves_the_queue(client_for, supervisor, coach, full_queue):
+    client = client_for(supervisor)
+    client.post(reverse("supervision:action_item_done", args=[full_queue["action"].pk]))
+    assert client.get(reverse("supervision:queue", args=[coach.pk])).context["queue"].action_items == []
