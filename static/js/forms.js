@@ -11,3 +11,13 @@ document.addEventListener("submit", (event) => {
     form.querySelectorAll("[data-once]").forEach((button) => button.setAttribute("aria-disabled", "true"));
   }
 });
+
+// A form sent by htmx stays on the page: once its request is over (answered, refused or lost with the
+// connection), it can be sent again.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form");
+  if (form) {
+    delete form.dataset.sending;
+    form.querySelectorAll("[data-once]").forEach((button) => button.removeAttribute("aria-disabled"));
+  }
+});

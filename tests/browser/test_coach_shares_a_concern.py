@@ -71,3 +71,20 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     expect(page.get_by_text("urgent concern")).to_have_count(0)
     page.goto(f"{live_server.url}/coaching/concerns/")
     expect(page.get_by_role("heading", name="Not part of your role")).to_be_visible()
+
+
+def test_a_mistake_in_the_log_form_is_shown_without_reloading_the_page(live_server, page: Page, coach, caseload):
+    _log_in(page, live_server.url, coach)
+    page.get_by_role("link", name="Log an encounter").click()
+    page.get_by_label("What happened").fill("Coffee at Maple Street; she talked about the custody hearing.")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("button", name="Save encounter").click()  # nobody chosen under "Who was there"
+
+    expect(page.get_by_text("Choose at least one patient.")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage === true")  # htmx swapped the form; the page did not reload
+    expect(page.get_by_label("What happened")).to_have_value(
+        "Coffee at Maple Street; she talked about the custody hearing."
+    )
+    page.get_by_label(caseload[0].legal_name).check()
+    page.get_by_role("button", name="Save encounter").click()
+    expect(page.get_by_text("Encounter saved.")).to_be_visible()

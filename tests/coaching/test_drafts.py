@@ -82,3 +82,9 @@ def test_no_draft_for_forms_she_cannot_send(request, client_for, who, form):
     user = request.getfixturevalue(who)
     assert _autosave(client_for(user), form, summary="x").status_code == 404
     assert not Draft.objects.exists()
+
+
+def test_after_the_session_ends_an_htmx_request_sends_the_whole_page_to_log_in(client, coach):
+    response = client.post(reverse("coaching:encounter_new"), {"summary": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("login"))
