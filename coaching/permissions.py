@@ -49,6 +49,15 @@ def can_log_encounters(user: User) -> bool:
     return user.has_perm("coaching.log_encounters")
 
 
+def can_see_encounters(user: User) -> bool:
+    """Coaches see their own encounters; supervisors their program's; admins none."""
+    return can_log_encounters(user) or user.has_perm("coaching.view_encounter")
+
+
+def can_keep_resources(user: User) -> bool:
+    return user.has_perm("coaching.change_resource")
+
+
 def patients_for_logging(user: User) -> QuerySet[Patient]:
     """The patients she may log an encounter or share a concern about: her caseload, active ones first."""
     if not (can_log_encounters(user) or can_share_concerns(user)):

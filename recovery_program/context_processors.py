@@ -3,6 +3,7 @@ from __future__ import annotations
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from staff import permissions as staff_permissions
+from supervision import permissions as supervision_permissions
 
 
 def navigation(request) -> dict:
@@ -14,12 +15,12 @@ def navigation(request) -> dict:
         "nav_patients": patient_permissions.can_list_patients(user),
         "nav_patients_label": "Patients" if patient_permissions.sees_whole_program(user) else "My caseload",
         "nav_log_encounters": coaching_permissions.can_log_encounters(user),
-        "nav_encounters": coaching_permissions.can_log_encounters(user) or user.has_perm("coaching.view_encounter"),
+        "nav_encounters": coaching_permissions.can_see_encounters(user),
         "nav_concerns": coaching_permissions.can_share_concerns(user) or coaching_permissions.can_act_on_concerns(user),
         "nav_concerns_label": "Concern queue" if coaching_permissions.can_act_on_concerns(user) else "My concerns",
-        "nav_resources": user.has_perm("coaching.change_resource"),
+        "nav_resources": coaching_permissions.can_keep_resources(user),
         "nav_compliance": staff_permissions.can_see_compliance(user),
-        "nav_supervision": user.has_perm("supervision.view_supervisionsession")
-        or user.has_perm("supervision.add_agendaitem"),
-        "nav_rota": user.has_perm("supervision.add_oncallshift"),
+        "nav_supervision": supervision_permissions.sees_supervision(user),
+        "nav_rota": supervision_permissions.can_keep_rota(user),
+        "nav_staff": staff_permissions.can_see_staff_list(user),
     }

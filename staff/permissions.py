@@ -13,7 +13,7 @@ from supervision.permissions import supervisees_of
 
 def staff_visible_to(user: User) -> QuerySet[User]:
     """Supervisors and admins see the staff of their own program; coaches see no staff list."""
-    if not user.has_perm("staff.view_program_staff"):
+    if not can_see_staff_list(user):
         return User.objects.none()
     return User.objects.filter(program_id=user.program_id).prefetch_related(
         Prefetch("groups", queryset=Group.objects.only("name"))
@@ -34,6 +34,16 @@ def staff_counts_for(user: User) -> dict[str, int] | None:
     )
     plural = {Role.COACH: "Coaches", Role.SUPERVISOR: "Supervisors", Role.ADMIN: "Admins"}
     return {plural[Role(name)]: count for name, count in counts.items()}
+
+
+def can_see_staff_list(user: User) -> bool:
+    """Supervisors and admins see the staff of their program."""
+    return user.has_perm("staff.view_program_staff")
+
+
+def can_export_compliance(user: User) -> bool:
+    """Admins, who follow everyone's training."""
+    return user.has_perm("staff.view_trainingrecord")
 
 
 def can_manage_staff(user: User) -> bool:

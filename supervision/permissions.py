@@ -129,3 +129,13 @@ def get_action_item_for_update(user: User, pk) -> ActionItem:
     if not (sees_program_supervision(user) or item.owner_id == user.pk):
         raise Http404
     return item
+
+
+def can_add_agenda_items(user: User) -> bool:
+    """Coaches bring their own questions to supervision."""
+    return user.has_perm("supervision.add_agendaitem")
+
+
+def sees_supervision(user: User) -> bool:
+    """Supervisors run weekly supervision; coaches keep their own agenda."""
+    return sees_program_supervision(user) or can_add_agenda_items(user)

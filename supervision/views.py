@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from coaching import permissions as coaching_permissions
 from coaching import services as coaching_services
 from coaching.permissions import patients_for_logging
 from patients.permissions import clinical_providers_for, patients_visible_to
@@ -52,7 +53,14 @@ def coach_supervisor(request, pk):
 
 def reach(request):
     """Who to call now: the supervisor on call, and during office hours her own supervisor."""
-    return render(request, "supervision/reach.html", {"reach": paging.reachable_now(request.user)})
+    return render(
+        request,
+        "supervision/reach.html",
+        {
+            "reach": paging.reachable_now(request.user),
+            "can_share": coaching_permissions.can_share_concerns(request.user),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,7 +132,7 @@ def queue(request, coach_pk):
 
 @require_http_methods(["GET", "POST"])
 def agenda_add(request):
-    if not request.user.has_perm("supervision.add_agendaitem"):
+    if not permissions.can_add_agenda_items(request.user):
         raise PermissionDenied
     form = AgendaItemForm(request.POST or None, patients=patients_for_logging(request.user))
     if request.method == "POST" and form.is_valid():

@@ -37,7 +37,7 @@ def _posted_patients_are_hers(request) -> None:
 
 def encounter_list(request):
     """Her encounters (a supervisor: the program's), newest first; ?patient= narrows them to one patient."""
-    if not (permissions.can_log_encounters(request.user) or request.user.has_perm("coaching.view_encounter")):
+    if not permissions.can_see_encounters(request.user):
         raise PermissionDenied
     encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
     patient = None

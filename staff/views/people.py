@@ -16,7 +16,7 @@ from supervision import permissions as supervision_permissions
 
 
 def staff_list(request):
-    if not request.user.has_perm("staff.view_program_staff"):
+    if not permissions.can_see_staff_list(request.user):
         raise PermissionDenied
     members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))

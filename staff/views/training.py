@@ -82,12 +82,12 @@ def compliance(request):
     return render(
         request,
         "staff/compliance.html",
-        {"page": page, "rows": rows, "can_export": request.user.has_perm("staff.view_trainingrecord")},
+        {"page": page, "rows": rows, "can_export": permissions.can_export_compliance(request.user)},
     )
 
 
 def compliance_csv(request):
-    if not request.user.has_perm("staff.view_trainingrecord"):
+    if not permissions.can_export_compliance(request.user):
         raise PermissionDenied
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="training-compliance.csv"'
