@@ -45,3 +45,18 @@ def test_django_guardian_is_imported_only_by_the_permission_layer_and_services()
         if "migrations" not in path.parts and path.name not in allowed and "guardian" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_views_and_templates_ask_the_permission_layer_not_django_permissions_directly():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _modules()
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "has_perm(" in line
+    ]
+    offenders += [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "templates").rglob("*.html")
+        if re.search(r"\bperms\.|role(\.value)?\s*==", path.read_text())
+    ]
+    assert offenders == [], "Ask the app's permissions.py (a context value) instead:\n" + "\n".join(offenders)
