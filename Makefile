@@ -32,7 +32,7 @@ format: $(VENV)/.installed-dev
 # Without DATABASE_URL the tests use the embedded PostgreSQL, stopped again at the end.
 test: lint
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
-	status=0; $(BIN)/pytest || status=$$?; \
+	status=0; CELERY_QUEUE=tests-$$$$ $(BIN)/pytest || status=$$?; \
 	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
 	  exit $$status
 

@@ -241,6 +241,8 @@ DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Recovery Coaching <no-rep
 REDIS_URL = env.string("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
+# `make test` gives each run its own queue, so that two runs on one machine never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
