@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,6 +94,11 @@ def concern_raise_pages(concern: Concern) -> list[Page]:
     if concern.urgency != Urgency.URGENT_NOW:
         return []
     return _page(concern, PageStep.FIRST, _first_responders(concern, timezone.now()))
+
+
+def first_paged_at(concern: Concern) -> datetime.datetime | None:
+    """When a supervisor was first paged about this concern: the coach is told, so she knows help is coming."""
+    return concern.pages.aggregate(first=Min("created_at"))["first"]
 
 
 def enqueue_delivery(page_id: int) -> None:

@@ -13,6 +13,7 @@ from coaching.views.drafts import draft_initial
 from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from referrals import permissions as referral_permissions
+from supervision.paging import first_paged_at
 
 
 def concern_list(request):
@@ -97,6 +98,7 @@ def concern_detail(request, pk):
             "note_form": ConcernNoteForm() if acting and concern.is_open else None,
             "close_form": ConcernCloseForm() if acting and concern.is_open else None,
             "outcomes": referral_permissions.records_for_concern(request.user, concern),
+            "paged_at": first_paged_at(concern) if concern.is_urgent else None,
         },
     )
 

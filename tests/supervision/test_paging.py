@@ -185,3 +185,12 @@ class FlakyProvider:
         if FlakyProvider.failures:
             FlakyProvider.failures -= 1
             raise OSError("provider unavailable")
+
+
+def test_the_coach_sees_that_a_supervisor_was_paged(
+    client_for, coach, patient, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
+    assert "A supervisor was paged at" in page
+    assert "reach a supervisor now" in page
