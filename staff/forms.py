@@ -57,10 +57,11 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, label="New role")
 
 
+# What a certificate may be, known by its first bytes, and the file ending it is stored under.
 CERTIFICATE_SIGNATURES = {
-    b"%PDF-": "PDF",
-    b"\x89PNG\r\n\x1a\n": "PNG image",
-    b"\xff\xd8\xff": "JPEG image",
+    b"%PDF-": ".pdf",
+    b"\x89PNG\r\n\x1a\n": ".png",
+    b"\xff\xd8\xff": ".jpg",
 }
 
 
@@ -101,8 +102,12 @@ class TrainingRecordForm(forms.ModelForm):
         upload.seek(0)
         head = upload.read(16)
         upload.seek(0)
-        if not any(head.startswith(signature) for signature in CERTIFICATE_SIGNATURES):
+        ending = next(
+            (ending for signature, ending in CERTIFICATE_SIGNATURES.items() if head.startswith(signature)), None
+        )
+        if ending is None:
             raise forms.ValidationError("This file is not a PDF, PNG or JPEG (its content was checked, not its name).")
+        upload.name = f"certificate{ending}"  # stored and served by what it is, whatever it was called
         return upload
 
     def clean(self):

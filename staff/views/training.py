@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -60,7 +61,7 @@ def certificate(request, record_pk):
     response = FileResponse(
         record.certificate.open("rb"),
         as_attachment=False,
-        filename=f"certificate-{record.pk}{record.certificate.name[-4:]}",
+        filename=f"certificate-{record.pk}{Path(record.certificate.name).suffix}",
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -259,5 +259,8 @@ def test_a_file_upload_is_read_by_content_not_by_name(client_for, admin, coach):
             "certificate": SimpleUploadedFile("scan.txt", png),
         },
     )
-    assert TrainingRecord.objects.count() == 1
-    assert io.BytesIO(TrainingRecord.objects.get().certificate.read()).read(8) == png[:8]
+    record = TrainingRecord.objects.get()
+    assert io.BytesIO(record.certificate.read()).read(8) == png[:8]
+    assert record.certificate.name.endswith(".png")  # stored by what it is, not by its name
+    response = client_for(admin).get(reverse("staff:certificate", args=[record.pk]))
+    assert response["Content-Type"] == "image/png"
