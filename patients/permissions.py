@@ -19,7 +19,7 @@ from guardian.shortcuts import get_objects_for_user
 from patients.models import Consent, Patient, ProgramStatus
 from recovery_program.models import AccessLog
 from staff.models import User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 
 # The permissions a coach holds on each patient of her caseload.
 CASELOAD_PERMISSIONS = ("patients.view_patient", "patients.change_patient_contact")
@@ -107,12 +107,12 @@ def consents_visible_to(user: User, patient: Patient) -> QuerySet[Consent]:
 
 def coaches_assignable_by(user: User) -> QuerySet[User]:
     """Active coaches of her own program: the only people a patient can be assigned to."""
-    return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.COACH)
+    return members_with_role(Role.COACH, program_id=user.program_id)
 
 
 def clinical_providers_for(user: User) -> QuerySet[User]:
     """Active supervisors of her own program: who may be a patient's clinical provider."""
-    return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.SUPERVISOR)
+    return members_with_role(Role.SUPERVISOR, program_id=user.program_id)
 
 
 def access_log_for(user: User, patient: Patient) -> QuerySet[AccessLog]:

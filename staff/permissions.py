@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from staff.models import TrainingKind, TrainingRecord, User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 from supervision.permissions import supervisees_of
 
 
@@ -22,7 +22,7 @@ def staff_visible_to(user: User) -> QuerySet[User]:
 
 def supervisors_reachable_by(user: User) -> QuerySet[User]:
     """Everyone may see who the active supervisors of her own program are, and how to reach them."""
-    return User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.SUPERVISOR)
+    return members_with_role(Role.SUPERVISOR, program_id=user.program_id)
 
 
 def staff_counts_for(user: User) -> dict[str, int] | None:

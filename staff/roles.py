@@ -87,6 +87,18 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
 }
 
 
+def members_with_role(role: Role, *, program_id: int | None = None, active_only: bool = True):
+    """The staff who hold a role (in one program, or in all): the one place that turns a role into people."""
+    from staff.models import User
+
+    members = User.objects.filter(groups__name=role.value)
+    if program_id is not None:
+        members = members.filter(program_id=program_id)
+    if active_only:
+        members = members.filter(is_active=True)
+    return members
+
+
 def sync_roles(apps) -> None:
     """Create the three groups and give each exactly the permissions of ROLE_PERMISSIONS.
 

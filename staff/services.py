@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import Program, TrainingKind, TrainingRecord, TrainingReminder, TrainingRequirement, User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 from staff.sessions import StaffSession
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
@@ -139,15 +139,20 @@ def training_reminders_plan(today: datetime.date) -> list[int]:
 
     A record 20 days from expiry gets its 30-day reminder; the 60-day one, missed, is never sent late.
     """
-    for record in _latest_records().filter(expires_on__lte=today + datetime.timedelta(days=60)):
+    records = list(
+        _latest_records().filter(expires_on__lte=today + datetime.timedelta(days=60)).prefetch_related("reminders")
+    )
+    due = []
+    for record in records:
         days_left = (record.expires_on - today).days
         if days_left < 0:
             step = TrainingReminder.Step.LAPSED
         else:
             step = next(step for limit, step in REMINDER_STEPS if days_left <= limit)
-        if record.reminders.filter(step__in=_steps_at_or_after(step)).exists():
-            continue
-        TrainingReminder.objects.get_or_create(record=record, step=step)
+        if not {reminder.step for reminder in record.reminders.all()} & set(_steps_at_or_after(step)):
+            due.append(TrainingReminder(record=record, step=step))
+    # Two runs at once write each row once: the unique (record, step) constraint settles it.
+    TrainingReminder.objects.bulk_create(due, ignore_conflicts=True)
     return list(TrainingReminder.objects.filter(sent_at__isnull=True).values_list("pk", flat=True))
 
 
@@ -178,7 +183,7 @@ def training_reminder_send(reminder_id: int) -> bool:
     context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
     if reminder.step == TrainingReminder.Step.LAPSED:
         supervisor = current_supervisor_of(user)
-        admins = User.objects.filter(program_id=user.program_id, is_active=True, groups__name=Role.ADMIN)
+        admins = members_with_role(Role.ADMIN, program_id=user.program_id)
         to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
         send_templated("training_lapsed", to=to, context=context)
     else:

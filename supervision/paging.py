@@ -20,7 +20,7 @@ from django.utils import timezone
 from coaching.models import Concern, ConcernStatus, Urgency
 from recovery_program.messaging import send_email, send_sms
 from staff.models import Program, User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 from supervision.models import OnCallShift, Page, PageStep
 from supervision.permissions import current_supervisor_of
 
@@ -40,7 +40,7 @@ def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | Non
 
 
 def supervisors_of(program: Program):
-    return User.objects.filter(program=program, is_active=True, groups__name=Role.SUPERVISOR).order_by("pk")
+    return members_with_role(Role.SUPERVISOR, program_id=program.pk).order_by("pk")
 
 
 def reachable_now(coach: User, moment: datetime.datetime | None = None) -> dict:

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from staff.models import User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 from supervision.models import ActionItem, Page, SupervisionAssignment, SupervisionSession
 
 
@@ -36,7 +36,7 @@ def get_coach_for_supervision(user: User, pk) -> User:
     if not can_assign_supervisors(user):
         raise Http404
     try:
-        return User.objects.get(pk=pk, program_id=user.program_id, groups__name=Role.COACH)
+        return members_with_role(Role.COACH, program_id=user.program_id, active_only=False).get(pk=pk)
     except (User.DoesNotExist, ValueError):
         raise Http404 from None
 
@@ -58,7 +58,7 @@ def sees_program_supervision(user: User) -> bool:
 def get_coach_for_queue(user: User, pk) -> User:
     """A coach whose queue she may open: any coach of her program for a supervisor, herself for a coach; else 404."""
     try:
-        coach = User.objects.get(pk=pk, program_id=user.program_id, groups__name=Role.COACH)
+        coach = members_with_role(Role.COACH, program_id=user.program_id, active_only=False).get(pk=pk)
     except (User.DoesNotExist, ValueError):
         raise Http404 from None
     if coach.pk == user.pk or sees_program_supervision(user):

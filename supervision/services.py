@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import User
-from staff.roles import Role
+from staff.roles import Role, members_with_role
 from supervision.models import (
     ActionItem,
     AgendaItem,
@@ -95,7 +95,7 @@ def missed_session_notices_send(today: datetime.date) -> int:
     ).values("coach_id")
     links = (
         SupervisionAssignment.objects.filter(
-            ended_on__isnull=True, coach__is_active=True, coach__groups__name=Role.COACH, started_on__lt=last_week
+            ended_on__isnull=True, coach__in=members_with_role(Role.COACH), started_on__lt=last_week
         )
         .exclude(coach_id__in=held)
         .select_related("coach", "supervisor")

@@ -104,8 +104,12 @@ def test_deploy_checks_pass_with_the_production_settings_in_the_readme():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_time_zone_defaults_to_new_york(settings):
-    assert os.environ.get("TIME_ZONE", "America/New_York") == settings.TIME_ZONE
+def test_time_zone_defaults_to_new_york_and_follows_the_environment():
+    show = ("shell", "-c", "from django.conf import settings; print(settings.TIME_ZONE)")
+    default = _manage(*show, DEBUG="true")
+    chosen = _manage(*show, DEBUG="true", TIME_ZONE="America/Chicago")
+    assert default.stdout.split()[-1] == "America/New_York"
+    assert chosen.stdout.split()[-1] == "America/Chicago"
 
 
 def test_only_postgresql_is_accepted():

@@ -115,3 +115,27 @@ def test_on_a_real_worker_running_the_job_twice_sends_once(celery_worker, expiri
     assert (first, second) == (1, 0)
     reminder = TrainingReminder.objects.get()
     assert reminder.step == "30" and reminder.sent_at is not None
+
+
+@pytest.mark.django_db
+def test_planning_runs_the_same_queries_for_one_or_many_people(
+    expiring_record, admin, program, django_assert_max_num_queries
+):
+    from staff.services import training_reminders_plan
+    from tests.factories import UserFactory
+
+    for user in UserFactory.create_batch(15, program=program, role="coach"):
+        training_record_add(
+            actor=Actor(admin, None),
+            user=user,
+            fields={
+                "kind": expiring_record.kind,
+                "completed_on": datetime.date(2025, 3, 5),
+                "hours": 4,
+                "provider": "",
+                "expires_on": START.date() + datetime.timedelta(days=20),
+            },
+        )
+    with time_machine.travel(START, tick=False), django_assert_max_num_queries(4):
+        pending = training_reminders_plan(START.date())
+    assert len(pending) == 16
