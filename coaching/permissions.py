@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from coaching.models import Concern, ConcernStatus, Draft, Encounter, Resource, Urgency
+from coaching.models import Concern, ConcernQuerySet, ConcernStatus, Draft, Encounter, Resource, Urgency
 from patients import permissions as patient_permissions
 from patients.models import Patient, ProgramStatus
 from staff.models import User
@@ -69,7 +69,7 @@ def patients_for_logging(user: User) -> QuerySet[Patient]:
     )
 
 
-def get_patient_for_logging(user: User, pk) -> Patient:
+def get_patient_for_logging(user: User, pk: int | str) -> Patient:
     """A patient of her caseload by id; a forged id is a 404, as if there were no such patient."""
     try:
         return patients_for_logging(user).get(pk=pk)
@@ -89,7 +89,7 @@ def resources_managed_by(user: User) -> QuerySet[Resource]:
     return Resource.objects.filter(program_id=user.program_id)
 
 
-def concerns_visible_to(user: User) -> QuerySet[Concern]:
+def concerns_visible_to(user: User) -> ConcernQuerySet:
     """Supervisors: every concern of their program. A coach: the concerns she shared herself. Anyone else: none."""
     if not user.is_active:
         return Concern.objects.none()
@@ -152,7 +152,7 @@ def drafts_of(user: User) -> QuerySet[Draft]:
     return Draft.objects.filter(user=user)
 
 
-def coach_filter_for(user: User, coach_id) -> User | None:
+def coach_filter_for(user: User, coach_id: str | None) -> User | None:
     """For supervisors narrowing a list to one coach of their program; None when no coach is asked for.
     A coach id out of her reach is a 404."""
     if not coach_id:

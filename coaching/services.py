@@ -21,6 +21,7 @@ from coaching.models import (
 )
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from staff.models import User
 from supervision.paging import concern_raise_pages
 
 
@@ -155,15 +156,15 @@ def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach:
     return concern
 
 
-def draft_save(*, user, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
+def draft_save(*, user: User, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
     """Keeps what she has typed so far; one draft per form, replaced as she types."""
     draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": data})
     return draft
 
 
-def draft_discard(*, user, form: Draft.Form) -> None:
+def draft_discard(*, user: User, form: Draft.Form) -> None:
     Draft.objects.filter(user=user, form=form).delete()
 
 
-def drafts_discard_all(*, user) -> None:
+def drafts_discard_all(*, user: User) -> None:
     Draft.objects.filter(user=user).delete()

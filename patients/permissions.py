@@ -16,7 +16,7 @@ from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from patients.models import Consent, Patient, ProgramStatus
+from patients.models import Consent, ConsentQuerySet, Patient, ProgramStatus
 from recovery_program.models import AccessLog
 from staff.models import User
 from staff.roles import Role, members_with_role
@@ -98,7 +98,7 @@ def can_export(user: User) -> bool:
     return user.has_perm("patients.export_patients")
 
 
-def consents_visible_to(user: User, patient: Patient) -> QuerySet[Consent]:
+def consents_visible_to(user: User, patient: Patient) -> ConsentQuerySet:
     """Consents are for the clinical staff who may record a disclosure; a coach sees none."""
     if not has_patient_perm(user, "patients.view_consent", patient):
         return Consent.objects.none()

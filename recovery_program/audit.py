@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 
 from recovery_program.models import AccessAction, AccessLog
+
+if TYPE_CHECKING:
+    # django-stubs reads this alias as settings.AUTH_USER_MODEL (staff.User), so the core layer
+    # names the user model without importing the staff app.
+    from django.contrib.auth.models import _User
 
 
 def client_address(request) -> str | None:
@@ -22,7 +27,7 @@ def client_address(request) -> str | None:
 class Actor(NamedTuple):
     """Who acts, and from where: what services need to write the access log."""
 
-    user: object
+    user: _User
     ip_address: str | None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -16,6 +17,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+@overload
+def string(name: str, default: str) -> str: ...
+@overload
+def string(name: str, default: None = None) -> str | None: ...
 def string(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":

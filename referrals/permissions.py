@@ -7,6 +7,8 @@ if the record did not exist, and no page of theirs is given any of it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -17,29 +19,31 @@ from patients.models import Consent, Patient
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import User
 
+Record = TypeVar("Record", Referral, CPSReport, PatientCommunication)
 
-def records_visible_to(user: User, model: type[Model]) -> QuerySet:
+
+def records_visible_to(user: User, model: type[Record]) -> QuerySet[Record]:
     """Rows of `model` in her own program, if she holds its view permission (supervisors); otherwise none."""
     if not user.is_active or not user.has_perm(f"referrals.view_{model._meta.model_name}"):
         return model.objects.none()
     return model.objects.filter(program_id=user.program_id)
 
 
-def get_record_for_user(user: User, model: type[Model], pk) -> Model:
+def get_record_for_user(user: User, model: type[Record], pk: int) -> Record:
     try:
         return records_visible_to(user, model).select_related("patient").get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404("Not found.") from None
 
 
-def get_record_for_change(user: User, model: type[Model], pk) -> Model:
+def get_record_for_change(user: User, model: type[Record], pk: int) -> Record:
     """Only those who may change it get it at all: for anyone else it does not exist."""
     if not user.has_perm(f"referrals.change_{model._meta.model_name}"):
         raise Http404("Not found.")
     return get_record_for_user(user, model, pk)
 
 
-def get_patient_for_recording(user: User, model: type[Model], pk) -> Patient:
+def get_patient_for_recording(user: User, model: type[Model], pk: int) -> Patient:
     """The patient, if she may record `model` about her (a supervisor of her program); 404 otherwise."""
     if not user.has_perm(f"referrals.add_{model._meta.model_name}"):
         raise Http404("Not found.")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from coaching.models import Concern
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access
 from referrals.models import (
     NEXT_STATUSES,
+    ClinicalRecord,
     CPSReport,
     Disclosure,
     LegalBasis,
@@ -21,10 +24,17 @@ from referrals.models import (
     ReferralStatusChange,
 )
 
+Record = TypeVar("Record", bound=ClinicalRecord)
+AnswerToConcerns = TypeVar("AnswerToConcerns", Referral, CPSReport, PatientCommunication)
 
-def _create(actor: Actor, model, patient: Patient, fields: dict[str, Any], concerns=()):
-    record = model.objects.create(program_id=patient.program_id, patient=patient, **fields)
+
+def _create(
+    actor: Actor, model: type[Record], patient: Patient, fields: dict[str, Any], concerns: Iterable[Concern] = ()
+) -> Record:
+    record = model._default_manager.create(program_id=patient.program_id, patient=patient, **fields)
     if concerns:
+        if not isinstance(record, Referral | CPSReport | PatientCommunication):
+            raise TypeError(f"A {model.__name__} answers no concern.")
         record.concerns.set(concerns)
     log_access(actor, AccessAction.CREATE, patient=patient, record=record)
     return record
@@ -32,7 +42,12 @@ def _create(actor: Actor, model, patient: Patient, fields: dict[str, Any], conce
 
 @transaction.atomic
 def referral_record(
-    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=(), disclosure: dict[str, Any] | None = None
+    *,
+    actor: Actor,
+    patient: Patient,
+    fields: dict[str, Any],
+    concerns: Iterable[Concern] = (),
+    disclosure: dict[str, Any] | None = None,
 ) -> Referral:
     """Records a referral; when it sends her information to the provider, the disclosure too."""
     referral = _create(actor, Referral, patient, fields, concerns)
@@ -54,7 +69,9 @@ def referral_record(
 
 
 @transaction.atomic
-def record_update(*, actor: Actor, record, fields: dict[str, Any], concerns=None):
+def record_update(
+    *, actor: Actor, record: AnswerToConcerns, fields: dict[str, Any], concerns: Iterable[Concern] | None = None
+) -> AnswerToConcerns:
     """A correction: pghistory keeps the earlier version. A corrected CPS report corrects its disclosure too."""
     for name, value in fields.items():
         setattr(record, name, value)
@@ -96,7 +113,9 @@ def referral_change_status(
 
 
 @transaction.atomic
-def cps_report_record(*, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=()) -> CPSReport:
+def cps_report_record(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns: Iterable[Concern] = ()
+) -> CPSReport:
     """A mandated report: no consent needed, and it goes into her accounting of disclosures."""
     report = _create(actor, CPSReport, patient, fields, concerns)
     disclosure_record(
@@ -116,7 +135,7 @@ def cps_report_record(*, actor: Actor, patient: Patient, fields: dict[str, Any],
 
 @transaction.atomic
 def communication_record(
-    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns=()
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns: Iterable[Concern] = ()
 ) -> PatientCommunication:
     return _create(actor, PatientCommunication, patient, fields, concerns)
 

@@ -51,7 +51,7 @@ def can_manage_staff(user: User) -> bool:
     return user.has_perm("staff.manage_staff")
 
 
-def get_staff_member_for_user(user: User, pk) -> User:
+def get_staff_member_for_user(user: User, pk: int) -> User:
     """A staff member of her program, for those who see the staff list; 404 otherwise."""
     try:
         return staff_visible_to(user).get(pk=pk)
@@ -59,7 +59,7 @@ def get_staff_member_for_user(user: User, pk) -> User:
         raise Http404 from None
 
 
-def get_staff_member_for_manager(user: User, pk) -> User:
+def get_staff_member_for_manager(user: User, pk: int) -> User:
     """A staff member of her program whom she may change (admins); 404 for anyone else."""
     if not can_manage_staff(user):
         raise Http404
@@ -75,7 +75,7 @@ def can_see_training_of(user: User, member: User) -> bool:
     return supervisees_of(user).filter(pk=member.pk).exists()
 
 
-def get_member_for_training(user: User, pk) -> User:
+def get_member_for_training(user: User, pk: int) -> User:
     try:
         member = User.objects.get(pk=pk)
     except (User.DoesNotExist, ValueError):
@@ -89,7 +89,7 @@ def can_record_training(user: User) -> bool:
     return user.has_perm("staff.add_trainingrecord")
 
 
-def get_certificate_for_user(user: User, record_pk) -> TrainingRecord:
+def get_certificate_for_user(user: User, record_pk: int) -> TrainingRecord:
     """A certificate, for the staff member herself, her supervisor and admins; 404 for anyone else."""
     try:
         record = TrainingRecord.objects.select_related("user").get(pk=record_pk)

@@ -115,7 +115,8 @@ STANDARD_KINDS = [
     ("Continuing education", None, True),
 ]
 
-STANDARD_REQUIREMENTS = {
+STANDARD_REQUIREMENTS: dict[str, list[tuple[str, int | None, int | None]]] = {
+    # role: [(kind name, hours, over how many months)]
     "coach": [
         ("Recovery Coach Academy", None, None),
         ("Ethics for peer recovery", None, None),

@@ -31,7 +31,7 @@ def can_assign_supervisors(user: User) -> bool:
     return user.has_perm("supervision.add_supervisionassignment")
 
 
-def get_coach_for_supervision(user: User, pk) -> User:
+def get_coach_for_supervision(user: User, pk: int) -> User:
     """A coach of her program whose supervisor she may set; 404 for anyone else."""
     if not can_assign_supervisors(user):
         raise Http404
@@ -55,7 +55,7 @@ def sees_program_supervision(user: User) -> bool:
     return user.has_perm("supervision.view_supervisionsession")
 
 
-def get_coach_for_queue(user: User, pk) -> User:
+def get_coach_for_queue(user: User, pk: int) -> User:
     """A coach whose queue she may open: any coach of her program for a supervisor, herself for a coach; else 404."""
     try:
         coach = members_with_role(Role.COACH, program_id=user.program_id, active_only=False).get(pk=pk)
@@ -76,7 +76,7 @@ def sessions_visible_to(user: User) -> QuerySet[SupervisionSession]:
     return SupervisionSession.objects.none()
 
 
-def get_session_for_user(user: User, pk) -> SupervisionSession:
+def get_session_for_user(user: User, pk: int) -> SupervisionSession:
     try:
         return sessions_visible_to(user).select_related("coach", "supervisor").get(pk=pk)
     except (SupervisionSession.DoesNotExist, ValueError):
@@ -92,7 +92,7 @@ def can_keep_rota(user: User) -> bool:
     return user.has_perm("supervision.add_oncallshift")
 
 
-def get_page_for_user(user: User, pk) -> Page:
+def get_page_for_user(user: User, pk: int) -> Page:
     """A page, for the supervisors of its program (the link in the message); 404 for anyone else."""
     if not user.has_perm("coaching.change_concern"):
         raise Http404
@@ -118,7 +118,7 @@ def can_assign_supervisor_of(user: User, member: User) -> bool:
     return can_assign_supervisors(user) and needs_a_supervisor(member) and member.program_id == user.program_id
 
 
-def get_action_item_for_update(user: User, pk) -> ActionItem:
+def get_action_item_for_update(user: User, pk: int) -> ActionItem:
     """An open action item she may tick off: supervisors of the program, or the coach it was given to. 404 else."""
     try:
         item = ActionItem.objects.select_related("session").get(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from patients.models import Patient
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import User
@@ -48,7 +49,7 @@ def supervision_assign(
 
 
 @transaction.atomic
-def agenda_item_add(*, actor: Actor, text: str, patient=None) -> AgendaItem:
+def agenda_item_add(*, actor: Actor, text: str, patient: Patient | None = None) -> AgendaItem:
     return AgendaItem.objects.create(coach=actor.user, text=text, patient=patient)
 
 
@@ -124,7 +125,9 @@ def missed_session_notices_send(today: datetime.date) -> int:
     return sent
 
 
-def shift_add(*, actor: Actor, starts_at, ends_at, primary: User, backup: User) -> OnCallShift:
+def shift_add(
+    *, actor: Actor, starts_at: datetime.datetime, ends_at: datetime.datetime, primary: User, backup: User
+) -> OnCallShift:
     """Adds a shift unless it overlaps another (the database refuses that too) or leaves after-hours time
     uncovered between it and the shifts before and after it."""
     program = actor.user.program
