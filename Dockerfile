@@ -5,8 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 
-COPY requirements/ requirements/
-RUN pip install -r requirements/base.txt
+# Production's packages only, each checked against its hash in the lock (no embedded PostgreSQL, no tools).
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 
 COPY . .
 RUN DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \

@@ -3,34 +3,49 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format install clean-db
+.PHONY: run test lint typecheck format install lock clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-base: requirements/base.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/base.txt
+# The locks (requirements/*.txt) carry a hash for every file: pip installs nothing else.
+# local.txt = production's base.txt + the embedded PostgreSQL; dev.txt = local.txt + tests and tools.
+$(VENV)/.installed-local: requirements/local.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/local.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements/base.txt requirements/dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	touch $@ $(VENV)/.installed-base
+$(VENV)/.installed-dev: requirements/local.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	touch $@ $(VENV)/.installed-local
 
-install: $(VENV)/.installed-base
+install: $(VENV)/.installed-local
 
-run: $(VENV)/.installed-base
+run: $(VENV)/.installed-local
 	bin/run
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy's Django plugin imports the settings: give them a database address (never connected to), so that
+# checking types starts no embedded PostgreSQL.
+typecheck: $(VENV)/.installed-dev
+	DEBUG=true SECRET_KEY=typecheck-only DATABASE_URL=postgres://typecheck@127.0.0.1/typecheck $(BIN)/mypy
+
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Re-resolves the locks from requirements/*.in after a pin changed there; every other pin stays as it is.
+# To move a package on: make lock LOCK_ARGS="--upgrade-package django".
+lock: $(VENV)/.installed-dev
+	cd requirements && for name in base local dev; do \
+	  ../$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	    --custom-compile-command "make lock" $(LOCK_ARGS) $$name.in -o $$name.txt || exit 1; \
+	done
+
 # Without DATABASE_URL the tests use the embedded PostgreSQL, stopped again at the end.
-test: lint
+test: lint typecheck
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	status=0; CELERY_QUEUE=tests-$$$$ $(BIN)/pytest || status=$$?; \
 	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \

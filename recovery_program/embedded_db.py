@@ -7,7 +7,9 @@ share it); `bin/run` and `make test` stop it when they finish:
 
     python -m recovery_program.embedded_db stop
 
-Production and CI always set DATABASE_URL.
+Production and CI always set DATABASE_URL. pgserver is a development package
+(requirements/local.txt, which `make run` and `make test` install); the
+production image installs requirements/base.txt, without it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ import os
 import signal
 import sys
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+MISSING = (
+    "DATABASE_URL is not set and the embedded PostgreSQL (pgserver) is not installed. "
+    "Set DATABASE_URL to a PostgreSQL database, or install the development packages "
+    "(make run does: pip install -r requirements/local.txt)."
+)
 
 
 def _prepare(var_dir: Path) -> Path:
@@ -30,7 +40,10 @@ def _prepare(var_dir: Path) -> Path:
 
 def embedded_database_url(var_dir: Path) -> str:
     pgdata = _prepare(var_dir)  # before the import, which reads XDG_RUNTIME_DIR
-    import pgserver
+    try:
+        import pgserver
+    except ImportError as error:
+        raise ImproperlyConfigured(MISSING) from error
 
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
@@ -39,7 +52,10 @@ def embedded_database_url(var_dir: Path) -> str:
 def stop(var_dir: Path) -> bool:
     """Stops the embedded server if it runs (a fast shutdown: open sessions end). True if it did."""
     pgdata = _prepare(var_dir)
-    from pgserver.utils import PostmasterInfo
+    try:
+        from pgserver.utils import PostmasterInfo
+    except ImportError:
+        return False  # not installed, so not running
 
     info = PostmasterInfo.read_from_pgdata(pgdata)
     if info is None or not info.is_running():
