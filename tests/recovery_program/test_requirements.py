@@ -75,7 +75,8 @@ def test_the_makefile_and_ci_install_only_locks_checking_every_hash():
     for arguments in installs:
         assert "--require-hashes" in arguments
         files = [arguments[i + 1] for i, word in enumerate(arguments) if word == "-r"]
-        assert files and all(re.fullmatch(r"requirements/(local|dev)\.txt", file) for file in files), arguments
+        assert files, arguments
+        assert all(re.fullmatch(r"requirements/(local|dev)\.txt", file) for file in files), arguments
         # Nothing installed by name beside the lock.
         assert set(arguments) - {"--quiet", "--disable-pip-version-check", "--require-hashes", "-r"} == set(files)
 
