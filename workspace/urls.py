@@ -1,3 +1,5 @@
+"""The site's URL map: every app's pages, the login and password pages, /healthz and the operators' admin."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -7,6 +9,7 @@ from django.views.generic import RedirectView
 from recovery_program.health import healthz
 from staff.views import accounts as staff_views
 from staff.views import two_step
+from workspace import views
 
 
 def _superuser_only(request) -> bool:
@@ -18,7 +21,7 @@ admin.site.has_permission = _superuser_only
 admin.site.site_header = "Recovery Coaching: operators"
 
 urlpatterns = [
-    path("", staff_views.home, name="home"),
+    path("", views.home, name="home"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", two_step.verify, name="two_step_verify"),
