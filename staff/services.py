@@ -18,7 +18,6 @@ from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import Program, TrainingKind, TrainingRecord, TrainingReminder, TrainingRequirement, User
 from staff.roles import Role, members_with_role
-from staff.sessions import StaffSession
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
 
@@ -65,29 +64,6 @@ def password_link_send(user_id: int, *, welcome: bool) -> None:
         to=[user.email],
         context={"user": user, "link": settings.SITE_URL.rstrip("/") + path},
     )
-
-
-@transaction.atomic
-def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
-    """She can no longer log in; her open sessions end at once; her records stay hers.
-
-    A coach's patients are left without a coach (her access ends with her assignments), and
-    returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
-    working copies that were never records, are removed.
-    """
-    from coaching.services import drafts_discard_all
-    from patients.services import coach_leaves
-
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    _end_sessions(user)
-    drafts_discard_all(user=user)
-    return coach_leaves(actor=actor, coach=user, on=timezone.localdate())
-
-
-def _end_sessions(user: User) -> None:
-    StaffSession.objects.filter(user_id=user.pk).delete()
 
 
 @transaction.atomic

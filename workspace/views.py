@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
+from recovery_program.audit import actor_from
 from staff import permissions
 from staff.training import compliance_for
+from workspace import services
 
 
 def home(request):
@@ -26,3 +30,15 @@ def home(request):
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),
         },
     )
+
+
+@require_POST
+def staff_deactivate(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    if member.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("staff:detail", pk=member.pk)
+    left = services.staff_deactivate(actor=actor_from(request), user=member)
+    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
+    return redirect("staff:detail", pk=member.pk)

@@ -79,18 +79,6 @@ def staff_role(request, pk):
 
 
 @require_POST
-def staff_deactivate(request, pk):
-    member = permissions.get_staff_member_for_manager(request.user, pk)
-    if member.pk == request.user.pk:
-        messages.error(request, "You cannot deactivate your own account.")
-        return redirect("staff:detail", pk=member.pk)
-    left = services.staff_deactivate(actor=actor_from(request), user=member)
-    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
-    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
-    return redirect("staff:detail", pk=member.pk)
-
-
-@require_POST
 def staff_reactivate(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
     services.staff_reactivate(user=member)
