@@ -10,14 +10,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import Program, TrainingKind, TrainingRecord, TrainingReminder, TrainingRequirement, User
-from staff.roles import Role, members_with_role
+from staff.roles import Role
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
 
@@ -140,33 +139,6 @@ def _steps_at_or_after(step: str) -> list[str]:
         TrainingReminder.Step.LAPSED,
     ]
     return order[order.index(step) :]
-
-
-@transaction.atomic
-def training_reminder_send(reminder_id: int) -> bool:
-    """Sends one reminder unless it was sent already. True if it sent."""
-    from supervision.permissions import current_supervisor_of
-
-    reminder = (
-        TrainingReminder.objects.select_for_update(skip_locked=True)
-        .select_related("record__user", "record__kind")
-        .filter(pk=reminder_id, sent_at__isnull=True)
-        .first()
-    )
-    if reminder is None:
-        return False
-    record, user = reminder.record, reminder.record.user
-    context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
-    if reminder.step == TrainingReminder.Step.LAPSED:
-        supervisor = current_supervisor_of(user)
-        admins = members_with_role(Role.ADMIN, program_id=user.program_id)
-        to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
-        send_templated("training_lapsed", to=to, context=context)
-    else:
-        send_templated("training_expiring", to=[user.email], context=context | {"days": reminder.step})
-    reminder.sent_at = timezone.now()
-    reminder.save(update_fields=["sent_at"])
-    return True
 
 
 def training_reminder_ids_due(today: datetime.date) -> list[int]:

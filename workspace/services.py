@@ -1,15 +1,21 @@
-"""Writes that reach across apps: each is one transaction over the services of the apps it touches."""
+"""Writes that reach across apps: deactivating a staff member (her patients and drafts too), and a training
+reminder (a lapsed one goes to her supervisor as well)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from coaching.services import drafts_discard_all
 from patients.services import coach_leaves
 from recovery_program.audit import Actor
-from staff.models import User
+from recovery_program.mail import send_templated
+from staff.models import TrainingReminder, User
+from staff.roles import Role, members_with_role
 from staff.sessions import StaffSession
+from supervision.permissions import current_supervisor_of
 
 
 @transaction.atomic
@@ -30,3 +36,28 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
 
 def _end_sessions(user: User) -> None:
     StaffSession.objects.filter(user_id=user.pk).delete()
+
+
+@transaction.atomic
+def training_reminder_send(reminder_id: int) -> bool:
+    """Sends one reminder unless it was sent already. True if it sent."""
+    reminder = (
+        TrainingReminder.objects.select_for_update(skip_locked=True)
+        .select_related("record__user", "record__kind")
+        .filter(pk=reminder_id, sent_at__isnull=True)
+        .first()
+    )
+    if reminder is None:
+        return False
+    record, user = reminder.record, reminder.record.user
+    context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
+    if reminder.step == TrainingReminder.Step.LAPSED:
+        supervisor = current_supervisor_of(user)
+        admins = members_with_role(Role.ADMIN, program_id=user.program_id)
+        to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
+        send_templated("training_lapsed", to=to, context=context)
+    else:
+        send_templated("training_expiring", to=[user.email], context=context | {"days": reminder.step})
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    return True
