@@ -12,7 +12,6 @@ from recovery_program.audit import actor_from
 from staff import permissions, services
 from staff.forms import NewStaffForm, RoleForm, StaffForm
 from staff.roles import Role
-from supervision import permissions as supervision_permissions
 
 
 def staff_list(request):
@@ -47,9 +46,6 @@ def staff_detail(request, pk):
             "member": member,
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
-            "supervisor": supervision_permissions.current_supervisor_of(member),
-            "needs_supervisor": supervision_permissions.needs_a_supervisor(member),
-            "can_assign_supervisor": supervision_permissions.can_assign_supervisor_of(request.user, member),
             "role_form": RoleForm(initial={"role": member.role}),
         },
     )
