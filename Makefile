@@ -26,6 +26,7 @@ run: $(VENV)/.installed-local
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # mypy's Django plugin imports the settings: give them a database address (never connected to), so that
 # checking types starts no embedded PostgreSQL.

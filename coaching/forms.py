@@ -7,39 +7,8 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from coaching.models import MAX_TEXT, ConcernCategory, EncounterKind, Resource, Urgency
-from patients.forms import DateInput
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%H:%M")
-
-
-def long_text(label: str, *, help_text: str = "", rows: int = 5, required: bool = True) -> forms.CharField:
-    """Free text up to MAX_TEXT characters. No maxlength in the page: a longer paste is kept and explained."""
-    field = forms.CharField(
-        label=label,
-        help_text=help_text,
-        required=required,
-        max_length=MAX_TEXT,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "max_length": "This is longer than %(limit_value)d characters (it has %(show_value)d). "
-            "Please shorten it: your text is still here."
-        },
-    )
-    return field
-
-
-class NoMaxLengthMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.pop("maxlength", None)
+from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
+from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
 
 
 class EncounterForm(NoMaxLengthMixin, forms.Form):

@@ -13,8 +13,6 @@ from patients.models import no_delete
 
 # A coach may change her own encounter for this long; after that a correction is an addendum.
 EDIT_WINDOW = datetime.timedelta(hours=72)
-# Free text is generous, but not unbounded.
-MAX_TEXT = 20_000
 
 
 class EncounterKind(models.TextChoices):

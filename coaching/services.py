@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,6 @@ from coaching.models import (
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from staff.models import User
-from supervision.paging import concern_raise_pages
 
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
@@ -90,6 +89,24 @@ def encounter_mark_in_error(*, actor: Actor, encounter: Encounter, reason: str) 
     return encounter
 
 
+# Paging supervisors is supervision's, and supervision sits above coaching: it hands its pager in when the
+# apps are ready (supervision/apps.py), so coaching does not import it. Without one, sharing is an error,
+# never an urgent concern that pages nobody.
+_pager: Callable[[Concern], object] | None = None
+
+
+def concern_pager_set(pager: Callable[[Concern], object]) -> None:
+    """Who pages supervisors about a concern as it is shared: supervision.paging.concern_raise_pages."""
+    global _pager
+    _pager = pager
+
+
+def _concern_pager() -> Callable[[Concern], object]:
+    if _pager is None:
+        raise ImproperlyConfigured("Nothing pages supervisors about urgent concerns: is supervision installed?")
+    return _pager
+
+
 @transaction.atomic
 def concern_share(
     *, actor: Actor, patient: Patient, fields: dict[str, Any], encounter: Encounter | None = None
@@ -101,7 +118,7 @@ def concern_share(
     log_access(actor, AccessAction.CREATE, patient=patient, record=concern)
     Draft.objects.filter(user=actor.user, form=Draft.Form.CONCERN).delete()
     # An urgent concern pages a supervisor now: the pages are written in this transaction.
-    concern_raise_pages(concern)
+    _concern_pager()(concern)
     return concern
 
 

@@ -9,13 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import Child, Consent, Patient, ProgramStatus
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from recovery_program.forms import DateInput
 
 
 def _today() -> datetime.date:

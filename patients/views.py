@@ -24,7 +24,6 @@ from patients.forms import (
 )
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
-from referrals import permissions as referral_permissions
 
 PAGE_SIZE = 25
 
@@ -152,7 +151,6 @@ def patient_detail(request, pk):
             "assignments": patient.assignments.select_related("coach")[:20],
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
-            "clinical_actions": referral_permissions.clinical_actions_counts(request.user, patient),
         },
     )
 

@@ -27,7 +27,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     "training-reminders": {
-        "task": "staff.tasks.send_training_reminders",
+        "task": "workspace.tasks.send_training_reminders",
         "schedule": crontab(hour=7, minute=5),
     },
 }

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "coaching",
     "supervision",
     "referrals",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -91,7 +92,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "recovery_program.urls"
+ROOT_URLCONF = "workspace.urls"
 WSGI_APPLICATION = "recovery_program.wsgi.application"
 
 TEMPLATES = [
@@ -105,7 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "recovery_program.context_processors.navigation",
+                "workspace.context_processors.navigation",
             ],
         },
     },

@@ -7,8 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from coaching.forms import NoMaxLengthMixin, TimeInput, long_text
-from patients.forms import DateInput
+from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
 from referrals.models import (
     CommunicationMethod,
     CPSReport,

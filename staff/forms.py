@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from patients.forms import DateInput
+from recovery_program.forms import DateInput
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
 from staff.roles import Role
 from staff.training import default_expiry

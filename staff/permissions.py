@@ -8,7 +8,6 @@ from django.http import Http404
 
 from staff.models import TrainingKind, TrainingRecord, User
 from staff.roles import Role, members_with_role
-from supervision.permissions import supervisees_of
 
 
 def staff_visible_to(user: User) -> QuerySet[User]:
@@ -23,6 +22,19 @@ def staff_visible_to(user: User) -> QuerySet[User]:
 def supervisors_reachable_by(user: User) -> QuerySet[User]:
     """Everyone may see who the active supervisors of her own program are, and how to reach them."""
     return members_with_role(Role.SUPERVISOR, program_id=user.program_id)
+
+
+def supervisees_of(user: User) -> QuerySet[User]:
+    """The coaches she supervises now (none for anyone who is not a supervisor).
+
+    Read from the staff side of supervision's links (`User.supervised_by`): staff sits below supervision
+    and does not import it; supervision.permissions uses this one.
+    """
+    return User.objects.filter(
+        program_id=user.program_id,
+        supervised_by__supervisor=user,
+        supervised_by__ended_on__isnull=True,
+    )
 
 
 def staff_counts_for(user: User) -> dict[str, int] | None:

@@ -11,15 +11,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import Program, TrainingKind, TrainingRecord, TrainingReminder, TrainingRequirement, User
-from staff.roles import Role, members_with_role
-from staff.sessions import StaffSession
+from staff.roles import Role
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
 
@@ -66,29 +64,6 @@ def password_link_send(user_id: int, *, welcome: bool) -> None:
         to=[user.email],
         context={"user": user, "link": settings.SITE_URL.rstrip("/") + path},
     )
-
-
-@transaction.atomic
-def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
-    """She can no longer log in; her open sessions end at once; her records stay hers.
-
-    A coach's patients are left without a coach (her access ends with her assignments), and
-    returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
-    working copies that were never records, are removed.
-    """
-    from coaching.services import drafts_discard_all
-    from patients.services import coach_leaves
-
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    _end_sessions(user)
-    drafts_discard_all(user=user)
-    return coach_leaves(actor=actor, coach=user, on=timezone.localdate())
-
-
-def _end_sessions(user: User) -> None:
-    StaffSession.objects.filter(user_id=user.pk).delete()
 
 
 @transaction.atomic
@@ -167,33 +142,6 @@ def _steps_at_or_after(step: str) -> list[str]:
         TrainingReminder.Step.LAPSED,
     ]
     return order[order.index(step) :]
-
-
-@transaction.atomic
-def training_reminder_send(reminder_id: int) -> bool:
-    """Sends one reminder unless it was sent already. True if it sent."""
-    from supervision.permissions import current_supervisor_of
-
-    reminder = (
-        TrainingReminder.objects.select_for_update(skip_locked=True)
-        .select_related("record__user", "record__kind")
-        .filter(pk=reminder_id, sent_at__isnull=True)
-        .first()
-    )
-    if reminder is None:
-        return False
-    record, user = reminder.record, reminder.record.user
-    context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
-    if reminder.step == TrainingReminder.Step.LAPSED:
-        supervisor = current_supervisor_of(user)
-        admins = members_with_role(Role.ADMIN, program_id=user.program_id)
-        to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
-        send_templated("training_lapsed", to=to, context=context)
-    else:
-        send_templated("training_expiring", to=[user.email], context=context | {"days": reminder.step})
-    reminder.sent_at = timezone.now()
-    reminder.save(update_fields=["sent_at"])
-    return True
 
 
 def training_reminder_ids_due(today: datetime.date) -> list[int]:

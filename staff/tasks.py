@@ -22,14 +22,3 @@ def send_password_link(user_id: int, *, welcome: bool = False) -> None:
     from staff.services import password_link_send
 
     password_link_send(user_id, welcome=welcome)
-
-
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_training_reminders() -> int:
-    """Daily: plans the reminders due today and sends each unsent one. Running it twice sends nothing more."""
-    from staff import services
-
-    sent = 0
-    for reminder_id in services.training_reminder_ids_due(timezone.localdate()):
-        sent += services.training_reminder_send(reminder_id)
-    return sent

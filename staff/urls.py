@@ -11,7 +11,7 @@ urlpatterns = [
     path("<int:pk>/", people.staff_detail, name="detail"),
     path("<int:pk>/edit/", people.staff_edit, name="edit"),
     path("<int:pk>/role/", people.staff_role, name="role"),
-    path("<int:pk>/deactivate/", people.staff_deactivate, name="deactivate"),
+    # "<int:pk>/deactivate/" (staff:deactivate) is added in workspace/urls.py: it reaches into patients and coaching.
     path("<int:pk>/reactivate/", people.staff_reactivate, name="reactivate"),
     path("<int:pk>/password-link/", people.staff_password_link, name="password_link"),
     path("<int:pk>/two-step-off/", people.staff_two_step_off, name="two_step_off"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from patients.forms import DateInput
+from recovery_program.forms import DateInput
 from supervision.models import SessionStatus
 
 

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from staff.models import User
+from staff.permissions import supervisees_of
 from staff.roles import Role, members_with_role
 from supervision.models import ActionItem, Page, SupervisionAssignment, SupervisionSession
 
@@ -15,15 +16,6 @@ def current_supervisor_of(coach: User) -> User | None:
         SupervisionAssignment.objects.filter(coach=coach, ended_on__isnull=True).select_related("supervisor").first()
     )
     return assignment.supervisor if assignment else None
-
-
-def supervisees_of(user: User) -> QuerySet[User]:
-    """The coaches she supervises now (none for anyone who is not a supervisor)."""
-    return User.objects.filter(
-        program_id=user.program_id,
-        supervised_by__supervisor=user,
-        supervised_by__ended_on__isnull=True,
-    )
 
 
 def can_assign_supervisors(user: User) -> bool:

@@ -12,8 +12,6 @@ from coaching.models import ConcernStatus, Draft
 from coaching.views.drafts import draft_initial
 from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
-from referrals import permissions as referral_permissions
-from supervision.paging import first_paged_at
 
 
 def concern_list(request):
@@ -97,8 +95,6 @@ def concern_detail(request, pk):
             "acting": acting,
             "note_form": ConcernNoteForm() if acting and concern.is_open else None,
             "close_form": ConcernCloseForm() if acting and concern.is_open else None,
-            "outcomes": referral_permissions.records_for_concern(request.user, concern),
-            "paged_at": first_paged_at(concern) if concern.is_urgent else None,
         },
     )
 
@@ -132,7 +128,6 @@ def _action(request, pk, form_class, do):
             "concern": concern,
             "notes": concern.notes.select_related("author"),
             "acting": True,
-            "outcomes": referral_permissions.records_for_concern(request.user, concern),
             **forms,
         },
     )

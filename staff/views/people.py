@@ -12,7 +12,6 @@ from recovery_program.audit import actor_from
 from staff import permissions, services
 from staff.forms import NewStaffForm, RoleForm, StaffForm
 from staff.roles import Role
-from supervision import permissions as supervision_permissions
 
 
 def staff_list(request):
@@ -47,9 +46,6 @@ def staff_detail(request, pk):
             "member": member,
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
-            "supervisor": supervision_permissions.current_supervisor_of(member),
-            "needs_supervisor": supervision_permissions.needs_a_supervisor(member),
-            "can_assign_supervisor": supervision_permissions.can_assign_supervisor_of(request.user, member),
             "role_form": RoleForm(initial={"role": member.role}),
         },
     )
@@ -75,18 +71,6 @@ def staff_role(request, pk):
         messages.success(
             request, f"{member} is now {Role(form.cleaned_data['role']).label.lower()}. Her access changed at once."
         )
-    return redirect("staff:detail", pk=member.pk)
-
-
-@require_POST
-def staff_deactivate(request, pk):
-    member = permissions.get_staff_member_for_manager(request.user, pk)
-    if member.pk == request.user.pk:
-        messages.error(request, "You cannot deactivate your own account.")
-        return redirect("staff:detail", pk=member.pk)
-    left = services.staff_deactivate(actor=actor_from(request), user=member)
-    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
-    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
     return redirect("staff:detail", pk=member.pk)
 
 

@@ -1,4 +1,4 @@
-"""Views and tasks reach protected records only through each app's permissions.py."""
+"""Views, template tags and tasks reach protected records only through each app's permissions.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["staff", "patients", "coaching", "supervision", "referrals", "recovery_program"]
+APPS = ["staff", "patients", "coaching", "supervision", "referrals", "recovery_program", "workspace"]
 PROTECTED = ["Patient", "Child", "CoachAssignment", "Consent", "StatusChange", "AccessLog"]
 DIRECT_QUERY = re.compile(r"\b(" + "|".join(PROTECTED) + r")\.objects\b")
 
@@ -17,9 +17,9 @@ def _modules():
             path = ROOT / app / name
             if path.exists():
                 yield path
-        views = ROOT / app / "views"
-        if views.is_dir():
-            yield from views.glob("*.py")
+        for package in ("views", "templatetags"):
+            if (ROOT / app / package).is_dir():
+                yield from (ROOT / app / package).glob("*.py")
 
 
 def test_views_and_tasks_never_query_protected_models_directly():

@@ -15,8 +15,8 @@ from recovery_program.audit import Actor
 from recovery_program.celery import app
 from staff.models import TrainingKind, TrainingReminder
 from staff.services import program_setup, training_record_add
-from staff.tasks import send_training_reminders
 from supervision.services import supervision_assign
+from workspace.tasks import send_training_reminders
 
 START = datetime.datetime(2027, 1, 4, 7, 5, tzinfo=datetime.UTC)
 

@@ -1,3 +1,5 @@
+"""The site's URL map: every app's pages, the login and password pages, /healthz and the operators' admin."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -5,8 +7,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from recovery_program.health import healthz
+from staff import urls as staff_urls
 from staff.views import accounts as staff_views
 from staff.views import two_step
+from workspace import views
 
 
 def _superuser_only(request) -> bool:
@@ -17,8 +21,15 @@ def _superuser_only(request) -> bool:
 admin.site.has_permission = _superuser_only
 admin.site.site_header = "Recovery Coaching: operators"
 
+# The staff pages keep their names (staff:...). Deactivating someone also ends a coach's assignments and
+# removes her drafts, so that one is served from here, where every app may be imported.
+staff_pages = [
+    *staff_urls.urlpatterns,
+    path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
+]
+
 urlpatterns = [
-    path("", staff_views.home, name="home"),
+    path("", views.home, name="home"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", two_step.verify, name="two_step_verify"),
@@ -32,7 +43,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("staff/", include("staff.urls")),
+    path("staff/", include((staff_pages, staff_urls.app_name))),
     path("patients/", include("patients.urls")),
     path("coaching/", include("coaching.urls")),
     path("clinical/", include("referrals.urls")),

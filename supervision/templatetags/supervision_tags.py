@@ -1,0 +1,27 @@
+"""Supervision's part of pages that belong to apps below it (staff, coaching), which do not import it."""
+
+from __future__ import annotations
+
+from django import template
+
+from supervision import permissions
+from supervision.paging import first_paged_at as _first_paged_at
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def supervision_of(context, member) -> dict:
+    """For a staff member's page: her supervisor, and whether the reader may change who it is."""
+    user = context["request"].user
+    return {
+        "supervisor": permissions.current_supervisor_of(member),
+        "needs_supervisor": permissions.needs_a_supervisor(member),
+        "can_assign_supervisor": permissions.can_assign_supervisor_of(user, member),
+    }
+
+
+@register.simple_tag
+def first_paged_at(concern):
+    """For an urgent concern's page: when a supervisor was first paged about it."""
+    return _first_paged_at(concern)

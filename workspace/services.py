@@ -1,0 +1,63 @@
+"""Writes that reach across apps: deactivating a staff member (her patients and drafts too), and a training
+reminder (a lapsed one goes to her supervisor as well)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.services import drafts_discard_all
+from patients.services import coach_leaves
+from recovery_program.audit import Actor
+from recovery_program.mail import send_templated
+from staff.models import TrainingReminder, User
+from staff.roles import Role, members_with_role
+from staff.sessions import StaffSession
+from supervision.permissions import current_supervisor_of
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
+    """She can no longer log in; her open sessions end at once; her records stay hers.
+
+    A coach's patients are left without a coach (her access ends with her assignments), and
+    returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
+    working copies that were never records, are removed.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _end_sessions(user)
+    drafts_discard_all(user=user)
+    return coach_leaves(actor=actor, coach=user, on=timezone.localdate())
+
+
+def _end_sessions(user: User) -> None:
+    StaffSession.objects.filter(user_id=user.pk).delete()
+
+
+@transaction.atomic
+def training_reminder_send(reminder_id: int) -> bool:
+    """Sends one reminder unless it was sent already. True if it sent."""
+    reminder = (
+        TrainingReminder.objects.select_for_update(skip_locked=True)
+        .select_related("record__user", "record__kind")
+        .filter(pk=reminder_id, sent_at__isnull=True)
+        .first()
+    )
+    if reminder is None:
+        return False
+    record, user = reminder.record, reminder.record.user
+    context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
+    if reminder.step == TrainingReminder.Step.LAPSED:
+        supervisor = current_supervisor_of(user)
+        admins = members_with_role(Role.ADMIN, program_id=user.program_id)
+        to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
+        send_templated("training_lapsed", to=to, context=context)
+    else:
+        send_templated("training_expiring", to=[user.email], context=context | {"days": reminder.step})
+    reminder.sent_at = timezone.now()
+    reminder.save(update_fields=["sent_at"])
+    return True

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from coaching import permissions as coaching_permissions
+from patients import permissions as patient_permissions
+from recovery_program.audit import actor_from
+from staff import permissions
+from staff.training import compliance_for
+from workspace import services
+
+
+def home(request):
+    user = request.user
+    return render(
+        request,
+        "workspace/home.html",
+        {
+            "supervisors": permissions.supervisors_reachable_by(user),
+            "staff_counts": permissions.staff_counts_for(user),
+            "patient_counts": patient_permissions.patient_counts_for(user),
+            "caseload_size": patient_permissions.active_caseload_size(user),
+            "can_enroll": patient_permissions.can_enroll(user),
+            "concern_counts": coaching_permissions.open_concern_counts(user),
+            "drafts": coaching_permissions.drafts_of(user),
+            "patients_without_coach": patient_permissions.patients_without_coach_count(user),
+            "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),
+        },
+    )
+
+
+@require_POST
+def staff_deactivate(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    if member.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+        return redirect("staff:detail", pk=member.pk)
+    left = services.staff_deactivate(actor=actor_from(request), user=member)
+    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
+    return redirect("staff:detail", pk=member.pk)
