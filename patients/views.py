@@ -164,6 +164,7 @@ def _edit(request, pk, *, perm, form_class, template, **form_kwargs):
             services.patient_update(actor=actor_from(request), patient=patient, fields=changed)
             messages.success(request, "Saved.")
         return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, template, {"form": form, "patient": patient})
 
 
@@ -198,6 +199,7 @@ def patient_status(request, pk):
         services.patient_change_status(actor=actor_from(request), patient=patient, **form.cleaned_data)
         messages.success(request, "Status changed.")
         return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/patient_status.html", {"form": form, "patient": patient})
 
 
@@ -235,6 +237,7 @@ def patient_unassign(request, pk):
 
 def _render_assign(request, patient, assign_form, end_form):
     current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
         request,
         "patients/patient_assign.html",
@@ -250,6 +253,7 @@ def consent_add(request, pk):
         services.consent_record(actor=actor_from(request), patient=patient, fields=form.cleaned_data)
         messages.success(request, "Consent recorded.")
         return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/consent_form.html", {"form": form, "patient": patient})
 
 
@@ -262,6 +266,7 @@ def consent_revoke(request, pk, consent_pk):
         services.consent_revoke(actor=actor_from(request), consent=consent, **form.cleaned_data)
         messages.success(request, f"Consent to share with {consent.recipient} is revoked.")
         return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=consent)
     return render(request, "patients/consent_revoke.html", {"form": form, "patient": patient, "consent": consent})
 
 
@@ -275,6 +280,7 @@ def child_edit(request, pk, child_pk=None):
         services.child_save(actor=actor_from(request), patient=patient, child=form.instance)
         messages.success(request, "Saved.")
         return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=child if child.pk else patient)
     return render(request, "patients/child_form.html", {"form": form, "patient": patient, "child": child})
 
 

@@ -79,6 +79,7 @@ def referral_new(request, patient_pk):
         )
         messages.success(request, "Referral recorded.")
         return redirect("referrals:referral_detail", pk=referral.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/referral_form.html", {"form": form, "patient": patient, "consents": consents})
 
 
@@ -162,6 +163,7 @@ def _edit(request, record, form_class, detail_url, **extra):
         )
         messages.success(request, "Saved. The earlier version is kept in the record's history.")
         return redirect(detail_url, pk=record.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=record)
     return render(
         request,
         "referrals/record_form.html",
@@ -184,6 +186,7 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, **ext
         messages.success(request, f"{model._meta.verbose_name.capitalize()} recorded.")
         return redirect(detail_url, pk=record.pk)
     title = {CPSReport: "Record a CPS report", PatientCommunication: "Record what she was told"}[model]
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
         request,
         "referrals/record_form.html",
@@ -290,4 +293,5 @@ def disclosure_new(request, patient_pk):
         services.disclosure_record(actor=actor_from(request), patient=patient, fields=data)
         messages.success(request, "Disclosure recorded in her accounting.")
         return redirect("referrals:accounting", patient_pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/disclosure_form.html", {"form": form, "patient": patient, "consents": consents})

@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -211,3 +212,43 @@ class TrainingReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} reminder"
+
+
+class StaffEvent(models.Model):
+    """One row for each change to a staff account or to the program's settings: who made it, to whom, when.
+
+    Append-only: a database trigger refuses UPDATE and DELETE, raw SQL included. The description says
+    what changed in plain words about staff and settings, never anything about a patient.
+    """
+
+    class Action(models.TextChoices):
+        ACCOUNT_CREATED = "account_created", "Account created"
+        DETAILS_CHANGED = "details_changed", "Details changed"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        PASSWORD_LINK_SENT = "password_link_sent", "Password link sent"
+        TWO_STEP_OFF = "two_step_off", "Two-step login turned off"
+        PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
+        TRAINING_SET_UP = "training_set_up", "Standard training set up"
+        TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
+        TRAINING_KIND_CHANGED = "training_kind_changed", "Kind of training changed"
+        REQUIREMENT_ADDED = "requirement_added", "Training requirement added"
+        REQUIREMENT_REMOVED = "requirement_removed", "Training requirement removed"
+
+    at = models.DateTimeField(auto_now_add=True)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", help_text="Empty: the operators, or a command."
+    )
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["program", "-at"], name="staffevent_program_at")]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from staff.models import TrainingKind, TrainingRecord, User
+from staff.models import StaffEvent, TrainingKind, TrainingRecord, User
 from staff.roles import Role, members_with_role
 
 
@@ -61,6 +61,18 @@ def can_export_compliance(user: User) -> bool:
 def can_manage_staff(user: User) -> bool:
     """Admins create, change and deactivate accounts of their own program."""
     return user.has_perm("staff.manage_staff")
+
+
+def can_see_staff_history(user: User) -> bool:
+    """Admins, who make these changes, see the staff history of their program; supervisors and coaches do not."""
+    return can_manage_staff(user)
+
+
+def staff_events_visible_to(user: User) -> QuerySet[StaffEvent]:
+    """The staff history of her own program, for admins; none for anyone else."""
+    if not can_see_staff_history(user):
+        return StaffEvent.objects.none()
+    return StaffEvent.objects.filter(program_id=user.program_id).select_related("actor", "subject")
 
 
 def get_staff_member_for_user(user: User, pk: int) -> User:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -16,16 +17,88 @@ from django.utils.http import urlsafe_base64_encode
 
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
-from staff.models import Program, TrainingKind, TrainingRecord, TrainingReminder, TrainingRequirement, User
+from staff.models import (
+    Program,
+    StaffEvent,
+    TrainingKind,
+    TrainingRecord,
+    TrainingReminder,
+    TrainingRequirement,
+    User,
+)
 from staff.roles import Role
+from staff.sessions import StaffSession
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
 
-@transaction.atomic
-def user_set_role(*, user: User, role: Role) -> None:
-    """Give her exactly one role: her permissions change from her next request on."""
+def staff_event_record(
+    actor: Actor | None,
+    action: StaffEvent.Action,
+    *,
+    subject: User | None = None,
+    program_id: int | None = None,
+    description: str = "",
+) -> StaffEvent:
+    """The staff history row, written in the caller's transaction: about her account (`subject`), or a setting
+    of the program. No actor: the operators, or a command."""
+    program_id = subject.program_id if subject else program_id
+    if program_id is None:
+        raise ValueError("A staff history row belongs to a program: name her account or the program.")
+    return StaffEvent.objects.create(
+        actor=actor.user if actor else None,
+        program_id=program_id,
+        subject=subject,
+        action=action,
+        description=description[:300],
+    )
+
+
+def _shown(name: str, value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    if name == "office_days":
+        return ", ".join(calendar.day_abbr[int(day)] for day in value)
+    return str(value)
+
+
+def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
+    """Sets the fields whose value differs; returns each changed field with what changed, in words."""
+    changed = {}
+    for name, value in fields.items():
+        before = getattr(instance, name)
+        if before != value:
+            label = str(instance._meta.get_field(name).verbose_name).capitalize()
+            changed[name] = f"{label}: {_shown(name, before)} → {_shown(name, value)}"
+            setattr(instance, name, value)
+    return changed
+
+
+def _give_role(user: User, role: Role) -> None:
     user.groups.set([Group.objects.get(name=role)])
     user.__dict__.pop("role", None)
+
+
+@transaction.atomic
+def user_set_role(*, actor: Actor | None, user: User, role: Role) -> None:
+    """Give her exactly one role: her permissions change from her next request on. The staff history says who.
+
+    No actor: the operators, or a command (seeding, tests).
+    """
+    user.__dict__.pop("role", None)
+    before = user.role
+    if before == role:
+        return
+    _give_role(user, role)
+    staff_event_record(
+        actor,
+        StaffEvent.Action.ROLE_CHANGED,
+        subject=user,
+        description=f"{before.label if before else 'No role'} → {Role(role).label}",
+    )
 
 
 @transaction.atomic
@@ -34,8 +107,30 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
     user = User(program_id=actor.user.program_id, **fields)
     user.set_unusable_password()
     user.save()
-    user_set_role(user=user, role=role)
+    _give_role(user, role)
+    staff_event_record(
+        actor,
+        StaffEvent.Action.ACCOUNT_CREATED,
+        subject=user,
+        description=f"{user.username}, {Role(role).label.lower()}",
+    )
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=True))
+    return user
+
+
+@transaction.atomic
+def staff_update(*, actor: Actor, user: User, fields: dict[str, Any]) -> User:
+    """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = _change(user, fields)
+    if changed:
+        user.save(update_fields=list(changed))
+        staff_event_record(
+            actor,
+            StaffEvent.Action.DETAILS_CHANGED,
+            subject=user,
+            description="; ".join(changed.values()),
+        )
     return user
 
 
@@ -45,8 +140,10 @@ def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
     send_password_link.delay(user_id, welcome=welcome)
 
 
-def staff_send_password_link(*, user: User) -> None:
+@transaction.atomic
+def staff_send_password_link(*, actor: Actor, user: User) -> None:
     """A one-time link to set a new password, sent by e-mail after this transaction commits."""
+    staff_event_record(actor, StaffEvent.Action.PASSWORD_LINK_SENT, subject=user)
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False))
 
 
@@ -67,24 +164,119 @@ def password_link_send(user_id: int, *, welcome: bool) -> None:
 
 
 @transaction.atomic
-def staff_reactivate(*, user: User) -> None:
+def account_deactivate(*, user: User) -> User:
+    """Her account stops working at once: she can no longer log in and her open sessions end.
+
+    Called by `workspace.services.staff_deactivate`, which also ends her assignments and drafts and writes
+    the staff history row.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    StaffSession.objects.filter(user_id=user.pk).delete()
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: Actor, user: User) -> None:
+    user = User.objects.select_for_update().get(pk=user.pk)
     user.is_active = True
     user.save(update_fields=["is_active"])
+    staff_event_record(actor, StaffEvent.Action.REACTIVATED, subject=user)
+
+
+@transaction.atomic
+def program_settings_change(*, actor: Actor, fields: dict[str, Any]) -> Program:
+    """Her program's office hours, escalation and no-contact days; the staff history says what changed."""
+    program = Program.objects.select_for_update().get(pk=actor.user.program_id)
+    changed = _change(program, fields)
+    if changed:
+        program.save(update_fields=list(changed))
+        staff_event_record(
+            actor,
+            StaffEvent.Action.PROGRAM_SETTINGS_CHANGED,
+            program_id=program.pk,
+            description="; ".join(changed.values()),
+        )
+    return program
 
 
 @transaction.atomic
 def program_setup(*, program: Program) -> None:
-    """The standard training kinds and role requirements for a program. Safe to run again."""
+    """The standard training kinds and role requirements for a program. Safe to run again.
+
+    Run by the operators (the admin site, the demo seed): the staff history names no actor.
+    """
     kinds = {}
+    added = {"kinds": 0, "requirements": 0}
     for name, months, by_hours in STANDARD_KINDS:
-        kinds[name], _ = TrainingKind.objects.get_or_create(
+        kinds[name], created = TrainingKind.objects.get_or_create(
             program=program, name=name, defaults={"validity_months": months, "counts_as_hours": by_hours}
         )
+        added["kinds"] += created
     for role, requirements in STANDARD_REQUIREMENTS.items():
         for name, hours, months in requirements:
-            TrainingRequirement.objects.get_or_create(
+            _, created = TrainingRequirement.objects.get_or_create(
                 program=program, role=role, kind=kinds[name], defaults={"hours": hours, "period_months": months}
             )
+            added["requirements"] += created
+    if any(added.values()):
+        staff_event_record(
+            None,
+            StaffEvent.Action.TRAINING_SET_UP,
+            program_id=program.pk,
+            description=f"{added['kinds']} kinds of training, {added['requirements']} requirements",
+        )
+
+
+@transaction.atomic
+def training_kind_add(*, actor: Actor, fields: dict[str, Any]) -> TrainingKind:
+    kind = TrainingKind.objects.create(program_id=actor.user.program_id, **fields)
+    staff_event_record(actor, StaffEvent.Action.TRAINING_KIND_ADDED, program_id=kind.program_id, description=kind.name)
+    return kind
+
+
+@transaction.atomic
+def training_kind_change(*, actor: Actor, kind: TrainingKind, fields: dict[str, Any]) -> TrainingKind:
+    kind = TrainingKind.objects.select_for_update().get(pk=kind.pk)
+    name = kind.name
+    changed = _change(kind, fields)
+    if changed:
+        kind.save(update_fields=list(changed))
+        staff_event_record(
+            actor,
+            StaffEvent.Action.TRAINING_KIND_CHANGED,
+            program_id=kind.program_id,
+            description=f"{name}: " + "; ".join(changed.values()),
+        )
+    return kind
+
+
+def _requirement_words(requirement: TrainingRequirement) -> str:
+    return f"{Role(requirement.role).label}: {requirement}"
+
+
+@transaction.atomic
+def training_requirement_add(*, actor: Actor, fields: dict[str, Any]) -> TrainingRequirement:
+    requirement = TrainingRequirement.objects.create(program_id=actor.user.program_id, **fields)
+    staff_event_record(
+        actor,
+        StaffEvent.Action.REQUIREMENT_ADDED,
+        program_id=requirement.program_id,
+        description=_requirement_words(requirement),
+    )
+    return requirement
+
+
+@transaction.atomic
+def training_requirement_remove(*, actor: Actor, requirement: TrainingRequirement) -> None:
+    staff_event_record(
+        actor,
+        StaffEvent.Action.REQUIREMENT_REMOVED,
+        program_id=requirement.program_id,
+        description=_requirement_words(requirement),
+    )
+    requirement.delete()
 
 
 @transaction.atomic
@@ -150,7 +342,10 @@ def training_reminder_ids_due(today: datetime.date) -> list[int]:
 
 
 @transaction.atomic
-def two_step_reset(*, user: User) -> None:
+def two_step_reset(*, actor: Actor, user: User) -> None:
+    """Turns her two-step login off (she lost her phone, or turns it off herself); the staff history says who."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    TOTPDevice.objects.filter(user=user).delete()
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    if removed:
+        staff_event_record(actor, StaffEvent.Action.TWO_STEP_OFF, subject=user)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", people.staff_list, name="list"),
     path("new/", people.staff_new, name="new"),
     path("program/", program.program_settings, name="program"),
+    path("history/", people.staff_history, name="history"),
     path("<int:pk>/", people.staff_detail, name="detail"),
     path("<int:pk>/edit/", people.staff_edit, name="edit"),
     path("<int:pk>/role/", people.staff_role, name="role"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from patients.models import Patient
-from recovery_program.audit import Actor
+from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.mail import send_templated
 from staff.models import User
 from staff.roles import Role, members_with_role
@@ -50,7 +50,11 @@ def supervision_assign(
 
 @transaction.atomic
 def agenda_item_add(*, actor: Actor, text: str, patient: Patient | None = None) -> AgendaItem:
-    return AgendaItem.objects.create(coach=actor.user, text=text, patient=patient)
+    """Her own question for supervision; one that names a patient is a record about her."""
+    item = AgendaItem.objects.create(coach=actor.user, text=text, patient=patient)
+    if patient is not None:
+        log_access(actor, AccessAction.CREATE, patient=patient, record=item)
+    return item
 
 
 @transaction.atomic
@@ -64,13 +68,21 @@ def session_record(
     agenda_done: list[AgendaItem],
     actions_done: list[ActionItem],
 ) -> SupervisionSession:
-    """A session with one coach: what was reviewed, decided and is to be done; what it settled."""
+    """A session with one coach: what was reviewed, decided and is to be done; what it settled.
+
+    Each patient it names (a case reviewed, an agenda item settled) gets an access-log row.
+    """
     session = SupervisionSession.objects.create(coach=coach, supervisor=actor.user, **fields)
     CaseReview.objects.bulk_create([CaseReview(session=session, **case) for case in cases])
     ActionItem.objects.bulk_create([ActionItem(session=session, **item) for item in action_items])
+    named = {case["patient"].pk for case in cases}
     if session.status == SessionStatus.HELD:
         AgendaItem.objects.filter(pk__in=[item.pk for item in agenda_done]).update(discussed_in=session)
         ActionItem.objects.filter(pk__in=[item.pk for item in actions_done]).update(done_at=timezone.now())
+        named |= {item.patient_id for item in agenda_done if item.patient_id}
+    log_access_many(
+        actor, AccessAction.CREATE, sorted(named), record_type="supervision session", record_id=str(session.pk)
+    )
     return session
 
 

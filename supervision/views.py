@@ -134,11 +134,16 @@ def queue(request, coach_pk):
 def agenda_add(request):
     if not permissions.can_add_agenda_items(request.user):
         raise PermissionDenied
-    form = AgendaItemForm(request.POST or None, patients=patients_for_logging(request.user))
+    patients = patients_for_logging(request.user)
+    form = AgendaItemForm(request.POST or None, patients=patients)
     if request.method == "POST" and form.is_valid():
         services.agenda_item_add(actor=actor_from(request), **form.cleaned_data)
         messages.success(request, "Added to your supervision agenda.")
         return redirect("supervision:queue", coach_pk=request.user.pk)
+    # The form lists her caseload by name to choose from.
+    log_access_many(
+        actor_from(request), AccessAction.VIEW, patients.values_list("pk", flat=True), record_type="agenda form"
+    )
     return render(request, "supervision/agenda_form.html", {"form": form})
 
 
@@ -175,6 +180,13 @@ def session_new(request, coach_pk):
         )
         messages.success(request, "Session recorded.")
         return redirect("supervision:session", pk=session.pk)
+    # The form lists the coach's caseload by name, and starts with a line for each patient of her queue.
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        patients.values_list("pk", flat=True),
+        record_type="supervision session form",
+    )
     return render(
         request,
         "supervision/session_form.html",

@@ -44,7 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(user, create, extracted, **kwargs):
         if create and extracted:
-            user_set_role(user=user, role=extracted)
+            user_set_role(actor=None, user=user, role=extracted)
 
 
 class CoachFactory(UserFactory):

@@ -23,4 +23,5 @@ def navigation(request) -> dict:
         "nav_supervision": supervision_permissions.sees_supervision(user),
         "nav_rota": supervision_permissions.can_keep_rota(user),
         "nav_staff": staff_permissions.can_see_staff_list(user),
+        "nav_staff_history": staff_permissions.can_see_staff_history(user),
     }

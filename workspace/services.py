@@ -12,9 +12,9 @@ from coaching.services import drafts_discard_all
 from patients.services import coach_leaves
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
-from staff.models import TrainingReminder, User
+from staff import services as staff_services
+from staff.models import StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
-from staff.sessions import StaffSession
 from supervision.permissions import current_supervisor_of
 
 
@@ -26,16 +26,16 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
     returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
     working copies that were never records, are removed.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    _end_sessions(user)
+    user = staff_services.account_deactivate(user=user)
     drafts_discard_all(user=user)
-    return coach_leaves(actor=actor, coach=user, on=timezone.localdate())
-
-
-def _end_sessions(user: User) -> None:
-    StaffSession.objects.filter(user_id=user.pk).delete()
+    left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
+    staff_services.staff_event_record(
+        actor,
+        StaffEvent.Action.DEACTIVATED,
+        subject=user,
+        description=f"{len(left)} of her patients now need a coach" if left else "",
+    )
+    return left
 
 
 @transaction.atomic

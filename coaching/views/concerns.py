@@ -79,6 +79,10 @@ def concern_new(request):
         if request.GET.get("patient"):
             initial["patient"] = permissions.get_patient_for_logging(request.user, request.GET["patient"]).pk
         form = ConcernForm(initial=initial, patients=patients)
+    # The form lists her caseload by name to choose from.
+    log_access_many(
+        actor_from(request), AccessAction.VIEW, patients.values_list("pk", flat=True), record_type="concern form"
+    )
     return _render_form(request, "coaching/concern_form.html", {"form": form, "encounter": encounter, "draft": draft})
 
 

@@ -95,7 +95,27 @@ def encounter_new(request):
         if draft is None:
             initial = _defaults(request.user)
         form = EncounterForm(initial=initial, **kwargs)
+    _log_form_shown(request, kwargs["patients"])
     return _render_form(request, "coaching/encounter_form.html", {"form": form, "draft": draft})
+
+
+def _log_form_shown(request, patients, encounter=None) -> None:
+    """The form lists her caseload by name to choose from; on a saved encounter it shows that encounter too."""
+    log_access_many(
+        actor_from(request), AccessAction.VIEW, patients.values_list("pk", flat=True), record_type="encounter form"
+    )
+    if encounter is not None:
+        _log_encounter_shown(request, encounter)
+
+
+def _log_encounter_shown(request, encounter) -> None:
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        encounter.patients.values_list("pk", flat=True),
+        record_type="encounter",
+        record_id=str(encounter.pk),
+    )
 
 
 def _choices(user) -> dict:
@@ -169,6 +189,7 @@ def encounter_edit(request, pk):
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
     else:
         form = EncounterForm(initial=EncounterForm.initial_for(encounter), **kwargs)
+    _log_form_shown(request, kwargs["patients"], encounter)
     return _render_form(request, "coaching/encounter_form.html", {"form": form, "encounter": encounter})
 
 
@@ -180,6 +201,7 @@ def encounter_addendum(request, pk):
         services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=form.cleaned_data["text"])
         messages.success(request, "Addendum added.")
         return redirect("coaching:encounter_detail", pk=encounter.pk)
+    _log_encounter_shown(request, encounter)
     return render(request, "coaching/encounter_addendum.html", {"form": form, "encounter": encounter})
 
 
@@ -193,6 +215,7 @@ def encounter_error(request, pk):
         )
         messages.success(request, "Marked as entered in error. It stays in the record, struck through.")
         return redirect("coaching:encounter_detail", pk=encounter.pk)
+    _log_encounter_shown(request, encounter)
     return render(request, "coaching/encounter_error.html", {"form": form, "encounter": encounter})
 
 

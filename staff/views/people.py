@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -46,6 +47,7 @@ def staff_detail(request, pk):
             "member": member,
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
+            "can_see_history": permissions.can_see_staff_history(request.user),
             "role_form": RoleForm(initial={"role": member.role}),
         },
     )
@@ -56,7 +58,8 @@ def staff_edit(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.staff_update(actor=actor_from(request), user=member, fields=changed)
         messages.success(request, "Saved.")
         return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
@@ -67,7 +70,7 @@ def staff_role(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
     form = RoleForm(request.POST)
     if form.is_valid():
-        services.user_set_role(user=member, role=Role(form.cleaned_data["role"]))
+        services.user_set_role(actor=actor_from(request), user=member, role=Role(form.cleaned_data["role"]))
         messages.success(
             request, f"{member} is now {Role(form.cleaned_data['role']).label.lower()}. Her access changed at once."
         )
@@ -77,7 +80,7 @@ def staff_role(request, pk):
 @require_POST
 def staff_reactivate(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.staff_reactivate(user=member)
+    services.staff_reactivate(actor=actor_from(request), user=member)
     messages.success(request, f"{member} can log in again.")
     return redirect("staff:detail", pk=member.pk)
 
@@ -85,7 +88,7 @@ def staff_reactivate(request, pk):
 @require_POST
 def staff_password_link(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.staff_send_password_link(user=member)
+    services.staff_send_password_link(actor=actor_from(request), user=member)
     messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
     return redirect("staff:detail", pk=member.pk)
 
@@ -94,6 +97,20 @@ def staff_password_link(request, pk):
 def staff_two_step_off(request, pk):
     """For a lost phone: her two-step login is turned off, and she sets it up again."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.two_step_reset(user=member)
+    services.two_step_reset(actor=actor_from(request), user=member)
     messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
     return redirect("staff:detail", pk=member.pk)
+
+
+def staff_history(request):
+    """Who changed which account, role or setting of the program, and when: newest first. Admins only."""
+    if not permissions.can_see_staff_history(request.user):
+        raise Http404
+    events = permissions.staff_events_visible_to(request.user)
+    member = None
+    if request.GET.get("member"):
+        member = permissions.get_staff_member_for_user(request.user, request.GET["member"])
+        events = events.filter(subject=member)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = f"member={member.pk}" if member else ""
+    return render(request, "staff/history.html", {"page": page, "member": member, "query": query})

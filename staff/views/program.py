@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from staff import permissions
+from recovery_program.audit import actor_from
+from staff import permissions, services
 from staff.models import Program
 
 WEEKDAYS = [
@@ -64,7 +65,8 @@ def program_settings(request):
         raise PermissionDenied
     form = ProgramForm(request.POST or None, instance=request.user.program)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.program_settings_change(actor=actor_from(request), fields=changed)
         messages.success(request, "Program settings saved.")
         return redirect("staff:program")
     return render(request, "staff/program.html", {"form": form})

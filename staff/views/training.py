@@ -122,19 +122,17 @@ def kinds(request):
         if kinds.filter(name__iexact=kind_form.cleaned_data["name"]).exists():
             kind_form.add_error("name", "There is already a kind of training by that name.")
         else:
-            kind_form.instance.program_id = request.user.program_id
-            kind_form.save()
+            services.training_kind_add(actor=actor_from(request), fields=kind_form.cleaned_data)
             messages.success(request, "Kind of training added.")
             return redirect("staff:training_kinds")
     if "add_requirement" in request.POST and requirement_form.is_valid():
-        requirement_form.instance.program_id = request.user.program_id
         data = requirement_form.cleaned_data
         if TrainingRequirement.objects.filter(
             program_id=request.user.program_id, role=data["role"], kind=data["kind"]
         ).exists():
             requirement_form.add_error("kind", "This role already requires it.")
         else:
-            requirement_form.save()
+            services.training_requirement_add(actor=actor_from(request), fields=data)
             messages.success(request, "Requirement added.")
             return redirect("staff:training_kinds")
     return render(
@@ -158,7 +156,8 @@ def kind_edit(request, pk):
     kind = get_object_or_404(permissions.training_kinds_for(request.user), pk=pk)
     form = TrainingKindForm(request.POST or None, instance=kind)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.training_kind_change(actor=actor_from(request), kind=kind, fields=changed)
         messages.success(request, "Saved.")
         return redirect("staff:training_kinds")
     return render(request, "staff/training_kind_edit.html", {"form": form, "kind": kind})
@@ -168,6 +167,7 @@ def kind_edit(request, pk):
 def requirement_remove(request, pk):
     if not permissions.can_manage_training_kinds(request.user):
         raise PermissionDenied
-    get_object_or_404(TrainingRequirement, pk=pk, program_id=request.user.program_id).delete()
+    requirement = get_object_or_404(TrainingRequirement, pk=pk, program_id=request.user.program_id)
+    services.training_requirement_remove(actor=actor_from(request), requirement=requirement)
     messages.success(request, "Requirement removed.")
     return redirect("staff:training_kinds")

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from recovery_program.audit import actor_from
+from staff import services
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(
@@ -76,6 +79,6 @@ def verify(request):
 
 @require_POST
 def turn_off(request):
-    TOTPDevice.objects.filter(user=request.user).delete()
+    services.two_step_reset(actor=actor_from(request), user=request.user)
     messages.success(request, "Two-step login is off.")
     return redirect("two_step_setup")

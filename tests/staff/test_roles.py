@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from recovery_program.audit import Actor
 from staff.roles import Role
 from staff.services import user_set_role
 
@@ -39,16 +40,16 @@ def test_supervisors_hold_the_clinical_permissions_for_their_program():
     assert ("staff", "manage_staff") not in _perms(Role.SUPERVISOR)
 
 
-def test_setting_a_role_replaces_the_old_one(coach):
-    user_set_role(user=coach, role=Role.SUPERVISOR)
+def test_setting_a_role_replaces_the_old_one(admin, coach):
+    user_set_role(actor=Actor(admin, None), user=coach, role=Role.SUPERVISOR)
     assert list(coach.groups.values_list("name", flat=True)) == [Role.SUPERVISOR]
     assert coach.role == Role.SUPERVISOR
 
 
-def test_a_role_change_takes_effect_on_the_next_request(client_for, coach):
+def test_a_role_change_takes_effect_on_the_next_request(client_for, admin, coach):
     client = client_for(coach)
     assert client.get(reverse("staff:list")).status_code == 403
-    user_set_role(user=coach, role=Role.SUPERVISOR)
+    user_set_role(actor=Actor(admin, None), user=coach, role=Role.SUPERVISOR)
     assert client.get(reverse("staff:list")).status_code == 200
 
 

@@ -185,7 +185,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-                user_set_role(user=user, role=role)
+                user_set_role(actor=None, user=user, role=role)
         staff_services.program_setup(program=program)
         self._seed_supervision_and_training(program)
         self._seed_rota(program)

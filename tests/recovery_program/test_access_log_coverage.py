@@ -1,0 +1,705 @@
+"""Every page and every service that shows or changes patient data leaves its access-log rows.
+
+PAGES lists each page of the patient-data apps with who opens it and the rows it must leave (one per
+patient it shows); SERVICES lists each write with its rows. An address that only writes names its
+service in WRITTEN_THROUGH; one that shows no patient data is in EXEMPT_PAGES, with the reason. The
+guards at the end fail when a page or a service is in none of these lists: a new one needs an entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, partial
+from importlib import import_module
+from typing import Any
+
+import pytest
+import time_machine
+from django.db.models import Max
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from coaching import services as coaching_services
+from patients import services as patients_services
+from patients.models import Child
+from recovery_program.audit import Actor
+from recovery_program.models import AccessAction, AccessLog
+from referrals import services as referrals_services
+from staff import services as staff_services
+from supervision import services as supervision_services
+from tests.factories import (
+    ConsentFactory,
+    PatientFactory,
+    log_encounter,
+    on_caseload_of,
+    record_communication,
+    record_cps_report,
+    record_referral,
+    share_concern,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2027, 3, 2, 15, 0, tzinfo=datetime.UTC)  # a Tuesday, 10:00 in New York
+TODAY = datetime.date(2027, 3, 2)
+VIEW, CREATE, CHANGE, EXPORT = AccessAction.VIEW, AccessAction.CREATE, AccessAction.CHANGE, AccessAction.EXPORT
+PATIENT_DATA_APPS = ["patients", "coaching", "supervision", "referrals"]
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+class World:
+    """What the pages show, each record made the first time a test asks for it."""
+
+    def __init__(self, coach, supervisor, patient, other_coach):
+        self.coach, self.supervisor, self.patient, self.other_coach = coach, supervisor, patient, other_coach
+
+    def by(self, user) -> Actor:
+        return Actor(user, "203.0.113.7")
+
+    @cached_property
+    def neighbour(self):
+        """A second patient on the coach's caseload: pages about several patients log each of them."""
+        neighbour = PatientFactory(
+            program=self.coach.program, legal_name="Juniper Hale", clinical_provider=self.supervisor
+        )
+        on_caseload_of(neighbour, self.coach)
+        return neighbour
+
+    @property
+    def caseload(self) -> list:
+        return [self.patient, self.neighbour]
+
+    @cached_property
+    def encounter(self):
+        return log_encounter(self.coach, self.caseload)
+
+    @cached_property
+    def concern(self):
+        return share_concern(self.coach, self.patient, urgency="urgent_now")
+
+    @cached_property
+    def page(self):
+        return self.concern.pages.first()
+
+    @cached_property
+    def consent(self):
+        return ConsentFactory(patient=self.patient)
+
+    @cached_property
+    def child(self):
+        return patients_services.child_save(
+            actor=self.by(self.supervisor), patient=self.patient, child=Child(first_name="Ada", birth_year=2025)
+        )
+
+    @cached_property
+    def referral(self):
+        return record_referral(self.supervisor, self.patient)
+
+    @cached_property
+    def cps_report(self):
+        return record_cps_report(self.supervisor, self.patient)
+
+    @cached_property
+    def communication(self):
+        return record_communication(self.supervisor, self.patient)
+
+    @cached_property
+    def agenda_item(self):
+        return supervision_services.agenda_item_add(
+            actor=self.by(self.coach), text="How do I answer her mother's calls?", patient=self.neighbour
+        )
+
+    @cached_property
+    def session(self):
+        return self.record_session()
+
+    def record_session(self, actor=None, agenda_done=()):
+        return supervision_services.session_record(
+            actor=actor or self.by(self.supervisor),
+            coach=self.coach,
+            fields={"held_on": TODAY, "minutes": 60, "status": "held", "notes": "", "notes_for_coach": ""},
+            cases=[{"patient": self.patient, "discussion": "", "decisions": "", "shared_with_coach": True}],
+            action_items=[],
+            agenda_done=list(agenda_done),
+            actions_done=[],
+        )
+
+
+@pytest.fixture
+def world(coach, supervisor, patient, other_coach):
+    return World(coach, supervisor, patient, other_coach)
+
+
+def _one(world):
+    return [world.patient]
+
+
+def _caseload(world):
+    return world.caseload
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page, who opens it, and the rows it must leave: `action` and `record_type`, one per patient it shows."""
+
+    url_name: str
+    who: str
+    action: AccessAction
+    record_type: str
+    args: Callable[[World], list] = lambda world: []
+    needs: tuple[str, ...] = ()  # records of the world the page lists, made before it is opened
+    patients: Callable[[World], list] = _one
+
+    def __str__(self) -> str:
+        return f"{self.url_name} ({self.who})"
+
+
+def _patient(world):
+    return [world.patient.pk]
+
+
+def _record(name):
+    return lambda world: [getattr(world, name).pk]
+
+
+PAGES = [
+    Page("patients:list", "coach", VIEW, "patient list", patients=_caseload),
+    Page("patients:export", "coach", EXPORT, "patient export", patients=_caseload),
+    Page("patients:detail", "coach", VIEW, "patient", _patient),
+    Page("patients:contact", "coach", VIEW, "patient", _patient),
+    Page("patients:edit", "supervisor", VIEW, "patient", _patient),
+    Page("patients:status", "supervisor", VIEW, "patient", _patient),
+    Page("patients:assign", "supervisor", VIEW, "patient", _patient),
+    Page("patients:consent_add", "supervisor", VIEW, "patient", _patient),
+    Page("patients:consent_revoke", "supervisor", VIEW, "consent", lambda w: [w.patient.pk, w.consent.pk]),
+    Page("patients:child_add", "supervisor", VIEW, "patient", _patient),
+    Page("patients:child_edit", "supervisor", VIEW, "child", lambda w: [w.patient.pk, w.child.pk]),
+    Page("patients:access_log", "supervisor", VIEW, "access log", _patient),
+    Page("coaching:encounter_list", "supervisor", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
+    Page("coaching:encounter_list", "coach", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
+    Page("coaching:encounter_new", "coach", VIEW, "encounter form", patients=_caseload),
+    Page("coaching:encounter_detail", "supervisor", VIEW, "encounter", _record("encounter"), patients=_caseload),
+    Page("coaching:encounter_edit", "coach", VIEW, "encounter", _record("encounter"), patients=_caseload),
+    Page("coaching:encounter_addendum", "coach", VIEW, "encounter", _record("encounter"), patients=_caseload),
+    Page("coaching:encounter_error", "coach", VIEW, "encounter", _record("encounter"), patients=_caseload),
+    Page("coaching:concern_list", "supervisor", VIEW, "concern list", needs=("concern",)),
+    Page("coaching:concern_list", "coach", VIEW, "concern list", needs=("concern",)),
+    Page("coaching:concern_new", "coach", VIEW, "concern form", patients=_caseload),
+    Page("coaching:concern_detail", "coach", VIEW, "concern", _record("concern")),
+    Page("coaching:concern_detail", "supervisor", VIEW, "concern", _record("concern")),
+    Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
+    # Neither patient has an encounter on record: the queue names both.
+    Page("supervision:queue", "supervisor", VIEW, "supervision queue", _record("coach"), patients=_caseload),
+    Page("supervision:queue", "coach", VIEW, "supervision queue", _record("coach"), patients=_caseload),
+    Page("supervision:agenda_add", "coach", VIEW, "agenda form", patients=_caseload),
+    Page(
+        "supervision:session_new", "supervisor", VIEW, "supervision session form", _record("coach"), patients=_caseload
+    ),
+    Page("supervision:session", "supervisor", VIEW, "supervision session", _record("session")),
+    Page("supervision:session", "coach", VIEW, "supervision session", _record("session")),
+    Page("referrals:patient_actions", "supervisor", VIEW, "clinical actions", _patient),
+    Page("referrals:referral_new", "supervisor", VIEW, "patient", _patient),
+    Page("referrals:cps_report_new", "supervisor", VIEW, "patient", _patient),
+    Page("referrals:communication_new", "supervisor", VIEW, "patient", _patient),
+    Page("referrals:accounting", "supervisor", EXPORT, "accounting of disclosures", _patient),
+    Page("referrals:disclosure_new", "supervisor", VIEW, "patient", _patient),
+    Page("referrals:referral_detail", "supervisor", VIEW, "referral", _record("referral")),
+    Page("referrals:referral_edit", "supervisor", VIEW, "referral", _record("referral")),
+    Page("referrals:referral_summary", "supervisor", EXPORT, "referral", _record("referral")),
+    Page("referrals:cps_report_detail", "supervisor", VIEW, "CPS report", _record("cps_report")),
+    Page("referrals:cps_report_edit", "supervisor", VIEW, "CPS report", _record("cps_report")),
+    Page("referrals:communication_detail", "supervisor", VIEW, "patient communication", _record("communication")),
+    Page("referrals:communication_edit", "supervisor", VIEW, "patient communication", _record("communication")),
+]
+
+# Addresses that only write (or whose form shows no patient data): the service each calls, listed below.
+WRITTEN_THROUGH = {
+    "patients:enroll": "patients.patient_enroll",
+    "patients:unassign": "patients.assignment_end",
+    "coaching:concern_acknowledge": "coaching.concern_acknowledge",
+    "coaching:concern_note": "coaching.concern_add_note",
+    "coaching:concern_close": "coaching.concern_close",
+    "referrals:referral_status": "referrals.referral_change_status",
+}
+
+# Pages of the patient-data apps that show no patient data, and why.
+EXEMPT_PAGES = {
+    # A draft is her own working copy, not a record: the record's row is written when she saves it.
+    "coaching:draft_save",
+    "coaching:encounter_draft_discard",
+    "coaching:concern_draft_discard",
+    # The program's pick list of resources.
+    "coaching:resources",
+    "coaching:resource_edit",
+    # Who to call, the on-call rota, held and missed weeks, who supervises a coach: about staff only.
+    "supervision:reach",
+    "supervision:rota",
+    "supervision:weeks",
+    "supervision:coach_supervisor",
+    # A supervisor's list of her coaches; a coach is sent on to her own queue, which logs.
+    "supervision:queues",
+    # An action item names no patient (what to do, who, by when).
+    "supervision:action_item_done",
+}
+
+
+@pytest.mark.parametrize("listed", PAGES, ids=str)
+def test_each_page_that_shows_patient_data_logs_one_row_per_patient_shown(client_for, world, listed):
+    user = getattr(world, listed.who)
+    for name in listed.needs:
+        getattr(world, name)
+    url = reverse(listed.url_name, args=listed.args(world))
+    shown = {patient.pk for patient in listed.patients(world)}
+    client = client_for(user)
+    since = _last_row()
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert _patients_logged(since, user, listed.action, listed.record_type) == shown
+
+
+def _one_patient(world, result):
+    return [world.patient]
+
+
+def _whole_caseload(world, result):
+    return world.caseload
+
+
+@dataclass(frozen=True)
+class Service:
+    """A write by `who`, made ready by `prepare` (the records it needs are made first), and the rows it must leave."""
+
+    name: str
+    who: str
+    prepare: Callable[[World, Actor], Callable[[], Any]]
+    action: AccessAction
+    record_type: str
+    patients: Callable[[World, Any], list] = _one_patient
+    needs: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _encounter_fields():
+    return {
+        "kind": "community",
+        "occurred_at": NOW - datetime.timedelta(hours=1),
+        "duration_minutes": 30,
+        "place": "Library",
+        "summary": "Planned her week.",
+        "resources_other": "",
+    }
+
+
+def _referral_fields(world):
+    return {
+        "care_type": "outpatient",
+        "receiving_provider": "Lakeside Counseling",
+        "decided_by": world.supervisor,
+        "made_by": world.supervisor,
+        "referred_on": TODAY,
+        "status": "planned",
+        "outcome": "",
+    }
+
+
+SERVICES = [
+    Service(
+        "patients.patient_enroll",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.patient_enroll,
+            actor=actor,
+            fields={
+                "legal_name": "Marisol Grant",
+                "date_of_birth": datetime.date(1998, 5, 1),
+                "enrollment_date": TODAY,
+                "clinical_provider": w.supervisor,
+            },
+            coach=None,
+            token=uuid.uuid4(),
+        ),
+        CREATE,
+        "patient",
+        lambda world, result: [result[0]],
+    ),
+    Service(
+        "patients.patient_update",
+        "coach",
+        lambda w, actor: partial(
+            patients_services.patient_update, actor=actor, patient=w.patient, fields={"phone": "603-555-0142"}
+        ),
+        CHANGE,
+        "patient",
+    ),
+    Service(
+        "patients.patient_change_status",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.patient_change_status,
+            actor=actor,
+            patient=w.patient,
+            status="disconnected",
+            changed_on=TODAY,
+            reason="No answer for a month",
+        ),
+        CHANGE,
+        "status change",
+    ),
+    Service(
+        "patients.assignment_start",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.assignment_start,
+            actor=actor,
+            patient=w.patient,
+            coach=w.other_coach,
+            started_on=TODAY,
+        ),
+        CHANGE,
+        "coach assignment",
+    ),
+    Service(
+        "patients.assignment_end",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.assignment_end,
+            actor=actor,
+            patient=w.patient,
+            ended_on=TODAY,
+            reason="She moved away",
+        ),
+        CHANGE,
+        "coach assignment",
+    ),
+    Service(
+        "patients.coach_leaves",
+        "supervisor",
+        lambda w, actor: partial(patients_services.coach_leaves, actor=actor, coach=w.coach, on=TODAY),
+        CHANGE,
+        "coach assignment",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+    Service(
+        "patients.consent_record",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.consent_record,
+            actor=actor,
+            patient=w.patient,
+            fields={
+                "recipient": "Lakeside Counseling",
+                "purpose": "Coordinate counseling",
+                "information_scope": "Attendance",
+                "signed_on": TODAY,
+                "expires_on": TODAY + datetime.timedelta(days=365),
+            },
+        ),
+        CREATE,
+        "consent",
+    ),
+    Service(
+        "patients.consent_revoke",
+        "supervisor",
+        lambda w, actor: partial(patients_services.consent_revoke, actor=actor, consent=w.consent, revoked_on=TODAY),
+        CHANGE,
+        "consent",
+    ),
+    Service(
+        "patients.child_save",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.child_save,
+            actor=actor,
+            patient=w.patient,
+            child=Child(first_name="Theo", birth_year=2026),
+        ),
+        CREATE,
+        "child",
+    ),
+    Service(
+        "coaching.encounter_log",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.encounter_log,
+            actor=actor,
+            fields=_encounter_fields(),
+            patients=w.caseload,
+            resources=[],
+        ),
+        CREATE,
+        "encounter",
+        _whole_caseload,
+    ),
+    Service(
+        "coaching.encounter_update",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.encounter_update,
+            actor=actor,
+            encounter=w.encounter,
+            fields=_encounter_fields(),
+            patients=[w.patient],
+            resources=[],
+        ),
+        CHANGE,
+        "encounter",
+        # The patient taken off the encounter is named too: it was about her until now.
+        _whole_caseload,
+    ),
+    Service(
+        "coaching.encounter_add_addendum",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.encounter_add_addendum, actor=actor, encounter=w.encounter, text="She called back."
+        ),
+        CHANGE,
+        "encounter",
+        _whole_caseload,
+    ),
+    Service(
+        "coaching.encounter_mark_in_error",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.encounter_mark_in_error, actor=actor, encounter=w.encounter, reason="Wrong day"
+        ),
+        CHANGE,
+        "encounter",
+        _whole_caseload,
+    ),
+    Service(
+        "coaching.concern_share",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.concern_share,
+            actor=actor,
+            patient=w.patient,
+            fields={"category": "return_to_use", "description": "She seemed unwell.", "urgency": "routine"},
+        ),
+        CREATE,
+        "concern",
+    ),
+    Service(
+        "coaching.concern_acknowledge",
+        "supervisor",
+        lambda w, actor: partial(coaching_services.concern_acknowledge, actor=actor, concern=w.concern),
+        CHANGE,
+        "concern",
+    ),
+    Service(
+        "coaching.concern_add_note",
+        "supervisor",
+        lambda w, actor: partial(
+            coaching_services.concern_add_note, actor=actor, concern=w.concern, text="Call me today."
+        ),
+        CHANGE,
+        "concern",
+    ),
+    Service(
+        "coaching.concern_close",
+        "supervisor",
+        lambda w, actor: partial(
+            coaching_services.concern_close, actor=actor, concern=w.concern, reason="Seen by her doctor"
+        ),
+        CHANGE,
+        "concern",
+    ),
+    Service(
+        "supervision.agenda_item_add",
+        "coach",
+        lambda w, actor: partial(
+            supervision_services.agenda_item_add, actor=actor, text="Her mother calls me.", patient=w.patient
+        ),
+        CREATE,
+        "agenda item",
+    ),
+    Service(
+        "supervision.session_record",
+        "supervisor",
+        # A case about one patient, and the coach's agenda item about the other settled.
+        lambda w, actor: partial(w.record_session, actor=actor, agenda_done=[w.agenda_item]),
+        CREATE,
+        "supervision session",
+        _whole_caseload,
+    ),
+    Service(
+        "referrals.referral_record",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.referral_record, actor=actor, patient=w.patient, fields=_referral_fields(w)
+        ),
+        CREATE,
+        "referral",
+    ),
+    Service(
+        "referrals.record_update",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.record_update,
+            actor=actor,
+            record=w.referral,
+            fields={"outcome": "She went to her first appointment."},
+        ),
+        CHANGE,
+        "referral",
+    ),
+    Service(
+        "referrals.referral_change_status",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.referral_change_status,
+            actor=actor,
+            referral=w.referral,
+            status="sent",
+            changed_on=TODAY,
+        ),
+        CHANGE,
+        "referral",
+    ),
+    Service(
+        "referrals.cps_report_record",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.cps_report_record,
+            actor=actor,
+            patient=w.patient,
+            fields={
+                "made_at": NOW - datetime.timedelta(hours=1),
+                "agency": "Division for Children, Youth and Families",
+                "made_by": w.supervisor,
+                "reference_number": "DCYF-0002",
+                "what_was_reported": "Reported as the law requires.",
+                "follow_up": "",
+            },
+        ),
+        CREATE,
+        "CPS report",
+    ),
+    Service(
+        "referrals.communication_record",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.communication_record,
+            actor=actor,
+            patient=w.patient,
+            fields={
+                "referral": None,
+                "told_by": w.supervisor,
+                "told_at": NOW - datetime.timedelta(minutes=10),
+                "method": "phone",
+                "what_was_said": "We recommend counseling.",
+                "response": "She agreed.",
+            },
+        ),
+        CREATE,
+        "patient communication",
+    ),
+    Service(
+        "referrals.disclosure_record",
+        "supervisor",
+        lambda w, actor: partial(
+            referrals_services.disclosure_record,
+            actor=actor,
+            patient=w.patient,
+            fields={
+                "disclosed_on": TODAY,
+                "recipient": w.consent.recipient,
+                "information": "Attendance",
+                "purpose": w.consent.purpose,
+                "legal_basis": "consent",
+                "consent": w.consent,
+            },
+        ),
+        CREATE,
+        "disclosure",
+    ),
+    Service(
+        # A coach who leaves: her patients' assignments end.
+        "staff.staff_deactivate",
+        "supervisor",
+        lambda w, actor: partial(staff_services.staff_deactivate, actor=actor, user=w.coach),
+        CHANGE,
+        "coach assignment",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+]
+
+# Services of the patient-data apps that neither show nor change patient data, and why.
+EXEMPT_SERVICES = {
+    # A draft is her own working copy, not a record.
+    "coaching.draft_save",
+    "coaching.draft_discard",
+    "coaching.drafts_discard_all",
+    # About staff only: who supervises whom, the rota, an action item (names no patient), the Monday notice.
+    "supervision.supervision_assign",
+    "supervision.shift_add",
+    "supervision.action_item_done",
+    "supervision.missed_session_notices_send",
+    "supervision.week_start",
+}
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=str)
+def test_each_service_that_shows_or_changes_patient_data_logs_one_row_per_patient(world, service):
+    user = getattr(world, service.who)
+    for name in service.needs:
+        getattr(world, name)
+    call = service.prepare(world, world.by(user))
+    since = _last_row()
+
+    result = call()
+
+    named = {patient.pk for patient in service.patients(world, result)}
+    assert _patients_logged(since, user, service.action, service.record_type) == named
+
+
+def _last_row() -> int:
+    return AccessLog.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def _patients_logged(since: int, user, action, record_type) -> set[int]:
+    rows = AccessLog.objects.filter(pk__gt=since, user=user, action=action, record_type=record_type)
+    assert rows.exists(), f"no {action} row for {record_type!r} by {user}"
+    return set(rows.values_list("patient_id", flat=True))
+
+
+def _url_names(resolver, namespace=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _url_names(entry, f"{namespace}{entry.namespace}:" if entry.namespace else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name
+
+
+def test_every_page_of_the_patient_data_apps_is_listed_or_exempt():
+    pages = {name for name in _url_names(get_resolver()) if name.split(":")[0] in PATIENT_DATA_APPS}
+    listed = {page.url_name for page in PAGES}
+    assert pages - listed - set(WRITTEN_THROUGH) - set(EXEMPT_PAGES) == set(), "Add the new page to PAGES"
+    assert (listed | set(WRITTEN_THROUGH) | set(EXEMPT_PAGES)) - pages == set(), "A listed page no longer exists"
+    assert listed.isdisjoint(EXEMPT_PAGES)
+    assert set(WRITTEN_THROUGH.values()) <= {service.name for service in SERVICES}
+
+
+def test_every_service_of_the_patient_data_apps_is_listed_or_exempt():
+    services = {
+        f"{app}.{name}"
+        for app in PATIENT_DATA_APPS
+        for name, function in inspect.getmembers(import_module(f"{app}.services"), inspect.isfunction)
+        if function.__module__ == f"{app}.services" and not name.startswith("_")
+    }
+    listed = {service.name for service in SERVICES if service.name.split(".")[0] in PATIENT_DATA_APPS}
+    assert services - listed - EXEMPT_SERVICES == set(), "Add the new service to SERVICES"
+    assert (listed | EXEMPT_SERVICES) - services == set(), "A listed service no longer exists"
