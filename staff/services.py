@@ -53,7 +53,7 @@ def staff_event_record(
     )
 
 
-def _shown(name: str, value: object) -> str:
+def _shown(name: str, value: Any) -> str:
     if value is None or value == "":
         return "none"
     if isinstance(value, bool):
@@ -71,7 +71,8 @@ def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
     for name, value in fields.items():
         before = getattr(instance, name)
         if before != value:
-            label = str(instance._meta.get_field(name).verbose_name).capitalize()
+            field = instance._meta.get_field(name)
+            label = str(getattr(field, "verbose_name", name)).capitalize()
             changed[name] = f"{label}: {_shown(name, before)} → {_shown(name, value)}"
             setattr(instance, name, value)
     return changed
