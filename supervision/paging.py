@@ -1,5 +1,10 @@
 """Paging supervisors about urgent concerns, and who can be reached now.
 
+Who answers, step by step: during office hours the coach's own supervisor, otherwise the primary on call
+(step 1); the backup on call (step 2); every supervisor of the program (step 3). Someone who cannot answer
+(deactivated, or no longer a supervisor of the program) is left out, and a step left with nobody is passed
+at once: nobody waits the escalation minutes for a person who will never answer.
+
 Each page is a row written in the transaction that decides it (the concern, or an escalation), and
 delivered by a Celery task enqueued after commit. A sweep every minute delivers any row still
 pending (the broker was down at commit, a worker died) and escalates unacknowledged concerns: the
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -40,39 +46,60 @@ def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | Non
 
 
 def supervisors_of(program: Program):
+    """The people who can answer a page: active supervisors of the program."""
     return members_with_role(Role.SUPERVISOR, program_id=program.pk).order_by("pk")
 
 
-def reachable_now(coach: User, moment: datetime.datetime | None = None) -> dict:
+@dataclass(frozen=True)
+class Responders:
+    """Who answers a coach at one moment. Each person is named only if she can answer (active, and a
+    supervisor of the program): a deactivated primary on call is None here, not a name to call."""
+
+    office_hours: bool
+    shift: OnCallShift | None
+    own_supervisor: User | None  # during office hours only
+    primary: User | None
+    backup: User | None
+    everyone: list[User]
+
+    @property
+    def on_call(self) -> User | None:
+        """The one to call on the rota: the primary, or the backup when the primary cannot answer."""
+        return self.primary or self.backup
+
+    @property
+    def nobody_named(self) -> bool:
+        """Nobody in particular can answer now: the coach calls any supervisor, and all are paged."""
+        return not (self.own_supervisor or self.on_call)
+
+    def at(self, step: PageStep) -> list[User]:
+        if step == PageStep.FIRST:
+            first = self.own_supervisor or self.primary
+            return [first] if first else []
+        if step == PageStep.BACKUP:
+            return [self.backup] if self.backup else []
+        return self.everyone
+
+
+def responders(program: Program, coach: User, moment: datetime.datetime) -> Responders:
+    everyone = list(supervisors_of(program))
+    can_answer = {supervisor.pk: supervisor for supervisor in everyone}
+    shift = on_call_at(program, moment)
+    office_hours = program.is_office_hours(moment)
+    own = current_supervisor_of(coach) if office_hours else None
+    return Responders(
+        office_hours=office_hours,
+        shift=shift,
+        own_supervisor=can_answer.get(own.pk) if own else None,
+        primary=can_answer.get(shift.primary_id) if shift else None,
+        backup=can_answer.get(shift.backup_id) if shift else None,
+        everyone=everyone,
+    )
+
+
+def reachable_now(coach: User, moment: datetime.datetime | None = None) -> Responders:
     """Who a coach can call now: the supervisor on call, and during office hours her own supervisor."""
-    moment = moment or timezone.now()
-    program = coach.program
-    shift = on_call_at(program, moment)
-    office = program.is_office_hours(moment)
-    own = current_supervisor_of(coach) if office else None
-    return {
-        "office_hours": office,
-        "own_supervisor": own if own and own.is_active else None,
-        "on_call": shift,
-        "everyone": [] if (shift or own) else list(supervisors_of(program)),
-    }
-
-
-def _first_responders(concern: Concern, moment: datetime.datetime) -> list[User]:
-    program = concern.program
-    if program.is_office_hours(moment):
-        own = current_supervisor_of(concern.coach)
-        if own and own.is_active:
-            return [own]
-    shift = on_call_at(program, moment)
-    if shift:
-        return [shift.primary]
-    return list(supervisors_of(program))
-
-
-def _backups(concern: Concern, moment: datetime.datetime) -> list[User]:
-    shift = on_call_at(concern.program, moment)
-    return [shift.backup] if shift and shift.backup.is_active else []
+    return responders(coach.program, coach, moment or timezone.now())
 
 
 def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page]:
@@ -89,11 +116,33 @@ def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page
     return pages
 
 
+def _page_after(concern: Concern, past: int, moment: datetime.datetime) -> list[Page]:
+    """Pages the first step after `past` that has someone who can answer."""
+    who = responders(concern.program, concern.coach, moment)
+    for step in PageStep:
+        if step > past and (recipients := who.at(step)):
+            return _page(concern, step, recipients)
+    if past < PageStep.EVERYONE:
+        logger.error("Concern %s: no supervisor of its program can be paged.", concern.pk)
+    return []
+
+
 def concern_raise_pages(concern: Concern) -> list[Page]:
     """Called in the transaction that shares an urgent concern."""
     if concern.urgency != Urgency.URGENT_NOW:
         return []
-    return _page(concern, PageStep.FIRST, _first_responders(concern, timezone.now()))
+    return _page_after(concern, 0, timezone.now())
+
+
+def _escalate(concern_id: int, *, past: int, now: datetime.datetime) -> list[Page]:
+    """Pages the step after `past`, unless the concern was acknowledged or closed, or a later step was paged
+    already. Call it inside a transaction: the concern's row is locked so that two escalations page once."""
+    concern = Concern.objects.select_for_update(of=("self",)).select_related("program", "coach").get(pk=concern_id)
+    if concern.acknowledged_at is not None or concern.status == ConcernStatus.CLOSED:
+        return []
+    if concern.pages.filter(step__gt=past).exists():
+        return []
+    return _page_after(concern, past, now)
 
 
 def first_paged_at(concern: Concern) -> datetime.datetime | None:
@@ -150,20 +199,13 @@ def escalate_due(now: datetime.datetime) -> list[Page]:
         .exclude(status=ConcernStatus.CLOSED)
         .annotate(last_step=Max("pages__step"), last_paged_at=Max("pages__created_at"))
         .filter(last_step__isnull=False, last_step__lt=PageStep.EVERYONE)
-        .select_related("program", "coach")
+        .select_related("program")
     )
     for concern in waiting:
         if now - concern.last_paged_at < datetime.timedelta(minutes=concern.program.escalation_minutes):
             continue
         with transaction.atomic():
-            locked = Concern.objects.select_for_update().get(pk=concern.pk)
-            if locked.acknowledged_at is not None or locked.pages.filter(step__gt=concern.last_step).exists():
-                continue
-            step = PageStep(concern.last_step + 1)
-            recipients = _backups(concern, now) if step == PageStep.BACKUP else []
-            if not recipients:
-                step, recipients = PageStep.EVERYONE, list(supervisors_of(concern.program))
-            new_pages += _page(concern, step, recipients)
+            new_pages += _escalate(concern.pk, past=concern.last_step, now=now)
     return new_pages
 
 
