@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    # No socket timeout of its own (redis-py gives 5 s): a worker slow to start on a busy machine is waited for.
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=None)
     client.delete(blocking.STARTED, blocking.RELEASE)
     yield client
     # What a killed worker left unacknowledged would come back in an hour: this database is for tests only.
