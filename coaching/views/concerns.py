@@ -14,6 +14,7 @@ from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from referrals import permissions as referral_permissions
 from supervision.paging import first_paged_at
+from supervision.permissions import failed_pages_for
 
 
 def concern_list(request):
@@ -99,6 +100,7 @@ def concern_detail(request, pk):
             "close_form": ConcernCloseForm() if acting and concern.is_open else None,
             "outcomes": referral_permissions.records_for_concern(request.user, concern),
             "paged_at": first_paged_at(concern) if concern.is_urgent else None,
+            "failed_pages": failed_pages_for(request.user).filter(concern=concern) if concern.is_urgent else None,
         },
     )
 

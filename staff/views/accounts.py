@@ -9,11 +9,15 @@ from patients import permissions as patient_permissions
 from staff import permissions
 from staff.forms import LoginForm
 from staff.training import compliance_for
+from supervision import permissions as supervision_permissions
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+FAILED_PAGES_SHOWN = 5
 
 
 def home(request):
@@ -28,6 +32,7 @@ def home(request):
             "caseload_size": patient_permissions.active_caseload_size(user),
             "can_enroll": patient_permissions.can_enroll(user),
             "concern_counts": coaching_permissions.open_concern_counts(user),
+            "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),

@@ -164,30 +164,6 @@ def test_when_the_broker_is_down_at_commit_the_sweep_delivers_later(
     assert OutboundMessage.objects.count() == 2
 
 
-def test_a_failing_provider_is_retried_and_the_error_kept(coach, patient, tonight, settings):
-    settings.SMS_BACKEND = "tests.supervision.test_paging.FlakyProvider"
-    with time_machine.travel(AFTER_HOURS, tick=False):
-        share_concern(coach, patient, urgency="urgent_now")
-    page = Page.objects.get(channel="sms")
-    FlakyProvider.failures = 1
-    with pytest.raises(OSError):
-        paging.deliver(page.pk)
-    page.refresh_from_db()
-    assert (page.sent_at, page.attempts, page.last_error) == (None, 1, "provider unavailable")
-    assert paging.deliver(page.pk) is True
-    page.refresh_from_db()
-    assert page.sent_at is not None and page.attempts == 2
-
-
-class FlakyProvider:
-    failures = 0
-
-    def send(self, *, to, body, key):
-        if FlakyProvider.failures:
-            FlakyProvider.failures -= 1
-            raise OSError("provider unavailable")
-
-
 def test_the_coach_sees_that_a_supervisor_was_paged(
     client_for, coach, patient, tonight, django_capture_on_commit_callbacks, celery_eager
 ):
