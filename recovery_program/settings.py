@@ -237,6 +237,12 @@ SMS_BACKEND = env.string("SMS_BACKEND", "recovery_program.messaging.ConsoleSMSBa
 SMS_URL = env.string("SMS_URL", "")
 SMS_TOKEN = env.secret("SMS_TOKEN") or ""
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Recovery Coaching <no-reply@localhost>")
+# A page that cannot be sent is tried this many times, waiting PAGE_RETRY_SECONDS and then twice as long
+# each time; then it is marked failed, the next supervisor is paged and supervisors see it.
+PAGE_MAX_ATTEMPTS = env.integer("PAGE_MAX_ATTEMPTS", 5)
+PAGE_RETRY_SECONDS = env.integer("PAGE_RETRY_SECONDS", 30)
+if PAGE_MAX_ATTEMPTS < 1 or PAGE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured("PAGE_MAX_ATTEMPTS and PAGE_RETRY_SECONDS must be at least 1.")
 
 # Celery. With no REDIS_URL, tasks run in-process (said at start-up).
 REDIS_URL = env.string("REDIS_URL")

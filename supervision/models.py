@@ -125,28 +125,57 @@ class PageStep(models.IntegerChoices):
 
 class Page(models.Model):
     """One message to one supervisor about an urgent concern: an outbox row, written in the same transaction
-    as the concern (or the escalation), delivered by a task, never twice."""
+    as the concern (or the escalation), delivered by a task, never twice.
+
+    A sender claims it (sending), sends outside any transaction, then marks it sent; a send that fails puts
+    it back to pending until `next_attempt_at`, and after PAGE_MAX_ATTEMPTS it is failed for good."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "Text message"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be delivered"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Delivered"
+        FAILED = "failed", "Could not be delivered"
 
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
     step = models.PositiveSmallIntegerField(choices=PageStep.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pages")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failed send; the first is due at once
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The kind of the last error (an exception's class), never its message: a provider may echo what it was sent.
     last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["concern", "step", "recipient", "channel"], name="page_once_per_step"),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="page_sent_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="failed", failed_at__isnull=False)
+                | (~Q(status="failed") & Q(failed_at__isnull=True)),
+                name="page_failed_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_at__isnull=False), name="page_sending_is_claimed"
+            ),
         ]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="page_pending"),
+            models.Index(
+                fields=["created_at"], condition=Q(status__in=["pending", "sending"]), name="page_undelivered"
+            ),
+            models.Index(fields=["concern"], condition=Q(status="failed"), name="page_failed"),
         ]
         triggers = [no_delete]
 

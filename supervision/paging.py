@@ -1,19 +1,30 @@
 """Paging supervisors about urgent concerns, and who can be reached now.
 
+Who answers, step by step: during office hours the coach's own supervisor, otherwise the primary on call
+(step 1); the backup on call (step 2); every supervisor of the program (step 3). Someone who cannot answer
+(deactivated, or no longer a supervisor of the program) is left out, and a step left with nobody is passed
+at once: nobody waits the escalation minutes for a person who will never answer.
+
 Each page is a row written in the transaction that decides it (the concern, or an escalation), and
-delivered by a Celery task enqueued after commit. A sweep every minute delivers any row still
-pending (the broker was down at commit, a worker died) and escalates unacknowledged concerns: the
-backup after the program's escalation minutes, then every supervisor of the program.
+delivered by a Celery task enqueued after commit. No transaction is open while a message is sent: the
+sender claims the row, sends with the page id as idempotency key, then marks it sent. A send that fails is
+tried again later, waiting longer each time (the row says when); after PAGE_MAX_ATTEMPTS the page is
+failed, the next step is paged at once and supervisors see it. A sweep every minute delivers what is due
+(the broker was down at commit, a worker died, a retry was lost) and escalates urgent concerns nobody
+acknowledged within the program's minutes.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Max, Min
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,8 +37,10 @@ from supervision.permissions import current_supervisor_of
 
 logger = logging.getLogger("supervision.paging")
 
-# A pending page younger than this is left to the task enqueued at commit.
+# A page younger than this (or whose retry came due this recently) is left to the task enqueued for it.
 SWEEP_GRACE = datetime.timedelta(seconds=30)
+# A retry scheduled by one worker may run on another whose clock is a little behind.
+CLOCK_SLACK = datetime.timedelta(seconds=5)
 MESSAGE = "A concern needs you now. Open it and let the coach know you have it: {link}"
 
 
@@ -40,39 +53,60 @@ def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | Non
 
 
 def supervisors_of(program: Program):
+    """The people who can answer a page: active supervisors of the program."""
     return members_with_role(Role.SUPERVISOR, program_id=program.pk).order_by("pk")
 
 
-def reachable_now(coach: User, moment: datetime.datetime | None = None) -> dict:
+@dataclass(frozen=True)
+class Responders:
+    """Who answers a coach at one moment. Each person is named only if she can answer (active, and a
+    supervisor of the program): a deactivated primary on call is None here, not a name to call."""
+
+    office_hours: bool
+    shift: OnCallShift | None
+    own_supervisor: User | None  # during office hours only
+    primary: User | None
+    backup: User | None
+    everyone: list[User]
+
+    @property
+    def on_call(self) -> User | None:
+        """The one to call on the rota: the primary, or the backup when the primary cannot answer."""
+        return self.primary or self.backup
+
+    @property
+    def nobody_named(self) -> bool:
+        """Nobody in particular can answer now: the coach calls any supervisor, and all are paged."""
+        return not (self.own_supervisor or self.on_call)
+
+    def at(self, step: PageStep) -> list[User]:
+        if step == PageStep.FIRST:
+            first = self.own_supervisor or self.primary
+            return [first] if first else []
+        if step == PageStep.BACKUP:
+            return [self.backup] if self.backup else []
+        return self.everyone
+
+
+def responders(program: Program, coach: User, moment: datetime.datetime) -> Responders:
+    everyone = list(supervisors_of(program))
+    can_answer = {supervisor.pk: supervisor for supervisor in everyone}
+    shift = on_call_at(program, moment)
+    office_hours = program.is_office_hours(moment)
+    own = current_supervisor_of(coach) if office_hours else None
+    return Responders(
+        office_hours=office_hours,
+        shift=shift,
+        own_supervisor=can_answer.get(own.pk) if own else None,
+        primary=can_answer.get(shift.primary_id) if shift else None,
+        backup=can_answer.get(shift.backup_id) if shift else None,
+        everyone=everyone,
+    )
+
+
+def reachable_now(coach: User, moment: datetime.datetime | None = None) -> Responders:
     """Who a coach can call now: the supervisor on call, and during office hours her own supervisor."""
-    moment = moment or timezone.now()
-    program = coach.program
-    shift = on_call_at(program, moment)
-    office = program.is_office_hours(moment)
-    own = current_supervisor_of(coach) if office else None
-    return {
-        "office_hours": office,
-        "own_supervisor": own if own and own.is_active else None,
-        "on_call": shift,
-        "everyone": [] if (shift or own) else list(supervisors_of(program)),
-    }
-
-
-def _first_responders(concern: Concern, moment: datetime.datetime) -> list[User]:
-    program = concern.program
-    if program.is_office_hours(moment):
-        own = current_supervisor_of(concern.coach)
-        if own and own.is_active:
-            return [own]
-    shift = on_call_at(program, moment)
-    if shift:
-        return [shift.primary]
-    return list(supervisors_of(program))
-
-
-def _backups(concern: Concern, moment: datetime.datetime) -> list[User]:
-    shift = on_call_at(concern.program, moment)
-    return [shift.backup] if shift and shift.backup.is_active else []
+    return responders(coach.program, coach, moment or timezone.now())
 
 
 def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page]:
@@ -89,11 +123,33 @@ def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page
     return pages
 
 
+def _page_after(concern: Concern, past: int, moment: datetime.datetime) -> list[Page]:
+    """Pages the first step after `past` that has someone who can answer."""
+    who = responders(concern.program, concern.coach, moment)
+    for step in PageStep:
+        if step > past and (recipients := who.at(step)):
+            return _page(concern, step, recipients)
+    if past < PageStep.EVERYONE:
+        logger.error("Concern %s: no supervisor of its program can be paged.", concern.pk)
+    return []
+
+
 def concern_raise_pages(concern: Concern) -> list[Page]:
     """Called in the transaction that shares an urgent concern."""
     if concern.urgency != Urgency.URGENT_NOW:
         return []
-    return _page(concern, PageStep.FIRST, _first_responders(concern, timezone.now()))
+    return _page_after(concern, 0, timezone.now())
+
+
+def _escalate(concern_id: int, *, past: int, now: datetime.datetime) -> list[Page]:
+    """Pages the step after `past`, unless the concern was acknowledged or closed, or a later step was paged
+    already. Call it inside a transaction: the concern's row is locked so that two escalations page once."""
+    concern = Concern.objects.select_for_update(of=("self",)).select_related("program", "coach").get(pk=concern_id)
+    if concern.acknowledged_at is not None or concern.status == ConcernStatus.CLOSED:
+        return []
+    if concern.pages.filter(step__gt=past).exists():
+        return []
+    return _page_after(concern, past, now)
 
 
 def first_paged_at(concern: Concern) -> datetime.datetime | None:
@@ -110,36 +166,107 @@ def enqueue_delivery(page_id: int) -> None:
         logger.warning("Could not enqueue page %s now; the sweep will deliver it.", page_id, exc_info=True)
 
 
-def deliver(page_id: int) -> bool:
-    """Sends one page unless it was sent already. True if this call sent it.
+class PageNotSent(Exception):
+    """A send failed; the page is due again at `retry_at`."""
 
-    The row is locked while sending, and the send and the mark commit together where the backend
-    writes to the database (the outbox); a provider gets the page id as its idempotency key.
+    def __init__(self, page_id: int, retry_at: datetime.datetime):
+        super().__init__(f"Page {page_id} was not sent; it is due again at {retry_at.isoformat()}.")
+        self.retry_at = retry_at
+
+
+def deliver(page_id: int) -> bool:
+    """Sends one page unless it was sent already, failed for good, is not due yet, or another sender has it.
+    True if this call sent it.
+
+    One sender at a time: she holds an advisory lock on the page (a session lock, no transaction open) from
+    before she claims the row until after she marks it. A row still "sending" whose lock is free was left by
+    a sender that died (the lock went with her connection), and is taken over at once; if her message had
+    left already, the page id as idempotency key keeps the outbox and the provider from sending it twice.
+    (Session locks need a database connection of one's own: no pooler in transaction mode in front of it.)
+
+    A send that fails raises PageNotSent, with the time it is due again; the last allowed attempt marks the
+    page failed, pages the next step and returns False.
     """
-    try:
-        with transaction.atomic():
-            page = (
-                Page.objects.select_for_update()
-                .select_related("recipient")
-                .filter(pk=page_id, sent_at__isnull=True)
-                .first()
-            )
-            if page is None:
+    with _sender_lock(page_id) as alone:
+        if not alone:
+            return False
+        page = _claim(page_id, timezone.now())
+        if page is None:
+            return False
+        try:
+            _send(page)
+        except Exception as error:
+            retry_at = _record_failure(page, error)
+            if retry_at is None:
                 return False
-            link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
-            body = MESSAGE.format(link=link)
-            key = f"page-{page.pk}"
-            if page.channel == Page.Channel.SMS:
-                send_sms(to=page.recipient.phone, body=body, key=key)
-            else:
-                send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
-            page.sent_at = timezone.now()
-            page.attempts += 1
-            page.save(update_fields=["sent_at", "attempts"])
-            return True
-    except Exception as error:
-        Page.objects.filter(pk=page_id).update(attempts=F("attempts") + 1, last_error=str(error)[:300])
-        raise
+            raise PageNotSent(page.pk, retry_at) from error
+        Page.objects.filter(pk=page.pk, status=Page.Status.SENDING).update(
+            status=Page.Status.SENT, sent_at=timezone.now()
+        )
+        return True
+
+
+@contextmanager
+def _sender_lock(page_id: int) -> Iterator[bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext('page'), %s::int)", [page_id])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext('page'), %s::int)", [page_id])
+            except DatabaseError:  # the connection is gone, and the lock with it
+                logger.warning("Could not release the sending lock of page %s.", page_id, exc_info=True)
+
+
+def _claim(page_id: int, now: datetime.datetime) -> Page | None:
+    """Takes the page for this sender, in a short transaction: pending and due, or left by a dead sender."""
+    with transaction.atomic():
+        page = Page.objects.select_for_update(of=("self",)).select_related("recipient").filter(pk=page_id).first()
+        if page is None:
+            return None
+        # Under the sender lock, a page still "sending" is one whose sender died.
+        due = page.status == Page.Status.SENDING or (
+            page.status == Page.Status.PENDING
+            and (page.next_attempt_at is None or page.next_attempt_at <= now + CLOCK_SLACK)
+        )
+        if not due:
+            return None
+        page.status = Page.Status.SENDING
+        page.claimed_at = now
+        page.attempts += 1
+        page.save(update_fields=["status", "claimed_at", "attempts"])
+        return page
+
+
+def _send(page: Page) -> None:
+    link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
+    body = MESSAGE.format(link=link)
+    key = f"page-{page.pk}"
+    if page.channel == Page.Channel.SMS:
+        send_sms(to=page.recipient.phone, body=body, key=key)
+    else:
+        send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+
+
+def _record_failure(page: Page, error: Exception) -> datetime.datetime | None:
+    """Puts a page whose send failed back to wait, twice as long after each attempt, and returns when it is due.
+    After the last attempt it is failed, and the next step is paged at once: a page that could not be
+    delivered reached nobody. Only the error's class is kept: its message may repeat what was sent."""
+    now = timezone.now()
+    kind = type(error).__name__
+    logger.warning("Page %s: attempt %s of %s failed (%s).", page.pk, page.attempts, settings.PAGE_MAX_ATTEMPTS, kind)
+    if page.attempts < settings.PAGE_MAX_ATTEMPTS:
+        retry_at = now + datetime.timedelta(seconds=settings.PAGE_RETRY_SECONDS * 2 ** (page.attempts - 1))
+        Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, next_attempt_at=retry_at, last_error=kind)
+        return retry_at
+    with transaction.atomic():
+        Page.objects.filter(pk=page.pk).update(status=Page.Status.FAILED, failed_at=now, last_error=kind)
+        _escalate(page.concern_id, past=page.step, now=now)
+    return None
 
 
 def escalate_due(now: datetime.datetime) -> list[Page]:
@@ -150,30 +277,31 @@ def escalate_due(now: datetime.datetime) -> list[Page]:
         .exclude(status=ConcernStatus.CLOSED)
         .annotate(last_step=Max("pages__step"), last_paged_at=Max("pages__created_at"))
         .filter(last_step__isnull=False, last_step__lt=PageStep.EVERYONE)
-        .select_related("program", "coach")
+        .select_related("program")
     )
     for concern in waiting:
         if now - concern.last_paged_at < datetime.timedelta(minutes=concern.program.escalation_minutes):
             continue
         with transaction.atomic():
-            locked = Concern.objects.select_for_update().get(pk=concern.pk)
-            if locked.acknowledged_at is not None or locked.pages.filter(step__gt=concern.last_step).exists():
-                continue
-            step = PageStep(concern.last_step + 1)
-            recipients = _backups(concern, now) if step == PageStep.BACKUP else []
-            if not recipients:
-                step, recipients = PageStep.EVERYONE, list(supervisors_of(concern.program))
-            new_pages += _page(concern, step, recipients)
+            new_pages += _escalate(concern.pk, past=concern.last_step, now=now)
     return new_pages
 
 
 def sweep(now: datetime.datetime | None = None) -> dict:
-    """Every minute: deliver what is still pending, and escalate what waited too long."""
+    """Every minute: deliver what is due, and escalate what waited too long.
+
+    Due: a pending page whose time has come (and that its own task had a moment to send), and a page claimed
+    longer ago than a task may run, whose sender must have died."""
     now = now or timezone.now()
-    pending = list(
-        Page.objects.filter(sent_at__isnull=True, created_at__lte=now - SWEEP_GRACE).values_list("pk", flat=True)
+    claim_outlived = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    due = list(
+        Page.objects.filter(
+            Q(status=Page.Status.PENDING, next_attempt_at__isnull=True, created_at__lte=now - SWEEP_GRACE)
+            | Q(status=Page.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+            | Q(status=Page.Status.SENDING, claimed_at__lte=claim_outlived)
+        ).values_list("pk", flat=True)
     )
-    for page_id in pending:
+    for page_id in due:
         enqueue_delivery(page_id)
     escalated = escalate_due(now)
-    return {"redelivered": len(pending), "escalated": len(escalated)}
+    return {"redelivered": len(due), "escalated": len(escalated)}

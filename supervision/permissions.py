@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from coaching.models import ConcernStatus
 from staff.models import User
 from staff.permissions import supervisees_of
 from staff.roles import Role, members_with_role
@@ -94,6 +95,19 @@ def get_page_for_user(user: User, pk: int) -> Page:
         )
     except (Page.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def failed_pages_for(user: User) -> QuerySet[Page]:
+    """Supervisors: pages about their program's open concerns that could not be delivered, so that someone
+    calls instead. Anyone else: none."""
+    if not user.has_perm("coaching.change_concern"):
+        return Page.objects.none()
+    return (
+        Page.objects.filter(status=Page.Status.FAILED, concern__program_id=user.program_id)
+        .exclude(concern__status=ConcernStatus.CLOSED)
+        .select_related("recipient")
+        .order_by("-failed_at", "-id")
+    )
 
 
 def sees_only_shared_parts(user: User, session: SupervisionSession) -> bool:

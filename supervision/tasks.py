@@ -4,12 +4,18 @@ from celery import shared_task
 from django.utils import timezone
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12)
-def deliver_page(page_id: int) -> bool:
-    """Delivers one page. Safe to run twice: a page already sent is not sent again."""
-    from supervision.paging import deliver
+@shared_task(
+    bind=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12
+)
+def deliver_page(self, page_id: int) -> bool:
+    """Delivers one page. Safe to run twice: a page already sent, or being sent, is not sent again. A send
+    that failed is tried again when the page is due (the sweep does it too, should this retry be lost)."""
+    from supervision.paging import PageNotSent, deliver
 
-    return deliver(page_id)
+    try:
+        return deliver(page_id)
+    except PageNotSent as not_sent:
+        raise self.retry(eta=not_sent.retry_at, exc=not_sent) from not_sent
 
 
 @shared_task

@@ -10,7 +10,11 @@ from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
 from staff import permissions
 from staff.training import compliance_for
+from supervision import permissions as supervision_permissions
 from workspace import services
+
+# A few at most: each says to open the concern; more would push the rest of the page away.
+FAILED_PAGES_SHOWN = 5
 
 
 def home(request):
@@ -25,6 +29,7 @@ def home(request):
             "caseload_size": patient_permissions.active_caseload_size(user),
             "can_enroll": patient_permissions.can_enroll(user),
             "concern_counts": coaching_permissions.open_concern_counts(user),
+            "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),

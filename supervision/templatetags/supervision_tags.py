@@ -25,3 +25,9 @@ def supervision_of(context, member) -> dict:
 def first_paged_at(concern):
     """For an urgent concern's page: when a supervisor was first paged about it."""
     return _first_paged_at(concern)
+
+
+@register.simple_tag(takes_context=True)
+def failed_pages_of(context, concern):
+    """For an urgent concern's page: pages about it that could not be delivered, for those who may see them."""
+    return permissions.failed_pages_for(context["request"].user).filter(concern=concern)

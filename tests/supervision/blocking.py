@@ -16,7 +16,7 @@ RELEASE = "test:paging:release"
 
 class BlockingEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
-        client = redis.Redis.from_url(os.environ["REDIS_URL"])
+        client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=None)
         client.rpush(STARTED, "1")
         client.blpop(RELEASE, timeout=120)
         return OutboxEmailBackend().send_messages(email_messages)

@@ -8,10 +8,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from recovery_program.audit import Actor
 from recovery_program.models import OutboundMessage
+from staff.roles import Role
+from staff.services import staff_deactivate, user_set_role
 from supervision import paging
 from supervision.models import Page, PageStep
-from tests.factories import add_shift, share_concern
+from tests.factories import UserFactory, add_shift, share_concern
 from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +99,6 @@ def test_delivering_the_same_page_twice_sends_one_message(coach, patient, tonigh
 def test_unacknowledged_it_escalates_to_the_backup_then_everyone(
     coach, patient, supervisor, backup_supervisor, tonight, program, django_capture_on_commit_callbacks, celery_eager
 ):
-    from tests.factories import UserFactory
-
     third = UserFactory(program=program, role="supervisor")
     concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,30 +164,6 @@ def test_when_the_broker_is_down_at_commit_the_sweep_delivers_later(
     assert OutboundMessage.objects.count() == 2
 
 
-def test_a_failing_provider_is_retried_and_the_error_kept(coach, patient, tonight, settings):
-    settings.SMS_BACKEND = "tests.supervision.test_paging.FlakyProvider"
-    with time_machine.travel(AFTER_HOURS, tick=False):
-        share_concern(coach, patient, urgency="urgent_now")
-    page = Page.objects.get(channel="sms")
-    FlakyProvider.failures = 1
-    with pytest.raises(OSError):
-        paging.deliver(page.pk)
-    page.refresh_from_db()
-    assert (page.sent_at, page.attempts, page.last_error) == (None, 1, "provider unavailable")
-    assert paging.deliver(page.pk) is True
-    page.refresh_from_db()
-    assert page.sent_at is not None and page.attempts == 2
-
-
-class FlakyProvider:
-    failures = 0
-
-    def send(self, *, to, body, key):
-        if FlakyProvider.failures:
-            FlakyProvider.failures -= 1
-            raise OSError("provider unavailable")
-
-
 def test_the_coach_sees_that_a_supervisor_was_paged(
     client_for, coach, patient, tonight, django_capture_on_commit_callbacks, celery_eager
 ):
@@ -194,3 +171,127 @@ def test_the_coach_sees_that_a_supervisor_was_paged(
     page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
     assert "A supervisor was paged at" in page
     assert "reach a supervisor now" in page
+
+
+# People who cannot answer are passed over at once.
+
+
+def _deactivate(admin, person):
+    staff_deactivate(actor=Actor(admin, None), user=person)
+
+
+def _paged(concern, step):
+    return set(concern.pages.filter(step=step).values_list("recipient", flat=True))
+
+
+@pytest.fixture
+def third_supervisor(program):
+    return UserFactory(username="super_c", first_name="Ada", last_name="Nwosu", program=program, role="supervisor")
+
+
+def test_after_hours_a_deactivated_primary_is_not_paged_and_the_backup_is_paged_at_once(
+    coach, patient, admin, supervisor, backup_supervisor, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    _deactivate(admin, supervisor)
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", "step")) == {(backup_supervisor.pk, PageStep.BACKUP)}
+    assert {m.to for m in OutboundMessage.objects.all()} == {backup_supervisor.email, backup_supervisor.phone}
+
+
+def test_a_primary_who_is_no_longer_a_supervisor_is_not_paged_either(
+    coach, patient, supervisor, backup_supervisor, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    user_set_role(user=supervisor, role=Role.COACH)
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", "step")) == {(backup_supervisor.pk, PageStep.BACKUP)}
+
+
+def test_then_every_active_supervisor_after_the_escalation_minutes_never_the_deactivated_one(
+    coach,
+    patient,
+    admin,
+    supervisor,
+    backup_supervisor,
+    third_supervisor,
+    tonight,
+    django_capture_on_commit_callbacks,
+    celery_eager,
+):
+    _deactivate(admin, supervisor)
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=14), tick=False):
+        assert paging.sweep()["escalated"] == 0
+    later = AFTER_HOURS + datetime.timedelta(minutes=15)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        paging.sweep()
+    assert _paged(concern, PageStep.EVERYONE) == {backup_supervisor.pk, third_supervisor.pk}
+    assert not concern.pages.filter(recipient=supervisor).exists()
+
+
+def test_with_primary_and_backup_deactivated_every_active_supervisor_is_paged_at_once(
+    coach,
+    patient,
+    admin,
+    supervisor,
+    backup_supervisor,
+    third_supervisor,
+    tonight,
+    django_capture_on_commit_callbacks,
+    celery_eager,
+):
+    _deactivate(admin, supervisor)
+    _deactivate(admin, backup_supervisor)
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", "step")) == {(third_supervisor.pk, PageStep.EVERYONE)}
+    assert concern.pages.filter(sent_at__isnull=False).count() == 2  # her e-mail and her text, now
+
+
+def test_a_backup_deactivated_before_the_escalation_is_passed_over_for_everyone(
+    coach,
+    patient,
+    admin,
+    supervisor,
+    backup_supervisor,
+    third_supervisor,
+    tonight,
+    django_capture_on_commit_callbacks,
+    celery_eager,
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    _deactivate(admin, backup_supervisor)
+    later = AFTER_HOURS + datetime.timedelta(minutes=15)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        paging.sweep()
+    assert not _paged(concern, PageStep.BACKUP)
+    assert _paged(concern, PageStep.EVERYONE) == {supervisor.pk, third_supervisor.pk}
+
+
+def test_during_office_hours_a_deactivated_own_supervisor_is_passed_over_for_whoever_is_on_call(
+    coach,
+    patient,
+    admin,
+    supervised,
+    supervisor,
+    backup_supervisor,
+    third_supervisor,
+    django_capture_on_commit_callbacks,
+    celery_eager,
+):
+    add_shift(
+        coach.program,
+        third_supervisor,
+        backup_supervisor,
+        OFFICE_HOURS - datetime.timedelta(hours=1),
+        OFFICE_HOURS + datetime.timedelta(hours=1),
+    )
+    _deactivate(admin, supervisor)
+    concern = _urgent(coach, patient, OFFICE_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", "step")) == {(third_supervisor.pk, PageStep.FIRST)}
+
+
+def test_during_office_hours_with_her_supervisor_deactivated_and_nobody_on_call_every_supervisor_is_paged(
+    coach, patient, admin, supervised, supervisor, backup_supervisor, django_capture_on_commit_callbacks, celery_eager
+):
+    _deactivate(admin, supervisor)
+    concern = _urgent(coach, patient, OFFICE_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    assert set(concern.pages.values_list("recipient", "step")) == {(backup_supervisor.pk, PageStep.EVERYONE)}

@@ -3,6 +3,7 @@ once per step even when the worker is killed in the middle of sending."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import subprocess
@@ -17,8 +18,9 @@ from django.conf import settings
 from django.db import connection
 
 from recovery_program.celery import app
+from recovery_program.messaging import OutboxEmailBackend
 from recovery_program.models import OutboundMessage
-from supervision.models import Page
+from supervision.models import Page, PageStep
 from supervision.tasks import deliver_page
 from tests.factories import add_shift, share_concern
 from tests.supervision import blocking
@@ -30,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    # No socket timeout of its own (redis-py gives 5 s): a worker slow to start on a busy machine is waited for.
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=None)
     client.delete(blocking.STARTED, blocking.RELEASE)
     yield client
     # What a killed worker left unacknowledged would come back in an hour: this database is for tests only.
@@ -105,12 +108,50 @@ def test_a_worker_killed_while_sending_leaves_the_page_to_be_sent_exactly_once(c
             worker.wait(timeout=30)
 
     page = Page.objects.get(concern=concern)
-    assert page.sent_at is None  # its transaction died with it: nothing half-sent
+    assert (page.status, page.sent_at) == ("sending", None)  # claimed, never marked sent
     assert not OutboundMessage.objects.exists()
 
-    # The sweep (or the broker, once the message comes back) delivers it again: once, then never again.
+    # The sweep (or the broker, once the message comes back) delivers it again: its sender's lock went with
+    # her connection, so the claim is taken over at once. Once, then never again.
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30):
         first = deliver_page.apply_async((page.pk,), ignore_result=False).get(timeout=30)
         second = deliver_page.apply_async((page.pk,), ignore_result=False).get(timeout=30)
     assert (first, second) == (True, False)
     assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
+
+
+class UnreachableInbox(OutboxEmailBackend):
+    """E-mail that cannot reach one address (the primary's); the rest goes to the outbox."""
+
+    address = ""
+
+    def send_messages(self, email_messages):
+        if any(UnreachableInbox.address in message.to for message in email_messages):
+            raise ConnectionRefusedError("the mail server refused the connection")
+        return super().send_messages(email_messages)
+
+
+def test_a_page_that_keeps_failing_is_retried_by_the_worker_then_failed_and_the_backup_paged(
+    coach, patient, supervisor, backup_supervisor, on_call_tonight, broker, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = "tests.supervision.test_paging_worker.UnreachableInbox"
+    settings.PAGE_MAX_ATTEMPTS = 3
+    settings.PAGE_RETRY_SECONDS = 1
+    UnreachableInbox.address = supervisor.email
+    sent = []  # each delivery task sent, to wait for its end (its retries keep its id)
+    monkeypatch.setattr(
+        deliver_page, "delay", lambda page_id: sent.append(deliver_page.apply_async((page_id,), ignore_result=False))
+    )
+    with (
+        time_machine.travel(AFTER_HOURS, tick=True),
+        start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30),
+    ):
+        concern = share_concern(coach, patient, urgency="urgent_now")
+        assert sent[0].get(timeout=60) is False  # after its retries, at the due times
+        for task in sent[1:]:
+            task.get(timeout=60)
+    page = concern.pages.get(recipient=supervisor)
+    assert (page.status, page.attempts, page.last_error) == ("failed", 3, "ConnectionRefusedError")
+    assert page.failed_at - page.created_at >= datetime.timedelta(seconds=3)  # waited 1 s, then 2 s
+    backup_pages = concern.pages.filter(recipient=backup_supervisor, step=PageStep.BACKUP)
+    assert backup_pages.count() == 2 and all(p.status == "sent" for p in backup_pages)

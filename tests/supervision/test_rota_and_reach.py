@@ -9,8 +9,10 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from recovery_program.audit import Actor
+from staff.services import staff_deactivate
 from supervision.models import OnCallShift
-from tests.factories import add_shift
+from tests.factories import UserFactory, add_shift
 from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,46 @@ def test_the_database_refuses_a_gap_with_after_hours_time_too(program, superviso
         tuesday_evening + datetime.timedelta(days=1, hours=16),
     )
     assert OnCallShift.objects.count() == 2
+
+
+def _reach_page(client_for, coach, at):
+    with time_machine.travel(at, tick=False):
+        return client_for(coach).get(reverse("supervision:reach")).content.decode()
+
+
+def test_after_hours_a_deactivated_primary_is_not_shown_and_the_backup_is_the_one_to_call(
+    client_for, coach, admin, program, supervisor, backup_supervisor
+):
+    add_shift(program, supervisor, backup_supervisor, AFTER_HOURS.replace(hour=0), AFTER_HOURS.replace(hour=12))
+    supervisor.phone = "603-555-0111"
+    supervisor.save()
+    staff_deactivate(actor=Actor(admin, None), user=supervisor)
+    page = _reach_page(client_for, coach, AFTER_HOURS)
+    assert "On call now" in page
+    assert f'class="button primary big" href="tel:{backup_supervisor.phone}"' in page
+    assert supervisor.get_full_name() not in page
+    assert supervisor.phone not in page
+
+
+def test_with_primary_and_backup_deactivated_she_is_offered_every_active_supervisor(
+    client_for, coach, admin, program, supervisor, backup_supervisor
+):
+    third = UserFactory(program=program, role="supervisor", first_name="Ada", last_name="Nwosu", phone="603-555-0133")
+    add_shift(program, supervisor, backup_supervisor, AFTER_HOURS.replace(hour=0), AFTER_HOURS.replace(hour=12))
+    staff_deactivate(actor=Actor(admin, None), user=supervisor)
+    staff_deactivate(actor=Actor(admin, None), user=backup_supervisor)
+    page = _reach_page(client_for, coach, AFTER_HOURS)
+    assert "On call now" not in page
+    assert "Call any supervisor of the program" in page
+    assert f'href="tel:{third.phone}"' in page
+    assert backup_supervisor.get_full_name() not in page
+
+
+def test_during_office_hours_a_deactivated_own_supervisor_is_not_shown(
+    client_for, coach, admin, program, supervised, supervisor, backup_supervisor
+):
+    staff_deactivate(actor=Actor(admin, None), user=supervisor)
+    page = _reach_page(client_for, coach, OFFICE_HOURS)
+    assert "Your supervisor (office hours)" not in page
+    assert supervisor.get_full_name() not in page
+    assert f'href="tel:{backup_supervisor.phone}"' in page  # any supervisor of the program, nobody being on call
