@@ -11,11 +11,12 @@ from django.urls import reverse
 from recovery_program.audit import Actor
 from recovery_program.models import OutboundMessage
 from staff.roles import Role
-from staff.services import staff_deactivate, user_set_role
+from staff.services import user_set_role
 from supervision import paging
 from supervision.models import Page, PageStep
 from tests.factories import UserFactory, add_shift, share_concern
 from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
+from workspace.services import staff_deactivate
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +202,7 @@ def test_after_hours_a_deactivated_primary_is_not_paged_and_the_backup_is_paged_
 def test_a_primary_who_is_no_longer_a_supervisor_is_not_paged_either(
     coach, patient, supervisor, backup_supervisor, tonight, django_capture_on_commit_callbacks, celery_eager
 ):
-    user_set_role(user=supervisor, role=Role.COACH)
+    user_set_role(actor=None, user=supervisor, role=Role.COACH)
     concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
     assert set(concern.pages.values_list("recipient", "step")) == {(backup_supervisor.pk, PageStep.BACKUP)}
 

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from recovery_program.audit import Actor
-from staff.services import staff_deactivate
 from supervision.models import OnCallShift
 from tests.factories import UserFactory, add_shift
 from tests.supervision.conftest import AFTER_HOURS, OFFICE_HOURS
+from workspace.services import staff_deactivate
 
 pytestmark = pytest.mark.django_db
 
