@@ -227,6 +227,12 @@ def _day(day: datetime.date) -> str:
     return date_format(day, "M j, Y")
 
 
+def recipient_key(name: str) -> str:
+    """How recipients are matched: as written, ignoring case and spacing ("granite  house " is "Granite House").
+    Nothing looser: a consent names one recipient, and "Granite House" does not cover "Granite House Clinic"."""
+    return " ".join(name.split()).casefold()
+
+
 class ConsentQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None) -> ConsentQuerySet:
         """In force on `on` (today by default): the same rule as `Consent.is_current`."""
@@ -288,6 +294,9 @@ class Consent(models.Model):
                 condition=Q(ended_on__isnull=True) | (~Q(expiry_event="") & Q(ended_on__gte=models.F("signed_on"))),
                 name="consent_ends_at_its_event_after_signing",
             ),
+            # The target of the disclosure's composite foreign key (consent, patient): a disclosure names a consent
+            # of its own patient, or none (referrals migration disclosure_consent_is_the_patients).
+            models.UniqueConstraint(fields=["id", "patient"], name="consent_id_patient"),
         ]
         triggers = [no_delete]
 
@@ -313,6 +322,24 @@ class Consent(models.Model):
     def is_current(self, on: datetime.date | None = None) -> bool:
         """In force on `on` (today by default): signed, not expired, not revoked, its expiry event not yet come."""
         return self.state_on(on) == "current"
+
+    def covers(self, recipient: str, on: datetime.date) -> bool:
+        """Whether this consent allows disclosing her information to `recipient` on `on`: it is in force that day
+        and names that recipient (matched by `recipient_key`: case and spacing aside, the same words)."""
+        return self.is_current(on) and recipient_key(self.recipient) == recipient_key(recipient)
+
+    def why_not_current(self, on: datetime.date) -> str:
+        """In plain words, why it is not in force on `on` (empty when it is)."""
+        state = self.state_on(on)
+        if state == "revoked":
+            return f"This consent was revoked on {_day(self.revoked_on)}."
+        if state == "ended":
+            return f"This consent ended at {self.get_expiry_event_display().lower()} on {_day(self.ended_on)}."
+        if state == "expired":
+            return f"This consent expired on {_day(self.expires_on)}."
+        if state == "not yet in effect":
+            return f"This consent was signed later, on {_day(self.signed_on)}."
+        return ""
 
     @property
     def ends(self) -> str:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
 
-from patients.models import no_delete
+from patients.models import Consent, no_delete
 
 REDISCLOSURE_NOTICE = (
     "This information has been disclosed to you from records protected by federal confidentiality rules "
@@ -20,6 +23,14 @@ REDISCLOSURE_NOTICE = (
     "release of medical or other information is NOT sufficient for this purpose (see 42 CFR 2.31). The federal "
     "rules restrict any use of the information to investigate or prosecute with regard to a crime any patient "
     "with a substance use disorder, except as provided at 42 CFR 2.12(c)(5) and 2.65."
+)
+
+ONLY_IN_AN_EMERGENCY = (
+    "Without a current consent for this recipient, nothing may be sent except in a medical emergency."
+)
+NO_CURRENT_CONSENT = (
+    "She has no current consent to share her information. Nothing may be sent without one, except in a medical "
+    "emergency."
 )
 
 
@@ -184,15 +195,53 @@ class Disclosure(ClinicalRecord):
                 name="disclosure_on_consent_names_it",
             ),
             models.CheckConstraint(
-                condition=~Q(legal_basis=LegalBasis.EMERGENCY) | ~Q(emergency_nature=""),
-                name="disclosure_in_emergency_says_why",
+                condition=~Q(legal_basis=LegalBasis.EMERGENCY)
+                | Q(
+                    GreaterThan(Length(Trim("emergency_nature")), 0),
+                    GreaterThan(Length(Trim("recipient_person")), 0),
+                ),
+                name="disclosure_in_emergency_says_why_and_who",
             ),
             models.CheckConstraint(
                 condition=~Q(legal_basis=LegalBasis.MANDATED_REPORT) | Q(cps_report__isnull=False),
                 name="disclosure_mandated_is_a_cps_report",
             ),
         ]
+        # Also in the database: a composite foreign key (consent_id, patient_id) to the consent's (id, patient_id),
+        # so that a disclosure never names another patient's consent (migration disclosure_consent_is_the_patients).
         triggers = [no_delete]
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_on}"
+
+    def check_legal_basis(self) -> None:
+        """The 42 CFR Part 2 rule, which every service that records a disclosure applies (and forms, to show the
+        message next to its field): on her written consent, a consent of hers that covers this recipient on the day
+        (`Consent.covers`); in a medical emergency, what the emergency was and who received her information; a
+        mandated report, only as a CPS report. Raises ValidationError keyed by field."""
+        errors = {}
+        if self.legal_basis == LegalBasis.CONSENT:
+            errors = self._consent_errors()
+        elif self.legal_basis == LegalBasis.EMERGENCY:
+            if not self.emergency_nature.strip():
+                errors["emergency_nature"] = "Describe the medical emergency."
+            if not self.recipient_person.strip():
+                errors["recipient_person"] = "Say who received her information."
+        elif self.legal_basis == LegalBasis.MANDATED_REPORT and self.cps_report_id is None:
+            errors["legal_basis"] = "A mandated report is recorded as a CPS report."
+        if errors:
+            raise ValidationError(errors)
+
+    def _consent_errors(self) -> dict[str, str]:
+        consent, on = self.consent, self.disclosed_on
+        if consent is None:
+            if not Consent.objects.filter(patient_id=self.patient_id).current(on).exists():
+                return {"legal_basis": NO_CURRENT_CONSENT}
+            return {"consent": "Choose the consent that covers this recipient."}
+        if consent.patient_id != self.patient_id:
+            return {"consent": "This consent is another patient's. Choose one of hers."}
+        if not consent.is_current(on):
+            return {"consent": f"{consent.why_not_current(on)} {ONLY_IN_AN_EMERGENCY}"}
+        if not consent.covers(self.recipient, on):
+            return {"consent": f"This consent covers {consent.recipient}, not {self.recipient}. {ONLY_IN_AN_EMERGENCY}"}
+        return {}

@@ -53,6 +53,7 @@ def test_her_discharge_ends_a_consent_until_discharge_that_day(supervisor, patie
     assert until_discharge.ended_on == TODAY - 2 * DAY
     assert until_discharge.is_current(TODAY - 3 * DAY)
     assert not until_discharge.is_current(TODAY - 2 * DAY)
+    assert not until_discharge.covers("Granite Valley Obstetrics", TODAY)
     assert list(patient.consents.current()) == [dated]
 
 
