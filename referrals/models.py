@@ -10,20 +10,29 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
+from django.utils.formats import date_format
 
 from patients.models import Consent, no_delete
 
+# The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
+# it; in force since February 16, 2026). Printed with every disclosure, with the consent's scope or the legal basis.
 REDISCLOSURE_NOTICE = (
-    "This information has been disclosed to you from records protected by federal confidentiality rules "
-    "(42 CFR part 2). The federal rules prohibit you from making any further disclosure of information in this "
-    "record that identifies a patient as having or having had a substance use disorder either directly, by "
-    "reference to publicly available information, or through verification of such identification by another "
-    "person unless further disclosure is expressly permitted by the written consent of the individual whose "
-    "information is being disclosed or as otherwise permitted by 42 CFR part 2. A general authorization for the "
-    "release of medical or other information is NOT sufficient for this purpose (see 42 CFR 2.31). The federal "
-    "rules restrict any use of the information to investigate or prosecute with regard to a crime any patient "
-    "with a substance use disorder, except as provided at 42 CFR 2.12(c)(5) and 2.65."
+    "This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2). "
+    "These rules prohibit you from using or disclosing this record, or testimony that describes the information "
+    "contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, "
+    "State, or local authority, against the patient, unless authorized by the consent of the patient, except as "
+    "provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, "
+    "the Federal rules prohibit you from making any other use or disclosure of this record unless at least one of "
+    "the following applies: (1) Further use or disclosure is expressly permitted by the written consent of the "
+    "individual whose information is being disclosed in this record or as otherwise permitted by 42 CFR part 2. "
+    "(2) You are a covered entity or business associate and have received the record for treatment, payment, or "
+    "health care operations, or (3) You have received the record from a covered entity or business associate as "
+    "permitted by 45 CFR part 164, subparts A and E. A general authorization for the release of medical or other "
+    "information is NOT sufficient to meet the required elements of written consent to further use or redisclose "
+    "the record (see 42 CFR 2.31)."
 )
+# Its abbreviated form (42 CFR 2.32(a)(2), "Statement 2"), where space is short: the head of each printed page.
+REDISCLOSURE_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 
 ONLY_IN_AN_EMERGENCY = (
     "Without a current consent for this recipient, nothing may be sent except in a medical emergency."
@@ -245,3 +254,23 @@ class Disclosure(ClinicalRecord):
         if not consent.covers(self.recipient, on):
             return {"consent": f"This consent covers {consent.recipient}, not {self.recipient}. {ONLY_IN_AN_EMERGENCY}"}
         return {}
+
+    @property
+    def basis_statement(self) -> str:
+        """What allowed it, in words printed with it: the consent's scope, or the legal basis without one."""
+        if self.legal_basis == LegalBasis.CONSENT:
+            consent = self.consent
+            return (
+                f"Disclosed on her written consent signed {date_format(consent.signed_on, 'M j, Y')}, to "
+                f"{consent.recipient}, for: {consent.purpose}. It allows sharing: {consent.information_scope}. "
+                f"It ends {consent.ends}."
+            )
+        if self.legal_basis == LegalBasis.EMERGENCY:
+            return (
+                "Disclosed without her consent in a medical emergency (42 CFR 2.51): "
+                f"{self.emergency_nature.rstrip('.')}. Received by {self.recipient_person}."
+            )
+        return (
+            "Disclosed without her consent in a report of suspected child abuse or neglect that state law requires "
+            "(42 CFR 2.12(c)(6))."
+        )

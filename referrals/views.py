@@ -18,9 +18,18 @@ from referrals.forms import (
     ReferralForm,
     ReferralStatusForm,
 )
-from referrals.models import REDISCLOSURE_NOTICE, CPSReport, Disclosure, PatientCommunication, Referral
+from referrals.models import (
+    REDISCLOSURE_NOTICE,
+    REDISCLOSURE_NOTICE_SHORT,
+    CPSReport,
+    Disclosure,
+    PatientCommunication,
+    Referral,
+)
 
 ACCOUNTING_YEARS = 3
+# Every printed disclosure carries the notice: in full at its end, abbreviated at its head.
+NOTICES = {"notice": REDISCLOSURE_NOTICE, "notice_short": REDISCLOSURE_NOTICE_SHORT}
 
 
 def _records(user, model, patient):
@@ -142,8 +151,8 @@ def referral_summary(request, pk):
             "referral": referral,
             "patient": referral.patient,
             "disclosures": referral.disclosures.select_related("consent"),
-            "notice": REDISCLOSURE_NOTICE,
             "printed_at": timezone.now(),
+            **NOTICES,
         },
     )
 
@@ -280,7 +289,7 @@ def accounting(request, patient_pk):
     return render(
         request,
         "referrals/accounting.html",
-        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now()},
+        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now(), **NOTICES},
     )
 
 

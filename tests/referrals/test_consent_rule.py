@@ -354,6 +354,7 @@ def test_a_disclosure_on_her_consent_is_stored_and_enters_her_accounting(client_
     )
     accounting = html.unescape(client.get(response.url).content.decode())
     assert "Typed: attendance in February" in accounting
+    assert "It allows sharing: Attendance only." in accounting
 
 
 def test_an_emergency_disclosure_on_the_form_is_stored_without_a_consent(client_for, supervisor, patient):
