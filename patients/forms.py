@@ -8,7 +8,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 
-from patients.models import Child, Consent, Patient, ProgramStatus
+from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from recovery_program.forms import DateInput
 
 
@@ -198,6 +198,10 @@ class ConsentForm(forms.ModelForm):
             "expires_on": DateInput,
             "information_scope": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expiry_event"].choices = [("", "No event: it ends on its date"), *ExpiryEvent.choices]
 
     def clean_signed_on(self):
         signed_on = self.cleaned_data["signed_on"]

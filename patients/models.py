@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 # How long after a delivery a mother counts as postpartum (the year Medicaid's postpartum coverage spans).
@@ -212,13 +213,35 @@ class CoachAssignment(models.Model):
         return self.ended_on is None
 
 
+class ExpiryEvent(models.TextChoices):
+    """What a consent may end at instead of (or as well as) a date: only events the program records."""
+
+    DISCHARGE = "discharge", "Her discharge from the program"
+
+
+# The status changes that are her discharge, for a consent that ends at it: graduating is leaving the program too.
+DISCHARGE_STATUSES = frozenset({ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED})
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "M j, Y")
+
+
+def recipient_key(name: str) -> str:
+    """How recipients are matched: as written, ignoring case and spacing ("granite  house " is "Granite House").
+    Nothing looser: a consent names one recipient, and "Granite House" does not cover "Granite House Clinic"."""
+    return " ".join(name.split()).casefold()
+
+
 class ConsentQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None) -> ConsentQuerySet:
+        """In force on `on` (today by default): the same rule as `Consent.is_current`."""
         on = on or timezone.localdate()
         return self.filter(
             Q(signed_on__lte=on),
             Q(expires_on__isnull=True) | Q(expires_on__gte=on),
             Q(revoked_on__isnull=True) | Q(revoked_on__gt=on),
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on),
         )
 
 
@@ -234,9 +257,16 @@ class Consent(models.Model):
     information_scope = models.TextField("what may be shared", help_text="As written on the signed form.")
     signed_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
+    # Its length stays as it was when this was free text: the history keeps the words first typed.
     expiry_event = models.CharField(
-        max_length=200, blank=True, help_text="If it ends on an event instead of a date, e.g. 'discharge'."
+        "ends at",
+        max_length=200,
+        choices=ExpiryEvent.choices,
+        blank=True,
+        help_text="If it ends when something happens, instead of or as well as on a date.",
     )
+    # The day its expiry event happened (set by the service that records the event): not in force from that day.
+    ended_on = models.DateField(null=True, blank=True, editable=False)
     revoked_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -257,26 +287,66 @@ class Consent(models.Model):
                 condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=models.F("signed_on")),
                 name="consent_revoked_after_signing",
             ),
+            models.CheckConstraint(
+                condition=Q(expiry_event__in=["", *ExpiryEvent.values]), name="consent_expiry_event_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | (~Q(expiry_event="") & Q(ended_on__gte=models.F("signed_on"))),
+                name="consent_ends_at_its_event_after_signing",
+            ),
+            # The target of the disclosure's composite foreign key (consent, patient): a disclosure names a consent
+            # of its own patient, or none (referrals migration disclosure_consent_is_the_patients).
+            models.UniqueConstraint(fields=["id", "patient"], name="consent_id_patient"),
         ]
         triggers = [no_delete]
 
     def __str__(self) -> str:
         return f"Consent to share with {self.recipient}"
 
-    def is_current(self, on: datetime.date | None = None) -> bool:
+    def state_on(self, on: datetime.date | None = None) -> str:
         on = on or timezone.localdate()
-        return (
-            self.signed_on <= on
-            and (self.expires_on is None or on <= self.expires_on)
-            and (self.revoked_on is None or on < self.revoked_on)
-        )
+        if self.revoked_on and self.revoked_on <= on:
+            return "revoked"
+        if self.ended_on and self.ended_on <= on:
+            return "ended"
+        if self.expires_on and self.expires_on < on:
+            return "expired"
+        if self.signed_on > on:
+            return "not yet in effect"
+        return "current"
 
     @property
     def state(self) -> str:
-        if self.revoked_on and self.revoked_on <= timezone.localdate():
-            return "revoked"
-        if self.expires_on and self.expires_on < timezone.localdate():
-            return "expired"
-        if self.signed_on > timezone.localdate():
-            return "not yet in effect"
-        return "current"
+        return self.state_on()
+
+    def is_current(self, on: datetime.date | None = None) -> bool:
+        """In force on `on` (today by default): signed, not expired, not revoked, its expiry event not yet come."""
+        return self.state_on(on) == "current"
+
+    def covers(self, recipient: str, on: datetime.date) -> bool:
+        """Whether this consent allows disclosing her information to `recipient` on `on`: it is in force that day
+        and names that recipient (matched by `recipient_key`: case and spacing aside, the same words)."""
+        return self.is_current(on) and recipient_key(self.recipient) == recipient_key(recipient)
+
+    def why_not_current(self, on: datetime.date) -> str:
+        """In plain words, why it is not in force on `on` (empty when it is)."""
+        state = self.state_on(on)
+        if state == "revoked":
+            return f"This consent was revoked on {_day(self.revoked_on)}."
+        if state == "ended":
+            return f"This consent ended at {self.get_expiry_event_display().lower()} on {_day(self.ended_on)}."
+        if state == "expired":
+            return f"This consent expired on {_day(self.expires_on)}."
+        if state == "not yet in effect":
+            return f"This consent was signed later, on {_day(self.signed_on)}."
+        return ""
+
+    @property
+    def ends(self) -> str:
+        """When it ends, as written on it: "on May 1, 2027", "at her discharge from the program", or both."""
+        ends = []
+        if self.expires_on:
+            ends.append(f"on {_day(self.expires_on)}")
+        if self.expiry_event:
+            ends.append(f"at {self.get_expiry_event_display().lower()}")
+        return ", or ".join(ends) + (" (whichever comes first)" if len(ends) > 1 else "")

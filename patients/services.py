@@ -11,7 +11,16 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
-from patients.models import Child, CoachAssignment, Consent, Patient, ProgramStatus, StatusChange
+from patients.models import (
+    DISCHARGE_STATUSES,
+    Child,
+    CoachAssignment,
+    Consent,
+    ExpiryEvent,
+    Patient,
+    ProgramStatus,
+    StatusChange,
+)
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.audit import AccessAction, Actor, log_access
 from staff.models import User
@@ -64,6 +73,7 @@ def patient_update(*, actor: Actor, patient: Patient, fields: dict[str, Any]) ->
 def patient_change_status(
     *, actor: Actor, patient: Patient, status: ProgramStatus, changed_on: datetime.date, reason: str
 ) -> StatusChange:
+    """Records her new status. Discharged or graduated, it is her discharge: consents that end at it end that day."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     change = StatusChange.objects.create(
         patient=patient, status=status, changed_on=changed_on, reason=reason, changed_by=actor.user
@@ -71,7 +81,18 @@ def patient_change_status(
     patient.status = status
     patient.save(update_fields=["status"])
     log_access(actor, AccessAction.CHANGE, patient=patient, record=change)
+    if status in DISCHARGE_STATUSES:
+        _end_consents_at(actor, patient, ExpiryEvent.DISCHARGE, changed_on)
     return change
+
+
+def _end_consents_at(actor: Actor, patient: Patient, event: ExpiryEvent, on: datetime.date) -> None:
+    consents = Consent.objects.select_for_update().filter(patient=patient, expiry_event=event, ended_on__isnull=True)
+    for consent in consents:
+        # A consent signed after the event (a status change dated back) never came into force.
+        consent.ended_on = max(on, consent.signed_on)
+        consent.save(update_fields=["ended_on"])
+        log_access(actor, AccessAction.CHANGE, patient=patient, record=consent)
 
 
 def _end_open_assignment(patient: Patient, ended_on: datetime.date, reason: str) -> CoachAssignment | None:
@@ -127,6 +148,16 @@ def assignment_end(*, actor: Actor, patient: Patient, ended_on: datetime.date, r
 
 @transaction.atomic
 def consent_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Consent:
+    """Records a consent she signed. One that ends at her discharge cannot be recorded once she has left."""
+    # Locked as her status change locks her: a discharge recorded at the same moment cannot miss this consent.
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if fields.get("expiry_event") == ExpiryEvent.DISCHARGE and patient.status in DISCHARGE_STATUSES:
+        raise ValidationError(
+            {
+                "expiry_event": f"She is {patient.get_status_display().lower()}: a consent that ends at her "
+                "discharge would already have ended. Give the date it ends instead."
+            }
+        )
     consent = Consent.objects.create(patient=patient, recorded_by=actor.user, **fields)
     log_access(actor, AccessAction.CREATE, patient=patient, record=consent)
     return consent

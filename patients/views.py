@@ -250,9 +250,13 @@ def consent_add(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.add_consent")
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.consent_record(actor=actor_from(request), patient=patient, fields=form.cleaned_data)
-        messages.success(request, "Consent recorded.")
-        return redirect("patients:detail", pk=patient.pk)
+        try:
+            services.consent_record(actor=actor_from(request), patient=patient, fields=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/consent_form.html", {"form": form, "patient": patient})
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from patients.models import Patient
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
 from referrals.models import (
     CommunicationMethod,
     CPSReport,
+    Disclosure,
     LegalBasis,
     PatientCommunication,
     Referral,
@@ -22,6 +25,29 @@ def _not_in_future(value, what="date"):
     if value and value > timezone.localdate():
         raise forms.ValidationError(f"The {what} cannot be in the future.")
     return value
+
+
+def _basis_fields(data: dict) -> dict:
+    """What a disclosure records of its legal basis: her consent, or the emergency; and who received it."""
+    basis = data.get("legal_basis")
+    return {
+        "legal_basis": basis,
+        "consent": data.get("consent") if basis == LegalBasis.CONSENT else None,
+        "emergency_nature": (data.get("emergency_nature") or "") if basis == LegalBasis.EMERGENCY else "",
+        "recipient_person": data.get("recipient_person") or "",
+    }
+
+
+def _show_rule_errors(form, *, disclosed_on: datetime.date | None, **fields) -> None:
+    """Asks the 42 CFR Part 2 rule that every service applies (`Disclosure.check_legal_basis`) and shows its answer
+    next to the field it is about. A date the form refused is checked as today."""
+    disclosure = Disclosure(patient=form.patient, disclosed_on=disclosed_on or timezone.localdate(), **fields)
+    try:
+        disclosure.check_legal_basis()
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            if field not in form.errors:
+                form.add_error(field, messages)
 
 
 class DateTimeFields(forms.Form):
@@ -93,14 +119,14 @@ class ReferralForm(RecordForm):
         ]
         widgets = {"referred_on": DateInput, "outcome": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, consents, **kwargs):
+    def __init__(self, *args, patient: Patient, consents, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.fields["consent"].queryset = consents
         self.fields["status"].choices = [
             (ReferralStatus.PLANNED, ReferralStatus.PLANNED.label),
             (ReferralStatus.SENT, ReferralStatus.SENT.label),
         ]
-        self.has_current_consent = consents.exists()
 
     def clean_referred_on(self):
         return _not_in_future(self.cleaned_data["referred_on"])
@@ -112,41 +138,20 @@ class ReferralForm(RecordForm):
         for name in ("information", "purpose", "legal_basis"):
             if not cleaned.get(name):
                 self.add_error(name, "Say this when the referral sends her information.")
-        basis = cleaned.get("legal_basis")
-        consent = cleaned.get("consent")
-        provider = (cleaned.get("receiving_provider") or "").strip().lower()
-        if basis == LegalBasis.CONSENT:
-            if not self.has_current_consent:
-                self.add_error(
-                    "legal_basis",
-                    "She has no current consent to share her information. Nothing may be sent without one, "
-                    "except in a medical emergency.",
-                )
-            elif consent is None:
-                self.add_error("consent", "Choose the consent that covers this provider.")
-            elif consent.recipient.strip().lower() != provider:
-                self.add_error(
-                    "consent",
-                    f"This consent covers {consent.recipient}, not {cleaned.get('receiving_provider')}. "
-                    "Without a consent for this provider, nothing may be sent except in a medical emergency.",
-                )
-        if basis == LegalBasis.EMERGENCY:
-            if not cleaned.get("emergency_nature"):
-                self.add_error("emergency_nature", "Describe the medical emergency.")
-            if not cleaned.get("recipient_person"):
-                self.add_error("recipient_person", "Say who received her information.")
+        if cleaned.get("legal_basis"):
+            _show_rule_errors(
+                self,
+                recipient=cleaned.get("receiving_provider") or "",
+                disclosed_on=cleaned.get("referred_on"),
+                **_basis_fields(cleaned),
+            )
         return cleaned
 
     def disclosure_fields(self) -> dict | None:
         data = self.cleaned_data
         if not data.get("sends_information"):
             return None
-        fields = {"information": data["information"], "purpose": data["purpose"], "legal_basis": data["legal_basis"]}
-        if data["legal_basis"] == LegalBasis.CONSENT:
-            fields["consent"] = data["consent"]
-        else:
-            fields |= {"emergency_nature": data["emergency_nature"], "recipient_person": data["recipient_person"]}
-        return fields
+        return {"information": data["information"], "purpose": data["purpose"]} | _basis_fields(data)
 
     def referral_fields(self) -> dict:
         names = ["care_type", "receiving_provider", "decided_by", "made_by", "referred_on", "status", "outcome"]
@@ -252,25 +257,28 @@ class DisclosureForm(forms.Form):
         required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, consents, **kwargs):
+    def __init__(self, *args, patient: Patient, consents, **kwargs):
         super().__init__(*args, **kwargs)
+        self.patient = patient
         self.fields["consent"].queryset = consents
         self.fields["legal_basis"].required = True
-        self.has_current_consent = consents.exists()
 
     def clean_disclosed_on(self):
         return _not_in_future(self.cleaned_data["disclosed_on"])
 
     def clean(self):
         cleaned = super().clean()
-        basis, consent = cleaned.get("legal_basis"), cleaned.get("consent")
-        if basis == LegalBasis.CONSENT:
-            if not self.has_current_consent:
-                self.add_error("legal_basis", "She has no current consent to share her information.")
-            elif consent is None:
-                self.add_error("consent", "Choose the consent that covers this recipient.")
-            elif consent.recipient.strip().lower() != (cleaned.get("recipient") or "").strip().lower():
-                self.add_error("consent", f"This consent covers {consent.recipient}, not {cleaned.get('recipient')}.")
-        if basis == LegalBasis.EMERGENCY and not cleaned.get("emergency_nature"):
-            self.add_error("emergency_nature", "Describe the medical emergency.")
+        if cleaned.get("legal_basis"):
+            _show_rule_errors(
+                self,
+                recipient=cleaned.get("recipient") or "",
+                disclosed_on=cleaned.get("disclosed_on"),
+                **_basis_fields(cleaned),
+            )
         return cleaned
+
+    def disclosure_fields(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in ("disclosed_on", "recipient", "information", "purpose")} | _basis_fields(
+            data
+        )

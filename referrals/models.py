@@ -5,21 +5,41 @@ from __future__ import annotations
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils.formats import date_format
 
-from patients.models import no_delete
+from patients.models import Consent, no_delete
 
+# The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
+# it; in force since February 16, 2026). Printed with every disclosure, with the consent's scope or the legal basis.
 REDISCLOSURE_NOTICE = (
-    "This information has been disclosed to you from records protected by federal confidentiality rules "
-    "(42 CFR part 2). The federal rules prohibit you from making any further disclosure of information in this "
-    "record that identifies a patient as having or having had a substance use disorder either directly, by "
-    "reference to publicly available information, or through verification of such identification by another "
-    "person unless further disclosure is expressly permitted by the written consent of the individual whose "
-    "information is being disclosed or as otherwise permitted by 42 CFR part 2. A general authorization for the "
-    "release of medical or other information is NOT sufficient for this purpose (see 42 CFR 2.31). The federal "
-    "rules restrict any use of the information to investigate or prosecute with regard to a crime any patient "
-    "with a substance use disorder, except as provided at 42 CFR 2.12(c)(5) and 2.65."
+    "This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2). "
+    "These rules prohibit you from using or disclosing this record, or testimony that describes the information "
+    "contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, "
+    "State, or local authority, against the patient, unless authorized by the consent of the patient, except as "
+    "provided at 42 CFR 2.12(c)(5) or as authorized by a court in accordance with 42 CFR 2.64 or 2.65. In addition, "
+    "the Federal rules prohibit you from making any other use or disclosure of this record unless at least one of "
+    "the following applies: (1) Further use or disclosure is expressly permitted by the written consent of the "
+    "individual whose information is being disclosed in this record or as otherwise permitted by 42 CFR part 2. "
+    "(2) You are a covered entity or business associate and have received the record for treatment, payment, or "
+    "health care operations, or (3) You have received the record from a covered entity or business associate as "
+    "permitted by 45 CFR part 164, subparts A and E. A general authorization for the release of medical or other "
+    "information is NOT sufficient to meet the required elements of written consent to further use or redisclose "
+    "the record (see 42 CFR 2.31)."
+)
+# Its abbreviated form (42 CFR 2.32(a)(2), "Statement 2"), where space is short: the head of each printed page.
+REDISCLOSURE_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+
+ONLY_IN_AN_EMERGENCY = (
+    "Without a current consent for this recipient, nothing may be sent except in a medical emergency."
+)
+NO_CURRENT_CONSENT = (
+    "She has no current consent to share her information. Nothing may be sent without one, except in a medical "
+    "emergency."
 )
 
 
@@ -184,15 +204,73 @@ class Disclosure(ClinicalRecord):
                 name="disclosure_on_consent_names_it",
             ),
             models.CheckConstraint(
-                condition=~Q(legal_basis=LegalBasis.EMERGENCY) | ~Q(emergency_nature=""),
-                name="disclosure_in_emergency_says_why",
+                condition=~Q(legal_basis=LegalBasis.EMERGENCY)
+                | Q(
+                    GreaterThan(Length(Trim("emergency_nature")), 0),
+                    GreaterThan(Length(Trim("recipient_person")), 0),
+                ),
+                name="disclosure_in_emergency_says_why_and_who",
             ),
             models.CheckConstraint(
                 condition=~Q(legal_basis=LegalBasis.MANDATED_REPORT) | Q(cps_report__isnull=False),
                 name="disclosure_mandated_is_a_cps_report",
             ),
         ]
+        # Also in the database: a composite foreign key (consent_id, patient_id) to the consent's (id, patient_id),
+        # so that a disclosure never names another patient's consent (migration disclosure_consent_is_the_patients).
         triggers = [no_delete]
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_on}"
+
+    def check_legal_basis(self) -> None:
+        """The 42 CFR Part 2 rule, which every service that records a disclosure applies (and forms, to show the
+        message next to its field): on her written consent, a consent of hers that covers this recipient on the day
+        (`Consent.covers`); in a medical emergency, what the emergency was and who received her information; a
+        mandated report, only as a CPS report. Raises ValidationError keyed by field."""
+        errors = {}
+        if self.legal_basis == LegalBasis.CONSENT:
+            errors = self._consent_errors()
+        elif self.legal_basis == LegalBasis.EMERGENCY:
+            if not self.emergency_nature.strip():
+                errors["emergency_nature"] = "Describe the medical emergency."
+            if not self.recipient_person.strip():
+                errors["recipient_person"] = "Say who received her information."
+        elif self.legal_basis == LegalBasis.MANDATED_REPORT and self.cps_report_id is None:
+            errors["legal_basis"] = "A mandated report is recorded as a CPS report."
+        if errors:
+            raise ValidationError(errors)
+
+    def _consent_errors(self) -> dict[str, str]:
+        consent, on = self.consent, self.disclosed_on
+        if consent is None:
+            if not Consent.objects.filter(patient_id=self.patient_id).current(on).exists():
+                return {"legal_basis": NO_CURRENT_CONSENT}
+            return {"consent": "Choose the consent that covers this recipient."}
+        if consent.patient_id != self.patient_id:
+            return {"consent": "This consent is another patient's. Choose one of hers."}
+        if not consent.is_current(on):
+            return {"consent": f"{consent.why_not_current(on)} {ONLY_IN_AN_EMERGENCY}"}
+        if not consent.covers(self.recipient, on):
+            return {"consent": f"This consent covers {consent.recipient}, not {self.recipient}. {ONLY_IN_AN_EMERGENCY}"}
+        return {}
+
+    @property
+    def basis_statement(self) -> str:
+        """What allowed it, in words printed with it: the consent's scope, or the legal basis without one."""
+        if self.legal_basis == LegalBasis.CONSENT:
+            consent = self.consent
+            return (
+                f"Disclosed on her written consent signed {date_format(consent.signed_on, 'M j, Y')}, to "
+                f"{consent.recipient}, for: {consent.purpose}. It allows sharing: {consent.information_scope}. "
+                f"It ends {consent.ends}."
+            )
+        if self.legal_basis == LegalBasis.EMERGENCY:
+            return (
+                "Disclosed without her consent in a medical emergency (42 CFR 2.51): "
+                f"{self.emergency_nature.rstrip('.')}. Received by {self.recipient_person}."
+            )
+        return (
+            "Disclosed without her consent in a report of suspected child abuse or neglect that state law requires "
+            "(42 CFR 2.12(c)(6))."
+        )

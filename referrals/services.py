@@ -79,9 +79,11 @@ def record_update(
     if concerns is not None:
         record.concerns.set(concerns)
     if isinstance(record, CPSReport):
-        Disclosure.objects.filter(cps_report=record).update(
-            disclosed_on=record.made_at.date(), recipient=record.agency, information=record.what_was_reported
-        )
+        for disclosure in Disclosure.objects.select_for_update().filter(cps_report=record):
+            disclosure.disclosed_on = record.made_at.date()
+            disclosure.recipient = record.agency
+            disclosure.information = record.what_was_reported
+            _disclosure_save(disclosure)
     log_access(actor, AccessAction.CHANGE, patient=record.patient, record=record)
     return record
 
@@ -142,5 +144,15 @@ def communication_record(
 
 @transaction.atomic
 def disclosure_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Disclosure:
-    fields = {"disclosed_by": actor.user, **fields}
-    return _create(actor, Disclosure, patient, fields)
+    """Records her information leaving the program, in her accounting of disclosures, only if the 42 CFR Part 2
+    rule allows it (`Disclosure.check_legal_basis`); otherwise raises ValidationError keyed by field."""
+    disclosure = Disclosure(program_id=patient.program_id, patient=patient, disclosed_by=actor.user, **fields)
+    _disclosure_save(disclosure)
+    log_access(actor, AccessAction.CREATE, patient=patient, record=disclosure)
+    return disclosure
+
+
+def _disclosure_save(disclosure: Disclosure) -> None:
+    # The one way a disclosure is written: every service that records or changes one goes through the rule.
+    disclosure.check_legal_basis()
+    disclosure.save()

@@ -18,9 +18,18 @@ from referrals.forms import (
     ReferralForm,
     ReferralStatusForm,
 )
-from referrals.models import REDISCLOSURE_NOTICE, CPSReport, Disclosure, PatientCommunication, Referral
+from referrals.models import (
+    REDISCLOSURE_NOTICE,
+    REDISCLOSURE_NOTICE_SHORT,
+    CPSReport,
+    Disclosure,
+    PatientCommunication,
+    Referral,
+)
 
 ACCOUNTING_YEARS = 3
+# Every printed disclosure carries the notice: in full at its end, abbreviated at its head.
+NOTICES = {"notice": REDISCLOSURE_NOTICE, "notice_short": REDISCLOSURE_NOTICE_SHORT}
 
 
 def _records(user, model, patient):
@@ -68,17 +77,23 @@ def referral_new(request, patient_pk):
         "made_by": request.user.pk,
         "referred_on": timezone.localdate(),
     }
-    form = ReferralForm(request.POST or None, initial=initial, consents=consents, **_form_kwargs(request, patient))
+    form = ReferralForm(
+        request.POST or None, initial=initial, patient=patient, consents=consents, **_form_kwargs(request, patient)
+    )
     if request.method == "POST" and form.is_valid():
-        referral = services.referral_record(
-            actor=actor_from(request),
-            patient=patient,
-            fields=form.referral_fields(),
-            concerns=form.cleaned_data["concerns"],
-            disclosure=form.disclosure_fields(),
-        )
-        messages.success(request, "Referral recorded.")
-        return redirect("referrals:referral_detail", pk=referral.pk)
+        try:
+            referral = services.referral_record(
+                actor=actor_from(request),
+                patient=patient,
+                fields=form.referral_fields(),
+                concerns=form.cleaned_data["concerns"],
+                disclosure=form.disclosure_fields(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Referral recorded.")
+            return redirect("referrals:referral_detail", pk=referral.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/referral_form.html", {"form": form, "patient": patient, "consents": consents})
 
@@ -137,8 +152,8 @@ def referral_summary(request, pk):
             "referral": referral,
             "patient": referral.patient,
             "disclosures": referral.disclosures.select_related("consent"),
-            "notice": REDISCLOSURE_NOTICE,
             "printed_at": timezone.now(),
+            **NOTICES,
         },
     )
 
@@ -277,7 +292,7 @@ def accounting(request, patient_pk):
     return render(
         request,
         "referrals/accounting.html",
-        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now()},
+        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now(), **NOTICES},
     )
 
 
@@ -285,13 +300,14 @@ def accounting(request, patient_pk):
 def disclosure_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
     consents = permissions.current_consents(request.user, patient)
-    form = DisclosureForm(request.POST or None, consents=consents)
+    form = DisclosureForm(request.POST or None, patient=patient, consents=consents)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        if data["legal_basis"] != "consent":
-            data["consent"] = None
-        services.disclosure_record(actor=actor_from(request), patient=patient, fields=data)
-        messages.success(request, "Disclosure recorded in her accounting.")
-        return redirect("referrals:accounting", patient_pk=patient.pk)
+        try:
+            services.disclosure_record(actor=actor_from(request), patient=patient, fields=form.disclosure_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Disclosure recorded in her accounting.")
+            return redirect("referrals:accounting", patient_pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/disclosure_form.html", {"form": form, "patient": patient, "consents": consents})

@@ -379,7 +379,7 @@ def test_supervisor_records_and_revokes_a_consent(client_for, supervisor, patien
             "information_scope": "Attendance",
             "signed_on": TODAY().isoformat(),
             "expires_on": "",
-            "expiry_event": "Discharge",
+            "expiry_event": "discharge",
         },
     )
     assert response.status_code == 302

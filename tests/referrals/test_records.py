@@ -226,7 +226,7 @@ def test_the_referral_summary_carries_the_redisclosure_notice_and_the_consents_s
     )
     page = client_for(supervisor).get(reverse("referrals:referral_summary", args=[referral.pk])).content.decode()
     assert "42 CFR part 2" in page
-    assert "prohibit you from making any further disclosure" in page
+    assert "prohibit you from making any other use or disclosure of this record" in page
     assert "Attendance and MOUD dose only" in page
 
 

@@ -350,14 +350,6 @@ class Command(BaseCommand):
                 patient_services.assignment_start(
                     actor=actor, patient=patient, coach=staff[coach], started_on=enrolled + datetime.timedelta(weeks=4)
                 )
-            if status != ProgramStatus.ACTIVE:
-                patient_services.patient_change_status(
-                    actor=actor,
-                    patient=patient,
-                    status=status,
-                    changed_on=today - datetime.timedelta(weeks=1),
-                    reason="Completed the program." if status == ProgramStatus.GRADUATED else "No contact for 3 weeks.",
-                )
             if index % 3 == 0:
                 patient_services.consent_record(
                     actor=actor,
@@ -380,8 +372,17 @@ class Command(BaseCommand):
                         "information_scope": "Treatment attendance, medication for opioid use disorder",
                         "signed_on": enrolled,
                         "expires_on": None,
-                        "expiry_event": "Discharge from the program",
+                        "expiry_event": "discharge",
                     },
+                )
+            # After her consents, as in life: leaving ends those that end at her discharge.
+            if status != ProgramStatus.ACTIVE:
+                patient_services.patient_change_status(
+                    actor=actor,
+                    patient=patient,
+                    status=status,
+                    changed_on=today - datetime.timedelta(weeks=1),
+                    reason="Completed the program." if status == ProgramStatus.GRADUATED else "No contact for 3 weeks.",
                 )
 
     def _seed_coaching(self, program: Program) -> None:
