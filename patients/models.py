@@ -32,6 +32,12 @@ class PregnancyStatus(models.TextChoices):
 
 
 class PatientQuerySet(models.QuerySet):
+    def without_coach(self) -> PatientQuerySet:
+        """Those with no open coach assignment: never assigned, or every assignment ended."""
+        return self.filter(
+            ~models.Exists(CoachAssignment.objects.filter(patient=models.OuterRef("pk"), ended_on__isnull=True))
+        )
+
     def with_current_coach(self) -> PatientQuerySet:
         """Prefetches the open assignment (with its coach) as `open_assignments`: one query for a whole page."""
         return self.prefetch_related(
