@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coaching.forms import NoMaxLengthMixin, TimeInput, long_text
 from patients.forms import DateInput
+from recovery_program.validators import not_in_future
 from referrals.models import (
     CommunicationMethod,
     CPSReport,
@@ -17,12 +18,6 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-
-
-def _not_in_future(value, what="date"):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(f"The {what} cannot be in the future.")
-    return value
 
 
 class DateTimeFields(forms.Form):
@@ -34,8 +29,10 @@ class DateTimeFields(forms.Form):
     def combined(self, cleaned) -> datetime.datetime | None:
         if cleaned.get("date") and cleaned.get("time"):
             moment = timezone.make_aware(datetime.datetime.combine(cleaned["date"], cleaned["time"]))
-            if moment > timezone.now() + datetime.timedelta(minutes=10):
-                self.add_error("date", "This cannot be in the future.")
+            try:
+                not_in_future(moment, message="This cannot be in the future.")
+            except forms.ValidationError as error:
+                self.add_error("date", error)
             return moment
         return None
 
@@ -104,7 +101,7 @@ class ReferralForm(RecordForm):
         self.has_current_consent = consents.exists()
 
     def clean_referred_on(self):
-        return _not_in_future(self.cleaned_data["referred_on"])
+        return not_in_future(self.cleaned_data["referred_on"])
 
     def clean(self):
         cleaned = super().clean()
@@ -161,7 +158,7 @@ class ReferralEditForm(RecordForm):
         widgets = ReferralForm.Meta.widgets
 
     def clean_referred_on(self):
-        return _not_in_future(self.cleaned_data["referred_on"])
+        return not_in_future(self.cleaned_data["referred_on"])
 
 
 class ReferralStatusForm(forms.Form):
@@ -177,7 +174,7 @@ class ReferralStatusForm(forms.Form):
         )
 
     def clean_changed_on(self):
-        return _not_in_future(self.cleaned_data["changed_on"])
+        return not_in_future(self.cleaned_data["changed_on"])
 
 
 class CPSReportForm(RecordForm, DateTimeFields):
@@ -260,7 +257,7 @@ class DisclosureForm(forms.Form):
         self.has_current_consent = consents.exists()
 
     def clean_disclosed_on(self):
-        return _not_in_future(self.cleaned_data["disclosed_on"])
+        return not_in_future(self.cleaned_data["disclosed_on"])
 
     def clean(self):
         cleaned = super().clean()
