@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from patients.models import no_delete
+from patients.models import SameProgram, no_delete
 
 REDISCLOSURE_NOTICE = (
     "This information has been disclosed to you from records protected by federal confidentiality rules "
@@ -78,7 +78,7 @@ class Referral(ClinicalRecord):
     class Meta:
         ordering = ["-referred_on", "-id"]
         indexes = [models.Index(fields=["patient", "-referred_on"], name="referral_patient_date")]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by")]
 
     def __str__(self) -> str:
         return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
@@ -119,7 +119,7 @@ class CPSReport(ClinicalRecord):
     class Meta:
         ordering = ["-made_at", "-id"]
         verbose_name = "CPS report"
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "made_by")]
 
     def __str__(self) -> str:
         return f"CPS report to {self.agency}"
@@ -145,7 +145,7 @@ class PatientCommunication(ClinicalRecord):
 
     class Meta:
         ordering = ["-told_at", "-id"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral")]
 
     def __str__(self) -> str:
         return f"Told her ({self.get_method_display().lower()})"
@@ -192,7 +192,7 @@ class Disclosure(ClinicalRecord):
                 name="disclosure_mandated_is_a_cps_report",
             ),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "disclosed_by", "referral", "cps_report")]
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_on}"

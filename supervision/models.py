@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from patients.models import no_delete
+from patients.models import SameProgram, no_delete
 
 
 @pghistory.track()
@@ -118,7 +118,7 @@ class OnCallShift(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_it_starts"),
             models.CheckConstraint(condition=~Q(primary=models.F("backup")), name="shift_backup_is_someone_else"),
         ]
-        triggers = [ROTA_RULES]
+        triggers = [ROTA_RULES, SameProgram("program", "primary", "backup")]
 
     def __str__(self) -> str:
         return f"On call {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
@@ -175,7 +175,7 @@ class AgendaItem(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("coach", "patient")]
 
     def __str__(self) -> str:
         return f"Agenda item of {self.created_at:%Y-%m-%d}"
@@ -219,7 +219,7 @@ class CaseReview(models.Model):
 
     class Meta:
         ordering = ["id"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("session__coach", "patient")]
 
     def __str__(self) -> str:
         return f"Case reviewed in session {self.session_id}"
