@@ -46,6 +46,18 @@ def _concern(program, patient, coach, encounter=None):
     )
 
 
+def _referral(program, patient, made_by):
+    return Referral.objects.create(
+        program=program,
+        patient=patient,
+        care_type="iop",
+        receiving_provider="Granite House",
+        decided_by=patient.clinical_provider,
+        made_by=made_by,
+        referred_on=TODAY,
+    )
+
+
 def _session(coach, supervisor):
     return SupervisionSession.objects.create(coach=coach, supervisor=supervisor, held_on=TODAY)
 
@@ -72,23 +84,9 @@ MIXED_WRITES = {
     "a concern from an encounter of another program": lambda c: _concern(
         c.program, c.patient, c.coach, _encounter(c.other_program, c.outside_coach)
     ),
-    "a referral filed under another program": lambda c: Referral.objects.create(
-        program=c.other_program,
-        patient=c.patient,
-        care_type="iop",
-        receiving_provider="Granite House",
-        decided_by=c.supervisor,
-        made_by=c.supervisor,
-        referred_on=TODAY,
-    ),
-    "a referral made by a supervisor of another program": lambda c: Referral.objects.create(
-        program=c.program,
-        patient=c.patient,
-        care_type="iop",
-        receiving_provider="Granite House",
-        decided_by=c.supervisor,
-        made_by=c.outside_supervisor,
-        referred_on=TODAY,
+    "a referral filed under another program": lambda c: _referral(c.other_program, c.patient, c.supervisor),
+    "a referral made by a supervisor of another program": lambda c: _referral(
+        c.program, c.patient, c.outside_supervisor
     ),
     "a CPS report filed under another program": lambda c: CPSReport.objects.create(
         program=c.other_program,
