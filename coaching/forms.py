@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
+from recovery_program.validators import not_in_future
 
 
 class EncounterForm(NoMaxLengthMixin, forms.Form):
@@ -41,11 +42,13 @@ class EncounterForm(NoMaxLengthMixin, forms.Form):
         date, start = cleaned.get("date"), cleaned.get("start_time")
         if date and start:
             occurred_at = timezone.make_aware(datetime.datetime.combine(date, start))
-            now = timezone.now()
-            if occurred_at > now + datetime.timedelta(minutes=10):
-                self.add_error("date", "An encounter cannot be in the future. Check the date and time.")
-            elif occurred_at < now - datetime.timedelta(days=365):
-                self.add_error("date", "This is more than a year ago. Please check the date.")
+            try:
+                not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
+            except forms.ValidationError as error:
+                self.add_error("date", error)
+            else:
+                if occurred_at < timezone.now() - datetime.timedelta(days=365):
+                    self.add_error("date", "This is more than a year ago. Please check the date.")
             cleaned["occurred_at"] = occurred_at
         return cleaned
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from patients.models import no_delete
+from patients.models import SameProgram, no_delete
 
 # A coach may change her own encounter for this long; after that a correction is an addendum.
 EDIT_WINDOW = datetime.timedelta(hours=72)
@@ -77,7 +77,7 @@ class Encounter(models.Model):
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="encounter_has_a_duration"),
         ]
         permissions = [("log_encounters", "Can log her own encounters with patients of her caseload")]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "coach")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {timezone.localtime(self.occurred_at):%Y-%m-%d}"
@@ -106,6 +106,7 @@ class EncounterPatient(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["encounter", "patient"], name="encounter_patient_once")]
         indexes = [models.Index(fields=["patient", "encounter"], name="encounterpatient_patient")]
+        triggers = [SameProgram("encounter", "patient")]
 
     def __str__(self) -> str:
         return f"Patient {self.patient_id} at encounter {self.encounter_id}"
@@ -215,7 +216,7 @@ class Concern(models.Model):
             ),
         ]
         permissions = [("share_concerns", "Can share concerns about her caseload with her supervisor")]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "coach", "encounter")]
 
     def __str__(self) -> str:
         return f"Concern {self.pk}: {self.get_category_display()}"

@@ -23,6 +23,10 @@ from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from staff.models import User
 
+# What a coach or supervisor is told when the record's state no longer allows what she asked.
+IN_ERROR = "This encounter is marked entered in error: it can no longer be changed or added to."
+CLOSED = "This concern is already closed: nothing more can be done with it here."
+
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
     log_access_many(actor, action, patient_ids, record_type="encounter", record_id=str(encounter.pk))
@@ -53,6 +57,8 @@ def encounter_update(
 ) -> Encounter:
     """Her correction within the 72-hour window; pghistory keeps what it said before."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if encounter.is_entered_in_error:
+        raise ValidationError(IN_ERROR)
     if not encounter.edit_window_open():
         raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
     for name, value in fields.items():
@@ -71,6 +77,10 @@ def encounter_update(
 
 @transaction.atomic
 def encounter_add_addendum(*, actor: Actor, encounter: Encounter, text: str) -> Addendum:
+    """A dated, signed addition under her encounter; one marked entered in error takes none."""
+    encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if encounter.is_entered_in_error:
+        raise ValidationError(IN_ERROR)
     addendum = Addendum.objects.create(encounter=encounter, author=actor.user, text=text)
     _log_encounter(actor, AccessAction.CHANGE, encounter, encounter.patients.values_list("pk", flat=True))
     return addendum
@@ -81,7 +91,7 @@ def encounter_mark_in_error(*, actor: Actor, encounter: Encounter, reason: str) 
     """Marks a mistaken entry; it stays, struck through, with its history."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     if encounter.is_entered_in_error:
-        return encounter
+        raise ValidationError("This encounter is already marked entered in error.")
     encounter.entered_in_error_at = timezone.now()
     encounter.entered_in_error_reason = reason
     encounter.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
@@ -132,8 +142,10 @@ def _acknowledge(actor: Actor, concern: Concern) -> None:
 
 @transaction.atomic
 def concern_acknowledge(*, actor: Actor, concern: Concern) -> Concern:
-    """A supervisor has seen it. Acknowledging again changes nothing."""
+    """A supervisor has seen it. Acknowledging again changes nothing; a closed concern is done with."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
+    if not concern.is_open:
+        raise ValidationError(CLOSED)
     if concern.acknowledged_at is None:
         _acknowledge(actor, concern)
         concern.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
@@ -146,7 +158,7 @@ def concern_add_note(*, actor: Actor, concern: Concern, text: str) -> ConcernNot
     """A note to the coach; the concern is in review from then on."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not concern.is_open:
-        raise ValidationError("This concern is closed.")
+        raise ValidationError(CLOSED)
     _acknowledge(actor, concern)
     concern.status = ConcernStatus.IN_REVIEW
     concern.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
@@ -160,7 +172,7 @@ def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach:
     """Closes it with a reason for the clinical team, and optionally a last note the coach will see."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not concern.is_open:
-        return concern
+        raise ValidationError(CLOSED)
     if note_to_coach:
         ConcernNote.objects.create(concern=concern, author=actor.user, text=note_to_coach)
     _acknowledge(actor, concern)

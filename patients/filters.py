@@ -42,4 +42,4 @@ class PatientFilter(django_filters.FilterSet):
     def without_coach(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.exclude(assignments__ended_on__isnull=True)
+        return queryset.without_coach()

@@ -10,15 +10,11 @@ from django.utils import timezone
 
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from recovery_program.forms import DateInput
+from recovery_program.validators import not_in_future
 
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _not_in_future(value: datetime.date | None, what: str) -> None:
-    if value and value > _today():
-        raise forms.ValidationError(f"The {what} cannot be in the future.")
 
 
 CONTACT_FIELDS = ["phone", "ok_to_leave_message", "ok_to_text", "safe_contact_notes", "preferred_language"]
@@ -31,7 +27,7 @@ class PatientDatesMixin:
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
-        _not_in_future(born, "date of birth")
+        not_in_future(born, "date of birth")
         age = (_today() - born).days // 365
         if not 12 <= age <= 65:
             raise forms.ValidationError(f"Please check the date of birth: she would be {age} years old.")
@@ -45,12 +41,12 @@ class PatientDatesMixin:
 
     def clean_delivery_date(self):
         delivered = self.cleaned_data.get("delivery_date")
-        _not_in_future(delivered, "delivery date")
+        not_in_future(delivered, "delivery date")
         return delivered
 
     def clean_enrollment_date(self):
         enrolled = self.cleaned_data.get("enrollment_date")
-        _not_in_future(enrolled, "enrollment date")
+        not_in_future(enrolled, "enrollment date")
         return enrolled
 
     def clean(self):
@@ -153,7 +149,7 @@ class StatusForm(forms.Form):
 
     def clean_changed_on(self):
         changed_on = self.cleaned_data["changed_on"]
-        _not_in_future(changed_on, "date")
+        not_in_future(changed_on, "date")
         if changed_on < self.patient.enrollment_date:
             raise forms.ValidationError("The change cannot come before she enrolled.")
         return changed_on
@@ -185,7 +181,7 @@ class EndAssignmentForm(forms.Form):
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]
-        _not_in_future(ended_on, "date")
+        not_in_future(ended_on, "date")
         return ended_on
 
 
@@ -205,7 +201,7 @@ class ConsentForm(forms.ModelForm):
 
     def clean_signed_on(self):
         signed_on = self.cleaned_data["signed_on"]
-        _not_in_future(signed_on, "signing date")
+        not_in_future(signed_on, "signing date")
         return signed_on
 
     def clean(self):
@@ -227,7 +223,7 @@ class ConsentRevokeForm(forms.Form):
 
     def clean_revoked_on(self):
         revoked_on = self.cleaned_data["revoked_on"]
-        _not_in_future(revoked_on, "date")
+        not_in_future(revoked_on, "date")
         if revoked_on < self.consent.signed_on:
             raise forms.ValidationError("It cannot be revoked before it was signed.")
         return revoked_on

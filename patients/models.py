@@ -6,7 +6,7 @@ import uuid
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,6 +17,54 @@ POSTPARTUM_DAYS = 365
 
 # Clinical records are never hard-deleted, whoever asks: the database refuses.
 no_delete = pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)
+
+quote_name = connection.ops.quote_name
+
+# The name a same_program refusal carries (the error's constraint name).
+SAME_PROGRAM = "same_program"
+
+
+class SameProgram(pgtrigger.Trigger):
+    """Refuses a row that names records of more than one program, whoever writes it (raw SQL included).
+
+    Each path leads from the row to something with a program: "program" itself, "patient", "coach", or a chain of
+    foreign keys such as "session__coach". A reference left empty is left out.
+    """
+
+    when = pgtrigger.Before
+    operation = pgtrigger.Insert | pgtrigger.Update
+
+    def __init__(self, *paths: str) -> None:
+        self.paths = paths
+        super().__init__(name=SAME_PROGRAM)
+
+    def get_func(self, model: type[models.Model]) -> str:
+        programs = ", ".join(f"({_program_of(model, path)})" for path in self.paths)  # one row per path
+        return f"""
+            IF (SELECT count(DISTINCT program_id) FROM (VALUES {programs}) AS named (program_id)) > 1 THEN
+                RAISE EXCEPTION 'a row of % names records of more than one program', TG_TABLE_NAME
+                    USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{SAME_PROGRAM}';
+            END IF;
+            RETURN NEW;
+        """
+
+
+def _program_of(model: type[models.Model], path: str) -> str:
+    """SQL for the id of the program that `path` leads to from the trigger's NEW row."""
+    first, *rest = path.split("__")
+    value = f"NEW.{quote_name(model._meta.get_field(first).column)}"
+    model = model._meta.get_field(first).related_model
+    for name in rest:
+        value, model = _column_of(model, name, value), model._meta.get_field(name).related_model
+    if model._meta.label != "staff.Program":
+        value = _column_of(model, "program", value)
+    return value
+
+
+def _column_of(model: type[models.Model], name: str, row_id: str) -> str:
+    """SQL for the column of field `name` in the row of `model` whose id is `row_id`."""
+    table, pk = quote_name(model._meta.db_table), quote_name(model._meta.pk.column)
+    return f"(SELECT {quote_name(model._meta.get_field(name).column)} FROM {table} WHERE {pk} = {row_id})"
 
 
 class ProgramStatus(models.TextChoices):
@@ -33,6 +81,12 @@ class PregnancyStatus(models.TextChoices):
 
 
 class PatientQuerySet(models.QuerySet):
+    def without_coach(self) -> PatientQuerySet:
+        """Those with no open coach assignment: never assigned, or every assignment ended."""
+        return self.filter(
+            ~models.Exists(CoachAssignment.objects.filter(patient=models.OuterRef("pk"), ended_on__isnull=True))
+        )
+
     def with_current_coach(self) -> PatientQuerySet:
         """Prefetches the open assignment (with its coach) as `open_assignments`: one query for a whole page."""
         return self.prefetch_related(
@@ -98,7 +152,7 @@ class Patient(models.Model):
             ("export_patients", "Can export the patients she can see"),
             ("view_patient_counts", "Can see counts of patients, without names"),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "clinical_provider")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -203,7 +257,7 @@ class CoachAssignment(models.Model):
         indexes = [
             models.Index(fields=["coach"], condition=Q(ended_on__isnull=True), name="assignment_open_by_coach"),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("patient", "coach")]
 
     def __str__(self) -> str:
         return f"{self.coach} from {self.started_on}"

@@ -136,7 +136,7 @@ def patients_without_coach_count(user: User) -> int | None:
     return (
         patients_visible_to(user)
         .filter(status__in=[ProgramStatus.ACTIVE, ProgramStatus.DISCONNECTED])
-        .exclude(assignments__ended_on__isnull=True)
+        .without_coach()
         .count()
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
+from recovery_program.validators import not_in_future
 from referrals.models import (
     CommunicationMethod,
     CPSReport,
@@ -19,12 +20,6 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-
-
-def _not_in_future(value, what="date"):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(f"The {what} cannot be in the future.")
-    return value
 
 
 def _basis_fields(data: dict) -> dict:
@@ -59,8 +54,10 @@ class DateTimeFields(forms.Form):
     def combined(self, cleaned) -> datetime.datetime | None:
         if cleaned.get("date") and cleaned.get("time"):
             moment = timezone.make_aware(datetime.datetime.combine(cleaned["date"], cleaned["time"]))
-            if moment > timezone.now() + datetime.timedelta(minutes=10):
-                self.add_error("date", "This cannot be in the future.")
+            try:
+                not_in_future(moment, message="This cannot be in the future.")
+            except forms.ValidationError as error:
+                self.add_error("date", error)
             return moment
         return None
 
@@ -129,7 +126,7 @@ class ReferralForm(RecordForm):
         ]
 
     def clean_referred_on(self):
-        return _not_in_future(self.cleaned_data["referred_on"])
+        return not_in_future(self.cleaned_data["referred_on"])
 
     def clean(self):
         cleaned = super().clean()
@@ -165,7 +162,7 @@ class ReferralEditForm(RecordForm):
         widgets = ReferralForm.Meta.widgets
 
     def clean_referred_on(self):
-        return _not_in_future(self.cleaned_data["referred_on"])
+        return not_in_future(self.cleaned_data["referred_on"])
 
 
 class ReferralStatusForm(forms.Form):
@@ -181,7 +178,7 @@ class ReferralStatusForm(forms.Form):
         )
 
     def clean_changed_on(self):
-        return _not_in_future(self.cleaned_data["changed_on"])
+        return not_in_future(self.cleaned_data["changed_on"])
 
 
 class CPSReportForm(RecordForm, DateTimeFields):
@@ -264,7 +261,7 @@ class DisclosureForm(forms.Form):
         self.fields["legal_basis"].required = True
 
     def clean_disclosed_on(self):
-        return _not_in_future(self.cleaned_data["disclosed_on"])
+        return not_in_future(self.cleaned_data["disclosed_on"])
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
 
-from patients.models import Consent, no_delete
+from patients.models import Consent, SameProgram, no_delete
 
 # The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
 # it; in force since February 16, 2026). Printed with every disclosure, with the consent's scope or the legal basis.
@@ -98,7 +98,7 @@ class Referral(ClinicalRecord):
     class Meta:
         ordering = ["-referred_on", "-id"]
         indexes = [models.Index(fields=["patient", "-referred_on"], name="referral_patient_date")]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by")]
 
     def __str__(self) -> str:
         return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
@@ -139,7 +139,7 @@ class CPSReport(ClinicalRecord):
     class Meta:
         ordering = ["-made_at", "-id"]
         verbose_name = "CPS report"
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "made_by")]
 
     def __str__(self) -> str:
         return f"CPS report to {self.agency}"
@@ -165,7 +165,7 @@ class PatientCommunication(ClinicalRecord):
 
     class Meta:
         ordering = ["-told_at", "-id"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral")]
 
     def __str__(self) -> str:
         return f"Told her ({self.get_method_display().lower()})"
@@ -218,7 +218,7 @@ class Disclosure(ClinicalRecord):
         ]
         # Also in the database: a composite foreign key (consent_id, patient_id) to the consent's (id, patient_id),
         # so that a disclosure never names another patient's consent (migration disclosure_consent_is_the_patients).
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient", "disclosed_by", "referral", "cps_report")]
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_on}"

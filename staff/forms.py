@@ -3,9 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
 from recovery_program.forms import DateInput
+from recovery_program.validators import not_in_future
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
 from staff.roles import Role
 from staff.training import default_expiry
@@ -82,10 +82,7 @@ class TrainingRecordForm(forms.ModelForm):
         self.fields["kind"].error_messages["invalid_choice"] = "Choose one of your program's kinds of training."
 
     def clean_completed_on(self):
-        completed_on = self.cleaned_data["completed_on"]
-        if completed_on > timezone.localdate():
-            raise forms.ValidationError("The completion date cannot be in the future.")
-        return completed_on
+        return not_in_future(self.cleaned_data["completed_on"], "completion date")
 
     def clean_hours(self):
         hours = self.cleaned_data["hours"]

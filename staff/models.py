@@ -17,6 +17,9 @@ from recovery_program.storage import private_storage
 from staff.roles import Role
 from staff.sessions import StaffSession  # noqa: F401  (the session model lives in this app)
 
+# The last moment of a span that ends (excluded) at `end` is `end - LAST_MOMENT`: times are kept to the microsecond.
+LAST_MOMENT = datetime.timedelta(microseconds=1)
+
 
 def server_time_zone() -> str:
     return settings.TIME_ZONE
@@ -62,15 +65,21 @@ class Program(models.Model):
         return str(local.weekday()) in self.office_days and self.office_opens <= local.time() < self.office_closes
 
     def after_hours_within(self, start: datetime.datetime, end: datetime.datetime) -> bool:
-        """Does the time from start to end include any moment outside office hours? (Checked every quarter hour.)"""
-        if end - start >= datetime.timedelta(days=1):
-            return True  # office hours never span a whole day
-        moment = start
-        while moment < end:
-            if not self.is_office_hours(moment):
-                return True
-            moment += datetime.timedelta(minutes=15)
-        return False
+        """Does the time from start to end (end excluded) hold any moment outside office hours?
+
+        It does unless it lies inside one day's office hours: its first and last moments are office hours of the
+        same local day, with no clock change between them (across one, it counts as after hours). The on-call
+        rota trigger (supervision.models.ROTA_RULES) states the same rule in SQL; a test holds them equal.
+        """
+        if start >= end:
+            return False
+        first, last = start.astimezone(self.zone), (end - LAST_MOMENT).astimezone(self.zone)
+        return not (
+            first.date() == last.date()
+            and first.utcoffset() == last.utcoffset()
+            and self.is_office_hours(first)
+            and self.is_office_hours(last)
+        )
 
 
 class StaffManager(UserManager):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from recovery_program.forms import DateInput
+from recovery_program.validators import not_in_future
 from supervision.models import SessionStatus
 
 
@@ -89,10 +90,7 @@ class SessionForm(forms.Form):
         self.fields["actions_done"].label_from_instance = lambda item: f"{item.what} ({item.owner}, due {item.due_on})"
 
     def clean_held_on(self):
-        held_on = self.cleaned_data["held_on"]
-        if held_on > timezone.localdate():
-            raise forms.ValidationError("A session cannot be recorded for a future date.")
-        return held_on
+        return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
 
 
 class CaseReviewForm(forms.Form):

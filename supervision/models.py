@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from patients.models import no_delete
+from patients.models import SameProgram, no_delete
 
 
 @pghistory.track()
@@ -43,7 +43,11 @@ class SupervisionAssignment(models.Model):
 
 
 # The rota, checked in the database under a per-program lock (so two writes at once cannot both pass): two
-# shifts never overlap, and the time between a shift and the ones before and after it lies within office hours.
+# shifts never overlap, and the time between a shift and the ones before and after it lies within office hours,
+# by the rule of staff.models.Program.after_hours_within (a test holds the two equal). Each refusal names its
+# rule as the error's constraint, which supervision.services reads to say what is wrong.
+ROTA_NO_OVERLAP = "rota_shifts_never_overlap"
+ROTA_AFTER_HOURS_COVERED = "rota_after_hours_covered"
 ROTA_RULES = pgtrigger.Trigger(
     name="rota_rules",
     operation=pgtrigger.Insert | pgtrigger.Update,
@@ -52,18 +56,19 @@ ROTA_RULES = pgtrigger.Trigger(
         ("program", "staff_program%ROWTYPE"),
         ("gap_start", "timestamptz"),
         ("gap_end", "timestamptz"),
-        ("moment", "timestamptz"),
-        ("local_moment", "timestamp"),
+        ("first_local", "timestamp"),
+        ("last_local", "timestamp"),
         ("side", "int"),
     ],
-    func="""
+    func=f"""
         PERFORM pg_advisory_xact_lock(hashtext('oncall'), NEW.program_id::int);
         IF EXISTS (
             SELECT 1 FROM supervision_oncallshift s
             WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id
               AND tstzrange(s.starts_at, s.ends_at) && tstzrange(NEW.starts_at, NEW.ends_at)
         ) THEN
-            RAISE EXCEPTION 'on-call shifts overlap' USING ERRCODE = 'exclusion_violation';
+            RAISE EXCEPTION 'on-call shifts overlap'
+                USING ERRCODE = 'exclusion_violation', CONSTRAINT = '{ROTA_NO_OVERLAP}';
         END IF;
         SELECT * INTO program FROM staff_program WHERE id = NEW.program_id;
         FOR side IN 1..2 LOOP
@@ -75,18 +80,20 @@ ROTA_RULES = pgtrigger.Trigger(
                 WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.starts_at >= NEW.ends_at;
             END IF;
             CONTINUE WHEN gap_start IS NULL OR gap_end IS NULL OR gap_start >= gap_end;
-            IF gap_end - gap_start >= interval '1 day' THEN
-                RAISE EXCEPTION 'on-call rota leaves after-hours time uncovered' USING ERRCODE = 'check_violation';
+            -- Uncovered unless the gap lies inside one day's office hours, on one clock (no change of offset).
+            first_local := gap_start AT TIME ZONE program.time_zone;
+            last_local := (gap_end - interval '1 microsecond') AT TIME ZONE program.time_zone;
+            IF NOT (
+                first_local::date = last_local::date
+                AND first_local - (gap_start AT TIME ZONE 'UTC')
+                    = last_local - ((gap_end - interval '1 microsecond') AT TIME ZONE 'UTC')
+                AND position(((extract(isodow FROM first_local))::int - 1)::text IN program.office_days) > 0
+                AND first_local::time >= program.office_opens AND first_local::time < program.office_closes
+                AND last_local::time >= program.office_opens AND last_local::time < program.office_closes
+            ) THEN
+                RAISE EXCEPTION 'on-call rota leaves after-hours time uncovered'
+                    USING ERRCODE = 'check_violation', CONSTRAINT = '{ROTA_AFTER_HOURS_COVERED}';
             END IF;
-            moment := gap_start;
-            WHILE moment < gap_end LOOP
-                local_moment := moment AT TIME ZONE program.time_zone;
-                IF position(((extract(isodow FROM local_moment))::int - 1)::text IN program.office_days) = 0
-                   OR local_moment::time < program.office_opens OR local_moment::time >= program.office_closes THEN
-                    RAISE EXCEPTION 'on-call rota leaves after-hours time uncovered' USING ERRCODE = 'check_violation';
-                END IF;
-                moment := moment + interval '15 minutes';
-            END LOOP;
         END LOOP;
         RETURN NEW;
     """,
@@ -111,7 +118,7 @@ class OnCallShift(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_it_starts"),
             models.CheckConstraint(condition=~Q(primary=models.F("backup")), name="shift_backup_is_someone_else"),
         ]
-        triggers = [ROTA_RULES]
+        triggers = [ROTA_RULES, SameProgram("program", "primary", "backup")]
 
     def __str__(self) -> str:
         return f"On call {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
@@ -197,7 +204,7 @@ class AgendaItem(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("coach", "patient")]
 
     def __str__(self) -> str:
         return f"Agenda item of {self.created_at:%Y-%m-%d}"
@@ -241,7 +248,7 @@ class CaseReview(models.Model):
 
     class Meta:
         ordering = ["id"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("session__coach", "patient")]
 
     def __str__(self) -> str:
         return f"Case reviewed in session {self.session_id}"

@@ -18,6 +18,8 @@ from recovery_program.mail import send_templated
 from staff.models import User
 from staff.roles import Role, members_with_role
 from supervision.models import (
+    ROTA_AFTER_HOURS_COVERED,
+    ROTA_NO_OVERLAP,
     ActionItem,
     AgendaItem,
     CaseReview,
@@ -168,11 +170,18 @@ def shift_add(
                 created_by=actor.user,
             )
     except IntegrityError as error:
-        if "overlap" in str(error):
-            raise ValidationError({"starts_at": "This shift overlaps another shift of the rota."}) from None
-        if "uncovered" in str(error):
-            raise ValidationError({"starts_at": "This leaves after-hours time uncovered."}) from None
-        raise
+        # The rota trigger names the rule it refused (overlaps are only checked there; a gap, when another shift
+        # was added at the same moment).
+        message = ROTA_REFUSALS.get(getattr(getattr(error.__cause__, "diag", None), "constraint_name", None))
+        if message is None:
+            raise
+        raise ValidationError({"starts_at": message}) from None
+
+
+ROTA_REFUSALS = {
+    ROTA_NO_OVERLAP: "This shift overlaps another shift of the rota.",
+    ROTA_AFTER_HOURS_COVERED: "This leaves after-hours time uncovered.",
+}
 
 
 def _when(moment: datetime.datetime) -> str:

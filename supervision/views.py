@@ -94,8 +94,12 @@ def page_detail(request, pk):
     page = permissions.get_page_for_user(request.user, pk)
     concern = page.concern
     if request.method == "POST":
-        coaching_services.concern_acknowledge(actor=actor_from(request), concern=concern)
-        messages.success(request, "Thank you: you have it. The coach sees that a supervisor has seen her concern.")
+        try:
+            coaching_services.concern_acknowledge(actor=actor_from(request), concern=concern)
+        except ValidationError as error:
+            messages.info(request, error.messages[0])
+        else:
+            messages.success(request, "Thank you: you have it. The coach sees that a supervisor has seen her concern.")
         return redirect("coaching:concern_detail", pk=concern.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
     return render(

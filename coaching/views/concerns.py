@@ -106,8 +106,12 @@ def concern_detail(request, pk):
 @require_POST
 def concern_acknowledge(request, pk):
     concern = permissions.get_concern_for_action(request.user, pk)
-    services.concern_acknowledge(actor=actor_from(request), concern=concern)
-    messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
+    try:
+        services.concern_acknowledge(actor=actor_from(request), concern=concern)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
     return redirect("coaching:concern_detail", pk=concern.pk)
 
 
@@ -118,10 +122,11 @@ def _action(request, pk, form_class, do):
         try:
             message = do(concern, form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            # The concern's state refused it (closed meanwhile): its page says so, without the forms.
+            messages.error(request, error.messages[0])
         else:
             messages.success(request, message)
-            return redirect("coaching:concern_detail", pk=concern.pk)
+        return redirect("coaching:concern_detail", pk=concern.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
     forms = {"note_form": ConcernNoteForm(), "close_form": ConcernCloseForm()}
     forms["note_form" if form_class is ConcernNoteForm else "close_form"] = form

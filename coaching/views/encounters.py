@@ -166,6 +166,9 @@ def encounter_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def encounter_edit(request, pk):
     encounter = permissions.get_encounter_for_change(request.user, pk)
+    if encounter.is_entered_in_error:
+        messages.info(request, services.IN_ERROR)
+        return redirect("coaching:encounter_detail", pk=encounter.pk)
     if not encounter.edit_window_open():
         messages.info(request, "The 72 hours to change this encounter have passed. Add an addendum instead.")
         return redirect("coaching:encounter_addendum", pk=encounter.pk)
@@ -195,28 +198,35 @@ def encounter_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def encounter_addendum(request, pk):
-    encounter = permissions.get_encounter_for_change(request.user, pk)
-    form = AddendumForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=form.cleaned_data["text"])
-        messages.success(request, "Addendum added.")
-        return redirect("coaching:encounter_detail", pk=encounter.pk)
-    _log_encounter_shown(request, encounter)
-    return render(request, "coaching/encounter_addendum.html", {"form": form, "encounter": encounter})
+    def act(encounter, data):
+        services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=data["text"])
+
+    return _encounter_action(request, pk, AddendumForm, "coaching/encounter_addendum.html", act, "Addendum added.")
 
 
 @require_http_methods(["GET", "POST"])
 def encounter_error(request, pk):
+    def act(encounter, data):
+        services.encounter_mark_in_error(actor=actor_from(request), encounter=encounter, reason=data["reason"])
+
+    done = "Marked as entered in error. It stays in the record, struck through."
+    return _encounter_action(request, pk, EnteredInErrorForm, "coaching/encounter_error.html", act, done)
+
+
+def _encounter_action(request, pk, form_class, template, act, done):
+    """Her own encounter, a small form, and the service; what the service refuses is said above the form."""
     encounter = permissions.get_encounter_for_change(request.user, pk)
-    form = EnteredInErrorForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.encounter_mark_in_error(
-            actor=actor_from(request), encounter=encounter, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, "Marked as entered in error. It stays in the record, struck through.")
-        return redirect("coaching:encounter_detail", pk=encounter.pk)
+        try:
+            act(encounter, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect("coaching:encounter_detail", pk=encounter.pk)
     _log_encounter_shown(request, encounter)
-    return render(request, "coaching/encounter_error.html", {"form": form, "encounter": encounter})
+    return render(request, template, {"form": form, "encounter": encounter})
 
 
 @require_POST
