@@ -10,13 +10,15 @@ to change her gives 403 on the change pages.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from patients.models import Consent, ConsentQuerySet, Patient, ProgramStatus
+from patients.models import Consent, ConsentQuerySet, Patient, PatientQuerySet, ProgramStatus
 from recovery_program.models import AccessLog
 from staff.models import User
 from staff.roles import Role, members_with_role
@@ -39,7 +41,7 @@ PATIENT_ACTIONS = (
 )
 
 
-def patients_visible_to(user: User) -> QuerySet[Patient]:
+def patients_visible_to(user: User) -> PatientQuerySet:
     """Patients of her own program: all of them if she holds view_patient for the program (supervisors),
     otherwise only those she holds it on as an object permission (a coach's current caseload)."""
     if not user.is_active:
@@ -47,8 +49,12 @@ def patients_visible_to(user: User) -> QuerySet[Patient]:
     program_patients = Patient.objects.filter(program_id=user.program_id)
     if user.has_perm("patients.view_patient"):
         return program_patients
-    return get_objects_for_user(
-        user, "patients.view_patient", klass=program_patients, accept_global_perms=False, with_superuser=False
+    # guardian filters the queryset it is given, so the result keeps the patients' own queryset methods.
+    return cast(
+        PatientQuerySet,
+        get_objects_for_user(
+            user, "patients.view_patient", klass=program_patients, accept_global_perms=False, with_superuser=False
+        ),
     )
 
 

@@ -172,7 +172,8 @@ def shift_add(
     except IntegrityError as error:
         # The rota trigger names the rule it refused (overlaps are only checked there; a gap, when another shift
         # was added at the same moment).
-        message = ROTA_REFUSALS.get(getattr(getattr(error.__cause__, "diag", None), "constraint_name", None))
+        refused = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+        message = ROTA_REFUSALS.get(refused)
         if message is None:
             raise
         raise ValidationError({"starts_at": message}) from None
