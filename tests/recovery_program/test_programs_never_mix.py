@@ -209,7 +209,8 @@ def test_supervision_helpers_keep_to_her_program(worlds):
         the_queue = queue_for(a.supervisor, a.coach, TODAY)
         reach = paging.reachable_now(a.coach, NOW)
     assert the_queue.patient_ids() == {a.patient.pk}
-    assert reach["on_call"] == a.shift
+    assert reach.shift == a.shift
+    assert reach.on_call == a.shift.primary
     finders = {
         "get_coach_for_supervision": lambda: supervision.get_coach_for_supervision(a.admin, b.coach.pk),
         "get_coach_for_queue": lambda: supervision.get_coach_for_queue(a.supervisor, b.coach.pk),
