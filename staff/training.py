@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from dateutil.relativedelta import relativedelta
 
@@ -20,7 +21,11 @@ class Status:
     EXPIRING = "expiring"
     OUT = "out"
 
-    LABELS = {COMPLIANT: "Compliant", EXPIRING: "Expiring within 60 days", OUT: "Out of compliance"}
+    LABELS: ClassVar[dict[str, str]] = {
+        COMPLIANT: "Compliant",
+        EXPIRING: "Expiring within 60 days",
+        OUT: "Out of compliance",
+    }
 
 
 @dataclass

@@ -164,4 +164,5 @@ def test_rows_of_one_program_are_written_as_before(coach, supervisor, patient):
     concern = _concern(coach.program, patient, coach, encounter)
     AgendaItem.objects.create(coach=coach, patient=patient, text="A question.")
     CaseReview.objects.create(session=_session(coach, supervisor), patient=patient)
-    assert concern.pk and encounter.pk
+    assert concern.pk
+    assert encounter.pk

@@ -50,7 +50,8 @@ def _coach_pages(coach):
 @pytest.mark.parametrize("username", ["coach1", "coach2"])
 def test_no_coach_page_holds_any_word_of_a_referral_or_cps_report(client, username):
     call_command("seed_demo")
-    assert Referral.objects.exists() and CPSReport.objects.exists()
+    assert Referral.objects.exists()
+    assert CPSReport.objects.exists()
     coach = User.objects.get(username=username)
     client.force_login(coach)
     checked = 0

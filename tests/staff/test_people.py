@@ -72,7 +72,8 @@ def test_no_one_but_her_programs_admin_manages_an_account(request, client_for, c
     for name in ("edit", "role", "deactivate", "password_link"):
         assert client.post(reverse(f"staff:{name}", args=[coach.pk]), {"role": "admin"}).status_code == 404
     coach.refresh_from_db()
-    assert coach.is_active and coach.role.value == "coach"
+    assert coach.is_active
+    assert coach.role.value == "coach"
 
 
 def test_admin_of_another_program_cannot_see_ours(client_for, coach, other_program):

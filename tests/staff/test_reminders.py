@@ -114,7 +114,8 @@ def test_on_a_real_worker_running_the_job_twice_sends_once(celery_worker, expiri
     second = send_training_reminders.apply_async(ignore_result=False).get(timeout=30)
     assert (first, second) == (1, 0)
     reminder = TrainingReminder.objects.get()
-    assert reminder.step == "30" and reminder.sent_at is not None
+    assert reminder.step == "30"
+    assert reminder.sent_at is not None
 
 
 @pytest.mark.django_db

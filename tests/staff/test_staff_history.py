@@ -303,6 +303,6 @@ def _raw(sql, params=()):
 def test_the_staff_history_cannot_be_changed_or_removed_even_as_raw_sql(admin, coach, sql):
     _role_change(admin, coach, Role.SUPERVISOR)
     event = StaffEvent.objects.first()
-    with pytest.raises(ProgrammingError, match="Cannot (update|delete)"):
+    with pytest.raises(ProgrammingError, match=r"Cannot (update|delete)"):
         _raw(sql, [event.pk])
     assert StaffEvent.objects.get(pk=event.pk).description == "Coach → Supervisor"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from typing import ClassVar
 
 import pytest
 import time_machine
@@ -35,7 +36,7 @@ class DeadNumber:
     """A text provider that cannot reach one number (the primary's), and records when it was tried."""
 
     number = ""
-    tried: list[tuple[str, datetime.datetime]] = []
+    tried: ClassVar[list[tuple[str, datetime.datetime]]] = []
 
     def send(self, *, to, body, key):
         if to != DeadNumber.number:

@@ -154,4 +154,5 @@ def test_a_page_that_keeps_failing_is_retried_by_the_worker_then_failed_and_the_
     assert (page.status, page.attempts, page.last_error) == ("failed", 3, "ConnectionRefusedError")
     assert page.failed_at - page.created_at >= datetime.timedelta(seconds=3)  # waited 1 s, then 2 s
     backup_pages = concern.pages.filter(recipient=backup_supervisor, step=PageStep.BACKUP)
-    assert backup_pages.count() == 2 and all(p.status == "sent" for p in backup_pages)
+    assert backup_pages.count() == 2
+    assert all(p.status == "sent" for p in backup_pages)

@@ -29,7 +29,7 @@ from supervision import services as supervision_services
 from supervision.models import ActionItem, AgendaItem, OnCallShift, SupervisionAssignment, SupervisionSession
 from supervision.services import supervision_assign
 
-DEMO_PASSWORD = "recovery-demo-2026"
+DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
 DEMO_PROGRAM = "Riverbend Family Recovery Program"
 
 DEMO_STAFF = [
