@@ -18,6 +18,20 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
+def typed_moment(date: datetime.date, time: datetime.time) -> datetime.datetime:
+    """The moment a date and a time typed on her page mean, in her program's zone (active for the request).
+
+    A time the clocks skip when they go forward is refused; one they repeat when they go back is the first.
+    """
+    zone = timezone.get_current_timezone()
+    moment = datetime.datetime.combine(date, time, tzinfo=zone)
+    if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise forms.ValidationError(
+            f"There is no {time:%H:%M} on {date:%b} {date.day}: the clocks skipped that hour. Check the time."
+        )
+    return moment
+
+
 def long_text(label: str, *, help_text: str = "", rows: int = 5, required: bool = True) -> forms.CharField:
     """Free text up to MAX_TEXT characters. No maxlength in the page: a longer paste is kept and explained."""
     field = forms.CharField(
@@ -71,7 +85,11 @@ class EncounterForm(NoMaxLengthMixin, forms.Form):
         cleaned = super().clean()
         date, start = cleaned.get("date"), cleaned.get("start_time")
         if date and start:
-            occurred_at = timezone.make_aware(datetime.datetime.combine(date, start))
+            try:
+                occurred_at = typed_moment(date, start)
+            except forms.ValidationError as error:
+                self.add_error("start_time", error)
+                return cleaned
             now = timezone.now()
             if occurred_at > now + datetime.timedelta(minutes=10):
                 self.add_error("date", "An encounter cannot be in the future. Check the date and time.")

@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from coaching.forms import NoMaxLengthMixin, TimeInput, long_text
+from coaching.forms import NoMaxLengthMixin, TimeInput, long_text, typed_moment
 from patients.forms import DateInput
 from referrals.models import (
     CommunicationMethod,
@@ -33,7 +33,11 @@ class DateTimeFields(forms.Form):
 
     def combined(self, cleaned) -> datetime.datetime | None:
         if cleaned.get("date") and cleaned.get("time"):
-            moment = timezone.make_aware(datetime.datetime.combine(cleaned["date"], cleaned["time"]))
+            try:
+                moment = typed_moment(cleaned["date"], cleaned["time"])
+            except forms.ValidationError as error:
+                self.add_error("time", error)
+                return None
             if moment > timezone.now() + datetime.timedelta(minutes=10):
                 self.add_error("date", "This cannot be in the future.")
             return moment
