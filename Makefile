@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck format install lock clean-db
+.PHONY: run test test-clock lint typecheck format install lock clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,20 @@ lock: $(VENV)/.installed-dev
 test: lint typecheck
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	status=0; CELERY_QUEUE=tests-$$$$ $(BIN)/pytest || status=$$?; \
+	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
+	  exit $$status
+
+# The whole suite again at fixed instants in the program's zone (America/New_York): Monday 3 am, Wednesday noon,
+# Sunday 23:59 (already Monday in UTC), and a minute before the clocks go forward and before they go back.
+# Each test begins at the instant (`--clock`, tests/conftest.py); a test about a moment of its own travels there.
+CLOCKS := 2026-06-08T03:00-04:00 2026-06-10T12:00-04:00 2026-06-14T23:59-04:00 \
+          2026-03-08T01:59-05:00 2026-11-01T01:59-04:00
+
+test-clock: $(VENV)/.installed-dev
+	status=0; for instant in $(CLOCKS); do \
+	  echo "The suite at $$instant:"; \
+	  CELERY_QUEUE=tests-$$$$ $(BIN)/pytest -q --clock=$$instant || status=$$?; \
+	done; \
 	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
 	  exit $$status
 

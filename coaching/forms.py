@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
-from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
+from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
 from recovery_program.validators import not_in_future
 
 
@@ -41,7 +41,11 @@ class EncounterForm(NoMaxLengthMixin, forms.Form):
         cleaned = super().clean()
         date, start = cleaned.get("date"), cleaned.get("start_time")
         if date and start:
-            occurred_at = timezone.make_aware(datetime.datetime.combine(date, start))
+            try:
+                occurred_at = typed_moment(date, start)
+            except forms.ValidationError as error:
+                self.add_error("start_time", error)
+                return cleaned
             try:
                 not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
             except forms.ValidationError as error:

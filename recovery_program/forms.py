@@ -1,8 +1,12 @@
-"""Form pieces every app's forms share: date and time inputs, and long free text."""
+"""Form pieces every app's forms share: date and time inputs, a typed date and time read in the program's zone,
+and long free text."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 
 # Free text is generous, but not unbounded.
 MAX_TEXT = 20_000
@@ -44,3 +48,17 @@ class NoMaxLengthMixin:
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs.pop("maxlength", None)
+
+
+def typed_moment(date: datetime.date, time: datetime.time) -> datetime.datetime:
+    """The moment a date and a time typed on her page mean, in her program's zone (active for the request).
+
+    A time the clocks skip when they go forward is refused; one they repeat when they go back is the first.
+    """
+    zone = timezone.get_current_timezone()
+    moment = datetime.datetime.combine(date, time, tzinfo=zone)
+    if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise forms.ValidationError(
+            f"There is no {time:%H:%M} on {date:%b} {date.day}: the clocks skipped that hour. Check the time."
+        )
+    return moment

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from patients.models import Patient
-from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text
+from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
 from recovery_program.validators import not_in_future
 from referrals.models import (
     CommunicationMethod,
@@ -53,7 +53,11 @@ class DateTimeFields(forms.Form):
 
     def combined(self, cleaned) -> datetime.datetime | None:
         if cleaned.get("date") and cleaned.get("time"):
-            moment = timezone.make_aware(datetime.datetime.combine(cleaned["date"], cleaned["time"]))
+            try:
+                moment = typed_moment(cleaned["date"], cleaned["time"])
+            except forms.ValidationError as error:
+                self.add_error("time", error)
+                return None
             try:
                 not_in_future(moment, message="This cannot be in the future.")
             except forms.ValidationError as error:

@@ -22,3 +22,8 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        # Her program comes with her: every request reads its time zone.
+        user = get_user_model()._default_manager.select_related("program").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import user_has_device
 
 # Pages that must stay reachable before the code is given.
@@ -25,3 +26,17 @@ class TwoStepMiddleware:
             elif settings.TWO_STEP_REQUIRED and request.path != setup:
                 return redirect(setup)
         return self.get_response(request)
+
+
+class ProgramTimeZoneMiddleware:
+    """Her program's time zone is the clock of her pages: times she types are read in it, times are shown in it,
+    and "today" is its date. (The database keeps UTC; anyone not logged in gets the server's zone.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(request.user.program.zone):
+            return self.get_response(request)

@@ -4,12 +4,13 @@ import datetime
 import uuid
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -26,7 +27,11 @@ def server_time_zone() -> str:
 
 
 class Program(models.Model):
-    """A site or clinic. Every staff member and every patient belongs to exactly one."""
+    """A site or clinic. Every staff member and every patient belongs to exactly one.
+
+    Its time zone is the one clock of its people: their pages take and show times in it, and "today" for them
+    (in forms and in the daily and weekly jobs) is its date. The database keeps UTC.
+    """
 
     name = models.CharField(max_length=200, unique=True)
     time_zone = models.CharField(max_length=64, default=server_time_zone, help_text="For example America/New_York.")
@@ -54,6 +59,15 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.time_zone not in available_timezones():
+            raise ValidationError(
+                {
+                    "time_zone": "This is not a time-zone name we know. "
+                    "Write it as Region/City, for example America/Chicago."
+                }
+            )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -303,13 +303,16 @@ def _latest_records() -> QuerySet[TrainingRecord]:
     return TrainingRecord.objects.filter(pk__in=latest, expires_on__isnull=False)
 
 
-def training_reminders_plan(today: datetime.date) -> list[int]:
-    """Writes a reminder row for every record that reached a step today or earlier; returns the unsent ones.
+def training_reminders_plan(*, program: Program, today: datetime.date) -> list[int]:
+    """Writes a reminder row for every record of the program's staff that reached a step today (its date) or
+    earlier; returns the unsent ones.
 
     A record 20 days from expiry gets its 30-day reminder; the 60-day one, missed, is never sent late.
     """
     records = list(
-        _latest_records().filter(expires_on__lte=today + datetime.timedelta(days=60)).prefetch_related("reminders")
+        _latest_records()
+        .filter(user__program=program, expires_on__lte=today + datetime.timedelta(days=60))
+        .prefetch_related("reminders")
     )
     due = []
     for record in records:
@@ -324,7 +327,8 @@ def training_reminders_plan(today: datetime.date) -> list[int]:
             due.append(TrainingReminder(record=record, step=step))
     # Two runs at once write each row once: the unique (record, step) constraint settles it.
     TrainingReminder.objects.bulk_create(due, ignore_conflicts=True)
-    return list(TrainingReminder.objects.filter(sent_at__isnull=True).values_list("pk", flat=True))
+    unsent = TrainingReminder.objects.filter(record__user__program=program, sent_at__isnull=True)
+    return list(unsent.values_list("pk", flat=True))
 
 
 def _steps_at_or_after(step: str) -> list[str]:
@@ -337,9 +341,9 @@ def _steps_at_or_after(step: str) -> list[str]:
     return order[order.index(step) :]
 
 
-def training_reminder_ids_due(today: datetime.date) -> list[int]:
+def training_reminder_ids_due(*, program: Program, today: datetime.date) -> list[int]:
     with transaction.atomic():
-        return training_reminders_plan(today)
+        return training_reminders_plan(program=program, today=today)
 
 
 @transaction.atomic

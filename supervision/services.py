@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.mail import send_templated
-from staff.models import User
+from staff.models import Program, User
 from staff.roles import Role, members_with_role
 from supervision.models import (
     ROTA_AFTER_HOURS_COVERED,
@@ -101,16 +101,18 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def missed_session_notices_send(today: datetime.date) -> int:
-    """For last week (Monday to Sunday): each coach with a supervisor and no session held gets her supervisor told,
-    once. Returns how many e-mails were sent."""
+def missed_session_notices_send(*, program: Program, today: datetime.date) -> int:
+    """For last week (Monday to Sunday) of the program, `today` being its date: each of its coaches with a
+    supervisor and no session held gets her supervisor told, once. Returns how many e-mails were sent."""
     last_week = week_start(today) - datetime.timedelta(days=7)
     held = SupervisionSession.objects.filter(
         status=SessionStatus.HELD, held_on__gte=last_week, held_on__lt=last_week + datetime.timedelta(days=7)
     ).values("coach_id")
     links = (
         SupervisionAssignment.objects.filter(
-            ended_on__isnull=True, coach__in=members_with_role(Role.COACH), started_on__lt=last_week
+            ended_on__isnull=True,
+            coach__in=members_with_role(Role.COACH, program_id=program.pk),
+            started_on__lt=last_week,
         )
         .exclude(coach_id__in=held)
         .select_related("coach", "supervisor")

@@ -3,6 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from staff.models import Program
+
 
 @shared_task(
     bind=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12
@@ -28,7 +30,13 @@ def sweep_pages() -> dict:
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def notify_missed_sessions() -> int:
-    """Monday morning: tells each supervisor whose weekly session last week did not happen. Once per coach and week."""
+    """Monday morning: tells each supervisor whose weekly session last week did not happen. Once per coach and week.
+
+    "Last week" is each program's own, in its time zone."""
     from supervision.services import missed_session_notices_send
 
-    return missed_session_notices_send(timezone.localdate())
+    sent = 0
+    for program in Program.objects.all():
+        with timezone.override(program.zone):
+            sent += missed_session_notices_send(program=program, today=timezone.localdate())
+    return sent

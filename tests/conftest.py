@@ -8,10 +8,48 @@ patient: on coach's caseload; other_patient: on other_coach's; outside_patient: 
 
 from __future__ import annotations
 
+import argparse
+import datetime
+
 import pytest
+import time_machine
 
 from staff.roles import Role
 from tests.factories import PatientFactory, ProgramFactory, UserFactory, on_caseload_of
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        type=_instant,
+        metavar="INSTANT",
+        help="run every test as if it began at this instant, an ISO 8601 time with its UTC offset "
+        "(e.g. 2026-03-08T01:59-05:00); `make test-clock` runs the suite at several",
+    )
+
+
+def _instant(value: str) -> datetime.datetime:
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        instant = None
+    if instant is None or instant.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time with a UTC offset")
+    return instant
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(request):
+    """The clock stands still in every test, at the moment the test begins (with --clock, at that instant).
+
+    So no test sees midnight pass between two readings of the clock, and `make test-clock` runs every test
+    at fixed times of day. A test about a particular moment travels there itself, which overrides this.
+    Browser and worker tests keep the clock moving: Chromium and the worker process have clocks of their own.
+    """
+    start = request.config.getoption("clock") or datetime.datetime.now(datetime.UTC)
+    moving = any(request.node.get_closest_marker(marker) for marker in ("browser", "celery_worker"))
+    with time_machine.travel(start, tick=moving):
+        yield start
 
 
 @pytest.fixture(autouse=True)

@@ -30,14 +30,19 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = ["office_opens", "office_closes", "office_days", "escalation_minutes", "no_contact_days"]
+        fields = ["time_zone", "office_opens", "office_closes", "office_days", "escalation_minutes", "no_contact_days"]
         widgets = {
             "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "office_closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
         labels = {
+            "time_zone": "Time zone",
             "escalation_minutes": "Minutes before an unanswered urgent page goes to the next supervisor",
             "no_contact_days": "Days without an encounter before a patient comes up in supervision",
+        }
+        help_texts = {
+            "time_zone": "Where the program works, for example America/New_York or America/Chicago. Everyone in "
+            "the program types and sees times in it, and its date is their today.",
         }
 
     def __init__(self, *args, **kwargs):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from staff.services import program_setup
@@ -30,7 +32,8 @@ def test_admin_adds_a_certificate_and_the_coachs_compliance_changes(
 
     page.get_by_role("link", name="Add a training record").click()
     page.get_by_label("Kind").select_option(label="Recovery Coach Academy")
-    page.get_by_label("Completed on").fill("2026-10-01")
+    two_months_ago = timezone.localdate() - datetime.timedelta(days=60)  # a date before today, whatever the day
+    page.get_by_label("Completed on").fill(two_months_ago.isoformat())
     page.get_by_label("Hours").fill("30")
     page.get_by_label("Provider").fill("NH Recovery Coach Academy")
     page.get_by_label("Certificate").set_input_files(str(certificate))

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
+def _typed(moment: datetime.datetime) -> dict:
+    """The date and time fields as she would type that moment, in her own zone."""
+    local = timezone.localtime(moment)
+    return {"date": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
 def _referral_data(supervisor, **overrides):
     data = {
         "care_type": "residential",
@@ -175,8 +181,7 @@ def test_a_cps_report_needs_no_consent_and_enters_the_accounting(client_for, sup
         reverse("referrals:cps_report_new", args=[patient.pk]),
         {
             "concerns": [concern.pk],
-            "date": TODAY().isoformat(),
-            "time": "09:30",
+            **_typed(timezone.now() - datetime.timedelta(hours=1)),
             "agency": "DCYF",
             "made_by": supervisor.pk,
             "reference_number": "A-1",
@@ -247,8 +252,7 @@ def test_correcting_a_cps_report_corrects_its_line_in_the_accounting(client_for,
     client.post(
         reverse("referrals:cps_report_edit", args=[report.pk]),
         {
-            "date": timezone.localtime(report.made_at).date().isoformat(),
-            "time": "09:30",
+            **_typed(report.made_at),
             "agency": "DCYF Concord",
             "made_by": supervisor.pk,
             "reference_number": "A-2",

@@ -183,6 +183,7 @@ def test_admin_sets_office_hours_and_escalation(client_for, admin, program):
     response = client_for(admin).post(
         reverse("staff:program"),
         {
+            "time_zone": "America/New_York",
             "office_opens": "08:30",
             "office_closes": "16:30",
             "office_days": ["0", "1", "2", "3"],
@@ -199,6 +200,7 @@ def test_office_hours_out_of_order_are_refused(client_for, admin, program):
     response = client_for(admin).post(
         reverse("staff:program"),
         {
+            "time_zone": "America/New_York",
             "office_opens": "17:00",
             "office_closes": "09:00",
             "office_days": ["0"],

@@ -138,5 +138,5 @@ def test_planning_runs_the_same_queries_for_one_or_many_people(
             },
         )
     with time_machine.travel(START, tick=False), django_assert_max_num_queries(4):
-        pending = training_reminders_plan(START.date())
+        pending = training_reminders_plan(program=program, today=START.date())
     assert len(pending) == 16

@@ -10,8 +10,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from recovery_program.messaging import OutboxEmailBackend
 
-STARTED = "test:paging:started"
-RELEASE = "test:paging:release"
+# Named after the run's queue: two runs sharing one Redis (make test gives each its own queue) never take each
+# other's signal.
+_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+STARTED = f"test:paging:started:{_QUEUE}"
+RELEASE = f"test:paging:release:{_QUEUE}"
 
 
 class BlockingEmailBackend(BaseEmailBackend):

@@ -201,8 +201,8 @@ def test_monday_tells_the_supervisor_once_whose_session_did_not_happen(
     monday = datetime.date(2027, 3, 8)
     SupervisionSession.objects.create(coach=other_coach, supervisor=supervisor, held_on=datetime.date(2027, 3, 3))
     with time_machine.travel(datetime.datetime(2027, 3, 8, 13, 0, tzinfo=datetime.UTC), tick=False):
-        assert missed_session_notices_send(monday) == 1
-        assert missed_session_notices_send(monday) == 0
+        assert missed_session_notices_send(program=supervisor.program, today=monday) == 1
+        assert missed_session_notices_send(program=supervisor.program, today=monday) == 0
     (message,) = OutboundMessage.objects.all()
     assert message.to == supervisor.email
     assert coach.get_full_name() in message.subject
