@@ -20,11 +20,11 @@ from referrals.models import CPSReport
 from staff.models import Program, TrainingKind, TrainingReminder
 from staff.roles import Role
 from staff.services import program_setup, training_record_add
-from staff.tasks import send_training_reminders
 from supervision.models import MissedSessionNotice, OnCallShift
 from supervision.services import supervision_assign
 from supervision.tasks import notify_missed_sessions
 from tests.factories import UserFactory, on_caseload_of
+from workspace.tasks import send_training_reminders
 
 pytestmark = pytest.mark.django_db
 
