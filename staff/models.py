@@ -56,6 +56,16 @@ class Program(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(escalation_minutes__gte=1), name="program_escalation_positive"),
         ]
+        triggers = [
+            # Every page and job of the program reads its clock from this name (and the rota trigger uses it):
+            # the database refuses a name it does not know, whoever writes it, raw SQL included.
+            pgtrigger.Trigger(
+                name="time_zone_is_known",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("time_zone"),
+                func="PERFORM now() AT TIME ZONE NEW.time_zone; RETURN NEW;",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -118,6 +118,7 @@ CHANGES = [
         "program settings changed",
         lambda w: reverse("staff:program"),
         lambda w: {
+            "time_zone": "America/New_York",
             "office_opens": "09:00",
             "office_closes": "16:00",
             "office_days": ["0", "1", "2", "3", "4"],
@@ -127,6 +128,21 @@ CHANGES = [
         Action.PROGRAM_SETTINGS_CHANGED,
         None,
         "Office closes: 17:00 → 16:00",
+    ),
+    AdminChange(
+        "program time zone changed",
+        lambda w: reverse("staff:program"),
+        lambda w: {
+            "time_zone": "America/Chicago",
+            "office_opens": "09:00",
+            "office_closes": "17:00",
+            "office_days": ["0", "1", "2", "3", "4"],
+            "escalation_minutes": 15,
+            "no_contact_days": 14,
+        },
+        Action.PROGRAM_SETTINGS_CHANGED,
+        None,
+        "Time zone: America/New_York → America/Chicago",
     ),
     AdminChange(
         "training kind added",

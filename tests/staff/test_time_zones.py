@@ -11,6 +11,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import DataError, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -258,3 +259,14 @@ def _settings(**overrides) -> dict:
         "escalation_minutes": "15",
         "no_contact_days": "14",
     } | overrides
+
+
+def test_the_database_refuses_a_time_zone_it_does_not_know(pacific):
+    # Every page of the program reads its clock from this name: a typo written past the form (raw SQL, a
+    # script) would break them all, so the database refuses it.
+    with pytest.raises(DataError, match="time zone"), transaction.atomic():
+        Program.objects.filter(pk=pacific.pk).update(time_zone="America/Los_Angles")
+    with pytest.raises(DataError, match="time zone"), transaction.atomic():
+        Program.objects.create(name="Mistyped", time_zone="Pacific Time")
+    pacific.refresh_from_db()
+    assert pacific.time_zone == "America/Los_Angeles"
