@@ -151,8 +151,9 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people reach nothing
 
-# Two-step login (a code from an authenticator app). Anyone can turn it on; with TWO_STEP_REQUIRED everyone must.
-TWO_STEP_REQUIRED = env.boolean("TWO_STEP_REQUIRED", default=False)
+# Two-step login (a code from an authenticator app). Everyone must set it up before using the app, unless
+# TWO_STEP_REQUIRED is turned off (it is off by default only in development, DEBUG on); anyone can turn it on.
+TWO_STEP_REQUIRED = env.boolean("TWO_STEP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "Recovery Coaching"
 
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)

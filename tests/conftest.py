@@ -56,6 +56,9 @@ def frozen_now(request):
 def _fast_and_plain(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production requires two-step login; tests of other pages log in with the password alone, and the
+    # two-step tests turn it back on themselves.
+    settings.TWO_STEP_REQUIRED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

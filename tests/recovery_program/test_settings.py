@@ -91,6 +91,14 @@ def test_development_generates_a_secret_key_once_and_keeps_it(tmp_path):
     assert (tmp_path / "secret_key").read_text().strip() == first.stdout.split()[-1]
 
 
+def test_two_step_login_is_required_unless_in_development():
+    show = "from django.conf import settings; print(settings.TWO_STEP_REQUIRED)"
+    production = _manage("shell", "-c", show, DEBUG="false", SECRET_KEY="production-like-secret-key-for-a-test")
+    development = _manage("shell", "-c", show, DEBUG="true", SECRET_KEY="development-key")
+    assert production.stdout.split()[-1] == "True", production.stderr
+    assert development.stdout.split()[-1] == "False", development.stderr
+
+
 def test_deploy_checks_pass_with_the_production_settings_in_the_readme():
     result = _manage(
         "check",
