@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # single-use recovery codes
     "pgtrigger",
     "pghistory",
     "axes",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session ends some hours after login, however active.
+    "staff.middleware.SessionLifetimeMiddleware",
     # Times are typed, shown and reckoned in the zone of her program.
     "staff.middleware.ProgramTimeZoneMiddleware",
     "recovery_program.middleware.HtmxLoginRedirectMiddleware",
@@ -155,6 +158,10 @@ ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous people reach
 # TWO_STEP_REQUIRED is turned off (it is off by default only in development, DEBUG on); anyone can turn it on.
 TWO_STEP_REQUIRED = env.boolean("TWO_STEP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "Recovery Coaching"
+# django-otp's own throttle slows the device, that is the real user too, for anyone's wrong codes; wrong codes
+# instead end the session that types them (staff.views.two_step).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -167,6 +174,7 @@ AXES_VERBOSE = False
 SESSION_ENGINE = "staff.sessions"
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_HOURS = env.integer("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

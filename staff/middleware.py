@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +28,29 @@ class TwoStepMiddleware:
                     return redirect(f"{verify}?next={request.get_full_path()}")
             elif settings.TWO_STEP_REQUIRED and request.path != setup:
                 return redirect(setup)
+        return self.get_response(request)
+
+
+LOGGED_IN_AT_KEY = "logged_in_at"
+
+
+class SessionLifetimeMiddleware:
+    """A session ends SESSION_ABSOLUTE_HOURS after she logged in, however active it has been (besides ending after
+    SESSION_IDLE_MINUTES without activity): a session someone took over does not last for ever.
+
+    The login time is stamped on the first request that sees her logged in (the login page's redirect)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = timezone.now()
+            logged_in_at = request.session.setdefault(LOGGED_IN_AT_KEY, now.timestamp())
+            if now - datetime.datetime.fromtimestamp(logged_in_at, tz=datetime.UTC) > datetime.timedelta(
+                hours=settings.SESSION_ABSOLUTE_HOURS
+            ):
+                logout(request)  # the login page follows, from LoginRequiredMiddleware
         return self.get_response(request)
 
 

@@ -349,8 +349,11 @@ def training_reminder_ids_due(*, program: Program, today: datetime.date) -> list
 @transaction.atomic
 def two_step_reset(*, actor: Actor, user: User) -> None:
     """Turns her two-step login off (she lost her phone, or turns it off herself); the staff history says who."""
+    from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    # Her recovery codes go too: left behind, they would still be asked for at her next login.
+    StaticDevice.objects.filter(user=user).delete()
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     if removed:
         staff_event_record(actor, StaffEvent.Action.TWO_STEP_OFF, subject=user)

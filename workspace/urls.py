@@ -35,6 +35,7 @@ urlpatterns = [
     path("login/verify/", two_step.verify, name="two_step_verify"),
     path("account/two-step/", two_step.setup, name="two_step_setup"),
     path("account/two-step/off/", two_step.turn_off, name="two_step_off"),
+    path("account/two-step/recovery-codes/", two_step.recovery_codes, name="two_step_recovery_codes"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(

@@ -1,4 +1,8 @@
-"""Two-step login with an authenticator app (TOTP, through django-otp)."""
+"""Two-step login with an authenticator app (TOTP, through django-otp), and single-use recovery codes.
+
+Every wrong password or code typed on these pages counts against the session typing it: after a few, that session
+is logged out. Her other sessions, and her next login, are not slowed.
+"""
 
 from __future__ import annotations
 
@@ -7,49 +11,97 @@ import base64
 import segno
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery_program.audit import actor_from
-from staff import services
+from staff import two_step
+
+WRONG_TRIES_ALLOWED = 5
+WRONG_TRIES_KEY = "two_step_wrong_tries"
+PENDING_DEVICE_KEY = "two_step_pending_device"
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="6-digit code from your app",
-        max_length=8,
+        max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
     )
 
-    def __init__(self, *args, device, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.device = device
 
-    def clean_code(self):
-        code = self.cleaned_data["code"].replace(" ", "")
-        verified = self.device.verify_is_allowed()[0] and self.device.verify_token(code)
-        if not verified:
-            raise forms.ValidationError("That code is not right, or too old. Type the code your app shows now.")
-        return code
+class LoginCodeForm(CodeForm):
+    code = forms.CharField(
+        label="6-digit code from your app, or a recovery code",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
+    )
 
 
+def _wrong_try(request):
+    """Counts a wrong password or code against this session; returns a redirect to the login page once it has had
+    too many (the session is then logged out), else None."""
+    tries = request.session.get(WRONG_TRIES_KEY, 0) + 1
+    if tries < WRONG_TRIES_ALLOWED:
+        request.session[WRONG_TRIES_KEY] = tries
+        return None
+    logout(request)
+    messages.error(request, "Too many wrong tries: you have been logged out. Log in again to go on.")
+    return redirect("login")
+
+
+def _verified(request, device) -> None:
+    otp_login(request, device)
+    request.session.pop(WRONG_TRIES_KEY, None)
+    # A new session key once she is through, so that a key someone saw before (or planted) is worth nothing.
+    request.session.cycle_key()
+
+
+def _with_errors(form, error: ValidationError):
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field, message)
+
+
+@never_cache  # the secret and the recovery codes stay out of every cache
 @require_http_methods(["GET", "POST"])
 def setup(request):
-    """Turn on two-step login: scan the code with an authenticator app, then type the number it shows."""
+    """Turn on two-step login: her password again, then a new secret to scan, then the code her app shows."""
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if confirmed:
-        return render(request, "registration/two_step_on.html", {"device": confirmed})
-    device, _ = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "phone"})
-    form = CodeForm(request.POST or None, device=device)
+        return render(request, "registration/two_step_on.html", {"device": confirmed, "form": PasswordForm()})
+    device = TOTPDevice.objects.filter(
+        user=request.user, confirmed=False, pk=request.session.get(PENDING_DEVICE_KEY)
+    ).first()
+    if device is None:
+        return _setup_password(request)
+    form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        otp_login(request, device)
-        messages.success(request, "Two-step login is on. From now on you will type a code after your password.")
-        return redirect("home")
+        try:
+            codes = two_step.setup_confirm(user=request.user, device=device, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            _with_errors(form, error)
+            if ended := _wrong_try(request):
+                return ended
+        else:
+            del request.session[PENDING_DEVICE_KEY]
+            _verified(request, device)
+            messages.success(request, "Two-step login is on. From now on you will type a code after your password.")
+            return render(request, "registration/two_step_codes.html", {"codes": codes})
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
@@ -62,23 +114,86 @@ def setup(request):
     )
 
 
+def _setup_password(request):
+    def started(device):
+        request.session[PENDING_DEVICE_KEY] = device.pk
+        return redirect("two_step_setup")
+
+    return _password_step(
+        request,
+        lambda password: two_step.setup_start(user=request.user, password=password),
+        started,
+        title="Turn on two-step login",
+        button="Continue",
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request):
+    """New recovery codes, after her password again; shown once, and the old ones stop working."""
+    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return redirect("two_step_setup")
+    return _password_step(
+        request,
+        lambda password: two_step.recovery_codes_renew(user=request.user, password=password),
+        lambda codes: render(request, "registration/two_step_codes.html", {"codes": codes}),
+        title="New recovery codes",
+        button="Make new codes",
+    )
+
+
+def _password_step(request, action, done, *, title: str, button: str):
+    """The page that asks for her password again: `action(password)` runs once she types it right (a wrong one is a
+    wrong try), and `done(what it returned)` answers."""
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = action(form.cleaned_data["password"])
+        except ValidationError as error:
+            _with_errors(form, error)
+            if ended := _wrong_try(request):
+                return ended
+        else:
+            return done(result)
+    return render(request, "registration/two_step_password.html", {"form": form, "title": title, "button": button})
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request):
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    if device is None:
+    """After her password: the code her app shows, or one of her recovery codes."""
+    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("home")
-    form = CodeForm(request.POST or None, device=device)
+    form = LoginCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, device)
-        target = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = "home"
-        return redirect(target)
+        device = two_step.code_match(user=request.user, code=form.cleaned_data["code"])
+        if device is not None:
+            _verified(request, device)
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = "home"
+            return redirect(target)
+        form.add_error("code", "That code is not right, or too old. Type the code your app shows now.")
+        if ended := _wrong_try(request):
+            return ended
     return render(request, "registration/two_step_verify.html", {"form": form})
 
 
 @require_POST
 def turn_off(request):
-    services.two_step_reset(actor=actor_from(request), user=request.user)
-    messages.success(request, "Two-step login is off.")
-    return redirect("two_step_setup")
+    """She turns her own two-step login off: her password is needed."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("two_step_setup")
+    form = PasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            two_step.turn_off_own(actor=actor_from(request), user=request.user, password=form.cleaned_data["password"])
+        except ValidationError as error:
+            _with_errors(form, error)
+        else:
+            messages.success(request, "Two-step login is off.")
+            return redirect("two_step_setup")
+    if ended := _wrong_try(request):
+        return ended
+    return render(request, "registration/two_step_on.html", {"device": device, "form": form}, status=400)

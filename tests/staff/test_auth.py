@@ -94,3 +94,18 @@ def test_session_ends_after_thirty_idle_minutes(client, coach):
         response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_session_ends_twelve_hours_after_login_however_active(client, coach, settings):
+    settings.SESSION_COOKIE_AGE = 24 * 60 * 60  # even where the idle timeout is long
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        _log_in(client, coach.username)
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + datetime.timedelta(hours=11, minutes=59), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + datetime.timedelta(hours=13), tick=False):
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session

@@ -215,16 +215,6 @@ def test_an_admin_reactivating_an_account_is_in_the_staff_history(client_for, ad
     assert (latest.actor, latest.action) == (admin, Action.REACTIVATED)
 
 
-def test_a_coach_turning_off_her_own_two_step_login_is_in_the_staff_history(client_for, coach):
-    # A device she has not confirmed yet: she is not asked for a code first.
-    TOTPDevice.objects.create(user=coach, name="phone", confirmed=False)
-
-    client_for(coach).post(reverse("two_step_off"))
-
-    event = StaffEvent.objects.get(action=Action.TWO_STEP_OFF)
-    assert (event.actor, event.subject) == (coach, coach)
-
-
 def test_a_change_that_changes_nothing_leaves_no_line(client_for, admin, coach, program):
     client = client_for(admin)
     before = StaffEvent.objects.count()
