@@ -163,9 +163,17 @@ OTP_TOTP_ISSUER = "Recovery Coaching"
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 
+# Lockout (staff/lockout.py): an account after AXES_FAILURE_LIMIT wrong passwords, whatever spelling of her username
+# or e-mail was typed; an address after AXES_ADDRESS_FAILURE_LIMIT, higher, as a clinic may share one address.
+AXES_HANDLER = "staff.lockout.AccountAndAddressHandler"
+AXES_USERNAME_CALLABLE = "staff.lockout.account_username"
+AXES_CLIENT_IP_CALLABLE = "staff.lockout.client_address"
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env.integer("AXES_ADDRESS_FAILURE_LIMIT", 50)
+if not 1 <= AXES_FAILURE_LIMIT <= AXES_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be at least 1 and at most AXES_ADDRESS_FAILURE_LIMIT.")
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -109,3 +109,66 @@ def test_session_ends_twelve_hours_after_login_however_active(client, coach, set
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert "_auth_user_id" not in client.session
+
+
+def _locked_out(response) -> bool:
+    return response.status_code == 429
+
+
+@pytest.mark.parametrize("spelling", ["COACH_A", "Coach_a", " coach_a ", "her e-mail", "HER E-MAIL"])
+def test_a_locked_account_stays_locked_whatever_spelling_names_her(client, coach, spelling):
+    for _ in range(5):
+        _log_in(client, coach.username, "wrong-password")
+    typed = spelling.replace("her e-mail", coach.email).replace("HER E-MAIL", coach.email.upper())
+    # The right password does not get her in either, under any name.
+    response = _log_in(client, typed)
+    assert _locked_out(response)
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_passwords_under_different_spellings_count_for_one_account(client, coach):
+    for typed in ("coach_a", "COACH_A", " Coach_A", coach.email, coach.email.upper()):
+        _log_in(client, typed, "wrong-password")
+    assert _locked_out(_log_in(client, coach.username))
+
+
+def test_one_address_guessing_across_accounts_is_locked_out(client, coach, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 8
+    for number in range(8):
+        _log_in(client, f"nobody{number}", "wrong-password")
+    assert _locked_out(_log_in(client, coach.username))
+    # Someone at another address is not.
+    elsewhere = client.post(
+        reverse("login"), {"username": coach.username, "password": TEST_PASSWORD}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert elsewhere.url == reverse("home")
+
+
+def test_a_few_mistakes_at_one_clinic_do_not_lock_out_its_staff(client, coach, other_coach, supervisor):
+    # Everyone at the clinic comes from one address.
+    for person in (coach, other_coach):
+        for _ in range(4):
+            _log_in(client, person.username, "wrong-password")
+    assert _log_in(client, supervisor.username).url == reverse("home")
+
+
+def test_her_right_password_does_not_clear_anyone_elses_count(client, coach, other_coach, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 100
+    for _ in range(4):
+        _log_in(client, coach.username, "wrong-password")
+    # Someone at the same address who knows another password logs in...
+    _log_in(client, other_coach.username)
+    client.post(reverse("logout"))
+    # ...and the guesses at coach's account still count.
+    _log_in(client, coach.username, "wrong-password")
+    assert _locked_out(_log_in(client, coach.username))
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(rf, settings):
+    from staff.lockout import client_address
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.1")
+    settings.BEHIND_PROXY = True
+    assert client_address(request) == "203.0.113.9"  # the first one is whatever the client claimed
+    settings.BEHIND_PROXY = False
+    assert client_address(request) == "10.0.0.1"
