@@ -8,11 +8,14 @@ mistyping must not lock all of them out, while one machine guessing across many 
 
 from __future__ import annotations
 
+import secrets
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q, Sum
 
 from staff.models import User
@@ -31,6 +34,14 @@ def account_username(request, credentials) -> str:
         .first()
     )
     return username or typed.lower()
+
+
+def wrong_try_count(request) -> None:
+    """A wrong two-step code (or password typed again) counts against the address it came from, like a wrong password
+    at login, so that logging in again and again for fresh tries ends at AXES_ADDRESS_FAILURE_LIMIT. It is filed
+    under a name of this session's own, which no account can have (it has spaces), so that it locks no one's login."""
+    name = request.session.setdefault("two_step_tries_name", f"two-step tries {secrets.token_hex(8)}")
+    user_login_failed.send(sender=__name__, credentials={"username": name}, request=request)
 
 
 def client_address(request) -> str | None:

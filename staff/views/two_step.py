@@ -1,7 +1,8 @@
 """Two-step login with an authenticator app (TOTP, through django-otp), and single-use recovery codes.
 
 Every wrong password or code typed on these pages counts against the session typing it: after a few, that session
-is logged out. Her other sessions, and her next login, are not slowed.
+is logged out. Her other sessions, and her next login, are not slowed. They count against the address too
+(staff/lockout.py), so that logging in again for fresh tries is stopped there.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery_program.audit import actor_from
-from staff import two_step
+from staff import lockout, two_step
 
 WRONG_TRIES_ALLOWED = 5
 WRONG_TRIES_KEY = "two_step_wrong_tries"
@@ -55,6 +56,7 @@ class LoginCodeForm(CodeForm):
 def _wrong_try(request):
     """Counts a wrong password or code against this session; returns a redirect to the login page once it has had
     too many (the session is then logged out), else None."""
+    lockout.wrong_try_count(request)
     tries = request.session.get(WRONG_TRIES_KEY, 0) + 1
     if tries < WRONG_TRIES_ALLOWED:
         request.session[WRONG_TRIES_KEY] = tries

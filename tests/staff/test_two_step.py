@@ -165,7 +165,7 @@ def test_wrong_codes_end_only_the_session_typing_them(client_for, client, coach)
     for _ in range(4):
         assert intruder.post(reverse("two_step_verify"), {"code": "000000"}).status_code == 200
     ended = intruder.post(reverse("two_step_verify"), {"code": "000000"})
-    assert ended.url == reverse("login")
+    assert ended.status_code == 429
     assert "_auth_user_id" not in intruder.session
     # Her session goes on, and her next login takes her code at once: nothing slowed her down.
     assert client.get(reverse("home")).status_code == 200
@@ -210,3 +210,17 @@ def test_the_verify_page_does_not_send_her_off_site(client_for, client, coach):
 def test_anonymous_is_sent_to_log_in(client):
     for name in ("two_step_setup", "two_step_recovery_codes", "two_step_verify"):
         assert client.get(reverse(name)).url.startswith(reverse("login"))
+
+
+def test_logging_in_again_and_again_for_fresh_codes_is_stopped_at_the_address(client_for, coach, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 10
+    _turn_on(client_for(coach), coach)
+    for _ in range(2):
+        intruder = _log_in(Client(), coach)
+        for _ in range(5):
+            intruder.post(reverse("two_step_verify"), {"code": "000000"})
+    refused = Client().post(reverse("login"), {"username": coach.username, "password": TEST_PASSWORD})
+    assert refused.status_code == 429
+    # She, somewhere else, logs in as always.
+    elsewhere = Client(REMOTE_ADDR="10.0.0.2")
+    assert _log_in(elsewhere, coach).get(reverse("home")).url.startswith(reverse("two_step_verify"))
