@@ -4,15 +4,14 @@ Supervisors hold the patient permissions for their whole program (through their
 role's group). Coaches hold them only on the patients of their current caseload
 (django-guardian object permissions, granted and revoked with the coach
 assignment in patients.services). Admins hold none: they see counts only.
-No access and no such patient both give 404; seeing a patient without the right
-to change her gives 403 on the change pages.
+No access and no such patient both give 404, and so does a change page to someone
+who may only look: out of reach is a 404, whatever the reason.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
@@ -72,10 +71,10 @@ def has_patient_perm(user: User, perm: str, patient: Patient) -> bool:
 
 
 def get_patient_for_change(user: User, pk: int, perm: str) -> Patient:
-    """The patient if she may do `perm` on her; 404 if she cannot see her at all, 403 if she only may look."""
+    """The patient if she may do `perm` on her; 404 otherwise (she cannot see her, or only may look)."""
     patient = get_patient_for_user(user, pk)
     if not has_patient_perm(user, perm, patient):
-        raise PermissionDenied
+        raise Http404
     return patient
 
 

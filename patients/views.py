@@ -3,9 +3,9 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +30,7 @@ PAGE_SIZE = 25
 
 def _filtered_patients(request) -> PatientFilter:
     if not permissions.can_list_patients(request.user):
-        raise PermissionDenied
+        raise Http404
     return PatientFilter(request.GET, queryset=permissions.patients_visible_to(request.user), request=request)
 
 
@@ -62,7 +62,7 @@ def _csv_cell(value) -> str:
 
 def patient_export(request):
     if not permissions.can_export(request.user):
-        raise PermissionDenied
+        raise Http404
     patient_filter = _filtered_patients(request)
     if not patient_filter.is_valid():
         return redirect("patients:list")
@@ -115,7 +115,7 @@ def patient_export(request):
 @require_http_methods(["GET", "POST"])
 def patient_enroll(request):
     if not permissions.can_enroll(request.user):
-        raise PermissionDenied
+        raise Http404
     form = EnrollForm(
         request.POST or None,
         initial={"clinical_provider": request.user.pk},

@@ -88,7 +88,7 @@ def test_the_backup_must_be_someone_else(client_for, supervisor):
 
 
 def test_coaches_do_not_keep_the_rota(client_for, coach):
-    assert client_for(coach).get(reverse("supervision:rota")).status_code == 403
+    assert client_for(coach).get(reverse("supervision:rota")).status_code == 404
 
 
 def test_admins_keep_the_rota(client_for, admin):
