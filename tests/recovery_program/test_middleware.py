@@ -28,4 +28,3 @@ def test_a_page_she_may_not_open_is_not_stored_either(client_for, coach, other_p
     response = client_for(coach).get(reverse("patients:detail", args=[other_patient.pk]))
     assert response.status_code == 404
     assert "no-store" in response["Cache-Control"]
-
