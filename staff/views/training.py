@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recovery_program.audit import actor_from
+from recovery_program.spreadsheet import csv_download
 from staff import permissions, services
 from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
 from staff.models import TrainingRequirement
@@ -89,10 +89,10 @@ def compliance(request):
 def compliance_csv(request):
     if not permissions.can_export_compliance(request.user):
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training-compliance.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"])
+    response, writer = csv_download(
+        "training-compliance.csv",
+        ["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"],
+    )
     people = permissions.compliance_people_for(request.user).prefetch_related("groups").order_by("first_name", "pk")
     for person, result in _compliance_rows(request, people):
         writer.writerow(

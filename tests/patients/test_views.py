@@ -445,10 +445,12 @@ def test_admin_cannot_export(client_for, admin, patient):
     assert client_for(admin).get(reverse("patients:export")).status_code == 404
 
 
-def test_export_defuses_spreadsheet_formulas(client_for, supervisor, patient):
-    Patient.objects.filter(pk=patient.pk).update(legal_name='=HYPERLINK("http://x")')
+def test_export_defuses_spreadsheet_formulas(client_for, supervisor, coach, patient):
+    Patient.objects.filter(pk=patient.pk).update(legal_name='=HYPERLINK("http://x")', preferred_name="@SUM(A1)")
+    type(coach).objects.filter(pk=coach.pk).update(first_name="+1", last_name="Quill")
     rows = _rows(client_for(supervisor).get(reverse("patients:export")))
-    assert rows[1][0].startswith("'=")
+    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
+    assert rows[1][6].startswith("'+1")
 
 
 def test_supervisor_reads_who_looked_at_a_record(client_for, client, supervisor, coach, patient):

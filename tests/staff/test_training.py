@@ -222,6 +222,14 @@ def test_admins_export_the_compliance_table(client_for, admin, coach):
     assert f"{coach},Coach,{coach.email},Out of compliance" in text
 
 
+def test_a_name_typed_as_a_formula_is_exported_as_text(client_for, admin, coach):
+    coach.first_name, coach.last_name = '=HYPERLINK("http://x","click")', "-1"
+    coach.save()
+    text = client_for(admin).get(reverse("staff:compliance_csv")).content.decode()
+    assert '"\'=HYPERLINK(""http://x"",""click"") -1"' in text
+    assert "\n=HYPERLINK" not in text
+
+
 @pytest.mark.parametrize("who", ["coach", "supervisor"])
 def test_only_admins_export_it(request, client_for, who):
     assert client_for(request.getfixturevalue(who)).get(reverse("staff:compliance_csv")).status_code == 404
