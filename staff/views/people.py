@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -87,8 +88,12 @@ def staff_reactivate(request, pk):
 @require_POST
 def staff_password_link(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.staff_send_password_link(actor=actor_from(request), user=member)
-    messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
+    try:
+        services.staff_send_password_link(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
     return redirect("staff:detail", pk=member.pk)
 
 
