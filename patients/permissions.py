@@ -17,7 +17,15 @@ from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from patients.models import Consent, ConsentQuerySet, Patient, PatientQuerySet, ProgramStatus
+from patients.models import (
+    CoachAssignment,
+    Consent,
+    ConsentQuerySet,
+    Patient,
+    PatientQuerySet,
+    ProgramStatus,
+    StatusChange,
+)
 from recovery_program.models import AccessLog
 from staff.models import User
 from staff.roles import Role, members_with_role
@@ -76,6 +84,22 @@ def get_patient_for_change(user: User, pk: int, perm: str) -> Patient:
     if not has_patient_perm(user, perm, patient):
         raise Http404
     return patient
+
+
+def status_history_for(user: User, patient: Patient) -> list[tuple[StatusChange, str]]:
+    """Her last 20 status changes, each with the reason this user may read: every reason for those who may
+    change her status (supervisors); for anyone else (her coach) only the reasons shared with the coach."""
+    sees_all = has_patient_perm(user, "patients.change_patient_status", patient)
+    changes = patient.status_changes.select_related("changed_by")[:20]
+    return [(change, change.reason if sees_all or change.shared_with_coach else "") for change in changes]
+
+
+def coach_history_for(user: User, patient: Patient) -> list[tuple[CoachAssignment, str]]:
+    """Her last 20 coach assignments, each with the end reason this user may read: every reason for those who
+    assign coaches (supervisors); for anyone else (a coach) only the reasons shared with the coaches."""
+    sees_all = has_patient_perm(user, "patients.assign_coach", patient)
+    assignments = patient.assignments.select_related("coach")[:20]
+    return [(a, a.end_reason if sees_all or a.end_reason_shared_with_coach else "") for a in assignments]
 
 
 def patient_perms(user: User, patient: Patient) -> set[str]:

@@ -127,6 +127,7 @@ def patient_detail(request, pk):
     patient = permissions.get_patient_for_user(request.user, pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     consents = list(permissions.consents_visible_to(request.user, patient))
+    coach_history = permissions.coach_history_for(request.user, patient)
     return render(
         request,
         "patients/patient_detail.html",
@@ -134,8 +135,9 @@ def patient_detail(request, pk):
             "patient": patient,
             "patient_perms": permissions.patient_perms(request.user, patient),
             "children": patient.children.all(),
-            "status_changes": patient.status_changes.select_related("changed_by")[:20],
-            "assignments": patient.assignments.select_related("coach")[:20],
+            "status_changes": permissions.status_history_for(request.user, patient),
+            "assignments": [assignment for assignment, _ in coach_history],
+            "coach_history": coach_history,
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
         },

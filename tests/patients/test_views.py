@@ -1,4 +1,4 @@
-"""The patient pages, from each role's side: allowed, look-only (403), outsider (404), anonymous (login)."""
+"""The patient pages, from each role's side: allowed, look-only (404), outsider (404), anonymous (login)."""
 
 from __future__ import annotations
 
