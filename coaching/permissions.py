@@ -151,6 +151,15 @@ def drafts_of(user: User) -> QuerySet[Draft]:
     return Draft.objects.filter(user=user)
 
 
+def get_draft_form_for(user: User, form: str) -> Draft.Form:
+    """The form she may keep a draft of: an encounter if she logs encounters, a concern if she shares them
+    (coaches). 404 for anyone else, and for a form that has no drafts."""
+    allowed = {Draft.Form.ENCOUNTER: can_log_encounters, Draft.Form.CONCERN: can_share_concerns}
+    if form not in allowed or not allowed[Draft.Form(form)](user):
+        raise Http404("No such draft.")
+    return Draft.Form(form)
+
+
 def coach_filter_for(user: User, coach_id: str | None) -> User | None:
     """For supervisors narrowing a list to one coach of their program; None when no coach is asked for.
     A coach id out of her reach is a 404."""

@@ -165,5 +165,6 @@ def concern_close(request, pk):
 
 @require_POST
 def concern_draft_discard(request):
+    permissions.get_draft_form_for(request.user, Draft.Form.CONCERN)
     services.draft_discard(user=request.user, form=Draft.Form.CONCERN)
     return redirect("coaching:concern_new")

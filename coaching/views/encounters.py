@@ -232,5 +232,6 @@ def _encounter_action(request, pk, form_class, template, act, done):
 
 @require_POST
 def encounter_draft_discard(request):
+    permissions.get_draft_form_for(request.user, Draft.Form.ENCOUNTER)
     services.draft_discard(user=request.user, form=Draft.Form.ENCOUNTER)
     return redirect("coaching:encounter_new")
