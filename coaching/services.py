@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,7 +31,7 @@ IN_ERROR = "This encounter is marked entered in error: it can no longer be chang
 CLOSED = "This concern is already closed: nothing more can be done with it here."
 
 # What a draft may hold: the fields of the form it is a draft of, up to about ten pages of typing.
-DRAFT_FORMS = {Draft.Form.ENCOUNTER: EncounterForm, Draft.Form.CONCERN: ConcernForm}
+DRAFT_FORMS: dict[str, type[forms.Form]] = {Draft.Form.ENCOUNTER: EncounterForm, Draft.Form.CONCERN: ConcernForm}
 DRAFT_MAX_BYTES = 20_000
 
 
