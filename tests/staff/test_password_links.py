@@ -58,6 +58,20 @@ def test_a_link_sent_before_she_was_deactivated_no_longer_works(
     assert coach.check_password(TEST_PASSWORD)
 
 
+def test_reactivating_her_does_not_bring_an_old_link_back(
+    client_for, client, admin, coach, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
+    admin_client = client_for(admin)
+    _send_link(admin_client, coach, django_capture_on_commit_callbacks)
+    (mail,) = mailoutbox
+    admin_client.post(reverse("staff:deactivate", args=[coach.pk]))
+    admin_client.post(reverse("staff:reactivate", args=[coach.pk]))
+    client.logout()
+    assert "This link no longer works" in _set_password_through(client, _link_path(mail)).content.decode()
+    coach.refresh_from_db()
+    assert coach.check_password(TEST_PASSWORD)
+
+
 def test_a_link_of_an_active_account_still_works(
     client_for, client, admin, coach, mailoutbox, celery_eager, django_capture_on_commit_callbacks
 ):
