@@ -212,8 +212,20 @@ def test_office_hours_out_of_order_are_refused(client_for, admin, program):
 
 
 @pytest.mark.parametrize("who", ["coach", "supervisor"])
-def test_only_admins_change_program_settings(request, client_for, who):
-    assert client_for(request.getfixturevalue(who)).get(reverse("staff:program")).status_code == 404
+def test_only_admins_change_program_settings(request, client_for, who, program):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("staff:program")).status_code == 404
+    data = {
+        "time_zone": "America/Chicago",
+        "office_opens": "06:00",
+        "office_closes": "09:00",
+        "office_days": ["0"],
+        "escalation_minutes": "15",
+        "no_contact_days": "14",
+    }
+    assert client.post(reverse("staff:program"), data).status_code == 404
+    program.refresh_from_db()
+    assert program.time_zone != "America/Chicago"
 
 
 def test_a_deactivated_coachs_unfinished_drafts_are_removed(client_for, admin, coach):
