@@ -8,7 +8,6 @@ the program's list of resources. No access and no such record both give 404.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -38,10 +37,10 @@ def get_encounter_for_user(user: User, pk: int) -> Encounter:
 
 
 def get_encounter_for_change(user: User, pk: int) -> Encounter:
-    """Her own encounter, for a correction or an addendum: 404 if she cannot see it, 403 if it is not hers."""
+    """Her own encounter, for a correction or an addendum: 404 if she cannot see it or it is not hers."""
     encounter = get_encounter_for_user(user, pk)
     if encounter.coach_id != user.pk or not user.has_perm("coaching.log_encounters"):
-        raise PermissionDenied
+        raise Http404
     return encounter
 
 
@@ -83,9 +82,9 @@ def resources_for(user: User) -> QuerySet[Resource]:
 
 
 def resources_managed_by(user: User) -> QuerySet[Resource]:
-    """Admins keep their own program's list, retired resources included."""
+    """Admins keep their own program's list, retired resources included; 404 for anyone else."""
     if not user.has_perm("coaching.change_resource"):
-        raise PermissionDenied
+        raise Http404
     return Resource.objects.filter(program_id=user.program_id)
 
 
@@ -109,10 +108,10 @@ def get_concern_for_user(user: User, pk: int) -> Concern:
 
 
 def get_concern_for_action(user: User, pk: int) -> Concern:
-    """For acknowledging, noting and closing: supervisors only (403 for the coach who shared it)."""
+    """For acknowledging, noting and closing: supervisors only (404 for the coach who shared it)."""
     concern = get_concern_for_user(user, pk)
     if not can_act_on_concerns(user):
-        raise PermissionDenied
+        raise Http404
     return concern
 
 
@@ -150,6 +149,15 @@ def open_concern_counts(user: User) -> dict[str, int] | None:
 def drafts_of(user: User) -> QuerySet[Draft]:
     """Her own drafts, and nobody else's."""
     return Draft.objects.filter(user=user)
+
+
+def get_draft_form_for(user: User, form: str) -> Draft.Form:
+    """The form she may keep a draft of: an encounter if she logs encounters, a concern if she shares them
+    (coaches). 404 for anyone else, and for a form that has no drafts."""
+    allowed = {Draft.Form.ENCOUNTER: can_log_encounters, Draft.Form.CONCERN: can_share_concerns}
+    if form not in allowed or not allowed[Draft.Form(form)](user):
+        raise Http404("No such draft.")
+    return Draft.Form(form)
 
 
 def coach_filter_for(user: User, coach_id: str | None) -> User | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from coaching.forms import ConcernForm, EncounterForm
 from coaching.models import (
     Addendum,
     Concern,
@@ -26,6 +29,10 @@ from staff.models import User
 # What a coach or supervisor is told when the record's state no longer allows what she asked.
 IN_ERROR = "This encounter is marked entered in error: it can no longer be changed or added to."
 CLOSED = "This concern is already closed: nothing more can be done with it here."
+
+# What a draft may hold: the fields of the form it is a draft of, up to about ten pages of typing.
+DRAFT_FORMS: dict[str, type[forms.Form]] = {Draft.Form.ENCOUNTER: EncounterForm, Draft.Form.CONCERN: ConcernForm}
+DRAFT_MAX_BYTES = 20_000
 
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
@@ -186,8 +193,17 @@ def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach:
 
 
 def draft_save(*, user: User, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
-    """Keeps what she has typed so far; one draft per form, replaced as she types."""
-    draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": data})
+    """Keeps what she has typed so far; one draft per form, replaced as she types.
+
+    Only the form's own fields are kept, without NUL bytes (PostgreSQL's JSON refuses them); a draft larger
+    than DRAFT_MAX_BYTES is refused with a ValidationError and the one kept before stays."""
+    fields = DRAFT_FORMS[form].base_fields
+    kept = {name: [value.replace("\x00", "") for value in values] for name, values in data.items() if name in fields}
+    if len(json.dumps(kept, ensure_ascii=False).encode()) > DRAFT_MAX_BYTES:
+        raise ValidationError(
+            "This is too long to keep as a draft. What you typed is still on the screen: save it when you are done."
+        )
+    draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": kept})
     return draft
 
 

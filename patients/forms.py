@@ -136,6 +136,11 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
     changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
+    shared_with_coach = forms.BooleanField(
+        required=False,
+        label="Her coach may read the reason",
+        help_text="Otherwise only the clinical staff read it; her coach sees the new status.",
+    )
 
     def __init__(self, *args, patient: Patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,6 +183,11 @@ class AssignmentForm(forms.Form):
 class EndAssignmentForm(forms.Form):
     ended_on = forms.DateField(label="Last day with her coach", widget=DateInput, initial=_today)
     reason = forms.CharField(max_length=200, help_text="For example: the coach left the program.")
+    shared_with_coach = forms.BooleanField(
+        required=False,
+        label="Coaches may read the reason",
+        help_text="Otherwise only the clinical staff read it; coaches see the dates.",
+    )
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]

@@ -193,12 +193,15 @@ class PatientGroupObjectPermission(GroupObjectPermissionBase):
 
 @pghistory.track()
 class StatusChange(models.Model):
-    """Each change of a patient's program status, with its date and reason."""
+    """Each change of a patient's program status, with its date and reason.
+
+    The reason is for the clinical staff; her coach reads it only when the supervisor shares it with her."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="status_changes")
     status = models.CharField(max_length=16, choices=ProgramStatus.choices)
     changed_on = models.DateField()
     reason = models.TextField(blank=True)
+    shared_with_coach = models.BooleanField("her coach may read the reason", default=False)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -242,6 +245,8 @@ class CoachAssignment(models.Model):
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
+    # Written by a supervisor, the reason is for the clinical staff unless she shares it with the coaches.
+    end_reason_shared_with_coach = models.BooleanField("coaches may read the reason", default=False)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

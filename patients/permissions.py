@@ -4,21 +4,28 @@ Supervisors hold the patient permissions for their whole program (through their
 role's group). Coaches hold them only on the patients of their current caseload
 (django-guardian object permissions, granted and revoked with the coach
 assignment in patients.services). Admins hold none: they see counts only.
-No access and no such patient both give 404; seeing a patient without the right
-to change her gives 403 on the change pages.
+No access and no such patient both give 404, and so does a change page to someone
+who may only look: out of reach is a 404, whatever the reason.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
-from patients.models import Consent, ConsentQuerySet, Patient, PatientQuerySet, ProgramStatus
+from patients.models import (
+    CoachAssignment,
+    Consent,
+    ConsentQuerySet,
+    Patient,
+    PatientQuerySet,
+    ProgramStatus,
+    StatusChange,
+)
 from recovery_program.models import AccessLog
 from staff.models import User
 from staff.roles import Role, members_with_role
@@ -72,11 +79,27 @@ def has_patient_perm(user: User, perm: str, patient: Patient) -> bool:
 
 
 def get_patient_for_change(user: User, pk: int, perm: str) -> Patient:
-    """The patient if she may do `perm` on her; 404 if she cannot see her at all, 403 if she only may look."""
+    """The patient if she may do `perm` on her; 404 otherwise (she cannot see her, or only may look)."""
     patient = get_patient_for_user(user, pk)
     if not has_patient_perm(user, perm, patient):
-        raise PermissionDenied
+        raise Http404
     return patient
+
+
+def status_history_for(user: User, patient: Patient) -> list[tuple[StatusChange, str]]:
+    """Her last 20 status changes, each with the reason this user may read: every reason for those who may
+    change her status (supervisors); for anyone else (her coach) only the reasons shared with the coach."""
+    sees_all = has_patient_perm(user, "patients.change_patient_status", patient)
+    changes = patient.status_changes.select_related("changed_by")[:20]
+    return [(change, change.reason if sees_all or change.shared_with_coach else "") for change in changes]
+
+
+def coach_history_for(user: User, patient: Patient) -> list[tuple[CoachAssignment, str]]:
+    """Her last 20 coach assignments, each with the end reason this user may read: every reason for those who
+    assign coaches (supervisors); for anyone else (a coach) only the reasons shared with the coaches."""
+    sees_all = has_patient_perm(user, "patients.assign_coach", patient)
+    assignments = patient.assignments.select_related("coach")[:20]
+    return [(a, a.end_reason if sees_all or a.end_reason_shared_with_coach else "") for a in assignments]
 
 
 def patient_perms(user: User, patient: Patient) -> set[str]:

@@ -51,6 +51,7 @@ def patient_enroll(
         status=ProgramStatus.ACTIVE,
         changed_on=patient.enrollment_date,
         reason="Enrolled",
+        shared_with_coach=True,
         changed_by=actor.user,
     )
     log_access(actor, AccessAction.CREATE, patient=patient)
@@ -71,12 +72,25 @@ def patient_update(*, actor: Actor, patient: Patient, fields: dict[str, Any]) ->
 
 @transaction.atomic
 def patient_change_status(
-    *, actor: Actor, patient: Patient, status: ProgramStatus, changed_on: datetime.date, reason: str
+    *,
+    actor: Actor,
+    patient: Patient,
+    status: ProgramStatus,
+    changed_on: datetime.date,
+    reason: str,
+    shared_with_coach: bool = False,
 ) -> StatusChange:
-    """Records her new status. Discharged or graduated, it is her discharge: consents that end at it end that day."""
+    """Records her new status. Discharged or graduated, it is her discharge: consents that end at it end that day.
+
+    `shared_with_coach`: her coach may read the reason (by default only the clinical staff do)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     change = StatusChange.objects.create(
-        patient=patient, status=status, changed_on=changed_on, reason=reason, changed_by=actor.user
+        patient=patient,
+        status=status,
+        changed_on=changed_on,
+        reason=reason,
+        shared_with_coach=shared_with_coach,
+        changed_by=actor.user,
     )
     patient.status = status
     patient.save(update_fields=["status"])
@@ -95,7 +109,9 @@ def _end_consents_at(actor: Actor, patient: Patient, event: ExpiryEvent, on: dat
         log_access(actor, AccessAction.CHANGE, patient=patient, record=consent)
 
 
-def _end_open_assignment(patient: Patient, ended_on: datetime.date, reason: str) -> CoachAssignment | None:
+def _end_open_assignment(
+    patient: Patient, ended_on: datetime.date, reason: str, *, shared_with_coach: bool
+) -> CoachAssignment | None:
     current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
     if current is None:
         return None
@@ -108,7 +124,8 @@ def _end_open_assignment(patient: Patient, ended_on: datetime.date, reason: str)
         )
     current.ended_on = ended_on
     current.end_reason = reason
-    current.save(update_fields=["ended_on", "end_reason"])
+    current.end_reason_shared_with_coach = shared_with_coach
+    current.save(update_fields=["ended_on", "end_reason", "end_reason_shared_with_coach"])
     for perm in CASELOAD_PERMISSIONS:
         remove_perm(perm, current.coach, patient)
     return current
@@ -125,7 +142,7 @@ def assignment_start(*, actor: Actor, patient: Patient, coach: User, started_on:
     current = patient.assignments.filter(ended_on__isnull=True).first()
     if current is not None and current.coach_id == coach.pk:
         raise ValidationError({"coach": f"{coach} is already her coach."})
-    _end_open_assignment(patient, started_on, reason=f"Reassigned to {coach}")
+    _end_open_assignment(patient, started_on, reason=f"Reassigned to {coach}", shared_with_coach=True)
     assignment = CoachAssignment.objects.create(
         patient=patient, coach=coach, started_on=started_on, assigned_by=actor.user
     )
@@ -136,10 +153,14 @@ def assignment_start(*, actor: Actor, patient: Patient, coach: User, started_on:
 
 
 @transaction.atomic
-def assignment_end(*, actor: Actor, patient: Patient, ended_on: datetime.date, reason: str) -> CoachAssignment:
-    """Leaves her without a coach from `ended_on`; the coach loses access at once."""
+def assignment_end(
+    *, actor: Actor, patient: Patient, ended_on: datetime.date, reason: str, shared_with_coach: bool = False
+) -> CoachAssignment:
+    """Leaves her without a coach from `ended_on`; the coach loses access at once.
+
+    `shared_with_coach`: coaches may read the reason (by default only the clinical staff do)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    ended = _end_open_assignment(patient, ended_on, reason)
+    ended = _end_open_assignment(patient, ended_on, reason, shared_with_coach=shared_with_coach)
     if ended is None:
         raise ValidationError("She has no coach at the moment.")
     log_access(actor, AccessAction.CHANGE, patient=patient, record=ended)
@@ -186,7 +207,9 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
     patient_ids = []
     for assignment in CoachAssignment.objects.select_for_update().filter(coach=coach, ended_on__isnull=True):
         patient = assignment.patient
-        _end_open_assignment(patient, max(on, assignment.started_on), reason=f"{coach} left the program")
+        _end_open_assignment(
+            patient, max(on, assignment.started_on), reason=f"{coach} left the program", shared_with_coach=True
+        )
         log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
         patient_ids.append(patient.pk)
     return patient_ids

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,13 +22,14 @@ from patients.forms import (
 )
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.spreadsheet import csv_download
 
 PAGE_SIZE = 25
 
 
 def _filtered_patients(request) -> PatientFilter:
     if not permissions.can_list_patients(request.user):
-        raise PermissionDenied
+        raise Http404
     return PatientFilter(request.GET, queryset=permissions.patients_visible_to(request.user), request=request)
 
 
@@ -54,24 +53,15 @@ def patient_list(request):
     )
 
 
-def _csv_cell(value) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def patient_export(request):
     if not permissions.can_export(request.user):
-        raise PermissionDenied
+        raise Http404
     patient_filter = _filtered_patients(request)
     if not patient_filter.is_valid():
         return redirect("patients:list")
     patients = patient_filter.qs.with_current_coach()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="patients.csv"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(
+    response, writer = csv_download(
+        "patients.csv",
         [
             "Legal name",
             "Preferred name",
@@ -84,27 +74,24 @@ def patient_export(request):
             "Phone",
             "OK to text",
             "OK to leave a message",
-        ]
+        ],
     )
     exported = []
     for patient in patients.iterator(chunk_size=2000):
         coach = patient.open_assignments[0].coach if patient.open_assignments else ""
         writer.writerow(
             [
-                _csv_cell(value)
-                for value in (
-                    patient.legal_name,
-                    patient.preferred_name,
-                    patient.get_status_display(),
-                    patient.current_pregnancy_status.label,
-                    patient.due_date,
-                    patient.delivery_date,
-                    coach,
-                    patient.enrollment_date,
-                    patient.phone,
-                    "yes" if patient.ok_to_text else "no",
-                    "yes" if patient.ok_to_leave_message else "no",
-                )
+                patient.legal_name,
+                patient.preferred_name,
+                patient.get_status_display(),
+                patient.current_pregnancy_status.label,
+                patient.due_date,
+                patient.delivery_date,
+                coach,
+                patient.enrollment_date,
+                patient.phone,
+                "yes" if patient.ok_to_text else "no",
+                "yes" if patient.ok_to_leave_message else "no",
             ]
         )
         exported.append(patient.pk)
@@ -115,7 +102,7 @@ def patient_export(request):
 @require_http_methods(["GET", "POST"])
 def patient_enroll(request):
     if not permissions.can_enroll(request.user):
-        raise PermissionDenied
+        raise Http404
     form = EnrollForm(
         request.POST or None,
         initial={"clinical_provider": request.user.pk},
@@ -140,6 +127,7 @@ def patient_detail(request, pk):
     patient = permissions.get_patient_for_user(request.user, pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     consents = list(permissions.consents_visible_to(request.user, patient))
+    coach_history = permissions.coach_history_for(request.user, patient)
     return render(
         request,
         "patients/patient_detail.html",
@@ -147,8 +135,9 @@ def patient_detail(request, pk):
             "patient": patient,
             "patient_perms": permissions.patient_perms(request.user, patient),
             "children": patient.children.all(),
-            "status_changes": patient.status_changes.select_related("changed_by")[:20],
-            "assignments": patient.assignments.select_related("coach")[:20],
+            "status_changes": permissions.status_history_for(request.user, patient),
+            "assignments": [assignment for assignment, _ in coach_history],
+            "coach_history": coach_history,
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
         },

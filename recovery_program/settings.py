@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # Times are typed, shown and reckoned in the zone of her program.
     "staff.middleware.ProgramTimeZoneMiddleware",
     "recovery_program.middleware.HtmxLoginRedirectMiddleware",
+    # Pages of a logged-in user hold patient data: no browser or proxy keeps them.
+    "recovery_program.middleware.NoStoreForStaffMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Someone with two-step login set up must give her code before anything else.

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -28,6 +28,7 @@ from staff.models import (
 )
 from staff.roles import Role
 from staff.sessions import StaffSession
+from staff.tokens import password_link_tokens
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
 
@@ -143,18 +144,25 @@ def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
 
 @transaction.atomic
 def staff_send_password_link(*, actor: Actor, user: User) -> None:
-    """A one-time link to set a new password, sent by e-mail after this transaction commits."""
+    """A one-time link to set a new password, sent by e-mail after this transaction commits.
+
+    Refused for a deactivated account: she is to be reactivated first, on purpose."""
+    if not user.is_active:
+        raise ValidationError(f"{user}'s account is deactivated. Reactivate it before sending a password link.")
     staff_event_record(actor, StaffEvent.Action.PASSWORD_LINK_SENT, subject=user)
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False))
 
 
 def password_link_send(user_id: int, *, welcome: bool) -> None:
-    user = User.objects.get(pk=user_id, is_active=True)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        # Deactivated (or removed) between the click and the sending: no link for her.
+        return
     path = reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": password_link_tokens.make_token(user),
         },
     )
     send_templated(

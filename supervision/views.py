@@ -4,8 +4,9 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -66,7 +67,7 @@ def reach(request):
 @require_http_methods(["GET", "POST"])
 def rota(request):
     if not permissions.can_keep_rota(request.user):
-        raise PermissionDenied
+        raise Http404
     supervisors = clinical_providers_for(request.user)
     form = ShiftForm(request.POST or None, supervisors=supervisors)
     if request.method == "POST" and form.is_valid():
@@ -137,7 +138,7 @@ def queue(request, coach_pk):
 @require_http_methods(["GET", "POST"])
 def agenda_add(request):
     if not permissions.can_add_agenda_items(request.user):
-        raise PermissionDenied
+        raise Http404
     patients = patients_for_logging(request.user)
     form = AgendaItemForm(request.POST or None, patients=patients)
     if request.method == "POST" and form.is_valid():
@@ -159,7 +160,7 @@ ActionFormSet = forms.formset_factory(ActionItemForm, extra=2)
 def session_new(request, coach_pk):
     coach = permissions.get_coach_for_queue(request.user, coach_pk)
     if not permissions.can_record_sessions(request.user):
-        raise PermissionDenied
+        raise Http404
     patients = patients_visible_to(request.user).filter(assignments__coach=coach, assignments__ended_on__isnull=True)
     people = User.objects.filter(pk__in=[coach.pk, request.user.pk])
     agenda = AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True)
@@ -235,7 +236,7 @@ def session_detail(request, pk):
 def weeks(request):
     """Each of her coaches' last twelve weeks: held, missed or cancelled, so a gap shows at once."""
     if not permissions.sees_program_supervision(request.user):
-        raise PermissionDenied
+        raise Http404
     today = timezone.localdate()
     this_week = services.week_start(today)
     starts = [this_week - datetime.timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -14,8 +15,13 @@ from workspace import views
 
 
 def _superuser_only(request) -> bool:
-    # Django's admin site is for the operators who run the server; program staff use the app's own pages.
-    return request.user.is_active and request.user.is_superuser
+    """Django's admin site is for the operators who run the server; program staff use the app's own pages.
+
+    Someone logged in who is not an operator gets a 404 on every admin page: answering False would send her
+    to log in, and the login page, seeing her logged in, back here, round and round."""
+    if request.user.is_authenticated and not (request.user.is_active and request.user.is_superuser):
+        raise Http404
+    return request.user.is_authenticated
 
 
 admin.site.has_permission = _superuser_only
@@ -40,7 +46,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(post_reset_login=False),
+        staff_views.PasswordLinkView.as_view(),
         name="password_reset_confirm",
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

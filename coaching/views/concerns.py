@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -35,7 +36,7 @@ def concern_list(request):
         concerns = permissions.concerns_visible_to(user).select_related("patient")
         template = "coaching/concern_list.html"
     else:
-        raise PermissionDenied
+        raise Http404
     page = Paginator(concerns, 25).get_page(request.GET.get("page"))
     log_access_many(actor_from(request), AccessAction.VIEW, {c.patient_id for c in page}, record_type="concern list")
     return render(
@@ -49,7 +50,7 @@ def concern_list(request):
 def concern_new(request):
     """The coach shares a concern with her supervisor, about a patient of her caseload."""
     if not permissions.can_share_concerns(request.user):
-        raise PermissionDenied
+        raise Http404
     encounter = None
     encounter_id = request.POST.get("encounter") or request.GET.get("encounter")
     if encounter_id:
@@ -164,5 +165,6 @@ def concern_close(request, pk):
 
 @require_POST
 def concern_draft_discard(request):
+    permissions.get_draft_form_for(request.user, Draft.Form.CONCERN)
     services.draft_discard(user=request.user, form=Draft.Form.CONCERN)
     return redirect("coaching:concern_new")

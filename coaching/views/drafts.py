@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.views.decorators.http import require_POST
@@ -8,22 +9,16 @@ from django.views.decorators.http import require_POST
 from coaching import permissions, services
 from coaching.models import Draft
 
-IGNORED = {"csrfmiddlewaretoken"}
-
 
 @require_POST
 def draft_save(request, form):
     """Saves what she is typing (htmx, every few seconds). Answers with a short status line."""
-    if form not in Draft.Form.values:
-        raise Http404
-    allowed = {
-        Draft.Form.ENCOUNTER: permissions.can_log_encounters,
-        Draft.Form.CONCERN: permissions.can_share_concerns,
-    }[form](request.user)
-    if not allowed:
-        raise Http404
-    data = {key: values for key, values in request.POST.lists() if key not in IGNORED}
-    services.draft_save(user=request.user, form=form, data=data)
+    draft_form = permissions.get_draft_form_for(request.user, form)
+    try:
+        services.draft_save(user=request.user, form=draft_form, data=dict(request.POST.lists()))
+    except ValidationError as error:
+        # 200, so that htmx shows the refusal in the status line where "Draft saved" would be.
+        return HttpResponse(error.messages[0])
     return HttpResponse(f"Draft saved at {time_format(timezone.localtime(), 'g:i a')}.")
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,7 @@ def _posted_patients_are_hers(request) -> None:
 def encounter_list(request):
     """Her encounters (a supervisor: the program's), newest first; ?patient= narrows them to one patient."""
     if not permissions.can_see_encounters(request.user):
-        raise PermissionDenied
+        raise Http404
     encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
     patient = None
     if request.GET.get("patient"):
@@ -75,7 +76,7 @@ def encounter_list(request):
 @require_http_methods(["GET", "POST"])
 def encounter_new(request):
     if not permissions.can_log_encounters(request.user):
-        raise PermissionDenied
+        raise Http404
     kwargs = _choices(request.user)
     if request.method == "POST":
         _posted_patients_are_hers(request)
@@ -231,5 +232,6 @@ def _encounter_action(request, pk, form_class, template, act, done):
 
 @require_POST
 def encounter_draft_discard(request):
+    permissions.get_draft_form_for(request.user, Draft.Form.ENCOUNTER)
     services.draft_discard(user=request.user, form=Draft.Form.ENCOUNTER)
     return redirect("coaching:encounter_new")

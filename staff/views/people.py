@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,7 +17,7 @@ from staff.roles import Role
 
 def staff_list(request):
     if not permissions.can_see_staff_list(request.user):
-        raise PermissionDenied
+        raise Http404
     members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(
@@ -28,7 +28,7 @@ def staff_list(request):
 @require_http_methods(["GET", "POST"])
 def staff_new(request):
     if not permissions.can_manage_staff(request.user):
-        raise PermissionDenied
+        raise Http404
     form = NewStaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in StaffForm.Meta.fields}
@@ -88,8 +88,12 @@ def staff_reactivate(request, pk):
 @require_POST
 def staff_password_link(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.staff_send_password_link(actor=actor_from(request), user=member)
-    messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
+    try:
+        services.staff_send_password_link(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
     return redirect("staff:detail", pk=member.pk)
 
 

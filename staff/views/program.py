@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -67,7 +67,7 @@ class ProgramForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 def program_settings(request):
     if not permissions.can_manage_staff(request.user):
-        raise PermissionDenied
+        raise Http404
     form = ProgramForm(request.POST or None, instance=request.user.program)
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}

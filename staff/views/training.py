@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recovery_program.audit import actor_from
+from recovery_program.spreadsheet import csv_download
 from staff import permissions, services
 from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
 from staff.models import TrainingRequirement
@@ -43,7 +42,7 @@ def member_training(request, pk):
 def training_add(request, pk):
     member = permissions.get_member_for_training(request.user, pk)
     if not permissions.can_record_training(request.user):
-        raise PermissionDenied
+        raise Http404
     form = TrainingRecordForm(
         request.POST or None, request.FILES or None, kinds=permissions.training_kinds_for(request.user)
     )
@@ -76,7 +75,7 @@ def _compliance_rows(request, people):
 
 def compliance(request):
     if not permissions.can_see_compliance(request.user):
-        raise PermissionDenied
+        raise Http404
     people = permissions.compliance_people_for(request.user).prefetch_related("groups")
     page = Paginator(people.order_by("first_name", "last_name", "pk"), 50).get_page(request.GET.get("page"))
     rows = _compliance_rows(request, page.object_list)
@@ -89,11 +88,11 @@ def compliance(request):
 
 def compliance_csv(request):
     if not permissions.can_export_compliance(request.user):
-        raise PermissionDenied
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="training-compliance.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"])
+        raise Http404
+    response, writer = csv_download(
+        "training-compliance.csv",
+        ["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"],
+    )
     people = permissions.compliance_people_for(request.user).prefetch_related("groups").order_by("first_name", "pk")
     for person, result in _compliance_rows(request, people):
         writer.writerow(
@@ -112,7 +111,7 @@ def compliance_csv(request):
 @require_http_methods(["GET", "POST"])
 def kinds(request):
     if not permissions.can_manage_training_kinds(request.user):
-        raise PermissionDenied
+        raise Http404
     kinds = permissions.training_kinds_for(request.user)
     kind_form = TrainingKindForm(request.POST if "add_kind" in request.POST else None, prefix="kind")
     requirement_form = RequirementForm(
@@ -152,7 +151,7 @@ def kinds(request):
 @require_http_methods(["GET", "POST"])
 def kind_edit(request, pk):
     if not permissions.can_manage_training_kinds(request.user):
-        raise PermissionDenied
+        raise Http404
     kind = get_object_or_404(permissions.training_kinds_for(request.user), pk=pk)
     form = TrainingKindForm(request.POST or None, instance=kind)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +165,7 @@ def kind_edit(request, pk):
 @require_POST
 def requirement_remove(request, pk):
     if not permissions.can_manage_training_kinds(request.user):
-        raise PermissionDenied
+        raise Http404
     requirement = get_object_or_404(TrainingRequirement, pk=pk, program_id=request.user.program_id)
     services.training_requirement_remove(actor=actor_from(request), requirement=requirement)
     messages.success(request, "Requirement removed.")

@@ -70,7 +70,7 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     expect(page.get_by_role("link", name="Concern queue")).to_have_count(0)
     expect(page.get_by_text("urgent concern")).to_have_count(0)
     page.goto(f"{live_server.url}/coaching/concerns/")
-    expect(page.get_by_role("heading", name="Not part of your role")).to_be_visible()
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
 
 
 def test_a_mistake_in_the_log_form_is_shown_without_reloading_the_page(live_server, page: Page, coach, caseload):

@@ -66,7 +66,7 @@ def test_a_concern_is_in_no_one_elses_list(request, client_for, coach, patient, 
 
 
 def test_admin_has_no_concern_list(client_for, admin):
-    assert client_for(admin).get(reverse("coaching:concern_list")).status_code == 403
+    assert client_for(admin).get(reverse("coaching:concern_list")).status_code == 404
 
 
 def test_every_view_of_a_concern_is_logged(client_for, supervisor, coach, patient):
@@ -135,7 +135,7 @@ def test_the_coach_sees_notes_to_her_and_that_it_closed_but_not_why(client_for, 
 def test_the_coach_cannot_act_on_her_own_concern(client_for, coach, patient, action):
     concern = share_concern(coach, patient)
     response = client_for(coach).post(reverse(f"coaching:{action}", args=[concern.pk]), {"text": "x", "reason": "x"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert Concern.objects.get().status == ConcernStatus.SHARED
 
 

@@ -88,3 +88,30 @@ def test_after_the_session_ends_an_htmx_request_sends_the_whole_page_to_log_in(c
     response = client.post(reverse("coaching:encounter_new"), {"summary": "x"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_a_draft_keeps_only_the_forms_own_fields(client_for, coach):
+    _autosave(client_for(coach), summary="Her words", stowaway="x" * 100, **{"csrfmiddlewaretoken": "t"})
+    assert Draft.objects.get(user=coach).data == {"summary": ["Her words"]}
+
+
+def test_a_nul_byte_is_dropped_and_the_rest_kept(client_for, coach):
+    response = _autosave(client_for(coach), summary="Half\x00 a note")
+    assert "Draft saved" in response.content.decode()
+    assert Draft.objects.get(user=coach).data["summary"] == ["Half a note"]
+
+
+def test_a_draft_too_large_is_refused_plainly_and_the_last_one_stays(client_for, coach):
+    client = client_for(coach)
+    _autosave(client, summary="What she typed first")
+    response = _autosave(client, summary="x" * 25_000)
+    assert response.status_code == 200
+    assert "too long to keep as a draft" in response.content.decode()
+    assert Draft.objects.get(user=coach).data["summary"] == ["What she typed first"]
+
+
+@pytest.mark.parametrize("who", ["admin", "supervisor"])
+@pytest.mark.parametrize("form", ["encounter", "concern"])
+def test_starting_over_is_only_for_those_who_keep_drafts(request, client_for, who, form):
+    user = request.getfixturevalue(who)
+    assert client_for(user).post(reverse(f"coaching:{form}_draft_discard")).status_code == 404

@@ -45,4 +45,8 @@ def test_each_program_keeps_its_own_list(client_for, admin, other_program):
 @pytest.mark.parametrize("who", ["coach", "supervisor"])
 def test_only_admins_keep_the_list(request, client_for, who):
     user = request.getfixturevalue(who)
-    assert client_for(user).get(reverse("coaching:resources")).status_code == 403
+    client = client_for(user)
+    assert client.get(reverse("coaching:resources")).status_code == 404
+    response = client.post(reverse("coaching:resources"), {"name": "A meeting", "kind": "meeting", "is_active": "on"})
+    assert response.status_code == 404
+    assert not Resource.objects.exists()

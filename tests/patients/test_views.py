@@ -1,4 +1,4 @@
-"""The patient pages, from each role's side: allowed, look-only (403), outsider (404), anonymous (login)."""
+"""The patient pages, from each role's side: allowed, look-only (404), outsider (404), anonymous (login)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_supervisor_filters_by_status_and_coach(client_for, supervisor, other_co
 
 
 def test_admin_cannot_open_the_patient_list(client_for, admin, patient):
-    assert client_for(admin).get(reverse("patients:list")).status_code == 403
+    assert client_for(admin).get(reverse("patients:list")).status_code == 404
 
 
 def test_admin_home_shows_counts_and_no_names(client_for, admin, patient, other_patient):
@@ -226,7 +226,13 @@ def test_coach_cannot_change_another_coachs_patient(client_for, coach, other_pat
 
 @pytest.mark.parametrize("page", ["edit", "status", "assign", "consent_add", "child_add", "access_log"])
 def test_coach_may_look_but_not_change_the_rest(client_for, coach, patient, page):
-    assert client_for(coach).get(reverse(f"patients:{page}", args=[patient.pk])).status_code == 403
+    # Out of reach is a 404, like a patient she cannot see at all; what she sends changes nothing.
+    client = client_for(coach)
+    before = Patient.objects.values().get(pk=patient.pk)
+    assert client.get(reverse(f"patients:{page}", args=[patient.pk])).status_code == 404
+    data = {"legal_name": "Changed", "status": ProgramStatus.DISCHARGED, "reason": "x", "name": "x"}
+    assert client.post(reverse(f"patients:{page}", args=[patient.pk]), data).status_code == 404
+    assert Patient.objects.values().get(pk=patient.pk) == before
 
 
 # Enrolling
@@ -255,7 +261,7 @@ def test_sending_the_enroll_form_twice_enrolls_her_once(client_for, supervisor, 
 @pytest.mark.parametrize("who", ["coach", "admin"])
 def test_only_supervisors_enroll(request, client_for, who, supervisor):
     user = request.getfixturevalue(who)
-    assert client_for(user).post(reverse("patients:enroll"), _enroll_data(supervisor)).status_code == 403
+    assert client_for(user).post(reverse("patients:enroll"), _enroll_data(supervisor)).status_code == 404
     assert not Patient.objects.exists()
 
 
@@ -436,13 +442,15 @@ def test_export_cannot_reach_another_coachs_patient_with_a_search(client_for, co
 
 
 def test_admin_cannot_export(client_for, admin, patient):
-    assert client_for(admin).get(reverse("patients:export")).status_code == 403
+    assert client_for(admin).get(reverse("patients:export")).status_code == 404
 
 
-def test_export_defuses_spreadsheet_formulas(client_for, supervisor, patient):
-    Patient.objects.filter(pk=patient.pk).update(legal_name='=HYPERLINK("http://x")')
+def test_export_defuses_spreadsheet_formulas(client_for, supervisor, coach, patient):
+    Patient.objects.filter(pk=patient.pk).update(legal_name='=HYPERLINK("http://x")', preferred_name="@SUM(A1)")
+    type(coach).objects.filter(pk=coach.pk).update(first_name="+1", last_name="Quill")
     rows = _rows(client_for(supervisor).get(reverse("patients:export")))
-    assert rows[1][0].startswith("'=")
+    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
+    assert rows[1][6].startswith("'+1")
 
 
 def test_supervisor_reads_who_looked_at_a_record(client_for, client, supervisor, coach, patient):

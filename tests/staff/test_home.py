@@ -51,7 +51,7 @@ def test_staff_list_shows_her_program_only(client_for, admin, coach, outside_sup
 
 
 def test_coach_cannot_open_the_staff_list(client_for, coach):
-    assert client_for(coach).get(reverse("staff:list")).status_code == 403
+    assert client_for(coach).get(reverse("staff:list")).status_code == 404
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client, coach):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from recovery_program.audit import Actor
 from staff.roles import Role
 from staff.services import user_set_role
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +49,23 @@ def test_setting_a_role_replaces_the_old_one(admin, coach):
 
 def test_a_role_change_takes_effect_on_the_next_request(client_for, admin, coach):
     client = client_for(coach)
-    assert client.get(reverse("staff:list")).status_code == 403
+    assert client.get(reverse("staff:list")).status_code == 404
     user_set_role(actor=Actor(admin, None), user=coach, role=Role.SUPERVISOR)
     assert client.get(reverse("staff:list")).status_code == 200
 
 
-def test_program_staff_cannot_use_the_operators_admin_site(client_for, admin):
-    response = client_for(admin).get("/admin/")
-    assert response.status_code == 302
-    assert "/login/" in response.url
+@pytest.mark.parametrize("who", ["coach", "supervisor", "admin"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/staff/user/"])
+def test_program_staff_get_no_operators_admin_site_and_no_redirect_loop(request, client_for, who, path):
+    assert client_for(request.getfixturevalue(who)).get(path, follow=True).status_code == 404
+
+
+def test_someone_not_logged_in_is_sent_to_log_in_for_the_admin_site(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert response.status_code == 200
+
+
+def test_an_operator_gets_the_admin_site(client_for, admin):
+    operator = UserFactory(program=admin.program, is_superuser=True, is_staff=True)
+    assert client_for(operator).get("/admin/").status_code == 200

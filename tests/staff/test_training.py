@@ -201,7 +201,7 @@ def test_a_coach_sees_her_own_record_and_what_she_still_needs(client_for, coach)
 
 
 def test_a_coach_cannot_add_records(client_for, coach):
-    assert client_for(coach).get(reverse("staff:training_add", args=[coach.pk])).status_code == 403
+    assert client_for(coach).get(reverse("staff:training_add", args=[coach.pk])).status_code == 404
 
 
 def test_the_compliance_page_for_admins_and_for_supervisors(
@@ -222,9 +222,17 @@ def test_admins_export_the_compliance_table(client_for, admin, coach):
     assert f"{coach},Coach,{coach.email},Out of compliance" in text
 
 
+def test_a_name_typed_as_a_formula_is_exported_as_text(client_for, admin, coach):
+    coach.first_name, coach.last_name = '=HYPERLINK("http://x","click")', "-1"
+    coach.save()
+    text = client_for(admin).get(reverse("staff:compliance_csv")).content.decode()
+    assert '"\'=HYPERLINK(""http://x"",""click"") -1"' in text
+    assert "\n=HYPERLINK" not in text
+
+
 @pytest.mark.parametrize("who", ["coach", "supervisor"])
 def test_only_admins_export_it(request, client_for, who):
-    assert client_for(request.getfixturevalue(who)).get(reverse("staff:compliance_csv")).status_code == 403
+    assert client_for(request.getfixturevalue(who)).get(reverse("staff:compliance_csv")).status_code == 404
 
 
 def test_compliance_queries_do_not_grow_with_staff(client_for, admin, django_assert_max_num_queries):

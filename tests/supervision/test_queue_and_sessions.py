@@ -171,7 +171,7 @@ def test_an_action_item_without_an_owner_is_explained(client_for, supervisor, co
 
 
 def test_coaches_cannot_record_sessions(client_for, coach, other_coach):
-    assert client_for(coach).get(reverse("supervision:session_new", args=[coach.pk])).status_code == 403
+    assert client_for(coach).get(reverse("supervision:session_new", args=[coach.pk])).status_code == 404
 
 
 def test_twelve_weeks_show_held_and_missed(client_for, supervisor, coach, supervised):

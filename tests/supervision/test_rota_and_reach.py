@@ -87,8 +87,12 @@ def test_the_backup_must_be_someone_else(client_for, supervisor):
     assert "The backup must be someone else" in response.content.decode()
 
 
-def test_coaches_do_not_keep_the_rota(client_for, coach):
-    assert client_for(coach).get(reverse("supervision:rota")).status_code == 403
+def test_coaches_do_not_keep_the_rota(client_for, coach, supervisor, backup_supervisor):
+    client = client_for(coach)
+    assert client.get(reverse("supervision:rota")).status_code == 404
+    response = _post_shift(client, "2027-03-02T17:00", "2027-03-03T09:00", supervisor, backup_supervisor)
+    assert response.status_code == 404
+    assert not OnCallShift.objects.exists()
 
 
 def test_admins_keep_the_rota(client_for, admin):
