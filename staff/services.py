@@ -84,10 +84,12 @@ def _give_role(user: User, role: Role) -> None:
 
 
 @transaction.atomic
-def user_set_role(*, actor: Actor | None, user: User, role: Role) -> None:
+def user_set_role(*, actor: Actor | None, user: User, role: Role, note: str = "") -> None:
     """Give her exactly one role: her permissions change from her next request on. The staff history says who.
 
-    No actor: the operators, or a command (seeding, tests).
+    The low-level setter: the staff pages go through `workspace.services.staff_role_change`, which also ends
+    what her old role held (`note` says what, in the history). No actor: the operators, or a command (seeding,
+    tests).
     """
     user.__dict__.pop("role", None)
     before = user.role
@@ -98,7 +100,7 @@ def user_set_role(*, actor: Actor | None, user: User, role: Role) -> None:
         actor,
         StaffEvent.Action.ROLE_CHANGED,
         subject=user,
-        description=f"{before.label if before else 'No role'} → {Role(role).label}",
+        description=f"{before.label if before else 'No role'} → {Role(role).label}" + (f"; {note}" if note else ""),
     )
 
 

@@ -1,9 +1,10 @@
-"""Writes that reach across apps: deactivating a staff member (her patients and drafts too), and a training
-reminder (a lapsed one goes to her supervisor as well)."""
+"""Writes that reach across apps: changing a staff member's role and deactivating her (her patients, supervision
+links and drafts too), and a training reminder (a lapsed one goes to her supervisor as well)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from staff import services as staff_services
 from staff.models import StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
 from supervision.permissions import current_supervisor_of
+from supervision.services import supervision_links_end
 
 
 @transaction.atomic
@@ -35,6 +37,30 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
         subject=user,
         description=f"{len(left)} of her patients now need a coach" if left else "",
     )
+    return left
+
+
+@transaction.atomic
+def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
+    """Gives her another role, and takes away at once everything her old role held.
+
+    In one transaction: a coach's caseload ends (her assignments and every permission on a patient), her
+    supervision links end (as a coach and as a supervisor, so that pages stop going to her), and the staff
+    history says so. Refused, next to the role, for her own account, while she is on call now or later, and
+    while coaches would be left without a supervisor. Returns the patients left waiting for a coach.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor.user.pk == user.pk:
+        raise ValidationError({"role": "You cannot change your own role. Another admin of your program can."})
+    if user.role == role:
+        return []
+    links = supervision_links_end(user=user, on=timezone.localdate(), now=timezone.now())
+    left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
+    ended = [
+        *([f"{len(left)} of her patients now need a coach"] if left else []),
+        *([f"supervision links ended: {links}"] if links else []),
+    ]
+    staff_services.user_set_role(actor=actor, user=user, role=role, note="; ".join(ended))
     return left
 
 

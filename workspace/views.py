@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -9,7 +10,10 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
 from staff import permissions
+from staff.forms import RoleForm
+from staff.roles import Role
 from staff.training import compliance_for
+from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
 from workspace import services
 
@@ -47,3 +51,20 @@ def staff_deactivate(request, pk):
     note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
     messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
     return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_role(request, pk):
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        role = Role(form.cleaned_data["role"])
+        try:
+            left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+            messages.success(request, f"{member} is now {role.label.lower()}. Her access changed at once.{note}")
+            return redirect("staff:detail", pk=member.pk)
+    return detail_page(request, member, role_form=form)

@@ -39,7 +39,11 @@ def staff_new(request):
 
 
 def staff_detail(request, pk):
-    member = permissions.get_staff_member_for_user(request.user, pk)
+    return detail_page(request, permissions.get_staff_member_for_user(request.user, pk))
+
+
+def detail_page(request, member, *, role_form: RoleForm | None = None):
+    """Her staff page; with a refused role form, its message next to the field (workspace.views.staff_role)."""
     return render(
         request,
         "staff/staff_detail.html",
@@ -48,7 +52,7 @@ def staff_detail(request, pk):
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
             "can_see_history": permissions.can_see_staff_history(request.user),
-            "role_form": RoleForm(initial={"role": member.role}),
+            "role_form": role_form or RoleForm(initial={"role": member.role}),
         },
     )
 
@@ -63,18 +67,6 @@ def staff_edit(request, pk):
         messages.success(request, "Saved.")
         return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
-
-
-@require_POST
-def staff_role(request, pk):
-    member = permissions.get_staff_member_for_manager(request.user, pk)
-    form = RoleForm(request.POST)
-    if form.is_valid():
-        services.user_set_role(actor=actor_from(request), user=member, role=Role(form.cleaned_data["role"]))
-        messages.success(
-            request, f"{member} is now {Role(form.cleaned_data['role']).label.lower()}. Her access changed at once."
-        )
-    return redirect("staff:detail", pk=member.pk)
 
 
 @require_POST
