@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -78,6 +79,13 @@ def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
     return changed
 
 
+def refuse_own_account(actor: Actor | None, user: User, *, field: str, change: str) -> None:
+    """Nobody changes her own role, e-mail address, two-step login or account through the pages where she
+    manages other people's: another admin of her program does. Refused next to `field`."""
+    if actor is not None and actor.user.pk == user.pk:
+        raise ValidationError({field: f"You cannot {change} here. Another admin of your program can."})
+
+
 def _give_role(user: User, role: Role) -> None:
     user.groups.set([Group.objects.get(name=role)])
     user.__dict__.pop("role", None)
@@ -123,8 +131,12 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
 
 @transaction.atomic
 def staff_update(*, actor: Actor, user: User, fields: dict[str, Any]) -> User:
-    """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it."""
+    """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it.
+
+    Her own e-mail address is changed by another admin (a password link goes to it)."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    if "email" in fields and fields["email"] != user.email:
+        refuse_own_account(actor, user, field="email", change="change your own e-mail address")
     changed = _change(user, fields)
     if changed:
         user.save(update_fields=list(changed))
@@ -346,6 +358,13 @@ def _steps_at_or_after(step: str) -> list[str]:
 def training_reminder_ids_due(*, program: Program, today: datetime.date) -> list[int]:
     with transaction.atomic():
         return training_reminders_plan(program=program, today=today)
+
+
+@transaction.atomic
+def staff_two_step_off(*, actor: Actor, user: User) -> None:
+    """An admin turns off someone else's two-step login (she lost her phone)."""
+    refuse_own_account(actor, user, field="two_step", change="turn off your own two-step login")
+    two_step_reset(actor=actor, user=user)
 
 
 @transaction.atomic

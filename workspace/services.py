@@ -4,7 +4,6 @@ links and drafts too), and a training reminder (a lapsed one goes to her supervi
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +25,9 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
 
     A coach's patients are left without a coach (her access ends with her assignments), and
     returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
-    working copies that were never records, are removed.
+    working copies that were never records, are removed. Another admin deactivates an admin, never herself.
     """
+    staff_services.refuse_own_account(actor, user, field="account", change="deactivate your own account")
     user = staff_services.account_deactivate(user=user)
     drafts_discard_all(user=user)
     left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
@@ -50,8 +50,7 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
     while coaches would be left without a supervisor. Returns the patients left waiting for a coach.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    if actor.user.pk == user.pk:
-        raise ValidationError({"role": "You cannot change your own role. Another admin of your program can."})
+    staff_services.refuse_own_account(actor, user, field="role", change="change your own role")
     if user.role == role:
         return []
     links = supervision_links_end(user=user, on=timezone.localdate(), now=timezone.now())

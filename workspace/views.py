@@ -44,10 +44,11 @@ def home(request):
 @require_POST
 def staff_deactivate(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    if member.pk == request.user.pk:
-        messages.error(request, "You cannot deactivate your own account.")
+    try:
+        left = services.staff_deactivate(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("staff:detail", pk=member.pk)
-    left = services.staff_deactivate(actor=actor_from(request), user=member)
     note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
     messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
     return redirect("staff:detail", pk=member.pk)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -63,9 +63,13 @@ def staff_edit(request, pk):
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.staff_update(actor=actor_from(request), user=member, fields=changed)
-        messages.success(request, "Saved.")
-        return redirect("staff:detail", pk=member.pk)
+        try:
+            services.staff_update(actor=actor_from(request), user=member, fields=changed)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
 
 
@@ -89,8 +93,12 @@ def staff_password_link(request, pk):
 def staff_two_step_off(request, pk):
     """For a lost phone: her two-step login is turned off, and she sets it up again."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.two_step_reset(actor=actor_from(request), user=member)
-    messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
+    try:
+        services.staff_two_step_off(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
     return redirect("staff:detail", pk=member.pk)
 
 
