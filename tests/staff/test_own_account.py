@@ -7,23 +7,11 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.models import StaffEvent, User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_details
 
 pytestmark = pytest.mark.django_db
 
 ANOTHER_ADMIN_CAN = "Another admin of your program can."
-
-
-def _details(member, **changes):
-    fields = {
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "username": member.username,
-        "email": member.email,
-        "phone": member.phone,
-        "start_date": "",
-    }
-    return fields | changes
 
 
 @pytest.fixture
@@ -40,18 +28,20 @@ def test_an_admin_cannot_change_her_own_role(client_for, admin):
 
 
 def test_an_admin_cannot_change_her_own_e_mail_address(client_for, admin):
-    response = client_for(admin).post(reverse("staff:edit", args=[admin.pk]), _details(admin, email="me@elsewhere.org"))
+    response = client_for(admin).post(
+        reverse("staff:edit", args=[admin.pk]), staff_details(admin, email="me@elsewhere.org")
+    )
     assert f"You cannot change your own e-mail address here. {ANOTHER_ADMIN_CAN}" in response.content.decode()
     assert User.objects.get(pk=admin.pk).email == admin.email
 
 
 def test_she_may_still_correct_her_own_phone_number(client_for, admin):
-    client_for(admin).post(reverse("staff:edit", args=[admin.pk]), _details(admin, phone="603-555-0199"))
+    client_for(admin).post(reverse("staff:edit", args=[admin.pk]), staff_details(admin, phone="603-555-0199"))
     assert User.objects.get(pk=admin.pk).phone == "603-555-0199"
 
 
 def test_another_admin_changes_her_e_mail_address(client_for, admin, other_admin):
-    client_for(other_admin).post(reverse("staff:edit", args=[admin.pk]), _details(admin, email="lee@example.org"))
+    client_for(other_admin).post(reverse("staff:edit", args=[admin.pk]), staff_details(admin, email="lee@example.org"))
     assert User.objects.get(pk=admin.pk).email == "lee@example.org"
 
 
