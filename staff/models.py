@@ -262,6 +262,9 @@ class StaffEvent(models.Model):
         REACTIVATED = "reactivated", "Reactivated"
         PASSWORD_LINK_SENT = "password_link_sent", "Password link sent"
         TWO_STEP_OFF = "two_step_off", "Two-step login turned off"
+        ROLE_CHANGE_PROPOSED = "role_change_proposed", "Role change proposed"
+        ROLE_CHANGE_APPROVED = "role_change_approved", "Role change approved"
+        ROLE_CHANGE_DECLINED = "role_change_declined", "Role change declined"
         PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
         TRAINING_SET_UP = "training_set_up", "Standard training set up"
         TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
@@ -285,3 +288,56 @@ class StaffEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RoleChangeRequest(models.Model):
+    """A clinical role (coach, supervisor) is given by two people: an admin proposes and a supervisor of the
+    program approves, or a supervisor proposes and an admin approves. Her role changes only at approval.
+
+    The database holds that the approver is someone else than the proposer, that a decision is dated, and that
+    she has at most one proposal waiting; rows are never deleted.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_change_requests")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_as = models.CharField(
+        max_length=16, choices=Role.choices, help_text="The side she proposed from: the approver is of the other."
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        permissions = [("propose_role_change", "Can propose and approve a clinical role for her program's staff")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"], condition=models.Q(status="pending"), name="one_role_change_waiting_per_person"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
+                name="role_change_approved_by_another_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="role_change_decision_is_dated_and_signed",
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {Role(self.role).label.lower()}: {self.get_status_display().lower()}"
+
+    @property
+    def approver_words(self) -> str:
+        """Who approves it, in words: someone of the other side."""
+        return "a supervisor" if self.proposed_as == Role.ADMIN else "an admin"

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -20,6 +21,7 @@ from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import (
     Program,
+    RoleChangeRequest,
     StaffEvent,
     TrainingKind,
     TrainingRecord,
@@ -27,7 +29,8 @@ from staff.models import (
     TrainingRequirement,
     User,
 )
-from staff.roles import Role
+from staff.permissions import proposing_side
+from staff.roles import CLINICAL_ROLES, Role
 from staff.sessions import StaffSession
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
 
@@ -114,19 +117,85 @@ def user_set_role(*, actor: Actor | None, user: User, role: Role, note: str = ""
 
 @transaction.atomic
 def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
-    """A new account in the actor's program, with no usable password until she follows the link sent to her."""
+    """A new account in the actor's program, with no usable password until she follows the link sent to her.
+
+    A clinical role is proposed, not given: she has no role until someone of the other side approves it.
+    """
     user = User(program_id=actor.user.program_id, **fields)
     user.set_unusable_password()
     user.save()
-    _give_role(user, role)
+    clinical = role in CLINICAL_ROLES
+    if not clinical:
+        _give_role(user, role)
     staff_event_record(
         actor,
         StaffEvent.Action.ACCOUNT_CREATED,
         subject=user,
-        description=f"{user.username}, {Role(role).label.lower()}",
+        description=f"{user.username}, {Role(role).label.lower()}" + (" (waiting for approval)" if clinical else ""),
     )
+    if clinical:
+        role_change_propose(actor=actor, user=user, role=role)
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=True))
     return user
+
+
+def _role_words(request: RoleChangeRequest, before: Role | None) -> str:
+    return f"{before.label if before else 'No role'} → {Role(request.role).label}"
+
+
+@transaction.atomic
+def role_change_propose(*, actor: Actor, user: User, role: Role) -> RoleChangeRequest:
+    """Proposes a clinical role for her; it is given when someone of the other side approves
+    (`workspace.services.role_change_approve`). Refused for her own account, for the role she holds, and while
+    another proposal for her is waiting."""
+    if role not in CLINICAL_ROLES:
+        raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
+    refuse_own_account(actor, user, field="role", change="change your own role")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.__dict__.pop("role", None)
+    if user.role == role:
+        raise ValidationError({"role": f"{user} is already {Role(role).label.lower()}."})
+    if RoleChangeRequest.objects.filter(subject=user, status=RoleChangeRequest.Status.PENDING).exists():
+        raise ValidationError({"role": f"A change of {user}'s role is already waiting for approval."})
+    request = RoleChangeRequest.objects.create(
+        program_id=user.program_id,
+        subject=user,
+        role=role,
+        proposed_by=actor.user,
+        proposed_as=proposing_side(actor.user),
+    )
+    staff_event_record(
+        actor, StaffEvent.Action.ROLE_CHANGE_PROPOSED, subject=user, description=_role_words(request, user.role)
+    )
+    return request
+
+
+@transaction.atomic
+def role_change_decide(*, actor: Actor, request: RoleChangeRequest, approve: bool) -> RoleChangeRequest:
+    """Records the second person's decision on a proposal; the staff history names both people.
+
+    Refused unless it is waiting, and she is of the other side, neither the proposer nor the person it is about.
+    Approving does not change the role by itself: `workspace.services.role_change_approve` does, in the same
+    transaction.
+    """
+    request = RoleChangeRequest.objects.select_for_update().select_related("subject", "proposed_by").get(pk=request.pk)
+    if request.status != RoleChangeRequest.Status.PENDING:
+        raise ValidationError(f"This proposal was already {request.get_status_display().lower()}.")
+    if actor.user.pk in (request.proposed_by_id, request.subject_id):
+        raise ValidationError("Someone else decides on this proposal: neither its proposer nor the person it is about.")
+    if proposing_side(actor.user) == request.proposed_as or actor.user.program_id != request.program_id:
+        raise ValidationError(f"This proposal waits for {request.approver_words} of the program.")
+    request.status = RoleChangeRequest.Status.APPROVED if approve else RoleChangeRequest.Status.DECLINED
+    request.decided_by = actor.user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    staff_event_record(
+        actor,
+        StaffEvent.Action.ROLE_CHANGE_APPROVED if approve else StaffEvent.Action.ROLE_CHANGE_DECLINED,
+        subject=request.subject,
+        description=f"{_role_words(request, request.subject.role)}, proposed by {request.proposed_by}",
+    )
+    return request
 
 
 @transaction.atomic

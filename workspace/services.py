@@ -13,7 +13,7 @@ from patients.services import coach_leaves
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff import services as staff_services
-from staff.models import StaffEvent, TrainingReminder, User
+from staff.models import RoleChangeRequest, StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
 from supervision.permissions import current_supervisor_of
 from supervision.services import supervision_links_end
@@ -61,6 +61,14 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
     ]
     staff_services.user_set_role(actor=actor, user=user, role=role, note="; ".join(ended))
     return left
+
+
+@transaction.atomic
+def role_change_approve(*, actor: Actor, request: RoleChangeRequest) -> list[int]:
+    """The second person approves a proposed clinical role: the decision is recorded and the role changes now,
+    through `staff_role_change` (and refused with it: the proposal then stays waiting)."""
+    request = staff_services.role_change_decide(actor=actor, request=request, approve=True)
+    return staff_role_change(actor=actor, user=request.subject, role=Role(request.role))
 
 
 @transaction.atomic

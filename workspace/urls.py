@@ -27,6 +27,7 @@ admin.site.site_header = "Recovery Coaching: operators"
 staff_pages = [
     *staff_urls.urlpatterns,
     path("<int:pk>/role/", views.staff_role, name="role"),
+    path("role-changes/<int:pk>/", views.role_change_decide, name="role_change_decide"),
     path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
 ]
 

@@ -10,8 +10,9 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
 from staff import permissions
+from staff import services as staff_services
 from staff.forms import RoleForm
-from staff.roles import Role
+from staff.roles import CLINICAL_ROLES, Role
 from staff.training import compliance_for
 from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
@@ -49,23 +50,49 @@ def staff_deactivate(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("staff:detail", pk=member.pk)
-    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
-    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
+    messages.success(request, f"{member} can no longer log in; her sessions have ended.{_waiting(left)}")
     return redirect("staff:detail", pk=member.pk)
 
 
 @require_POST
 def staff_role(request, pk):
+    """An admin makes someone an admin at once, and proposes a clinical role (a supervisor approves it)."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
     form = RoleForm(request.POST)
     if form.is_valid():
         role = Role(form.cleaned_data["role"])
         try:
-            left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
+            if role in CLINICAL_ROLES:
+                staff_services.role_change_propose(actor=actor_from(request), user=member, role=role)
+                done = f"Proposed: {member} as {role.label.lower()}. A supervisor of the program approves it."
+            else:
+                left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
+                done = f"{member} is now {role.label.lower()}. Her access changed at once." + _waiting(left)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
-            messages.success(request, f"{member} is now {role.label.lower()}. Her access changed at once.{note}")
+            messages.success(request, done)
             return redirect("staff:detail", pk=member.pk)
     return detail_page(request, member, role_form=form)
+
+
+@require_POST
+def role_change_decide(request, pk):
+    """The second person approves (the role changes now) or declines a proposed clinical role."""
+    proposal = permissions.get_role_change_for_decider(request.user, pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            left = services.role_change_approve(actor=actor_from(request), request=proposal)
+            messages.success(
+                request, f"{proposal.subject} is now {proposal.get_role_display().lower()}." + _waiting(left)
+            )
+        else:
+            staff_services.role_change_decide(actor=actor_from(request), request=proposal, approve=False)
+            messages.success(request, f"Declined: {proposal.subject} keeps her role.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("staff:list")
+
+
+def _waiting(left: list[int]) -> str:
+    return f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""

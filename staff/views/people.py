@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from recovery_program.audit import actor_from
 from staff import permissions, services
-from staff.forms import NewStaffForm, RoleForm, StaffForm
+from staff.forms import NewStaffForm, ProposeRoleForm, RoleForm, StaffForm
 from staff.roles import Role
 
 
@@ -21,7 +21,13 @@ def staff_list(request):
     members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(
-        request, "staff/staff_list.html", {"page": page, "can_manage": permissions.can_manage_staff(request.user)}
+        request,
+        "staff/staff_list.html",
+        {
+            "page": page,
+            "can_manage": permissions.can_manage_staff(request.user),
+            "role_changes": permissions.role_changes_to_decide(request.user),
+        },
     )
 
 
@@ -42,7 +48,7 @@ def staff_detail(request, pk):
     return detail_page(request, permissions.get_staff_member_for_user(request.user, pk))
 
 
-def detail_page(request, member, *, role_form: RoleForm | None = None):
+def detail_page(request, member, *, role_form: RoleForm | None = None, propose_form: ProposeRoleForm | None = None):
     """Her staff page; with a refused role form, its message next to the field (workspace.views.staff_role)."""
     return render(
         request,
@@ -53,6 +59,10 @@ def detail_page(request, member, *, role_form: RoleForm | None = None):
             "can_see_training": permissions.can_see_training_of(request.user, member),
             "can_see_history": permissions.can_see_staff_history(request.user),
             "role_form": role_form or RoleForm(initial={"role": member.role}),
+            "can_propose": permissions.can_propose_role_changes(request.user)
+            and not permissions.can_manage_staff(request.user),
+            "propose_form": propose_form or ProposeRoleForm(initial={"role": member.role}),
+            "waiting": permissions.role_change_waiting_for(request.user, member),
         },
     )
 
@@ -71,6 +81,23 @@ def staff_edit(request, pk):
             messages.success(request, "Saved.")
             return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
+
+
+@require_POST
+def staff_role_propose(request, pk):
+    """A supervisor proposes a clinical role; an admin of the program approves it."""
+    member = permissions.get_staff_member_for_proposer(request.user, pk)
+    form = ProposeRoleForm(request.POST)
+    if form.is_valid():
+        role = Role(form.cleaned_data["role"])
+        try:
+            services.role_change_propose(actor=actor_from(request), user=member, role=role)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Proposed: {member} as {role.label.lower()}. An admin approves it.")
+            return redirect("staff:detail", pk=member.pk)
+    return detail_page(request, member, propose_form=form)
 
 
 @require_POST

@@ -28,11 +28,13 @@ from patients.models import Child
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from referrals import services as referrals_services
+from staff import services as staff_services
 from staff.roles import Role
 from supervision import services as supervision_services
 from tests.factories import (
     ConsentFactory,
     PatientFactory,
+    UserFactory,
     log_encounter,
     on_caseload_of,
     record_communication,
@@ -633,6 +635,24 @@ SERVICES = [
         "workspace.staff_deactivate",
         "supervisor",
         lambda w, actor: partial(workspace_services.staff_deactivate, actor=actor, user=w.coach),
+        CHANGE,
+        "coach assignment",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+    Service(
+        # A coach made a supervisor, an admin's proposal approved by a supervisor: her patients' assignments end.
+        "workspace.role_change_approve",
+        "supervisor",
+        lambda w, actor: partial(
+            workspace_services.role_change_approve,
+            actor=actor,
+            request=staff_services.role_change_propose(
+                actor=Actor(UserFactory(program=w.coach.program, role=Role.ADMIN), None),
+                user=w.coach,
+                role=Role.SUPERVISOR,
+            ),
+        ),
         CHANGE,
         "coach assignment",
         _whole_caseload,

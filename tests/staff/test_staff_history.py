@@ -57,10 +57,10 @@ CHANGES = [
     AdminChange(
         "account created",
         lambda w: reverse("staff:new"),
-        lambda w: staff_details(w["coach"], username="coach_new", email="new@example.org", role="coach"),
+        lambda w: staff_details(w["coach"], username="coach_new", email="new@example.org", role="admin"),
         Action.ACCOUNT_CREATED,
         "new",
-        "coach_new, coach",
+        "coach_new, admin",
     ),
     AdminChange(
         "details changed",
@@ -73,8 +73,17 @@ CHANGES = [
     AdminChange(
         "role changed",
         lambda w: reverse("staff:role", args=[w["coach"].pk]),
-        lambda w: {"role": "supervisor"},
+        lambda w: {"role": "admin"},
         Action.ROLE_CHANGED,
+        "coach",
+        "Coach → Admin",
+    ),
+    AdminChange(
+        # A clinical role is proposed; a supervisor approves it (tests/workspace/test_role_approval.py).
+        "role change proposed",
+        lambda w: reverse("staff:role", args=[w["coach"].pk]),
+        lambda w: {"role": "supervisor"},
+        Action.ROLE_CHANGE_PROPOSED,
         "coach",
         "Coach → Supervisor",
     ),
