@@ -202,11 +202,15 @@ def role_change_decide(*, actor: Actor, request: RoleChangeRequest, approve: boo
 def staff_update(*, actor: Actor, user: User, fields: dict[str, Any]) -> User:
     """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it.
 
-    Her own e-mail address is changed by another admin (a password link goes to it)."""
+    Her own e-mail address is changed by another admin (a password link goes to it), and she is told at the
+    address she had, after this transaction commits."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if "email" in fields and fields["email"] != user.email:
+    old_email = user.email
+    if "email" in fields and fields["email"] != old_email:
         refuse_own_account(actor, user, field="email", change="change your own e-mail address")
     changed = _change(user, fields)
+    if "email" in changed:
+        transaction.on_commit(lambda: _enqueue_email_changed_notice(user.pk, old_email, actor.user.pk))
     if changed:
         user.save(update_fields=list(changed))
         staff_event_record(
@@ -222,6 +226,19 @@ def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
     from staff.tasks import send_password_link
 
     send_password_link.delay(user_id, welcome=welcome)
+
+
+def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
+    from staff.tasks import send_email_changed_notice
+
+    send_email_changed_notice.delay(user_id, old_email, changed_by_id)
+
+
+def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int | None) -> None:
+    """The e-mail to her old address: only that it changed, who changed it, and a link to the app."""
+    user = User.objects.get(pk=user_id)
+    changed_by = User.objects.filter(pk=changed_by_id).first()
+    send_templated("email_changed", to=[old_email], context={"user": user, "changed_by": changed_by or "An operator"})
 
 
 @transaction.atomic

@@ -62,3 +62,23 @@ def test_her_own_staff_page_offers_none_of_these_forms(client_for, admin):
     page = client_for(admin).get(reverse("staff:detail", args=[admin.pk])).content.decode()
     for name in ("role", "two_step_off", "deactivate"):
         assert reverse(f"staff:{name}", args=[admin.pk]) not in page
+
+
+def test_when_another_admin_changes_her_e_mail_she_is_told_at_her_old_address(
+    client_for, admin, coach, patient, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin).post(reverse("staff:edit", args=[coach.pk]), staff_details(coach, email="mq@elsewhere.org"))
+    (mail,) = mailoutbox
+    assert mail.to == [coach.email]
+    assert "Lee Pryor changed the e-mail address of your Recovery Coaching account" in mail.body
+    assert "mq@elsewhere.org" not in mail.body
+    assert patient.legal_name not in mail.body
+
+
+def test_a_change_of_her_phone_alone_sends_no_e_mail(
+    client_for, admin, coach, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin).post(reverse("staff:edit", args=[coach.pk]), staff_details(coach, phone="603-555-0101"))
+    assert mailoutbox == []
