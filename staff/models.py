@@ -262,9 +262,9 @@ class StaffEvent(models.Model):
         REACTIVATED = "reactivated", "Reactivated"
         PASSWORD_LINK_SENT = "password_link_sent", "Password link sent"
         TWO_STEP_OFF = "two_step_off", "Two-step login turned off"
-        ROLE_CHANGE_PROPOSED = "role_change_proposed", "Role change proposed"
-        ROLE_CHANGE_APPROVED = "role_change_approved", "Role change approved"
-        ROLE_CHANGE_DECLINED = "role_change_declined", "Role change declined"
+        CHANGE_PROPOSED = "change_proposed", "Change proposed, for a second person to approve"
+        CHANGE_APPROVED = "change_approved", "Change approved"
+        CHANGE_DECLINED = "change_declined", "Change declined"
         PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
         TRAINING_SET_UP = "training_set_up", "Standard training set up"
         TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
@@ -290,13 +290,18 @@ class StaffEvent(models.Model):
         return f"{self.get_action_display()} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class RoleChangeRequest(models.Model):
-    """A clinical role (coach, supervisor) is given by two people: an admin proposes and a supervisor of the
-    program approves, or a supervisor proposes and an admin approves. Her role changes only at approval.
+class AccountChangeRequest(models.Model):
+    """A change that takes two people: one proposes, someone of the other side approves, and it happens only then.
 
-    The database holds that the approver is someone else than the proposer, that a decision is dated, and that
-    she has at most one proposal waiting; rows are never deleted.
+    A clinical role (coach, supervisor): an admin proposes and a supervisor of the program approves, or a
+    supervisor proposes and an admin approves. Turning off a clinical user's two-step login: an admin proposes
+    and a supervisor confirms. The database holds that the approver is someone else than the proposer, that a
+    decision is dated, and that she has at most one proposal of each kind waiting; rows are never deleted.
     """
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "Role"
+        TWO_STEP_OFF = "two_step_off", "Two-step login off"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -304,8 +309,9 @@ class RoleChangeRequest(models.Model):
         DECLINED = "declined", "Declined"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_change_requests")
-    role = models.CharField(max_length=16, choices=Role.choices)
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROLE)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, help_text="The role proposed.")
     proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     proposed_as = models.CharField(
         max_length=16, choices=Role.choices, help_text="The side she proposed from: the approver is of the other."
@@ -317,25 +323,34 @@ class RoleChangeRequest(models.Model):
 
     class Meta:
         ordering = ["proposed_at", "id"]
-        permissions = [("propose_role_change", "Can propose and approve a clinical role for her program's staff")]
+        permissions = [("propose_role_change", "Can propose and approve changes that take two people")]
         constraints = [
             models.UniqueConstraint(
-                fields=["subject"], condition=models.Q(status="pending"), name="one_role_change_waiting_per_person"
+                fields=["subject", "kind"], condition=models.Q(status="pending"), name="one_change_of_a_kind_waiting"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="role") & ~models.Q(role="") | models.Q(kind="two_step_off", role=""),
+                name="change_names_a_role_only_for_a_role",
             ),
             models.CheckConstraint(
                 condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
-                name="role_change_approved_by_another_person",
+                name="account_change_approved_by_another_person",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
                 | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
-                name="role_change_decision_is_dated_and_signed",
+                name="change_decision_is_dated_and_signed",
             ),
         ]
         triggers = [pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.subject} to {Role(self.role).label.lower()}: {self.get_status_display().lower()}"
+        return f"{self.subject}: {self.what}, {self.get_status_display().lower()}"
+
+    @property
+    def what(self) -> str:
+        """What it changes, in words: "supervisor" or "two-step login off"."""
+        return self.get_role_display().lower() if self.kind == self.Kind.ROLE else "two-step login off"
 
     @property
     def approver_words(self) -> str:

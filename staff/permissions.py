@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from staff.models import RoleChangeRequest, StaffEvent, TrainingKind, TrainingRecord, User
+from staff.models import AccountChangeRequest, StaffEvent, TrainingKind, TrainingRecord, User
 from staff.roles import CLINICAL_ROLES, Role, members_with_role
 
 
@@ -112,13 +112,13 @@ def get_staff_member_for_proposer(user: User, pk: int) -> User:
     return get_staff_member_for_user(user, pk)
 
 
-def role_changes_to_decide(user: User) -> QuerySet[RoleChangeRequest]:
+def role_changes_to_decide(user: User) -> QuerySet[AccountChangeRequest]:
     """Proposals of her program waiting for her: made from the other side (an admin's proposal goes to the
     supervisors, a supervisor's to the admins), by someone else, about someone else. None for coaches."""
     if not user.is_active or not can_propose_role_changes(user):
-        return RoleChangeRequest.objects.none()
+        return AccountChangeRequest.objects.none()
     return (
-        RoleChangeRequest.objects.filter(program_id=user.program_id, status=RoleChangeRequest.Status.PENDING)
+        AccountChangeRequest.objects.filter(program_id=user.program_id, status=AccountChangeRequest.Status.PENDING)
         .exclude(proposed_as=proposing_side(user))
         .exclude(proposed_by=user)
         .exclude(subject=user)
@@ -126,22 +126,22 @@ def role_changes_to_decide(user: User) -> QuerySet[RoleChangeRequest]:
     )
 
 
-def role_change_waiting_for(user: User, member: User) -> RoleChangeRequest | None:
+def role_change_waiting_for(user: User, member: User) -> AccountChangeRequest | None:
     """The proposal about `member` waiting for approval, for those who see her staff page; None otherwise."""
     if not can_see_staff_list(user) or member.program_id != user.program_id:
         return None
     return (
-        RoleChangeRequest.objects.filter(subject=member, status=RoleChangeRequest.Status.PENDING)
+        AccountChangeRequest.objects.filter(subject=member, status=AccountChangeRequest.Status.PENDING)
         .select_related("proposed_by")
         .first()
     )
 
 
-def get_role_change_for_decider(user: User, pk: int) -> RoleChangeRequest:
+def get_role_change_for_decider(user: User, pk: int) -> AccountChangeRequest:
     """A proposal she may approve or decline (see role_changes_to_decide); 404 for anyone else."""
     try:
         return role_changes_to_decide(user).get(pk=pk)
-    except (RoleChangeRequest.DoesNotExist, ValueError):
+    except (AccountChangeRequest.DoesNotExist, ValueError):
         raise Http404 from None
 
 

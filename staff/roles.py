@@ -19,7 +19,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-# The roles that reach patients' records: giving one takes two people (staff.models.RoleChangeRequest).
+# The roles that reach patients' records: giving one takes two people (staff.models.AccountChangeRequest).
 CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 
 # Coaches hold patient permissions only object by object, on their caseload

@@ -20,8 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import (
+    AccountChangeRequest,
     Program,
-    RoleChangeRequest,
     StaffEvent,
     TrainingKind,
     TrainingRecord,
@@ -139,14 +139,35 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
     return user
 
 
-def _role_words(request: RoleChangeRequest, before: Role | None) -> str:
+def _change_words(request: AccountChangeRequest, before: Role | None) -> str:
+    if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
+        return "Two-step login off"
     return f"{before.label if before else 'No role'} → {Role(request.role).label}"
 
 
+def _change_propose(
+    *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = ""
+) -> AccountChangeRequest:
+    if AccountChangeRequest.objects.filter(subject=user, kind=kind, status=AccountChangeRequest.Status.PENDING):
+        raise ValidationError({field: f"A change of {user}'s {kind.label.lower()} is already waiting for approval."})
+    request = AccountChangeRequest.objects.create(
+        program_id=user.program_id,
+        subject=user,
+        kind=kind,
+        role=role,
+        proposed_by=actor.user,
+        proposed_as=proposing_side(actor.user),
+    )
+    staff_event_record(
+        actor, StaffEvent.Action.CHANGE_PROPOSED, subject=user, description=_change_words(request, user.role)
+    )
+    return request
+
+
 @transaction.atomic
-def role_change_propose(*, actor: Actor, user: User, role: Role) -> RoleChangeRequest:
+def role_change_propose(*, actor: Actor, user: User, role: Role) -> AccountChangeRequest:
     """Proposes a clinical role for her; it is given when someone of the other side approves
-    (`workspace.services.role_change_approve`). Refused for her own account, for the role she holds, and while
+    (`workspace.services.account_change_approve`). Refused for her own account, for the role she holds, and while
     another proposal for her is waiting."""
     if role not in CLINICAL_ROLES:
         raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
@@ -155,45 +176,35 @@ def role_change_propose(*, actor: Actor, user: User, role: Role) -> RoleChangeRe
     user.__dict__.pop("role", None)
     if user.role == role:
         raise ValidationError({"role": f"{user} is already {Role(role).label.lower()}."})
-    if RoleChangeRequest.objects.filter(subject=user, status=RoleChangeRequest.Status.PENDING).exists():
-        raise ValidationError({"role": f"A change of {user}'s role is already waiting for approval."})
-    request = RoleChangeRequest.objects.create(
-        program_id=user.program_id,
-        subject=user,
-        role=role,
-        proposed_by=actor.user,
-        proposed_as=proposing_side(actor.user),
-    )
-    staff_event_record(
-        actor, StaffEvent.Action.ROLE_CHANGE_PROPOSED, subject=user, description=_role_words(request, user.role)
-    )
-    return request
+    return _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.ROLE, field="role", role=role)
 
 
 @transaction.atomic
-def role_change_decide(*, actor: Actor, request: RoleChangeRequest, approve: bool) -> RoleChangeRequest:
+def account_change_decide(*, actor: Actor, request: AccountChangeRequest, approve: bool) -> AccountChangeRequest:
     """Records the second person's decision on a proposal; the staff history names both people.
 
     Refused unless it is waiting, and she is of the other side, neither the proposer nor the person it is about.
-    Approving does not change the role by itself: `workspace.services.role_change_approve` does, in the same
+    Approving changes nothing by itself: `workspace.services.account_change_approve` does, in the same
     transaction.
     """
-    request = RoleChangeRequest.objects.select_for_update().select_related("subject", "proposed_by").get(pk=request.pk)
-    if request.status != RoleChangeRequest.Status.PENDING:
+    request = (
+        AccountChangeRequest.objects.select_for_update().select_related("subject", "proposed_by").get(pk=request.pk)
+    )
+    if request.status != AccountChangeRequest.Status.PENDING:
         raise ValidationError(f"This proposal was already {request.get_status_display().lower()}.")
     if actor.user.pk in (request.proposed_by_id, request.subject_id):
         raise ValidationError("Someone else decides on this proposal: neither its proposer nor the person it is about.")
     if proposing_side(actor.user) == request.proposed_as or actor.user.program_id != request.program_id:
         raise ValidationError(f"This proposal waits for {request.approver_words} of the program.")
-    request.status = RoleChangeRequest.Status.APPROVED if approve else RoleChangeRequest.Status.DECLINED
+    request.status = AccountChangeRequest.Status.APPROVED if approve else AccountChangeRequest.Status.DECLINED
     request.decided_by = actor.user
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     staff_event_record(
         actor,
-        StaffEvent.Action.ROLE_CHANGE_APPROVED if approve else StaffEvent.Action.ROLE_CHANGE_DECLINED,
+        StaffEvent.Action.CHANGE_APPROVED if approve else StaffEvent.Action.CHANGE_DECLINED,
         subject=request.subject,
-        description=f"{_role_words(request, request.subject.role)}, proposed by {request.proposed_by}",
+        description=f"{_change_words(request, request.subject.role)}, proposed by {request.proposed_by}",
     )
     return request
 
@@ -234,11 +245,11 @@ def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: i
     send_email_changed_notice.delay(user_id, old_email, changed_by_id)
 
 
-def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int | None) -> None:
+def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int) -> None:
     """The e-mail to her old address: only that it changed, who changed it, and a link to the app."""
     user = User.objects.get(pk=user_id)
-    changed_by = User.objects.filter(pk=changed_by_id).first()
-    send_templated("email_changed", to=[old_email], context={"user": user, "changed_by": changed_by or "An operator"})
+    changed_by = User.objects.get(pk=changed_by_id)
+    send_templated("email_changed", to=[old_email], context={"user": user, "changed_by": changed_by})
 
 
 @transaction.atomic
@@ -447,10 +458,17 @@ def training_reminder_ids_due(*, program: Program, today: datetime.date) -> list
 
 
 @transaction.atomic
-def staff_two_step_off(*, actor: Actor, user: User) -> None:
-    """An admin turns off someone else's two-step login (she lost her phone)."""
+def staff_two_step_off(*, actor: Actor, user: User) -> bool:
+    """An admin turns off someone else's two-step login (she lost her phone). For a coach or a supervisor it is
+    proposed, and turned off when a supervisor confirms it: returns False then, True when it is off now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     refuse_own_account(actor, user, field="two_step", change="turn off your own two-step login")
+    if user.role in CLINICAL_ROLES and TOTPDevice.objects.filter(user=user).exists():
+        _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.TWO_STEP_OFF, field="two_step")
+        return False
     two_step_reset(actor=actor, user=user)
+    return True
 
 
 @transaction.atomic

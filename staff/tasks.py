@@ -25,7 +25,7 @@ def send_password_link(user_id: int, *, welcome: bool = False) -> None:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_email_changed_notice(user_id: int, old_email: str, changed_by_id: int | None) -> None:
+def send_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
     """Tells her, at the address she had, that her e-mail address was changed."""
     from staff.services import email_changed_notice_send
 

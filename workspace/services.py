@@ -13,7 +13,7 @@ from patients.services import coach_leaves
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff import services as staff_services
-from staff.models import RoleChangeRequest, StaffEvent, TrainingReminder, User
+from staff.models import AccountChangeRequest, StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
 from supervision.permissions import current_supervisor_of
 from supervision.services import supervision_links_end
@@ -64,10 +64,14 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
 
 
 @transaction.atomic
-def role_change_approve(*, actor: Actor, request: RoleChangeRequest) -> list[int]:
-    """The second person approves a proposed clinical role: the decision is recorded and the role changes now,
-    through `staff_role_change` (and refused with it: the proposal then stays waiting)."""
-    request = staff_services.role_change_decide(actor=actor, request=request, approve=True)
+def account_change_approve(*, actor: Actor, request: AccountChangeRequest) -> list[int]:
+    """The second person approves a proposal: the decision is recorded and the change happens now. A clinical
+    role through `staff_role_change` (and refused with it: the proposal then stays waiting); two-step login off
+    through `staff.services.two_step_reset`. Returns the patients left waiting for a coach."""
+    request = staff_services.account_change_decide(actor=actor, request=request, approve=True)
+    if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
+        staff_services.two_step_reset(actor=actor, user=request.subject)
+        return []
     return staff_role_change(actor=actor, user=request.subject, role=Role(request.role))
 
 

@@ -78,17 +78,15 @@ def staff_role(request, pk):
 
 @require_POST
 def role_change_decide(request, pk):
-    """The second person approves (the role changes now) or declines a proposed clinical role."""
+    """The second person approves (the change happens now) or declines a proposal: a role, two-step login off."""
     proposal = permissions.get_role_change_for_decider(request.user, pk)
     try:
         if request.POST.get("decision") == "approve":
-            left = services.role_change_approve(actor=actor_from(request), request=proposal)
-            messages.success(
-                request, f"{proposal.subject} is now {proposal.get_role_display().lower()}." + _waiting(left)
-            )
+            left = services.account_change_approve(actor=actor_from(request), request=proposal)
+            messages.success(request, f"Approved and done: {proposal.what} for {proposal.subject}.{_waiting(left)}")
         else:
-            staff_services.role_change_decide(actor=actor_from(request), request=proposal, approve=False)
-            messages.success(request, f"Declined: {proposal.subject} keeps her role.")
+            staff_services.account_change_decide(actor=actor_from(request), request=proposal, approve=False)
+            messages.success(request, f"Declined: {proposal.what} for {proposal.subject}. Nothing changed.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("staff:list")

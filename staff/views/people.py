@@ -121,11 +121,16 @@ def staff_two_step_off(request, pk):
     """For a lost phone: her two-step login is turned off, and she sets it up again."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
     try:
-        services.staff_two_step_off(actor=actor_from(request), user=member)
+        off = services.staff_two_step_off(actor=actor_from(request), user=member)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
+        messages.success(
+            request,
+            f"Two-step login is off for {member}. She can set it up again after logging in."
+            if off
+            else f"Proposed: two-step login off for {member}. It is turned off when a supervisor confirms it.",
+        )
     return redirect("staff:detail", pk=member.pk)
 
 

@@ -642,10 +642,10 @@ SERVICES = [
     ),
     Service(
         # A coach made a supervisor, an admin's proposal approved by a supervisor: her patients' assignments end.
-        "workspace.role_change_approve",
+        "workspace.account_change_approve",
         "supervisor",
         lambda w, actor: partial(
-            workspace_services.role_change_approve,
+            workspace_services.account_change_approve,
             actor=actor,
             request=staff_services.role_change_propose(
                 actor=Actor(UserFactory(program=w.coach.program, role=Role.ADMIN), None),

@@ -40,7 +40,7 @@ def test_admin_adds_a_coach_who_sets_her_password_from_the_e_mailed_link(
     assert response.url == reverse("staff:detail", args=[wren.pk])
     # A clinical role waits for a supervisor's approval (tests/workspace/test_role_approval.py).
     assert (wren.program, wren.role, wren.has_usable_password()) == (admin.program, None, False)
-    assert wren.role_change_requests.get().role == "coach"
+    assert wren.change_requests.get().role == "coach"
     (mail,) = mailoutbox
     assert mail.to == ["wren@example.org"]
     link = re.search(r"http://\S+/password/reset/\S+/", mail.body).group(0)
@@ -142,7 +142,7 @@ def test_an_approved_role_change_changes_access_at_the_next_request(client, admi
     admin_client.force_login(admin)
     admin_client.post(reverse("staff:role", args=[coach.pk]), {"role": "supervisor"})
     supervisor_client.force_login(supervisor)
-    proposal = coach.role_change_requests.get()
+    proposal = coach.change_requests.get()
     supervisor_client.post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"})
     assert client.get(reverse("staff:list")).status_code == 200
 

@@ -83,7 +83,7 @@ CHANGES = [
         "role change proposed",
         lambda w: reverse("staff:role", args=[w["coach"].pk]),
         lambda w: {"role": "supervisor"},
-        Action.ROLE_CHANGE_PROPOSED,
+        Action.CHANGE_PROPOSED,
         "coach",
         "Coach → Supervisor",
     ),
@@ -104,12 +104,13 @@ CHANGES = [
         "",
     ),
     AdminChange(
-        "two-step login turned off",
+        # A coach's is turned off when a supervisor confirms it (tests/workspace/test_role_approval.py).
+        "two-step login off proposed",
         lambda w: reverse("staff:two_step_off", args=[w["coach"].pk]),
         lambda w: {},
-        Action.TWO_STEP_OFF,
+        Action.CHANGE_PROPOSED,
         "coach",
-        "",
+        "Two-step login off",
     ),
     AdminChange(
         "program settings changed",

@@ -76,10 +76,16 @@ def test_when_required_everyone_sets_it_up_first(client_for, coach, settings):
     assert response.url == reverse("two_step_setup")
 
 
-def test_an_admin_turns_it_off_for_a_lost_phone(client_for, client, admin, coach):
+def test_an_admin_turns_it_off_for_a_lost_phone_once_a_supervisor_confirms(
+    client_for, client, admin, coach, supervisor
+):
     _turn_on(client_for(coach), coach)
     client.force_login(admin)
     client.post(reverse("staff:two_step_off", args=[coach.pk]))
+    assert TOTPDevice.objects.filter(user=coach).exists()
+    client.force_login(supervisor)
+    proposal = coach.change_requests.get()
+    client.post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"})
     assert not TOTPDevice.objects.filter(user=coach).exists()
 
 

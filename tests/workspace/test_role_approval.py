@@ -6,9 +6,10 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery_program.audit import Actor
-from staff.models import RoleChangeRequest, StaffEvent, User
+from staff.models import AccountChangeRequest, StaffEvent, User
 from staff.roles import Role
 from staff.services import role_change_propose
 from tests.factories import UserFactory
@@ -41,11 +42,11 @@ def test_an_admin_proposes_a_supervisor_and_nothing_changes_until_a_supervisor_a
     response = _propose(client_for(admin), coach, "supervisor")
     assert "A supervisor of the program approves it" in response.content.decode()
     assert _role(coach) == "coach"
-    proposal = RoleChangeRequest.objects.get(subject=coach)
+    proposal = AccountChangeRequest.objects.get(subject=coach)
     assert (proposal.proposed_by, proposal.status) == (admin, "pending")
 
     page = client_for(supervisor).get(reverse("staff:list")).content.decode()
-    assert "Roles waiting for your approval" in page
+    assert "Changes waiting for your approval" in page
     _decide(client_for(supervisor), proposal)
 
     assert _role(coach) == "supervisor"
@@ -55,11 +56,11 @@ def test_an_admin_proposes_a_supervisor_and_nothing_changes_until_a_supervisor_a
 
 def test_both_people_are_in_the_staff_history(client_for, admin, coach, supervisor):
     _propose(client_for(admin), coach, "supervisor")
-    _decide(client_for(supervisor), RoleChangeRequest.objects.get(subject=coach))
+    _decide(client_for(supervisor), AccountChangeRequest.objects.get(subject=coach))
     events = StaffEvent.objects.filter(subject=coach).order_by("id")
     assert [(e.action, e.actor, e.description) for e in events][-3:] == [
-        (Action.ROLE_CHANGE_PROPOSED, admin, "Coach → Supervisor"),
-        (Action.ROLE_CHANGE_APPROVED, supervisor, "Coach → Supervisor, proposed by Lee Pryor"),
+        (Action.CHANGE_PROPOSED, admin, "Coach → Supervisor"),
+        (Action.CHANGE_APPROVED, supervisor, "Coach → Supervisor, proposed by Lee Pryor"),
         (Action.ROLE_CHANGED, supervisor, "Coach → Supervisor"),
     ]
 
@@ -67,7 +68,7 @@ def test_both_people_are_in_the_staff_history(client_for, admin, coach, supervis
 def test_a_supervisor_proposes_and_an_admin_approves(client_for, admin, supervisor, other_coach):
     response = _propose(client_for(supervisor), other_coach, "supervisor", "staff:role_propose")
     assert "An admin approves it" in response.content.decode()
-    proposal = RoleChangeRequest.objects.get(subject=other_coach)
+    proposal = AccountChangeRequest.objects.get(subject=other_coach)
     assert _role(other_coach) == "coach"
     _decide(client_for(admin), proposal)
     assert _role(other_coach) == "supervisor"
@@ -76,8 +77,8 @@ def test_a_supervisor_proposes_and_an_admin_approves(client_for, admin, supervis
 def test_the_proposer_cannot_approve_her_own_proposal(client_for, admin, coach):
     client = client_for(admin)
     _propose(client, coach, "supervisor")
-    proposal = RoleChangeRequest.objects.get(subject=coach)
-    assert "Roles waiting for your approval" not in client.get(reverse("staff:list")).content.decode()
+    proposal = AccountChangeRequest.objects.get(subject=coach)
+    assert "Changes waiting for your approval" not in client.get(reverse("staff:list")).content.decode()
     assert (
         client.post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"}).status_code == 404
     )
@@ -86,7 +87,7 @@ def test_the_proposer_cannot_approve_her_own_proposal(client_for, admin, coach):
 
 def test_another_admin_cannot_approve_an_admins_proposal_either(client_for, admin, other_admin, coach):
     _propose(client_for(admin), coach, "supervisor")
-    proposal = RoleChangeRequest.objects.get(subject=coach)
+    proposal = AccountChangeRequest.objects.get(subject=coach)
     assert _decide(client_for(other_admin), proposal).status_code == 404
     assert _role(coach) == "coach"
 
@@ -94,14 +95,14 @@ def test_another_admin_cannot_approve_an_admins_proposal_either(client_for, admi
 def test_a_supervisor_cannot_approve_her_own_proposal(client_for, supervisor, other_coach):
     client = client_for(supervisor)
     _propose(client, other_coach, "supervisor", "staff:role_propose")
-    proposal = RoleChangeRequest.objects.get(subject=other_coach)
+    proposal = AccountChangeRequest.objects.get(subject=other_coach)
     assert _decide(client, proposal).status_code == 404
     assert _role(other_coach) == "coach"
 
 
 def test_she_does_not_decide_a_proposal_about_herself(client_for, admin, supervisor):
     _propose(client_for(admin), supervisor, "coach")
-    proposal = RoleChangeRequest.objects.get(subject=supervisor)
+    proposal = AccountChangeRequest.objects.get(subject=supervisor)
     assert _decide(client_for(supervisor), proposal).status_code == 404
     assert _role(supervisor) == "supervisor"
 
@@ -109,20 +110,20 @@ def test_she_does_not_decide_a_proposal_about_herself(client_for, admin, supervi
 @pytest.mark.parametrize("who", ["coach", "outside_supervisor"])
 def test_coaches_and_other_programs_neither_propose_nor_decide(request, client_for, admin, other_coach, who):
     _propose(client_for(admin), other_coach, "supervisor")
-    proposal = RoleChangeRequest.objects.get(subject=other_coach)
+    proposal = AccountChangeRequest.objects.get(subject=other_coach)
     client = client_for(request.getfixturevalue(who))
     assert _propose(client, other_coach, "supervisor", "staff:role_propose").status_code == 404
     assert _decide(client, proposal).status_code == 404
-    assert RoleChangeRequest.objects.filter(subject=other_coach).count() == 1
+    assert AccountChangeRequest.objects.filter(subject=other_coach).count() == 1
     assert _role(other_coach) == "coach"
 
 
 def test_a_supervisor_declines_and_her_role_stays(client_for, admin, coach, supervisor):
     _propose(client_for(admin), coach, "supervisor")
-    proposal = RoleChangeRequest.objects.get(subject=coach)
+    proposal = AccountChangeRequest.objects.get(subject=coach)
     _decide(client_for(supervisor), proposal, "decline")
     assert _role(coach) == "coach"
-    assert RoleChangeRequest.objects.get(pk=proposal.pk).status == "declined"
+    assert AccountChangeRequest.objects.get(pk=proposal.pk).status == "declined"
     assert _decide(client_for(supervisor), proposal).status_code == 404
 
 
@@ -135,7 +136,7 @@ def test_a_second_proposal_waits_for_the_first(client_for, admin, coach, supervi
 def test_making_someone_an_admin_needs_no_approval_it_gives_no_clinical_access(client_for, admin, coach):
     _propose(client_for(admin), coach, "admin")
     assert _role(coach) == "admin"
-    assert not RoleChangeRequest.objects.exists()
+    assert not AccountChangeRequest.objects.exists()
 
 
 def test_a_new_account_with_a_clinical_role_has_no_role_until_approved(client_for, admin, supervisor):
@@ -143,7 +144,7 @@ def test_a_new_account_with_a_clinical_role_has_no_role_until_approved(client_fo
     client_for(admin).post(reverse("staff:new"), new | {"role": "supervisor", "phone": "", "start_date": ""})
     wren = User.objects.get(username="wren")
     assert _role(wren) is None
-    _decide(client_for(supervisor), RoleChangeRequest.objects.get(subject=wren))
+    _decide(client_for(supervisor), AccountChangeRequest.objects.get(subject=wren))
     assert _role(wren) == "supervisor"
 
 
@@ -154,10 +155,10 @@ def test_an_approval_the_role_change_refuses_stays_waiting(client_for, admin, co
     # The admin proposes to make the supervisor a coach; an admin's proposal goes to a supervisor.
     second = UserFactory(program=admin.program, role="supervisor")
     _propose(client_for(admin), supervisor, "coach")
-    proposal = RoleChangeRequest.objects.get(subject=supervisor)
+    proposal = AccountChangeRequest.objects.get(subject=supervisor)
     response = _decide(client_for(second), proposal)
     assert "Iris Vance supervises Mara Quill" in response.content.decode()
-    assert (_role(supervisor), RoleChangeRequest.objects.get(pk=proposal.pk).status) == ("supervisor", "pending")
+    assert (_role(supervisor), AccountChangeRequest.objects.get(pk=proposal.pk).status) == ("supervisor", "pending")
 
 
 def test_the_database_refuses_an_approval_by_the_proposer(admin, coach):
@@ -165,3 +166,30 @@ def test_the_database_refuses_an_approval_by_the_proposer(admin, coach):
     proposal.status, proposal.decided_by, proposal.decided_at = "approved", admin, timezone.now()
     with pytest.raises(IntegrityError):
         proposal.save()
+
+
+def test_a_coachs_two_step_login_is_turned_off_only_when_a_supervisor_confirms(client_for, admin, coach, supervisor):
+    TOTPDevice.objects.create(user=coach, name="phone", confirmed=True)
+    response = client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]), follow=True)
+    assert "It is turned off when a supervisor confirms it." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=coach).exists()
+    proposal = AccountChangeRequest.objects.get(subject=coach, kind="two_step_off")
+    _decide(client_for(supervisor), proposal)
+    assert not TOTPDevice.objects.filter(user=coach).exists()
+    off = StaffEvent.objects.get(subject=coach, action=Action.TWO_STEP_OFF)
+    assert off.actor == supervisor
+
+
+def test_the_admin_who_proposed_it_cannot_confirm_it(client_for, admin, other_admin, coach):
+    TOTPDevice.objects.create(user=coach, name="phone", confirmed=True)
+    client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]))
+    proposal = AccountChangeRequest.objects.get(subject=coach, kind="two_step_off")
+    assert _decide(client_for(admin), proposal).status_code == 404
+    assert _decide(client_for(other_admin), proposal).status_code == 404
+    assert TOTPDevice.objects.filter(user=coach).exists()
+
+
+def test_an_admins_two_step_login_is_turned_off_by_another_admin_at_once(client_for, admin, other_admin):
+    TOTPDevice.objects.create(user=other_admin, name="phone", confirmed=True)
+    client_for(admin).post(reverse("staff:two_step_off", args=[other_admin.pk]))
+    assert not TOTPDevice.objects.filter(user=other_admin).exists()
