@@ -294,14 +294,16 @@ class AccountChangeRequest(models.Model):
     """A change that takes two people: one proposes, someone of the other side approves, and it happens only then.
 
     A clinical role (coach, supervisor): an admin proposes and a supervisor of the program approves, or a
-    supervisor proposes and an admin approves. Turning off a clinical user's two-step login: an admin proposes
-    and a supervisor confirms. The database holds that the approver is someone else than the proposer, that a
-    decision is dated, and that she has at most one proposal of each kind waiting; rows are never deleted.
+    supervisor proposes and an admin approves. Turning off a clinical user's two-step login, or changing her
+    e-mail address: an admin proposes and a supervisor confirms. The database holds that the approver is
+    someone else than the proposer, that a decision is dated, and that she has at most one proposal of each
+    kind waiting; rows are never deleted.
     """
 
     class Kind(models.TextChoices):
         ROLE = "role", "Role"
         TWO_STEP_OFF = "two_step_off", "Two-step login off"
+        EMAIL = "email", "E-mail address"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"
@@ -312,6 +314,7 @@ class AccountChangeRequest(models.Model):
     subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROLE)
     role = models.CharField(max_length=16, choices=Role.choices, blank=True, help_text="The role proposed.")
+    email = models.EmailField("new e-mail address", blank=True)
     proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     proposed_as = models.CharField(
         max_length=16, choices=Role.choices, help_text="The side she proposed from: the approver is of the other."
@@ -329,8 +332,12 @@ class AccountChangeRequest(models.Model):
                 fields=["subject", "kind"], condition=models.Q(status="pending"), name="one_change_of_a_kind_waiting"
             ),
             models.CheckConstraint(
-                condition=models.Q(kind="role") & ~models.Q(role="") | models.Q(kind="two_step_off", role=""),
+                condition=models.Q(kind="role") & ~models.Q(role="") | ~models.Q(kind="role") & models.Q(role=""),
                 name="change_names_a_role_only_for_a_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="email") & ~models.Q(email="") | ~models.Q(kind="email") & models.Q(email=""),
+                name="change_names_an_address_only_for_an_address",
             ),
             models.CheckConstraint(
                 condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
@@ -349,7 +356,9 @@ class AccountChangeRequest(models.Model):
 
     @property
     def what(self) -> str:
-        """What it changes, in words: "supervisor" or "two-step login off"."""
+        """What it changes, in words: "supervisor", "two-step login off", "e-mail address new@example.org"."""
+        if self.kind == self.Kind.EMAIL:
+            return f"e-mail address {self.email}"
         return self.get_role_display().lower() if self.kind == self.Kind.ROLE else "two-step login off"
 
     @property

@@ -142,11 +142,13 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
 def _change_words(request: AccountChangeRequest, before: Role | None) -> str:
     if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
         return "Two-step login off"
+    if request.kind == AccountChangeRequest.Kind.EMAIL:
+        return f"E-mail address: {request.subject.email} → {request.email}"
     return f"{before.label if before else 'No role'} → {Role(request.role).label}"
 
 
 def _change_propose(
-    *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = ""
+    *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = "", email: str = ""
 ) -> AccountChangeRequest:
     if AccountChangeRequest.objects.filter(subject=user, kind=kind, status=AccountChangeRequest.Status.PENDING):
         raise ValidationError({field: f"A change of {user}'s {kind.label.lower()} is already waiting for approval."})
@@ -155,6 +157,7 @@ def _change_propose(
         subject=user,
         kind=kind,
         role=role,
+        email=email,
         proposed_by=actor.user,
         proposed_as=proposing_side(actor.user),
     )
@@ -210,15 +213,22 @@ def account_change_decide(*, actor: Actor, request: AccountChangeRequest, approv
 
 
 @transaction.atomic
-def staff_update(*, actor: Actor, user: User, fields: dict[str, Any]) -> User:
+def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed: bool = False) -> User:
     """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it.
 
     Her own e-mail address is changed by another admin (a password link goes to it), and she is told at the
-    address she had, after this transaction commits."""
+    address she had, after this transaction commits. A coach's or supervisor's new address is proposed, and set
+    when a supervisor confirms it (`confirmed`, from `workspace.services.account_change_approve`).
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     old_email = user.email
     if "email" in fields and fields["email"] != old_email:
         refuse_own_account(actor, user, field="email", change="change your own e-mail address")
+        if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": "Another account already uses this e-mail address."})
+        if user.role in CLINICAL_ROLES and not confirmed:
+            email = fields.pop("email")
+            _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.EMAIL, field="email", email=email)
     changed = _change(user, fields)
     if "email" in changed:
         transaction.on_commit(lambda: _enqueue_email_changed_notice(user.pk, old_email, actor.user.pk))

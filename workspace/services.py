@@ -67,10 +67,14 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
 def account_change_approve(*, actor: Actor, request: AccountChangeRequest) -> list[int]:
     """The second person approves a proposal: the decision is recorded and the change happens now. A clinical
     role through `staff_role_change` (and refused with it: the proposal then stays waiting); two-step login off
-    through `staff.services.two_step_reset`. Returns the patients left waiting for a coach."""
+    through `staff.services.two_step_reset`; an e-mail address through `staff.services.staff_update`. Returns
+    the patients left waiting for a coach."""
     request = staff_services.account_change_decide(actor=actor, request=request, approve=True)
     if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
         staff_services.two_step_reset(actor=actor, user=request.subject)
+        return []
+    if request.kind == AccountChangeRequest.Kind.EMAIL:
+        staff_services.staff_update(actor=actor, user=request.subject, fields={"email": request.email}, confirmed=True)
         return []
     return staff_role_change(actor=actor, user=request.subject, role=Role(request.role))
 

@@ -74,11 +74,12 @@ def staff_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            services.staff_update(actor=actor_from(request), user=member, fields=changed)
+            saved = services.staff_update(actor=actor_from(request), user=member, fields=dict(changed))
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Saved.")
+            waits = "email" in changed and saved.email != changed["email"]
+            messages.success(request, "Saved." + (" The new e-mail address waits for a supervisor." if waits else ""))
             return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
 

@@ -64,14 +64,21 @@ def test_her_own_staff_page_offers_none_of_these_forms(client_for, admin):
         assert reverse(f"staff:{name}", args=[admin.pk]) not in page
 
 
-def test_when_another_admin_changes_her_e_mail_she_is_told_at_her_old_address(
-    client_for, admin, coach, patient, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+def test_a_coachs_new_e_mail_waits_for_a_supervisor_and_she_is_told_at_her_old_address(
+    client_for, admin, coach, supervisor, patient, mailoutbox, celery_eager, django_capture_on_commit_callbacks
 ):
+    response = client_for(admin).post(
+        reverse("staff:edit", args=[coach.pk]), staff_details(coach, email="mq@elsewhere.org"), follow=True
+    )
+    assert "The new e-mail address waits for a supervisor." in response.content.decode()
+    assert User.objects.get(pk=coach.pk).email == coach.email
+    proposal = coach.change_requests.get(kind="email")
     with django_capture_on_commit_callbacks(execute=True):
-        client_for(admin).post(reverse("staff:edit", args=[coach.pk]), staff_details(coach, email="mq@elsewhere.org"))
+        client_for(supervisor).post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"})
+    assert User.objects.get(pk=coach.pk).email == "mq@elsewhere.org"
     (mail,) = mailoutbox
     assert mail.to == [coach.email]
-    assert "Lee Pryor changed the e-mail address of your Recovery Coaching account" in mail.body
+    assert "Iris Vance changed the e-mail address of your Recovery Coaching account" in mail.body
     assert "mq@elsewhere.org" not in mail.body
     assert patient.legal_name not in mail.body
 
@@ -82,3 +89,15 @@ def test_a_change_of_her_phone_alone_sends_no_e_mail(
     with django_capture_on_commit_callbacks(execute=True):
         client_for(admin).post(reverse("staff:edit", args=[coach.pk]), staff_details(coach, phone="603-555-0101"))
     assert mailoutbox == []
+
+
+def test_an_admins_e_mail_changed_by_another_admin_is_told_at_her_old_address_at_once(
+    client_for, admin, other_admin, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(other_admin).post(
+            reverse("staff:edit", args=[admin.pk]), staff_details(admin, email="lp@example.org")
+        )
+    assert User.objects.get(pk=admin.pk).email == "lp@example.org"
+    (mail,) = mailoutbox
+    assert mail.to == [admin.email]

@@ -65,8 +65,17 @@ CHANGES = [
     AdminChange(
         "details changed",
         lambda w: reverse("staff:edit", args=[w["coach"].pk]),
-        lambda w: staff_details(w["coach"], email="mara.quill@example.org"),
+        lambda w: staff_details(w["coach"], phone="603-555-0150"),
         Action.DETAILS_CHANGED,
+        "coach",
+        "→ 603-555-0150",
+    ),
+    AdminChange(
+        # A coach's new address is set when a supervisor confirms it (tests/workspace/test_role_approval.py).
+        "e-mail address change proposed",
+        lambda w: reverse("staff:edit", args=[w["coach"].pk]),
+        lambda w: staff_details(w["coach"], email="mara.quill@example.org"),
+        Action.CHANGE_PROPOSED,
         "coach",
         "E-mail address: coach_a@example.org → mara.quill@example.org",
     ),
