@@ -18,6 +18,7 @@ from patients.models import (
     Consent,
     ExpiryEvent,
     Patient,
+    PatientUserObjectPermission,
     ProgramStatus,
     StatusChange,
 )
@@ -203,7 +204,8 @@ def child_save(*, actor: Actor, patient: Patient, child: Child) -> Child:
 
 @transaction.atomic
 def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
-    """Ends every open assignment of a coach who leaves; her patients wait, listed, for a new coach."""
+    """Ends every open assignment of a coach who leaves (or stops being a coach); her patients wait, listed, for
+    a new coach. Any permission on a patient left behind without an assignment goes too."""
     patient_ids = []
     for assignment in CoachAssignment.objects.select_for_update().filter(coach=coach, ended_on__isnull=True):
         patient = assignment.patient
@@ -212,4 +214,5 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
         )
         log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
         patient_ids.append(patient.pk)
+    PatientUserObjectPermission.objects.filter(user=coach).delete()
     return patient_ids

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from recovery_program.forms import DateInput
 from recovery_program.validators import not_in_future
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
-from staff.roles import Role
+from staff.roles import CLINICAL_ROLES, Role
 from staff.training import default_expiry
 
 
@@ -54,7 +54,19 @@ class NewStaffForm(StaffForm):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, label="New role")
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        label="New role",
+        help_text="Coach or supervisor: a supervisor of the program approves it first. Admin: at once.",
+    )
+
+
+class ProposeRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=[(role.value, role.label) for role in Role if role in CLINICAL_ROLES],
+        label="Propose a role",
+        help_text="An admin of the program approves it; her role changes then.",
+    )
 
 
 # What a certificate may be, known by its first bytes, and the file ending it is stored under.

@@ -262,6 +262,9 @@ class StaffEvent(models.Model):
         REACTIVATED = "reactivated", "Reactivated"
         PASSWORD_LINK_SENT = "password_link_sent", "Password link sent"
         TWO_STEP_OFF = "two_step_off", "Two-step login turned off"
+        CHANGE_PROPOSED = "change_proposed", "Change proposed, for a second person to approve"
+        CHANGE_APPROVED = "change_approved", "Change approved"
+        CHANGE_DECLINED = "change_declined", "Change declined"
         PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
         TRAINING_SET_UP = "training_set_up", "Standard training set up"
         TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
@@ -285,3 +288,80 @@ class StaffEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountChangeRequest(models.Model):
+    """A change that takes two people: one proposes, someone of the other side approves, and it happens only then.
+
+    A clinical role (coach, supervisor): an admin proposes and a supervisor of the program approves, or a
+    supervisor proposes and an admin approves. Turning off a clinical user's two-step login, or changing her
+    e-mail address: an admin proposes and a supervisor confirms. The database holds that the approver is
+    someone else than the proposer, that a decision is dated, and that she has at most one proposal of each
+    kind waiting; rows are never deleted.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "Role"
+        TWO_STEP_OFF = "two_step_off", "Two-step login off"
+        EMAIL = "email", "E-mail address"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROLE)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, help_text="The role proposed.")
+    email = models.EmailField("new e-mail address", blank=True)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_as = models.CharField(
+        max_length=16, choices=Role.choices, help_text="The side she proposed from: the approver is of the other."
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        permissions = [("propose_role_change", "Can propose and approve changes that take two people")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "kind"], condition=models.Q(status="pending"), name="one_change_of_a_kind_waiting"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="role") & ~models.Q(role="") | ~models.Q(kind="role") & models.Q(role=""),
+                name="change_names_a_role_only_for_a_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="email") & ~models.Q(email="") | ~models.Q(kind="email") & models.Q(email=""),
+                name="change_names_an_address_only_for_an_address",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
+                name="account_change_approved_by_another_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="change_decision_is_dated_and_signed",
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="no_delete", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.what}, {self.get_status_display().lower()}"
+
+    @property
+    def what(self) -> str:
+        """What it changes, in words: "supervisor", "two-step login off", "e-mail address new@example.org"."""
+        if self.kind == self.Kind.EMAIL:
+            return f"e-mail address {self.email}"
+        return self.get_role_display().lower() if self.kind == self.Kind.ROLE else "two-step login off"
+
+    @property
+    def approver_words(self) -> str:
+        """Who approves it, in words: someone of the other side."""
+        return "a supervisor" if self.proposed_as == Role.ADMIN else "an admin"

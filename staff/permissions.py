@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from staff.models import StaffEvent, TrainingKind, TrainingRecord, User
-from staff.roles import Role, members_with_role
+from staff.models import AccountChangeRequest, StaffEvent, TrainingKind, TrainingRecord, User
+from staff.roles import CLINICAL_ROLES, Role, members_with_role
 
 
 def staff_visible_to(user: User) -> QuerySet[User]:
@@ -88,6 +88,61 @@ def get_staff_member_for_manager(user: User, pk: int) -> User:
     if not can_manage_staff(user):
         raise Http404
     return get_staff_member_for_user(user, pk)
+
+
+def can_propose_role_changes(user: User) -> bool:
+    """Admins and supervisors propose (and approve each other's) clinical roles for their program's staff."""
+    return user.has_perm("staff.propose_role_change")
+
+
+def can_change_role_to(user: User, role: Role) -> bool:
+    """A clinical role is proposed (by admins and supervisors); any other role is given by an admin at once."""
+    return can_propose_role_changes(user) if role in CLINICAL_ROLES else can_manage_staff(user)
+
+
+def proposing_side(user: User) -> Role:
+    """Which side she proposes and approves from: the admins' (who manage staff) or the supervisors'."""
+    return Role.ADMIN if can_manage_staff(user) else Role.SUPERVISOR
+
+
+def get_staff_member_for_proposer(user: User, pk: int) -> User:
+    """A staff member of her program for whom she may propose a role (admins and supervisors); 404 otherwise."""
+    if not can_propose_role_changes(user):
+        raise Http404
+    return get_staff_member_for_user(user, pk)
+
+
+def role_changes_to_decide(user: User) -> QuerySet[AccountChangeRequest]:
+    """Proposals of her program waiting for her: made from the other side (an admin's proposal goes to the
+    supervisors, a supervisor's to the admins), by someone else, about someone else. None for coaches."""
+    if not user.is_active or not can_propose_role_changes(user):
+        return AccountChangeRequest.objects.none()
+    return (
+        AccountChangeRequest.objects.filter(program_id=user.program_id, status=AccountChangeRequest.Status.PENDING)
+        .exclude(proposed_as=proposing_side(user))
+        .exclude(proposed_by=user)
+        .exclude(subject=user)
+        .select_related("subject", "proposed_by")
+    )
+
+
+def role_change_waiting_for(user: User, member: User) -> AccountChangeRequest | None:
+    """The proposal about `member` waiting for approval, for those who see her staff page; None otherwise."""
+    if not can_see_staff_list(user) or member.program_id != user.program_id:
+        return None
+    return (
+        AccountChangeRequest.objects.filter(subject=member, status=AccountChangeRequest.Status.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def get_role_change_for_decider(user: User, pk: int) -> AccountChangeRequest:
+    """A proposal she may approve or decline (see role_changes_to_decide); 404 for anyone else."""
+    try:
+        return role_changes_to_decide(user).get(pk=pk)
+    except (AccountChangeRequest.DoesNotExist, ValueError):
+        raise Http404 from None
 
 
 def can_see_training_of(user: User, member: User) -> bool:

@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+# The roles that reach patients' records: giving one takes two people (staff.models.AccountChangeRequest).
+CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
+
 # Coaches hold patient permissions only object by object, on their caseload
 # (patients.permissions.CASELOAD_PERMISSIONS, granted with the coach assignment).
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
@@ -31,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
+        "staff.propose_role_change",
         "supervision.add_supervisionassignment",
         "supervision.view_supervisionsession",
         "supervision.add_supervisionsession",
@@ -70,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.ADMIN: {
         "staff.view_program_staff",
         "staff.manage_staff",
+        "staff.propose_role_change",
         "staff.view_trainingrecord",
         "staff.add_trainingrecord",
         "staff.add_trainingkind",

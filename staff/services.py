@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff.models import (
+    AccountChangeRequest,
     Program,
     StaffEvent,
     TrainingKind,
@@ -26,7 +28,8 @@ from staff.models import (
     TrainingRequirement,
     User,
 )
-from staff.roles import Role
+from staff.permissions import proposing_side
+from staff.roles import CLINICAL_ROLES, Role
 from staff.sessions import StaffSession
 from staff.tokens import password_link_tokens
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
@@ -79,16 +82,25 @@ def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
     return changed
 
 
+def refuse_own_account(actor: Actor | None, user: User, *, field: str, change: str) -> None:
+    """Nobody changes her own role, e-mail address, two-step login or account through the pages where she
+    manages other people's: another admin of her program does. Refused next to `field`."""
+    if actor is not None and actor.user.pk == user.pk:
+        raise ValidationError({field: f"You cannot {change} here. Another admin of your program can."})
+
+
 def _give_role(user: User, role: Role) -> None:
     user.groups.set([Group.objects.get(name=role)])
     user.__dict__.pop("role", None)
 
 
 @transaction.atomic
-def user_set_role(*, actor: Actor | None, user: User, role: Role) -> None:
+def user_set_role(*, actor: Actor | None, user: User, role: Role, note: str = "") -> None:
     """Give her exactly one role: her permissions change from her next request on. The staff history says who.
 
-    No actor: the operators, or a command (seeding, tests).
+    The low-level setter: the staff pages go through `workspace.services.staff_role_change`, which also ends
+    what her old role held (`note` says what, in the history). No actor: the operators, or a command (seeding,
+    tests).
     """
     user.__dict__.pop("role", None)
     before = user.role
@@ -99,32 +111,127 @@ def user_set_role(*, actor: Actor | None, user: User, role: Role) -> None:
         actor,
         StaffEvent.Action.ROLE_CHANGED,
         subject=user,
-        description=f"{before.label if before else 'No role'} → {Role(role).label}",
+        description=f"{before.label if before else 'No role'} → {Role(role).label}" + (f"; {note}" if note else ""),
     )
 
 
 @transaction.atomic
 def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
-    """A new account in the actor's program, with no usable password until she follows the link sent to her."""
+    """A new account in the actor's program, with no usable password until she follows the link sent to her.
+
+    A clinical role is proposed, not given: she has no role until someone of the other side approves it.
+    """
     user = User(program_id=actor.user.program_id, **fields)
     user.set_unusable_password()
     user.save()
-    _give_role(user, role)
+    clinical = role in CLINICAL_ROLES
+    if not clinical:
+        _give_role(user, role)
     staff_event_record(
         actor,
         StaffEvent.Action.ACCOUNT_CREATED,
         subject=user,
-        description=f"{user.username}, {Role(role).label.lower()}",
+        description=f"{user.username}, {Role(role).label.lower()}" + (" (waiting for approval)" if clinical else ""),
     )
+    if clinical:
+        role_change_propose(actor=actor, user=user, role=role)
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=True))
     return user
 
 
+def _change_words(request: AccountChangeRequest, before: Role | None) -> str:
+    if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
+        return "Two-step login off"
+    if request.kind == AccountChangeRequest.Kind.EMAIL:
+        return f"E-mail address: {request.subject.email} → {request.email}"
+    return f"{before.label if before else 'No role'} → {Role(request.role).label}"
+
+
+def _change_propose(
+    *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = "", email: str = ""
+) -> AccountChangeRequest:
+    if AccountChangeRequest.objects.filter(subject=user, kind=kind, status=AccountChangeRequest.Status.PENDING):
+        raise ValidationError({field: f"A change of {user}'s {kind.label.lower()} is already waiting for approval."})
+    request = AccountChangeRequest.objects.create(
+        program_id=user.program_id,
+        subject=user,
+        kind=kind,
+        role=role,
+        email=email,
+        proposed_by=actor.user,
+        proposed_as=proposing_side(actor.user),
+    )
+    staff_event_record(
+        actor, StaffEvent.Action.CHANGE_PROPOSED, subject=user, description=_change_words(request, user.role)
+    )
+    return request
+
+
 @transaction.atomic
-def staff_update(*, actor: Actor, user: User, fields: dict[str, Any]) -> User:
-    """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it."""
+def role_change_propose(*, actor: Actor, user: User, role: Role) -> AccountChangeRequest:
+    """Proposes a clinical role for her; it is given when someone of the other side approves
+    (`workspace.services.account_change_approve`). Refused for her own account, for the role she holds, and while
+    another proposal for her is waiting."""
+    if role not in CLINICAL_ROLES:
+        raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
+    refuse_own_account(actor, user, field="role", change="change your own role")
     user = User.objects.select_for_update().get(pk=user.pk)
+    user.__dict__.pop("role", None)
+    if user.role == role:
+        raise ValidationError({"role": f"{user} is already {Role(role).label.lower()}."})
+    return _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.ROLE, field="role", role=role)
+
+
+@transaction.atomic
+def account_change_decide(*, actor: Actor, request: AccountChangeRequest, approve: bool) -> AccountChangeRequest:
+    """Records the second person's decision on a proposal; the staff history names both people.
+
+    Refused unless it is waiting, and she is of the other side, neither the proposer nor the person it is about.
+    Approving changes nothing by itself: `workspace.services.account_change_approve` does, in the same
+    transaction.
+    """
+    request = (
+        AccountChangeRequest.objects.select_for_update().select_related("subject", "proposed_by").get(pk=request.pk)
+    )
+    if request.status != AccountChangeRequest.Status.PENDING:
+        raise ValidationError(f"This proposal was already {request.get_status_display().lower()}.")
+    if actor.user.pk in (request.proposed_by_id, request.subject_id):
+        raise ValidationError("Someone else decides on this proposal: neither its proposer nor the person it is about.")
+    if proposing_side(actor.user) == request.proposed_as or actor.user.program_id != request.program_id:
+        raise ValidationError(f"This proposal waits for {request.approver_words} of the program.")
+    request.status = AccountChangeRequest.Status.APPROVED if approve else AccountChangeRequest.Status.DECLINED
+    request.decided_by = actor.user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    staff_event_record(
+        actor,
+        StaffEvent.Action.CHANGE_APPROVED if approve else StaffEvent.Action.CHANGE_DECLINED,
+        subject=request.subject,
+        description=f"{_change_words(request, request.subject.role)}, proposed by {request.proposed_by}",
+    )
+    return request
+
+
+@transaction.atomic
+def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed: bool = False) -> User:
+    """Her name, username, e-mail, phone or start date; the staff history says what changed and who changed it.
+
+    Her own e-mail address is changed by another admin (a password link goes to it), and she is told at the
+    address she had, after this transaction commits. A coach's or supervisor's new address is proposed, and set
+    when a supervisor confirms it (`confirmed`, from `workspace.services.account_change_approve`).
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old_email = user.email
+    if "email" in fields and fields["email"] != old_email:
+        refuse_own_account(actor, user, field="email", change="change your own e-mail address")
+        if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": "Another account already uses this e-mail address."})
+        if user.role in CLINICAL_ROLES and not confirmed:
+            email = fields.pop("email")
+            _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.EMAIL, field="email", email=email)
     changed = _change(user, fields)
+    if "email" in changed:
+        transaction.on_commit(lambda: _enqueue_email_changed_notice(user.pk, old_email, actor.user.pk))
     if changed:
         user.save(update_fields=list(changed))
         staff_event_record(
@@ -140,6 +247,19 @@ def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
     from staff.tasks import send_password_link
 
     send_password_link.delay(user_id, welcome=welcome)
+
+
+def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
+    from staff.tasks import send_email_changed_notice
+
+    send_email_changed_notice.delay(user_id, old_email, changed_by_id)
+
+
+def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int) -> None:
+    """The e-mail to her old address: only that it changed, who changed it, and a link to the app."""
+    user = User.objects.get(pk=user_id)
+    changed_by = User.objects.get(pk=changed_by_id)
+    send_templated("email_changed", to=[old_email], context={"user": user, "changed_by": changed_by})
 
 
 @transaction.atomic
@@ -352,6 +472,20 @@ def _steps_at_or_after(step: str) -> list[str]:
 def training_reminder_ids_due(*, program: Program, today: datetime.date) -> list[int]:
     with transaction.atomic():
         return training_reminders_plan(program=program, today=today)
+
+
+@transaction.atomic
+def staff_two_step_off(*, actor: Actor, user: User) -> bool:
+    """An admin turns off someone else's two-step login (she lost her phone). For a coach or a supervisor it is
+    proposed, and turned off when a supervisor confirms it: returns False then, True when it is off now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    refuse_own_account(actor, user, field="two_step", change="turn off your own two-step login")
+    if user.role in CLINICAL_ROLES and TOTPDevice.objects.filter(user=user).exists():
+        _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.TWO_STEP_OFF, field="two_step")
+        return False
+    two_step_reset(actor=actor, user=user)
+    return True
 
 
 @transaction.atomic

@@ -11,8 +11,9 @@ urlpatterns = [
     path("history/", people.staff_history, name="history"),
     path("<int:pk>/", people.staff_detail, name="detail"),
     path("<int:pk>/edit/", people.staff_edit, name="edit"),
-    path("<int:pk>/role/", people.staff_role, name="role"),
-    # "<int:pk>/deactivate/" (staff:deactivate) is added in workspace/urls.py: it reaches into patients and coaching.
+    # "<int:pk>/role/" (staff:role), "<int:pk>/deactivate/" (staff:deactivate) and "role-changes/<int:pk>/"
+    # (staff:role_change_decide) are added in workspace/urls.py: they reach into patients, coaching and supervision.
+    path("<int:pk>/propose-role/", people.staff_role_propose, name="role_propose"),
     path("<int:pk>/reactivate/", people.staff_reactivate, name="reactivate"),
     path("<int:pk>/password-link/", people.staff_password_link, name="password_link"),
     path("<int:pk>/two-step-off/", people.staff_two_step_off, name="two_step_off"),

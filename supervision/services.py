@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -48,6 +49,38 @@ def supervision_assign(
     return SupervisionAssignment.objects.create(
         coach=coach, supervisor=supervisor, started_on=started_on, assigned_by=actor.user
     )
+
+
+@transaction.atomic
+def supervision_links_end(*, user: User, on: datetime.date, now: datetime.datetime) -> int:
+    """She stops being a coach or a supervisor (her role changes): her links as a coach and as a supervisor end
+    `on`, and so urgent pages stop going to her. Returns how many links ended.
+
+    Refused, with the reason next to the role, while she is on call now or later, or while an active coach
+    would be left without a supervisor: someone must answer them first.
+    """
+    links = list(
+        SupervisionAssignment.objects.select_for_update()
+        .filter(Q(coach=user) | Q(supervisor=user), ended_on__isnull=True)
+        .select_related("coach")
+    )
+    errors = []
+    shift = OnCallShift.objects.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now).order_by("starts_at").first()
+    if shift is not None:
+        errors.append(
+            f"{user} is on the on-call rota (from {_when(shift.starts_at)}). "
+            "Give her shifts to another supervisor first."
+        )
+    coaches = members_with_role(Role.COACH, program_id=user.program_id)
+    waiting = sorted(str(link.coach) for link in links if link.supervisor_id == user.pk and link.coach in coaches)
+    if waiting:
+        errors.append(f"{user} supervises {', '.join(waiting)}. Give them another supervisor first.")
+    if errors:
+        raise ValidationError({"role": errors})
+    for link in links:
+        link.ended_on = max(on, link.started_on)
+        link.save(update_fields=["ended_on"])
+    return len(links)
 
 
 @transaction.atomic

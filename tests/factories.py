@@ -171,3 +171,16 @@ def add_shift(program, primary, backup, starts_at, ends_at):
     return OnCallShift.objects.create(
         program=program, starts_at=starts_at, ends_at=ends_at, primary=primary, backup=backup, created_by=primary
     )
+
+
+def staff_details(member, **changes):
+    """The staff edit form's fields as they stand for `member`, with `changes`."""
+    fields = {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "username": member.username,
+        "email": member.email,
+        "phone": member.phone,
+        "start_date": "",
+    }
+    return fields | changes

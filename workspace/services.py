@@ -1,5 +1,5 @@
-"""Writes that reach across apps: deactivating a staff member (her patients and drafts too), and a training
-reminder (a lapsed one goes to her supervisor as well)."""
+"""Writes that reach across apps: changing a staff member's role and deactivating her (her patients, supervision
+links and drafts too), and a training reminder (a lapsed one goes to her supervisor as well)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from patients.services import coach_leaves
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff import services as staff_services
-from staff.models import StaffEvent, TrainingReminder, User
+from staff.models import AccountChangeRequest, StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
 from supervision.permissions import current_supervisor_of
+from supervision.services import supervision_links_end
 
 
 @transaction.atomic
@@ -24,8 +25,9 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
 
     A coach's patients are left without a coach (her access ends with her assignments), and
     returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
-    working copies that were never records, are removed.
+    working copies that were never records, are removed. Another admin deactivates an admin, never herself.
     """
+    staff_services.refuse_own_account(actor, user, field="account", change="deactivate your own account")
     user = staff_services.account_deactivate(user=user)
     drafts_discard_all(user=user)
     left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
@@ -36,6 +38,45 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
         description=f"{len(left)} of her patients now need a coach" if left else "",
     )
     return left
+
+
+@transaction.atomic
+def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
+    """Gives her another role, and takes away at once everything her old role held.
+
+    In one transaction: a coach's caseload ends (her assignments and every permission on a patient), her
+    supervision links end (as a coach and as a supervisor, so that pages stop going to her), and the staff
+    history says so. Refused, next to the role, for her own account, while she is on call now or later, and
+    while coaches would be left without a supervisor. Returns the patients left waiting for a coach.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    staff_services.refuse_own_account(actor, user, field="role", change="change your own role")
+    if user.role == role:
+        return []
+    links = supervision_links_end(user=user, on=timezone.localdate(), now=timezone.now())
+    left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
+    ended = [
+        *([f"{len(left)} of her patients now need a coach"] if left else []),
+        *([f"supervision links ended: {links}"] if links else []),
+    ]
+    staff_services.user_set_role(actor=actor, user=user, role=role, note="; ".join(ended))
+    return left
+
+
+@transaction.atomic
+def account_change_approve(*, actor: Actor, request: AccountChangeRequest) -> list[int]:
+    """The second person approves a proposal: the decision is recorded and the change happens now. A clinical
+    role through `staff_role_change` (and refused with it: the proposal then stays waiting); two-step login off
+    through `staff.services.two_step_reset`; an e-mail address through `staff.services.staff_update`. Returns
+    the patients left waiting for a coach."""
+    request = staff_services.account_change_decide(actor=actor, request=request, approve=True)
+    if request.kind == AccountChangeRequest.Kind.TWO_STEP_OFF:
+        staff_services.two_step_reset(actor=actor, user=request.subject)
+        return []
+    if request.kind == AccountChangeRequest.Kind.EMAIL:
+        staff_services.staff_update(actor=actor, user=request.subject, fields={"email": request.email}, confirmed=True)
+        return []
+    return staff_role_change(actor=actor, user=request.subject, role=Role(request.role))
 
 
 @transaction.atomic

@@ -27,10 +27,13 @@ def _superuser_only(request) -> bool:
 admin.site.has_permission = _superuser_only
 admin.site.site_header = "Recovery Coaching: operators"
 
-# The staff pages keep their names (staff:...). Deactivating someone also ends a coach's assignments and
-# removes her drafts, so that one is served from here, where every app may be imported.
+# The staff pages keep their names (staff:...). Changing someone's role or deactivating her also ends a coach's
+# assignments and supervision links (and removes her drafts), so those are served from here, where every app may
+# be imported.
 staff_pages = [
     *staff_urls.urlpatterns,
+    path("<int:pk>/role/", views.staff_role, name="role"),
+    path("role-changes/<int:pk>/", views.role_change_decide, name="role_change_decide"),
     path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
 ]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -9,7 +10,11 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
 from staff import permissions
+from staff import services as staff_services
+from staff.forms import RoleForm
+from staff.roles import CLINICAL_ROLES, Role
 from staff.training import compliance_for
+from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
 from workspace import services
 
@@ -40,10 +45,52 @@ def home(request):
 @require_POST
 def staff_deactivate(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    if member.pk == request.user.pk:
-        messages.error(request, "You cannot deactivate your own account.")
+    try:
+        left = services.staff_deactivate(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return redirect("staff:detail", pk=member.pk)
-    left = services.staff_deactivate(actor=actor_from(request), user=member)
-    note = f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
-    messages.success(request, f"{member} can no longer log in; her sessions have ended.{note}")
+    messages.success(request, f"{member} can no longer log in; her sessions have ended.{_waiting(left)}")
     return redirect("staff:detail", pk=member.pk)
+
+
+@require_POST
+def staff_role(request, pk):
+    """An admin makes someone an admin at once, and proposes a clinical role (a supervisor approves it)."""
+    member = permissions.get_staff_member_for_manager(request.user, pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        role = Role(form.cleaned_data["role"])
+        try:
+            if role in CLINICAL_ROLES:
+                staff_services.role_change_propose(actor=actor_from(request), user=member, role=role)
+                done = f"Proposed: {member} as {role.label.lower()}. A supervisor of the program approves it."
+            else:
+                left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
+                done = f"{member} is now {role.label.lower()}. Her access changed at once." + _waiting(left)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect("staff:detail", pk=member.pk)
+    return detail_page(request, member, role_form=form)
+
+
+@require_POST
+def role_change_decide(request, pk):
+    """The second person approves (the change happens now) or declines a proposal: a role, two-step login off."""
+    proposal = permissions.get_role_change_for_decider(request.user, pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            left = services.account_change_approve(actor=actor_from(request), request=proposal)
+            messages.success(request, f"Approved and done: {proposal.what} for {proposal.subject}.{_waiting(left)}")
+        else:
+            staff_services.account_change_decide(actor=actor_from(request), request=proposal, approve=False)
+            messages.success(request, f"Declined: {proposal.what} for {proposal.subject}. Nothing changed.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("staff:list")
+
+
+def _waiting(left: list[int]) -> str:
+    return f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from recovery_program.audit import actor_from
 from staff import permissions, services
-from staff.forms import NewStaffForm, RoleForm, StaffForm
+from staff.forms import NewStaffForm, ProposeRoleForm, RoleForm, StaffForm
 from staff.roles import Role
 
 
@@ -21,7 +21,13 @@ def staff_list(request):
     members = permissions.staff_visible_to(request.user).order_by("-is_active", "first_name", "last_name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(
-        request, "staff/staff_list.html", {"page": page, "can_manage": permissions.can_manage_staff(request.user)}
+        request,
+        "staff/staff_list.html",
+        {
+            "page": page,
+            "can_manage": permissions.can_manage_staff(request.user),
+            "role_changes": permissions.role_changes_to_decide(request.user),
+        },
     )
 
 
@@ -39,7 +45,11 @@ def staff_new(request):
 
 
 def staff_detail(request, pk):
-    member = permissions.get_staff_member_for_user(request.user, pk)
+    return detail_page(request, permissions.get_staff_member_for_user(request.user, pk))
+
+
+def detail_page(request, member, *, role_form: RoleForm | None = None, propose_form: ProposeRoleForm | None = None):
+    """Her staff page; with a refused role form, its message next to the field (workspace.views.staff_role)."""
     return render(
         request,
         "staff/staff_detail.html",
@@ -48,7 +58,11 @@ def staff_detail(request, pk):
             "can_manage": permissions.can_manage_staff(request.user),
             "can_see_training": permissions.can_see_training_of(request.user, member),
             "can_see_history": permissions.can_see_staff_history(request.user),
-            "role_form": RoleForm(initial={"role": member.role}),
+            "role_form": role_form or RoleForm(initial={"role": member.role}),
+            "can_propose": permissions.can_propose_role_changes(request.user)
+            and not permissions.can_manage_staff(request.user),
+            "propose_form": propose_form or ProposeRoleForm(initial={"role": member.role}),
+            "waiting": permissions.role_change_waiting_for(request.user, member),
         },
     )
 
@@ -59,22 +73,32 @@ def staff_edit(request, pk):
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.staff_update(actor=actor_from(request), user=member, fields=changed)
-        messages.success(request, "Saved.")
-        return redirect("staff:detail", pk=member.pk)
+        try:
+            saved = services.staff_update(actor=actor_from(request), user=member, fields=dict(changed))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            waits = "email" in changed and saved.email != changed["email"]
+            messages.success(request, "Saved." + (" The new e-mail address waits for a supervisor." if waits else ""))
+            return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
 
 
 @require_POST
-def staff_role(request, pk):
-    member = permissions.get_staff_member_for_manager(request.user, pk)
-    form = RoleForm(request.POST)
+def staff_role_propose(request, pk):
+    """A supervisor proposes a clinical role; an admin of the program approves it."""
+    member = permissions.get_staff_member_for_proposer(request.user, pk)
+    form = ProposeRoleForm(request.POST)
     if form.is_valid():
-        services.user_set_role(actor=actor_from(request), user=member, role=Role(form.cleaned_data["role"]))
-        messages.success(
-            request, f"{member} is now {Role(form.cleaned_data['role']).label.lower()}. Her access changed at once."
-        )
-    return redirect("staff:detail", pk=member.pk)
+        role = Role(form.cleaned_data["role"])
+        try:
+            services.role_change_propose(actor=actor_from(request), user=member, role=role)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Proposed: {member} as {role.label.lower()}. An admin approves it.")
+            return redirect("staff:detail", pk=member.pk)
+    return detail_page(request, member, propose_form=form)
 
 
 @require_POST
@@ -101,8 +125,17 @@ def staff_password_link(request, pk):
 def staff_two_step_off(request, pk):
     """For a lost phone: her two-step login is turned off, and she sets it up again."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
-    services.two_step_reset(actor=actor_from(request), user=member)
-    messages.success(request, f"Two-step login is off for {member}. She can set it up again after logging in.")
+    try:
+        off = services.staff_two_step_off(actor=actor_from(request), user=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Two-step login is off for {member}. She can set it up again after logging in."
+            if off
+            else f"Proposed: two-step login off for {member}. It is turned off when a supervisor confirms it.",
+        )
     return redirect("staff:detail", pk=member.pk)
 
 

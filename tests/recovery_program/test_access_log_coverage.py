@@ -28,10 +28,13 @@ from patients.models import Child
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from referrals import services as referrals_services
+from staff import services as staff_services
+from staff.roles import Role
 from supervision import services as supervision_services
 from tests.factories import (
     ConsentFactory,
     PatientFactory,
+    UserFactory,
     log_encounter,
     on_caseload_of,
     record_communication,
@@ -637,6 +640,34 @@ SERVICES = [
         _whole_caseload,
         needs=("neighbour",),
     ),
+    Service(
+        # A coach made a supervisor, an admin's proposal approved by a supervisor: her patients' assignments end.
+        "workspace.account_change_approve",
+        "supervisor",
+        lambda w, actor: partial(
+            workspace_services.account_change_approve,
+            actor=actor,
+            request=staff_services.role_change_propose(
+                actor=Actor(UserFactory(program=w.coach.program, role=Role.ADMIN), None),
+                user=w.coach,
+                role=Role.SUPERVISOR,
+            ),
+        ),
+        CHANGE,
+        "coach assignment",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+    Service(
+        # A coach made an admin: her patients' assignments end.
+        "workspace.staff_role_change",
+        "supervisor",
+        lambda w, actor: partial(workspace_services.staff_role_change, actor=actor, user=w.coach, role=Role.ADMIN),
+        CHANGE,
+        "coach assignment",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
 ]
 
 # Services of the patient-data apps that neither show nor change patient data, and why.
@@ -651,6 +682,7 @@ EXEMPT_SERVICES = {
     "coaching.drafts_discard_all",
     # About staff only: who supervises whom, the rota, an action item (names no patient), the Monday notice.
     "supervision.supervision_assign",
+    "supervision.supervision_links_end",
     "supervision.shift_add",
     "supervision.action_item_done",
     "supervision.missed_session_notices_send",

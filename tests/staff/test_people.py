@@ -38,7 +38,9 @@ def test_admin_adds_a_coach_who_sets_her_password_from_the_e_mailed_link(
         response = client_for(admin).post(reverse("staff:new"), _new_staff())
     wren = User.objects.get(username="wren")
     assert response.url == reverse("staff:detail", args=[wren.pk])
-    assert (wren.program, wren.role.value, wren.has_usable_password()) == (admin.program, "coach", False)
+    # A clinical role waits for a supervisor's approval (tests/workspace/test_role_approval.py).
+    assert (wren.program, wren.role, wren.has_usable_password()) == (admin.program, None, False)
+    assert wren.change_requests.get().role == "coach"
     (mail,) = mailoutbox
     assert mail.to == ["wren@example.org"]
     link = re.search(r"http://\S+/password/reset/\S+/", mail.body).group(0)
@@ -131,14 +133,17 @@ def test_reactivating_lets_her_log_in_again(client_for, client, admin, coach):
     assert client.post(reverse("login"), {"username": coach.username, "password": TEST_PASSWORD}).status_code == 302
 
 
-def test_a_role_change_from_the_staff_page_changes_access_at_the_next_request(client_for, client, admin, coach):
+def test_an_approved_role_change_changes_access_at_the_next_request(client, admin, coach, supervisor):
     client.force_login(coach)
     assert client.get(reverse("staff:list")).status_code == 404
     from django.test import Client
 
-    admin_client = Client()
+    admin_client, supervisor_client = Client(), Client()
     admin_client.force_login(admin)
     admin_client.post(reverse("staff:role", args=[coach.pk]), {"role": "supervisor"})
+    supervisor_client.force_login(supervisor)
+    proposal = coach.change_requests.get()
+    supervisor_client.post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"})
     assert client.get(reverse("staff:list")).status_code == 200
 
 

@@ -16,7 +16,7 @@ from recovery_program.audit import Actor
 from staff.models import StaffEvent, TrainingKind, TrainingRequirement
 from staff.roles import Role
 from staff.services import program_setup, user_set_role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff_details
 
 pytestmark = pytest.mark.django_db
 
@@ -53,40 +53,46 @@ def _requirement(program):
     return TrainingRequirement.objects.get(program=program, role=Role.SUPERVISOR, kind__name="Suicide prevention")
 
 
-def _account(member, **changes):
-    fields = {
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "username": member.username,
-        "email": member.email,
-        "phone": member.phone,
-        "start_date": "",
-    }
-    return fields | changes
-
-
 CHANGES = [
     AdminChange(
         "account created",
         lambda w: reverse("staff:new"),
-        lambda w: _account(w["coach"], username="coach_new", email="new@example.org", role="coach"),
+        lambda w: staff_details(w["coach"], username="coach_new", email="new@example.org", role="admin"),
         Action.ACCOUNT_CREATED,
         "new",
-        "coach_new, coach",
+        "coach_new, admin",
     ),
     AdminChange(
         "details changed",
         lambda w: reverse("staff:edit", args=[w["coach"].pk]),
-        lambda w: _account(w["coach"], email="mara.quill@example.org"),
+        lambda w: staff_details(w["coach"], phone="603-555-0150"),
         Action.DETAILS_CHANGED,
+        "coach",
+        "→ 603-555-0150",
+    ),
+    AdminChange(
+        # A coach's new address is set when a supervisor confirms it (tests/workspace/test_role_approval.py).
+        "e-mail address change proposed",
+        lambda w: reverse("staff:edit", args=[w["coach"].pk]),
+        lambda w: staff_details(w["coach"], email="mara.quill@example.org"),
+        Action.CHANGE_PROPOSED,
         "coach",
         "E-mail address: coach_a@example.org → mara.quill@example.org",
     ),
     AdminChange(
         "role changed",
         lambda w: reverse("staff:role", args=[w["coach"].pk]),
-        lambda w: {"role": "supervisor"},
+        lambda w: {"role": "admin"},
         Action.ROLE_CHANGED,
+        "coach",
+        "Coach → Admin",
+    ),
+    AdminChange(
+        # A clinical role is proposed; a supervisor approves it (tests/workspace/test_role_approval.py).
+        "role change proposed",
+        lambda w: reverse("staff:role", args=[w["coach"].pk]),
+        lambda w: {"role": "supervisor"},
+        Action.CHANGE_PROPOSED,
         "coach",
         "Coach → Supervisor",
     ),
@@ -107,12 +113,13 @@ CHANGES = [
         "",
     ),
     AdminChange(
-        "two-step login turned off",
+        # A coach's is turned off when a supervisor confirms it (tests/workspace/test_role_approval.py).
+        "two-step login off proposed",
         lambda w: reverse("staff:two_step_off", args=[w["coach"].pk]),
         lambda w: {},
-        Action.TWO_STEP_OFF,
+        Action.CHANGE_PROPOSED,
         "coach",
-        "",
+        "Two-step login off",
     ),
     AdminChange(
         "program settings changed",
@@ -219,7 +226,7 @@ def test_a_change_that_changes_nothing_leaves_no_line(client_for, admin, coach, 
     client = client_for(admin)
     before = StaffEvent.objects.count()
     client.post(reverse("staff:role", args=[coach.pk]), {"role": "coach"})
-    client.post(reverse("staff:edit", args=[coach.pk]), _account(coach))
+    client.post(reverse("staff:edit", args=[coach.pk]), staff_details(coach))
     client.post(reverse("staff:two_step_off", args=[coach.pk]))  # she had no two-step login
     assert StaffEvent.objects.count() == before
 

@@ -183,10 +183,16 @@ def test_when_required_everyone_sets_it_up_first(client_for, coach, settings):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_an_admin_turns_it_off_for_a_lost_phone(client_for, client, admin, coach):
+def test_an_admin_turns_it_off_for_a_lost_phone_once_a_supervisor_confirms(
+    client_for, client, admin, coach, supervisor
+):
     _turn_on(client_for(coach), coach)
     client.force_login(admin)
     client.post(reverse("staff:two_step_off", args=[coach.pk]))
+    assert TOTPDevice.objects.filter(user=coach).exists()
+    client.force_login(supervisor)
+    proposal = coach.change_requests.get()
+    client.post(reverse("staff:role_change_decide", args=[proposal.pk]), {"decision": "approve"})
     assert not TOTPDevice.objects.filter(user=coach).exists()
     assert not StaticDevice.objects.filter(user=coach).exists()
 
