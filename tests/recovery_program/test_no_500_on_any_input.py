@@ -6,15 +6,18 @@ several values, or nothing at all. The answer is a success, a page with a clear 
 never a 500; and a submission that failed stores nothing.
 
 To cover a new form or query parameter, add a row to FORMS or QUERIES; a URL in neither table fails
-`test_every_url_is_in_a_table`.
+`test_every_url_is_in_a_table`. CI tries a few examples of each, the same ones every run; to hunt for more,
+run this file with FUZZ_EXAMPLES=200 (and FUZZ_RANDOM=1 for new ones each run).
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -28,6 +31,7 @@ from hypothesis import strategies as st
 
 from coaching.models import Concern, Encounter, Resource
 from patients.models import Child, Consent, Patient
+from recovery_program.models import AccessLog
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
 from supervision.models import ActionItem, Page
@@ -35,9 +39,9 @@ from supervision.models import ActionItem, Page
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=6,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "6")),
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -78,7 +82,7 @@ class Form:
     answers only POST (otherwise the URL itself); or its fields, for a button the seeded pages do not show."""
 
     url: str
-    who: str
+    who: str | None
     kwargs: dict[str, Callable[[], object]] = field(default_factory=dict)
     page: str | None = None
     page_kwargs: dict[str, Callable[[], object]] | None = None
@@ -171,6 +175,7 @@ FORMS = [
         page="staff:training_kind_edit",
         page_kwargs={"pk": lambda: TrainingRequirement.objects.order_by("pk").first().kind_id},
     ),
+    Form("login", None),
     Form("two_step_setup", "coach1"),
     Form("password_change", "coach1"),
 ]
@@ -408,7 +413,8 @@ KNOWN = {
 )
 def test_garbage_in_a_form_is_refused_calmly_and_stores_nothing(seeded, form, db):
     client = Client()
-    client.force_login(_user(form.who))
+    if form.who:
+        client.force_login(_user(form.who))
     action = reverse(form.url, kwargs=_resolve(form.kwargs))
     if form.fields is not None:
         values, options = form.fields, {}
@@ -447,6 +453,31 @@ def test_garbage_in_a_query_parameter_is_a_page_or_a_404(seeded, query, db):
     asking()
 
 
+# Text in a URL's path that the view reads itself (a `str` converter).
+PATHS = [
+    ("password_reset_confirm", None, {"uidb64": "MQ", "token": "set-password"}),
+    ("coaching:draft_save", "coach1", {"form": "encounter"}),
+]
+
+
+@pytest.mark.parametrize(("url", "who", "example"), PATHS, ids=[url for url, _who, _example in PATHS])
+def test_garbage_in_a_path_is_a_page_or_a_404(seeded, db, url, who, example):
+    client = Client()
+    if who:
+        client.force_login(_user(who))
+
+    @FUZZ
+    @given(values=st.fixed_dictionaries({name: GARBAGE.filter(lambda v: isinstance(v, str) and v) for name in example}))
+    def asking(values):
+        path = reverse(url, kwargs=example)
+        for name, value in values.items():
+            path = path.replace(f"/{example[name]}/", f"/{quote(value, safe='')}/", 1)
+        _assert_answered_calmly(client.get(path), posted=False)
+        _assert_answered_calmly(client.post(path, {"summary": "x"}), posted=False)
+
+    asking()
+
+
 def _names(resolver, namespace=""):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
@@ -459,3 +490,27 @@ def _names(resolver, namespace=""):
 def test_every_url_is_in_a_table():
     tabled = {form.url for form in FORMS} | {query.url for query in QUERIES} | PLAIN_PAGES
     assert set(_names(get_resolver())) - tabled == set()
+
+
+@FUZZ
+@given(forwarded=st.one_of(GARBAGE.filter(lambda value: isinstance(value, str)), st.just("10.0.0.1, not-an-address")))
+def test_garbage_in_the_forwarded_for_header_logs_the_proxy_address(seeded, db, settings, forwarded):
+    # Behind a proxy the log takes the address it saw from X-Forwarded-For; garbage there is not an address.
+    settings.BEHIND_PROXY = True
+    client = Client()
+    client.force_login(_user("coach1"))
+    patient = _coach1_patient()
+    response = client.get(reverse("patients:detail", kwargs={"pk": patient.pk}), headers={"X-Forwarded-For": forwarded})
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(patient=patient).latest("pk").ip_address == "127.0.0.1"
+
+
+def test_an_address_in_the_forwarded_for_header_is_logged(seeded, db, settings):
+    settings.BEHIND_PROXY = True
+    client = Client()
+    client.force_login(_user("coach1"))
+    patient = _coach1_patient()
+    client.get(
+        reverse("patients:detail", kwargs={"pk": patient.pk}), headers={"X-Forwarded-For": "10.0.0.1, 2001:db8::7"}
+    )
+    assert AccessLog.objects.filter(patient=patient).latest("pk").ip_address == "2001:db8::7"
