@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,10 +19,19 @@ if TYPE_CHECKING:
 def client_address(request) -> str | None:
     """The address the request came from; behind a trusted proxy, the one it saw."""
     if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip() or None
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        # A header the proxy passed on unchecked may hold anything; the log's column holds only addresses.
+        if _is_address(forwarded):
+            return forwarded
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Actor(NamedTuple):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import AccessAction, actor_from, log_access
+from recovery_program.ids import id_or_none
 from referrals import permissions, services
 from referrals.forms import (
     CommunicationForm,
@@ -63,7 +64,7 @@ def _form_kwargs(request, patient):
 
 def _initial(request, patient, *, who: str) -> dict:
     initial = {who: request.user.pk, "date": timezone.localdate(), "time": timezone.localtime().strftime("%H:%M")}
-    concern = request.GET.get("concern")
+    concern = id_or_none(request.GET.get("concern"))
     if concern and permissions.concerns_of(request.user, patient).filter(pk=concern).exists():
         initial["concerns"] = [concern]
     return initial

@@ -13,6 +13,7 @@ from coaching.models import ConcernStatus, Draft
 from coaching.views.drafts import draft_initial
 from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.ids import id_or_404
 
 
 def concern_list(request):
@@ -54,7 +55,7 @@ def concern_new(request):
     encounter = None
     encounter_id = request.POST.get("encounter") or request.GET.get("encounter")
     if encounter_id:
-        encounter = permissions.get_encounter_for_change(request.user, encounter_id)
+        encounter = permissions.get_encounter_for_change(request.user, id_or_404(encounter_id))
     patients = permissions.patients_for_logging(request.user)
     if encounter is not None:
         patients = patients.filter(encounters=encounter)
