@@ -86,7 +86,9 @@ class ClinicalRecord(models.Model):
 
 @pghistory.track()
 class Referral(ClinicalRecord):
-    concerns = models.ManyToManyField("coaching.Concern", blank=True, related_name="referrals")
+    concerns = models.ManyToManyField(
+        "coaching.Concern", blank=True, related_name="referrals", through="ReferralConcern"
+    )
     care_type = models.CharField("level or kind of care", max_length=20, choices=CareType.choices)
     receiving_provider = models.CharField(max_length=200)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -128,7 +130,9 @@ class ReferralStatusChange(models.Model):
 class CPSReport(ClinicalRecord):
     """A report to child protective services, made by clinical staff. A mandated report needs no consent."""
 
-    concerns = models.ManyToManyField("coaching.Concern", blank=True, related_name="cps_reports")
+    concerns = models.ManyToManyField(
+        "coaching.Concern", blank=True, related_name="cps_reports", through="CPSReportConcern"
+    )
     made_at = models.DateTimeField("date and time made")
     agency = models.CharField(max_length=200)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -145,6 +149,50 @@ class CPSReport(ClinicalRecord):
         return f"CPS report to {self.agency}"
 
 
+# A record's links to the concerns it answers. A correction that unlinks a concern deletes the link row, and the
+# history keeps it: who linked and unlinked it, and when. Each keeps the table Django made for the plain
+# many-to-many field (`db_table`, `unique_together`), so the links made before survive.
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class ReferralConcern(models.Model):
+    referral = models.ForeignKey("Referral", on_delete=models.PROTECT)
+    concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "referrals_referral_concerns"
+        unique_together = [("referral", "concern")]
+
+    def __str__(self) -> str:
+        return f"Referral {self.referral_id} answers concern {self.concern_id}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class CPSReportConcern(models.Model):
+    cpsreport = models.ForeignKey("CPSReport", on_delete=models.PROTECT)
+    concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "referrals_cpsreport_concerns"
+        unique_together = [("cpsreport", "concern")]
+
+    def __str__(self) -> str:
+        return f"CPS report {self.cpsreport_id} answers concern {self.concern_id}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class PatientCommunicationConcern(models.Model):
+    patientcommunication = models.ForeignKey("PatientCommunication", on_delete=models.PROTECT)
+    concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "referrals_patientcommunication_concerns"
+        unique_together = [("patientcommunication", "concern")]
+
+    def __str__(self) -> str:
+        return f"Communication {self.patientcommunication_id} answers concern {self.concern_id}"
+
+
 class CommunicationMethod(models.TextChoices):
     IN_PERSON = "in_person", "In person"
     PHONE = "phone", "Phone"
@@ -155,7 +203,9 @@ class CommunicationMethod(models.TextChoices):
 class PatientCommunication(ClinicalRecord):
     """Who among the clinical staff told the patient what was decided, when, how, and how she responded."""
 
-    concerns = models.ManyToManyField("coaching.Concern", blank=True, related_name="communications")
+    concerns = models.ManyToManyField(
+        "coaching.Concern", blank=True, related_name="communications", through="PatientCommunicationConcern"
+    )
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     told_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     told_at = models.DateTimeField("when")
