@@ -4,6 +4,9 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
+
+from recovery_program.database_roles import harden_trigger_ignore
 
 logger = logging.getLogger("recovery_program")
 
@@ -13,5 +16,6 @@ class RecoveryProgramConfig(AppConfig):
     verbose_name = "Recovery program"
 
     def ready(self) -> None:
+        post_migrate.connect(harden_trigger_ignore, sender=self)
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.warning("REDIS_URL is not set: background tasks run in-process, without a worker.")
