@@ -165,6 +165,7 @@ FORMS = [
     Form("staff:password_link", "admin1", COACH, page="staff:detail", page_kwargs=COACH),
     Form("staff:two_step_off", "admin1", COACH, page="staff:detail", page_kwargs=COACH),
     Form("staff:deactivate", "admin1", COACH, page="staff:detail", page_kwargs=COACH),
+    Form("staff:role_propose", "supervisor1", COACH, page="staff:detail", page_kwargs=COACH),
     Form("staff:training_add", "admin1", COACH),
     Form("staff:training_kinds", "admin1"),
     Form("staff:training_kind_edit", "admin1", {"pk": _of(TrainingKind)}),
@@ -242,6 +243,11 @@ PLAIN_PAGES = {
     "staff:my_training",
     "staff:certificate",
     "staff:compliance_csv",
+    # Answers only a proposal's decider; the demo holds no proposal (tests/staff cover approve and decline, and a
+    # decision other than "approve" declines).
+    "staff:role_change_decide",
+    # Asks for her password before anything; the demo's staff have no authenticator yet (tests/staff/test_two_step).
+    "two_step_recovery_codes",
 }
 
 
