@@ -95,9 +95,15 @@ def can_propose_role_changes(user: User) -> bool:
     return user.has_perm("staff.propose_role_change")
 
 
+def needs_a_second_person(role: Role | None) -> bool:
+    """Clinical access takes two people: granting a clinical role (coach, supervisor), and changing the e-mail
+    address or turning off the two-step login of someone who holds one, wait for a second person's approval."""
+    return role in CLINICAL_ROLES
+
+
 def can_change_role_to(user: User, role: Role) -> bool:
     """A clinical role is proposed (by admins and supervisors); any other role is given by an admin at once."""
-    return can_propose_role_changes(user) if role in CLINICAL_ROLES else can_manage_staff(user)
+    return can_propose_role_changes(user) if needs_a_second_person(role) else can_manage_staff(user)
 
 
 def proposing_side(user: User) -> Role:

@@ -28,8 +28,8 @@ from staff.models import (
     TrainingRequirement,
     User,
 )
-from staff.permissions import proposing_side
-from staff.roles import CLINICAL_ROLES, Role
+from staff.permissions import needs_a_second_person, proposing_side
+from staff.roles import Role
 from staff.sessions import StaffSession
 from staff.tokens import password_link_tokens
 from staff.training import STANDARD_KINDS, STANDARD_REQUIREMENTS
@@ -124,7 +124,7 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
     user = User(program_id=actor.user.program_id, **fields)
     user.set_unusable_password()
     user.save()
-    clinical = role in CLINICAL_ROLES
+    clinical = needs_a_second_person(role)
     if not clinical:
         _give_role(user, role)
     staff_event_record(
@@ -172,7 +172,7 @@ def role_change_propose(*, actor: Actor, user: User, role: Role) -> AccountChang
     """Proposes a clinical role for her; it is given when someone of the other side approves
     (`workspace.services.account_change_approve`). Refused for her own account, for the role she holds, and while
     another proposal for her is waiting."""
-    if role not in CLINICAL_ROLES:
+    if not needs_a_second_person(role):
         raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
     refuse_own_account(actor, user, field="role", change="change your own role")
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -226,7 +226,7 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
         refuse_own_account(actor, user, field="email", change="change your own e-mail address")
         if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
             raise ValidationError({"email": "Another account already uses this e-mail address."})
-        if user.role in CLINICAL_ROLES and not confirmed:
+        if needs_a_second_person(user.role) and not confirmed:
             email = fields.pop("email")
             _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.EMAIL, field="email", email=email)
     changed = _change(user, fields)
@@ -481,7 +481,7 @@ def staff_two_step_off(*, actor: Actor, user: User) -> bool:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     refuse_own_account(actor, user, field="two_step", change="turn off your own two-step login")
-    if user.role in CLINICAL_ROLES and TOTPDevice.objects.filter(user=user).exists():
+    if needs_a_second_person(user.role) and TOTPDevice.objects.filter(user=user).exists():
         _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.TWO_STEP_OFF, field="two_step")
         return False
     two_step_reset(actor=actor, user=user)

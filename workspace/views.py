@@ -12,7 +12,7 @@ from recovery_program.audit import actor_from
 from staff import permissions
 from staff import services as staff_services
 from staff.forms import RoleForm
-from staff.roles import CLINICAL_ROLES, Role
+from staff.roles import Role
 from staff.training import compliance_for
 from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
@@ -62,7 +62,7 @@ def staff_role(request, pk):
     if form.is_valid():
         role = Role(form.cleaned_data["role"])
         try:
-            if role in CLINICAL_ROLES:
+            if permissions.needs_a_second_person(role):
                 staff_services.role_change_propose(actor=actor_from(request), user=member, role=role)
                 done = f"Proposed: {member} as {role.label.lower()}. A supervisor of the program approves it."
             else:
