@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+# In a sentence about everyone who holds a role ("required of coaches").
+ROLE_PLURALS = {Role.COACH: "coaches", Role.SUPERVISOR: "supervisors", Role.ADMIN: "admins"}
+
 # The roles that reach patients' records: giving one takes two people (staff.models.AccountChangeRequest).
 CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 

@@ -3,20 +3,88 @@ links and drafts too), and a training reminder (a lapsed one goes to her supervi
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from coaching.models import Draft
 from coaching.services import drafts_discard_all
+from patients.models import CoachAssignment
 from patients.services import coach_leaves
 from recovery_program.audit import Actor
 from recovery_program.mail import send_templated
 from staff import services as staff_services
 from staff.models import AccountChangeRequest, StaffEvent, TrainingReminder, User
 from staff.roles import Role, members_with_role
+from supervision.models import OnCallShift, SupervisionAssignment
 from supervision.permissions import current_supervisor_of
 from supervision.services import supervision_links_end
+
+
+def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]:
+    """What deactivating her ends, in words, for the page that asks the admin to confirm it (counts only)."""
+    caseload, coaches, shifts = _what_her_role_holds(user, now=now)
+    return [
+        "She is logged out at once and can no longer log in. Everything she recorded stays in the program.",
+        *caseload,
+        *_counted(
+            coaches,
+            "A coach has her as supervisor: give the coach another supervisor (her urgent concerns go to the next "
+            "supervisor in line until then).",
+            "%(count)d coaches have her as supervisor: give them another supervisor (their urgent concerns go to "
+            "the next supervisor in line until then).",
+        ),
+        *_counted(
+            shifts,
+            "She is on an on-call shift from now on: the other supervisor of that shift is paged instead until "
+            "the rota is changed.",
+            "She is on %(count)d on-call shifts from now on: the other supervisor of each is paged instead until "
+            "the rota is changed.",
+        ),
+        *_counted(
+            Draft.objects.filter(user=user).count(),
+            "Her unfinished draft is removed.",
+            "Her %(count)d unfinished drafts are removed.",
+        ),
+    ]
+
+
+def staff_role_change_effects(user: User, role: Role, *, now: datetime.datetime) -> list[str]:
+    """What changing her role at once ends, in words, for the page that asks the admin to confirm it."""
+    caseload, coaches, shifts = _what_her_role_holds(user, now=now)
+    today = f" (today she is {user.role.label.lower()})" if user.role else ""
+    return [
+        f"She is {role.label.lower()} from now on{today}.",
+        *caseload,
+        *(["She no longer sees any patient's record."] if role == Role.ADMIN else []),
+        *(
+            ["She supervises coaches or is on the on-call rota: give those to another supervisor first."]
+            if coaches or shifts
+            else []
+        ),
+    ]
+
+
+def _what_her_role_holds(user: User, *, now: datetime.datetime) -> tuple[list[str], int, int]:
+    """Her caseload in words, how many active coaches she supervises, and her on-call shifts still to come."""
+    caseload = _counted(
+        CoachAssignment.objects.filter(coach=user, ended_on__isnull=True).count(),
+        "The patient on her caseload is left without a coach; supervisors see her listed to assign a new one.",
+        "The %(count)d patients on her caseload are left without a coach; supervisors see them listed to "
+        "assign a new one.",
+    )
+    coaches = SupervisionAssignment.objects.filter(supervisor=user, ended_on__isnull=True, coach__is_active=True)
+    shifts = OnCallShift.objects.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now)
+    return caseload, coaches.count(), shifts.count()
+
+
+def _counted(count: int, one: str, many: str) -> list[str]:
+    return [ngettext(one, many, count) % {"count": count}] if count else []
 
 
 @transaction.atomic

@@ -3,12 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
+from recovery_program.confirm import confirm_page, confirmed
 from staff import permissions
 from staff import services as staff_services
 from staff.forms import RoleForm
@@ -42,9 +44,23 @@ def home(request):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def staff_deactivate(request, pk):
+    """Says what deactivating her ends; the button on that page deactivates her."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
+    if not member.is_active:
+        messages.info(request, f"{member}'s account is already deactivated.")
+        return redirect("staff:detail", pk=member.pk)
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Deactivate {member}'s account?",
+            effects=services.staff_deactivate_effects(member, now=timezone.now()),
+            button="Deactivate her account",
+            action=reverse("staff:deactivate", args=[member.pk]),
+            cancel_url=reverse("staff:detail", args=[member.pk]),
+            back_label=str(member),
+        )
     try:
         left = services.staff_deactivate(actor=actor_from(request), user=member)
     except ValidationError as error:
@@ -65,6 +81,17 @@ def staff_role(request, pk):
             if permissions.needs_a_second_person(role):
                 staff_services.role_change_propose(actor=actor_from(request), user=member, role=role)
                 done = f"Proposed: {member} as {role.label.lower()}. A supervisor of the program approves it."
+            elif member.role != role and not confirmed(request):
+                return confirm_page(
+                    request,
+                    title=f"Make {member} {role.label.lower()}?",
+                    effects=services.staff_role_change_effects(member, role, now=timezone.now()),
+                    button=f"Make her {role.label.lower()}",
+                    action=reverse("staff:role", args=[member.pk]),
+                    cancel_url=reverse("staff:detail", args=[member.pk]),
+                    back_label=str(member),
+                    hidden=[("role", role.value)],
+                )
             else:
                 left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
                 done = f"{member} is now {role.label.lower()}. Her access changed at once." + _waiting(left)

@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import user_has_device
 
 from recovery_program.audit import actor_from
+from recovery_program.confirm import confirm_page, confirmed
 from staff import permissions, services
 from staff.forms import NewStaffForm, ProposeRoleForm, RoleForm, StaffForm
 from staff.roles import Role
@@ -121,10 +124,37 @@ def staff_password_link(request, pk):
     return redirect("staff:detail", pk=member.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def staff_two_step_off(request, pk):
-    """For a lost phone: her two-step login is turned off, and she sets it up again."""
+    """For a lost phone: her two-step login is turned off (for a coach or supervisor, proposed), and she sets it
+    up again. The page first says what will happen."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
+    if not user_has_device(member, confirmed=None):
+        messages.info(request, f"{member} has not set up two-step login: there is nothing to turn off.")
+        return redirect("staff:detail", pk=member.pk)
+    if not confirmed(request):
+        second_person = permissions.needs_a_second_person(Role(member.role) if member.role else None)
+        return confirm_page(
+            request,
+            title=f"Turn off {member}'s two-step login?",
+            effects=[
+                "She logs in with her password alone until she sets up two-step login again on her new phone. "
+                "Her recovery codes stop working.",
+                *(
+                    [
+                        "As she is a coach or supervisor, this is a proposal: it happens when a supervisor of the "
+                        "program confirms it."
+                    ]
+                    if second_person
+                    else []
+                ),
+                "Do this only when you know it is her asking, for example by calling her back at the number you have.",
+            ],
+            button="Propose turning it off" if second_person else "Turn off her two-step login",
+            action=reverse("staff:two_step_off", args=[member.pk]),
+            cancel_url=reverse("staff:detail", args=[member.pk]),
+            back_label=str(member),
+        )
     try:
         off = services.staff_two_step_off(actor=actor_from(request), user=member)
     except ValidationError as error:

@@ -8,14 +8,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import actor_from
+from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.spreadsheet import csv_download
 from staff import permissions, services
 from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
 from staff.models import TrainingRequirement
+from staff.roles import ROLE_PLURALS, Role
 from staff.training import compliance_for
 
 
@@ -162,11 +165,25 @@ def kind_edit(request, pk):
     return render(request, "staff/training_kind_edit.html", {"form": form, "kind": kind})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def requirement_remove(request, pk):
     if not permissions.can_manage_training_kinds(request.user):
         raise Http404
     requirement = get_object_or_404(TrainingRequirement, pk=pk, program_id=request.user.program_id)
+    role = ROLE_PLURALS[Role(requirement.role)]
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Remove “{requirement}” for {role}?",
+            effects=[
+                f"It is no longer required of {role}: compliance and reminders stop counting it.",
+                "Training records already kept stay as they are, and the staff history notes who removed it.",
+            ],
+            button="Remove the requirement",
+            action=reverse("staff:requirement_remove", args=[requirement.pk]),
+            cancel_url=reverse("staff:training_kinds"),
+            back_label="Training kinds",
+        )
     services.training_requirement_remove(actor=actor_from(request), requirement=requirement)
     messages.success(request, "Requirement removed.")
     return redirect("staff:training_kinds")

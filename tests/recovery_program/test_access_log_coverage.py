@@ -676,6 +676,9 @@ EXEMPT_SERVICES = {
     "coaching.concern_pager_set",
     # A training reminder is about her training record, never a patient.
     "workspace.training_reminder_send",
+    # What deactivating her or changing her role would end, in counts for the admin: no patient named.
+    "workspace.staff_deactivate_effects",
+    "workspace.staff_role_change_effects",
     # A draft is her own working copy, not a record.
     "coaching.draft_save",
     "coaching.draft_discard",

@@ -47,13 +47,13 @@ def test_another_admin_changes_her_e_mail_address(client_for, admin, other_admin
 
 def test_an_admin_cannot_turn_off_her_own_two_step_login_from_the_staff_page(client_for, admin):
     TOTPDevice.objects.create(user=admin, name="phone", confirmed=False)  # confirmed, she would be asked for her code
-    response = client_for(admin).post(reverse("staff:two_step_off", args=[admin.pk]), follow=True)
+    response = client_for(admin).post(reverse("staff:two_step_off", args=[admin.pk]), {"confirmed": "yes"}, follow=True)
     assert f"You cannot turn off your own two-step login here. {ANOTHER_ADMIN_CAN}" in response.content.decode()
     assert TOTPDevice.objects.filter(user=admin).exists()
 
 
 def test_an_admin_cannot_deactivate_herself(client_for, admin):
-    response = client_for(admin).post(reverse("staff:deactivate", args=[admin.pk]), follow=True)
+    response = client_for(admin).post(reverse("staff:deactivate", args=[admin.pk]), {"confirmed": "yes"}, follow=True)
     assert f"You cannot deactivate your own account here. {ANOTHER_ADMIN_CAN}" in response.content.decode()
     assert User.objects.get(pk=admin.pk).is_active
 

@@ -37,7 +37,7 @@ def test_no_link_is_sent_for_a_deactivated_account_and_the_admin_is_told_why(
     client_for, admin, coach, mailoutbox, celery_eager, django_capture_on_commit_callbacks
 ):
     admin_client = client_for(admin)
-    admin_client.post(reverse("staff:deactivate", args=[coach.pk]))
+    admin_client.post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     response = _send_link(admin_client, coach, django_capture_on_commit_callbacks)
     assert response.status_code == 200
     assert "account is deactivated. Reactivate it before sending a password link" in response.content.decode()
@@ -50,7 +50,7 @@ def test_a_link_sent_before_she_was_deactivated_no_longer_works(
 ):
     _send_link(client_for(admin), coach, django_capture_on_commit_callbacks)
     (mail,) = mailoutbox
-    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]))
+    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     client.logout()
     form_page = _set_password_through(client, _link_path(mail))
     assert "This link no longer works" in form_page.content.decode()
@@ -64,7 +64,7 @@ def test_reactivating_her_does_not_bring_an_old_link_back(
     admin_client = client_for(admin)
     _send_link(admin_client, coach, django_capture_on_commit_callbacks)
     (mail,) = mailoutbox
-    admin_client.post(reverse("staff:deactivate", args=[coach.pk]))
+    admin_client.post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     admin_client.post(reverse("staff:reactivate", args=[coach.pk]))
     client.logout()
     assert "This link no longer works" in _set_password_through(client, _link_path(mail)).content.decode()

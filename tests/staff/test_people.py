@@ -92,7 +92,7 @@ def test_deactivating_a_coach_ends_her_live_session_at_once(client, client_for, 
 
     admin_client = Client()
     admin_client.force_login(admin)
-    response = admin_client.post(reverse("staff:deactivate", args=[coach.pk]), follow=True)
+    response = admin_client.post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"}, follow=True)
     assert "1 of her patients now need a coach" in response.content.decode()
 
     assert not StaffSession.objects.filter(user_id=coach.pk).exists()
@@ -105,7 +105,7 @@ def test_deactivating_a_coach_ends_her_live_session_at_once(client, client_for, 
 def test_her_patients_wait_for_a_new_coach_in_the_supervisors_list(
     client_for, client, admin, supervisor, coach, patient
 ):
-    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]))
+    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     assert not coach.has_perm("patients.view_patient", patient)
     client.force_login(supervisor)
     home = client.get(reverse("home")).content.decode()
@@ -116,19 +116,19 @@ def test_her_patients_wait_for_a_new_coach_in_the_supervisors_list(
 
 
 def test_her_records_stay_attributed_to_her(client_for, admin, coach, patient):
-    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]))
+    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     assert Patient.objects.get(pk=patient.pk).assignments.get().coach == coach
 
 
 def test_an_admin_cannot_deactivate_herself(client_for, admin):
-    client_for(admin).post(reverse("staff:deactivate", args=[admin.pk]))
+    client_for(admin).post(reverse("staff:deactivate", args=[admin.pk]), {"confirmed": "yes"})
     admin.refresh_from_db()
     assert admin.is_active
 
 
 def test_reactivating_lets_her_log_in_again(client_for, client, admin, coach):
     admin_client = client_for(admin)
-    admin_client.post(reverse("staff:deactivate", args=[coach.pk]))
+    admin_client.post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     admin_client.post(reverse("staff:reactivate", args=[coach.pk]))
     assert client.post(reverse("login"), {"username": coach.username, "password": TEST_PASSWORD}).status_code == 302
 
@@ -237,5 +237,5 @@ def test_a_deactivated_coachs_unfinished_drafts_are_removed(client_for, admin, c
     from coaching.models import Draft
 
     Draft.objects.create(user=coach, form=Draft.Form.ENCOUNTER, data={"summary": ["half a note"]})
-    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]))
+    client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     assert not Draft.objects.filter(user=coach).exists()

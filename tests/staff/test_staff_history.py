@@ -82,7 +82,7 @@ CHANGES = [
     AdminChange(
         "role changed",
         lambda w: reverse("staff:role", args=[w["coach"].pk]),
-        lambda w: {"role": "admin"},
+        lambda w: {"role": "admin", "confirmed": "yes"},
         Action.ROLE_CHANGED,
         "coach",
         "Coach → Admin",
@@ -99,7 +99,7 @@ CHANGES = [
     AdminChange(
         "deactivated",
         lambda w: reverse("staff:deactivate", args=[w["coach"].pk]),
-        lambda w: {},
+        lambda w: {"confirmed": "yes"},
         Action.DEACTIVATED,
         "coach",
         "",
@@ -116,7 +116,7 @@ CHANGES = [
         # A coach's is turned off when a supervisor confirms it (tests/workspace/test_role_approval.py).
         "two-step login off proposed",
         lambda w: reverse("staff:two_step_off", args=[w["coach"].pk]),
-        lambda w: {},
+        lambda w: {"confirmed": "yes"},
         Action.CHANGE_PROPOSED,
         "coach",
         "Two-step login off",
@@ -183,7 +183,7 @@ CHANGES = [
     AdminChange(
         "requirement removed",
         lambda w: reverse("staff:requirement_remove", args=[_requirement(w["program"]).pk]),
-        lambda w: {},
+        lambda w: {"confirmed": "yes"},
         Action.REQUIREMENT_REMOVED,
         None,
         "Supervisor: Suicide prevention",
@@ -214,7 +214,7 @@ def test_each_change_an_admin_makes_is_in_the_staff_history_with_her_name(client
 
 def test_an_admin_reactivating_an_account_is_in_the_staff_history(client_for, admin, coach):
     client = client_for(admin)
-    client.post(reverse("staff:deactivate", args=[coach.pk]))
+    client.post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
 
     client.post(reverse("staff:reactivate", args=[coach.pk]))
 
@@ -227,7 +227,7 @@ def test_a_change_that_changes_nothing_leaves_no_line(client_for, admin, coach, 
     before = StaffEvent.objects.count()
     client.post(reverse("staff:role", args=[coach.pk]), {"role": "coach"})
     client.post(reverse("staff:edit", args=[coach.pk]), staff_details(coach))
-    client.post(reverse("staff:two_step_off", args=[coach.pk]))  # she had no two-step login
+    client.post(reverse("staff:two_step_off", args=[coach.pk]), {"confirmed": "yes"})  # she had no two-step login
     assert StaffEvent.objects.count() == before
 
 

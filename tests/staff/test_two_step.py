@@ -188,7 +188,7 @@ def test_an_admin_turns_it_off_for_a_lost_phone_once_a_supervisor_confirms(
 ):
     _turn_on(client_for(coach), coach)
     client.force_login(admin)
-    client.post(reverse("staff:two_step_off", args=[coach.pk]))
+    client.post(reverse("staff:two_step_off", args=[coach.pk]), {"confirmed": "yes"})
     assert TOTPDevice.objects.filter(user=coach).exists()
     client.force_login(supervisor)
     proposal = coach.change_requests.get()
@@ -200,7 +200,7 @@ def test_an_admin_turns_it_off_for_a_lost_phone_once_a_supervisor_confirms(
 def test_only_her_programs_admin_can_turn_it_off(client_for, client, supervisor, coach):
     _turn_on(client_for(coach), coach)
     client.force_login(supervisor)
-    assert client.post(reverse("staff:two_step_off", args=[coach.pk])).status_code == 404
+    assert client.post(reverse("staff:two_step_off", args=[coach.pk]), {"confirmed": "yes"}).status_code == 404
     assert TOTPDevice.objects.filter(user=coach).exists()
 
 

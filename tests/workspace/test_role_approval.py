@@ -24,7 +24,7 @@ def _role(member):
 
 
 def _propose(client, member, role, url_name="staff:role"):
-    return client.post(reverse(url_name, args=[member.pk]), {"role": role}, follow=True)
+    return client.post(reverse(url_name, args=[member.pk]), {"role": role, "confirmed": "yes"}, follow=True)
 
 
 def _decide(client, proposal, decision="approve"):
@@ -170,7 +170,7 @@ def test_the_database_refuses_an_approval_by_the_proposer(admin, coach):
 
 def test_a_coachs_two_step_login_is_turned_off_only_when_a_supervisor_confirms(client_for, admin, coach, supervisor):
     TOTPDevice.objects.create(user=coach, name="phone", confirmed=True)
-    response = client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]), follow=True)
+    response = client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]), {"confirmed": "yes"}, follow=True)
     assert "It is turned off when a supervisor confirms it." in response.content.decode()
     assert TOTPDevice.objects.filter(user=coach).exists()
     proposal = AccountChangeRequest.objects.get(subject=coach, kind="two_step_off")
@@ -182,7 +182,7 @@ def test_a_coachs_two_step_login_is_turned_off_only_when_a_supervisor_confirms(c
 
 def test_the_admin_who_proposed_it_cannot_confirm_it(client_for, admin, other_admin, coach):
     TOTPDevice.objects.create(user=coach, name="phone", confirmed=True)
-    client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]))
+    client_for(admin).post(reverse("staff:two_step_off", args=[coach.pk]), {"confirmed": "yes"})
     proposal = AccountChangeRequest.objects.get(subject=coach, kind="two_step_off")
     assert _decide(client_for(admin), proposal).status_code == 404
     assert _decide(client_for(other_admin), proposal).status_code == 404
@@ -191,5 +191,5 @@ def test_the_admin_who_proposed_it_cannot_confirm_it(client_for, admin, other_ad
 
 def test_an_admins_two_step_login_is_turned_off_by_another_admin_at_once(client_for, admin, other_admin):
     TOTPDevice.objects.create(user=other_admin, name="phone", confirmed=True)
-    client_for(admin).post(reverse("staff:two_step_off", args=[other_admin.pk]))
+    client_for(admin).post(reverse("staff:two_step_off", args=[other_admin.pk]), {"confirmed": "yes"})
     assert not TOTPDevice.objects.filter(user=other_admin).exists()

@@ -33,7 +33,9 @@ def _supervise(admin, coach, supervisor):
 
 
 def _change_role(client_for, admin, member, role):
-    return client_for(admin).post(reverse("staff:role", args=[member.pk]), {"role": role}, follow=True)
+    return client_for(admin).post(
+        reverse("staff:role", args=[member.pk]), {"role": role, "confirmed": "yes"}, follow=True
+    )
 
 
 def test_a_coach_made_admin_loses_her_caseload_and_cannot_open_her_former_patient(
