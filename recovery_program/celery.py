@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_program.settings")
@@ -14,6 +17,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "heartbeat": {
+        "task": "recovery_program.tasks.heartbeat",
+        "schedule": 60.0,
+        # With no worker to take them, a pile of heartbeats would only be run late and say nothing.
+        "options": {"expires": 50},
+    },
     "clear-expired-sessions": {
         "task": "staff.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17),
@@ -31,3 +40,39 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=5),
     },
 }
+
+
+logger = logging.getLogger(__name__)
+
+
+class HeartbeatScheduler(PersistentScheduler):
+    """Celery beat's scheduler, writing the `scheduler` heartbeat (recovery_program.health) as it ticks.
+
+    At most every HEARTBEAT_SECONDS, and it wakes at least that often; a database it cannot reach is logged and
+    never stops the scheduling itself.
+    """
+
+    HEARTBEAT_SECONDS = 30.0
+    _last_heartbeat = float("-inf")
+
+    def tick(self, *args, **kwargs):
+        next_in = super().tick(*args, **kwargs)
+        if time.monotonic() - self._last_heartbeat >= self.HEARTBEAT_SECONDS:
+            self._heartbeat()
+        return min(next_in, self.HEARTBEAT_SECONDS)
+
+    def _heartbeat(self) -> None:
+        import django
+        from django.db import DatabaseError, close_old_connections, connection
+
+        django.setup()
+        from recovery_program.health import heartbeat_record
+
+        if not connection.in_atomic_block:  # beat runs for weeks: a connection the database dropped is replaced
+            close_old_connections()
+        try:
+            heartbeat_record("scheduler")
+        except DatabaseError:
+            logger.exception("The scheduler could not write its heartbeat")
+        else:
+            self._last_heartbeat = time.monotonic()

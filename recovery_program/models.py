@@ -61,3 +61,17 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}"
+
+
+class Heartbeat(models.Model):
+    """When a background process last proved it runs: `/healthz` answers 503 once one is stale.
+
+    `scheduler`: Celery beat, written by its scheduler as it ticks (recovery_program.celery.HeartbeatScheduler).
+    `worker`: a worker ran the `heartbeat` task that beat enqueues each minute.
+    """
+
+    name = models.CharField(max_length=16, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from recovery_program.audit import Actor
+from recovery_program.background import enqueue
 from recovery_program.mail import send_templated
 from staff.models import (
     AccountChangeRequest,
@@ -246,13 +247,13 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
 def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
     from staff.tasks import send_password_link
 
-    send_password_link.delay(user_id, welcome=welcome)
+    enqueue(send_password_link, user_id, welcome=welcome)
 
 
 def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
     from staff.tasks import send_email_changed_notice
 
-    send_email_changed_notice.delay(user_id, old_email, changed_by_id)
+    enqueue(send_email_changed_notice, user_id, old_email, changed_by_id)
 
 
 def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int) -> None:

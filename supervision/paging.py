@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Min, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -155,6 +156,24 @@ def _escalate(concern_id: int, *, past: int, now: datetime.datetime) -> list[Pag
 def first_paged_at(concern: Concern) -> datetime.datetime | None:
     """When a supervisor was first paged about this concern: the coach is told, so she knows help is coming."""
     return concern.pages.aggregate(first=Min("created_at"))["first"]
+
+
+# A page due longer ago than this and still not out means delivery has stopped (no worker, no sweep, provider
+# down): /healthz says so, and monitoring notices before a supervisor misses an urgent concern.
+PAGE_LATE_AFTER = datetime.timedelta(minutes=5)
+
+
+def late_pages_check(now: datetime.datetime) -> tuple[str, dict[str, object]]:
+    """For /healthz (registered in supervision/apps.py): the oldest page that was due and has not gone out."""
+    due = Coalesce("next_attempt_at", "created_at")
+    oldest = (
+        Page.objects.filter(status__in=[Page.Status.PENDING, Page.Status.SENDING])
+        .annotate(due=due)
+        .filter(due__lte=now)
+        .aggregate(oldest=Min("due"))["oldest"]
+    )
+    waited = int((now - oldest).total_seconds()) if oldest else 0
+    return ("late" if oldest and now - oldest > PAGE_LATE_AFTER else "ok"), {"oldest_page_waiting_seconds": waited}
 
 
 def enqueue_delivery(page_id: int) -> None:

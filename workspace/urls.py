@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from recovery_program.health import healthz
+from recovery_program.health import healthz, healthz_web
 from staff import urls as staff_urls
 from staff.views import accounts as staff_views
 from staff.views import two_step
@@ -59,6 +59,7 @@ urlpatterns = [
     path("clinical/", include("referrals.urls")),
     path("supervision/", include("supervision.urls")),
     path("healthz", healthz, name="healthz"),
+    path("healthz/web", healthz_web, name="healthz_web"),
     # The operators' admin site logs in through the app's own login (lockout and all).
     path(
         "admin/login/",

@@ -1,25 +1,57 @@
+"""/healthz tells a monitor whether the app can do its work: the database, the broker, the scheduler and the
+workers (escalating an unanswered urgent concern needs both), and pages that should have gone out.
+/healthz/web asks only about this web process, for load balancers."""
+
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.db.backends.utils import CursorWrapper
+from django.utils import timezone
+
+from recovery_program.celery import HeartbeatScheduler
+from recovery_program.celery import app as celery_app
+from recovery_program.models import Heartbeat
+from recovery_program.tasks import heartbeat
 
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_answers_anonymous_visitors_with_each_status(client, settings):
+@pytest.fixture
+def with_a_broker(settings):
+    """A Redis address, as in production: heartbeats are watched only when tasks run in workers."""
+    settings.REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def beating(with_a_broker):
+    for name in ("scheduler", "worker"):
+        Heartbeat.objects.create(name=name, beat_at=timezone.now())
+
+
+def test_healthz_answers_anonymous_visitors_with_each_status(client, beating):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"] == "ok"
-    assert body["broker"] == ("ok" if settings.REDIS_URL else "in-process")
+    assert body["broker"] == "ok"
+    assert (body["scheduler"], body["worker"], body["pages"]) == ("ok", "ok", "ok")
 
 
-def test_healthz_is_503_when_the_broker_is_down(client, settings):
+def test_without_a_broker_there_are_no_heartbeats_to_watch(client, settings):
+    settings.REDIS_URL = None
+    body = client.get("/healthz").json()
+    assert (body["broker"], body["scheduler"], body["worker"]) == ("in-process", "in-process", "in-process")
+
+
+def test_healthz_is_503_when_the_broker_is_down(client, beating, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
+    assert response.json()["broker"] == "unavailable"
 
 
 def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
@@ -30,3 +62,46 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
+
+
+def test_healthz_is_503_when_the_scheduler_stopped_three_minutes_ago(client, beating):
+    Heartbeat.objects.filter(name="worker").update(beat_at=timezone.now() + datetime.timedelta(minutes=4))
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=4, seconds=1), tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["scheduler"], body["scheduler_seconds_ago"]) == ("stale", 241)
+    assert body["worker"] == "ok"
+
+
+def test_healthz_is_503_before_the_first_heartbeat(client, with_a_broker):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert (response.json()["scheduler"], response.json()["worker"]) == ("never", "never")
+
+
+def test_healthz_web_answers_200_while_the_scheduler_is_stopped(client, with_a_broker):
+    assert client.get("/healthz").status_code == 503
+    response = client.get("/healthz/web")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_heartbeat_task_a_worker_runs_writes_the_workers_heartbeat():
+    heartbeat()
+    assert Heartbeat.objects.get(name="worker").beat_at == timezone.now()
+
+
+def test_beat_writes_the_schedulers_heartbeat_as_it_ticks_and_wakes_at_least_every_30_seconds(tmp_path):
+    scheduler = HeartbeatScheduler(app=celery_app, schedule_filename=str(tmp_path / "schedule"))
+    try:
+        assert scheduler.tick() <= HeartbeatScheduler.HEARTBEAT_SECONDS
+    finally:
+        scheduler.close()
+    assert Heartbeat.objects.get(name="scheduler").beat_at == timezone.now()
+
+
+def test_the_heartbeat_is_on_the_beat_schedule_every_minute():
+    entry = celery_app.conf.beat_schedule["heartbeat"]
+    assert (entry["task"], entry["schedule"]) == ("recovery_program.tasks.heartbeat", 60.0)
+    assert celery_app.conf.beat_scheduler == "recovery_program.celery:HeartbeatScheduler"

@@ -216,6 +216,7 @@ PLAIN_PAGES = {
     "password_reset_complete",
     "two_step_off",
     "healthz",
+    "healthz_web",
     "admin_login",
     "patients:export",
     "patients:detail",

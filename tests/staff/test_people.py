@@ -239,3 +239,22 @@ def test_a_deactivated_coachs_unfinished_drafts_are_removed(client_for, admin, c
     Draft.objects.create(user=coach, form=Draft.Form.ENCOUNTER, data={"summary": ["half a note"]})
     client_for(admin).post(reverse("staff:deactivate", args=[coach.pk]), {"confirmed": "yes"})
     assert not Draft.objects.filter(user=coach).exists()
+
+
+def test_with_the_broker_out_of_reach_the_new_account_is_saved_and_her_link_still_goes_out(
+    client_for, admin, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from staff.tasks import send_password_link
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Timeout reading from socket")
+
+    monkeypatch.setattr(send_password_link, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin).post(reverse("staff:new"), _new_staff())
+
+    assert response.status_code == 302
+    assert User.objects.filter(username="wren").exists()
+    assert [mail.to for mail in mailoutbox] == [["wren@example.org"]]
