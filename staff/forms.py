@@ -24,6 +24,15 @@ class LoginForm(AuthenticationForm):
     }
 
 
+class PasswordAskForm(forms.Form):
+    typed = forms.CharField(
+        label="Your username or e-mail",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        error_messages={"required": "Type your username or the e-mail address your program has for you."},
+    )
+
+
 class StaffForm(forms.ModelForm):
     class Meta:
         model = User

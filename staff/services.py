@@ -244,10 +244,10 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
     return user
 
 
-def _enqueue_password_link(user_id: int, *, welcome: bool) -> None:
+def _enqueue_password_link(user_id: int, *, welcome: bool, asked: bool = False) -> None:
     from staff.tasks import send_password_link
 
-    enqueue(send_password_link, user_id, welcome=welcome)
+    enqueue(send_password_link, user_id, welcome=welcome, asked=asked)
 
 
 def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
@@ -274,7 +274,44 @@ def staff_send_password_link(*, actor: Actor, user: User) -> None:
     transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False))
 
 
-def password_link_send(user_id: int, *, welcome: bool) -> None:
+# However often the login page is asked, one account gets at most one link in this time.
+PASSWORD_LINK_ASKED_EVERY = datetime.timedelta(minutes=10)
+
+
+@transaction.atomic
+def password_link_ask(*, typed: str, ip_address: str | None) -> None:
+    """Someone on the login page asks for a link to set a new password: sent to the e-mail address of the active
+    account that what was typed names (her username or e-mail address, in any case), at most once every
+    PASSWORD_LINK_ASKED_EVERY. Says nothing back either way, so that the page tells no one which accounts exist.
+    The link only sets a password: two-step login is still asked for afterwards."""
+    typed = typed.strip()
+    if not typed:
+        return
+    user = (
+        User.objects.select_for_update()
+        .filter(models.Q(username__iexact=typed) | models.Q(email__iexact=typed), is_active=True)
+        .first()
+    )
+    if user is None or not user.email:
+        return
+    recently = StaffEvent.objects.filter(
+        subject=user,
+        action=StaffEvent.Action.PASSWORD_LINK_SENT,
+        actor=user,
+        at__gte=timezone.now() - PASSWORD_LINK_ASKED_EVERY,
+    )
+    if recently.exists():
+        return
+    staff_event_record(
+        Actor(user, ip_address),
+        StaffEvent.Action.PASSWORD_LINK_SENT,
+        subject=user,
+        description="She asked for it on the login page",
+    )
+    transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False, asked=True))
+
+
+def password_link_send(user_id: int, *, welcome: bool, asked: bool = False) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         # Deactivated (or removed) between the click and the sending: no link for her.
@@ -287,7 +324,7 @@ def password_link_send(user_id: int, *, welcome: bool) -> None:
         },
     )
     send_templated(
-        "welcome" if welcome else "password_link",
+        "welcome" if welcome else "password_asked" if asked else "password_link",
         to=[user.email],
         context={"user": user, "link": settings.SITE_URL.rstrip("/") + path},
     )

@@ -17,11 +17,11 @@ def clear_expired_sessions() -> int:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def send_password_link(user_id: int, *, welcome: bool = False) -> None:
-    """E-mails her a one-time link to set her password."""
+def send_password_link(user_id: int, *, welcome: bool = False, asked: bool = False) -> None:
+    """E-mails her a one-time link to set her password (`asked`: she asked for it on the login page)."""
     from staff.services import password_link_send
 
-    password_link_send(user_id, welcome=welcome)
+    password_link_send(user_id, welcome=welcome, asked=asked)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

@@ -46,6 +46,7 @@ urlpatterns = [
     path("account/two-step/off/", two_step.turn_off, name="two_step_off"),
     path("account/two-step/recovery-codes/", two_step.recovery_codes, name="two_step_recovery_codes"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/forgot/", staff_views.password_ask, name="password_ask"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/<uidb64>/<token>/",

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from staff.forms import LoginForm
+from recovery_program.audit import client_address
+from staff import services
+from staff.forms import LoginForm, PasswordAskForm
 from staff.tokens import password_link_tokens
 
 
@@ -20,3 +26,21 @@ class PasswordLinkView(auth_views.PasswordResetConfirmView):
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_ask(request):
+    """ "Forgot your password?": a link by e-mail to set a new one. The answer is the same whether or not what she
+    typed names an account, so that the page tells no one who works here."""
+    form = PasswordAskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_link_ask(typed=form.cleaned_data["typed"], ip_address=client_address(request))
+        messages.info(
+            request,
+            "If that is the username or e-mail address of an active account, a link to set a new password is on "
+            "its way to that account's e-mail address. It can take a few minutes; look in your spam folder too. "
+            "If nothing comes, ask your program's admin.",
+        )
+        return redirect("login")
+    return render(request, "registration/password_ask.html", {"form": form})

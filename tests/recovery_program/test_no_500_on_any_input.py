@@ -171,6 +171,7 @@ FORMS = [
     Form("staff:training_kind_edit", "admin1", {"pk": _of(TrainingKind)}),
     Form("staff:requirement_remove", "admin1", {"pk": _of(TrainingRequirement)}),
     Form("login", None),
+    Form("password_ask", None),
     Form("two_step_setup", "coach1"),
     Form("password_change", "coach1"),
 ]

@@ -9,7 +9,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "healthz", "healthz_web", "admin_login", "password_reset_confirm", "password_reset_complete"}
+PUBLIC = {
+    "login",
+    "password_ask",
+    "healthz",
+    "healthz_web",
+    "admin_login",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def _patterns(resolver, prefix=""):
