@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "workspace.context_processors.navigation",
+                "staff.context_processors.on_call_line",
             ],
         },
     },

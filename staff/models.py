@@ -26,6 +26,10 @@ def server_time_zone() -> str:
     return settings.TIME_ZONE
 
 
+# Digits, spaces and + ( ) . - only, with 7 to 15 digits: a phone number and nothing more.
+ON_CALL_LINE_PATTERN = r"^\+?[0-9 ().-]{7,24}$"
+
+
 class Program(models.Model):
     """A site or clinic. Every staff member and every patient belongs to exactly one.
 
@@ -46,6 +50,13 @@ class Program(models.Model):
     no_contact_days = models.PositiveSmallIntegerField(
         default=14, help_text="A patient with no encounter for this many days comes up in weekly supervision."
     )
+    on_call_line = models.CharField(
+        "on-call line",
+        max_length=32,
+        blank=True,
+        help_text="A phone number that forwards to whoever is on call, for example 603-555-0100. The login and "
+        "lockout pages show it, with no name, so that a coach who cannot log in still knows whom to call.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,6 +66,11 @@ class Program(models.Model):
                 condition=models.Q(office_closes__gt=models.F("office_opens")), name="program_office_hours_in_order"
             ),
             models.CheckConstraint(condition=models.Q(escalation_minutes__gte=1), name="program_escalation_positive"),
+            # Shown to anyone on the login page: a number and nothing else, never a name or a message.
+            models.CheckConstraint(
+                condition=models.Q(on_call_line="") | models.Q(on_call_line__regex=ON_CALL_LINE_PATTERN),
+                name="program_on_call_line_is_a_number",
+            ),
         ]
         triggers = [
             # Every page and job of the program reads its clock from this name (and the rota trigger uses it):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from recovery_program.audit import Actor
 from recovery_program.background import enqueue
 from recovery_program.mail import send_templated
 from staff.models import (
+    ON_CALL_LINE_PATTERN,
     AccountChangeRequest,
     Program,
     StaffEvent,
@@ -354,7 +356,10 @@ def staff_reactivate(*, actor: Actor, user: User) -> None:
 
 @transaction.atomic
 def program_settings_change(*, actor: Actor, fields: dict[str, Any]) -> Program:
-    """Her program's office hours, escalation and no-contact days; the staff history says what changed."""
+    """Her program's office hours, escalation and no-contact days, on-call line; the staff history says what
+    changed."""
+    if "on_call_line" in fields:
+        fields = fields | {"on_call_line": on_call_line_clean(fields["on_call_line"])}
     program = Program.objects.select_for_update().get(pk=actor.user.program_id)
     changed = _change(program, fields)
     if changed:
@@ -366,6 +371,16 @@ def program_settings_change(*, actor: Actor, fields: dict[str, Any]) -> Program:
             description="; ".join(changed.values()),
         )
     return program
+
+
+def on_call_line_clean(line: str) -> str:
+    """The on-call line is shown to anyone on the login page: a phone number (7 to 15 digits) and nothing else,
+    or none. The database holds the characters (`program_on_call_line_is_a_number`)."""
+    line = line.strip()
+    digits = sum(character.isdigit() for character in line)
+    if line and (not re.fullmatch(ON_CALL_LINE_PATTERN, line) or not 7 <= digits <= 15):
+        raise ValidationError({"on_call_line": "Type a phone number only, for example 603-555-0100."})
+    return line
 
 
 @transaction.atomic

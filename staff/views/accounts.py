@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,13 +9,31 @@ from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import client_address
 from staff import services
+from staff.context_processors import PROGRAM_COOKIE, PROGRAM_COOKIE_SALT
 from staff.forms import LoginForm, PasswordAskForm
 from staff.tokens import password_link_tokens
+
+PROGRAM_COOKIE_DAYS = 400
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Logs her in, and remembers on this phone which program she belongs to, so that the login page can show
+        her program's on-call line when she is logged out (staff.context_processors.on_call_line)."""
+        response = super().form_valid(form)
+        response.set_signed_cookie(
+            PROGRAM_COOKIE,
+            str(form.get_user().program_id),
+            salt=PROGRAM_COOKIE_SALT,
+            max_age=PROGRAM_COOKIE_DAYS * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 class PasswordLinkView(auth_views.PasswordResetConfirmView):

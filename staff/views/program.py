@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -30,10 +31,19 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = ["time_zone", "office_opens", "office_closes", "office_days", "escalation_minutes", "no_contact_days"]
+        fields = [
+            "time_zone",
+            "office_opens",
+            "office_closes",
+            "office_days",
+            "escalation_minutes",
+            "no_contact_days",
+            "on_call_line",
+        ]
         widgets = {
             "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "office_closes": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "on_call_line": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
         labels = {
             "time_zone": "Time zone",
@@ -51,6 +61,12 @@ class ProgramForm(forms.ModelForm):
 
     def clean_office_days(self):
         return "".join(sorted(self.cleaned_data["office_days"]))
+
+    def clean_on_call_line(self):
+        try:
+            return services.on_call_line_clean(self.cleaned_data["on_call_line"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["on_call_line"]) from error
 
     def clean(self):
         cleaned = super().clean()
@@ -71,7 +87,11 @@ def program_settings(request):
     form = ProgramForm(request.POST or None, instance=request.user.program)
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.program_settings_change(actor=actor_from(request), fields=changed)
-        messages.success(request, "Program settings saved.")
-        return redirect("staff:program")
+        try:
+            services.program_settings_change(actor=actor_from(request), fields=changed)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Program settings saved.")
+            return redirect("staff:program")
     return render(request, "staff/program.html", {"form": form})

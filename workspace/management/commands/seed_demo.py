@@ -170,7 +170,7 @@ class Command(BaseCommand):
         if if_empty and User.objects.exists():
             self.stdout.write("The database already has staff accounts: no demo data added.")
             return
-        program, _ = Program.objects.get_or_create(name=DEMO_PROGRAM)
+        program, _ = Program.objects.get_or_create(name=DEMO_PROGRAM, defaults={"on_call_line": "603-555-0110"})
         for username, first_name, last_name, phone, role in DEMO_STAFF:
             user, created = User.objects.get_or_create(
                 username=username,
