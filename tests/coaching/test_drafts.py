@@ -22,7 +22,7 @@ def _autosave(client, form="encounter", **data):
 def test_typing_is_saved_as_a_draft(client_for, coach, patient):
     response = _autosave(client_for(coach), summary="She said the landlord", patients=[patient.pk])
     assert response.status_code == 200
-    assert "Draft saved" in response.content.decode()
+    assert "Saved as draft at" in response.content.decode()
     draft = Draft.objects.get(user=coach)
     assert draft.data["summary"] == ["She said the landlord"]
     assert "csrfmiddlewaretoken" not in draft.data
@@ -84,10 +84,15 @@ def test_no_draft_for_forms_she_cannot_send(request, client_for, who, form):
     assert not Draft.objects.exists()
 
 
-def test_after_the_session_ends_an_htmx_request_sends_the_whole_page_to_log_in(client, coach):
-    response = client.post(reverse("coaching:encounter_new"), {"summary": "x"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    assert response["HX-Redirect"].startswith(reverse("login"))
+def test_after_the_session_ends_an_htmx_request_is_told_so_and_the_page_keeps_her_typing(client, coach):
+    response = client.post(
+        reverse("coaching:encounter_new"),
+        {"summary": "x"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/coaching/encounters/new/",
+    )
+    assert response.status_code == 401
+    assert "Your session ended" in response.content.decode()
 
 
 def test_a_draft_keeps_only_the_forms_own_fields(client_for, coach):
@@ -97,7 +102,7 @@ def test_a_draft_keeps_only_the_forms_own_fields(client_for, coach):
 
 def test_a_nul_byte_is_dropped_and_the_rest_kept(client_for, coach):
     response = _autosave(client_for(coach), summary="Half\x00 a note")
-    assert "Draft saved" in response.content.decode()
+    assert "Saved as draft at" in response.content.decode()
     assert Draft.objects.get(user=coach).data["summary"] == ["Half a note"]
 
 
