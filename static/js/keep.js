@@ -5,7 +5,7 @@
 // - A form marked data-autosave="<url>" is also posted there a moment after she stops typing (a server draft),
 //   and the status line says what happened to each attempt.
 // - When a request answers that her session ended (401, see recovery_program.middleware.SessionEndedMiddleware),
-//   a banner says so, with a link to log in that brings her back to the same page.
+//   a dialog says so, with a link to log in that brings her back to the same page (or she keeps typing first).
 // - Shared phones: everything kept is removed at log out and on the login pages (except the form she is being
 //   brought back to after her session ended), and whenever someone else is logged in.
 (() => {
@@ -103,12 +103,15 @@
     if (entry) write(here, { ...entry, ...flags });
   }
 
-  function sessionEnded(loginUrl) {
+  // Once she chose to keep typing, the autosave only says so in the status line; pressing Save asks again.
+  let keepingOn = false;
+  function sessionEnded(loginUrl, { pressedSave = false } = {}) {
     mark({ ended: true, sending: false });
     status(say.sessionEnded);
     const link = document.querySelector("[data-login-again]");
     if (link && loginUrl) link.href = loginUrl;
-    show("[data-session-ended]");
+    const dialog = document.querySelector("dialog[data-session-ended]");
+    if (dialog && !dialog.open && (pressedSave || !keepingOn)) dialog.showModal();
   }
 
   function loginFrom(header) {
@@ -206,10 +209,14 @@
     }
   });
   document.addEventListener("click", (event) => {
-    const button = event.target.closest && event.target.closest("button[data-start-over]");
-    if (!button) return;
-    sessionStorage.removeItem(here);
-    location.reload();
+    if (!event.target.closest) return;
+    if (event.target.closest("button[data-start-over]")) {
+      sessionStorage.removeItem(here);
+      location.reload();
+    } else if (event.target.closest("[data-keep-typing]")) {
+      keepingOn = true;
+      event.target.closest("dialog").close();
+    }
   });
 
   // The form itself sent by htmx: a mistake swaps it back in (still hers to finish), a save leaves the page.
@@ -223,7 +230,7 @@
   document.addEventListener("htmx:responseError", (event) => {
     if (!inForm(event)) return;
     const xhr = event.detail.xhr;
-    if (xhr.status === 401) sessionEnded(loginFrom(xhr.getResponseHeader("HX-Trigger")));
+    if (xhr.status === 401) sessionEnded(loginFrom(xhr.getResponseHeader("HX-Trigger")), { pressedSave: true });
     else status(say.serverError);
   });
 })();
