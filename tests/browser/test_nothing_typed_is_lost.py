@@ -105,6 +105,12 @@ def test_an_autosave_that_cannot_reach_the_server_says_so_and_keeps_the_text(liv
     page.get_by_label("What happened").fill("One bar of signal in the parking lot, then two")
     expect(page.get_by_text("Saved as draft at")).to_be_visible()
 
+    # The database briefly down: the line no longer says the last save was the latest.
+    page.route("**/coaching/drafts/**", lambda route: route.fulfill(status=503, body="Service Unavailable"))
+    page.get_by_label("What happened").fill("One bar of signal in the parking lot, then two, then none")
+    expect(page.get_by_text("Not saved: the server did not answer — kept on this phone.")).to_be_visible()
+    expect(page.get_by_text("Saved as draft at")).to_have_count(0)
+
 
 def test_what_was_kept_on_a_shared_phone_is_gone_at_log_out(live_server, page: Page, coach, patient):
     _log_in(page, live_server.url, coach)

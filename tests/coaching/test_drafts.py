@@ -16,6 +16,7 @@ from coaching.services import encounter_update
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from tests.factories import TEST_PASSWORD, log_encounter
+from tests.staff.test_two_step import _a_minute_later, _code, _turn_on
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +255,21 @@ def test_the_pages_with_long_forms_keep_typing_on_the_phone(client_for, coach, p
     assert f'data-autosave="{reverse("coaching:draft_save", args=["encounter"])}"' in page
     assert "Your session ended. What you typed is kept on this phone." in page
     assert 'aria-live="polite"' in page
+
+
+def test_with_two_step_login_she_gives_her_code_and_is_back_on_the_form(client, coach, patient):
+    client.force_login(coach)
+    device, _codes = _turn_on(client, coach)
+    client.logout()
+    sent = client.post(
+        reverse("coaching:draft_save", args=["encounter"]),
+        {"summary": "x"},
+        HTTP_REFERER=f"http://testserver{FORM_PAGE}",
+    )
+    logged_in = client.post(sent.url, {"username": coach.username, "password": TEST_PASSWORD, "next": FORM_PAGE})
+    to_code = client.get(logged_in.url)
+    assert to_code.url == f"{reverse('two_step_verify')}?next={FORM_PAGE}"
+    with _a_minute_later():
+        verified = client.post(to_code.url, {"code": _code(device)})
+        assert verified.url == FORM_PAGE
+        assert client.get(FORM_PAGE).status_code == 200
