@@ -228,8 +228,12 @@
     if (inForm(event)) status(say.noConnection);
   });
   document.addEventListener("htmx:responseError", (event) => {
-    if (!inForm(event)) return;
     const xhr = event.detail.xhr;
+    if (!inForm(event)) {
+      // Anywhere else, with nothing typed to keep: the login page, which brings her back here.
+      if (xhr.status === 401) location.assign(loginFrom(xhr.getResponseHeader("HX-Trigger")) || "/login/");
+      return;
+    }
     if (xhr.status === 401) sessionEnded(loginFrom(xhr.getResponseHeader("HX-Trigger")), { pressedSave: true });
     else status(say.serverError);
   });
