@@ -82,6 +82,8 @@ def test_a_supervisor_whose_session_ends_before_she_saves_a_cps_report_finds_it_
 
     _end_her_sessions(supervisor)
     page.get_by_label("Reference number").fill("DCYF-2291")
+    expect(page.get_by_text("Not saved: session ended — kept on this phone.")).to_be_visible()
+    page.get_by_role("dialog").get_by_role("button", name="Keep typing here first").click()
     page.get_by_label("What was reported").fill("Infant left alone overnight, per the mother, twice this week.")
     page.get_by_role("button", name="Save").click()  # a whole page sent: it goes to log in, never to an error
 
