@@ -253,7 +253,7 @@ def test_the_pages_with_long_forms_keep_typing_on_the_phone(client_for, coach, p
     page = client_for(coach).get(reverse("coaching:encounter_new")).content.decode()
     assert "data-keep" in page
     assert f'data-autosave="{reverse("coaching:draft_save", args=["encounter"])}"' in page
-    assert "Your session ended. What you typed is kept on this phone." in page
+    assert "Your session ended.</strong> What you typed is kept on this phone." in page
     assert 'aria-live="polite"' in page
 
 
