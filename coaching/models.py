@@ -247,22 +247,33 @@ class ConcernNote(models.Model):
 
 
 class Draft(models.Model):
-    """What a coach is typing, saved as she goes, so a dropped connection or an ended session loses nothing.
+    """What she is typing in a long form, saved as she goes, so a dropped connection or an ended session loses nothing.
 
-    A working copy, not a record: it is removed once the encounter or concern is saved.
+    A working copy, not a record: it is removed once the record is saved, and at her deactivation. One per user,
+    form and `key` (what the form is about: the encounter she is changing, the coach of a session, the patient of
+    a clinical record; empty for a new encounter or concern). Apps above coaching keep theirs here too, through
+    `coaching.services.draft_save`.
     """
 
     class Form(models.TextChoices):
         ENCOUNTER = "encounter", "Encounter"
         CONCERN = "concern", "Concern"
+        SESSION = "session", "Supervision session"
+        REFERRAL = "referral", "Referral"
+        CPS_REPORT = "cps_report", "CPS report"
+        COMMUNICATION = "communication", "Note of what she was told"
+        DISCLOSURE = "disclosure", "Disclosure"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
     form = models.CharField(max_length=16, choices=Form.choices)
+    key = models.CharField(max_length=20, blank=True, default="")
+    # The form's page, where "Continue it" leads.
+    page = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "form"], name="one_draft_per_form")]
+        constraints = [models.UniqueConstraint(fields=["user", "form", "key"], name="one_draft_per_form_and_key")]
 
     def __str__(self) -> str:
         return f"{self.get_form_display()} draft"

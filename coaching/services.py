@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coaching.forms import ConcernForm, EncounterForm
 from coaching.models import (
     Addendum,
     Concern,
@@ -30,8 +28,7 @@ from staff.models import User
 IN_ERROR = "This encounter is marked entered in error: it can no longer be changed or added to."
 CLOSED = "This concern is already closed: nothing more can be done with it here."
 
-# What a draft may hold: the fields of the form it is a draft of, up to about ten pages of typing.
-DRAFT_FORMS: dict[str, type[forms.Form]] = {Draft.Form.ENCOUNTER: EncounterForm, Draft.Form.CONCERN: ConcernForm}
+# What a draft may hold: up to about ten pages of typing.
 DRAFT_MAX_BYTES = 20_000
 
 
@@ -49,7 +46,7 @@ def encounter_log(
     EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
     encounter.resources.set(resources)
     _log_encounter(actor, AccessAction.CREATE, encounter, [p.pk for p in patients])
-    Draft.objects.filter(user=actor.user, form=Draft.Form.ENCOUNTER).delete()
+    draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER)
     return encounter
 
 
@@ -79,6 +76,7 @@ def encounter_update(
     )
     encounter.resources.set(resources)
     _log_encounter(actor, AccessAction.CHANGE, encounter, sorted(wanted | present))
+    draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER, key=str(encounter.pk))
     return encounter
 
 
@@ -133,7 +131,7 @@ def concern_share(
         program_id=actor.user.program_id, patient=patient, coach=actor.user, encounter=encounter, **fields
     )
     log_access(actor, AccessAction.CREATE, patient=patient, record=concern)
-    Draft.objects.filter(user=actor.user, form=Draft.Form.CONCERN).delete()
+    draft_discard(user=actor.user, form=Draft.Form.CONCERN)
     # An urgent concern pages a supervisor now: the pages are written in this transaction.
     _concern_pager()(concern)
     return concern
@@ -192,23 +190,38 @@ def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach:
     return concern
 
 
-def draft_save(*, user: User, form: Draft.Form, data: dict[str, list[str]]) -> Draft:
-    """Keeps what she has typed so far; one draft per form, replaced as she types.
+@transaction.atomic
+def draft_save(
+    *,
+    actor: Actor,
+    form: Draft.Form,
+    data: dict[str, list[str]],
+    fields: Collection[str],
+    key: str = "",
+    page: str = "",
+    patients: Iterable[int] = (),
+) -> Draft:
+    """Keeps what she has typed so far; one draft per form and key (see Draft), replaced as she types.
 
-    Only the form's own fields are kept, without NUL bytes (PostgreSQL's JSON refuses them); a draft larger
-    than DRAFT_MAX_BYTES is refused with a ValidationError and the one kept before stays."""
-    fields = DRAFT_FORMS[form].base_fields
+    Only `fields` (the form's own) are kept, without NUL bytes (PostgreSQL's JSON refuses them); a draft larger
+    than DRAFT_MAX_BYTES is refused with a ValidationError and the one kept before stays. `patients` are the
+    patients the draft is about, already checked by the caller's permission layer: each gets an access-log row."""
     kept = {name: [value.replace("\x00", "") for value in values] for name, values in data.items() if name in fields}
     if len(json.dumps(kept, ensure_ascii=False).encode()) > DRAFT_MAX_BYTES:
         raise ValidationError(
-            "This is too long to keep as a draft. What you typed is still on the screen: save it when you are done."
+            "Not saved: this is too long to keep as a draft. What you typed is kept on this phone: "
+            "save it when you are done."
         )
-    draft, _ = Draft.objects.update_or_create(user=user, form=form, defaults={"data": kept})
+    draft, _ = Draft.objects.update_or_create(
+        user=actor.user, form=form, key=key, defaults={"data": kept, "page": page}
+    )
+    log_access_many(actor, AccessAction.CHANGE, set(patients), record_type="draft", record_id=str(draft.pk))
     return draft
 
 
-def draft_discard(*, user: User, form: Draft.Form) -> None:
-    Draft.objects.filter(user=user, form=form).delete()
+def draft_discard(*, user: User, form: Draft.Form, key: str = "") -> None:
+    """Her draft of this form is done with: saved as a record, or she started over."""
+    Draft.objects.filter(user=user, form=form, key=key).delete()
 
 
 def drafts_discard_all(*, user: User) -> None:

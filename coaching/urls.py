@@ -10,6 +10,7 @@ urlpatterns = [
     path("encounters/new/discard-draft/", encounters.encounter_draft_discard, name="encounter_draft_discard"),
     path("encounters/<int:pk>/", encounters.encounter_detail, name="encounter_detail"),
     path("encounters/<int:pk>/edit/", encounters.encounter_edit, name="encounter_edit"),
+    path("encounters/<int:pk>/edit/draft/", drafts.encounter_edit_draft, name="encounter_edit_draft"),
     path("encounters/<int:pk>/addendum/", encounters.encounter_addendum, name="encounter_addendum"),
     path("encounters/<int:pk>/entered-in-error/", encounters.encounter_error, name="encounter_error"),
     path("concerns/", concerns.concern_list, name="concern_list"),

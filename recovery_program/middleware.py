@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
-from django_htmx.http import HttpResponseClientRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+SESSION_ENDED = "Your session ended. What you typed is kept on this phone. Log in again to go on."
 
 
-class HtmxLoginRedirectMiddleware:
-    """When a session has ended, an htmx request is sent to log in as a whole page, not swapped into a form."""
+class SessionEndedMiddleware:
+    """When her session has ended, what she was doing is not lost on the way to the login page.
+
+    LoginRequiredMiddleware sends her to log in with `next` set to the address she asked for. For a page she opened
+    that is right; for a form she sent it is not (the address may take POST only: an autosave endpoint, a form
+    whose page is elsewhere), so `next` becomes the page she sent it from. A request made by a script (htmx, the
+    autosave) is not redirected at all: it gets 401 and an `HX-Trigger: sessionEnded` header carrying the login
+    address, and the page keeps what she typed and says so (static/js/keep.js)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -15,13 +27,37 @@ class HtmxLoginRedirectMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         login_url = resolve_url(settings.LOGIN_URL)
-        if (
-            request.headers.get("HX-Request") == "true"
-            and response.status_code == 302
-            and response.get("Location", "").startswith(login_url)
-        ):
-            return HttpResponseClientRedirect(response["Location"])
-        return response
+        location = response.get("Location", "") if response.status_code == 302 else ""
+        # Only the redirect of a request that needs a login (it carries next=), not the one after logging out.
+        if not (location.startswith(f"{login_url}?") and "next=" in location):
+            return response
+        from_script = _from_script(request)
+        if request.method == "GET" and not from_script:
+            return response
+        login = f"{login_url}?{urlencode({'next': _page_sent_from(request)})}"
+        if not from_script:
+            return HttpResponseRedirect(login)
+        answer = HttpResponse(SESSION_ENDED, status=401, content_type="text/plain; charset=utf-8")
+        answer["HX-Trigger"] = json.dumps({"sessionEnded": {"login": login}})
+        return answer
+
+
+def _from_script(request) -> bool:
+    """htmx and the page's scripts say so; a browser says whether a request is a page it navigates to."""
+    if request.headers.get("HX-Request") == "true" or request.headers.get("X-Requested-With"):
+        return True
+    mode = request.headers.get("Sec-Fetch-Mode")
+    return bool(mode) and mode != "navigate"
+
+
+def _page_sent_from(request) -> str:
+    """The page (path and query) the request was sent from, if it is one of ours; else the home page."""
+    for url in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
+        if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+            parts = urlsplit(url)
+            if parts.path and parts.path != resolve_url(settings.LOGIN_URL):
+                return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 class NoStoreForStaffMiddleware:

@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "staff.middleware.SessionLifetimeMiddleware",
     # Times are typed, shown and reckoned in the zone of her program.
     "staff.middleware.ProgramTimeZoneMiddleware",
-    "recovery_program.middleware.HtmxLoginRedirectMiddleware",
+    # A form sent after her session ended: a script is told so (401), a page goes to log in and back to the form.
+    "recovery_program.middleware.SessionEndedMiddleware",
     # Pages of a logged-in user hold patient data: no browser or proxy keeps them.
     "recovery_program.middleware.NoStoreForStaffMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from coaching.models import Concern
+from coaching.models import Concern, Draft
+from coaching.services import draft_discard
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access
 from referrals.models import (
@@ -55,7 +56,7 @@ def referral_record(
         referral=referral, status=referral.status, changed_on=referral.referred_on, changed_by=actor.user
     )
     if disclosure is not None:
-        disclosure_record(
+        _disclosure_create(
             actor=actor,
             patient=patient,
             fields={
@@ -65,6 +66,7 @@ def referral_record(
                 **disclosure,
             },
         )
+    draft_discard(user=actor.user, form=Draft.Form.REFERRAL, key=str(patient.pk))
     return referral
 
 
@@ -120,7 +122,7 @@ def cps_report_record(
 ) -> CPSReport:
     """A mandated report: no consent needed, and it goes into her accounting of disclosures."""
     report = _create(actor, CPSReport, patient, fields, concerns)
-    disclosure_record(
+    _disclosure_create(
         actor=actor,
         patient=patient,
         fields={
@@ -132,6 +134,7 @@ def cps_report_record(
             "cps_report": report,
         },
     )
+    draft_discard(user=actor.user, form=Draft.Form.CPS_REPORT, key=str(patient.pk))
     return report
 
 
@@ -139,13 +142,22 @@ def cps_report_record(
 def communication_record(
     *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns: Iterable[Concern] = ()
 ) -> PatientCommunication:
-    return _create(actor, PatientCommunication, patient, fields, concerns)
+    communication = _create(actor, PatientCommunication, patient, fields, concerns)
+    draft_discard(user=actor.user, form=Draft.Form.COMMUNICATION, key=str(patient.pk))
+    return communication
 
 
 @transaction.atomic
 def disclosure_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Disclosure:
     """Records her information leaving the program, in her accounting of disclosures, only if the 42 CFR Part 2
-    rule allows it (`Disclosure.check_legal_basis`); otherwise raises ValidationError keyed by field."""
+    rule allows it (`Disclosure.check_legal_basis`); otherwise raises ValidationError keyed by field. Her draft of
+    a disclosure of this patient is done with."""
+    disclosure = _disclosure_create(actor=actor, patient=patient, fields=fields)
+    draft_discard(user=actor.user, form=Draft.Form.DISCLOSURE, key=str(patient.pk))
+    return disclosure
+
+
+def _disclosure_create(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Disclosure:
     disclosure = Disclosure(program_id=patient.program_id, patient=patient, disclosed_by=actor.user, **fields)
     _disclosure_save(disclosure)
     log_access(actor, AccessAction.CREATE, patient=patient, record=disclosure)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/<int:patient_pk>/communications/new/", views.communication_new, name="communication_new"),
     path("patients/<int:patient_pk>/disclosures/", views.accounting, name="accounting"),
     path("patients/<int:patient_pk>/disclosures/new/", views.disclosure_new, name="disclosure_new"),
+    # The draft of a new referral, CPS report, communication or disclosure: <kind> is the form's part of its address.
+    path("patients/<int:patient_pk>/<str:kind>/new/draft/", views.draft_save, name="draft_save"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/edit/", views.referral_edit, name="referral_edit"),
     path("referrals/<int:pk>/status/", views.referral_status, name="referral_status"),

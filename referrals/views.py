@@ -4,10 +4,14 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from coaching.models import Draft
+from coaching.views.drafts import draft_answer, draft_initial
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.ids import id_or_none
 from referrals import permissions, services
@@ -31,6 +35,46 @@ from referrals.models import (
 ACCOUNTING_YEARS = 3
 # Every printed disclosure carries the notice: in full at its end, abbreviated at its head.
 NOTICES = {"notice": REDISCLOSURE_NOTICE, "notice_short": REDISCLOSURE_NOTICE_SHORT}
+
+
+# The long forms whose typing is kept as a draft, one per supervisor, form and patient: the address part of
+# each form's page, and what the draft is of.
+DRAFTS = {
+    "referrals": (Draft.Form.REFERRAL, Referral, ReferralForm, "referrals:referral_new"),
+    "cps-reports": (Draft.Form.CPS_REPORT, CPSReport, CPSReportForm, "referrals:cps_report_new"),
+    "communications": (
+        Draft.Form.COMMUNICATION,
+        PatientCommunication,
+        CommunicationForm,
+        "referrals:communication_new",
+    ),
+    "disclosures": (Draft.Form.DISCLOSURE, Disclosure, DisclosureForm, "referrals:disclosure_new"),
+}
+
+
+@require_POST
+def draft_save(request, patient_pk, kind):
+    """What she is typing in a new referral, CPS report, note of what she was told or disclosure: her draft."""
+    if kind not in DRAFTS:
+        raise Http404
+    form, model, form_class, page = DRAFTS[kind]
+    patient = permissions.get_patient_for_recording(request.user, model, patient_pk)
+    return draft_answer(
+        request,
+        form=form,
+        key=str(patient.pk),
+        fields=form_class.base_fields,
+        page=reverse(page, args=[patient.pk]),
+        patients=[patient.pk],
+    )
+
+
+def _draft(request, patient, kind: str, initial: dict) -> tuple[Draft | None, dict, dict]:
+    """Her draft of this form for this patient over the form's usual start, and what the page needs to keep it."""
+    form, _, form_class, _ = DRAFTS[kind]
+    draft, from_draft = draft_initial(request.user, form, form_class, key=str(patient.pk))
+    url = reverse("referrals:draft_save", args=[patient.pk, kind])
+    return draft, initial | from_draft, {"draft": draft, "draft_url": url}
 
 
 def _records(user, model, patient):
@@ -74,10 +118,11 @@ def _initial(request, patient, *, who: str) -> dict:
 def referral_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Referral, patient_pk)
     consents = permissions.current_consents(request.user, patient)
-    initial = _initial(request, patient, who="decided_by") | {
+    usual = _initial(request, patient, who="decided_by") | {
         "made_by": request.user.pk,
         "referred_on": timezone.localdate(),
     }
+    _, initial, keeping = _draft(request, patient, "referrals", usual)
     form = ReferralForm(
         request.POST or None, initial=initial, patient=patient, consents=consents, **_form_kwargs(request, patient)
     )
@@ -96,7 +141,11 @@ def referral_new(request, patient_pk):
             messages.success(request, "Referral recorded.")
             return redirect("referrals:referral_detail", pk=referral.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
-    return render(request, "referrals/referral_form.html", {"form": form, "patient": patient, "consents": consents})
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"form": form, "patient": patient, "consents": consents, **keeping},
+    )
 
 
 def referral_detail(request, pk):
@@ -187,11 +236,10 @@ def _edit(request, record, form_class, detail_url, **extra):
     )
 
 
-def _new(request, patient_pk, model, form_class, service, detail_url, who, **extra):
+def _new(request, patient_pk, model, form_class, service, detail_url, who, kind, **extra):
     patient = permissions.get_patient_for_recording(request.user, model, patient_pk)
-    form = form_class(
-        request.POST or None, initial=_initial(request, patient, who=who), **_form_kwargs(request, patient), **extra
-    )
+    _, initial, keeping = _draft(request, patient, kind, _initial(request, patient, who=who))
+    form = form_class(request.POST or None, initial=initial, **_form_kwargs(request, patient), **extra)
     if request.method == "POST" and form.is_valid():
         record = service(
             actor=actor_from(request),
@@ -206,7 +254,7 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, **ext
     return render(
         request,
         "referrals/record_form.html",
-        {"form": form, "patient": patient, "title": title, "mandated": model is CPSReport},
+        {"form": form, "patient": patient, "title": title, "mandated": model is CPSReport, **keeping},
     )
 
 
@@ -220,6 +268,7 @@ def cps_report_new(request, patient_pk):
         services.cps_report_record,
         "referrals:cps_report_detail",
         "made_by",
+        "cps-reports",
     )
 
 
@@ -254,6 +303,7 @@ def communication_new(request, patient_pk):
         services.communication_record,
         "referrals:communication_detail",
         "told_by",
+        "communications",
         referrals=_patient_referrals(request, patient),
     )
 
@@ -301,7 +351,8 @@ def accounting(request, patient_pk):
 def disclosure_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
     consents = permissions.current_consents(request.user, patient)
-    form = DisclosureForm(request.POST or None, patient=patient, consents=consents)
+    _, initial, keeping = _draft(request, patient, "disclosures", {})
+    form = DisclosureForm(request.POST or None, initial=initial, patient=patient, consents=consents)
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_record(actor=actor_from(request), patient=patient, fields=form.disclosure_fields())
@@ -311,4 +362,8 @@ def disclosure_new(request, patient_pk):
             messages.success(request, "Disclosure recorded in her accounting.")
             return redirect("referrals:accounting", patient_pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
-    return render(request, "referrals/disclosure_form.html", {"form": form, "patient": patient, "consents": consents})
+    return render(
+        request,
+        "referrals/disclosure_form.html",
+        {"form": form, "patient": patient, "consents": consents, **keeping},
+    )

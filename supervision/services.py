@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from coaching.models import Draft
+from coaching.services import draft_discard
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.mail import send_templated
@@ -118,6 +120,7 @@ def session_record(
     log_access_many(
         actor, AccessAction.CREATE, sorted(named), record_type="supervision session", record_id=str(session.pk)
     )
+    draft_discard(user=actor.user, form=Draft.Form.SESSION, key=str(coach.pk))
     return session
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("queue/<int:coach_pk>/", views.queue, name="queue"),
     path("agenda/add/", views.agenda_add, name="agenda_add"),
     path("coaches/<int:coach_pk>/sessions/new/", views.session_new, name="session_new"),
+    path("coaches/<int:coach_pk>/sessions/new/draft/", views.session_draft, name="session_draft"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("weeks/", views.weeks, name="weeks"),
     path("action-items/<int:pk>/done/", views.action_item_done, name="action_item_done"),

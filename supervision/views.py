@@ -8,12 +8,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
 from coaching import services as coaching_services
+from coaching.models import Draft
 from coaching.permissions import patients_for_logging
+from coaching.views.drafts import draft_answer, draft_initial, initial_from, posted_ids
 from patients.permissions import clinical_providers_for, patients_visible_to
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from staff.models import User
@@ -156,21 +159,37 @@ CaseFormSet = forms.formset_factory(CaseReviewForm, extra=1)
 ActionFormSet = forms.formset_factory(ActionItemForm, extra=2)
 
 
-@require_http_methods(["GET", "POST"])
-def session_new(request, coach_pk):
+# A draft keeps at most this many lines of cases and of action items.
+DRAFT_LINES = 30
+
+
+def _session_for(request, coach_pk):
+    """The coach, and her caseload, for a supervisor who records sessions; 404 for anyone else."""
     coach = permissions.get_coach_for_queue(request.user, coach_pk)
     if not permissions.can_record_sessions(request.user):
         raise Http404
     patients = patients_visible_to(request.user).filter(assignments__coach=coach, assignments__ended_on__isnull=True)
+    return coach, patients
+
+
+@require_http_methods(["GET", "POST"])
+def session_new(request, coach_pk):
+    coach, patients = _session_for(request, coach_pk)
     people = User.objects.filter(pk__in=[coach.pk, request.user.pk])
     agenda = AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True)
     actions = ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner")
     data = request.POST or None
-    form = SessionForm(data, agenda=agenda, actions=actions)
-    # The cases start from this week's queue: one line for each patient it names.
-    from_queue = [{"patient": pk} for pk in queue_for(request.user, coach).patient_ids_in_order()]
+    draft, initial = draft_initial(request.user, Draft.Form.SESSION, SessionForm, key=str(coach.pk))
+    form = SessionForm(data, agenda=agenda, actions=actions, initial=initial)
+    if draft:
+        from_queue = _lines(draft.data, "case", CaseReviewForm)
+        planned = _lines(draft.data, "action", ActionItemForm)
+    else:
+        # The cases start from this week's queue: one line for each patient it names.
+        from_queue = [{"patient": pk} for pk in queue_for(request.user, coach).patient_ids_in_order()]
+        planned = []
     cases = CaseFormSet(data, prefix="case", form_kwargs={"patients": patients}, initial=from_queue)
-    action_items = ActionFormSet(data, prefix="action", form_kwargs={"people": people})
+    action_items = ActionFormSet(data, prefix="action", form_kwargs={"people": people}, initial=planned)
     if request.method == "POST" and form.is_valid() and cases.is_valid() and action_items.is_valid():
         session = services.session_record(
             actor=actor_from(request),
@@ -195,7 +214,43 @@ def session_new(request, coach_pk):
     return render(
         request,
         "supervision/session_form.html",
-        {"coach": coach, "form": form, "cases": cases, "action_items": action_items},
+        {
+            "coach": coach,
+            "form": form,
+            "cases": cases,
+            "action_items": action_items,
+            "draft": draft,
+            "draft_url": reverse("supervision:session_draft", args=[coach.pk]),
+        },
+    )
+
+
+def _lines(data: dict, prefix: str, form_class) -> list[dict]:
+    """A formset's lines kept in a draft, as its initial values (the blank ones left out)."""
+    lines = (initial_from(data, form_class, f"{prefix}-{i}-") for i in range(DRAFT_LINES))
+    return [line for line in lines if any(line.values())]
+
+
+@require_POST
+def session_draft(request, coach_pk):
+    """What she is typing in a session's record: her draft, one per coach."""
+    coach, patients = _session_for(request, coach_pk)
+    fields = {*SessionForm.base_fields}
+    for prefix, form_class in (("case", CaseReviewForm), ("action", ActionItemForm)):
+        fields |= {f"{prefix}-{i}-{name}" for i in range(DRAFT_LINES) for name in form_class.base_fields}
+    named = [
+        pk
+        for name in request.POST
+        if name.startswith("case-") and name.endswith("-patient")
+        for pk in posted_ids(request, name)
+    ]
+    return draft_answer(
+        request,
+        form=Draft.Form.SESSION,
+        key=str(coach.pk),
+        fields=fields,
+        page=reverse("supervision:session_new", args=[coach.pk]),
+        patients=patients.filter(pk__in=named).values_list("pk", flat=True),
     )
 
 

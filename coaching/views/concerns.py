@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
@@ -85,7 +86,9 @@ def concern_new(request):
     log_access_many(
         actor_from(request), AccessAction.VIEW, patients.values_list("pk", flat=True), record_type="concern form"
     )
-    return _render_form(request, "coaching/concern_form.html", {"form": form, "encounter": encounter, "draft": draft})
+    draft_url = None if encounter else reverse("coaching:draft_save", args=[Draft.Form.CONCERN])
+    context = {"form": form, "encounter": encounter, "draft": draft, "draft_url": draft_url}
+    return _render_form(request, "coaching/concern_form.html", context)
 
 
 def concern_detail(request, pk):

@@ -97,7 +97,8 @@ def encounter_new(request):
             initial = _defaults(request.user)
         form = EncounterForm(initial=initial, **kwargs)
     _log_form_shown(request, kwargs["patients"])
-    return _render_form(request, "coaching/encounter_form.html", {"form": form, "draft": draft})
+    context = {"form": form, "draft": draft, "draft_url": reverse("coaching:draft_save", args=[Draft.Form.ENCOUNTER])}
+    return _render_form(request, "coaching/encounter_form.html", context)
 
 
 def _log_form_shown(request, patients, encounter=None) -> None:
@@ -191,10 +192,14 @@ def encounter_edit(request, pk):
             else:
                 messages.success(request, "Encounter changed.")
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
+        draft = None
     else:
-        form = EncounterForm(initial=EncounterForm.initial_for(encounter), **kwargs)
+        draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm, key=str(encounter.pk))
+        form = EncounterForm(initial=initial if draft else EncounterForm.initial_for(encounter), **kwargs)
     _log_form_shown(request, kwargs["patients"], encounter)
-    return _render_form(request, "coaching/encounter_form.html", {"form": form, "encounter": encounter})
+    draft_url = reverse("coaching:encounter_edit_draft", args=[encounter.pk])
+    context = {"form": form, "encounter": encounter, "draft": draft, "draft_url": draft_url}
+    return _render_form(request, "coaching/encounter_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])

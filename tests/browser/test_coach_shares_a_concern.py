@@ -30,7 +30,7 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     for patient in caseload:
         page.get_by_label(patient.legal_name).check()
     page.get_by_label("What happened").fill("Group on sleep and cravings. Pearl was quiet and left early.")
-    expect(page.get_by_text("Draft saved at")).to_be_visible()  # saved as she typed
+    expect(page.get_by_text("Saved as draft at")).to_be_visible()  # saved as she typed
     page.get_by_role("button", name="Save encounter").click()
 
     expect(page.get_by_role("heading", name="Group treatment session")).to_be_visible()

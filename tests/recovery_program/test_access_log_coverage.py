@@ -233,12 +233,16 @@ WRITTEN_THROUGH = {
     "coaching:concern_note": "coaching.concern_add_note",
     "coaching:concern_close": "coaching.concern_close",
     "referrals:referral_status": "referrals.referral_change_status",
+    # Her draft of a form about patients: a row for each patient it names (checked by tests/coaching/test_drafts.py).
+    "coaching:draft_save": "coaching.draft_save",
+    "coaching:encounter_edit_draft": "coaching.draft_save",
+    "referrals:draft_save": "coaching.draft_save",
+    "supervision:session_draft": "coaching.draft_save",
 }
 
 # Pages of the patient-data apps that show no patient data, and why.
 EXEMPT_PAGES = {
-    # A draft is her own working copy, not a record: the record's row is written when she saves it.
-    "coaching:draft_save",
+    # Starting over removes her own working copy, and shows nothing.
     "coaching:encounter_draft_discard",
     "coaching:concern_draft_discard",
     # The program's pick list of resources.
@@ -320,6 +324,21 @@ def _referral_fields(world):
 
 
 SERVICES = [
+    Service(
+        "coaching.draft_save",
+        "supervisor",
+        lambda w, actor: partial(
+            coaching_services.draft_save,
+            actor=actor,
+            form="cps_report",
+            key=str(w.patient.pk),
+            fields={"what_was_reported"},
+            data={"what_was_reported": ["What she told me about the baby"]},
+            patients=[w.patient.pk],
+        ),
+        CHANGE,
+        "draft",
+    ),
     Service(
         "patients.patient_enroll",
         "supervisor",
@@ -679,8 +698,7 @@ EXEMPT_SERVICES = {
     # What deactivating her or changing her role would end, in counts for the admin: no patient named.
     "workspace.staff_deactivate_effects",
     "workspace.staff_role_change_effects",
-    # A draft is her own working copy, not a record.
-    "coaching.draft_save",
+    # Removing her own working copy shows and writes nothing about a patient.
     "coaching.draft_discard",
     "coaching.drafts_discard_all",
     # About staff only: who supervises whom, the rota, an action item (names no patient), the Monday notice.

@@ -135,6 +135,7 @@ FORMS = [
     Form("coaching:encounter_addendum", "coach1", ENCOUNTER),
     Form("coaching:encounter_error", "coach1", ENCOUNTER),
     Form("coaching:encounter_draft_discard", "coach1", page="coaching:encounter_new"),
+    Form("coaching:encounter_edit_draft", "coach1", ENCOUNTER, page="coaching:encounter_edit", page_kwargs=ENCOUNTER),
     Form("coaching:concern_new", "coach1"),
     Form("coaching:concern_draft_discard", "coach1", page="coaching:concern_new"),
     Form("coaching:concern_acknowledge", "supervisor1", CONCERN, page="coaching:concern_detail", page_kwargs=CONCERN),
@@ -147,6 +148,13 @@ FORMS = [
     Form("referrals:cps_report_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:communication_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:disclosure_new", "supervisor1", {"patient_pk": _patient}),
+    Form(
+        "referrals:draft_save",
+        "supervisor1",
+        {"patient_pk": _patient, "kind": lambda: "cps-reports"},
+        page="referrals:cps_report_new",
+        page_kwargs={"patient_pk": _patient},
+    ),
     Form("referrals:referral_edit", "supervisor1", REFERRAL),
     Form("referrals:referral_status", "supervisor1", REFERRAL, page="referrals:referral_detail", page_kwargs=REFERRAL),
     Form("referrals:cps_report_edit", "supervisor1", {"pk": _of(CPSReport)}),
@@ -156,6 +164,13 @@ FORMS = [
     Form("supervision:page", "supervisor1", {"pk": _of(Page)}, fields={}),
     Form("supervision:agenda_add", "coach1"),
     Form("supervision:session_new", "supervisor1", {"coach_pk": _coach}),
+    Form(
+        "supervision:session_draft",
+        "supervisor1",
+        {"coach_pk": _coach},
+        page="supervision:session_new",
+        page_kwargs={"coach_pk": _coach},
+    ),
     Form("supervision:action_item_done", "supervisor1", {"pk": _of(ActionItem)}, fields={}),
     Form("staff:new", "admin1"),
     Form("staff:program", "admin1"),
@@ -477,6 +492,7 @@ def test_garbage_in_a_query_parameter_is_a_page_or_a_404(seeded, query, db):
 PATHS = [
     ("password_reset_confirm", None, {"uidb64": "MQ", "token": "set-password"}),
     ("coaching:draft_save", "coach1", {"form": "encounter"}),
+    ("referrals:draft_save", "supervisor1", {"patient_pk": 1, "kind": "cps-reports"}),
 ]
 
 
