@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from coaching import permissions, services
-from coaching.forms import AddendumForm, EncounterForm, EnteredInErrorForm
+from coaching.forms import AddendumForm, EncounterEditForm, EncounterForm, EnteredInErrorForm
 from coaching.models import Draft
 from coaching.views.drafts import draft_initial
 from patients import permissions as patient_permissions
@@ -176,7 +176,7 @@ def encounter_edit(request, pk):
     kwargs = _choices(request.user)
     if request.method == "POST":
         _posted_patients_are_hers(request)
-        form = EncounterForm(request.POST, **kwargs)
+        form = EncounterEditForm(request.POST, version=encounter.version, **kwargs)
         if form.is_valid():
             try:
                 services.encounter_update(
@@ -185,14 +185,15 @@ def encounter_edit(request, pk):
                     fields=form.encounter_fields(),
                     patients=form.cleaned_data["patients"],
                     resources=form.cleaned_data["resources"],
+                    version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.refuse(error)
             else:
                 messages.success(request, "Encounter changed.")
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
     else:
-        form = EncounterForm(initial=EncounterForm.initial_for(encounter), **kwargs)
+        form = EncounterEditForm(initial=EncounterForm.initial_for(encounter), version=encounter.version, **kwargs)
     _log_form_shown(request, kwargs["patients"], encounter)
     return _render_form(request, "coaching/encounter_form.html", {"form": form, "encounter": encounter})
 

@@ -34,7 +34,7 @@ from patients.models import Child, Consent, Patient
 from recovery_program.models import AccessLog
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
-from supervision.models import ActionItem, Page
+from supervision.models import ActionItem, Page, SupervisionSession
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,7 @@ FORMS = [
     Form("supervision:page", "supervisor1", {"pk": _of(Page)}, fields={}),
     Form("supervision:agenda_add", "coach1"),
     Form("supervision:session_new", "supervisor1", {"coach_pk": _coach}),
+    Form("supervision:session_edit", "supervisor1", {"pk": _of(SupervisionSession)}),
     Form("supervision:action_item_done", "supervisor1", {"pk": _of(ActionItem)}, fields={}),
     Form("staff:new", "admin1"),
     Form("staff:program", "admin1"),
