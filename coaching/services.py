@@ -35,8 +35,8 @@ CLOSED = "This concern is already closed: nothing more can be done with it here.
 DRAFT_FORMS: dict[str, type[forms.Form]] = {Draft.Form.ENCOUNTER: EncounterForm, Draft.Form.CONCERN: ConcernForm}
 DRAFT_MAX_BYTES = 20_000
 
-# What her encounter form shows, compared when someone else saved the encounter while she was changing it.
-ENCOUNTER_FIELDS = ["kind", "occurred_at", "duration_minutes", "place", "summary", "resources_other"]
+# What her encounter form calls a field whose name says something else, in the message when someone else saved
+# the encounter while she was changing it.
 ENCOUNTER_LABELS = {"kind": "What you did"}
 
 
@@ -78,7 +78,7 @@ def encounter_update(
     if not encounter.edit_window_open():
         raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
     if version is not None:
-        check_version(encounter, seen=version, fields=ENCOUNTER_FIELDS, user=actor.user, labels=ENCOUNTER_LABELS)
+        check_version(encounter, seen=version, saving=fields, user=actor.user, labels=ENCOUNTER_LABELS)
     for name, value in fields.items():
         setattr(encounter, name, value)
     encounter.save()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -70,15 +69,14 @@ def patient_update(
     patient: Patient,
     fields: dict[str, Any],
     version: int | None = None,
-    shown: Iterable[str] = (),
 ) -> Patient:
     """Saves changed fields of her record; pghistory keeps the earlier values.
 
-    `version`: her record's version the form was opened at, `shown`: the fields that form shows. If one of those
-    was changed since, her save is refused with an EditConflict saying what it holds now (None: no check)."""
+    `version`: her record's version the form was opened at; if one of `fields` was changed since, her save is
+    refused with an EditConflict saying what it holds now (None: no check)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
-        check_version(patient, seen=version, fields=[*shown, *fields], user=actor.user)
+        check_version(patient, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.save(update_fields=list(fields))

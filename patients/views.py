@@ -156,7 +156,6 @@ def _edit(request, pk, *, perm, form_class, template, **form_kwargs):
                     patient=patient,
                     fields=changed,
                     version=form.cleaned_data["version"],
-                    shown=form.Meta.fields,
                 )
         except ValidationError as error:
             form.refuse(error)

@@ -15,7 +15,7 @@ from their context (the acting user).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pgtrigger
@@ -118,29 +118,30 @@ def check_version(
     record: models.Model,
     *,
     seen: int | None,
-    fields: Iterable[str],
+    saving: Mapping[str, Any],
     user: Any = None,
     labels: Mapping[str, str] | None = None,
 ) -> None:
-    """Raises EditConflict if `record` (locked by the caller) moved on since version `seen` and any of `fields`
-    (model field names: what her form shows) holds something else now than at `seen`.
+    """Raises EditConflict if `record` (locked by the caller) moved on since version `seen` and one of the fields
+    she is `saving` (model field name: her value) holds something else now than at `seen`, and than her value.
 
-    A change to other fields only (her status, while she edits contact details) lets the save go through. When
-    the row as it was at `seen` is not in the history (a forged version), every field counts as changed.
-    `user`: who is saving (a change she made in another tab is said so); `labels`: words for fields whose
-    verbose name is not what her form calls them.
+    A change to other fields only (her status, while she edits contact details), or to the value she is saving
+    too, lets the save go through. When the row as it was at `seen` is not in the history (a forged version), a
+    field counts as changed when it holds something else than her value. `user`: who is saving (a change she made
+    in another tab is said so); `labels`: words for fields whose verbose name is not what her form calls them.
     """
     current: int = record.version  # type: ignore[attr-defined]
     if seen == current:
         return
     events = record.pgh_event_model.objects.filter(pgh_obj=record.pk)  # type: ignore[attr-defined]
     before = events.filter(version=seen).order_by("-pgh_id").first() if seen is not None else None
-    attnames = {name: record._meta.get_field(name).attname for name in fields}
-    changed = [
-        name
-        for name, attname in attnames.items()
-        if before is None or getattr(before, attname) != getattr(record, attname)
-    ]
+    changed = []
+    for name, value in saving.items():
+        attname = record._meta.get_field(name).attname
+        if before is not None and getattr(before, attname) == getattr(record, attname):
+            continue
+        if getattr(record, name) != value:
+            changed.append(name)
     if not changed:
         return
     since = events.filter(version__gt=seen or 0).select_related("pgh_context").order_by("pgh_id")

@@ -84,7 +84,7 @@ def record_update(
     refused with an EditConflict saying what it holds now (None: no check)."""
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
     if version is not None:
-        check_version(record, seen=version, fields=fields, user=actor.user)
+        check_version(record, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()

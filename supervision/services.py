@@ -133,7 +133,7 @@ def session_update(
     access-log row."""
     session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
     if version is not None:
-        check_version(session, seen=version, fields=fields, user=actor.user)
+        check_version(session, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
         setattr(session, name, value)
     session.save(update_fields=list(fields))
