@@ -3,9 +3,9 @@
 A record that people edit carries a `version` (`VersionField`), which the database moves on by one with every
 UPDATE that changes the row (`bump_version`, a trigger: raw SQL and bulk updates count too). Its edit form carries
 the version it was opened at (`VersionedForm`, a hidden field). The service that writes locks the row
-(`select_for_update`) and calls `check_version`: when the row moved on since and a field of the form now holds
-something else than when she opened it, it raises `EditConflict`, a ValidationError that the view shows above the
-form, naming who changed it, when, and what each field holds now. The form keeps her text and now carries the
+(`select_for_update`) and calls `check_version`: when someone else changed a field she is saving since she opened
+it, to something other than what she sends, it raises `EditConflict`, a ValidationError that the view shows above
+the form, naming who changed it, when, and what each such field holds now. The form keeps her text and now carries the
 current version, so that her next save, after reading, goes through.
 
 What the row held at her version comes from its pghistory events, which record the version too; who changed it
@@ -70,9 +70,8 @@ class _VersionInput(forms.IntegerField):
         super().__init__(
             min_value=1,
             max_value=MAX_VERSION,
-            error_messages={"required": STALE_FORM, "invalid": STALE_FORM, "min_value": STALE_FORM},
+            error_messages=dict.fromkeys(["required", "invalid", "min_value", "max_value"], STALE_FORM),
         )
-        self.error_messages["max_value"] = STALE_FORM
 
 
 class VersionedForm(forms.Form):

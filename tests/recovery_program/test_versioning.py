@@ -249,23 +249,28 @@ def test_raw_sql_moves_the_version_on_and_an_update_that_changes_nothing_keeps_i
     assert model.objects.get(pk=record.pk).version == start + 2
 
 
-def test_edit_pages_ask_the_database_as_often_after_many_changes(client_for, coach, patient):
-    encounter = log_encounter(coach, [patient])
-    url = reverse("coaching:encounter_edit", args=[encounter.pk])
-    client = client_for(coach)
+@pytest.mark.parametrize(
+    ("record", "who", "url"),
+    [
+        ("encounter", "coach", ENCOUNTER),
+        ("patient", "coach", CONTACT),
+        ("referral", "supervisor", REFERRAL),
+        ("session", "supervisor", SESSION),
+    ],
+)
+def test_edit_pages_ask_the_database_as_often_after_many_changes(people, record, who, url):
+    make, field, _label = RECORDS[record]
+    record = make(people)
+    client = _client(people[who])
+    address = reverse(url, args=[record.pk])
     with CaptureQueriesContext(connection) as fresh:
-        client.get(url)
-    for n in range(5):
-        coaching_services.encounter_update(
-            actor=Actor(coach, None),
-            encounter=encounter,
-            fields={"summary": f"Change {n}"},
-            patients=[patient],
-            resources=[],
-            version=Encounter.objects.get(pk=encounter.pk).version,
-        )
+        client.get(address)
+    for n in range(3):
+        tab = _open(client, address)
+        tab[field] = f"603-555-010{n}" if field == "phone" else f"Change {n}"
+        assert client.post(address, tab).status_code == 302
     with CaptureQueriesContext(connection) as edited:
-        client.get(url)
+        client.get(address)
     assert len(edited) == len(fresh)
 
 
