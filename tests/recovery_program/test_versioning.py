@@ -29,7 +29,14 @@ from referrals.models import Referral
 from staff.roles import Role
 from supervision.models import SupervisionSession
 from supervision.services import session_record
-from tests.factories import UserFactory, log_encounter, record_referral, share_concern
+from tests.factories import (
+    UserFactory,
+    log_encounter,
+    record_communication,
+    record_cps_report,
+    record_referral,
+    share_concern,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +64,8 @@ RECORDS: dict[str, tuple[Callable, str, str]] = {
     "patient": (lambda f: f["patient"], "phone", "Phone"),
     "referral": (lambda f: record_referral(f["supervisor"], f["patient"]), "outcome", "Outcome"),
     "session": (lambda f: _session(f["supervisor"], f["coach"]), "notes", "Notes for supervisors"),
+    "cps report": (lambda f: record_cps_report(f["supervisor"], f["patient"]), "follow_up", "Follow up"),
+    "communication": (lambda f: record_communication(f["supervisor"], f["patient"]), "response", "How she responded"),
 }
 
 
@@ -75,6 +84,7 @@ class Tabs:
 
 ENCOUNTER, CONTACT, PATIENT = "coaching:encounter_edit", "patients:contact", "patients:edit"
 REFERRAL, SESSION = "referrals:referral_edit", "supervision:session_edit"
+CPS_REPORT, COMMUNICATION = "referrals:cps_report_edit", "referrals:communication_edit"
 CASES = [
     Tabs("encounter", ("coach", ENCOUNTER), ("coach", ENCOUNTER), "You, in another tab"),
     Tabs("patient", ("coach", CONTACT), ("coach", CONTACT), "You, in another tab"),
@@ -84,6 +94,8 @@ CASES = [
     Tabs("referral", ("supervisor", REFERRAL), ("second_supervisor", REFERRAL), "Iris Vance"),
     Tabs("session", ("supervisor", SESSION), ("supervisor", SESSION), "You, in another tab"),
     Tabs("session", ("supervisor", SESSION), ("second_supervisor", SESSION), "Iris Vance"),
+    Tabs("cps report", ("supervisor", CPS_REPORT), ("second_supervisor", CPS_REPORT), "Iris Vance"),
+    Tabs("communication", ("supervisor", COMMUNICATION), ("second_supervisor", COMMUNICATION), "Iris Vance"),
 ]
 
 
