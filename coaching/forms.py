@@ -10,6 +10,7 @@ from django.utils import timezone
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
 from recovery_program.validators import not_in_future
+from recovery_program.versioning import VersionedForm
 
 
 class EncounterForm(NoMaxLengthMixin, forms.Form):
@@ -81,6 +82,10 @@ class EncounterForm(NoMaxLengthMixin, forms.Form):
             "resources": list(encounter.resources.all()),
             "resources_other": encounter.resources_other,
         }
+
+
+class EncounterEditForm(VersionedForm, EncounterForm):
+    """Changing a saved encounter: the form carries the version it was opened at."""
 
 
 class AddendumForm(NoMaxLengthMixin, forms.Form):

@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from patients.models import SameProgram, no_delete
+from recovery_program.versioning import VersionField, bump_version
 
 # A coach may change her own encounter for this long; after that a correction is an addendum.
 EDIT_WINDOW = datetime.timedelta(hours=72)
@@ -66,6 +67,7 @@ class Encounter(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     entered_in_error_at = models.DateTimeField(null=True, blank=True)
     entered_in_error_reason = models.CharField(max_length=500, blank=True)
+    version = VersionField()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -77,7 +79,7 @@ class Encounter(models.Model):
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="encounter_has_a_duration"),
         ]
         permissions = [("log_encounters", "Can log her own encounters with patients of her caseload")]
-        triggers = [no_delete, SameProgram("program", "coach")]
+        triggers = [no_delete, SameProgram("program", "coach"), bump_version]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {timezone.localtime(self.occurred_at):%Y-%m-%d}"
@@ -194,6 +196,7 @@ class Concern(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     close_reason = models.CharField(max_length=500, blank=True)
+    version = VersionField()
 
     objects = ConcernQuerySet.as_manager()
 
@@ -216,7 +219,7 @@ class Concern(models.Model):
             ),
         ]
         permissions = [("share_concerns", "Can share concerns about her caseload with her supervisor")]
-        triggers = [no_delete, SameProgram("program", "patient", "coach", "encounter")]
+        triggers = [no_delete, SameProgram("program", "patient", "coach", "encounter"), bump_version]
 
     def __str__(self) -> str:
         return f"Concern {self.pk}: {self.get_category_display()}"

@@ -22,6 +22,7 @@ from coaching.models import (
 )
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from recovery_program.versioning import EditConflict, check_version, said_when
 from staff.models import User
 
 # What a coach or supervisor is told when the record's state no longer allows what she asked.
@@ -30,6 +31,10 @@ CLOSED = "This concern is already closed: nothing more can be done with it here.
 
 # What a draft may hold: up to about ten pages of typing.
 DRAFT_MAX_BYTES = 20_000
+
+# What her encounter form calls a field whose name says something else, in the message when someone else saved
+# the encounter while she was changing it.
+ENCOUNTER_LABELS = {"kind": "What you did"}
 
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
@@ -58,13 +63,19 @@ def encounter_update(
     fields: dict[str, Any],
     patients: Iterable[Patient],
     resources: Iterable[Resource],
+    version: int | None = None,
 ) -> Encounter:
-    """Her correction within the 72-hour window; pghistory keeps what it said before."""
+    """Her correction within the 72-hour window; pghistory keeps what it said before.
+
+    `version`: the encounter's version her form was opened at; if it was changed since (in another tab), her save
+    is refused with an EditConflict that says what it holds now (None: no form, no check)."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     if encounter.is_entered_in_error:
         raise ValidationError(IN_ERROR)
     if not encounter.edit_window_open():
         raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
+    if version is not None:
+        check_version(encounter, seen=version, saving=fields, user=actor.user, labels=ENCOUNTER_LABELS)
     for name, value in fields.items():
         setattr(encounter, name, value)
     encounter.save()
@@ -158,12 +169,26 @@ def concern_acknowledge(*, actor: Actor, concern: Concern) -> Concern:
     return concern
 
 
+def _still_open(actor: Actor, concern: Concern) -> None:
+    """A concern closed while she was writing refuses what she wrote, and says who closed it and when.
+
+    Only its state counts, not its version: another supervisor's note or acknowledgement does not contradict hers."""
+    if concern.is_open or concern.closed_at is None:  # a closed concern has its date (a constraint)
+        return
+    who = "you, in another tab or window," if concern.closed_by_id == actor.user.pk else str(concern.closed_by)
+    raise EditConflict(
+        f"This concern is already closed: {who} closed it {said_when(concern.closed_at)} while you were writing. "
+        f"Status is now Closed (“{concern.close_reason}”). Nothing more can be done with it here, and nothing you "
+        "wrote was saved: your text is still below, to keep or copy.",
+        version=concern.version,
+    )
+
+
 @transaction.atomic
 def concern_add_note(*, actor: Actor, concern: Concern, text: str) -> ConcernNote:
-    """A note to the coach; the concern is in review from then on."""
+    """A note to the coach; the concern is in review from then on. A closed concern takes no more notes."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
-    if not concern.is_open:
-        raise ValidationError(CLOSED)
+    _still_open(actor, concern)
     _acknowledge(actor, concern)
     concern.status = ConcernStatus.IN_REVIEW
     concern.save(update_fields=["acknowledged_at", "acknowledged_by", "status"])
@@ -174,10 +199,10 @@ def concern_add_note(*, actor: Actor, concern: Concern, text: str) -> ConcernNot
 
 @transaction.atomic
 def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach: str = "") -> Concern:
-    """Closes it with a reason for the clinical team, and optionally a last note the coach will see."""
+    """Closes it with a reason for the clinical team, and optionally a last note the coach will see. Closed once:
+    a second supervisor closing it at the same moment is refused, with who closed it."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
-    if not concern.is_open:
-        raise ValidationError(CLOSED)
+    _still_open(actor, concern)
     if note_to_coach:
         ConcernNote.objects.create(concern=concern, author=actor.user, text=note_to_coach)
     _acknowledge(actor, concern)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from recovery_program.forms import DateInput
 from recovery_program.validators import not_in_future
+from recovery_program.versioning import VersionedForm
 
 
 def _today() -> datetime.date:
@@ -109,7 +110,7 @@ class EnrollForm(PatientDatesMixin, forms.ModelForm):
         self.fields["token"].initial = uuid.uuid4()
 
 
-class PatientForm(PatientDatesMixin, forms.ModelForm):
+class PatientForm(VersionedForm, PatientDatesMixin, forms.ModelForm):
     """A supervisor's edit of the whole record, but for status and coach, which have their own pages."""
 
     class Meta:
@@ -123,7 +124,7 @@ class PatientForm(PatientDatesMixin, forms.ModelForm):
         self.fields["clinical_provider"].queryset = providers
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedForm, forms.ModelForm):
     """What a coach may change: how to reach her safely."""
 
     class Meta:

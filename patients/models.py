@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from recovery_program.versioning import VersionField, bump_version
+
 # How long after a delivery a mother counts as postpartum (the year Medicaid's postpartum coverage spans).
 POSTPARTUM_DAYS = 365
 
@@ -134,6 +136,7 @@ class Patient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set from the enroll form, so that a form sent twice enrolls her once.
     enrollment_token = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    version = VersionField()
 
     objects = PatientQuerySet.as_manager()
 
@@ -154,7 +157,7 @@ class Patient(models.Model):
             ("export_patients", "Can export the patients she can see"),
             ("view_patient_counts", "Can see counts of patients, without names"),
         ]
-        triggers = [no_delete, SameProgram("program", "clinical_provider")]
+        triggers = [no_delete, SameProgram("program", "clinical_provider"), bump_version]
 
     def __str__(self) -> str:
         return self.display_name

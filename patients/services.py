@@ -24,6 +24,7 @@ from patients.models import (
 )
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.audit import AccessAction, Actor, log_access
+from recovery_program.versioning import check_version
 from staff.models import User
 
 
@@ -62,8 +63,20 @@ def patient_enroll(
 
 
 @transaction.atomic
-def patient_update(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Patient:
-    """Saves changed fields of her record; pghistory keeps the earlier values."""
+def patient_update(
+    *,
+    actor: Actor,
+    patient: Patient,
+    fields: dict[str, Any],
+    version: int | None = None,
+) -> Patient:
+    """Saves changed fields of her record; pghistory keeps the earlier values.
+
+    `version`: her record's version the form was opened at; if one of `fields` was changed since, her save is
+    refused with an EditConflict saying what it holds now (None: no check)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if version is not None:
+        check_version(patient, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.save(update_fields=list(fields))

@@ -148,11 +148,21 @@ def _edit(request, pk, *, perm, form_class, template, **form_kwargs):
     patient = permissions.get_patient_for_change(request.user, pk, perm)
     form = form_class(request.POST or None, instance=patient, **form_kwargs)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        if changed:
-            services.patient_update(actor=actor_from(request), patient=patient, fields=changed)
-            messages.success(request, "Saved.")
-        return redirect("patients:detail", pk=patient.pk)
+        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        try:
+            if changed:
+                services.patient_update(
+                    actor=actor_from(request),
+                    patient=patient,
+                    fields=changed,
+                    version=form.cleaned_data["version"],
+                )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            if changed:
+                messages.success(request, "Saved.")
+            return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, template, {"form": form, "patient": patient})
 

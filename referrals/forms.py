@@ -11,6 +11,7 @@ from django.utils import timezone
 from patients.models import Patient
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
 from recovery_program.validators import not_in_future
+from recovery_program.versioning import VersionedForm
 from referrals.models import (
     CommunicationMethod,
     CPSReport,
@@ -159,7 +160,7 @@ class ReferralForm(RecordForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ReferralEditForm(RecordForm):
+class ReferralEditForm(VersionedForm, RecordForm):
     class Meta:
         model = Referral
         fields = ["concerns", "care_type", "receiving_provider", "decided_by", "made_by", "referred_on", "outcome"]
@@ -242,6 +243,15 @@ class CommunicationForm(RecordForm, DateTimeFields):
         return {"told_at": data["told_at"]} | {
             name: data[name] for name in ("referral", "told_by", "method", "what_was_said", "response")
         }
+
+
+# Correcting a saved record: the form carries the version it was opened at.
+class CPSReportEditForm(VersionedForm, CPSReportForm):
+    pass
+
+
+class CommunicationEditForm(VersionedForm, CommunicationForm):
+    pass
 
 
 class DisclosureForm(forms.Form):

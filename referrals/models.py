@@ -13,6 +13,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
 
 from patients.models import Consent, SameProgram, no_delete
+from recovery_program.versioning import VersionField, bump_version
 
 # The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
 # it; in force since February 16, 2026). Printed with every disclosure, with the consent's scope or the legal basis.
@@ -96,11 +97,12 @@ class Referral(ClinicalRecord):
     referred_on = models.DateField("date")
     status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PLANNED)
     outcome = models.TextField(blank=True)
+    version = VersionField()
 
     class Meta:
         ordering = ["-referred_on", "-id"]
         indexes = [models.Index(fields=["patient", "-referred_on"], name="referral_patient_date")]
-        triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by")]
+        triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by"), bump_version]
 
     def __str__(self) -> str:
         return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
@@ -139,11 +141,12 @@ class CPSReport(ClinicalRecord):
     reference_number = models.CharField(max_length=100, blank=True)
     what_was_reported = models.TextField()
     follow_up = models.TextField(blank=True)
+    version = VersionField()
 
     class Meta:
         ordering = ["-made_at", "-id"]
         verbose_name = "CPS report"
-        triggers = [no_delete, SameProgram("program", "patient", "made_by")]
+        triggers = [no_delete, SameProgram("program", "patient", "made_by"), bump_version]
 
     def __str__(self) -> str:
         return f"CPS report to {self.agency}"
@@ -212,10 +215,11 @@ class PatientCommunication(ClinicalRecord):
     method = models.CharField("how", max_length=16, choices=CommunicationMethod.choices)
     what_was_said = models.TextField()
     response = models.TextField("how she responded", blank=True)
+    version = VersionField()
 
     class Meta:
         ordering = ["-told_at", "-id"]
-        triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral")]
+        triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral"), bump_version]
 
     def __str__(self) -> str:
         return f"Told her ({self.get_method_display().lower()})"

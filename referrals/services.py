@@ -13,6 +13,7 @@ from coaching.models import Concern, Draft
 from coaching.services import draft_discard
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access
+from recovery_program.versioning import check_version
 from referrals.models import (
     NEXT_STATUSES,
     ClinicalRecord,
@@ -72,9 +73,20 @@ def referral_record(
 
 @transaction.atomic
 def record_update(
-    *, actor: Actor, record: AnswerToConcerns, fields: dict[str, Any], concerns: Iterable[Concern] | None = None
+    *,
+    actor: Actor,
+    record: AnswerToConcerns,
+    fields: dict[str, Any],
+    concerns: Iterable[Concern] | None = None,
+    version: int | None = None,
 ) -> AnswerToConcerns:
-    """A correction: pghistory keeps the earlier version. A corrected CPS report corrects its disclosure too."""
+    """A correction: pghistory keeps the earlier version. A corrected CPS report corrects its disclosure too.
+
+    `version`: the record's version her form was opened at; if one of `fields` was changed since, her correction is
+    refused with an EditConflict saying what it holds now (None: no check)."""
+    record = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    if version is not None:
+        check_version(record, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
         setattr(record, name, value)
     record.save()

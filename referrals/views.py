@@ -16,7 +16,9 @@ from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.ids import id_or_none
 from referrals import permissions, services
 from referrals.forms import (
+    CommunicationEditForm,
     CommunicationForm,
+    CPSReportEditForm,
     CPSReportForm,
     DisclosureForm,
     ReferralEditForm,
@@ -223,11 +225,19 @@ def _edit(request, record, form_class, detail_url, **extra):
             if hasattr(form, "record_fields")
             else {name: form.cleaned_data[name] for name in form.Meta.fields if name != "concerns"}
         )
-        services.record_update(
-            actor=actor_from(request), record=record, fields=fields, concerns=form.cleaned_data.get("concerns")
-        )
-        messages.success(request, "Saved. The earlier version is kept in the record's history.")
-        return redirect(detail_url, pk=record.pk)
+        try:
+            services.record_update(
+                actor=actor_from(request),
+                record=record,
+                fields=fields,
+                concerns=form.cleaned_data.get("concerns"),
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Saved. The earlier version is kept in the record's history.")
+            return redirect(detail_url, pk=record.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=record)
     return render(
         request,
@@ -275,7 +285,7 @@ def cps_report_new(request, patient_pk):
 @require_http_methods(["GET", "POST"])
 def cps_report_edit(request, pk):
     report = permissions.get_record_for_change(request.user, CPSReport, pk)
-    return _edit(request, report, CPSReportForm, "referrals:cps_report_detail")
+    return _edit(request, report, CPSReportEditForm, "referrals:cps_report_detail")
 
 
 def cps_report_detail(request, pk):
@@ -314,7 +324,7 @@ def communication_edit(request, pk):
     return _edit(
         request,
         communication,
-        CommunicationForm,
+        CommunicationEditForm,
         "referrals:communication_detail",
         referrals=_patient_referrals(request, communication.patient),
     )

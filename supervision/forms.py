@@ -5,7 +5,8 @@ from django.utils import timezone
 
 from recovery_program.forms import DateInput
 from recovery_program.validators import not_in_future
-from supervision.models import SessionStatus
+from recovery_program.versioning import VersionedForm
+from supervision.models import SessionStatus, SupervisionSession
 
 
 class SupervisionForm(forms.Form):
@@ -88,6 +89,26 @@ class SessionForm(forms.Form):
         self.fields["agenda_done"].label_from_instance = lambda item: item.text[:80]
         self.fields["actions_done"].queryset = actions
         self.fields["actions_done"].label_from_instance = lambda item: f"{item.what} ({item.owner}, due {item.due_on})"
+
+    def clean_held_on(self):
+        return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
+
+
+class SessionEditForm(VersionedForm, forms.ModelForm):
+    """A correction of what a session's record says about itself; its cases and action items stay as recorded."""
+
+    minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480)
+
+    class Meta:
+        model = SupervisionSession
+        fields = ["held_on", "minutes", "notes", "notes_for_coach"]
+        widgets = {
+            "held_on": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "notes_for_coach": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"held_on": "Date", "notes": "Notes for supervisors"}
+        help_texts = {"notes_for_coach": "She sees these."}
 
     def clean_held_on(self):
         return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from patients.models import SameProgram, no_delete
+from recovery_program.versioning import VersionField, bump_version
 
 
 @pghistory.track()
@@ -227,11 +228,12 @@ class SupervisionSession(models.Model):
     notes = models.TextField("notes for supervisors", blank=True)
     notes_for_coach = models.TextField("notes for the coach", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = VersionField()
 
     class Meta:
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["coach", "-held_on"], name="session_coach_date")]
-        triggers = [no_delete]
+        triggers = [no_delete, bump_version]
 
     def __str__(self) -> str:
         return f"Supervision on {self.held_on} ({self.get_status_display().lower()})"

@@ -76,6 +76,18 @@ def get_session_for_user(user: User, pk: int) -> SupervisionSession:
         raise Http404 from None
 
 
+def get_session_for_change(user: User, pk: int) -> SupervisionSession:
+    """A session of her program that a supervisor may correct; 404 for anyone else (the coach included)."""
+    if not can_change_sessions(user):
+        raise Http404
+    return get_session_for_user(user, pk)
+
+
+def can_change_sessions(user: User) -> bool:
+    """Supervisors correct the sessions of their program."""
+    return user.has_perm("supervision.change_supervisionsession")
+
+
 def can_record_sessions(user: User) -> bool:
     return user.has_perm("supervision.add_supervisionsession")
 

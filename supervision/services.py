@@ -18,6 +18,7 @@ from coaching.services import draft_discard
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.mail import send_templated
+from recovery_program.versioning import check_version
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
 from supervision.models import (
@@ -121,6 +122,31 @@ def session_record(
         actor, AccessAction.CREATE, sorted(named), record_type="supervision session", record_id=str(session.pk)
     )
     draft_discard(user=actor.user, form=Draft.Form.SESSION, key=str(coach.pk))
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *, actor: Actor, session: SupervisionSession, fields: dict[str, Any], version: int | None = None
+) -> SupervisionSession:
+    """A correction of the session's own record (date, length, notes); pghistory keeps what it said before.
+
+    `version`: the session's version her form was opened at; if one of `fields` was changed since, her correction is
+    refused with an EditConflict saying what it holds now (None: no check). Each patient it reviewed gets an
+    access-log row."""
+    session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
+    if version is not None:
+        check_version(session, seen=version, saving=fields, user=actor.user)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.save(update_fields=list(fields))
+    log_access_many(
+        actor,
+        AccessAction.CHANGE,
+        sorted(set(session.cases.values_list("patient_id", flat=True))),
+        record_type="supervision session",
+        record_id=str(session.pk),
+    )
     return session
 
 

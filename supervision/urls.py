@@ -14,6 +14,7 @@ urlpatterns = [
     path("coaches/<int:coach_pk>/sessions/new/", views.session_new, name="session_new"),
     path("coaches/<int:coach_pk>/sessions/new/draft/", views.session_draft, name="session_draft"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("weeks/", views.weeks, name="weeks"),
     path("action-items/<int:pk>/done/", views.action_item_done, name="action_item_done"),
     path("coaches/<int:pk>/supervisor/", views.coach_supervisor, name="coach_supervisor"),

@@ -25,6 +25,7 @@ from supervision.forms import (
     ActionItemForm,
     AgendaItemForm,
     CaseReviewForm,
+    SessionEditForm,
     SessionForm,
     ShiftForm,
     SupervisionForm,
@@ -284,8 +285,35 @@ def session_detail(request, pk):
             "cases": cases,
             "shared_parts_only": shared_parts_only,
             "action_items": session.action_items.select_related("owner"),
+            "can_edit": permissions.can_change_sessions(request.user),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    """A supervisor corrects a session's date, length or notes."""
+    session = permissions.get_session_for_change(request.user, pk)
+    form = SessionEditForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in SessionEditForm.Meta.fields}
+        try:
+            services.session_update(
+                actor=actor_from(request), session=session, fields=fields, version=form.cleaned_data["version"]
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Saved. The earlier version is kept in the session's history.")
+            return redirect("supervision:session", pk=session.pk)
+    log_access_many(
+        actor_from(request),
+        AccessAction.VIEW,
+        set(session.cases.values_list("patient_id", flat=True)),
+        record_type="supervision session",
+        record_id=str(session.pk),
+    )
+    return render(request, "supervision/session_edit.html", {"session": session, "form": form})
 
 
 def weeks(request):

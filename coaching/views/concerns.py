@@ -127,11 +127,12 @@ def _action(request, pk, form_class, do):
         try:
             message = do(concern, form.cleaned_data)
         except ValidationError as error:
-            # The concern's state refused it (closed meanwhile): its page says so, without the forms.
-            messages.error(request, error.messages[0])
+            # Closed while she was writing: the page says who closed it, and keeps what she wrote.
+            form.add_error(None, error)
+            concern.refresh_from_db()
         else:
             messages.success(request, message)
-        return redirect("coaching:concern_detail", pk=concern.pk)
+            return redirect("coaching:concern_detail", pk=concern.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
     forms = {"note_form": ConcernNoteForm(), "close_form": ConcernCloseForm()}
     forms["note_form" if form_class is ConcernNoteForm else "close_form"] = form
@@ -142,6 +143,7 @@ def _action(request, pk, form_class, do):
             "concern": concern,
             "notes": concern.notes.select_related("author"),
             "acting": True,
+            "refused_form": form if not concern.is_open else None,
             **forms,
         },
     )

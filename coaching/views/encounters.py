@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from coaching import permissions, services
-from coaching.forms import AddendumForm, EncounterForm, EnteredInErrorForm
+from coaching.forms import AddendumForm, EncounterEditForm, EncounterForm, EnteredInErrorForm
 from coaching.models import Draft
 from coaching.views.drafts import draft_initial
 from patients import permissions as patient_permissions
@@ -177,7 +177,7 @@ def encounter_edit(request, pk):
     kwargs = _choices(request.user)
     if request.method == "POST":
         _posted_patients_are_hers(request)
-        form = EncounterForm(request.POST, **kwargs)
+        form = EncounterEditForm(request.POST, version=encounter.version, **kwargs)
         if form.is_valid():
             try:
                 services.encounter_update(
@@ -186,16 +186,18 @@ def encounter_edit(request, pk):
                     fields=form.encounter_fields(),
                     patients=form.cleaned_data["patients"],
                     resources=form.cleaned_data["resources"],
+                    version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.refuse(error)
             else:
                 messages.success(request, "Encounter changed.")
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
     else:
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm, key=str(encounter.pk))
-        form = EncounterForm(initial=initial if draft else EncounterForm.initial_for(encounter), **kwargs)
+        initial = initial if draft else EncounterForm.initial_for(encounter)
+        form = EncounterEditForm(initial=initial, version=encounter.version, **kwargs)
     _log_form_shown(request, kwargs["patients"], encounter)
     draft_url = reverse("coaching:encounter_edit_draft", args=[encounter.pk])
     context = {"form": form, "encounter": encounter, "draft": draft, "draft_url": draft_url}

@@ -184,6 +184,7 @@ def test_coach_changes_her_encounter_within_72_hours_and_the_history_keeps_the_o
         data = _form(patient, summary="Better words")
         data["date"] = timezone.localtime(start).date().isoformat()
         data["start_time"] = timezone.localtime(start).strftime("%H:%M")
+        data["version"] = encounter.version
         response = client_for(coach).post(reverse("coaching:encounter_edit", args=[encounter.pk]), data)
     assert response.status_code == 302
     encounter.refresh_from_db()

@@ -211,6 +211,7 @@ def test_coach_changes_her_patients_contact_details(client_for, coach, patient):
             "ok_to_text": "on",
             "safe_contact_notes": "Mornings",
             "preferred_language": "English",
+            "version": patient.version,
         },
     )
     assert response.status_code == 302

@@ -210,6 +210,7 @@ PAGES = [
     ),
     Page("supervision:session", "supervisor", VIEW, "supervision session", _record("session")),
     Page("supervision:session", "coach", VIEW, "supervision session", _record("session")),
+    Page("supervision:session_edit", "supervisor", VIEW, "supervision session", _record("session")),
     Page("referrals:patient_actions", "supervisor", VIEW, "clinical actions", _patient),
     Page("referrals:referral_new", "supervisor", VIEW, "patient", _patient),
     Page("referrals:cps_report_new", "supervisor", VIEW, "patient", _patient),
@@ -557,6 +558,15 @@ SERVICES = [
         CREATE,
         "supervision session",
         _whole_caseload,
+    ),
+    Service(
+        "supervision.session_update",
+        "supervisor",
+        lambda w, actor: partial(
+            supervision_services.session_update, actor=actor, session=w.session, fields={"notes": "She is tired."}
+        ),
+        CHANGE,
+        "supervision session",
     ),
     Service(
         "referrals.referral_record",

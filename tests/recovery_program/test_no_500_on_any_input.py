@@ -34,7 +34,7 @@ from patients.models import Child, Consent, Patient
 from recovery_program.models import AccessLog
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
-from supervision.models import ActionItem, Page
+from supervision.models import ActionItem, Page, SupervisionSession
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +171,7 @@ FORMS = [
         page="supervision:session_new",
         page_kwargs={"coach_pk": _coach},
     ),
+    Form("supervision:session_edit", "supervisor1", {"pk": _of(SupervisionSession)}),
     Form("supervision:action_item_done", "supervisor1", {"pk": _of(ActionItem)}, fields={}),
     Form("staff:new", "admin1"),
     Form("staff:program", "admin1"),

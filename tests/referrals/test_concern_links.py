@@ -30,6 +30,7 @@ def test_a_concern_unticked_on_a_referral_stays_in_its_history_with_who_unticked
             "made_by": supervisor.pk,
             "referred_on": timezone.localdate().isoformat(),
             "outcome": "",
+            "version": referral.version,
         },
     )
 

@@ -239,6 +239,7 @@ def test_a_correction_keeps_the_earlier_version(client_for, supervisor, patient)
     referral = record_referral(supervisor, patient, outcome="First outcome")
     data = _referral_data(supervisor, outcome="Corrected outcome")
     del data["status"]
+    data["version"] = referral.version
     client_for(supervisor).post(reverse("referrals:referral_edit", args=[referral.pk]), data)
     referral.refresh_from_db()
     assert referral.outcome == "Corrected outcome"
@@ -258,6 +259,7 @@ def test_correcting_a_cps_report_corrects_its_line_in_the_accounting(client_for,
             "reference_number": "A-2",
             "what_was_reported": "Corrected words",
             "follow_up": "",
+            "version": report.version,
         },
     )
     disclosure = Disclosure.objects.get(cps_report=report)
