@@ -85,15 +85,14 @@ class Logs:
 
 @pytest.fixture
 def logs(monkeypatch):
-    """Production's LOGGING, with the root at DEBUG and every logger it does not name opened to DEBUG."""
+    """Production's LOGGING (its handlers, filters and formats), with every logger opened to DEBUG."""
     config = copy.deepcopy(django_settings.LOGGING)
     config["root"]["level"] = "DEBUG"
     logging.config.dictConfig(config)
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
     levels = {logger: logger.level for logger in loggers}
     for logger in loggers:
-        if logger.name not in config["loggers"] and logger.level > logging.DEBUG:
-            logger.setLevel(logging.DEBUG)
+        logger.setLevel(logging.DEBUG)
     captured = Logs()
     # Handlers that write somewhere (not NullHandler, not pytest's own capture of this test's output).
     handlers = {
