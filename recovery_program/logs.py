@@ -4,13 +4,13 @@ Our own code logs ids only. What else reaches a log is taken apart here, for eve
 
 - An exception keeps its traceback's frames (file, line, function, code) and its class, never its message: a
   database error repeats the row it refused ("Failing row contains (…)", a JSON value up to a NUL byte), and a
-  message can repeat what was typed.
+  message can repeat what was typed. An exception given as a value (`log.warning("%s", error)`) is its class.
 - Django's request loggers attach the request (its body, parameters and cookies): it is dropped.
 - A logged address loses its query string (the caseload list is searched by name with `?q=`).
 - Celery's task records lose the task's arguments, return value and the text of its error.
 
-`ClinicalExceptionReporterFilter` does the same for Django's error reports (an e-mail to ADMINS, or the debug page
-when DEBUG is on: there it shows everything, for a developer on demo data): no POST data, no local variables.
+`ClinicalExceptionReporterFilter` keeps POST data and local variables out of Django's error reports when DEBUG is
+off (and nobody is e-mailed one: ADMINS is empty). With DEBUG on, the debug page shows all to a developer on demo data.
 `tests/recovery_program/test_no_patient_data_leaks.py` plants markers in every kind of record, runs the main flows
 and searches every log line, task message, Redis key, e-mail, text and error page for them.
 """
@@ -56,6 +56,15 @@ def exception_without_messages(error: BaseException) -> str:
     return "".join(lines).rstrip("\n")
 
 
+def _without_content(value: object) -> object:
+    """A logged value: an exception becomes its class, an address loses its query string."""
+    if isinstance(value, BaseException):
+        return f"{type(value).__module__}.{type(value).__qualname__} (message not logged)"
+    if isinstance(value, str):
+        return _QUERY_STRING.sub(r"\1", value)
+    return value
+
+
 class NoClinicalContent(logging.Filter):
     """Takes out of a log record whatever could hold patient data (see the module's docstring). Never drops one."""
 
@@ -73,9 +82,8 @@ class NoClinicalContent(logging.Filter):
             if isinstance(getattr(record, "data", None), Mapping):
                 record.data = record.args
         elif isinstance(record.args, tuple):
-            record.args = tuple(_QUERY_STRING.sub(r"\1", arg) if isinstance(arg, str) else arg for arg in record.args)
-        if isinstance(record.msg, str):
-            record.msg = _QUERY_STRING.sub(r"\1", record.msg)
+            record.args = tuple(_without_content(arg) for arg in record.args)
+        record.msg = _without_content(record.msg)
         return True
 
     @staticmethod

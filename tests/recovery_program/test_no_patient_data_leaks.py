@@ -495,6 +495,14 @@ def test_a_failed_task_is_logged_without_its_arguments_or_the_text_of_its_error(
     assert not FOUND.search(logs.everything())
 
 
+def test_an_exception_logged_as_a_value_is_logged_as_its_class(logs):
+    error = IntegrityError(f"Failing row contains (7, {planted('logged-error')})")
+    logging.getLogger("recovery_program").warning("Could not save: %s", error)
+    logging.getLogger("recovery_program").warning(error)
+    assert logs.written.getvalue().count("django.db.utils.IntegrityError (message not logged)") == 2
+    assert not FOUND.search(logs.everything())
+
+
 def test_a_worker_keeps_the_projects_logging():
     from recovery_program.celery import app
 
