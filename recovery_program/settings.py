@@ -283,8 +283,6 @@ CELERY_TASK_IGNORE_RESULT = True  # a task that needs its result asks for it
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
-# A worker keeps LOGGING below (its filter) instead of putting its own handlers on the root logger.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Logs never carry clinical content: only ids, actions and the kind of an error (recovery_program/logs.py).
 # Every handler takes the filter; a logger with handlers of its own lists one of these.

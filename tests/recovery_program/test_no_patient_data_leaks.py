@@ -503,10 +503,33 @@ def test_an_exception_logged_as_a_value_is_logged_as_its_class(logs):
     assert not FOUND.search(logs.everything())
 
 
-def test_a_worker_keeps_the_projects_logging():
-    from recovery_program.celery import app
+WORKERS_HANDLERS = """
+import logging
+from recovery_program.celery import app
+app.Worker(loglevel="DEBUG", pool_cls="solo", without_gossip=True, without_mingle=True).setup_logging()
+for logger in [logging.getLogger(), *logging.root.manager.loggerDict.values()]:
+    for handler in getattr(logger, "handlers", []):
+        if not isinstance(handler, logging.NullHandler):
+            print(logger.name, type(handler).__name__, *(type(f).__name__ for f in handler.filters))
+"""
 
-    assert app.conf.worker_hijack_root_logger is False
+
+def test_a_celery_worker_logs_through_the_same_filter():
+    # In a process of its own: a worker's start-up sets up logging for the whole process.
+    import subprocess
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", WORKERS_HANDLERS],
+        cwd=Path(django_settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    handlers = done.stdout.splitlines()
+    assert any(line.startswith("root ") for line in handlers), handlers
+    assert all(line.endswith(" NoClinicalContent") for line in handlers), handlers
 
 
 def test_gunicorns_access_log_has_no_query_string_or_referrer():
