@@ -226,7 +226,7 @@ def submit(client: Client, action: str, page: str | None = None, **changes) -> o
 
 
 def saved(response) -> bool:
-    """A form that went through redirects; one refused shows its page again, with what to fix."""
+    """The form went through (a redirect); if it was refused (its page again), says what the form held wrong."""
     form = response.context.get("form") if response.context else None
     errors = getattr(form, "errors", None)
     assert response.status_code == 302, errors
