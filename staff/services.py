@@ -306,7 +306,7 @@ def account_changes_withdraw(*, actor: Actor | None, user: User) -> int:
     left to approve a change for someone who has gone, or one whose proposer can no longer answer for it. Each
     is marked withdrawn (dated, decided by nobody) and the staff history says so. Returns how many."""
     pending = (
-        AccountChangeRequest.objects.select_for_update()
+        AccountChangeRequest.objects.select_for_update(of=("self",))
         .select_related("subject", "proposed_by")
         .filter(Q(subject=user) | Q(proposed_by=user), status=AccountChangeRequest.Status.PENDING)
         .order_by("pk")
