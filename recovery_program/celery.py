@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import time
 
 from celery import Celery
 from celery.beat import PersistentScheduler
 from celery.schedules import crontab
+from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery_program.settings")
 
 app = Celery("recovery_program")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _log_as_the_app_does(**kwargs) -> None:
+    """Workers and beat log through settings.LOGGING, whose filter keeps patient data out (recovery_program/logs.py),
+    instead of handlers of Celery's own; LOG_LEVEL sets the level, not `--loglevel`."""
+    logging.config.dictConfig(settings.LOGGING)
+
 
 app.conf.beat_schedule = {
     "heartbeat": {

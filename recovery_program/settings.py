@@ -294,16 +294,39 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 
-# Logs never carry clinical content: only ids, actions and errors.
+# Logs never carry clinical content: only ids, actions and the kind of an error (recovery_program/logs.py).
+# Every handler takes the filter; a logger with handlers of its own lists one of these.
+_NO_CLINICAL_CONTENT = ["no_clinical_content"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_clinical_content": {"()": "recovery_program.logs.NoClinicalContent"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": _NO_CLINICAL_CONTENT},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": _NO_CLINICAL_CONTENT,
+        },
+    },
     "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request errors are logged without the request body or the local variables.
+        # Django's own handlers (a console when DEBUG is on, e-mails to ADMINS) are replaced: its records go to
+        # the root's console.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR", "propagate": True},
+        # SQL with its parameters (logged when DEBUG is on) is clinical text.
+        "django.db.backends": {"level": "INFO", "propagate": True},
     },
 }
 ADMINS: list[tuple[str, str]] = []  # no error e-mails: they could carry clinical content
+DEFAULT_EXCEPTION_REPORTER_FILTER = "recovery_program.logs.ClinicalExceptionReporterFilter"

@@ -281,6 +281,7 @@ class StaffEvent(models.Model):
         CHANGE_PROPOSED = "change_proposed", "Change proposed, for a second person to approve"
         CHANGE_APPROVED = "change_approved", "Change approved"
         CHANGE_DECLINED = "change_declined", "Change declined"
+        CHANGE_WITHDRAWN = "change_withdrawn", "Change withdrawn (an account was deactivated)"
         PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
         TRAINING_SET_UP = "training_set_up", "Standard training set up"
         TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
@@ -313,7 +314,7 @@ class AccountChangeRequest(models.Model):
     supervisor proposes and an admin approves. Turning off a clinical user's two-step login, or changing her
     e-mail address: an admin proposes and a supervisor confirms. The database holds that the approver is
     someone else than the proposer, that a decision is dated, and that she has at most one proposal of each
-    kind waiting; rows are never deleted.
+    kind waiting; rows are never deleted. Deactivating the person it is about, or its proposer, withdraws it.
     """
 
     class Kind(models.TextChoices):
@@ -325,6 +326,9 @@ class AccountChangeRequest(models.Model):
         PENDING = "pending", "Waiting for approval"
         APPROVED = "approved", "Approved"
         DECLINED = "declined", "Declined"
+        # Her account, or the proposer's, was deactivated while it waited: nobody decided it (the staff history
+        # says who deactivated whom).
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
@@ -361,7 +365,11 @@ class AccountChangeRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
-                | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
+                | models.Q(status="withdrawn", decided_by__isnull=True, decided_at__isnull=False)
+                | (
+                    models.Q(status__in=["approved", "declined"])
+                    & models.Q(decided_by__isnull=False, decided_at__isnull=False)
+                ),
                 name="change_decision_is_dated_and_signed",
             ),
         ]

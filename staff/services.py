@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -153,6 +153,8 @@ def _change_words(request: AccountChangeRequest, before: Role | None) -> str:
 def _change_propose(
     *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = "", email: str = ""
 ) -> AccountChangeRequest:
+    if not user.is_active:
+        raise ValidationError({field: f"{user}'s account is deactivated: reactivate it before proposing a change."})
     if AccountChangeRequest.objects.filter(subject=user, kind=kind, status=AccountChangeRequest.Status.PENDING):
         raise ValidationError({field: f"A change of {user}'s {kind.label.lower()} is already waiting for approval."})
     request = AccountChangeRequest.objects.create(
@@ -198,6 +200,12 @@ def account_change_decide(*, actor: Actor, request: AccountChangeRequest, approv
     )
     if request.status != AccountChangeRequest.Status.PENDING:
         raise ValidationError(f"This proposal was already {request.get_status_display().lower()}.")
+    if approve and not (request.subject.is_active and request.proposed_by.is_active):
+        gone = request.subject if not request.subject.is_active else request.proposed_by
+        raise ValidationError(
+            f"{gone}'s account is deactivated, so this proposal cannot be approved. Decline it; "
+            "if it is still wanted once she is back, someone proposes it again."
+        )
     if actor.user.pk in (request.proposed_by_id, request.subject_id):
         raise ValidationError("Someone else decides on this proposal: neither its proposer nor the person it is about.")
     if proposing_side(actor.user) == request.proposed_as or actor.user.program_id != request.program_id:
@@ -330,6 +338,34 @@ def password_link_send(user_id: int, *, welcome: bool, asked: bool = False) -> N
         to=[user.email],
         context={"user": user, "link": settings.SITE_URL.rstrip("/") + path},
     )
+
+
+@transaction.atomic
+def account_changes_withdraw(*, actor: Actor | None, user: User) -> int:
+    """Withdraws every proposal waiting about her or proposed by her, as her account is deactivated: nobody is
+    left to approve a change for someone who has gone, or one whose proposer can no longer answer for it. Each
+    is marked withdrawn (dated, decided by nobody) and the staff history says so. Returns how many."""
+    pending = (
+        AccountChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("subject", "proposed_by")
+        .filter(Q(subject=user) | Q(proposed_by=user), status=AccountChangeRequest.Status.PENDING)
+        .order_by("pk")
+    )
+    withdrawn = 0
+    for request in pending:
+        request.status = AccountChangeRequest.Status.WITHDRAWN
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        whose = "her account" if request.subject_id == user.pk else f"{request.proposed_by}'s account (the proposer)"
+        staff_event_record(
+            actor,
+            StaffEvent.Action.CHANGE_WITHDRAWN,
+            subject=request.subject,
+            description=f"{_change_words(request, request.subject.role)}, proposed by {request.proposed_by}: "
+            f"withdrawn, as {whose} was deactivated",
+        )
+        withdrawn += 1
+    return withdrawn
 
 
 @transaction.atomic

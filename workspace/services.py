@@ -93,10 +93,12 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
 
     A coach's patients are left without a coach (her access ends with her assignments), and
     returned so that the app can list them for supervisors to reassign. Her unfinished drafts,
-    working copies that were never records, are removed. Another admin deactivates an admin, never herself.
+    working copies that were never records, are removed. Changes waiting for a second person, about her or
+    proposed by her, are withdrawn. Another admin deactivates an admin, never herself.
     """
     staff_services.refuse_own_account(actor, user, field="account", change="deactivate your own account")
     user = staff_services.account_deactivate(user=user)
+    staff_services.account_changes_withdraw(actor=actor, user=user)
     drafts_discard_all(user=user)
     left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
     staff_services.staff_event_record(

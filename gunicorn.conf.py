@@ -1,0 +1,7 @@
+"""Gunicorn's settings, read from the working directory (the image's /app) by `gunicorn` in web's command.
+
+The access log names the method and path, never the query string or the referring address: the caseload list is
+searched by a patient's name (`?q=`), and the next page's referrer repeats it.
+"""
+
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
