@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 
 
-class EncounterForm(NoMaxLengthMixin, forms.Form):
+class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     kind = forms.ChoiceField(label="What you did", choices=EncounterKind.choices)
     date = forms.DateField(widget=DateInput)
     start_time = forms.TimeField(label="Start time", widget=TimeInput)
@@ -83,7 +84,7 @@ class EncounterForm(NoMaxLengthMixin, forms.Form):
         }
 
 
-class AddendumForm(NoMaxLengthMixin, forms.Form):
+class AddendumForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     text = long_text("Addendum", help_text="It is dated and signed with your name, under the encounter.", rows=4)
 
 
@@ -93,7 +94,7 @@ class EnteredInErrorForm(forms.Form):
     )
 
 
-class ConcernForm(NoMaxLengthMixin, forms.Form):
+class ConcernForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None, label="About", error_messages={"invalid_choice": "Choose a patient of your caseload."}
     )
@@ -113,7 +114,7 @@ class ConcernForm(NoMaxLengthMixin, forms.Form):
         self.fields["patient"].queryset = patients
 
 
-class ConcernNoteForm(NoMaxLengthMixin, forms.Form):
+class ConcernNoteForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
 
 
@@ -127,7 +128,7 @@ class ConcernCloseForm(NoMaxLengthMixin, forms.Form):
     )
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["name", "kind", "is_active"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django import forms
 from django.utils import timezone
 
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from recovery_program.forms import DateInput
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 
 
@@ -70,7 +70,7 @@ class PatientDatesMixin:
         return cleaned
 
 
-class EnrollForm(PatientDatesMixin, forms.ModelForm):
+class EnrollForm(OnceFormMixin, PatientDatesMixin, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -78,7 +78,6 @@ class EnrollForm(PatientDatesMixin, forms.ModelForm):
         help_text="She joins this coach's caseload from her enrollment date.",
         error_messages={"invalid_choice": "Choose one of your program's coaches."},
     )
-    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     class Meta:
         model = Patient
@@ -106,7 +105,6 @@ class EnrollForm(PatientDatesMixin, forms.ModelForm):
         self.fields["coach"].queryset = coaches
         self.fields["clinical_provider"].queryset = providers
         self.fields["enrollment_date"].initial = _today
-        self.fields["token"].initial = uuid.uuid4()
 
 
 class PatientForm(PatientDatesMixin, forms.ModelForm):
@@ -132,7 +130,7 @@ class ContactForm(forms.ModelForm):
         widgets = EnrollForm.Meta.widgets
 
 
-class StatusForm(forms.Form):
+class StatusForm(OnceFormMixin, forms.Form):
     status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
     changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
@@ -160,7 +158,7 @@ class StatusForm(forms.Form):
         return changed_on
 
 
-class AssignmentForm(forms.Form):
+class AssignmentForm(OnceFormMixin, forms.Form):
     coach = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
     )
@@ -195,7 +193,7 @@ class EndAssignmentForm(forms.Form):
         return ended_on
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
@@ -239,7 +237,7 @@ class ConsentRevokeForm(forms.Form):
         return revoked_on
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Child
         fields = ["first_name", "birth_year", "lives_with_patient"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from referrals.models import (
     CommunicationMethod,
@@ -87,7 +88,7 @@ class RecordForm(NoMaxLengthMixin, forms.ModelForm):
                 self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
 
 
-class ReferralForm(RecordForm):
+class ReferralForm(OnceFormMixin, RecordForm):
     sends_information = forms.BooleanField(required=False, label="This referral sends her information to the provider")
     information = forms.CharField(required=False, label="What is sent", widget=forms.Textarea(attrs={"rows": 2}))
     purpose = forms.CharField(required=False, max_length=300, label="Purpose of sending it")
@@ -169,7 +170,7 @@ class ReferralEditForm(RecordForm):
         return not_in_future(self.cleaned_data["referred_on"])
 
 
-class ReferralStatusForm(forms.Form):
+class ReferralStatusForm(OnceFormMixin, forms.Form):
     status = forms.ChoiceField(label="New status")
     changed_on = forms.DateField(label="On", widget=DateInput, initial=timezone.localdate)
     note = forms.CharField(max_length=500, required=False)
@@ -185,7 +186,7 @@ class ReferralStatusForm(forms.Form):
         return not_in_future(self.cleaned_data["changed_on"])
 
 
-class CPSReportForm(RecordForm, DateTimeFields):
+class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
     what_was_reported = long_text("What was reported")
     follow_up = long_text("Follow-up", required=False, rows=3)
 
@@ -216,7 +217,7 @@ class CPSReportForm(RecordForm, DateTimeFields):
         }
 
 
-class CommunicationForm(RecordForm, DateTimeFields):
+class CommunicationForm(OnceFormMixin, RecordForm, DateTimeFields):
     what_was_said = long_text("What was said")
     response = long_text("How she responded", required=False, rows=3)
 
@@ -244,7 +245,7 @@ class CommunicationForm(RecordForm, DateTimeFields):
         }
 
 
-class DisclosureForm(forms.Form):
+class DisclosureForm(OnceFormMixin, forms.Form):
     """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent."""
 
     disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.ids import id_or_none
+from recovery_program.once import creates_once
 from referrals import permissions, services
 from referrals.forms import (
     CommunicationForm,
@@ -71,6 +72,7 @@ def _initial(request, patient, *, who: str) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def referral_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Referral, patient_pk)
     consents = permissions.current_consents(request.user, patient)
@@ -128,6 +130,7 @@ def referral_edit(request, pk):
 
 
 @require_http_methods(["POST"])
+@creates_once
 def referral_status(request, pk):
     referral = permissions.get_record_for_change(request.user, Referral, pk)
     form = ReferralStatusForm(request.POST, referral=referral)
@@ -211,6 +214,7 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, **ext
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def cps_report_new(request, patient_pk):
     return _new(
         request,
@@ -244,6 +248,7 @@ def _patient_referrals(request, patient):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def communication_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, PatientCommunication, patient_pk)
     return _new(
@@ -298,6 +303,7 @@ def accounting(request, patient_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def disclosure_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
     consents = permissions.current_consents(request.user, patient)

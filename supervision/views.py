@@ -16,6 +16,7 @@ from coaching import services as coaching_services
 from coaching.permissions import patients_for_logging
 from patients.permissions import clinical_providers_for, patients_visible_to
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.once import creates_once
 from staff.models import User
 from supervision import paging, permissions, services
 from supervision.forms import (
@@ -33,6 +34,7 @@ WEEKS_SHOWN = 12
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def coach_supervisor(request, pk):
     """Set who supervises a coach; the earlier links stay in her history."""
     coach = permissions.get_coach_for_supervision(request.user, pk)
@@ -65,6 +67,7 @@ def reach(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def rota(request):
     if not permissions.can_keep_rota(request.user):
         raise Http404
@@ -136,6 +139,7 @@ def queue(request, coach_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def agenda_add(request):
     if not permissions.can_add_agenda_items(request.user):
         raise Http404
@@ -157,6 +161,7 @@ ActionFormSet = forms.formset_factory(ActionItemForm, extra=2)
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def session_new(request, coach_pk):
     coach = permissions.get_coach_for_queue(request.user, coach_pk)
     if not permissions.can_record_sessions(request.user):

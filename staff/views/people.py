@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recovery_program.audit import actor_from
+from recovery_program.once import creates_once
 from staff import permissions, services
 from staff.forms import NewStaffForm, ProposeRoleForm, RoleForm, StaffForm
 from staff.roles import Role
@@ -32,6 +33,7 @@ def staff_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def staff_new(request):
     if not permissions.can_manage_staff(request.user):
         raise Http404
@@ -85,6 +87,7 @@ def staff_edit(request, pk):
 
 
 @require_POST
+@creates_once
 def staff_role_propose(request, pk):
     """A supervisor proposes a clinical role; an admin of the program approves it."""
     member = permissions.get_staff_member_for_proposer(request.user, pk)
