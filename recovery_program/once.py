@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import uuid
 from collections.abc import Callable
 from typing import ClassVar
@@ -112,7 +113,10 @@ def _result_url(response: HttpResponse) -> str:
     """Where a successful create sent her: a redirect, or htmx's client-side one. Empty if it was refused."""
     if response.status_code in (301, 302, 303):
         return response["Location"]
-    return response.headers.get("HX-Redirect", "") or response.headers.get("HX-Location", "")
+    location = response.headers.get("HX-Location", "")
+    if location.startswith("{"):
+        location = json.loads(location).get("path", "")
+    return response.headers.get("HX-Redirect", "") or location
 
 
 def replay(request: HttpRequest, submission: Submission) -> HttpResponse:

@@ -8,8 +8,10 @@ import uuid
 
 import pytest
 from django.db import connection, connections
+from django.http import HttpResponse, HttpResponseRedirect
 from django.test import Client
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseLocation
 
 from coaching import services as coaching_services
 from coaching.forms import ConcernForm
@@ -100,6 +102,19 @@ def test_the_key_never_reaches_the_forms_cleaned_data(coach, patient):
     assert form.is_valid(), form.errors
     assert once.FIELD not in form.cleaned_data
     assert once.FIELD not in form.changed_data
+
+
+@pytest.mark.parametrize(
+    ("response", "url"),
+    [
+        (HttpResponseRedirect("/coaching/concerns/7/"), "/coaching/concerns/7/"),
+        (HttpResponseClientRedirect("/coaching/encounters/3/"), "/coaching/encounters/3/"),
+        (HttpResponseLocation("/supervision/queue/2/"), "/supervision/queue/2/"),
+        (HttpResponse("the form again, with its mistakes"), ""),
+    ],
+)
+def test_what_counts_as_saved_is_where_the_answer_sends_her(response, url):
+    assert once._result_url(response) == url
 
 
 def test_keys_older_than_a_week_are_forgotten_and_a_second_run_does_nothing(coach, frozen_now):
