@@ -50,15 +50,16 @@ function busy(form) {
     }
     button.setAttribute("aria-disabled", "true");
     button.classList.add("is-busy");
-    if (button.tagName === "INPUT") {
-      button.value = SAVING;
-    } else {
-      button.textContent = SAVING;
-    }
+    if (button.tagName !== "INPUT") button.textContent = SAVING;
   });
-  // Disabled only once the browser (or htmx) has read the form, so the pressed button's name is still sent.
+  // Disabled (and an input's value changed) only once the browser or htmx has read the form, so the pressed
+  // button's name and value are still sent.
   window.setTimeout(() => {
-    if (form.dataset.sending === "yes") submitButtons(form).forEach((button) => (button.disabled = true));
+    if (form.dataset.sending !== "yes") return;
+    submitButtons(form).forEach((button) => {
+      button.disabled = true;
+      if (button.tagName === "INPUT") button.value = SAVING;
+    });
   }, 0);
   // Said to a screen reader; seen on the button.
   const line = statusLine(form);

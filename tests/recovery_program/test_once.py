@@ -17,7 +17,7 @@ from coaching import services as coaching_services
 from coaching.forms import ConcernForm
 from coaching.models import Concern
 from coaching.permissions import patients_for_logging
-from recovery_program import once
+from recovery_program import once, tasks
 from recovery_program.celery import app
 from recovery_program.models import Submission
 from supervision.models import Page
@@ -120,14 +120,14 @@ def test_what_counts_as_saved_is_where_the_answer_sends_her(response, url):
 def test_keys_older_than_a_week_are_forgotten_and_a_second_run_does_nothing(coach, frozen_now):
     old = Submission.objects.create(key=uuid.uuid4(), user=coach, created_at=frozen_now - datetime.timedelta(days=8))
     recent = Submission.objects.create(key=uuid.uuid4(), user=coach, created_at=frozen_now - datetime.timedelta(days=6))
-    assert once.forget_old_submissions() == 1
-    assert once.forget_old_submissions() == 0
+    assert tasks.forget_old_submissions() == 1
+    assert tasks.forget_old_submissions() == 0
     assert list(Submission.objects.all()) == [recent]
     assert not Submission.objects.filter(pk=old.pk).exists()
 
 
 def test_forgetting_old_keys_is_scheduled():
-    assert app.conf.beat_schedule["forget-old-form-keys"]["task"] == "recovery_program.tasks.forget_old_submissions"
+    assert app.conf.beat_schedule["forget-old-form-keys"]["task"] == tasks.forget_old_submissions.name
 
 
 # --- Two requests at the same moment ----------------------------------------------------------------------------
