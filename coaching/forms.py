@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 
 
-class EncounterForm(NoMaxLengthMixin, forms.Form):
+class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     kind = forms.ChoiceField(label="What you did", choices=EncounterKind.choices)
     date = forms.DateField(widget=DateInput)
     start_time = forms.TimeField(label="Start time", widget=TimeInput)
@@ -88,7 +89,7 @@ class EncounterEditForm(VersionedForm, EncounterForm):
     """Changing a saved encounter: the form carries the version it was opened at."""
 
 
-class AddendumForm(NoMaxLengthMixin, forms.Form):
+class AddendumForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     text = long_text("Addendum", help_text="It is dated and signed with your name, under the encounter.", rows=4)
 
 
@@ -98,7 +99,7 @@ class EnteredInErrorForm(forms.Form):
     )
 
 
-class ConcernForm(NoMaxLengthMixin, forms.Form):
+class ConcernForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None, label="About", error_messages={"invalid_choice": "Choose a patient of your caseload."}
     )
@@ -118,7 +119,7 @@ class ConcernForm(NoMaxLengthMixin, forms.Form):
         self.fields["patient"].queryset = patients
 
 
-class ConcernNoteForm(NoMaxLengthMixin, forms.Form):
+class ConcernNoteForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
 
 
@@ -132,7 +133,7 @@ class ConcernCloseForm(NoMaxLengthMixin, forms.Form):
     )
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["name", "kind", "is_active"]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django import forms
 from django.utils import timezone
 
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from recovery_program.forms import DateInput
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 
@@ -71,7 +71,7 @@ class PatientDatesMixin:
         return cleaned
 
 
-class EnrollForm(PatientDatesMixin, forms.ModelForm):
+class EnrollForm(OnceFormMixin, PatientDatesMixin, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -79,7 +79,6 @@ class EnrollForm(PatientDatesMixin, forms.ModelForm):
         help_text="She joins this coach's caseload from her enrollment date.",
         error_messages={"invalid_choice": "Choose one of your program's coaches."},
     )
-    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
     class Meta:
         model = Patient
@@ -107,7 +106,6 @@ class EnrollForm(PatientDatesMixin, forms.ModelForm):
         self.fields["coach"].queryset = coaches
         self.fields["clinical_provider"].queryset = providers
         self.fields["enrollment_date"].initial = _today
-        self.fields["token"].initial = uuid.uuid4()
 
 
 class PatientForm(VersionedForm, PatientDatesMixin, forms.ModelForm):
@@ -133,7 +131,7 @@ class ContactForm(VersionedForm, forms.ModelForm):
         widgets = EnrollForm.Meta.widgets
 
 
-class StatusForm(forms.Form):
+class StatusForm(OnceFormMixin, forms.Form):
     status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
     changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
@@ -161,7 +159,7 @@ class StatusForm(forms.Form):
         return changed_on
 
 
-class AssignmentForm(forms.Form):
+class AssignmentForm(OnceFormMixin, forms.Form):
     coach = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
     )
@@ -196,7 +194,7 @@ class EndAssignmentForm(forms.Form):
         return ended_on
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
@@ -240,7 +238,7 @@ class ConsentRevokeForm(forms.Form):
         return revoked_on
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = Child
         fields = ["first_name", "birth_year", "lives_with_patient"]

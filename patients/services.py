@@ -30,13 +30,15 @@ from staff.models import User
 
 @transaction.atomic
 def patient_enroll(
-    *, actor: Actor, fields: dict[str, Any], coach: User | None, token: uuid.UUID
+    *, actor: Actor, fields: dict[str, Any], coach: User | None, token: uuid.UUID | None = None
 ) -> tuple[Patient, bool]:
     """Enrolls a patient in the actor's program, with her first status and (optionally) her coach.
 
-    The enroll form carries a token: the same form sent twice returns the patient
-    enrolled the first time, and False.
+    With a token (the demo data's, derived from her name), the same token again returns the patient enrolled
+    the first time, and False. The enroll form is kept from saving twice by its one-time key
+    (`recovery_program.once`), like every create form.
     """
+    token = token or uuid.uuid4()
     existing = Patient.objects.filter(enrollment_token=token, program_id=actor.user.program_id).first()
     if existing:
         return existing, False

@@ -22,6 +22,7 @@ from patients.forms import (
 )
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.once import creates_once
 from recovery_program.spreadsheet import csv_download
 
 PAGE_SIZE = 25
@@ -100,6 +101,7 @@ def patient_export(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def patient_enroll(request):
     if not permissions.can_enroll(request.user):
         raise Http404
@@ -110,15 +112,9 @@ def patient_enroll(request):
         providers=permissions.clinical_providers_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        fields = {name: value for name, value in form.cleaned_data.items() if name not in {"coach", "token"}}
-        patient, created = services.patient_enroll(
-            actor=actor_from(request),
-            fields=fields,
-            coach=form.cleaned_data["coach"],
-            token=form.cleaned_data["token"],
-        )
-        if created:
-            messages.success(request, f"{patient.display_name} is enrolled.")
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "coach"}
+        patient, _ = services.patient_enroll(actor=actor_from(request), fields=fields, coach=form.cleaned_data["coach"])
+        messages.success(request, f"{patient.display_name} is enrolled.")
         return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/patient_enroll.html", {"form": form})
 
@@ -191,6 +187,7 @@ def patient_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def patient_status(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.change_patient_status")
     form = StatusForm(request.POST or None, patient=patient)
@@ -203,6 +200,7 @@ def patient_status(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def patient_assign(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.assign_coach")
     coaches = permissions.coaches_assignable_by(request.user)
@@ -245,6 +243,7 @@ def _render_assign(request, patient, assign_form, end_form):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def consent_add(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.add_consent")
     form = ConsentForm(request.POST or None)
@@ -274,6 +273,7 @@ def consent_revoke(request, pk, consent_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def child_edit(request, pk, child_pk=None):
     perm = "patients.change_child" if child_pk else "patients.add_child"
     patient = permissions.get_patient_for_change(request.user, pk, perm)

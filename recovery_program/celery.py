@@ -38,6 +38,10 @@ app.conf.beat_schedule = {
         "task": "staff.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17),
     },
+    "forget-old-form-keys": {
+        "task": "recovery_program.tasks.forget_old_submissions",
+        "schedule": crontab(hour=3, minute=41),
+    },
     "sweep-pages": {
         "task": "supervision.tasks.sweep_pages",
         "schedule": 60.0,

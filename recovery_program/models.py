@@ -75,3 +75,22 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Submission(models.Model):
+    """A create form's one-time key, stored with what the first submission made (`recovery_program.once`).
+
+    Unique per key and user: the same form sent twice gets the first answer; another user's key is
+    never hers. A refused submission leaves no row; `once.forget_old_submissions` clears old ones.
+    """
+
+    key = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+    result_url = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "user"], name="submission_once_per_key_and_user")]
+
+    def __str__(self) -> str:
+        return f"submission {self.key} by user {self.user_id}"

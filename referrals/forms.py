@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 from referrals.models import (
@@ -88,7 +89,7 @@ class RecordForm(NoMaxLengthMixin, forms.ModelForm):
                 self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
 
 
-class ReferralForm(RecordForm):
+class ReferralForm(OnceFormMixin, RecordForm):
     sends_information = forms.BooleanField(required=False, label="This referral sends her information to the provider")
     information = forms.CharField(required=False, label="What is sent", widget=forms.Textarea(attrs={"rows": 2}))
     purpose = forms.CharField(required=False, max_length=300, label="Purpose of sending it")
@@ -170,7 +171,7 @@ class ReferralEditForm(VersionedForm, RecordForm):
         return not_in_future(self.cleaned_data["referred_on"])
 
 
-class ReferralStatusForm(forms.Form):
+class ReferralStatusForm(OnceFormMixin, forms.Form):
     status = forms.ChoiceField(label="New status")
     changed_on = forms.DateField(label="On", widget=DateInput, initial=timezone.localdate)
     note = forms.CharField(max_length=500, required=False)
@@ -186,7 +187,7 @@ class ReferralStatusForm(forms.Form):
         return not_in_future(self.cleaned_data["changed_on"])
 
 
-class CPSReportForm(RecordForm, DateTimeFields):
+class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
     what_was_reported = long_text("What was reported")
     follow_up = long_text("Follow-up", required=False, rows=3)
 
@@ -217,7 +218,7 @@ class CPSReportForm(RecordForm, DateTimeFields):
         }
 
 
-class CommunicationForm(RecordForm, DateTimeFields):
+class CommunicationForm(OnceFormMixin, RecordForm, DateTimeFields):
     what_was_said = long_text("What was said")
     response = long_text("How she responded", required=False, rows=3)
 
@@ -254,7 +255,7 @@ class CommunicationEditForm(VersionedForm, CommunicationForm):
     pass
 
 
-class DisclosureForm(forms.Form):
+class DisclosureForm(OnceFormMixin, forms.Form):
     """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent."""
 
     disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)

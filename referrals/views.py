@@ -14,6 +14,7 @@ from coaching.models import Draft
 from coaching.views.drafts import draft_answer, draft_initial
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.ids import id_or_none
+from recovery_program.once import creates_once
 from referrals import permissions, services
 from referrals.forms import (
     CommunicationEditForm,
@@ -117,6 +118,7 @@ def _initial(request, patient, *, who: str) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def referral_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Referral, patient_pk)
     consents = permissions.current_consents(request.user, patient)
@@ -179,6 +181,7 @@ def referral_edit(request, pk):
 
 
 @require_http_methods(["POST"])
+@creates_once
 def referral_status(request, pk):
     referral = permissions.get_record_for_change(request.user, Referral, pk)
     form = ReferralStatusForm(request.POST, referral=referral)
@@ -269,6 +272,7 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, kind,
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def cps_report_new(request, patient_pk):
     return _new(
         request,
@@ -303,6 +307,7 @@ def _patient_referrals(request, patient):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def communication_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, PatientCommunication, patient_pk)
     return _new(
@@ -358,6 +363,7 @@ def accounting(request, patient_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def disclosure_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
     consents = permissions.current_consents(request.user, patient)

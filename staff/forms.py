@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from recovery_program.forms import DateInput
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
 from staff.roles import CLINICAL_ROLES, Role
@@ -58,11 +59,11 @@ class StaffForm(forms.ModelForm):
         return username
 
 
-class NewStaffForm(StaffForm):
+class NewStaffForm(OnceFormMixin, StaffForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class RoleForm(forms.Form):
+class RoleForm(OnceFormMixin, forms.Form):
     role = forms.ChoiceField(
         choices=Role.choices,
         label="New role",
@@ -70,7 +71,7 @@ class RoleForm(forms.Form):
     )
 
 
-class ProposeRoleForm(forms.Form):
+class ProposeRoleForm(OnceFormMixin, forms.Form):
     role = forms.ChoiceField(
         choices=[(role.value, role.label) for role in Role if role in CLINICAL_ROLES],
         label="Propose a role",
@@ -86,7 +87,7 @@ CERTIFICATE_SIGNATURES = {
 }
 
 
-class TrainingRecordForm(forms.ModelForm):
+class TrainingRecordForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["kind", "completed_on", "hours", "provider", "expires_on", "certificate"]
@@ -139,14 +140,14 @@ class TrainingRecordForm(forms.ModelForm):
         return cleaned
 
 
-class TrainingKindForm(forms.ModelForm):
+class TrainingKindForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = TrainingKind
         fields = ["name", "validity_months", "counts_as_hours", "is_active"]
         labels = {"is_active": "Still tracked"}
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(OnceFormMixin, forms.ModelForm):
     class Meta:
         model = TrainingRequirement
         fields = ["role", "kind", "hours", "period_months"]

@@ -4,12 +4,13 @@ from django import forms
 from django.utils import timezone
 
 from recovery_program.forms import DateInput
+from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 from supervision.models import SessionStatus, SupervisionSession
 
 
-class SupervisionForm(forms.Form):
+class SupervisionForm(OnceFormMixin, forms.Form):
     supervisor = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose a supervisor of your program."}
     )
@@ -27,7 +28,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(OnceFormMixin, forms.Form):
     starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput)
     ends_at = forms.DateTimeField(label="Ends", widget=DateTimeLocalInput)
     primary = forms.ModelChoiceField(queryset=None, label="Primary supervisor")
@@ -49,7 +50,7 @@ class ShiftForm(forms.Form):
         return cleaned
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(OnceFormMixin, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None, required=False, label="About (optional)", empty_label="Not about one patient"
     )
@@ -65,7 +66,7 @@ class AgendaItemForm(forms.Form):
         self.fields["patient"].queryset = patients
 
 
-class SessionForm(forms.Form):
+class SessionForm(OnceFormMixin, forms.Form):
     held_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
     minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480, initial=60)
     status = forms.ChoiceField(choices=SessionStatus.choices, initial=SessionStatus.HELD, label="Did it happen?")

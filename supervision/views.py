@@ -19,6 +19,7 @@ from coaching.permissions import patients_for_logging
 from coaching.views.drafts import draft_answer, draft_initial, initial_from, posted_ids
 from patients.permissions import clinical_providers_for, patients_visible_to
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.once import creates_once
 from staff.models import User
 from supervision import paging, permissions, services
 from supervision.forms import (
@@ -37,6 +38,7 @@ WEEKS_SHOWN = 12
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def coach_supervisor(request, pk):
     """Set who supervises a coach; the earlier links stay in her history."""
     coach = permissions.get_coach_for_supervision(request.user, pk)
@@ -69,6 +71,7 @@ def reach(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def rota(request):
     if not permissions.can_keep_rota(request.user):
         raise Http404
@@ -140,6 +143,7 @@ def queue(request, coach_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def agenda_add(request):
     if not permissions.can_add_agenda_items(request.user):
         raise Http404
@@ -174,6 +178,7 @@ def _session_for(request, coach_pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def session_new(request, coach_pk):
     coach, patients = _session_for(request, coach_pk)
     people = User.objects.filter(pk__in=[coach.pk, request.user.pk])

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import uuid
 
 import pytest
 import time_machine
+from django.test import Client
 
+from recovery_program.once import FIELD
 from staff.roles import Role
 from tests.factories import PatientFactory, ProgramFactory, UserFactory, on_caseload_of
 
@@ -63,6 +66,26 @@ def _fast_and_plain(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _posts_carry_a_one_time_key(request, monkeypatch):
+    """The test client posts a form as its page would: with a fresh one-time key (`recovery_program.once`).
+
+    As Django's test client skips the CSRF check, this spares every test of a create form from fetching the
+    page first. A test that sends its own key (or none: marked `raw_posts`) is left as it is.
+    """
+    if request.node.get_closest_marker("raw_posts"):
+        return
+    original = Client.post
+
+    def post(self, path, data=None, *args, **kwargs):
+        if isinstance(data, dict) and not any(str(name).endswith(FIELD) for name in data):
+            prefixes = {str(name).split("-")[0] for name in data if "-" in str(name)}
+            data = {**data, FIELD: str(uuid.uuid4())} | {f"{prefix}-{FIELD}": str(uuid.uuid4()) for prefix in prefixes}
+        return original(self, path, data, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "post", post)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from recovery_program.audit import actor_from
 from recovery_program.confirm import confirm_page, confirmed
+from recovery_program.once import creates_once
 from staff import permissions
 from staff import services as staff_services
 from staff.forms import RoleForm
@@ -71,6 +72,7 @@ def staff_deactivate(request, pk):
 
 
 @require_POST
+@creates_once
 def staff_role(request, pk):
     """An admin makes someone an admin at once, and proposes a clinical role (a supervisor approves it)."""
     member = permissions.get_staff_member_for_manager(request.user, pk)

@@ -15,6 +15,7 @@ from coaching.views.drafts import draft_initial
 from coaching.views.encounters import _done, _render_form
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.ids import id_or_404
+from recovery_program.once import creates_once
 
 
 def concern_list(request):
@@ -49,6 +50,7 @@ def concern_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def concern_new(request):
     """The coach shares a concern with her supervisor, about a patient of her caseload."""
     if not permissions.can_share_concerns(request.user):
@@ -150,6 +152,7 @@ def _action(request, pk, form_class, do):
 
 
 @require_POST
+@creates_once
 def concern_note(request, pk):
     def do(concern, data):
         services.concern_add_note(actor=actor_from(request), concern=concern, text=data["text"])

@@ -16,6 +16,7 @@ from coaching.models import Draft
 from coaching.views.drafts import draft_initial
 from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
+from recovery_program.once import creates_once
 
 
 def _done(request, url_name, **kwargs):
@@ -74,6 +75,7 @@ def encounter_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def encounter_new(request):
     if not permissions.can_log_encounters(request.user):
         raise Http404
@@ -205,6 +207,7 @@ def encounter_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def encounter_addendum(request, pk):
     def act(encounter, data):
         services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=data["text"])

@@ -6,9 +6,11 @@ from django.views.decorators.http import require_http_methods
 
 from coaching import permissions
 from coaching.forms import ResourceForm
+from recovery_program.once import creates_once
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def resource_list(request):
     """Admins keep the program's list of resources coaches can share: add, rename, retire."""
     resources = permissions.resources_managed_by(request.user)

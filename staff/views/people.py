@@ -13,6 +13,7 @@ from django_otp import user_has_device
 
 from recovery_program.audit import actor_from
 from recovery_program.confirm import confirm_page, confirmed
+from recovery_program.once import creates_once
 from staff import permissions, services
 from staff.forms import NewStaffForm, ProposeRoleForm, RoleForm, StaffForm
 from staff.roles import Role
@@ -35,6 +36,7 @@ def staff_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def staff_new(request):
     if not permissions.can_manage_staff(request.user):
         raise Http404
@@ -88,6 +90,7 @@ def staff_edit(request, pk):
 
 
 @require_POST
+@creates_once
 def staff_role_propose(request, pk):
     """A supervisor proposes a clinical role; an admin of the program approves it."""
     member = permissions.get_staff_member_for_proposer(request.user, pk)

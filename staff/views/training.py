@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import actor_from
 from recovery_program.confirm import confirm_page, confirmed
+from recovery_program.once import creates_once
 from recovery_program.spreadsheet import csv_download
 from staff import permissions, services
 from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
@@ -42,6 +43,7 @@ def member_training(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def training_add(request, pk):
     member = permissions.get_member_for_training(request.user, pk)
     if not permissions.can_record_training(request.user):
@@ -112,6 +114,7 @@ def compliance_csv(request):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def kinds(request):
     if not permissions.can_manage_training_kinds(request.user):
         raise Http404

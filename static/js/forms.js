@@ -1,23 +1,146 @@
-// Forms: a button marked data-once can be pressed once; a second tap while the page loads sends nothing more.
-// (The server also refuses a repeated enrollment: this only saves a confusing wait.)
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  if (form.dataset.sending === "yes") {
-    event.preventDefault();
-    return;
+// One tap saves once. A form that creates a record carries a one-time key (a hidden `once_key` field; the server
+// answers the same key twice with the first result). Here the button says it is busy and cannot be pressed again;
+// if the request is lost or the server fails, she is told next to the button and can press it again: the form
+// still holds the same key, so a retry never saves twice. (The drafts' autosave line is not handled here.)
+
+const SAVING = "Saving…";
+const NO_CONNECTION = "Not sent: no connection. Your text is still here. Try again.";
+const SERVER_TROUBLE = "Not saved: something went wrong on our side. Your text is still here. Try again in a moment.";
+const REFUSED = "Not saved. Your text is still here. Reload the page if it happens again.";
+const SLOW =
+  "Still sending… If nothing happens, check your signal. Your text is still here; you can press the button again.";
+// A plain form's lost request cannot be seen from the page: after this long she may try again.
+const WAIT_MS = 20000;
+
+function guarded(form) {
+  return (
+    form instanceof HTMLFormElement &&
+    Boolean(form.querySelector("[data-once]") || form.querySelector('input[name="once_key"], input[name$="-once_key"]'))
+  );
+}
+
+function submitButtons(form) {
+  return form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]');
+}
+
+function statusLine(form) {
+  let line = form.querySelector(".send-status");
+  if (!line) {
+    line = document.createElement("p");
+    line.className = "send-status";
+    line.setAttribute("role", "status");
+    line.setAttribute("aria-live", "polite");
+    const buttons = submitButtons(form);
+    const last = buttons[buttons.length - 1];
+    if (last) {
+      last.insertAdjacentElement("afterend", line);
+    } else {
+      form.append(line);
+    }
   }
-  if (form.querySelector("[data-once]")) {
-    form.dataset.sending = "yes";
-    form.querySelectorAll("[data-once]").forEach((button) => button.setAttribute("aria-disabled", "true"));
-  }
+  return line;
+}
+
+function busy(form) {
+  form.dataset.sending = "yes";
+  form.setAttribute("aria-busy", "true");
+  submitButtons(form).forEach((button) => {
+    if (button.dataset.label === undefined) {
+      button.dataset.label = button.tagName === "INPUT" ? button.value : button.textContent;
+    }
+    button.setAttribute("aria-disabled", "true");
+    button.classList.add("is-busy");
+    if (button.tagName !== "INPUT") button.textContent = SAVING;
+  });
+  // Disabled (and an input's value changed) only once the browser or htmx has read the form, so the pressed
+  // button's name and value are still sent.
+  window.setTimeout(() => {
+    if (form.dataset.sending !== "yes") return;
+    submitButtons(form).forEach((button) => {
+      button.disabled = true;
+      if (button.tagName === "INPUT") button.value = SAVING;
+    });
+  }, 0);
+  // Said to a screen reader; seen on the button.
+  const line = statusLine(form);
+  line.textContent = SAVING;
+  line.classList.add("visually-hidden");
+  window.clearTimeout(Number(form.dataset.waiting));
+  form.dataset.waiting = String(window.setTimeout(() => idle(form, SLOW), WAIT_MS));
+}
+
+function idle(form, message) {
+  window.clearTimeout(Number(form.dataset.waiting));
+  delete form.dataset.waiting;
+  delete form.dataset.sending;
+  form.removeAttribute("aria-busy");
+  submitButtons(form).forEach((button) => {
+    button.disabled = false;
+    button.removeAttribute("aria-disabled");
+    button.classList.remove("is-busy");
+    if (button.dataset.label !== undefined) {
+      if (button.tagName === "INPUT") {
+        button.value = button.dataset.label;
+      } else {
+        button.textContent = button.dataset.label;
+      }
+      delete button.dataset.label;
+    }
+  });
+  const line = statusLine(form);
+  line.classList.remove("visually-hidden");
+  line.textContent = message;
+}
+
+// Capture phase: this runs before htmx's own listener on the form, so a second tap never reaches htmx
+// (which would otherwise queue it and send it after the first).
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    if (!guarded(form)) return;
+    if (form.dataset.sending === "yes") {
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
+    busy(form);
+  },
+  true,
+);
+
+function htmxForm(event) {
+  const elt = event.detail && event.detail.elt;
+  return elt instanceof HTMLFormElement && guarded(elt) ? elt : null;
+}
+
+document.addEventListener("htmx:sendError", (event) => {
+  const form = htmxForm(event);
+  if (form) idle(form, NO_CONNECTION);
 });
 
-// A form sent by htmx stays on the page: once its request is over (answered, refused or lost with the
-// connection), it can be sent again.
+document.addEventListener("htmx:timeout", (event) => {
+  const form = htmxForm(event);
+  if (form) idle(form, NO_CONNECTION);
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  const form = htmxForm(event);
+  if (form) idle(form, event.detail.xhr.status >= 500 ? SERVER_TROUBLE : REFUSED);
+});
+
+// Answered: a mistake swaps a fresh form in (nothing to undo here); a save sends her on with HX-Redirect
+// (the button stays busy until the next page comes).
 document.addEventListener("htmx:afterRequest", (event) => {
-  const form = event.detail.elt.closest && event.detail.elt.closest("form");
-  if (form) {
-    delete form.dataset.sending;
-    form.querySelectorAll("[data-once]").forEach((button) => button.removeAttribute("aria-disabled"));
-  }
+  const form = htmxForm(event);
+  if (!form || !event.detail.successful || !form.isConnected) return;
+  if (event.detail.xhr.getResponseHeader("HX-Redirect")) return;
+  idle(form, "");
+});
+
+// Back to a page kept in the browser's memory: its buttons work again (the form still has its key, so
+// sending it again shows what was saved the first time).
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll('form[data-sending="yes"]').forEach((form) => idle(form, ""));
 });

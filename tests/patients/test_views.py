@@ -35,7 +35,7 @@ def _enroll_data(supervisor, coach=None, **overrides):
         "enrollment_date": TODAY().isoformat(),
         "clinical_provider": supervisor.pk,
         "coach": coach.pk if coach else "",
-        "token": str(uuid.uuid4()),
+        "once_key": str(uuid.uuid4()),
     }
     return data | overrides
 

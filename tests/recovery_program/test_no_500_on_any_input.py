@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -32,11 +33,13 @@ from hypothesis import strategies as st
 from coaching.models import Concern, Encounter, Resource
 from patients.models import Child, Consent, Patient
 from recovery_program.models import AccessLog
+from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
 from supervision.models import ActionItem, Page, SupervisionSession
 
-pytestmark = pytest.mark.django_db
+# Posts go exactly as built here: a left-out one-time key stays left out (tests/conftest.py adds one otherwise).
+pytestmark = [pytest.mark.django_db, pytest.mark.raw_posts]
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "6")),
@@ -361,7 +364,10 @@ def _filled(draw, values: dict[str, list[str]], options: dict[str, list[str]]):
     data = {}
     for name, given_values in values.items():
         choice = draw(st.sampled_from(["keep", "keep", "garbage", "option", "missing"]))
-        if choice == "garbage":
+        if choice == "keep" and name.endswith(FIELD):
+            # A fresh one-time key, as a fresh page gives: the same key again would only repeat the first answer.
+            data[name] = str(uuid.uuid4())
+        elif choice == "garbage":
             data[name] = draw(GARBAGE)
         elif choice == "option" and options.get(name):
             data[name] = draw(st.sampled_from(options[name]))
@@ -383,7 +389,7 @@ def _counted_tables() -> list[str]:
         for model in apps.get_app_config(app).get_models()
         if not model._meta.proxy
     ]
-    return sorted([*kept, "recovery_program_outboundmessage"])
+    return sorted([*kept, "recovery_program_outboundmessage", "recovery_program_submission"])
 
 
 def _row_counts() -> dict[str, int]:

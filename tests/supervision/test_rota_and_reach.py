@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 import time_machine
@@ -85,6 +86,21 @@ def test_a_gap_inside_office_hours_is_fine(client_for, supervisor, backup_superv
 def test_the_backup_must_be_someone_else(client_for, supervisor):
     response = _post_shift(client_for(supervisor), "2027-03-02T17:00", "2027-03-03T09:00", supervisor, supervisor)
     assert "The backup must be someone else" in response.content.decode()
+
+
+def test_a_shift_sent_twice_with_one_key_is_added_once(client_for, supervisor, backup_supervisor):
+    client = client_for(supervisor)
+    data = {
+        "starts_at": "2027-03-02T17:00",
+        "ends_at": "2027-03-03T09:00",
+        "primary": supervisor.pk,
+        "backup": backup_supervisor.pk,
+        "once_key": str(uuid.uuid4()),
+    }
+    first = client.post(reverse("supervision:rota"), data)
+    again = client.post(reverse("supervision:rota"), data)
+    assert first.url == again.url
+    assert OnCallShift.objects.count() == 1
 
 
 def test_coaches_do_not_keep_the_rota(client_for, coach, supervisor, backup_supervisor):
