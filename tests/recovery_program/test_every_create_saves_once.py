@@ -66,6 +66,10 @@ NOT_CREATING = {
     "coaching:concern_acknowledge": "marks it seen once; a second time changes nothing",
     "coaching:concern_close": "closes it; a second time is refused",
     "coaching:draft_save": "keeps one draft per form, replaced each time",
+    "coaching:encounter_edit_draft": "keeps one draft per encounter, replaced each time",
+    "referrals:draft_save": "keeps one draft per form and patient, replaced each time",
+    "supervision:session_draft": "keeps one draft per coach's session form, replaced each time",
+    "supervision:session_edit": "changes the session",
     "coaching:resource_edit": "renames or retires",
     "referrals:referral_edit": "changes the record",
     "referrals:cps_report_edit": "changes the record",
@@ -81,6 +85,7 @@ NOT_CREATING = {
     "staff:training_kind_edit": "changes the kind",
     "staff:requirement_remove": "removes a requirement",
     "login": "logs in",
+    "password_ask": "sends at most one link every 10 minutes, whatever is asked",
     "two_step_setup": "sets up her authenticator",
     "password_change": "changes her password",
 }
@@ -172,7 +177,9 @@ def _target(response) -> str | None:
     return response.headers.get("HX-Redirect")
 
 
-@pytest.mark.parametrize("form", [form for form in FORMS if form.url in CREATES], ids=lambda form: form.url)
+@pytest.mark.parametrize(
+    "form", [form for form in FORMS if form.url in CREATES - set(FILLED_ELSEWHERE)], ids=lambda form: form.url
+)
 @pytest.mark.usefixtures("seeded")
 def test_a_create_form_sent_twice_saves_once(form):
     client = Client()
@@ -181,8 +188,6 @@ def test_a_create_form_sent_twice_saves_once(form):
     data = _filled(form, values, options)
     first = client.post(action, data)
     target = _target(first)
-    if form.url in FILLED_ELSEWHERE:
-        pytest.skip(FILLED_ELSEWHERE[form.url])
     assert target is not None, f"{form.url} refused the filled form: add what it needs to TYPED or CHOSEN"
     after_first = _row_counts()
     again = client.post(action, data)
