@@ -151,13 +151,13 @@ def _oldest_running_and_newest(cursor) -> tuple[int, int | None]:
 def _seal_batch(*, after: int, size: int) -> tuple[int, int] | None:
     """Seals the first `size` unsealed rows above the watermark and `after`; None if another sealer is at work.
 
-    Returns how many it sealed and the last id. Five queries, whatever the size.
+    Returns how many it sealed and the last id. At most six queries, whatever the size.
     """
     with transaction.atomic(), connection.cursor() as cursor:
         if not _locked(cursor):
             return None
         cursor.execute(SEALER_MARKS)
-        sealed_through, settled_through = cursor.fetchone()
+        sealed_through, settled_through = cursor.fetchone() or (0, 0)
         # Only the rows above the watermark are looked at: a few minutes' worth, through the primary key.
         cursor.execute(ROWS_TO_SEAL, {"above": max(sealed_through, after), "size": size})
         rows = cursor.fetchall()
