@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "supervision.tasks.sweep_pages",
         "schedule": 60.0,
     },
+    "seal-access-log": {
+        "task": "recovery_program.tasks.seal_access_log",
+        "schedule": 60.0,
+    },
     "missed-supervision": {
         "task": "supervision.tasks.notify_missed_sessions",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from django.db import connection, connections
 
+# Tables the app only adds to and reads: its role may not UPDATE or DELETE there at all (their triggers refuse
+# it to everyone else, the owner included, unless set aside).
+INSERT_ONLY_TABLES = ("recovery_program_accesslogseal",)
+
 # Same name and signature as pgtrigger's; its body adds the owner check. Each `pgtrigger` install during a
 # migration puts the permissive one back, so `harden_trigger_ignore` runs after every migrate (apps.py).
 HARDENED_IGNORE_FUNCTION = """
@@ -44,7 +48,8 @@ def grant_app_role(name: str, password: str | None) -> None:
     """Creates (or updates) the app's login role with the rights it needs on this database, and no more.
 
     Run as the owner of the tables (who runs `migrate`): the grants cover the tables and sequences there now,
-    and the default privileges cover those its later migrations create.
+    and the default privileges cover those its later migrations create. On the seals of the access log
+    (INSERT_ONLY_TABLES) it may only INSERT and SELECT: run it again after every migrate.
     """
     quote = connection.ops.quote_name
     role, database = quote(name), quote(connection.settings_dict["NAME"])
@@ -61,5 +66,6 @@ def grant_app_role(name: str, password: str | None) -> None:
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+            *(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {role}" for table in INSERT_ONLY_TABLES),
         ):
             cursor.execute(statement)

@@ -40,6 +40,60 @@ class AccessLog(models.Model):
         return f"{self.get_action_display()} {self.record_type} {self.record_id} by user {self.user_id}"
 
 
+class AccessLogSeal(models.Model):
+    """A link of the hash chain over the access log: one per access-log row, written after its commit.
+
+    `hash` is sha256 of the previous seal's hash and the row's canonical form (`version`, `sequence` and every
+    column of the row; `recovery_program.access_log_chain`), so a row changed or removed later, or a seal
+    changed or removed, breaks the chain where it happened: `manage.py verify_access_log` names it. The
+    sealer (a beat task) writes seals in batches; logging stays one plain INSERT. Who and when are copied
+    from the row, so a changed row can still be told as it was. Append-only like the log, and the app's
+    database role may only add and read seals (`database_roles.grant_app_role`).
+    """
+
+    sequence = models.BigIntegerField(primary_key=True)
+    # No foreign-key constraint: sealing never locks or writes the logged row, and a row removed by someone
+    # who could set the triggers aside is what verify_access_log reports, not something to prevent here.
+    access_log = models.OneToOneField(AccessLog, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    version = models.PositiveSmallIntegerField()
+    logged_at = models.DateTimeField()
+    logged_by = models.BigIntegerField(help_text="The user id of the row, as it was when sealed.")
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        ordering = ["sequence"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"Seal {self.sequence} of access-log row {self.access_log_id}"
+
+
+class AccessLogSealer(models.Model):
+    """Where the sealer stands (one row): below which ids every row is sealed, so it never rereads the log.
+
+    `sealed_through`: every access-log row with an id up to it is sealed. It never passes `settled_through`:
+    every transaction that took an id up to that has ended, so no row below it can still appear. A
+    transaction that took a lower id and commits late is therefore sealed late, never missed.
+    `pending_*` is the next checkpoint on its way to settling (see `access_log_chain.settle`).
+    Losing or forging this row costs time, not evidence: verify_access_log reads the log itself.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sealed_through = models.BigIntegerField(default=0)
+    settled_through = models.BigIntegerField(default=0)
+    pending_through = models.BigIntegerField(null=True)
+    pending_at = models.DateTimeField(null=True)
+    pending_fence = models.BigIntegerField(null=True, help_text="A transaction id taken after pending_at.")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="access_log_sealer_one_row")]
+
+    def __str__(self) -> str:
+        return f"Access log sealed through {self.sealed_through}"
+
+
 class OutboundMessage(models.Model):
     """Messages the app sent through the outbox backends (development, tests, closed networks).
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from recovery_program.access_log_chain import seal
 from recovery_program.audit import Actor, log_access
 from recovery_program.models import AccessAction, AccessLog
 
@@ -85,3 +88,30 @@ def test_the_app_role_cannot_skip_a_trigger_with_pgtriggers_ignore_setting(as_ap
     as_app.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [f"{{{no_delete}}}"])
     with pytest.raises(psycopg.errors.RaiseException, match="Cannot delete"):
         as_app.execute("DELETE FROM patients_patient WHERE id = %s", [patient.pk])
+
+
+def test_the_app_role_adds_and_reads_seals_of_the_access_log_but_never_changes_or_removes_one(as_app, logged):
+    as_app.execute(
+        "INSERT INTO recovery_program_accesslogseal (sequence, access_log_id, version, logged_at, logged_by, hash) "
+        "VALUES (1, %s, 1, now(), %s, sha256('x'))",
+        [logged.pk, logged.user_id],
+    )
+    as_app.execute("SELECT count(*) FROM recovery_program_accesslogseal")
+    assert as_app.fetchone()[0] == 1
+    for statement in (
+        "UPDATE recovery_program_accesslogseal SET hash = sha256('forged')",
+        "DELETE FROM recovery_program_accesslogseal",
+        "TRUNCATE recovery_program_accesslogseal",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            as_app.execute(statement)
+
+
+def test_the_app_role_runs_the_sealer_and_the_check(as_app, logged):
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{connection.settings_dict["NAME"]}_app"')
+        try:
+            assert seal() == AccessLog.objects.count()
+            call_command("verify_access_log", stdout=io.StringIO())
+        finally:
+            cursor.execute("RESET ROLE")
