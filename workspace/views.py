@@ -33,6 +33,7 @@ def home(request):
             "patient_counts": patient_permissions.patient_counts_for(user),
             "caseload_size": patient_permissions.active_caseload_size(user),
             "can_enroll": patient_permissions.can_enroll(user),
+            "has_caseload": coaching_permissions.patients_for_logging(user).exists(),
             "concern_counts": coaching_permissions.open_concern_counts(user),
             "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),

@@ -80,6 +80,8 @@ def concern_new(request):
             draft, initial = draft_initial(request.user, Draft.Form.CONCERN, ConcernForm)
         if request.GET.get("patient"):
             initial["patient"] = permissions.get_patient_for_logging(request.user, request.GET["patient"]).pk
+        if draft is None and encounter is None and not patients.exists():
+            return render(request, "coaching/nothing_to_log.html", {"what": "share a concern"})
         form = ConcernForm(initial=initial, patients=patients)
     # The form lists her caseload by name to choose from.
     log_access_many(
