@@ -22,7 +22,7 @@ from recovery_program.validators import not_in_future
 # The kinds, short enough to read whole in a pick list on a 320 px phone (the record shows the long name).
 KIND_SHORT_LABELS = {
     EncounterKind.GROUP: "Group treatment session",
-    EncounterKind.COMMUNITY: "One-on-one in the community",
+    EncounterKind.COMMUNITY: "One-on-one in person",
     EncounterKind.PHONE: "Phone call or text",
     EncounterKind.TWELVE_STEP: "Twelve-step meeting",
     EncounterKind.FAMILY_RESOURCE: "Family Resource Center",

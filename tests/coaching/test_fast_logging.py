@@ -136,7 +136,7 @@ def test_a_change_keeps_the_time_she_logged(client_for, coach, patient):
 
 def test_every_kind_has_a_label_short_enough_for_a_small_phone():
     assert set(KIND_SHORT_LABELS) == set(EncounterKind)
-    assert all(len(label) <= 28 for label in KIND_SHORT_LABELS.values())
+    assert all(len(label) <= 24 for label in KIND_SHORT_LABELS.values())
     assert EncounterForm.base_fields["kind"].choices[0] == ("", "Choose one")
 
 
