@@ -35,6 +35,7 @@ def home(request):
             "can_enroll": patient_permissions.can_enroll(user),
             "has_caseload": coaching_permissions.patients_for_logging(user).exists(),
             "concern_counts": coaching_permissions.open_concern_counts(user),
+            "new_notes": coaching_permissions.new_notes_for(user),
             "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),

@@ -34,7 +34,7 @@ def concern_list(request):
         template = "coaching/concern_queue.html"
     elif permissions.can_share_concerns(user):
         showing_closed = False
-        concerns = permissions.concerns_visible_to(user).select_related("patient")
+        concerns = permissions.concerns_visible_to(user).select_related("patient").with_new_notes()
         template = "coaching/concern_list.html"
     else:
         raise Http404
@@ -93,6 +93,8 @@ def concern_new(request):
 def concern_detail(request, pk):
     concern = permissions.get_concern_for_user(request.user, pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
+    # Her supervisors' notes are new to her until she opens it (her home page and list say so until then).
+    services.concern_notes_mark_seen(user=request.user, concern=concern)
     acting = permissions.can_act_on_concerns(request.user)
     return render(
         request,

@@ -680,6 +680,8 @@ EXEMPT_SERVICES = {
     "coaching.draft_save",
     "coaching.draft_discard",
     "coaching.drafts_discard_all",
+    # Marks supervisors' notes as read by the coach who opened her concern; the page logs that view.
+    "coaching.concern_notes_mark_seen",
     # About staff only: who supervises whom, the rota, an action item (names no patient), the Monday notice.
     "supervision.supervision_assign",
     "supervision.supervision_links_end",
