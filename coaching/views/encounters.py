@@ -16,6 +16,7 @@ from coaching.models import Draft
 from coaching.views.drafts import draft_initial
 from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
+from recovery_program.forms import PICK
 from recovery_program.ids import id_or_none
 
 
@@ -99,6 +100,9 @@ def encounter_new(request):
             return render(request, "coaching/nothing_to_log.html", {"what": "log an encounter"})
         if draft is None:
             initial = _defaults(request.user, kwargs["patients"], request.GET.get("patient"))
+        elif initial.get("started") != PICK:
+            # "30 minutes ago" meant 30 minutes before she typed it, perhaps hours ago: she answers it again.
+            initial.pop("started", None)
         form = EncounterForm(initial=initial, **kwargs)
     _log_form_shown(request, kwargs["patients"])
     return _render_form(request, "coaching/encounter_form.html", {"form": form, "draft": draft})

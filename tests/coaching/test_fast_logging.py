@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from coaching.forms import KIND_SHORT_LABELS, EncounterForm
-from coaching.models import Encounter, EncounterKind
+from coaching.models import Draft, Encounter, EncounterKind
 from patients.models import Patient, ProgramStatus
 from staff.models import Program
 from tests.factories import PatientFactory, on_caseload_of
@@ -222,3 +222,10 @@ def three_of_hers(coach, supervisor):
     for other in others:
         on_caseload_of(other, coach)
     return others
+
+
+def test_a_kept_draft_asks_again_when_it_started(client_for, coach, patient):
+    Draft.objects.create(user=coach, form=Draft.Form.ENCOUNTER, data={"started": ["30"], "summary": ["half"]})
+    form = client_for(coach).get(reverse("coaching:encounter_new")).context["form"]
+    assert form["started"].value() is None
+    assert form["summary"].value() == "half"
