@@ -34,7 +34,13 @@ def concern_list(request):
         template = "coaching/concern_queue.html"
     elif permissions.can_share_concerns(user):
         showing_closed = False
-        concerns = permissions.concerns_visible_to(user).select_related("patient").with_new_notes()
+        # Counting her new notes groups the rows, which drops the model's own order: newest first, said again.
+        concerns = (
+            permissions.concerns_visible_to(user)
+            .select_related("patient")
+            .with_new_notes()
+            .order_by("-created_at", "-id")
+        )
         template = "coaching/concern_list.html"
     else:
         raise Http404

@@ -70,3 +70,9 @@ def test_home_and_list_queries_do_not_grow_with_notes(
                 client.get(url)
             counts.setdefault(url, []).append(len(captured))
     assert all(small == large for small, large in counts.values()), counts
+
+
+def test_her_list_stays_newest_first(client_for, coach, patient, answered):
+    later = share_concern(coach, patient)
+    page = client_for(coach).get(reverse("coaching:concern_list")).context["page"]
+    assert [concern.pk for concern in page] == [later.pk, answered.pk]
