@@ -32,6 +32,11 @@ function addPickSearch(root) {
     if (!list || list.dataset.searchable === "yes") return;
     list.dataset.searchable = "yes";
     const choices = Array.from(list.querySelectorAll("input[data-search]"));
+    // What is chosen already (the patient whose page she came from) comes first, in view without scrolling.
+    choices
+      .filter((choice) => choice.checked)
+      .reverse()
+      .forEach((choice) => list.prepend(choice.closest(`#${CSS.escape(list.id)} > *`) || choice));
     if (choices.length < SEARCH_FROM) return;
     const label = document.createElement("label");
     label.className = "pick-search";

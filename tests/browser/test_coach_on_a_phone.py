@@ -11,6 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from coaching.models import Encounter
+from coaching.services import concern_add_note
+from recovery_program.audit import Actor
 from tests.browser.conftest import PHONE
 from tests.browser.test_supervisor_enrolls import _log_in
 from tests.factories import PatientFactory, log_encounter, on_caseload_of, share_concern
@@ -52,9 +54,10 @@ def test_from_her_caseload_a_one_patient_encounter_takes_six_taps(live_server, p
     page.get_by_role("link", name="My caseload", exact=True).click()
     thumb = Thumb()
 
-    her_row = page.get_by_role("row").filter(has_text="Odette Lark")
+    her_row = page.get_by_role("row").filter(has_text="Tess Ewing")
     thumb.tap(her_row.get_by_role("link", name="Log an encounter with her"))
-    expect(page.get_by_label("Odette Lark")).to_be_checked()  # chosen for her
+    expect(page.get_by_label("Tess Ewing")).to_be_checked()  # chosen for her
+    expect(page.get_by_label("Tess Ewing")).to_be_in_viewport()  # first in the list, though last by name
     thumb.pick(page.get_by_label("What you did"), "Family Resource Center")
     thumb.tap(page.get_by_label("30 minutes ago"))
     thumb.tap(page.get_by_label("What happened"))
@@ -68,7 +71,7 @@ def test_from_her_caseload_a_one_patient_encounter_takes_six_taps(live_server, p
     expect(page.get_by_text("Encounter saved.")).to_be_visible()
     assert thumb.taps <= 6, thumb.taps
     encounter = Encounter.objects.get()
-    assert list(encounter.patients.all()) == [caseload[0]]
+    assert list(encounter.patients.all()) == [caseload[-1]]
     # It started half an hour before she saved (the browser's clock runs: allow a minute).
     started = timezone.now() - datetime.timedelta(minutes=30)
     assert abs(encounter.occurred_at - started) < datetime.timedelta(minutes=1)
@@ -188,3 +191,16 @@ def test_the_log_form_fits_a_320_pixel_phone(live_server, page: Page, coach, cas
     )
     assert fits
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_a_coach_sees_her_supervisors_answer_until_she_opens_it(live_server, page: Page, coach, supervisor, caseload):
+    concern = share_concern(coach, caseload[0])
+    concern_add_note(actor=Actor(supervisor, None), concern=concern, text="Call me after group today.")
+    _log_in(page, live_server.url, coach)
+    expect(page.get_by_role("status").filter(has_text="Your supervisor answered: 1 new note")).to_be_visible()
+    page.get_by_role("link", name="Read it").click()
+    expect(page.get_by_text("1 new note from your supervisor")).to_be_visible()
+    page.get_by_role("link", name=concern.get_category_display()).click()
+    expect(page.get_by_text("Call me after group today.")).to_be_visible()
+    page.get_by_role("link", name="Home", exact=True).click()
+    expect(page.get_by_text("Your supervisor answered")).to_have_count(0)
