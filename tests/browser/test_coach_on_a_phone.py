@@ -204,3 +204,29 @@ def test_a_coach_sees_her_supervisors_answer_until_she_opens_it(live_server, pag
     expect(page.get_by_text("Call me after group today.")).to_be_visible()
     page.get_by_role("link", name="Home", exact=True).click()
     expect(page.get_by_text("Your supervisor answered")).to_have_count(0)
+
+
+CONTRAST = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const channel = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = c => { const [r, g, b] = rgb(c).map(channel); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const clear = e => /rgba\\(0, 0, 0, 0\\)|transparent/.test(getComputedStyle(e).backgroundColor);
+  const style = getComputedStyle(el);
+  // A ring drawn inside the element (negative offset) lies on its own background; otherwise on what is around it.
+  let back = parseFloat(style.outlineOffset) < 0 ? el : el.parentElement;
+  while (back && clear(back)) back = back.parentElement;
+  const [a, b] = [lum(style.outlineColor), lum(getComputedStyle(back || document.body).backgroundColor)];
+  return [style.outlineStyle, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), el.textContent.trim().slice(0, 30)];
+}"""
+
+
+def test_the_focus_ring_stands_out_wherever_it_is(live_server, page: Page, coach, caseload):
+    _log_in(page, live_server.url, coach)
+    seen = []
+    for _ in range(12):  # the skip link, the header, the lifeline bar, then the page
+        page.keyboard.press("Tab")
+        style, ratio, name = page.evaluate(f"({CONTRAST})(document.activeElement)")
+        seen.append(name)
+        assert style == "solid", name
+        assert ratio >= 3, (name, ratio)  # WCAG 1.4.11: 3:1 against what is next to it
+    assert "Reach a supervisor now" in seen
