@@ -8,29 +8,61 @@ from django import forms
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
-from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.forms import (
+    PICK,
+    STARTED_CHOICES,
+    DateInput,
+    NoMaxLengthMixin,
+    TimeInput,
+    long_text,
+    started_at,
+)
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 
+# The kinds, short enough to read whole in a pick list on a 320 px phone (the record shows the long name).
+KIND_SHORT_LABELS = {
+    EncounterKind.GROUP: "Group treatment session",
+    EncounterKind.COMMUNITY: "One-on-one in person",
+    EncounterKind.PHONE: "Phone call or text",
+    EncounterKind.TWELVE_STEP: "Twelve-step meeting",
+    EncounterKind.FAMILY_RESOURCE: "Family Resource Center",
+    EncounterKind.MEDICAL: "Medical or dental visit",
+    EncounterKind.COURT: "Court appointment",
+    EncounterKind.OUTREACH: "Tried to reach her",
+    EncounterKind.OTHER: "Something else",
+}
+
 
 class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
-    kind = forms.ChoiceField(label="What you did", choices=EncounterKind.choices)
-    date = forms.DateField(widget=DateInput)
-    start_time = forms.TimeField(label="Start time", widget=TimeInput)
-    duration_minutes = forms.IntegerField(
-        label="How long (minutes)", min_value=1, max_value=720, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
-    )
-    place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
     patients = forms.ModelMultipleChoiceField(
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-search": "Find a name"}),
         label="Who was there",
         error_messages={"required": "Choose at least one patient."},
     )
+    kind = forms.ChoiceField(
+        label="What you did",
+        choices=[("", "Choose one"), *KIND_SHORT_LABELS.items()],
+        error_messages={"required": "Choose what you did."},
+    )
+    started = forms.ChoiceField(
+        label="When did it start?", choices=STARTED_CHOICES, widget=forms.RadioSelect, required=False
+    )
+    # Asked only for "Another time" (the page hides them otherwise).
+    date = forms.DateField(widget=DateInput(attrs={"data-when": PICK}), required=False)
+    start_time = forms.TimeField(label="Start time", widget=TimeInput(attrs={"data-when": PICK}), required=False)
+    duration_minutes = forms.IntegerField(
+        label="How long (minutes)", min_value=1, max_value=720, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
     summary = long_text("What happened")
+    place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
     resources = forms.ModelMultipleChoiceField(
-        queryset=None, widget=forms.CheckboxSelectMultiple, required=False, label="Resources you shared"
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple(attrs={"data-search": "Find a resource"}),
+        required=False,
+        label="Resources you shared",
     )
     resources_other = forms.CharField(label="Other resources shared", max_length=500, required=False)
 
@@ -42,20 +74,24 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         date, start = cleaned.get("date"), cleaned.get("start_time")
-        if date and start:
-            try:
-                occurred_at = typed_moment(date, start)
-            except forms.ValidationError as error:
-                self.add_error("start_time", error)
-                return cleaned
-            try:
-                not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
-            except forms.ValidationError as error:
-                self.add_error("date", error)
-            else:
-                if occurred_at < timezone.now() - datetime.timedelta(days=365):
-                    self.add_error("date", "This is more than a year ago. Please check the date.")
-            cleaned["occurred_at"] = occurred_at
+        choice = cleaned.get("started") or (PICK if date and start else "")
+        if not choice:
+            self.add_error("started", "Choose when it started.")
+            return cleaned
+        # Counted back from now, the moment she saves: "30 minutes ago" is never when she opened the form.
+        try:
+            occurred_at = started_at(choice, date, start)
+        except forms.ValidationError as error:
+            self.add_error("start_time" if choice == PICK and date and start else "started", error)
+            return cleaned
+        try:
+            not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
+        except forms.ValidationError as error:
+            self.add_error("date", error)
+        else:
+            if occurred_at < timezone.now() - datetime.timedelta(days=365):
+                self.add_error("date", "This is more than a year ago. Please check the date.")
+        cleaned["occurred_at"] = occurred_at
         return cleaned
 
     def encounter_fields(self) -> dict:
@@ -74,6 +110,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
         local = timezone.localtime(encounter.occurred_at)
         return {
             "kind": encounter.kind,
+            "started": PICK,
             "date": local.date(),
             "start_time": local.time().replace(second=0, microsecond=0),
             "duration_minutes": encounter.duration_minutes,

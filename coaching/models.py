@@ -172,6 +172,12 @@ class ConcernQuerySet(models.QuerySet):
         """Most urgent first, then oldest first."""
         return self.annotate(urgency_rank=URGENCY_RANK).order_by("urgency_rank", "created_at", "id")
 
+    def with_new_notes(self) -> ConcernQuerySet:
+        """Each concern's `new_notes`: supervisors' notes its coach has not opened it to read yet."""
+        return self.annotate(
+            new_notes=models.Count("notes", filter=models.Q(notes__seen_by_coach__isnull=True), distinct=True)
+        )
+
 
 @pghistory.track()
 class Concern(models.Model):
@@ -247,6 +253,20 @@ class ConcernNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
+
+class ConcernNoteSeen(models.Model):
+    """When the coach who shared the concern first opened it after this note was written: until then the note
+    is new to her, and her home page and concern list say so. (A note is written once, so the mark is its own row.)"""
+
+    note = models.OneToOneField(ConcernNote, on_delete=models.PROTECT, primary_key=True, related_name="seen_by_coach")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"Seen {timezone.localtime(self.seen_at):%Y-%m-%d %H:%M}"
 
 
 class Draft(models.Model):

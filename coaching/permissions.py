@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from coaching.models import Concern, ConcernQuerySet, ConcernStatus, Draft, Encounter, Resource, Urgency
+from coaching.models import Concern, ConcernNote, ConcernQuerySet, ConcernStatus, Draft, Encounter, Resource, Urgency
 from patients import permissions as patient_permissions
 from patients.models import Patient, ProgramStatus
 from staff.models import User
@@ -144,6 +144,16 @@ def open_concern_counts(user: User) -> dict[str, int] | None:
             unseen=Count("pk", filter=Q(status=ConcernStatus.SHARED)),
         )
     )
+
+
+def new_notes_for(user: User) -> int | None:
+    """For a coach's home page: how many notes supervisors wrote on the concerns she shared that she has not
+    opened yet (None for anyone who shares no concerns)."""
+    if not can_share_concerns(user):
+        return None
+    return ConcernNote.objects.filter(
+        concern__in=concerns_visible_to(user).filter(coach=user), seen_by_coach__isnull=True
+    ).count()
 
 
 def drafts_of(user: User) -> QuerySet[Draft]:

@@ -14,6 +14,7 @@ from coaching.models import (
     Addendum,
     Concern,
     ConcernNote,
+    ConcernNoteSeen,
     ConcernStatus,
     Draft,
     Encounter,
@@ -213,6 +214,19 @@ def concern_close(*, actor: Actor, concern: Concern, reason: str, note_to_coach:
     concern.save()
     log_access(actor, AccessAction.CHANGE, patient=concern.patient, record=concern)
     return concern
+
+
+def concern_notes_mark_seen(*, user: User, concern: Concern) -> int:
+    """She opened her concern: every note on it is seen by her from now on. Only the coach who shared it marks
+    notes; anyone else opening it changes nothing. Returns how many notes were new to her."""
+    if concern.coach_id != user.pk:
+        return 0
+    new = ConcernNote.objects.filter(concern=concern, seen_by_coach__isnull=True).values_list("pk", flat=True)
+    now = timezone.now()
+    marks = ConcernNoteSeen.objects.bulk_create(
+        [ConcernNoteSeen(note_id=pk, seen_at=now) for pk in new], ignore_conflicts=True
+    )
+    return len(marks)
 
 
 @transaction.atomic

@@ -168,6 +168,11 @@ class Patient(models.Model):
             return f"{self.preferred_name} ({self.legal_name})"
         return self.legal_name
 
+    @property
+    def has_left_the_program(self) -> bool:
+        """Discharged or graduated: nothing new is logged about her."""
+        return self.status in DISCHARGE_STATUSES
+
     def pregnancy_status(self, today: datetime.date | None = None) -> PregnancyStatus:
         """Derived from the dates, never typed: pregnant until a delivery after the due date's pregnancy began,
         postpartum for a year after a delivery, parenting after that."""

@@ -1,5 +1,5 @@
 """Form pieces every app's forms share: date and time inputs, a typed date and time read in the program's zone,
-and long free text."""
+"when did it start?", and long free text."""
 
 from __future__ import annotations
 
@@ -62,3 +62,25 @@ def typed_moment(date: datetime.date, time: datetime.time) -> datetime.datetime:
             f"There is no {time:%H:%M} on {date:%b} {date.day}: the clocks skipped that hour. Check the time."
         )
     return moment
+
+
+# "When did it start?": the answers, in minutes before the moment she saves, or a date and time she types.
+PICK = "pick"
+STARTED_CHOICES = [("0", "Now"), ("30", "30 minutes ago"), ("60", "1 hour ago"), (PICK, "Another time")]
+
+
+def started_at(choice: str, date: datetime.date | None = None, time: datetime.time | None = None) -> datetime.datetime:
+    """The moment an answer to "when did it start?" means.
+
+    "30 minutes ago" counts back from now, the moment she saves (not the moment the form was opened), in real
+    minutes, so a change of the clocks in between does not move it. "Another time" is the date and time she
+    typed, read in her program's zone (`typed_moment`).
+    """
+    if choice == PICK:
+        if date is None or time is None:
+            raise forms.ValidationError("Type the date and the time it started.")
+        return typed_moment(date, time)
+    minutes = dict(STARTED_CHOICES)
+    if choice not in minutes:
+        raise forms.ValidationError("Choose when it started.")
+    return timezone.now() - datetime.timedelta(minutes=int(choice))

@@ -24,4 +24,33 @@ def navigation(request) -> dict:
         "nav_rota": supervision_permissions.can_keep_rota(user),
         "nav_staff": staff_permissions.can_see_staff_list(user),
         "nav_staff_history": staff_permissions.can_see_staff_history(user),
+        "nav_current": current_menu_item(getattr(request, "resolver_match", None)),
     }
+
+
+# The menu item a page belongs to, when it is not the one its app's name suggests: one item is current at most.
+_ITEMS_BY_PAGE = {
+    "home": "home",
+    "coaching:resources": "resources",
+    "coaching:resource_edit": "resources",
+    "coaching:draft_save": "",
+    "supervision:rota": "rota",
+    "supervision:reach": "reach",
+    "supervision:page": "",
+    "staff:compliance": "compliance",
+    "staff:compliance_csv": "compliance",
+    "staff:history": "staff_history",
+    "staff:my_training": "",
+}
+_ITEMS_BY_APP = {"patients": "patients", "supervision": "supervision", "staff": "staff"}
+
+
+def current_menu_item(match) -> str:
+    """Which one menu item (if any) the page belongs to: "encounters", "concerns", "staff", ..."""
+    if match is None:
+        return ""
+    if match.view_name in _ITEMS_BY_PAGE:
+        return _ITEMS_BY_PAGE[match.view_name]
+    if match.app_name == "coaching":
+        return "encounters" if match.url_name.startswith("encounter") else "concerns"
+    return _ITEMS_BY_APP.get(match.app_name, "")

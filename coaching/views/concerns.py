@@ -36,7 +36,13 @@ def concern_list(request):
         template = "coaching/concern_queue.html"
     elif permissions.can_share_concerns(user):
         showing_closed = False
-        concerns = permissions.concerns_visible_to(user).select_related("patient")
+        # Counting her new notes groups the rows, which drops the model's own order: newest first, said again.
+        concerns = (
+            permissions.concerns_visible_to(user)
+            .select_related("patient")
+            .with_new_notes()
+            .order_by("-created_at", "-id")
+        )
         template = "coaching/concern_list.html"
     else:
         raise Http404
@@ -83,6 +89,8 @@ def concern_new(request):
             draft, initial = draft_initial(request.user, Draft.Form.CONCERN, ConcernForm)
         if request.GET.get("patient"):
             initial["patient"] = permissions.get_patient_for_logging(request.user, request.GET["patient"]).pk
+        if draft is None and encounter is None and not patients.exists():
+            return render(request, "coaching/nothing_to_log.html", {"what": "share a concern"})
         form = ConcernForm(initial=initial, patients=patients)
     # The form lists her caseload by name to choose from.
     log_access_many(
@@ -96,6 +104,8 @@ def concern_new(request):
 def concern_detail(request, pk):
     concern = permissions.get_concern_for_user(request.user, pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
+    # Her supervisors' notes are new to her until she opens it (her home page and list say so until then).
+    services.concern_notes_mark_seen(user=request.user, concern=concern)
     acting = permissions.can_act_on_concerns(request.user)
     return render(
         request,

@@ -16,6 +16,8 @@ from coaching.models import Draft
 from coaching.views.drafts import draft_initial
 from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
+from recovery_program.forms import PICK
+from recovery_program.ids import id_or_none
 from recovery_program.once import creates_once
 
 
@@ -95,8 +97,14 @@ def encounter_new(request):
         draft = None
     else:
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm)
+        if draft is None and not kwargs["patients"].exists():
+            # A new coach: what to do next, not an empty pick list (a draft is shown whatever happens).
+            return render(request, "coaching/nothing_to_log.html", {"what": "log an encounter"})
         if draft is None:
-            initial = _defaults(request.user)
+            initial = _defaults(request.user, kwargs["patients"], request.GET.get("patient"))
+        elif initial.get("started") != PICK:
+            # "30 minutes ago" meant 30 minutes before she typed it, perhaps hours ago: she answers it again.
+            initial.pop("started", None)
         form = EncounterForm(initial=initial, **kwargs)
     _log_form_shown(request, kwargs["patients"])
     context = {"form": form, "draft": draft, "draft_url": reverse("coaching:draft_save", args=[Draft.Form.ENCOUNTER])}
@@ -127,13 +135,15 @@ def _choices(user) -> dict:
     return {"patients": permissions.patients_for_logging(user), "resources": permissions.resources_for(user)}
 
 
-def _defaults(user) -> dict:
-    """Now, and the kind she logged last: the common case takes a few taps."""
-    now = timezone.localtime()
+def _defaults(user, patients, patient_id) -> dict:
+    """The kind and length she logged last, and the patient whose page she came from: the common case takes a
+    few taps. "When did it start?" is left for her to answer; the date is today's, for "another time".
+    A patient id that is not of her caseload is ignored."""
     last = permissions.encounters_visible_to(user).filter(coach=user).order_by("-created_at").first()
+    wanted = id_or_none(patient_id)
     return {
-        "date": now.date(),
-        "start_time": now.time().replace(second=0, microsecond=0),
+        "patients": list(patients.filter(pk=wanted).values_list("pk", flat=True)) if wanted else [],
+        "date": timezone.localdate(),
         "duration_minutes": last.duration_minutes if last else 60,
         "kind": last.kind if last else None,
         "place": "",

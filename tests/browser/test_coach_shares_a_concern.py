@@ -26,6 +26,7 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     _log_in(page, live_server.url, coach)
     page.get_by_role("link", name="Log an encounter").click()
     page.get_by_label("What you did").select_option(label="Group treatment session")
+    page.get_by_label("1 hour ago").check()
     page.get_by_label("How long (minutes)").fill("90")
     for patient in caseload:
         page.get_by_label(patient.legal_name).check()
@@ -86,5 +87,7 @@ def test_a_mistake_in_the_log_form_is_shown_without_reloading_the_page(live_serv
         "Coffee at Maple Street; she talked about the custody hearing."
     )
     page.get_by_label(caseload[0].legal_name).check()
+    page.get_by_label("What you did").select_option(label="Phone call or text")
+    page.get_by_label("Now").check()
     page.get_by_role("button", name="Save encounter").click()
     expect(page.get_by_text("Encounter saved.")).to_be_visible()

@@ -711,6 +711,8 @@ EXEMPT_SERVICES = {
     # Removing her own working copy shows and writes nothing about a patient.
     "coaching.draft_discard",
     "coaching.drafts_discard_all",
+    # Marks supervisors' notes as read by the coach who opened her concern; the page logs that view.
+    "coaching.concern_notes_mark_seen",
     # About staff only: who supervises whom, the rota, an action item (names no patient), the Monday notice.
     "supervision.supervision_assign",
     "supervision.supervision_links_end",

@@ -215,6 +215,7 @@ QUERIES = [
     Query("coaching:concern_list", "supervisor1", ("show", "coach", "page")),
     Query("coaching:concern_list", "coach1", ("show", "page")),
     Query("coaching:concern_new", "coach1", ("encounter", "patient")),
+    Query("coaching:encounter_new", "coach1", ("patient",)),
     Query("referrals:referral_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:cps_report_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:communication_new", "supervisor1", ("concern",), {"patient_pk": _patient}),

@@ -144,11 +144,13 @@ def test_an_on_call_shift_from_five_to_nine_is_each_programs_evening_and_morning
 
 
 @time_machine.travel(NEW_WEEK_IN_NEW_YORK_ONLY, tick=False)
-def test_the_encounter_form_starts_with_now_where_she_works(coach, patient, pacific_coach):
+def test_the_encounter_form_offers_today_where_she_works(coach, patient, pacific_coach):
     east = _as(coach).get(reverse("coaching:encounter_new")).context["form"].initial
     west = _as(pacific_coach).get(reverse("coaching:encounter_new")).context["form"].initial
-    assert (east["date"], east["start_time"]) == (datetime.date(2027, 3, 8), datetime.time(1, 0))
-    assert (west["date"], west["start_time"]) == (datetime.date(2027, 3, 7), datetime.time(22, 0))
+    assert (east["date"], west["date"]) == (datetime.date(2027, 3, 8), datetime.date(2027, 3, 7))
+    # When it started is asked, and worked out when she saves: never the moment the form was opened.
+    assert "start_time" not in east
+    assert "started" not in east
 
 
 @time_machine.travel(NEW_WEEK_IN_NEW_YORK_ONLY, tick=False)
