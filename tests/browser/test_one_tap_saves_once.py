@@ -24,6 +24,8 @@ def _without_script(page: Page, which: str) -> None:
 def _fill_encounter(page: Page, live_server, patient) -> None:
     page.goto(f"{live_server.url}/coaching/encounters/new/")
     page.get_by_label(patient.legal_name).check()
+    page.get_by_label("What you did").select_option(label="One-on-one in person")
+    page.get_by_label("Now").check()
     page.get_by_label("What happened").fill("Coffee at Maple Street; she talked about the custody hearing.")
 
 
@@ -63,7 +65,8 @@ def test_the_button_says_it_is_saving_and_cannot_be_pressed_again(live_server, p
         "**/coaching/encounters/new/",
         lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
     )
-    page.get_by_role("button", name="Save encounter").click()
+    with page.expect_request(lambda request: request.method == "POST" and request.url.endswith("/encounters/new/")):
+        page.get_by_role("button", name="Save encounter").click()
     saving = page.get_by_role("button", name="Saving…")
     expect(saving).to_be_disabled()
     expect(page.locator("form[aria-busy=true]")).to_have_count(1)

@@ -131,6 +131,7 @@ TYPED = {
 }
 # Choices that differ from what the demo already holds, and the button a two-form page needs.
 CHOSEN = {
+    "coaching:encounter_new": {"started": "30", "date": "", "start_time": ""},
     "staff:role": {"role": "supervisor"},
     "staff:role_propose": {"role": "supervisor"},
     "staff:training_kinds": {"add_kind": "Add"},
