@@ -142,7 +142,7 @@ def test_it_shows_each_pages_delivery_truthfully_in_the_programs_zone(
     )
     with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=10), tick=False):
         html = client_for(supervisor).get(reverse("supervision:on_call", args=[concern.pk])).content.decode()
-    assert "Written 10:00 p.m.;\n      delivered 10:01 p.m." in html
+    assert "Written 10:00 p.m. ·\n      delivered 10:01 p.m." in html
     assert "could not be delivered</strong> (10:09 p.m., after 5 tries)" in html
     assert "HTTPError" not in html
 
