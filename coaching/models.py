@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from patients.models import SameProgram, no_delete
 from recovery_program.versioning import VersionField, bump_version
@@ -237,6 +238,17 @@ class Concern(models.Model):
     @property
     def is_urgent(self) -> bool:
         return self.urgency == Urgency.URGENT_NOW and self.is_open
+
+    def who_has_it(self, user) -> str:
+        """What a supervisor who says "I have it" is told when someone else had it first (two at once, a stale
+        page): "Iris Vance has it since 2:14 a.m.", in the active (the program's) time zone."""
+        if self.acknowledged_at is None:
+            return ""
+        who = "You have" if self.acknowledged_by_id == user.pk else f"{self.acknowledged_by} has"
+        moment = timezone.localtime(self.acknowledged_at)
+        when = date_format(moment, "g:i a" if moment.date() == timezone.localdate() else "M j, g:i a")
+        said = f"{who} it since {when}"
+        return said if said.endswith(".") else f"{said}."  # "2:14 a.m." ends the sentence already
 
 
 class ConcernNote(models.Model):

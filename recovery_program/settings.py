@@ -264,8 +264,11 @@ DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Recovery Coaching <no-rep
 # each time; then it is marked failed, the next supervisor is paged and supervisors see it.
 PAGE_MAX_ATTEMPTS = env.integer("PAGE_MAX_ATTEMPTS", 5)
 PAGE_RETRY_SECONDS = env.integer("PAGE_RETRY_SECONDS", 30)
-if PAGE_MAX_ATTEMPTS < 1 or PAGE_RETRY_SECONDS < 1:
-    raise ImproperlyConfigured("PAGE_MAX_ATTEMPTS and PAGE_RETRY_SECONDS must be at least 1.")
+# After every supervisor was paged, nobody having the concern, every supervisor is paged again each
+# program.escalation_minutes, this many times in all (counting the first); then the concern waits on their home pages.
+PAGE_EVERYONE_ROUNDS = env.integer("PAGE_EVERYONE_ROUNDS", 4)
+if PAGE_MAX_ATTEMPTS < 1 or PAGE_RETRY_SECONDS < 1 or PAGE_EVERYONE_ROUNDS < 1:
+    raise ImproperlyConfigured("PAGE_MAX_ATTEMPTS, PAGE_RETRY_SECONDS and PAGE_EVERYONE_ROUNDS must be at least 1.")
 
 # Celery. With no REDIS_URL, tasks run in-process (said at start-up).
 REDIS_URL = env.string("REDIS_URL")

@@ -151,6 +151,8 @@ class Page(models.Model):
 
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
     step = models.PositiveSmallIntegerField(choices=PageStep.choices)
+    # Every supervisor is paged again, round after round, until someone has it (settings.PAGE_EVERYONE_ROUNDS).
+    round = models.PositiveSmallIntegerField(default=1)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pages")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,7 +168,12 @@ class Page(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["concern", "step", "recipient", "channel"], name="page_once_per_step"),
+            models.UniqueConstraint(
+                fields=["concern", "step", "round", "recipient", "channel"], name="page_once_per_step_and_round"
+            ),
+            models.CheckConstraint(
+                condition=Q(round=1) | Q(step=PageStep.EVERYONE, round__gt=1), name="page_rounds_only_for_everyone"
+            ),
             models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
                 name="page_sent_has_a_time",
@@ -189,7 +196,7 @@ class Page(models.Model):
         triggers = [no_delete]
 
     def __str__(self) -> str:
-        return f"Page {self.pk} ({self.get_channel_display()}, step {self.step})"
+        return f"Page {self.pk} ({self.get_channel_display()}, step {self.step}, round {self.round})"
 
 
 @pghistory.track()

@@ -1,7 +1,9 @@
 """Paging supervisors about urgent concerns, and who can be reached now.
 
 Who answers, step by step: during office hours the coach's own supervisor, otherwise the primary on call
-(step 1); the backup on call (step 2); every supervisor of the program (step 3). Someone who cannot answer
+(step 1); the backup on call (step 2); every supervisor of the program (step 3), again and again each
+program.escalation_minutes until someone has it, settings.PAGE_EVERYONE_ROUNDS times in all (each a round of
+step 3; the database takes each page of a round once). Someone who cannot answer
 (deactivated, or no longer a supervisor of the program) is left out, and a step left with nobody is passed
 at once: nobody waits the escalation minutes for a person who will never answer.
 
@@ -11,7 +13,8 @@ sender claims the row, sends with the page id as idempotency key, then marks it 
 tried again later, waiting longer each time (the row says when); after PAGE_MAX_ATTEMPTS the page is
 failed, the next step is paged at once and supervisors see it. A sweep every minute delivers what is due
 (the broker was down at commit, a worker died, a retry was lost) and escalates urgent concerns nobody
-acknowledged within the program's minutes.
+acknowledged within the program's minutes. A concern shared "within 24 hours" starts a clock: nobody has
+it 24 hours later, and it is paged exactly like an urgent one, from step 1.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ SWEEP_GRACE = datetime.timedelta(seconds=30)
 # A retry scheduled by one worker may run on another whose clock is a little behind.
 CLOCK_SLACK = datetime.timedelta(seconds=5)
 MESSAGE = "A concern needs you now. Open it and let the coach know you have it: {link}"
+# A concern shared "within 24 hours" that nobody has after this long is paged like an urgent one.
+DAY_CLOCK = datetime.timedelta(hours=24)
+PAGED_URGENCIES = (Urgency.URGENT_NOW, Urgency.WITHIN_24_HOURS)
 
 
 def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | None:
@@ -110,13 +116,15 @@ def reachable_now(coach: User, moment: datetime.datetime | None = None) -> Respo
     return responders(coach.program, coach, moment or timezone.now())
 
 
-def _page(concern: Concern, step: PageStep, recipients: list[User]) -> list[Page]:
+def _page(concern: Concern, step: PageStep, recipients: list[User], round: int = 1) -> list[Page]:
     """Writes the step's pages (e-mail always, a text when she has a phone); delivery is enqueued after commit."""
     pages = []
     for recipient in recipients:
         channels = [Page.Channel.EMAIL] + ([Page.Channel.SMS] if recipient.phone else [])
         for channel in channels:
-            page, created = Page.objects.get_or_create(concern=concern, step=step, recipient=recipient, channel=channel)
+            page, created = Page.objects.get_or_create(
+                concern=concern, step=step, round=round, recipient=recipient, channel=channel
+            )
             if created:
                 pages.append(page)
     for page in pages:
@@ -142,20 +150,80 @@ def concern_raise_pages(concern: Concern) -> list[Page]:
     return _page_after(concern, 0, timezone.now())
 
 
-def _escalate(concern_id: int, *, past: int, now: datetime.datetime) -> list[Page]:
-    """Pages the step after `past`, unless the concern was acknowledged or closed, or a later step was paged
-    already. Call it inside a transaction: the concern's row is locked so that two escalations page once."""
+def _waiting(concern_id: int) -> Concern | None:
+    """The concern, its row locked (so that two sweeps or senders page once), if nobody has it and it is open."""
     concern = Concern.objects.select_for_update(of=("self",)).select_related("program", "coach").get(pk=concern_id)
     if concern.acknowledged_at is not None or concern.status == ConcernStatus.CLOSED:
+        return None
+    return concern
+
+
+def _escalate(concern_id: int, *, past: int, past_round: int = 1, now: datetime.datetime) -> list[Page]:
+    """Pages the step after `past` (after every supervisor, every supervisor again, while rounds are left),
+    unless the concern was acknowledged or closed, or a later step or round was paged already. Call it inside a
+    transaction."""
+    concern = _waiting(concern_id)
+    if concern is None:
         return []
-    if concern.pages.filter(step__gt=past).exists():
+    later = Q(step__gt=past) | Q(step=past, round__gt=past_round)
+    if concern.pages.filter(later).exists():
         return []
-    return _page_after(concern, past, now)
+    if past < PageStep.EVERYONE:
+        return _page_after(concern, past, now)
+    if past_round >= settings.PAGE_EVERYONE_ROUNDS:
+        return []
+    pages = _page(concern, PageStep.EVERYONE, list(supervisors_of(concern.program)), round=past_round + 1)
+    if past_round + 1 == settings.PAGE_EVERYONE_ROUNDS:
+        logger.error("Concern %s: every supervisor was paged %s times and nobody has it.", concern.pk, past_round + 1)
+    return pages
+
+
+def _start_clock_pages(concern_id: int, now: datetime.datetime) -> list[Page]:
+    """The first pages of a "within 24 hours" concern nobody had in time; nothing if it was paged already."""
+    concern = _waiting(concern_id)
+    if concern is None or concern.pages.exists():
+        return []
+    return _page_after(concern, 0, now)
 
 
 def first_paged_at(concern: Concern) -> datetime.datetime | None:
     """When a supervisor was first paged about this concern: the coach is told, so she knows help is coming."""
     return concern.pages.aggregate(first=Min("created_at"))["first"]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Where a concern's paging stands, for the on-call page: `state` is one of "closed", "acknowledged",
+    "clock" (a "within 24 hours" concern not paged yet: `next_at` is when it will be), "waiting" (`next_at` is
+    when the next step or round is paged, `next_label` says who), "exhausted" (every round was paged and nobody
+    has it), or "none" (never paged: routine, or nobody could be paged)."""
+
+    state: str
+    next_at: datetime.datetime | None = None
+    next_label: str = ""
+    rounds_paged: int = 0
+
+
+def escalation_of(concern: Concern, pages: list[Page]) -> Escalation:
+    """From the concern and its pages, already loaded: no query of its own."""
+    if not concern.is_open:
+        return Escalation("closed")
+    if concern.acknowledged_at is not None:
+        return Escalation("acknowledged")
+    if not pages:
+        if concern.urgency == Urgency.WITHIN_24_HOURS:
+            return Escalation("clock", concern.created_at + DAY_CLOCK, "her supervisor or the supervisor on call")
+        return Escalation("none")
+    last_step = max(page.step for page in pages)
+    rounds = max(page.round for page in pages if page.step == last_step)
+    next_at = max(page.created_at for page in pages) + datetime.timedelta(minutes=concern.program.escalation_minutes)
+    if last_step < PageStep.EVERYONE:
+        label = "the backup on call, or else every supervisor" if last_step == PageStep.FIRST else "every supervisor"
+        return Escalation("waiting", next_at, label)
+    if rounds >= settings.PAGE_EVERYONE_ROUNDS:
+        return Escalation("exhausted", rounds_paged=rounds)
+    label = f"every supervisor again ({rounds + 1} of {settings.PAGE_EVERYONE_ROUNDS})"
+    return Escalation("waiting", next_at, label, rounds_paged=rounds)
 
 
 # A page due longer ago than this and still not out means delivery has stopped (no worker, no sweep, provider
@@ -284,25 +352,47 @@ def _record_failure(page: Page, error: Exception) -> datetime.datetime | None:
         return retry_at
     with transaction.atomic():
         Page.objects.filter(pk=page.pk).update(status=Page.Status.FAILED, failed_at=now, last_error=kind)
-        _escalate(page.concern_id, past=page.step, now=now)
+        # After every supervisor, the next round comes on its own time: a failed text does not page everyone now.
+        if page.step < PageStep.EVERYONE:
+            _escalate(page.concern_id, past=page.step, now=now)
     return None
 
 
 def escalate_due(now: datetime.datetime) -> list[Page]:
-    """Pages the next step for each urgent concern nobody acknowledged within the program's minutes."""
+    """Pages the next step (or round) for each paged concern nobody acknowledged within the program's minutes."""
     new_pages = []
     waiting = (
-        Concern.objects.filter(urgency=Urgency.URGENT_NOW, acknowledged_at__isnull=True)
+        Concern.objects.filter(urgency__in=PAGED_URGENCIES, acknowledged_at__isnull=True)
         .exclude(status=ConcernStatus.CLOSED)
-        .annotate(last_step=Max("pages__step"), last_paged_at=Max("pages__created_at"))
-        .filter(last_step__isnull=False, last_step__lt=PageStep.EVERYONE)
+        .annotate(last_step=Max("pages__step"), last_round=Max("pages__round"), last_paged_at=Max("pages__created_at"))
+        .filter(last_step__isnull=False)
+        .exclude(last_step=PageStep.EVERYONE, last_round__gte=settings.PAGE_EVERYONE_ROUNDS)
         .select_related("program")
     )
     for concern in waiting:
         if now - concern.last_paged_at < datetime.timedelta(minutes=concern.program.escalation_minutes):
             continue
         with transaction.atomic():
-            new_pages += _escalate(concern.pk, past=concern.last_step, now=now)
+            new_pages += _escalate(concern.pk, past=concern.last_step, past_round=concern.last_round, now=now)
+    return new_pages
+
+
+def page_overdue(now: datetime.datetime) -> list[Page]:
+    """Pages each "within 24 hours" concern nobody acknowledged within 24 hours, as if it had been urgent."""
+    new_pages = []
+    overdue = (
+        Concern.objects.filter(
+            urgency=Urgency.WITHIN_24_HOURS,
+            acknowledged_at__isnull=True,
+            created_at__lte=now - DAY_CLOCK,
+            pages__isnull=True,
+        )
+        .exclude(status=ConcernStatus.CLOSED)
+        .values_list("pk", flat=True)
+    )
+    for concern_id in overdue:
+        with transaction.atomic():
+            new_pages += _start_clock_pages(concern_id, now)
     return new_pages
 
 
@@ -322,5 +412,6 @@ def sweep(now: datetime.datetime | None = None) -> dict:
     )
     for page_id in due:
         enqueue_delivery(page_id)
+    overdue = page_overdue(now)
     escalated = escalate_due(now)
-    return {"redelivered": len(due), "escalated": len(escalated)}
+    return {"redelivered": len(due), "overdue": len(overdue), "escalated": len(escalated)}

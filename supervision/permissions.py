@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from coaching.models import ConcernStatus
+from coaching.models import Concern, ConcernStatus
+from coaching.permissions import concerns_visible_to
 from staff.models import User
 from staff.permissions import supervisees_of
 from staff.roles import Role, members_with_role
@@ -97,16 +98,39 @@ def can_keep_rota(user: User) -> bool:
     return user.has_perm("supervision.add_oncallshift")
 
 
+ON_CALL_RELATED = ("patient", "coach", "program", "acknowledged_by")
+
+
+def answers_pages(user: User) -> bool:
+    """Supervisors answer pages about their program's concerns (coaches and admins do not)."""
+    return user.is_active and user.has_perm("coaching.change_concern")
+
+
 def get_page_for_user(user: User, pk: int) -> Page:
     """A page, for the supervisors of its program (the link in the message); 404 for anyone else."""
-    if not user.has_perm("coaching.change_concern"):
+    if not answers_pages(user):
         raise Http404
     try:
-        return Page.objects.select_related("concern", "concern__patient", "concern__coach").get(
+        return Page.objects.select_related(*(f"concern__{name}" for name in ON_CALL_RELATED)).get(
             pk=pk, concern__program_id=user.program_id
         )
     except (Page.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def get_concern_for_on_call(user: User, pk: int) -> Concern:
+    """A concern of her program, for a supervisor answering it on call (the on-call page); 404 for anyone else."""
+    if not answers_pages(user):
+        raise Http404
+    try:
+        return concerns_visible_to(user).select_related(*ON_CALL_RELATED).get(pk=pk)
+    except (Concern.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def pages_of(concern: Concern) -> QuerySet[Page]:
+    """Every page about a concern, oldest first, with its recipient: for the supervisors who may open it."""
+    return concern.pages.select_related("recipient").order_by("created_at", "step", "round", "id")
 
 
 def failed_pages_for(user: User) -> QuerySet[Page]:

@@ -22,7 +22,8 @@ def deliver_page(self, page_id: int) -> bool:
 
 @shared_task
 def sweep_pages() -> dict:
-    """Every minute: deliver pages still pending, and escalate urgent concerns nobody acknowledged."""
+    """Every minute: deliver pages still pending, page "within 24 hours" concerns nobody had in a day, and escalate
+    paged concerns nobody acknowledged."""
     from supervision.paging import sweep
 
     return sweep(timezone.now())

@@ -98,22 +98,41 @@ def rota(request):
 
 @require_http_methods(["GET", "POST"])
 def page_detail(request, pk):
-    """Where the link in a page leads: say "I have it", and the coach sees a supervisor has her concern."""
-    page = permissions.get_page_for_user(request.user, pk)
-    concern = page.concern
+    """Where the link in a page leads: the on-call page of its concern."""
+    return _on_call(request, permissions.get_page_for_user(request.user, pk).concern)
+
+
+@require_http_methods(["GET", "POST"])
+def on_call(request, pk):
+    """The on-call page of a concern, reached from the concern's own page."""
+    return _on_call(request, permissions.get_concern_for_on_call(request.user, pk))
+
+
+def _on_call(request, concern):
+    """What a supervisor answering from her phone at night needs on one page: call the coach, how it is safe to
+    reach the patient, what the coach wrote, who was paged and whether it reached them, and "I have it"."""
     if request.method == "POST":
         try:
-            coaching_services.concern_acknowledge(actor=actor_from(request), concern=concern)
+            concern = coaching_services.concern_acknowledge(actor=actor_from(request), concern=concern)
         except ValidationError as error:
             messages.info(request, error.messages[0])
         else:
-            messages.success(request, "Thank you: you have it. The coach sees that a supervisor has seen her concern.")
-        return redirect("coaching:concern_detail", pk=concern.pk)
+            if concern.acknowledged_by_id == request.user.pk:
+                messages.success(request, "Thank you: you have it. The coach sees that a supervisor has her concern.")
+            else:  # two said "I have it" at once, or the page was stale: the second is told who has it
+                messages.info(request, concern.who_has_it(request.user))
+        return redirect("supervision:on_call", pk=concern.pk)
+    pages = list(permissions.pages_of(concern))
     log_access(actor_from(request), AccessAction.VIEW, patient=concern.patient, record=concern)
     return render(
         request,
         "supervision/page.html",
-        {"page": page, "concern": concern, "pages": concern.pages.select_related("recipient")},
+        {
+            "concern": concern,
+            "pages": pages,
+            "escalation": paging.escalation_of(concern, pages),
+            "holder": concern.who_has_it(request.user),
+        },
     )
 
 

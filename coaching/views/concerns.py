@@ -124,11 +124,14 @@ def concern_detail(request, pk):
 def concern_acknowledge(request, pk):
     concern = permissions.get_concern_for_action(request.user, pk)
     try:
-        services.concern_acknowledge(actor=actor_from(request), concern=concern)
+        concern = services.concern_acknowledge(actor=actor_from(request), concern=concern)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
+        if concern.acknowledged_by_id == request.user.pk:
+            messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
+        else:  # someone else had it first
+            messages.info(request, concern.who_has_it(request.user))
     return redirect("coaching:concern_detail", pk=concern.pk)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from supervision import permissions
 from supervision.paging import first_paged_at as _first_paged_at
@@ -31,3 +33,12 @@ def first_paged_at(concern):
 def failed_pages_of(context, concern):
     """For an urgent concern's page: pages about it that could not be delivered, for those who may see them."""
     return permissions.failed_pages_for(context["request"].user).filter(concern=concern)
+
+
+@register.filter
+def said_at(moment):
+    """A time in the active (the program's) zone: "2:14 a.m." today, "Nov 29, 2:14 a.m." another day."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return date_format(local, "g:i a" if local.date() == timezone.localdate() else "M j, g:i a")

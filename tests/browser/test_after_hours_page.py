@@ -68,6 +68,15 @@ def test_urgent_after_hours_escalates_to_the_backup_who_acknowledges(
         _log_in(page, live_server.url, backup)
         page.goto(live_server.url + urlparse(link).path)
         expect(page.get_by_role("heading", name="A concern needs you now")).to_be_visible()
+        # The on-call page, on a phone: the coach a tap away, how to reach the patient safely, and nothing wider
+        # than the screen.
+        expect(page.get_by_role("link", name=re.compile(r"Call her"))).to_have_attribute("href", f"tel:{coach.phone}")
+        expect(page.get_by_role("heading", name=re.compile(r"Reaching .* safely"))).to_be_visible()
+        expect(page.get_by_text("cannot keep herself safe tonight")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        call = page.get_by_role("link", name=re.compile(r"Call her")).bounding_box()
+        assert call["height"] >= 44
+        assert call["width"] >= 300
         page.get_by_role("button", name="I have it").click()
         expect(page.get_by_text("Thank you: you have it.")).to_be_visible()
         expect(page.get_by_text("Seen by a supervisor")).to_be_visible()

@@ -142,5 +142,6 @@ def test_the_concern_page_says_a_closed_concern_is_closed(client_for, supervisor
 def test_i_have_it_on_a_page_about_a_concern_closed_since_says_it_is_closed(client_for, supervisor, closed):
     page = Page.objects.create(concern=closed, step=PageStep.FIRST, recipient=supervisor, channel=Page.Channel.EMAIL)
     response = client_for(supervisor).post(reverse("supervision:page", args=[page.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("coaching:concern_detail", args=[closed.pk])
+    # She stays on the on-call page of the concern, which says it was closed.
+    assert response.redirect_chain[-1][0] == reverse("supervision:on_call", args=[closed.pk])
     assert "This concern is already closed" in response.content.decode()

@@ -201,6 +201,7 @@ PAGES = [
     Page("coaching:concern_detail", "coach", VIEW, "concern", _record("concern")),
     Page("coaching:concern_detail", "supervisor", VIEW, "concern", _record("concern")),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
+    Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
     Page("supervision:queue", "supervisor", VIEW, "supervision queue", _record("coach"), patients=_caseload),
     Page("supervision:queue", "coach", VIEW, "supervision queue", _record("coach"), patients=_caseload),

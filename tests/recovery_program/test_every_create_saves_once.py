@@ -75,6 +75,7 @@ NOT_CREATING = {
     "referrals:cps_report_edit": "changes the record",
     "referrals:communication_edit": "changes the record",
     "supervision:page": "acknowledges the concern once",
+    "supervision:on_call": "acknowledges the concern once",
     "supervision:action_item_done": "marks it done once",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",

@@ -165,6 +165,7 @@ FORMS = [
     Form("supervision:coach_supervisor", "admin1", COACH),
     Form("supervision:rota", "supervisor1"),
     Form("supervision:page", "supervisor1", {"pk": _of(Page)}, fields={}),
+    Form("supervision:on_call", "supervisor1", CONCERN, fields={}),
     Form("supervision:agenda_add", "coach1"),
     Form("supervision:session_new", "supervisor1", {"coach_pk": _coach}),
     Form(

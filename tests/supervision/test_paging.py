@@ -116,7 +116,8 @@ def test_unacknowledged_it_escalates_to_the_backup_then_everyone(
         backup_supervisor.pk,
         third.pk,
     }
-    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=60), tick=False):
+    # Every supervisor is paged again only after the program's minutes (tests/supervision/test_on_call.py).
+    with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=45), tick=False):
         assert paging.sweep()["escalated"] == 0
 
 
