@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import CHROMIUM
 
 # A phone held upright.
 PHONE = {"width": 390, "height": 844}
+
+# CI runs the suite on two cores, several times in a row: an answer may take longer than Playwright's 5 seconds
+# there (an autosave waits 1.5 s after the last key, then a busy server answers). A passing check does not wait.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
