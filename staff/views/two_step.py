@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery_program.audit import actor_from
+from recovery_program.forms import PlainErrors
 from staff import lockout, two_step
 
 WRONG_TRIES_ALLOWED = 5
@@ -29,7 +30,7 @@ WRONG_TRIES_KEY = "two_step_wrong_tries"
 PENDING_DEVICE_KEY = "two_step_pending_device"
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(PlainErrors, forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,
@@ -37,7 +38,7 @@ class PasswordForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainErrors, forms.Form):
     code = forms.CharField(
         label="6-digit code from your app",
         max_length=20,
