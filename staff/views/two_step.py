@@ -35,6 +35,7 @@ class PasswordForm(PlainErrors, forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Type your password."},
     )
 
 
@@ -42,6 +43,7 @@ class CodeForm(PlainErrors, forms.Form):
     code = forms.CharField(
         label="6-digit code from your app",
         max_length=20,
+        error_messages={"required": "Type the 6-digit code your app shows now."},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
     )
 
@@ -50,6 +52,7 @@ class LoginCodeForm(CodeForm):
     code = forms.CharField(
         label="6-digit code from your app, or a recovery code",
         max_length=20,
+        error_messages={"required": "Type the 6-digit code your app shows now, or one of your recovery codes."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
     )
 

@@ -6,6 +6,7 @@ Playwright, which evaluates it outside the page's Content-Security-Policy.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,15 @@ def test_a_form_with_errors_has_no_violations_and_its_summary_takes_focus(live_s
 
     summary.get_by_role("link", name="Pick at least one person who was there.").click()
     expect(page.get_by_role("checkbox", name=str(patient))).to_be_focused()
+
+    # A form of radio buttons: its summary leads to the first button of the group.
+    page.goto(f"{live_server.url}{reverse('coaching:concern_new')}")
+    page.get_by_role("button", name="Share with my supervisor").click()
+    summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name="There is a problem"))
+    expect(summary).to_be_focused()
+    assert _violations(page) == []
+    summary.get_by_role("link", name="Choose what it is about.").click()
+    expect(page.get_by_role("group", name=re.compile("^What it is about")).get_by_role("radio").first).to_be_focused()
 
 
 def test_the_login_page_with_a_mistake_has_no_violations(live_server, page: Page):
