@@ -133,10 +133,11 @@ def _plain(field: forms.Field, label: str) -> dict[str, str]:
 
 
 def _defaults(field: forms.Field, key: str) -> set[str]:
+    """Django's own messages for this key (not those of our fields, such as the one-time key's)."""
     return {
         str(messages[key])
         for klass in type(field).__mro__
-        if key in (messages := getattr(klass, "default_error_messages", {}))
+        if klass.__module__.startswith("django.") and key in (messages := getattr(klass, "default_error_messages", {}))
     }
 
 

@@ -19,7 +19,7 @@ from django import forms
 from django.test import Client
 
 from recovery_program.forms import PlainErrors
-from recovery_program.once import FIELD
+from recovery_program.once import FIELD, NOT_MATCHED, OnceKeyField
 from tests.recovery_program.test_no_500_on_any_input import (
     FORMS,
     Form,
@@ -167,6 +167,8 @@ def test_every_form_of_the_program_gives_plain_messages():
         (forms.TimeField(label="Start time"), "Type a time in “Start time”, like 2:30 PM."),
         (forms.IntegerField(label="Minutes"), "Type a whole number in “Minutes”."),
         (forms.CharField(label="Why?", error_messages={"required": "Say why."}), "Say why."),
+        # Our own fields' messages are kept too.
+        (OnceKeyField(), NOT_MATCHED),
     ],
 )
 @time_machine.travel(NOON, tick=False)
