@@ -13,6 +13,7 @@ from recovery_program.forms import (
     STARTED_CHOICES,
     DateInput,
     NoMaxLengthMixin,
+    PlainErrors,
     TimeInput,
     long_text,
     started_at,
@@ -35,12 +36,12 @@ KIND_SHORT_LABELS = {
 }
 
 
-class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
+class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     patients = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple(attrs={"data-search": "Find a name"}),
         label="Who was there",
-        error_messages={"required": "Choose at least one patient."},
+        error_messages={"required": "Pick at least one person who was there."},
     )
     kind = forms.ChoiceField(
         label="What you did",
@@ -54,9 +55,13 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
     date = forms.DateField(widget=DateInput(attrs={"data-when": PICK}), required=False)
     start_time = forms.TimeField(label="Start time", widget=TimeInput(attrs={"data-when": PICK}), required=False)
     duration_minutes = forms.IntegerField(
-        label="How long (minutes)", min_value=1, max_value=720, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label="How long (minutes)",
+        min_value=1,
+        max_value=720,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": "Type how long it took, in minutes, like 30."},
     )
-    summary = long_text("What happened")
+    summary = long_text("What happened", if_empty="Write what happened.")
     place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
     resources = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -126,29 +131,39 @@ class EncounterEditForm(VersionedForm, EncounterForm):
     """Changing a saved encounter: the form carries the version it was opened at."""
 
 
-class AddendumForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
+class AddendumForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     text = long_text("Addendum", help_text="It is dated and signed with your name, under the encounter.", rows=4)
 
 
-class EnteredInErrorForm(forms.Form):
+class EnteredInErrorForm(PlainErrors, forms.Form):
     reason = forms.CharField(
         max_length=500, label="Why is it a mistake?", help_text="For example: logged for the wrong patient."
     )
 
 
-class ConcernForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
+class ConcernForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(
-        queryset=None, label="About", error_messages={"invalid_choice": "Choose a patient of your caseload."}
+        queryset=None,
+        label="About",
+        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a patient of your caseload."},
     )
-    category = forms.ChoiceField(label="What it is about", choices=ConcernCategory.choices, widget=forms.RadioSelect)
+    category = forms.ChoiceField(
+        label="What it is about",
+        choices=ConcernCategory.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what it is about."},
+    )
     description = long_text(
-        "What you saw or heard", help_text="In your own words. Your supervisor decides what happens next."
+        "What you saw or heard",
+        help_text="In your own words. Your supervisor decides what happens next.",
+        if_empty="Write what you saw or heard.",
     )
     urgency = forms.ChoiceField(
         label="How soon should a supervisor see it?",
         choices=Urgency.choices,
         widget=forms.RadioSelect,
         initial=Urgency.ROUTINE,
+        error_messages={"required": "Choose how soon a supervisor should see it."},
     )
 
     def __init__(self, *args, patients, **kwargs):
@@ -156,11 +171,11 @@ class ConcernForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
         self.fields["patient"].queryset = patients
 
 
-class ConcernNoteForm(OnceFormMixin, NoMaxLengthMixin, forms.Form):
+class ConcernNoteForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
 
 
-class ConcernCloseForm(NoMaxLengthMixin, forms.Form):
+class ConcernCloseForm(NoMaxLengthMixin, PlainErrors, forms.Form):
     reason = forms.CharField(max_length=500, label="Why close it?", help_text="She sees that it is closed, not this.")
     note_to_coach = long_text(
         "Closing note to the coach",
@@ -170,7 +185,7 @@ class ConcernCloseForm(NoMaxLengthMixin, forms.Form):
     )
 
 
-class ResourceForm(OnceFormMixin, forms.ModelForm):
+class ResourceForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["name", "kind", "is_active"]

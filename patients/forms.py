@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
-from recovery_program.forms import DateInput
+from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
@@ -71,7 +71,7 @@ class PatientDatesMixin:
         return cleaned
 
 
-class EnrollForm(OnceFormMixin, PatientDatesMixin, forms.ModelForm):
+class EnrollForm(OnceFormMixin, PatientDatesMixin, PlainErrors, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -108,7 +108,7 @@ class EnrollForm(OnceFormMixin, PatientDatesMixin, forms.ModelForm):
         self.fields["enrollment_date"].initial = _today
 
 
-class PatientForm(VersionedForm, PatientDatesMixin, forms.ModelForm):
+class PatientForm(VersionedForm, PatientDatesMixin, PlainErrors, forms.ModelForm):
     """A supervisor's edit of the whole record, but for status and coach, which have their own pages."""
 
     class Meta:
@@ -122,7 +122,7 @@ class PatientForm(VersionedForm, PatientDatesMixin, forms.ModelForm):
         self.fields["clinical_provider"].queryset = providers
 
 
-class ContactForm(VersionedForm, forms.ModelForm):
+class ContactForm(VersionedForm, PlainErrors, forms.ModelForm):
     """What a coach may change: how to reach her safely."""
 
     class Meta:
@@ -131,7 +131,7 @@ class ContactForm(VersionedForm, forms.ModelForm):
         widgets = EnrollForm.Meta.widgets
 
 
-class StatusForm(OnceFormMixin, forms.Form):
+class StatusForm(OnceFormMixin, PlainErrors, forms.Form):
     status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
     changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
@@ -159,7 +159,7 @@ class StatusForm(OnceFormMixin, forms.Form):
         return changed_on
 
 
-class AssignmentForm(OnceFormMixin, forms.Form):
+class AssignmentForm(OnceFormMixin, PlainErrors, forms.Form):
     coach = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
     )
@@ -179,7 +179,7 @@ class AssignmentForm(OnceFormMixin, forms.Form):
         return started_on
 
 
-class EndAssignmentForm(forms.Form):
+class EndAssignmentForm(PlainErrors, forms.Form):
     ended_on = forms.DateField(label="Last day with her coach", widget=DateInput, initial=_today)
     reason = forms.CharField(max_length=200, help_text="For example: the coach left the program.")
     shared_with_coach = forms.BooleanField(
@@ -194,7 +194,7 @@ class EndAssignmentForm(forms.Form):
         return ended_on
 
 
-class ConsentForm(OnceFormMixin, forms.ModelForm):
+class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
@@ -223,7 +223,7 @@ class ConsentForm(OnceFormMixin, forms.ModelForm):
         return cleaned
 
 
-class ConsentRevokeForm(forms.Form):
+class ConsentRevokeForm(PlainErrors, forms.Form):
     revoked_on = forms.DateField(label="Revoked on", widget=DateInput, initial=_today)
 
     def __init__(self, *args, consent: Consent, **kwargs):
@@ -238,7 +238,7 @@ class ConsentRevokeForm(forms.Form):
         return revoked_on
 
 
-class ChildForm(OnceFormMixin, forms.ModelForm):
+class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = Child
         fields = ["first_name", "birth_year", "lives_with_patient"]

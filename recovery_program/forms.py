@@ -1,11 +1,13 @@
 """Form pieces every app's forms share: date and time inputs, a typed date and time read in the program's zone,
-"when did it start?", and long free text."""
+"when did it start?", long free text, and plain error messages."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 # Free text is generous, but not unbounded.
@@ -15,19 +17,22 @@ MAX_TEXT = 20_000
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%H:%M")
 
 
-def long_text(label: str, *, help_text: str = "", rows: int = 5, required: bool = True) -> forms.CharField:
-    """Free text up to MAX_TEXT characters. No maxlength in the page: a longer paste is kept and explained."""
+def long_text(
+    label: str, *, help_text: str = "", rows: int = 5, required: bool = True, if_empty: str | None = None
+) -> forms.CharField:
+    """Free text up to MAX_TEXT characters. No maxlength in the page: a longer paste is kept and explained.
+    `if_empty`: what to tell her when it is required and left empty (otherwise PlainErrors' "Fill in …")."""
     field = forms.CharField(
         label=label,
         help_text=help_text,
@@ -36,14 +41,17 @@ def long_text(label: str, *, help_text: str = "", rows: int = 5, required: bool 
         widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={
             "max_length": "This is longer than %(limit_value)d characters (it has %(show_value)d). "
-            "Please shorten it: your text is still here."
+            "Please shorten it: your text is still here.",
+            **({"required": if_empty} if if_empty else {}),
         },
     )
     return field
 
 
 class NoMaxLengthMixin:
-    def __init__(self, *args, **kwargs):
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
@@ -84,3 +92,90 @@ def started_at(choice: str, date: datetime.date | None = None, time: datetime.ti
     if choice not in minutes:
         raise forms.ValidationError("Choose when it started.")
     return timezone.now() - datetime.timedelta(minutes=int(choice))
+
+
+def _example_date() -> str:
+    return f"{timezone.localdate():%m/%d/%Y}"
+
+
+def _plain(field: forms.Field, label: str) -> dict[str, str]:
+    """What to say instead of Django's generic messages for this kind of field, naming its label."""
+    named = f"“{label}”"
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+        return {
+            "required": f"Pick at least one for {named}.",
+            "invalid_choice": f"One of the choices for {named} is no longer offered. Pick again.",
+            "invalid_list": f"Pick again for {named}.",
+            "invalid_pk_value": f"Pick again for {named}.",
+        }
+    if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
+        return {
+            "required": f"Choose one for {named}.",
+            "invalid_choice": f"That choice for {named} is no longer offered. Choose another.",
+        }
+    if isinstance(field, forms.DateTimeField):
+        message = f"Type a date and time in {named}, like {_example_date()} 2:30 PM."
+        return {"required": message, "invalid": message}
+    if isinstance(field, forms.DateField):
+        message = f"Type a date in {named}, like {_example_date()}."
+        return {"required": message, "invalid": message}
+    if isinstance(field, forms.TimeField):
+        message = f"Type a time in {named}, like 2:30 PM."
+        return {"required": message, "invalid": message}
+    if isinstance(field, forms.IntegerField):  # DecimalField and FloatField too
+        number = "a whole number" if type(field) is forms.IntegerField else "a number"
+        return {
+            "required": f"Type {number} in {named}.",
+            "invalid": f"Type {number} in {named}, in digits.",
+            "max_value": f"Type a number no larger than %(limit_value)s in {named}.",
+            "min_value": f"Type a number no smaller than %(limit_value)s in {named}.",
+            "max_digits": f"Type a shorter number in {named}.",
+            "max_decimal_places": f"Type at most %(max)s digits after the point in {named}.",
+            "max_whole_digits": f"Type a shorter number in {named}.",
+        }
+    if isinstance(field, forms.EmailField):
+        return {
+            "required": f"Type an e-mail address in {named}.",
+            "invalid": "Type an e-mail address with an @ in it, like name@example.org.",
+        }
+    if isinstance(field, forms.FileField):
+        return {
+            "required": f"Choose a file for {named}.",
+            "empty": f"The file for {named} is empty. Choose another.",
+            "invalid": f"The file for {named} could not be read. Choose it again.",
+            "missing": f"The file for {named} did not arrive. Choose it again.",
+        }
+    if isinstance(field, forms.BooleanField):
+        return {"required": f"Tick {named} to go on."}
+    return {
+        "required": f"Fill in {named}.",
+        "max_length": f"Shorten {named} to %(limit_value)d characters or fewer (it has %(show_value)d).",
+        "min_length": f"Type at least %(limit_value)d characters for {named} (it has %(show_value)d).",
+    }
+
+
+def _defaults(field: forms.Field, key: str) -> set[str]:
+    """Django's own messages for this key (not those of our fields, such as the one-time key's)."""
+    return {
+        str(messages[key])
+        for klass in type(field).__mro__
+        if klass.__module__.startswith("django.") and key in (messages := getattr(klass, "default_error_messages", {}))
+    }
+
+
+class PlainErrors:
+    """Every form's messages say what to do, naming the field ("Choose one for “Category”."), instead of Django's
+    generic "This field is required.". A message a form gives a field itself is kept. Applied when the form is
+    checked, so labels and fields set in a form's own __init__ count. `tests/recovery_program/test_errors.py`
+    holds every form to it."""
+
+    fields: dict[str, forms.Field]
+
+    def full_clean(self) -> None:
+        for name, field in self.fields.items():
+            label = str(field.label or pretty_name(name)).rstrip(":")
+            for key, message in _plain(field, label).items():
+                # Absent: a validator's message (length, limits), which the field's own messages override.
+                if key not in field.error_messages or str(field.error_messages[key]) in _defaults(field, key):
+                    field.error_messages[key] = message
+        super().full_clean()  # type: ignore[misc]

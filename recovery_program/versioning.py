@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
+from recovery_program.forms import PlainErrors
+
 # Moves the version on when anything else in the row changed. An UPDATE that changes nothing keeps it (and, as
 # pghistory then sees no change, writes no history row); whatever version the UPDATE itself wrote is ignored.
 bump_version = pgtrigger.Trigger(
@@ -74,7 +76,7 @@ class _VersionInput(forms.IntegerField):
         )
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(PlainErrors, forms.Form):
     """The version of the record the form was opened at, in a hidden field.
 
     `version`: the record's version as loaded now (a ModelForm's instance gives it). A missing or garbled version

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from patients.models import Patient
-from recovery_program.forms import DateInput, NoMaxLengthMixin, TimeInput, long_text, typed_moment
+from recovery_program.forms import DateInput, NoMaxLengthMixin, PlainErrors, TimeInput, long_text, typed_moment
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
@@ -47,7 +47,7 @@ def _show_rule_errors(form, *, disclosed_on: datetime.date | None, **fields) -> 
                 form.add_error(field, messages)
 
 
-class DateTimeFields(forms.Form):
+class DateTimeFields(PlainErrors, forms.Form):
     """A date and a time, combined into an aware datetime that cannot be in the future."""
 
     date = forms.DateField(widget=DateInput)
@@ -68,7 +68,7 @@ class DateTimeFields(forms.Form):
         return None
 
 
-class RecordForm(NoMaxLengthMixin, forms.ModelForm):
+class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
     """Common to the three records: the concerns it answers and who among the clinical staff acted."""
 
     def __init__(self, *args, concerns, staff, **kwargs):
@@ -171,7 +171,7 @@ class ReferralEditForm(VersionedForm, RecordForm):
         return not_in_future(self.cleaned_data["referred_on"])
 
 
-class ReferralStatusForm(OnceFormMixin, forms.Form):
+class ReferralStatusForm(OnceFormMixin, PlainErrors, forms.Form):
     status = forms.ChoiceField(label="New status")
     changed_on = forms.DateField(label="On", widget=DateInput, initial=timezone.localdate)
     note = forms.CharField(max_length=500, required=False)
@@ -255,7 +255,7 @@ class CommunicationEditForm(VersionedForm, CommunicationForm):
     pass
 
 
-class DisclosureForm(OnceFormMixin, forms.Form):
+class DisclosureForm(OnceFormMixin, PlainErrors, forms.Form):
     """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent."""
 
     disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)

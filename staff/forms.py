@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
-from recovery_program.forms import DateInput
+from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
@@ -12,12 +12,17 @@ from staff.roles import CLINICAL_ROLES, Role
 from staff.training import default_expiry
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(PlainErrors, AuthenticationForm):
     username = forms.CharField(
         label="Username or e-mail",
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Type your username or e-mail address."
+        self.fields["password"].error_messages["required"] = "Type your password."
 
     error_messages = {
         "invalid_login": "That username or e-mail and password don't match. Please try again.",
@@ -25,7 +30,15 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class PasswordAskForm(forms.Form):
+class OwnPasswordChangeForm(PlainErrors, PasswordChangeForm):
+    """Django's, with plain messages."""
+
+
+class NewPasswordForm(PlainErrors, SetPasswordForm):
+    """Django's, with plain messages: setting a password from the link in an e-mail."""
+
+
+class PasswordAskForm(PlainErrors, forms.Form):
     typed = forms.CharField(
         label="Your username or e-mail",
         max_length=254,
@@ -34,7 +47,7 @@ class PasswordAskForm(forms.Form):
     )
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(PlainErrors, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "username", "email", "phone", "start_date"]
@@ -63,7 +76,7 @@ class NewStaffForm(OnceFormMixin, StaffForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class RoleForm(OnceFormMixin, forms.Form):
+class RoleForm(OnceFormMixin, PlainErrors, forms.Form):
     role = forms.ChoiceField(
         choices=Role.choices,
         label="New role",
@@ -71,7 +84,7 @@ class RoleForm(OnceFormMixin, forms.Form):
     )
 
 
-class ProposeRoleForm(OnceFormMixin, forms.Form):
+class ProposeRoleForm(OnceFormMixin, PlainErrors, forms.Form):
     role = forms.ChoiceField(
         choices=[(role.value, role.label) for role in Role if role in CLINICAL_ROLES],
         label="Propose a role",
@@ -87,7 +100,7 @@ CERTIFICATE_SIGNATURES = {
 }
 
 
-class TrainingRecordForm(OnceFormMixin, forms.ModelForm):
+class TrainingRecordForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["kind", "completed_on", "hours", "provider", "expires_on", "certificate"]
@@ -140,14 +153,14 @@ class TrainingRecordForm(OnceFormMixin, forms.ModelForm):
         return cleaned
 
 
-class TrainingKindForm(OnceFormMixin, forms.ModelForm):
+class TrainingKindForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = TrainingKind
         fields = ["name", "validity_months", "counts_as_hours", "is_active"]
         labels = {"is_active": "Still tracked"}
 
 
-class RequirementForm(OnceFormMixin, forms.ModelForm):
+class RequirementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = TrainingRequirement
         fields = ["role", "kind", "hours", "period_months"]

@@ -3,14 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from recovery_program.forms import DateInput
+from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 from supervision.models import SessionStatus, SupervisionSession
 
 
-class SupervisionForm(OnceFormMixin, forms.Form):
+class SupervisionForm(OnceFormMixin, PlainErrors, forms.Form):
     supervisor = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose a supervisor of your program."}
     )
@@ -28,7 +28,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class ShiftForm(OnceFormMixin, forms.Form):
+class ShiftForm(OnceFormMixin, PlainErrors, forms.Form):
     starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput)
     ends_at = forms.DateTimeField(label="Ends", widget=DateTimeLocalInput)
     primary = forms.ModelChoiceField(queryset=None, label="Primary supervisor")
@@ -50,7 +50,7 @@ class ShiftForm(OnceFormMixin, forms.Form):
         return cleaned
 
 
-class AgendaItemForm(OnceFormMixin, forms.Form):
+class AgendaItemForm(OnceFormMixin, PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None, required=False, label="About (optional)", empty_label="Not about one patient"
     )
@@ -66,7 +66,7 @@ class AgendaItemForm(OnceFormMixin, forms.Form):
         self.fields["patient"].queryset = patients
 
 
-class SessionForm(OnceFormMixin, forms.Form):
+class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
     held_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
     minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480, initial=60)
     status = forms.ChoiceField(choices=SessionStatus.choices, initial=SessionStatus.HELD, label="Did it happen?")
@@ -95,7 +95,7 @@ class SessionForm(OnceFormMixin, forms.Form):
         return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
 
 
-class SessionEditForm(VersionedForm, forms.ModelForm):
+class SessionEditForm(VersionedForm, PlainErrors, forms.ModelForm):
     """A correction of what a session's record says about itself; its cases and action items stay as recorded."""
 
     minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480)
@@ -115,7 +115,7 @@ class SessionEditForm(VersionedForm, forms.ModelForm):
         return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
 
 
-class CaseReviewForm(forms.Form):
+class CaseReviewForm(PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(queryset=None, required=False, label="Patient")
     discussion = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -132,7 +132,7 @@ class CaseReviewForm(forms.Form):
         return cleaned
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(PlainErrors, forms.Form):
     what = forms.CharField(required=False, max_length=500)
     owner = forms.ModelChoiceField(queryset=None, required=False, label="Who")
     due_on = forms.DateField(required=False, widget=DateInput, label="Due")

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 
 from recovery_program.health import healthz, healthz_web
 from staff import urls as staff_urls
+from staff.forms import OwnPasswordChangeForm
 from staff.views import accounts as staff_views
 from staff.views import two_step
 from workspace import views
@@ -45,7 +46,7 @@ urlpatterns = [
     path("account/two-step/", two_step.setup, name="two_step_setup"),
     path("account/two-step/off/", two_step.turn_off, name="two_step_off"),
     path("account/two-step/recovery-codes/", two_step.recovery_codes, name="two_step_recovery_codes"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", auth_views.PasswordChangeView.as_view(form_class=OwnPasswordChangeForm), name="password_change"),
     path("password/forgot/", staff_views.password_ask, name="password_ask"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from recovery_program.audit import client_address
 from staff import services
 from staff.context_processors import PROGRAM_COOKIE, PROGRAM_COOKIE_SALT
-from staff.forms import LoginForm, PasswordAskForm
+from staff.forms import LoginForm, NewPasswordForm, PasswordAskForm
 from staff.tokens import password_link_tokens
 
 PROGRAM_COOKIE_DAYS = 400
@@ -40,6 +40,7 @@ class PasswordLinkView(auth_views.PasswordResetConfirmView):
     """Where the link in a password e-mail leads. A deactivated account's link is refused, like a used one."""
 
     token_generator = password_link_tokens
+    form_class = NewPasswordForm
     post_reset_login = False
 
     def get_user(self, uidb64):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import actor_from
+from recovery_program.forms import PlainErrors
 from staff import permissions, services
 from staff.models import Program
 
@@ -24,7 +25,7 @@ WEEKDAYS = [
 ]
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(PlainErrors, forms.ModelForm):
     office_days = forms.MultipleChoiceField(
         choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Days with office hours"
     )

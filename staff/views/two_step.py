@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery_program.audit import actor_from
+from recovery_program.forms import PlainErrors
 from staff import lockout, two_step
 
 WRONG_TRIES_ALLOWED = 5
@@ -29,18 +30,20 @@ WRONG_TRIES_KEY = "two_step_wrong_tries"
 PENDING_DEVICE_KEY = "two_step_pending_device"
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(PlainErrors, forms.Form):
     password = forms.CharField(
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Type your password."},
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainErrors, forms.Form):
     code = forms.CharField(
         label="6-digit code from your app",
         max_length=20,
+        error_messages={"required": "Type the 6-digit code your app shows now."},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
     )
 
@@ -49,6 +52,7 @@ class LoginCodeForm(CodeForm):
     code = forms.CharField(
         label="6-digit code from your app, or a recovery code",
         max_length=20,
+        error_messages={"required": "Type the 6-digit code your app shows now, or one of your recovery codes."},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
     )
 

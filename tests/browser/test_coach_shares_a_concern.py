@@ -81,7 +81,7 @@ def test_a_mistake_in_the_log_form_is_shown_without_reloading_the_page(live_serv
     page.evaluate("window.stillTheSamePage = true")
     page.get_by_role("button", name="Save encounter").click()  # nobody chosen under "Who was there"
 
-    expect(page.get_by_text("Choose at least one patient.")).to_be_visible()
+    expect(page.get_by_role("link", name="Pick at least one person who was there.")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage === true")  # htmx swapped the form; the page did not reload
     expect(page.get_by_label("What happened")).to_have_value(
         "Coffee at Maple Street; she talked about the custody hearing."

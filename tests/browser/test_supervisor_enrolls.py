@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -66,7 +67,9 @@ def test_a_mistake_in_the_enroll_form_is_explained_and_nothing_typed_is_lost(liv
     page.get_by_label("Safe contact notes").fill("Only after 6 pm.")
     page.get_by_role("button", name="Enroll her").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("nothing was saved yet")
-    expect(page.get_by_text("This due date is more than a month ago")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved yet")
+    mistake = "This due date is more than a month ago"
+    expect(page.get_by_role("alert").get_by_role("link", name=re.compile(mistake))).to_be_visible()
+    expect(page.get_by_text(mistake)).to_have_count(2)  # in the summary at the top, and next to the field
     expect(page.get_by_label("Legal name")).to_have_value("Odette Lark")
     expect(page.get_by_label("Safe contact notes")).to_have_value("Only after 6 pm.")

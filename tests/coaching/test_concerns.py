@@ -149,7 +149,7 @@ def test_an_empty_note_is_explained(client_for, supervisor, coach, patient):
     concern = share_concern(coach, patient)
     response = client_for(supervisor).post(reverse("coaching:concern_note", args=[concern.pk]), {"text": ""})
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Fill in “Note to the coach”." in response.content.decode()
 
 
 def test_the_coachs_pages_speak_of_sharing_never_of_reporting(client_for, coach, patient):

@@ -80,9 +80,9 @@ def test_a_forged_patient_id_is_not_found_and_nothing_is_stored(request, client_
     [
         ({"date": "2999-01-01"}, "cannot be in the future"),
         ({"date": "2020-01-01"}, "more than a year ago"),
-        ({"patients": []}, "Choose at least one patient"),
+        ({"patients": []}, "Pick at least one person who was there"),
         ({"summary": "x" * 20_001}, "longer than 20000 characters"),
-        ({"duration_minutes": "0"}, "greater than or equal to 1"),
+        ({"duration_minutes": "0"}, "no smaller than 1"),
     ],
 )
 def test_bad_input_is_explained_and_everything_typed_is_kept(client_for, coach, patient, overrides, message):

@@ -113,7 +113,7 @@ def test_the_consent_form_says_so_next_to_the_event(client_for, supervisor, pati
 
 def test_an_event_the_program_does_not_record_cannot_be_chosen(client_for, supervisor, patient):
     response = _post_consent(client_for(supervisor), patient, expiry_event="the end of her pregnancy")
-    assert "Select a valid choice" in response.content.decode()
+    assert "That choice for “Ends at” is no longer offered" in response.content.decode()
     assert not Consent.objects.exists()
 
 

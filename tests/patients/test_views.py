@@ -273,8 +273,8 @@ def test_only_supervisors_enroll(request, client_for, who, supervisor):
         ({"due_date": "", "delivery_date": "2020-01-01"}, "delivery_date", "more than a year before she enrolled"),
         ({"due_date": "", "delivery_date": "2999-01-01"}, "delivery_date", "cannot be in the future"),
         ({"date_of_birth": "2024-01-01"}, "date_of_birth", "check the date of birth"),
-        ({"legal_name": ""}, "legal_name", "This field is required"),
-        ({"date_of_birth": "14/06/1995"}, "date_of_birth", "Enter a valid date"),
+        ({"legal_name": ""}, "legal_name", "Fill in “Legal name”"),
+        ({"date_of_birth": "14/06/1995"}, "date_of_birth", "Type a date in “Date of birth”"),
     ],
 )
 def test_bad_input_is_explained_next_to_the_field_and_keeps_what_was_typed(

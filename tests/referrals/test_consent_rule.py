@@ -327,7 +327,7 @@ def test_the_form_does_not_offer_a_consent_that_is_not_current(client_for, super
     page = client.get(reverse("referrals:disclosure_new", args=[patient.pk])).content.decode()
     assert f'<option value="{ended.pk}"' not in page
     page = _post_disclosure(client, patient, consent=ended.pk).content.decode()
-    assert "Select a valid choice" in _error_next_to(page, "consent")
+    assert "is no longer offered" in _error_next_to(page, "consent")
     assert not Disclosure.objects.exists()
 
 

@@ -133,8 +133,8 @@ def test_an_emergency_without_its_nature_is_refused(client_for, supervisor, pati
     ("overrides", "message"),
     [
         ({"referred_on": "2999-01-01"}, "cannot be in the future"),
-        ({"receiving_provider": ""}, "This field is required"),
-        ({"status": "completed"}, "Select a valid choice"),
+        ({"receiving_provider": ""}, "Fill in “Receiving provider”"),
+        ({"status": "completed"}, "That choice for “Status” is no longer offered"),
         ({"made_by": "999999"}, "Choose a supervisor of your program"),
     ],
 )
