@@ -131,9 +131,13 @@
     timer = setTimeout(autosave, delay);
   }
 
+  // While the form itself is being saved, no autosave goes out: one landing after the save would bring back a
+  // draft of what is already a record.
+  let saving = false;
+
   async function autosave() {
     const form = theForm();
-    if (!form) return;
+    if (!form || saving) return;
     let response;
     try {
       response = await fetch(form.dataset.autosave, {
@@ -201,6 +205,8 @@
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.matches("[data-keep]")) {
+      clearTimeout(timer);
+      saving = true;
       keep(form, { sending: true });
     } else if (form.matches("[data-start-over]")) {
       sessionStorage.removeItem(here);
@@ -222,13 +228,22 @@
   // The form itself sent by htmx: a mistake swaps it back in (still hers to finish), a save leaves the page.
   const inForm = (event) => event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("form[data-keep]");
   document.addEventListener("htmx:afterRequest", (event) => {
-    if (inForm(event) && !event.detail.xhr.getResponseHeader("HX-Redirect")) mark({ sending: false });
+    if (!inForm(event)) return;
+    if (event.detail.xhr.getResponseHeader("HX-Redirect")) {
+      sessionStorage.removeItem(here); // saved: nothing of it is kept on the phone any more
+    } else {
+      saving = false;
+      mark({ sending: false });
+    }
   });
   document.addEventListener("htmx:sendError", (event) => {
-    if (inForm(event)) status(say.noConnection);
+    if (!inForm(event)) return;
+    saving = false;
+    status(say.noConnection);
   });
   document.addEventListener("htmx:responseError", (event) => {
     const xhr = event.detail.xhr;
+    if (inForm(event)) saving = false;
     if (!inForm(event)) {
       // Anywhere else, with nothing typed to keep: the login page, which brings her back here.
       if (xhr.status === 401) location.assign(loginFrom(xhr.getResponseHeader("HX-Trigger")) || "/login/");
