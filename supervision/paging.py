@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -186,9 +186,23 @@ def _start_clock_pages(concern_id: int, now: datetime.datetime) -> list[Page]:
     return _page_after(concern, 0, now)
 
 
-def first_paged_at(concern: Concern) -> datetime.datetime | None:
-    """When a supervisor was first paged about this concern: the coach is told, so she knows help is coming."""
-    return concern.pages.aggregate(first=Min("created_at"))["first"]
+@dataclass(frozen=True)
+class PagedForCoach:
+    """What the coach is told about the paging of her urgent concern, as it really is: when a page first reached a
+    supervisor (`delivered_at`), or that one is written and still on its way (`on_its_way`)."""
+
+    delivered_at: datetime.datetime | None
+    on_its_way: bool
+
+
+def paged_for_coach(concern: Concern) -> PagedForCoach:
+    """When a supervisor was first reached about this concern (a page delivered, not merely written), or whether a
+    page is still on its way: the coach is told, so she knows whether help is coming or she should call."""
+    found = concern.pages.aggregate(
+        delivered=Min("sent_at", filter=Q(status=Page.Status.SENT)),
+        waiting=Count("pk", filter=Q(status__in=[Page.Status.PENDING, Page.Status.SENDING])),
+    )
+    return PagedForCoach(delivered_at=found["delivered"], on_its_way=bool(found["waiting"]))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from supervision import permissions
-from supervision.paging import first_paged_at as _first_paged_at
+from supervision.paging import paged_for_coach as _paged_for_coach
 
 register = template.Library()
 
@@ -24,9 +24,9 @@ def supervision_of(context, member) -> dict:
 
 
 @register.simple_tag
-def first_paged_at(concern):
-    """For an urgent concern's page: when a supervisor was first paged about it."""
-    return _first_paged_at(concern)
+def paged_for_coach(concern):
+    """For an urgent concern's page: when a page first reached a supervisor, or that one is on its way."""
+    return _paged_for_coach(concern)
 
 
 @register.simple_tag(takes_context=True)

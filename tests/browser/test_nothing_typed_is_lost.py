@@ -28,6 +28,7 @@ def _log_in_again(page: Page, user) -> None:
     page.get_by_label("Username or e-mail").fill(user.username)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("load")
 
 
 def _kept_on_the_phone(page: Page) -> int:
@@ -39,6 +40,7 @@ def test_a_coach_whose_session_ends_while_she_types_logs_in_again_and_finds_ever
 ):
     _log_in(page, live_server.url, coach)
     page.get_by_role("link", name="Log an encounter").click()
+    page.wait_for_load_state("load")  # keep.js runs before she types
     page.get_by_label("Place").fill("Harbor Library")
     page.get_by_label("What happened").fill(BEFORE)
     expect(page.get_by_text("Saved as draft at")).to_be_visible()
@@ -100,6 +102,7 @@ def test_a_supervisor_whose_session_ends_before_she_saves_a_cps_report_finds_it_
 def test_an_autosave_that_cannot_reach_the_server_says_so_and_keeps_the_text(live_server, page: Page, coach, patient):
     _log_in(page, live_server.url, coach)
     page.get_by_role("link", name="Log an encounter").click()
+    page.wait_for_load_state("load")  # keep.js runs before she types
     page.route("**/coaching/drafts/**", lambda route: route.abort("internetdisconnected"))
     page.get_by_label("What happened").fill("One bar of signal in the parking lot")
     expect(page.get_by_text("Not saved: no connection — kept on this phone.")).to_be_visible()
@@ -119,6 +122,7 @@ def test_an_autosave_that_cannot_reach_the_server_says_so_and_keeps_the_text(liv
 def test_what_was_kept_on_a_shared_phone_is_gone_at_log_out(live_server, page: Page, coach, patient):
     _log_in(page, live_server.url, coach)
     page.get_by_role("link", name="Log an encounter").click()
+    page.wait_for_load_state("load")  # keep.js runs before she types
     page.get_by_label("What happened").fill("Private words")
     expect(page.get_by_text("Saved as draft at")).to_be_visible()
     assert _kept_on_the_phone(page) == 1

@@ -20,6 +20,8 @@ def _log_in(page: Page, base_url: str, user) -> None:
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=f"Hello, {user.first_name}")).to_be_visible()
+    # Its style sheet and scripts too: a test that types or tabs at once must find them working (CI is slow).
+    page.wait_for_load_state("load")
 
 
 def _log_out(page: Page) -> None:

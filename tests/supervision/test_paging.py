@@ -171,8 +171,26 @@ def test_the_coach_sees_that_a_supervisor_was_paged(
 ):
     concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
     page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
-    assert "A supervisor was paged at" in page
+    assert "A page reached a supervisor at 10:00 p.m.; if nobody answers, the next one is paged." in page
     assert "reach a supervisor now" in page
+
+
+def test_the_coach_is_not_told_a_supervisor_was_reached_before_a_page_is_delivered(client_for, coach, patient, tonight):
+    with time_machine.travel(AFTER_HOURS, tick=False):
+        concern = share_concern(coach, patient, urgency="urgent_now")  # written; its delivery has not run
+    page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
+    assert "A page to a supervisor is on its way but has not reached her yet." in page
+    assert "reached a supervisor at" not in page
+    assert "reach a supervisor now" in page
+
+
+def test_once_a_supervisor_has_it_the_coach_is_told_so(
+    client_for, coach, patient, supervisor, tonight, django_capture_on_commit_callbacks, celery_eager
+):
+    concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
+    client_for(supervisor).post(reverse("coaching:concern_acknowledge", args=[concern.pk]))
+    page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
+    assert "A supervisor has it." in page
 
 
 # People who cannot answer are passed over at once.
