@@ -188,7 +188,7 @@ def pytest_collection_modifyitems(config, items):
     if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
         missing["browser"] = "Chromium is not installed (apt-get install chromium)"
     if not settings.REDIS_URL:
-        missing["celery_worker"] = "REDIS_URL is not set"
+        missing["celery_worker"] = missing["broker"] = "REDIS_URL is not set"
     if not missing:
         return
     if os.environ.get("CI", "").lower() == "true":
@@ -201,7 +201,7 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
-            for reason in missing.values():
+            for reason in sorted(set(missing.values())):
                 reporter.write_line(f"Left out some tests: {reason}.", yellow=True)
 
 

@@ -181,10 +181,9 @@ def test_nobody_changes_or_removes_a_seal_without_setting_the_trigger_aside(thre
 @pytest.fixture
 def other_connection():
     """A second connection to the test database, as the tests' own role (a request in another process)."""
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, dbname=settings["NAME"], user=settings["USER"]
-    )
+    params = connection.get_connection_params()  # as Django connects: a socket directory for the embedded server
+    params.pop("cursor_factory", None)
+    other = psycopg.connect(**params)
     other.autocommit = True
     yield other
     other.close()

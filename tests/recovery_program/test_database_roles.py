@@ -34,9 +34,9 @@ def as_app(monkeypatch):
     role = f"{settings['NAME']}_app"
     monkeypatch.setenv("APP_DATABASE_PASSWORD", PASSWORD)
     call_command("grant_app_role", role, stdout=None)
-    app = psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, dbname=settings["NAME"], user=role, password=PASSWORD
-    )
+    params = connection.get_connection_params()  # as Django connects: a socket directory for the embedded server
+    params.pop("cursor_factory", None)
+    app = psycopg.connect(**params | {"user": role, "password": PASSWORD})
     app.autocommit = True
     yield app.cursor()
     app.close()

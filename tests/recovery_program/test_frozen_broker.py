@@ -11,6 +11,8 @@ import pytest
 from recovery_program.celery import app
 from supervision.tasks import deliver_page
 
+pytestmark = pytest.mark.broker  # without REDIS_URL tasks run in-process and nothing is published
+
 
 @pytest.fixture
 def frozen_broker():
