@@ -6,7 +6,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -78,6 +78,12 @@ class Encounter(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="encounter_has_a_duration"),
+            # Logged after it happened (a phone's clock may run a little ahead), and within the year before.
+            models.CheckConstraint(
+                condition=Q(occurred_at__lte=F("created_at") + datetime.timedelta(minutes=10))
+                & Q(occurred_at__gte=F("created_at") - datetime.timedelta(days=366)),
+                name="encounter_happened_before_logging",
+            ),
         ]
         permissions = [("log_encounters", "Can log her own encounters with patients of her caseload")]
         triggers = [no_delete, SameProgram("program", "coach"), bump_version]
@@ -306,6 +312,9 @@ class Draft(models.Model):
     page = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+    # When its access-log rows were last written, and the patients they named (see services.draft_save).
+    logged_at = models.DateTimeField(null=True, blank=True)
+    logged_patients = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "form", "key"], name="one_draft_per_form_and_key")]

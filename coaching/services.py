@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
@@ -10,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from coaching import permissions
 from coaching.models import (
     Addendum,
     Concern,
@@ -23,6 +25,7 @@ from coaching.models import (
 )
 from patients.models import Patient
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from recovery_program.validators import not_in_future
 from recovery_program.versioning import EditConflict, check_version, said_when
 from staff.models import User
 
@@ -33,9 +36,36 @@ CLOSED = "This concern is already closed: nothing more can be done with it here.
 # What a draft may hold: up to about ten pages of typing.
 DRAFT_MAX_BYTES = 20_000
 
+# How often a draft she keeps typing in is written to the access log again (see draft_save).
+DRAFT_LOG_EVERY = datetime.timedelta(minutes=10)
+
 # What her encounter form calls a field whose name says something else, in the message when someone else saved
 # the encounter while she was changing it.
 ENCOUNTER_LABELS = {"kind": "What you did"}
+
+
+# How far back an encounter may be logged: further is almost always a mistyped year.
+OLDEST = datetime.timedelta(days=365)
+
+
+def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]) -> None:
+    """What an encounter must be, whoever calls: it has happened, within the last year, with women of her caseload.
+    The database holds the first two against the row's own creation time (`encounter_happened_before_logging`)."""
+    errors: dict[str, str] = {}
+    occurred_at = fields.get("occurred_at")
+    if occurred_at is not None:
+        try:
+            not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
+        except ValidationError as error:
+            errors["date"] = error.messages[0]
+        else:
+            if occurred_at < timezone.now() - OLDEST:
+                errors["date"] = "This is more than a year ago. Please check the date."
+    hers = set(permissions.patients_for_logging(actor.user).filter(pk__in=patient_ids).values_list("pk", flat=True))
+    if patient_ids - hers:
+        errors["patients"] = "Only women of your caseload can be on an encounter you log."
+    if errors:
+        raise ValidationError(errors)
 
 
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
@@ -48,6 +78,9 @@ def encounter_log(
 ) -> Encounter:
     """Records what the coach did; her encounter draft is done with."""
     patients = list(patients)
+    if not patients:
+        raise ValidationError({"patients": "Pick at least one person who was there."})
+    _check_encounter(actor, fields, {p.pk for p in patients})
     encounter = Encounter.objects.create(program_id=actor.user.program_id, coach=actor.user, **fields)
     EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
     encounter.resources.set(resources)
@@ -77,11 +110,15 @@ def encounter_update(
         raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
     if version is not None:
         check_version(encounter, seen=version, saving=fields, user=actor.user, labels=ENCOUNTER_LABELS)
+    wanted = {p.pk for p in patients}
+    if not wanted:
+        raise ValidationError({"patients": "Pick at least one person who was there."})
+    present = set(EncounterPatient.objects.filter(encounter=encounter).values_list("patient_id", flat=True))
+    # A woman already on it stays allowed (she may have left the caseload since); one added must be hers.
+    _check_encounter(actor, fields, wanted - present)
     for name, value in fields.items():
         setattr(encounter, name, value)
     encounter.save()
-    wanted = {p.pk for p in patients}
-    present = set(EncounterPatient.objects.filter(encounter=encounter).values_list("patient_id", flat=True))
     EncounterPatient.objects.filter(encounter=encounter, patient_id__in=present - wanted).delete()
     EncounterPatient.objects.bulk_create(
         [EncounterPatient(encounter=encounter, patient_id=pk) for pk in sorted(wanted - present)]
@@ -254,7 +291,13 @@ def draft_save(
     draft, _ = Draft.objects.update_or_create(
         user=actor.user, form=form, key=key, defaults={"data": kept, "page": page}
     )
-    log_access_many(actor, AccessAction.CHANGE, set(patients), record_type="draft", record_id=str(draft.pk))
+    # Autosaved at every pause in her typing: the access log names each patient once per DRAFT_LOG_EVERY, and
+    # at once when the draft comes to name another patient.
+    about, now = set(patients), timezone.now()
+    if draft.logged_at and now - draft.logged_at < DRAFT_LOG_EVERY and about <= set(draft.logged_patients):
+        return draft
+    Draft.objects.filter(pk=draft.pk).update(logged_at=now, logged_patients=sorted(about))
+    log_access_many(actor, AccessAction.CHANGE, about, record_type="draft", record_id=str(draft.pk))
     return draft
 
 

@@ -179,3 +179,11 @@ class PlainErrors:
                 if key not in field.error_messages or str(field.error_messages[key]) in _defaults(field, key):
                     field.error_messages[key] = message
         super().full_clean()  # type: ignore[misc]
+
+    def refuse(self, error: forms.ValidationError) -> None:
+        """Shows what a service refused next to the field it names (or above the form), keeping what was typed."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)  # type: ignore[attr-defined]
+        else:
+            self.add_error(None, error)  # type: ignore[attr-defined]

@@ -100,11 +100,7 @@ class VersionedForm(PlainErrors, forms.Form):
     def refuse(self, error: ValidationError) -> None:
         """Shows what the service refused (next to a field of the form, or above it); after a conflict the form
         carries the current version."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        super().refuse(error)
         if isinstance(error, EditConflict):
             self._carry_version(error.version)
 

@@ -86,14 +86,18 @@ def encounter_new(request):
         _posted_patients_are_hers(request)
         form = EncounterForm(request.POST, **kwargs)
         if form.is_valid():
-            encounter = services.encounter_log(
-                actor=actor_from(request),
-                fields=form.encounter_fields(),
-                patients=form.cleaned_data["patients"],
-                resources=form.cleaned_data["resources"],
-            )
-            messages.success(request, "Encounter saved.")
-            return _done(request, "coaching:encounter_detail", pk=encounter.pk)
+            try:
+                encounter = services.encounter_log(
+                    actor=actor_from(request),
+                    fields=form.encounter_fields(),
+                    patients=form.cleaned_data["patients"],
+                    resources=form.cleaned_data["resources"],
+                )
+            except ValidationError as error:
+                form.refuse(error)
+            else:
+                messages.success(request, "Encounter saved.")
+                return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
     else:
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm)

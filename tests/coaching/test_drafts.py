@@ -15,7 +15,7 @@ from coaching.models import Draft
 from coaching.services import encounter_update
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
-from tests.factories import TEST_PASSWORD, log_encounter
+from tests.factories import TEST_PASSWORD, PatientFactory, log_encounter, on_caseload_of
 from tests.staff.test_two_step import _a_minute_later, _code, _turn_on
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +172,28 @@ def test_a_draft_write_logs_the_patients_she_picked_from_her_caseload(client_for
     assert response.status_code == 200
     rows = AccessLog.objects.filter(record_type="draft", action=AccessAction.CHANGE)
     assert set(rows.values_list("patient_id", flat=True)) == {patient.pk}  # the other is not on her caseload
+
+
+def test_typing_on_logs_each_patient_once_in_ten_minutes_and_a_new_patient_at_once(
+    client_for, coach, patient, frozen_now
+):
+    second = PatientFactory(program=coach.program)
+    on_caseload_of(second, coach)
+    client = client_for(coach)
+    rows = AccessLog.objects.filter(record_type="draft", action=AccessAction.CHANGE)
+
+    for typed in ("She said", "She said the landlord", "She said the landlord called"):
+        _autosave(client, summary=typed, patients=[patient.pk])
+    assert list(rows.values_list("patient_id", flat=True)) == [patient.pk]
+
+    _autosave(client, summary="Both of them", patients=[patient.pk, second.pk])
+    assert sorted(rows.values_list("patient_id", flat=True)) == sorted([patient.pk, patient.pk, second.pk])
+
+    with time_machine.travel(frozen_now + datetime.timedelta(minutes=11), tick=False):
+        client = client_for(coach)
+        _autosave(client, summary="Both of them, later", patients=[patient.pk, second.pk])
+    assert rows.count() == 5
+    assert Draft.objects.get(user=coach).data["summary"] == ["Both of them, later"]
 
 
 def test_a_draft_of_a_change_logs_the_encounters_patients(client_for, coach, patient):

@@ -398,7 +398,9 @@ class Command(BaseCommand):
             coach = staff[username]
             actor = Actor(coach, None)
             caseload = list(
-                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True).order_by("pk")
+                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True)
+                .exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+                .order_by("pk")
             )
             # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks.
             for week in range(4, 0, -1):
