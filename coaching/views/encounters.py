@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
 from recovery_program.forms import PICK
 from recovery_program.ids import id_or_none
+from recovery_program.keyset import keyset_page
 from recovery_program.once import creates_once
 
 
@@ -40,10 +42,11 @@ def _posted_patients_are_hers(request) -> None:
 
 
 def encounter_list(request):
-    """Her encounters (a supervisor: the program's), newest first; ?patient= narrows them to one patient."""
+    """Her encounters (a supervisor: the program's), newest first; ?patient= narrows them to one patient, ?coach=
+    to one coach, ?until= (a date) starts the list at the end of that day. Keyset pages: as fast years back."""
     if not permissions.can_see_encounters(request.user):
         raise Http404
-    encounters = permissions.encounters_visible_to(request.user).select_related("coach").prefetch_related("patients")
+    encounters = permissions.encounters_visible_to(request.user)
     patient = None
     if request.GET.get("patient"):
         patient = patient_permissions.get_patient_for_user(request.user, request.GET["patient"])
@@ -51,7 +54,23 @@ def encounter_list(request):
     coach = permissions.coach_filter_for(request.user, request.GET.get("coach"))
     if coach:
         encounters = encounters.filter(coach=coach)
-    page = Paginator(encounters, 25).get_page(request.GET.get("page"))
+    until = _date_or_none(request.GET.get("until"))
+    if until:
+        # Midnight after that day, in the program's zone.
+        day_after = datetime.datetime.combine(
+            until + datetime.timedelta(days=1), datetime.time(), tzinfo=timezone.get_current_timezone()
+        )
+        encounters = encounters.filter(occurred_at__lt=day_after)
+    page = keyset_page(
+        encounters.select_related("coach").prefetch_related("patients"),
+        request.GET,
+        field="occurred_at",
+        keep={
+            "patient": str(patient.pk) if patient else "",
+            "coach": str(coach.pk) if coach else "",
+            "until": until.isoformat() if until else "",
+        },
+    )
     log_access_many(
         actor_from(request),
         AccessAction.VIEW,
@@ -65,15 +84,21 @@ def encounter_list(request):
             "page": page,
             "patient": patient,
             "coach": coach,
+            "until": until,
+            # What she typed, when it is no date: shown back with what to type.
+            "until_typed": "" if until else request.GET.get("until", "")[:20],
             "coaches": permissions.coaches_to_filter_by(request.user),
-            "query": "&".join(
-                part
-                for part in (f"patient={patient.pk}" if patient else "", f"coach={coach.pk}" if coach else "")
-                if part
-            ),
             "can_log": permissions.can_log_encounters(request.user),
         },
     )
+
+
+def _date_or_none(value: str | None) -> datetime.date | None:
+    """A date typed in the list's filter; anything else is no filter (the form says so)."""
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 @require_http_methods(["GET", "POST"])
