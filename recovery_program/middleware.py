@@ -4,10 +4,12 @@ import json
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from psycopg import errors as database_errors
 
 SESSION_ENDED = "Your session ended. What you typed is kept on this phone. Log in again to go on."
 
@@ -76,3 +78,21 @@ class NoStoreForStaffMiddleware:
         if request.user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class TookTooLongMiddleware:
+    """A page whose query the database cancelled (STATEMENT_TIMEOUT_MS) is a plain 503 that says what to do. The
+    request's transaction was rolled back: nothing of it was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError) and isinstance(exception.__cause__, database_errors.QueryCanceled):
+            response = render(request, "took_too_long.html", status=503)
+            response["Retry-After"] = "10"
+            return response
+        return None

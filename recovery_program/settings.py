@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "staff.middleware.ProgramTimeZoneMiddleware",
     # A form sent after her session ended: a script is told so (401), a page goes to log in and back to the form.
     "recovery_program.middleware.SessionEndedMiddleware",
+    # A page whose query ran past STATEMENT_TIMEOUT_MS says it took too long (503), not "server error".
+    "recovery_program.middleware.TookTooLongMiddleware",
     # Pages of a logged-in user hold patient data: no browser or proxy keeps them.
     "recovery_program.middleware.NoStoreForStaffMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -135,6 +137,13 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A statement that runs longer is cancelled, so that no request holds a web worker for seconds; the page says it
+# took too long (recovery_program.middleware.TookTooLongMiddleware). gunicorn.conf.py sets it for web processes;
+# 0, the default elsewhere (commands, workers, tests), is no limit.
+STATEMENT_TIMEOUT_MS = env.integer("STATEMENT_TIMEOUT_MS", 0)
+if STATEMENT_TIMEOUT_MS:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Staff accounts
@@ -185,7 +194,10 @@ AXES_VERBOSE = False
 # Sessions: a shared or lost phone must not stay logged in.
 SESSION_ENGINE = "staff.sessions"
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity keeps a session alive, but it is written at most once a minute (staff.middleware.SessionLifetimeMiddleware),
+# not on every request: the idle timeout runs from her last minute of activity.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_ABSOLUTE_HOURS = env.integer("SESSION_ABSOLUTE_HOURS", 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -34,25 +32,29 @@ class TwoStepMiddleware:
 
 
 LOGGED_IN_AT_KEY = "logged_in_at"
+TOUCHED_AT_KEY = "touched_at"
 
 
 class SessionLifetimeMiddleware:
     """A session ends SESSION_ABSOLUTE_HOURS after she logged in, however active it has been (besides ending after
     SESSION_IDLE_MINUTES without activity): a session someone took over does not last for ever.
 
-    The login time is stamped on the first request that sees her logged in (the login page's redirect)."""
+    The login time is stamped on the first request that sees her logged in (the login page's redirect). Activity
+    renews the session's idle timeout once a minute (SESSION_TOUCH_SECONDS): a request within a minute of the
+    last renewal writes nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            now = timezone.now()
-            logged_in_at = request.session.setdefault(LOGGED_IN_AT_KEY, now.timestamp())
-            if now - datetime.datetime.fromtimestamp(logged_in_at, tz=datetime.UTC) > datetime.timedelta(
-                hours=settings.SESSION_ABSOLUTE_HOURS
-            ):
+            now = timezone.now().timestamp()
+            session = request.session
+            logged_in_at = session.setdefault(LOGGED_IN_AT_KEY, now)
+            if now - logged_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
                 logout(request)  # the login page follows, from LoginRequiredMiddleware
+            elif not 0 <= now - session.get(TOUCHED_AT_KEY, 0) < settings.SESSION_TOUCH_SECONDS:
+                session[TOUCHED_AT_KEY] = now  # modified: saved, with a new expiry, after the response
         return self.get_response(request)
 
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from staff.sessions import StaffSession
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,25 @@ def test_session_ends_after_thirty_idle_minutes(client, coach):
         response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_activity_renews_the_session_at_most_once_a_minute(client, coach):
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        _log_in(client, coach.username)
+        client.get(reverse("home"))
+    row = StaffSession.objects.get(user_id=coach.pk)
+    renewed = row.expire_date
+    with time_machine.travel(start + datetime.timedelta(seconds=40), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    row.refresh_from_db()
+    assert row.expire_date == renewed  # within the minute: nothing written
+    with time_machine.travel(start + datetime.timedelta(minutes=25), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    row.refresh_from_db()
+    assert row.expire_date == start + datetime.timedelta(minutes=55)
+    with time_machine.travel(start + datetime.timedelta(minutes=54), tick=False):
+        assert client.get(reverse("home")).status_code == 200  # 29 idle minutes after the last activity
 
 
 def test_session_ends_twelve_hours_after_login_however_active(client, coach, settings):
