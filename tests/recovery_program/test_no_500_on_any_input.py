@@ -222,6 +222,7 @@ QUERIES = [
     Query("referrals:communication_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:disclosure_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("supervision:rota", "supervisor1", ("page",)),
+    Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("staff:list", "admin1", ("page",)),
     Query("staff:history", "admin1", ("member", "page")),
     Query("staff:compliance", "admin1", ("page",)),
@@ -231,6 +232,7 @@ QUERIES = [
 # Pages with neither a form nor a query parameter of their own, and Django's own pages.
 PLAIN_PAGES = {
     "home",
+    "program_figures",
     "login",
     "logout",
     "password_change_done",
