@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -51,6 +53,12 @@ def encounter_list(request):
     coach = permissions.coach_filter_for(request.user, request.GET.get("coach"))
     if coach:
         encounters = encounters.filter(coach=coach)
+    week = _week_of(request.GET.get("week"))
+    if week:
+        encounters = encounters.filter(occurred_at__gte=week[0], occurred_at__lt=week[1])
+    mine = request.GET.get("mine") == "1"
+    if mine:  # a clinical provider's own women (nobody else is anyone's clinical provider)
+        encounters = encounters.filter(pk__in=encounters.filter(patients__clinical_provider=request.user).values("pk"))
     page = Paginator(encounters, 25).get_page(request.GET.get("page"))
     log_access_many(
         actor_from(request),
@@ -66,13 +74,36 @@ def encounter_list(request):
             "patient": patient,
             "coach": coach,
             "coaches": permissions.coaches_to_filter_by(request.user),
+            "week": week[0] if week else None,
+            "mine": mine,
             "query": "&".join(
                 part
-                for part in (f"patient={patient.pk}" if patient else "", f"coach={coach.pk}" if coach else "")
+                for part in (
+                    f"patient={patient.pk}" if patient else "",
+                    f"coach={coach.pk}" if coach else "",
+                    f"week={week[0]:%Y-%m-%d}" if week else "",
+                    "mine=1" if mine else "",
+                )
                 if part
             ),
             "can_log": permissions.can_log_encounters(request.user),
         },
+    )
+
+
+def _week_of(value: str | None) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """?week=2027-03-01: from the Monday of that day's week, at midnight in the active (the program's) zone, to
+    the next Monday. Anything that is not a date is ignored."""
+    zone = timezone.get_current_timezone()
+    try:
+        day = datetime.date.fromisoformat(value or "")
+        monday = day - datetime.timedelta(days=day.weekday())
+        following = monday + datetime.timedelta(weeks=1)
+    except (ValueError, OverflowError):
+        return None
+    return (
+        datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=zone),
     )
 
 

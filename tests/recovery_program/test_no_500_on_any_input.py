@@ -208,12 +208,12 @@ class Query:
 
 
 QUERIES = [
-    Query("patients:list", "supervisor1", ("q", "status", "coach", "needs_coach", "page")),
+    Query("patients:list", "supervisor1", ("q", "status", "coach", "needs_coach", "mine", "page")),
     Query("patients:list", "coach1", ("q", "status", "page")),
     Query("patients:access_log", "supervisor1", ("page",), PATIENT),
-    Query("coaching:encounter_list", "supervisor1", ("patient", "coach", "page")),
-    Query("coaching:encounter_list", "coach1", ("patient", "coach", "page")),
-    Query("coaching:concern_list", "supervisor1", ("show", "coach", "page")),
+    Query("coaching:encounter_list", "supervisor1", ("patient", "coach", "week", "mine", "page")),
+    Query("coaching:encounter_list", "coach1", ("patient", "coach", "week", "mine", "page")),
+    Query("coaching:concern_list", "supervisor1", ("show", "coach", "mine", "page")),
     Query("coaching:concern_list", "coach1", ("show", "page")),
     Query("coaching:concern_new", "coach1", ("encounter", "patient")),
     Query("coaching:encounter_new", "coach1", ("patient",)),

@@ -161,15 +161,51 @@ def test_the_overview_names_no_woman_and_logs_the_read(client_for, world, superv
 
 
 def test_each_figure_links_to_the_list_behind_it(client_for, world, supervisor, coach):
-    page = client_for(supervisor).get(reverse("overview")).content.decode()
+    with time_machine.travel(NOW, tick=False):
+        page = client_for(supervisor).get(reverse("overview")).content.decode()
+        mine = client_for(supervisor).get(reverse("overview"), {"mine": "1"}).content.decode()
     for link in (
         f"{reverse('patients:list')}?coach={coach.pk}&amp;status=active",
-        f"{reverse('coaching:encounter_list')}?coach={coach.pk}",
+        f"{reverse('coaching:encounter_list')}?coach={coach.pk}&amp;week=2027-03-01",
+        f"{reverse('coaching:encounter_list')}?coach={coach.pk}&amp;week=2027-02-22",
         f"{reverse('coaching:concern_list')}?coach={coach.pk}",
         reverse("supervision:queue", args=[coach.pk]),
         reverse("staff:training", args=[coach.pk]),
     ):
         assert f'href="{link}"' in page
+    for link in (
+        f"{reverse('patients:list')}?coach={coach.pk}&amp;status=active&amp;mine=on",
+        f"{reverse('coaching:encounter_list')}?coach={coach.pk}&amp;week=2027-03-01&amp;mine=1",
+        f"{reverse('coaching:concern_list')}?coach={coach.pk}&amp;mine=1",
+    ):
+        assert f'href="{link}"' in mine
+
+
+def test_the_lists_behind_the_figures_hold_the_same_numbers(client_for, world, supervisor, coach):
+    """The encounter list's week and the "my patients" filters of the three lists count what the overview counts."""
+    with time_machine.travel(NOW, tick=False):
+        client = client_for(supervisor)
+        lists = {
+            "this week": client.get(reverse("coaching:encounter_list"), {"coach": coach.pk, "week": "2027-03-01"}),
+            # Any day of a week stands for its week; Sunday 23:59 belongs to the week before Monday.
+            "last week": client.get(reverse("coaching:encounter_list"), {"coach": coach.pk, "week": "2027-02-28"}),
+            "garbage": client.get(reverse("coaching:encounter_list"), {"coach": coach.pk, "week": "9999-12-31"}),
+            "mine": client.get(reverse("coaching:encounter_list"), {"coach": coach.pk, "mine": "1"}),
+            "patients": client.get(reverse("patients:list"), {"coach": coach.pk, "status": "active"}),
+            "my patients": client.get(reverse("patients:list"), {"coach": coach.pk, "status": "active", "mine": "on"}),
+            "concerns": client.get(reverse("coaching:concern_list"), {"coach": coach.pk, "mine": "1"}),
+        }
+    assert {name: response.status_code for name, response in lists.items()} == dict.fromkeys(lists, 200)
+    counts = {name: response.context["page"].paginator.count for name, response in lists.items()}
+    assert counts == {
+        "this week": 2,
+        "last week": 2,
+        "garbage": 5,
+        "mine": 5,
+        "patients": 2,
+        "my patients": 1,
+        "concerns": 1,
+    }
 
 
 def test_a_supervisor_of_another_program_sees_none_of_it(client_for, world, outside_supervisor, coach):
