@@ -17,10 +17,13 @@ class PatientFilter(django_filters.FilterSet):
     needs_coach = django_filters.BooleanFilter(
         method="without_coach", label="Only those without a coach", widget=forms.CheckboxInput
     )
+    mine = django_filters.BooleanFilter(
+        method="of_mine", label="Only those whose clinical provider I am", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Patient
-        fields = ["q", "status", "coach", "needs_coach"]
+        fields = ["q", "status", "coach", "needs_coach", "mine"]
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -29,6 +32,7 @@ class PatientFilter(django_filters.FilterSet):
         else:
             del self.filters["coach"]
             del self.filters["needs_coach"]
+            del self.filters["mine"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -43,3 +47,6 @@ class PatientFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.without_coach()
+
+    def of_mine(self, queryset, name, value):
+        return queryset.filter(clinical_provider=self.request.user) if value else queryset

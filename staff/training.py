@@ -54,8 +54,16 @@ def default_expiry(kind, completed_on: datetime.date) -> datetime.date | None:
 
 def compliance_for(users: Iterable[User], today: datetime.date) -> dict[int, Compliance]:
     """Compliance of each user, in two queries whatever their number (users should have their groups prefetched)."""
-    users = list(users)
-    if not users:
+    return compliance_on_days(users, [today]).get(today, {})
+
+
+def compliance_on_days(
+    users: Iterable[User], days: Iterable[datetime.date]
+) -> dict[datetime.date, dict[int, Compliance]]:
+    """Compliance of each user on each of `days`, by today's requirements and the records on file (a record
+    completed after a day does not count on it): two queries whatever the number of users and days."""
+    users, days = list(users), list(days)
+    if not users or not days:
         return {}
     requirements = defaultdict(list)
     for requirement in TrainingRequirement.objects.filter(
@@ -66,17 +74,19 @@ def compliance_for(users: Iterable[User], today: datetime.date) -> dict[int, Com
     for record in TrainingRecord.objects.filter(user__in=users).order_by("-completed_on", "-id"):
         records[(record.user_id, record.kind_id)].append(record)
 
-    result = {}
-    for user in users:
-        compliance = Compliance()
-        role = user.role.value if user.role else None
-        for requirement in requirements[(user.program_id, role)]:
-            done = records[(user.pk, requirement.kind_id)]
-            if requirement.hours:
-                _check_hours(compliance, requirement, done, today)
-            else:
-                _check_completion(compliance, requirement, done, today)
-        result[user.pk] = compliance
+    result: dict[datetime.date, dict[int, Compliance]] = {}
+    for day in days:
+        result[day] = {}
+        for user in users:
+            compliance = Compliance()
+            role = user.role.value if user.role else None
+            for requirement in requirements[(user.program_id, role)]:
+                done = [record for record in records[(user.pk, requirement.kind_id)] if record.completed_on <= day]
+                if requirement.hours:
+                    _check_hours(compliance, requirement, done, day)
+                else:
+                    _check_completion(compliance, requirement, done, day)
+            result[day][user.pk] = compliance
     return result
 
 

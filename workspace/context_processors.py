@@ -4,6 +4,7 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from staff import permissions as staff_permissions
 from supervision import permissions as supervision_permissions
+from workspace import permissions as workspace_permissions
 
 
 def navigation(request) -> dict:
@@ -21,6 +22,8 @@ def navigation(request) -> dict:
         "nav_resources": coaching_permissions.can_keep_resources(user),
         "nav_compliance": staff_permissions.can_see_compliance(user),
         "nav_supervision": supervision_permissions.sees_supervision(user),
+        "nav_overview": workspace_permissions.sees_coach_overview(user),
+        "nav_program_figures": workspace_permissions.sees_program_figures(user),
         "nav_rota": supervision_permissions.can_keep_rota(user),
         "nav_staff": staff_permissions.can_see_staff_list(user),
         "nav_staff_history": staff_permissions.can_see_staff_history(user),
@@ -31,6 +34,8 @@ def navigation(request) -> dict:
 # The menu item a page belongs to, when it is not the one its app's name suggests: one item is current at most.
 _ITEMS_BY_PAGE = {
     "home": "home",
+    "overview": "overview",
+    "program_figures": "program_figures",
     "coaching:resources": "resources",
     "coaching:resource_edit": "resources",
     "coaching:draft_save": "",

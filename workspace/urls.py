@@ -40,6 +40,8 @@ staff_pages = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/", views.overview, name="overview"),
+    path("program-figures/", views.program_figures, name="program_figures"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/verify/", two_step.verify, name="two_step_verify"),

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
-from recovery_program.audit import actor_from
+from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
 from staff import permissions
@@ -19,6 +19,8 @@ from staff.roles import Role
 from staff.training import compliance_for
 from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
+from workspace import overview as figures
+from workspace import permissions as workspace_permissions
 from workspace import services
 
 # A few at most: each says to open the concern; more would push the rest of the page away.
@@ -43,6 +45,8 @@ def home(request):
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),
+            "sees_coach_overview": workspace_permissions.sees_coach_overview(user),
+            "sees_program_figures": workspace_permissions.sees_program_figures(user),
         },
     )
 
@@ -125,3 +129,36 @@ def role_change_decide(request, pk):
 
 def _waiting(left: list[int]) -> str:
     return f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+
+
+def overview(request):
+    """A supervisor's coaches at a glance: counts only, each linked to the records behind it. 404 for anyone else.
+
+    ?all=1: every coach of the program; ?coach=<id>: one coach; ?mine=1: only women whose clinical provider she is.
+    The lists the counts lead to log the women they name; this page logs one row for the program-level read."""
+    everyone, mine = request.GET.get("all") == "1", request.GET.get("mine") == "1"
+    coaches = workspace_permissions.overview_coaches_for(
+        request.user, everyone=everyone, coach_id=request.GET.get("coach")
+    )
+    log_access(actor_from(request), AccessAction.VIEW, record_type="coach overview")
+    return render(
+        request,
+        "workspace/overview.html",
+        {
+            "overview": figures.coach_overview(request.user, coaches, mine=mine, now=timezone.now()),
+            "everyone": everyone,
+            "mine": mine,
+            "one_coach": coaches[0] if request.GET.get("coach") else None,
+        },
+    )
+
+
+def program_figures(request):
+    """An admin's counts of the program: staff, training, supervision and encounters. No patient's name."""
+    admin = workspace_permissions.get_user_for_program_figures(request.user)
+    numbers = figures.program_figures(admin, now=timezone.now())
+    return render(
+        request,
+        "workspace/program_figures.html",
+        {"figures": numbers, "chart": figures.bars(numbers.encounters_per_week)},
+    )

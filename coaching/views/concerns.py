@@ -23,6 +23,8 @@ def concern_list(request):
     A coach: the concerns she shared, newest first, with their status."""
     user = request.user
     coach = None
+    # ?mine=1: a clinical provider's own women (supervisors; nobody else is anyone's clinical provider).
+    mine = permissions.can_act_on_concerns(user) and request.GET.get("mine") == "1"
     if permissions.can_act_on_concerns(user):
         showing_closed = request.GET.get("show") == "closed"
         concerns = (
@@ -33,6 +35,8 @@ def concern_list(request):
         coach = permissions.coach_filter_for(user, request.GET.get("coach"))
         if coach:
             concerns = concerns.filter(coach=coach)
+        if mine:
+            concerns = concerns.filter(patient__clinical_provider=user)
         template = "coaching/concern_queue.html"
     elif permissions.can_share_concerns(user):
         showing_closed = False
@@ -51,7 +55,13 @@ def concern_list(request):
     return render(
         request,
         template,
-        {"page": page, "showing_closed": showing_closed, "query": request.GET.urlencode() if showing_closed else ""},
+        {
+            "page": page,
+            "showing_closed": showing_closed,
+            "query": request.GET.urlencode() if showing_closed else "",
+            "coach": coach,
+            "mine": mine,
+        },
     )
 
 

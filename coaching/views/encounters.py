@@ -54,6 +54,12 @@ def encounter_list(request):
     coach = permissions.coach_filter_for(request.user, request.GET.get("coach"))
     if coach:
         encounters = encounters.filter(coach=coach)
+    week = _week_of(request.GET.get("week"))
+    if week:
+        encounters = encounters.filter(occurred_at__gte=week[0], occurred_at__lt=week[1])
+    mine = request.GET.get("mine") == "1"
+    if mine:  # a clinical provider's own women (nobody else is anyone's clinical provider)
+        encounters = encounters.filter(pk__in=encounters.filter(patients__clinical_provider=request.user).values("pk"))
     until = _date_or_none(request.GET.get("until"))
     if until:
         # Midnight after that day, in the program's zone.
@@ -68,6 +74,8 @@ def encounter_list(request):
         keep={
             "patient": str(patient.pk) if patient else "",
             "coach": str(coach.pk) if coach else "",
+            "week": f"{week[0]:%Y-%m-%d}" if week else "",
+            "mine": "1" if mine else "",
             "until": until.isoformat() if until else "",
         },
     )
@@ -88,6 +96,8 @@ def encounter_list(request):
             # What she typed, when it is no date: shown back with what to type.
             "until_typed": "" if until else request.GET.get("until", "")[:20],
             "coaches": permissions.coaches_to_filter_by(request.user),
+            "week": week[0] if week else None,
+            "mine": mine,
             "can_log": permissions.can_log_encounters(request.user),
         },
     )
@@ -96,9 +106,26 @@ def encounter_list(request):
 def _date_or_none(value: str | None) -> datetime.date | None:
     """A date typed in the list's filter; anything else is no filter (the form says so)."""
     try:
-        return datetime.date.fromisoformat(value) if value else None
+        day = datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is None or day < datetime.date.max else None  # its end is the next day
+
+
+def _week_of(value: str | None) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """?week=2027-03-01: from the Monday of that day's week, at midnight in the active (the program's) zone, to
+    the next Monday. Anything that is not a date is ignored."""
+    zone = timezone.get_current_timezone()
+    try:
+        day = datetime.date.fromisoformat(value or "")
+        monday = day - datetime.timedelta(days=day.weekday())
+        following = monday + datetime.timedelta(weeks=1)
+    except (ValueError, OverflowError):
+        return None
+    return (
+        datetime.datetime.combine(monday, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=zone),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -208,12 +208,12 @@ class Query:
 
 
 QUERIES = [
-    Query("patients:list", "supervisor1", ("q", "status", "coach", "needs_coach", "page")),
+    Query("patients:list", "supervisor1", ("q", "status", "coach", "needs_coach", "mine", "page")),
     Query("patients:list", "coach1", ("q", "status", "page")),
     Query("patients:access_log", "supervisor1", ("page",), PATIENT),
-    Query("coaching:encounter_list", "supervisor1", ("patient", "coach", "until", "older", "newer")),
-    Query("coaching:encounter_list", "coach1", ("patient", "coach", "until", "older", "newer")),
-    Query("coaching:concern_list", "supervisor1", ("show", "coach", "page")),
+    Query("coaching:encounter_list", "supervisor1", ("patient", "coach", "week", "mine", "until", "older", "newer")),
+    Query("coaching:encounter_list", "coach1", ("patient", "coach", "week", "mine", "until", "older", "newer")),
+    Query("coaching:concern_list", "supervisor1", ("show", "coach", "mine", "page")),
     Query("coaching:concern_list", "coach1", ("show", "page")),
     Query("coaching:concern_new", "coach1", ("encounter", "patient")),
     Query("coaching:encounter_new", "coach1", ("patient",)),
@@ -222,6 +222,7 @@ QUERIES = [
     Query("referrals:communication_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:disclosure_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("supervision:rota", "supervisor1", ("page",)),
+    Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("staff:list", "admin1", ("page",)),
     Query("staff:history", "admin1", ("member", "page")),
     Query("staff:compliance", "admin1", ("page",)),
@@ -231,6 +232,7 @@ QUERIES = [
 # Pages with neither a form nor a query parameter of their own, and Django's own pages.
 PLAIN_PAGES = {
     "home",
+    "program_figures",
     "login",
     "logout",
     "password_change_done",

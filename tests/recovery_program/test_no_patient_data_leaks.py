@@ -415,6 +415,9 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
 
         # The admin: a password link, then the coach is deactivated (her drafts end).
         as_admin = as_user(admin)
+        # Her program figures count the encounters and sessions above: counts only, never a marker.
+        figures_page = as_admin.get(reverse("program_figures"))
+        assert figures_page.status_code == 200
         as_admin.post(reverse("staff:password_link", args=[coach.pk]))
         as_admin.post(reverse("staff:deactivate", args=[coach.pk]))
 
@@ -452,6 +455,7 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         "staff history": _rows_text(StaffEvent.objects.all()),
         "access log": _rows_text(AccessLog.objects.all()),
         "error pages": "\n".join(error_pages),
+        "admin's program figures": figures_page.content.decode(),
         "error report": "\n".join(shown),
     }
     leaks = [leak for where, text in places.items() for leak in _leaks(where, text)]

@@ -39,6 +39,8 @@ from tests.factories import (
     record_referral,
     share_concern,
 )
+from workspace import permissions as workspace
+from workspace.overview import coach_overview, program_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -243,4 +245,35 @@ def test_referrals_helpers_keep_to_her_program(worlds):
     finders["get_patient_for_recording"] = lambda: referrals.get_patient_for_recording(
         a.supervisor, Referral, b.patient.pk
     )
+    assert _reaching(finders) == []
+
+
+def test_workspace_overview_and_figures_keep_to_her_program(worlds):
+    a, b = worlds
+    with time_machine.travel(NOW, tick=False):
+        everyone = workspace.overview_coaches_for(a.supervisor, everyone=True, coach_id=None)
+        hers = workspace.overview_coaches_for(a.supervisor, everyone=False, coach_id=None)
+        overview = coach_overview(a.supervisor, everyone, mine=False, now=NOW)
+        theirs = coach_overview(a.supervisor, [b.coach], mine=False, now=NOW)
+        figures = program_figures(a.admin, now=NOW)
+    lists = {
+        "overview_coaches_for (everyone)": everyone,
+        "overview_coaches_for (hers)": hers,
+        "program_figures (supervision)": [coach for coach, _ in figures.supervision],
+        "program_figures (encounters)": [coach for coach, _, _ in figures.encounters],
+    }
+    assert _leaks(lists, a.program) == []
+    row = overview.rows[0]
+    assert (row.caseload, row.encounters_this_week, row.concerns_open) == (1, 1, 2)
+    assert figures.staff_by_role == {"Coaches": 1, "Supervisors": 2, "Admins": 1}
+    # Handed another program's coach, nothing of hers is counted.
+    other = theirs.rows[0]
+    assert (other.caseload, other.encounters_this_week, other.concerns_open, other.action_items_overdue) == (0, 0, 0, 0)
+    assert other.last_supervision is None
+    assert other.training is None
+    finders = {
+        "overview_coaches_for (their coach)": lambda: workspace.overview_coaches_for(
+            a.supervisor, everyone=False, coach_id=str(b.coach.pk)
+        ),
+    }
     assert _reaching(finders) == []

@@ -77,6 +77,8 @@ def _pages(coach, patient):
             reverse("supervision:queue", args=[coach.pk]),
             reverse("supervision:weeks"),
             reverse("supervision:rota"),
+            reverse("overview"),
+            reverse("overview") + "?all=1&mine=1",
             reverse("staff:training", args=[coach.pk]),
         ],
         "coach": [
@@ -95,6 +97,7 @@ def _pages(coach, patient):
             reverse("staff:list"),
             reverse("staff:compliance"),
             reverse("staff:detail", args=[coach.pk]),
+            reverse("program_figures"),
         ],
     }
 

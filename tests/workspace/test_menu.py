@@ -12,6 +12,8 @@ from workspace.context_processors import current_menu_item
     ("url", "item"),
     [
         (reverse("home"), "home"),
+        (reverse("overview"), "overview"),
+        (reverse("program_figures"), "program_figures"),
         (reverse("patients:list"), "patients"),
         (reverse("patients:detail", args=[1]), "patients"),
         (reverse("coaching:encounter_new"), "encounters"),

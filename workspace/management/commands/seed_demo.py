@@ -402,8 +402,11 @@ class Command(BaseCommand):
                 .exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
                 .order_by("pk")
             )
-            # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks.
+            # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks; coach2
+            # has not reached her last patient since the first week, so the supervisors' overview shows "no contact".
+            quiet = caseload[-1] if username == "coach2" else None
             for week in range(4, 0, -1):
+                present = [patient for patient in caseload if patient != quiet or week == 4]
                 coaching_services.encounter_log(
                     actor=actor,
                     fields={
@@ -415,10 +418,10 @@ class Command(BaseCommand):
                         "sponsor's number at 3 am. Good energy; two moms swapped numbers.",
                         "resources_other": "",
                     },
-                    patients=caseload,
+                    patients=present,
                     resources=resources[:1],
                 )
-                for offset, patient in enumerate(caseload):
+                for offset, patient in enumerate(present):
                     kind = [EncounterKind.COMMUNITY, EncounterKind.PHONE, EncounterKind.TWELVE_STEP][offset % 3]
                     coaching_services.encounter_log(
                         actor=actor,
@@ -435,6 +438,21 @@ class Command(BaseCommand):
                         patients=[patient],
                         resources=resources[offset % len(resources) : offset % len(resources) + 1],
                     )
+            # This week's first call with each woman (just before now: Monday just after midnight, it is last week's).
+            for patient in caseload[:2] if username == "coach1" else []:
+                coaching_services.encounter_log(
+                    actor=actor,
+                    fields={
+                        "kind": EncounterKind.PHONE,
+                        "occurred_at": now - datetime.timedelta(minutes=30),
+                        "duration_minutes": 15,
+                        "place": "",
+                        "summary": "Quick call to confirm the ride to her prenatal visit.",
+                        "resources_other": "",
+                    },
+                    patients=[patient],
+                    resources=[],
+                )
             for urgency, category, text in DEMO_CONCERNS:
                 patient = caseload[Concern.objects.filter(coach=coach).count() % len(caseload)]
                 coaching_services.concern_share(

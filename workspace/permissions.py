@@ -1,0 +1,49 @@
+"""Who may open the top layer's own pages: the supervisors' overview of their coaches and the admins' program
+figures. Each rule is read from the lower apps' permission layers, never from a role's name."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from coaching import permissions as coaching_permissions
+from patients import permissions as patient_permissions
+from staff import permissions as staff_permissions
+from staff.models import User
+from supervision import permissions as supervision_permissions
+
+
+def sees_coach_overview(user: User) -> bool:
+    """Supervisors: they see their program's patients, encounters and supervision. Coaches and admins do not."""
+    return (
+        user.is_active
+        and supervision_permissions.sees_program_supervision(user)
+        and patient_permissions.sees_whole_program(user)
+        and coaching_permissions.can_see_encounters(user)
+    )
+
+
+def sees_program_figures(user: User) -> bool:
+    """Admins, who follow the whole program's staff and training: counts only, no patient's record."""
+    return user.is_active and staff_permissions.can_export_compliance(user)
+
+
+def overview_coaches_for(user: User, *, everyone: bool, coach_id: str | None) -> list[User]:
+    """The coaches her overview shows: one coach of her program (a coach out of reach is a 404), every active
+    coach of the program, or (the default) the coaches she supervises now. 404 for anyone but a supervisor."""
+    if not sees_coach_overview(user):
+        raise Http404
+    one = coaching_permissions.coach_filter_for(user, coach_id)
+    if one is not None:
+        return [one]
+    if everyone:
+        coaches = patient_permissions.coaches_assignable_by(user)
+    else:
+        coaches = supervision_permissions.coaches_supervised_by(user)
+    return list(coaches.order_by("first_name", "last_name", "pk").prefetch_related("groups"))
+
+
+def get_user_for_program_figures(user: User) -> User:
+    """The admin herself, whose program's figures she may see; 404 for anyone else."""
+    if not sees_program_figures(user):
+        raise Http404
+    return user
