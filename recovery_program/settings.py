@@ -297,15 +297,15 @@ CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 # runs on one machine never take each other's tasks. A worker started without -Q takes them all.
 CELERY_QUEUE = env.string("CELERY_QUEUE", "celery")
 CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE
-CELERY_QUEUES_BY_KIND = {
+TASK_QUEUES_BY_KIND = {
     kind: f"{CELERY_QUEUE}.{kind}" if kind != "default" else CELERY_QUEUE
     for kind in ("default", "sms", "email", "sweep")
 }
-CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUES_BY_KIND.values()]
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES_BY_KIND.values()]
 CELERY_TASK_ROUTES = {
-    "supervision.tasks.deliver_text": {"queue": CELERY_QUEUES_BY_KIND["sms"]},
-    "supervision.tasks.deliver_email": {"queue": CELERY_QUEUES_BY_KIND["email"]},
-    "supervision.tasks.sweep_pages": {"queue": CELERY_QUEUES_BY_KIND["sweep"]},
+    "supervision.tasks.deliver_text": {"queue": TASK_QUEUES_BY_KIND["sms"]},
+    "supervision.tasks.deliver_email": {"queue": TASK_QUEUES_BY_KIND["email"]},
+    "supervision.tasks.sweep_pages": {"queue": TASK_QUEUES_BY_KIND["sweep"]},
 }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -125,7 +125,7 @@ def _keeping(records, emit):
 def broker(settings):
     """The real Redis, with this run's own queues emptied before and after."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    queues = settings.CELERY_QUEUES_BY_KIND.values()
+    queues = settings.TASK_QUEUES_BY_KIND.values()
     client.delete(*queues)
     yield client
     client.delete(*queues)
@@ -427,7 +427,7 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
     assert concern.notes.filter(text__contains=MARK).exists()
 
     # Tasks went to the broker with ids; then they run here: pages are texted and e-mailed, the link e-mailed.
-    sent = [message for queue in settings.CELERY_QUEUES_BY_KIND.values() for message in _task_messages(broker, queue)]
+    sent = [message for queue in settings.TASK_QUEUES_BY_KIND.values() for message in _task_messages(broker, queue)]
     tasks = {"supervision.tasks.deliver_text", "supervision.tasks.deliver_email", "staff.tasks.send_password_link"}
     assert tasks <= {m["task"] for m in sent}
     for message in sent:

@@ -177,7 +177,7 @@ def test_a_slow_text_provider_does_not_hold_up_the_email_pages(
 ):
     """Workers as bin/run and compose start them: one for texts (here a process whose provider hangs), and one for
     e-mails, the sweep and the rest."""
-    queues = settings.CELERY_QUEUES_BY_KIND
+    queues = settings.TASK_QUEUES_BY_KIND
     add_shift(program, supervisor, backup_supervisor, AFTER_HOURS.replace(hour=0), AFTER_HOURS.replace(hour=12))
     sent = {}
     for task in (deliver_email, deliver_text):
