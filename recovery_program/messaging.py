@@ -1,7 +1,10 @@
 """Sending texts and e-mails through pluggable backends (SMS_BACKEND, EMAIL_BACKEND).
 
-Backends take an idempotency `key`: delivering the same page twice sends one message where the
-backend can tell (the outbox stores one row per key; HTTP providers get the key as a header).
+Backends take an idempotency `key` (a page's UUID, unique forever): delivering the same page twice sends one
+message where the backend can tell (the outbox stores one row per key; the generic HTTP provider gets the key as
+a header). Twilio (`recovery_program.twilio`) and SMTP have no such key: see docs/architecture.md for what each
+channel promises. A text backend's `send` returns the provider's id of the message, if it has one, for its
+delivery receipts to name.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from django.utils.module_loading import import_string
 from recovery_program.models import OutboundMessage
 
 logger = logging.getLogger("recovery_program.messaging")
+
+
+class SendFailed(Exception):
+    """A provider refused or failed a message. `kind` names the failure without the provider's words (which may
+    echo what was sent), e.g. "twilio-21211"; `permanent`: trying again cannot help (an invalid number)."""
+
+    def __init__(self, kind: str, *, permanent: bool = False):
+        super().__init__(kind)
+        self.kind = kind
+        self.permanent = permanent
 
 
 class ConsoleSMSBackend:
@@ -79,8 +92,9 @@ def _store(*, channel, to, subject, body, key) -> None:
         logger.info("Message %s was already delivered; not sent again.", key)
 
 
-def send_sms(*, to: str, body: str, key: str) -> None:
-    import_string(settings.SMS_BACKEND)().send(to=to, body=body, key=key)
+def send_sms(*, to: str, body: str, key: str) -> str | None:
+    """Sends a text; returns the provider's id of the message when the backend has one."""
+    return import_string(settings.SMS_BACKEND)().send(to=to, body=body, key=key)
 
 
 def send_email(*, to: str, subject: str, body: str, key: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 from recovery_program import env
 
@@ -271,6 +272,22 @@ else:
 SMS_BACKEND = env.string("SMS_BACKEND", "recovery_program.messaging.ConsoleSMSBackend")
 SMS_URL = env.string("SMS_URL", "")
 SMS_TOKEN = env.secret("SMS_TOKEN") or ""
+# Twilio (SMS_BACKEND=recovery_program.twilio.TwilioSMSBackend): the account, its auth token (which also checks
+# the signature of delivery receipts), optionally an API key to send with instead, and From or a messaging service.
+TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.secret("TWILIO_AUTH_TOKEN") or ""
+TWILIO_API_KEY_SID = env.string("TWILIO_API_KEY_SID", "")
+TWILIO_API_KEY_SECRET = env.secret("TWILIO_API_KEY_SECRET") or ""
+TWILIO_FROM = env.string("TWILIO_FROM", "")
+TWILIO_MESSAGING_SERVICE_SID = env.string("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_API_BASE = env.string("TWILIO_API_BASE", "https://api.twilio.com")
+if SMS_BACKEND.endswith(".TwilioSMSBackend") and not (
+    TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and (TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID)
+):
+    raise ImproperlyConfigured(
+        "Texts through Twilio need TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+        "and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID."
+    )
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Recovery Coaching <no-reply@localhost>")
 # A page that cannot be sent is tried this many times, waiting PAGE_RETRY_SECONDS and then twice as long
 # each time; then it is marked failed, the next supervisor is paged and supervisors see it.
@@ -286,8 +303,22 @@ if PAGE_MAX_ATTEMPTS < 1 or PAGE_RETRY_SECONDS < 1 or PAGE_EVERYONE_ROUNDS < 1:
 REDIS_URL = env.string("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
-# `make test` gives each run its own queue, so that two runs on one machine never take each other's tasks.
-CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", "celery")
+# Queues: texts, e-mails and the sweep have their own, each taken by workers of its own (bin/run,
+# docker-compose.yml), so that a slow text provider holds up neither the e-mail fallback nor the sweep; the rest
+# go to the default queue. Every name starts with CELERY_QUEUE: `make test` gives each run its own, so that two
+# runs on one machine never take each other's tasks. A worker started without -Q takes them all.
+CELERY_QUEUE = env.string("CELERY_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE
+TASK_QUEUES_BY_KIND = {
+    kind: f"{CELERY_QUEUE}.{kind}" if kind != "default" else CELERY_QUEUE
+    for kind in ("default", "sms", "email", "sweep")
+}
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES_BY_KIND.values()]
+CELERY_TASK_ROUTES = {
+    "supervision.tasks.deliver_text": {"queue": TASK_QUEUES_BY_KIND["sms"]},
+    "supervision.tasks.deliver_email": {"queue": TASK_QUEUES_BY_KIND["email"]},
+    "supervision.tasks.sweep_pages": {"queue": TASK_QUEUES_BY_KIND["sweep"]},
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

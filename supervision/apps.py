@@ -7,9 +7,12 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from coaching.services import concern_pager_set
         from recovery_program.health import check_register
-        from supervision.paging import concern_raise_pages, late_pages_check
+        from recovery_program.twilio import receipt_handler_set
+        from supervision.paging import concern_raise_pages, late_pages_check, record_receipt
 
         # Sharing an urgent concern (coaching, below supervision) pages a supervisor in the same transaction.
         concern_pager_set(concern_raise_pages)
         # /healthz (core) answers 503 while a page that was due has not gone out.
         check_register("pages", late_pages_check)
+        # Delivery receipts of texts (core's webhook) update the page they are about.
+        receipt_handler_set(record_receipt)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -134,19 +136,26 @@ class PageStep(models.IntegerChoices):
 
 class Page(models.Model):
     """One message to one supervisor about an urgent concern: an outbox row, written in the same transaction
-    as the concern (or the escalation), delivered by a task, never twice.
+    as the concern (or the escalation), delivered by a task.
 
     A sender claims it (sending), sends outside any transaction, then marks it sent; a send that fails puts
-    it back to pending until `next_attempt_at`, and after PAGE_MAX_ATTEMPTS it is failed for good."""
+    it back to pending until `next_attempt_at`, and after PAGE_MAX_ATTEMPTS it is failed for good. A text's
+    provider then says whether it reached the phone (delivered, or failed); an e-mail stops at sent.
+
+    `key` names the page to providers and outboxes: a UUID, unique forever (ids start again after a restore)."""
+
+    # The kind of failure of an e-mail whose sender died while sending it (at most once: not sent again).
+    DELIVERY_UNKNOWN = "delivery-unknown"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "Text message"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be delivered"
+        PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Being sent"
-        SENT = "sent", "Delivered"
+        SENT = "sent", "Sent"  # handed to the mail server or the text provider; for an e-mail, the last word
+        DELIVERED = "delivered", "Delivered"  # the text provider's receipt: it reached her phone
         FAILED = "failed", "Could not be delivered"
 
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
@@ -156,10 +165,14 @@ class Page(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pages")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failed send; the first is due at once
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)  # from the provider's receipt (texts only)
+    # The provider's id of the message last sent for this page (Twilio's "SM..."): its receipts name it.
+    provider_sid = models.CharField(max_length=64, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The kind of the last error (an exception's class), never its message: a provider may echo what it was sent.
@@ -175,8 +188,13 @@ class Page(models.Model):
                 condition=Q(round=1) | Q(step=PageStep.EVERYONE, round__gt=1), name="page_rounds_only_for_everyone"
             ),
             models.CheckConstraint(
-                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="page_sent_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="delivered", delivered_at__isnull=False, sent_at__isnull=False)
+                | (~Q(status="delivered") & Q(delivered_at__isnull=True)),
+                name="page_delivered_has_a_time",
             ),
             models.CheckConstraint(
                 condition=Q(status="failed", failed_at__isnull=False)
@@ -197,6 +215,11 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"Page {self.pk} ({self.get_channel_display()}, step {self.step}, round {self.round})"
+
+    @property
+    def delivery_unknown(self) -> bool:
+        """An e-mail whose sender died while sending it: it may have gone out, and was not sent again."""
+        return self.status == self.Status.FAILED and self.last_error == self.DELIVERY_UNKNOWN
 
 
 @pghistory.track()

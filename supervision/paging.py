@@ -8,10 +8,18 @@ step 3; the database takes each page of a round once). Someone who cannot answer
 at once: nobody waits the escalation minutes for a person who will never answer.
 
 Each page is a row written in the transaction that decides it (the concern, or an escalation), and
-delivered by a Celery task enqueued after commit. No transaction is open while a message is sent: the
-sender claims the row, sends with the page id as idempotency key, then marks it sent. A send that fails is
-tried again later, waiting longer each time (the row says when); after PAGE_MAX_ATTEMPTS the page is
-failed, the next step is paged at once and supervisors see it. A sweep every minute delivers what is due
+delivered by a Celery task enqueued after commit (texts and e-mails on queues of their own). No transaction is
+open while a message is sent: the sender claims the row, sends with the page's key, then marks it sent. A send
+that fails is tried again later, waiting longer each time (the row says when); after PAGE_MAX_ATTEMPTS (at once
+for a refusal that trying again cannot help) the page is failed, the next step is paged at once and supervisors
+see it. A text's provider then says whether it reached her phone (`record_receipt`): delivered, or failed, which
+pages the next step like a failed send.
+
+Each channel promises something different, deliberately. An e-mail goes out at most once: SMTP has no
+idempotency key, so an e-mail left "sending" by a sender that died may have gone out, and is marked failed
+("delivery unknown") and the next step paged at once, never sent again. A text goes out at least once: the
+provider takes no idempotency key either, and a second text about an urgent concern is better than none, so a
+text left "sending" is sent again. A sweep every minute delivers what is due
 (the broker was down at commit, a worker died, a retry was lost) and escalates urgent concerns nobody
 acknowledged within the program's minutes. A concern shared "within 24 hours" starts a clock: nobody has
 it 24 hours later, and it is paged exactly like an urgent one, from step 1.
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,7 +137,7 @@ def _page(concern: Concern, step: PageStep, recipients: list[User], round: int =
             if created:
                 pages.append(page)
     for page in pages:
-        transaction.on_commit(lambda page_id=page.pk: enqueue_delivery(page_id))
+        transaction.on_commit(lambda page_id=page.pk, channel=page.channel: enqueue_delivery(page_id, channel))
     return pages
 
 
@@ -188,21 +197,34 @@ def _start_clock_pages(concern_id: int, now: datetime.datetime) -> list[Page]:
 
 @dataclass(frozen=True)
 class PagedForCoach:
-    """What the coach is told about the paging of her urgent concern, as it really is: when a page first reached a
-    supervisor (`delivered_at`), or that one is written and still on its way (`on_its_way`)."""
+    """What the coach is told about the paging of her urgent concern, as it really is: when a text first reached a
+    supervisor's phone (`delivered_at`, from the provider's receipt), when a page first went out (`sent_at`: an
+    e-mail handed to the mail server, a text to the provider), whether one is written and still on its way
+    (`on_its_way`), and whether every page failed (`all_failed`)."""
 
     delivered_at: datetime.datetime | None
+    sent_at: datetime.datetime | None
     on_its_way: bool
+    all_failed: bool = False
 
 
 def paged_for_coach(concern: Concern) -> PagedForCoach:
-    """When a supervisor was first reached about this concern (a page delivered, not merely written), or whether a
-    page is still on its way: the coach is told, so she knows whether help is coming or she should call."""
+    """How far the paging of this concern has got, truthfully (created, sent, delivered, failed): the coach is
+    told, so she knows whether help is coming or she should call."""
+    went_out = [Page.Status.SENT, Page.Status.DELIVERED]
     found = concern.pages.aggregate(
-        delivered=Min("sent_at", filter=Q(status=Page.Status.SENT)),
+        delivered=Min("delivered_at", filter=Q(status=Page.Status.DELIVERED)),
+        sent=Min("sent_at", filter=Q(status__in=went_out)),
         waiting=Count("pk", filter=Q(status__in=[Page.Status.PENDING, Page.Status.SENDING])),
+        failed=Count("pk", filter=Q(status=Page.Status.FAILED)),
+        written=Count("pk"),
     )
-    return PagedForCoach(delivered_at=found["delivered"], on_its_way=bool(found["waiting"]))
+    return PagedForCoach(
+        delivered_at=found["delivered"],
+        sent_at=found["sent"],
+        on_its_way=bool(found["waiting"]),
+        all_failed=bool(found["written"]) and found["failed"] == found["written"],
+    )
 
 
 @dataclass(frozen=True)
@@ -258,11 +280,14 @@ def late_pages_check(now: datetime.datetime) -> tuple[str, dict[str, object]]:
     return ("late" if oldest and now - oldest > PAGE_LATE_AFTER else "ok"), {"oldest_page_waiting_seconds": waited}
 
 
-def enqueue_delivery(page_id: int) -> None:
-    from supervision.tasks import deliver_page
+def enqueue_delivery(page_id: int, channel: str) -> None:
+    """Hands the page to the workers of its channel's queue (settings.CELERY_TASK_ROUTES): a slow text provider
+    does not hold up e-mails or the sweep."""
+    from supervision.tasks import deliver_email, deliver_text
 
+    task = deliver_text if channel == Page.Channel.SMS else deliver_email
     try:
-        deliver_page.delay(page_id)
+        task.delay(page_id)
     except Exception:  # the broker is down: the row stays pending and the sweep delivers it
         logger.warning("Could not enqueue page %s now; the sweep will deliver it.", page_id, exc_info=True)
 
@@ -281,9 +306,10 @@ def deliver(page_id: int) -> bool:
 
     One sender at a time: she holds an advisory lock on the page (a session lock, no transaction open) from
     before she claims the row until after she marks it. A row still "sending" whose lock is free was left by
-    a sender that died (the lock went with her connection), and is taken over at once; if her message had
-    left already, the page id as idempotency key keeps the outbox and the provider from sending it twice.
-    (Session locks need a database connection of one's own: no pooler in transaction mode in front of it.)
+    a sender that died (the lock went with her connection): a text is sent again at once (at least once; the
+    page's key keeps an outbox or a provider that dedupes from sending it twice), an e-mail is not (at most
+    once: it is failed as "delivery unknown" and the next step paged). (Session locks need a database
+    connection of one's own: no pooler in transaction mode in front of it.)
 
     A send that fails raises PageNotSent, with the time it is due again; the last allowed attempt marks the
     page failed, pages the next step and returns False.
@@ -295,14 +321,15 @@ def deliver(page_id: int) -> bool:
         if page is None:
             return False
         try:
-            _send(page)
+            sid = _send(page)
         except Exception as error:
             retry_at = _record_failure(page, error)
             if retry_at is None:
                 return False
             raise PageNotSent(page.pk, retry_at) from error
+        # A receipt may have come first (and moved the page on): then it recorded the provider's id itself.
         Page.objects.filter(pk=page.pk, status=Page.Status.SENDING).update(
-            status=Page.Status.SENT, sent_at=timezone.now()
+            status=Page.Status.SENT, sent_at=timezone.now(), provider_sid=sid or ""
         )
         return True
 
@@ -324,12 +351,17 @@ def _sender_lock(page_id: int) -> Iterator[bool]:
 
 
 def _claim(page_id: int, now: datetime.datetime) -> Page | None:
-    """Takes the page for this sender, in a short transaction: pending and due, or left by a dead sender."""
+    """Takes the page for this sender, in a short transaction: pending and due, or a text left by a dead sender.
+    An e-mail left by a dead sender is failed instead (at most once), and the next step paged."""
     with transaction.atomic():
         page = Page.objects.select_for_update(of=("self",)).select_related("recipient").filter(pk=page_id).first()
         if page is None:
             return None
         # Under the sender lock, a page still "sending" is one whose sender died.
+        if page.status == Page.Status.SENDING and page.channel == Page.Channel.EMAIL:
+            logger.warning("Page %s: its sender stopped while sending an e-mail; not sent again.", page.pk)
+            _fail(page, Page.DELIVERY_UNKNOWN, now)
+            return None
         due = page.status == Page.Status.SENDING or (
             page.status == Page.Status.PENDING
             and (page.next_attempt_at is None or page.next_attempt_at <= now + CLOCK_SLACK)
@@ -343,33 +375,75 @@ def _claim(page_id: int, now: datetime.datetime) -> Page | None:
         return page
 
 
-def _send(page: Page) -> None:
+def _send(page: Page) -> str | None:
+    """Sends the page under its key; returns the provider's id of a text, if it gives one."""
     link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
     body = MESSAGE.format(link=link)
-    key = f"page-{page.pk}"
+    key = str(page.key)
     if page.channel == Page.Channel.SMS:
-        send_sms(to=page.recipient.phone, body=body, key=key)
-    else:
-        send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+        return send_sms(to=page.recipient.phone, body=body, key=key)
+    send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+    return None
 
 
 def _record_failure(page: Page, error: Exception) -> datetime.datetime | None:
     """Puts a page whose send failed back to wait, twice as long after each attempt, and returns when it is due.
-    After the last attempt it is failed, and the next step is paged at once: a page that could not be
-    delivered reached nobody. Only the error's class is kept: its message may repeat what was sent."""
+    After the last attempt, or at once when the provider refused it for good (an invalid number), it is failed.
+    Only the error's kind is kept (its class, or the provider's code): its message may repeat what was sent."""
     now = timezone.now()
-    kind = type(error).__name__
+    kind = getattr(error, "kind", type(error).__name__)[:300]
     logger.warning("Page %s: attempt %s of %s failed (%s).", page.pk, page.attempts, settings.PAGE_MAX_ATTEMPTS, kind)
-    if page.attempts < settings.PAGE_MAX_ATTEMPTS:
+    if page.attempts < settings.PAGE_MAX_ATTEMPTS and not getattr(error, "permanent", False):
         retry_at = now + datetime.timedelta(seconds=settings.PAGE_RETRY_SECONDS * 2 ** (page.attempts - 1))
         Page.objects.filter(pk=page.pk).update(status=Page.Status.PENDING, next_attempt_at=retry_at, last_error=kind)
         return retry_at
+    _fail(page, kind, now)
+    return None
+
+
+def _fail(page: Page, kind: str, now: datetime.datetime) -> None:
+    """Marks the page failed and pages the next step at once: a page that could not be delivered reached nobody.
+    Supervisors see it on their home page and the concern's."""
     with transaction.atomic():
         Page.objects.filter(pk=page.pk).update(status=Page.Status.FAILED, failed_at=now, last_error=kind)
         # After every supervisor, the next round comes on its own time: a failed text does not page everyone now.
         if page.step < PageStep.EVERYONE:
             _escalate(page.concern_id, past=page.step, now=now)
-    return None
+
+
+# Twilio's message statuses (MessageStatus in its receipts).
+RECEIPT_SENT = frozenset({"accepted", "scheduled", "queued", "sending", "sent"})
+RECEIPT_DELIVERED = "delivered"
+RECEIPT_FAILED = frozenset({"undelivered", "failed", "canceled"})
+
+
+def record_receipt(*, key: uuid.UUID, sid: str, status: str, error_code: str) -> None:
+    """A text provider's receipt for the page sent under `key` (handed to recovery_program.twilio at start-up).
+
+    Sent: a page written or being sent is marked sent. Delivered: it reached her phone. Undelivered or failed: the
+    page is failed and the next step paged at once, as after a send that failed. A receipt never moves a page
+    back (the same receipt twice, or receipts out of order, change nothing more), and a receipt about an earlier
+    attempt's message (another sid) is ignored unless it says delivered."""
+    now = timezone.now()
+    with transaction.atomic():
+        page = Page.objects.select_for_update(of=("self",)).filter(key=key, channel=Page.Channel.SMS).first()
+        if page is None:
+            return
+        if sid and page.provider_sid and sid != page.provider_sid and status != RECEIPT_DELIVERED:
+            return
+        changes: dict[str, object] = {} if page.provider_sid or not sid else {"provider_sid": sid}
+        if status == RECEIPT_DELIVERED and page.status != Page.Status.DELIVERED:
+            changes |= {"status": Page.Status.DELIVERED, "delivered_at": now, "sent_at": page.sent_at or now}
+            changes |= {"failed_at": None}  # a text given up on that reached her after all is delivered
+        elif status in RECEIPT_SENT and page.status in (Page.Status.PENDING, Page.Status.SENDING):
+            changes |= {"status": Page.Status.SENT, "sent_at": now}
+        elif status in RECEIPT_FAILED and page.status not in (Page.Status.DELIVERED, Page.Status.FAILED):
+            Page.objects.filter(pk=page.pk).update(**changes)
+            logger.warning("Page %s: the provider could not deliver it (%s).", page.pk, error_code or status)
+            _fail(page, f"twilio-{error_code or status}"[:300], now)
+            return
+        if changes:
+            Page.objects.filter(pk=page.pk).update(**changes)
 
 
 def escalate_due(now: datetime.datetime) -> list[Page]:
@@ -422,10 +496,10 @@ def sweep(now: datetime.datetime | None = None) -> dict:
             Q(status=Page.Status.PENDING, next_attempt_at__isnull=True, created_at__lte=now - SWEEP_GRACE)
             | Q(status=Page.Status.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
             | Q(status=Page.Status.SENDING, claimed_at__lte=claim_outlived)
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "channel")
     )
-    for page_id in due:
-        enqueue_delivery(page_id)
+    for page_id, channel in due:
+        enqueue_delivery(page_id, channel)
     overdue = page_overdue(now)
     escalated = escalate_due(now)
     return {"redelivered": len(due), "overdue": len(overdue), "escalated": len(escalated)}

@@ -6,18 +6,44 @@ from django.utils import timezone
 from staff.models import Program
 
 
-@shared_task(
-    bind=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12
-)
-def deliver_page(self, page_id: int) -> bool:
-    """Delivers one page. Safe to run twice: a page already sent, or being sent, is not sent again. A send
-    that failed is tried again when the page is due (the sweep does it too, should this retry be lost)."""
+def _deliver(task, page_id: int) -> bool:
     from supervision.paging import PageNotSent, deliver
 
     try:
         return deliver(page_id)
     except PageNotSent as not_sent:
-        raise self.retry(eta=not_sent.retry_at, exc=not_sent) from not_sent
+        raise task.retry(eta=not_sent.retry_at, exc=not_sent) from not_sent
+
+
+_DELIVERY = {
+    "bind": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(**_DELIVERY)
+def deliver_text(self, page_id: int) -> bool:
+    """Delivers one page by text, on the texts queue. Safe to run twice: a page already sent, or being sent, is not
+    sent again. A send that failed is tried again when the page is due (the sweep does it too, should this retry
+    be lost)."""
+    return _deliver(self, page_id)
+
+
+@shared_task(**_DELIVERY)
+def deliver_email(self, page_id: int) -> bool:
+    """Delivers one page by e-mail, on the e-mail queue; like deliver_text."""
+    return _deliver(self, page_id)
+
+
+@shared_task(**_DELIVERY)
+def deliver_page(self, page_id: int) -> bool:
+    """The task's name before texts and e-mails had queues of their own, kept for messages queued before an
+    upgrade; nothing new is sent to it."""
+    return _deliver(self, page_id)
 
 
 @shared_task

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import urllib.parse
 import uuid
 
 import pytest
@@ -160,6 +161,39 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """A local fake of Twilio's Messages API (recovery_program/fake_twilio.py), and the settings that send texts
+    to it. Receipts are posted to the app with the test client (`post_receipt`), signed as Twilio signs them."""
+    from recovery_program.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio().start()
+    settings.SMS_BACKEND = "recovery_program.twilio.TwilioSMSBackend"
+    settings.TWILIO_API_BASE = fake.url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = fake.account_sid, fake.auth_token
+    settings.TWILIO_API_KEY_SID = settings.TWILIO_API_KEY_SECRET = settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_FROM = "+16035550111"
+    settings.SITE_URL = "http://testserver"  # receipts are posted with the test client, which is that server
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def post_receipt(client, fake_twilio):
+    """post_receipt(sid, status, error_code=""): Twilio's signed status callback, posted to the app."""
+
+    def post(sid, status, error_code="", signature=None):
+        receipt = fake_twilio.receipt(sid, status, error_code)
+        return client.post(
+            receipt.path,
+            urllib.parse.urlencode(receipt.params),  # as posted: no one-time key added (`_posts_carry_a_one_time_key`)
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=signature or receipt.signature,
+        )
+
+    return post
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from recovery_program import twilio
 from recovery_program.health import healthz, healthz_web
 from staff import urls as staff_urls
 from staff.forms import OwnPasswordChangeForm
@@ -64,6 +65,8 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("healthz", healthz, name="healthz"),
     path("healthz/web", healthz_web, name="healthz_web"),
+    # Delivery receipts of texts, posted by Twilio (signed; no login, no CSRF token).
+    path("sms/receipts/<uuid:key>/", twilio.receipt, name="sms_receipt"),
     # The operators' admin site logs in through the app's own login (lockout and all).
     path(
         "admin/login/",

@@ -10,13 +10,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_file_names_the_production_services_with_health_checks():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "worker-email", "worker-texts", "beat"}
     assert services["postgres"]["image"].startswith("postgres:16")
     assert services["redis"]["image"].startswith("redis:7")
     for name in set(services) - {"migrate"}:  # it runs once and ends
         assert "healthcheck" in services[name], f"{name} has no health check"
-    # web, worker and beat run the one image of the app.
-    assert services["web"]["build"] == services["worker"]["build"] == services["beat"]["build"]
+    # web, the workers and beat run the one image of the app.
+    assert len({services[name]["build"] for name in ("web", "worker", "worker-email", "worker-texts", "beat")}) == 1
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert set(compose["volumes"]) >= {"pgdata", "media"}
 
@@ -26,7 +26,30 @@ def test_migrations_run_as_the_owner_and_the_app_as_a_role_that_only_reads_and_w
     migrate = services["migrate"]
     assert migrate["environment"]["DATABASE_URL"].startswith("postgres://recovery:")
     assert "grant_app_role recovery_app" in " ".join(migrate["command"])
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-email", "worker-texts", "beat"):
         assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://recovery_app:"), name
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
         assert "migrate" not in " ".join(services[name]["command"]), name
+
+
+def test_each_queue_has_a_worker_of_its_own():
+    """Texts, e-mails and the sweep each have their own queue (settings.CELERY_TASK_ROUTES) and workers: a slow text
+    provider holds up neither the e-mail pages nor the sweep. Compose runs with CELERY_QUEUE unset: "celery"."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    taken = {}
+    for name in ("worker", "worker-email", "worker-texts"):
+        command = services[name]["command"]
+        taken[name] = set(command[command.index("-Q") + 1].split(","))
+    assert taken == {
+        "worker": {"celery", "celery.sweep"},
+        "worker-email": {"celery.email"},
+        "worker-texts": {"celery.sms"},
+    }
+
+
+def test_the_queues_all_start_with_the_runs_own_name(settings):
+    """`make test` gives each run its own CELERY_QUEUE; every queue (and every route) starts with it."""
+    queue = settings.CELERY_QUEUE
+    names = {q.name for q in settings.CELERY_TASK_QUEUES}
+    assert names == {queue, f"{queue}.sms", f"{queue}.email", f"{queue}.sweep"}
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} <= names

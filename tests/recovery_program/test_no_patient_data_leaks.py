@@ -123,12 +123,12 @@ def _keeping(records, emit):
 
 @pytest.fixture
 def broker(settings):
-    """The real Redis, with this run's own queue emptied before and after."""
+    """The real Redis, with this run's own queues emptied before and after."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    client.delete(queue)
+    queues = settings.TASK_QUEUES_BY_KIND.values()
+    client.delete(*queues)
     yield client
-    client.delete(queue)
+    client.delete(*queues)
 
 
 def _decoded(raw: bytes) -> list[str]:
@@ -430,8 +430,9 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
     assert concern.notes.filter(text__contains=MARK).exists()
 
     # Tasks went to the broker with ids; then they run here: pages are texted and e-mailed, the link e-mailed.
-    sent = _task_messages(broker, settings.CELERY_TASK_DEFAULT_QUEUE)
-    assert {"supervision.tasks.deliver_page", "staff.tasks.send_password_link"} <= {m["task"] for m in sent}
+    sent = [message for queue in settings.TASK_QUEUES_BY_KIND.values() for message in _task_messages(broker, queue)]
+    tasks = {"supervision.tasks.deliver_text", "supervision.tasks.deliver_email", "staff.tasks.send_password_link"}
+    assert tasks <= {m["task"] for m in sent}
     for message in sent:
         values = [*message["args"], *message["kwargs"].values()]
         assert all(isinstance(value, int | bool) for value in values), f"{message['task']} was given {values}"

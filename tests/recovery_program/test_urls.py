@@ -14,6 +14,7 @@ PUBLIC = {
     "password_ask",
     "healthz",
     "healthz_web",
+    "sms_receipt",  # Twilio's delivery receipts: signed, or refused with 403
     "admin_login",
     "password_reset_confirm",
     "password_reset_complete",

@@ -8,7 +8,7 @@ import os
 import redis
 from django.core.mail.backends.base import BaseEmailBackend
 
-from recovery_program.messaging import OutboxEmailBackend
+from recovery_program.messaging import OutboxEmailBackend, OutboxSMSBackend
 
 # Named after the run's queue: two runs sharing one Redis (make test gives each its own queue) never take each
 # other's signal.
@@ -23,3 +23,13 @@ class BlockingEmailBackend(BaseEmailBackend):
         client.rpush(STARTED, "1")
         client.blpop(RELEASE, timeout=120)
         return OutboxEmailBackend().send_messages(email_messages)
+
+
+class BlockingSMSBackend:
+    """A text provider that stops in the middle of sending until the test releases it (a provider answering slowly)."""
+
+    def send(self, *, to, body, key):
+        client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=None)
+        client.rpush(STARTED, "1")
+        client.blpop(RELEASE, timeout=120)
+        return OutboxSMSBackend().send(to=to, body=body, key=key)

@@ -142,7 +142,7 @@ def test_it_shows_each_pages_delivery_truthfully_in_the_programs_zone(
     )
     with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=10), tick=False):
         html = client_for(supervisor).get(reverse("supervision:on_call", args=[concern.pk])).content.decode()
-    assert "Written 10:00 p.m. ·\n      delivered 10:01 p.m." in html
+    assert "Written 10:00 p.m. ·\n      sent 10:01 p.m.\n" in html  # an e-mail stops at sent: no receipts
     assert "could not be delivered</strong> (10:09 p.m., after 5 tries)" in html
     assert "HTTPError" not in html
 
@@ -157,8 +157,8 @@ def test_a_page_waiting_for_its_next_try_says_so(
     )
     with time_machine.travel(AFTER_HOURS + datetime.timedelta(minutes=1), tick=False):
         html = client_for(supervisor).get(reverse("supervision:on_call", args=[concern.pk])).content.decode()
-    assert "not delivered yet: tried 2 times, next try 10:02 p.m." in html
-    assert "waiting to be delivered" in html  # the e-mail, never tried
+    assert "not sent yet: tried 2 times, next try 10:02 p.m." in html
+    assert "waiting to be sent" in html  # the e-mail, never tried
 
 
 def test_the_on_call_page_takes_the_same_queries_with_1_or_10_pages(

@@ -94,7 +94,7 @@ def test_delivering_the_same_page_twice_sends_one_message(coach, patient, tonigh
     page = Page.objects.filter(channel="sms").get()
     assert paging.deliver(page.pk) is True
     assert paging.deliver(page.pk) is False
-    assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
+    assert OutboundMessage.objects.filter(key=str(page.key)).count() == 1
 
 
 def test_unacknowledged_it_escalates_to_the_backup_then_everyone(
@@ -156,7 +156,8 @@ def test_when_the_broker_is_down_at_commit_the_sweep_delivers_later(
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_page, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_text, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_email, "delay", broker_down)
     with time_machine.travel(AFTER_HOURS, tick=False), django_capture_on_commit_callbacks(execute=True):
         concern = share_concern(coach, patient, urgency="urgent_now")  # the coach's request still succeeds
     assert concern.pages.filter(sent_at__isnull=True).count() == 2
@@ -171,7 +172,8 @@ def test_the_coach_sees_that_a_supervisor_was_paged(
 ):
     concern = _urgent(coach, patient, AFTER_HOURS, django_capture_on_commit_callbacks, celery_eager)
     page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
-    assert "A page reached a supervisor at 10:00 p.m.; if nobody answers, the next one is paged." in page
+    # Sent (to the mail server and the text provider), not known to have reached her: no receipt came.
+    assert "A page went out to a supervisor at 10:00 p.m., not yet known to have reached her" in page
     assert "reach a supervisor now" in page
 
 
@@ -179,8 +181,8 @@ def test_the_coach_is_not_told_a_supervisor_was_reached_before_a_page_is_deliver
     with time_machine.travel(AFTER_HOURS, tick=False):
         concern = share_concern(coach, patient, urgency="urgent_now")  # written; its delivery has not run
     page = client_for(coach).get(reverse("coaching:concern_detail", args=[concern.pk])).content.decode()
-    assert "A page to a supervisor is on its way but has not reached her yet." in page
-    assert "reached a supervisor at" not in page
+    assert "A page to a supervisor is on its way but has not gone out yet." in page
+    assert "went out to a supervisor at" not in page
     assert "reach a supervisor now" in page
 
 

@@ -53,7 +53,7 @@ def primarys_phone_is_dead(settings, supervisor):
 
 
 def _tried_at(page):
-    return [moment for key, moment in DeadNumber.tried if key == f"page-{page.pk}"]
+    return [moment for key, moment in DeadNumber.tried if key == str(page.key)]
 
 
 def _sweep_at(moment, django_capture_on_commit_callbacks):
@@ -245,7 +245,7 @@ def test_a_page_delivered_twice_at_the_same_time_sends_one_message_and_holds_no_
     SlowProvider.started.clear()
     SlowProvider.go_on.clear()
     SlowProvider.sent = 0
-    monkeypatch.setattr(paging, "enqueue_delivery", lambda page_id: None)  # the test delivers by hand
+    monkeypatch.setattr(paging, "enqueue_delivery", lambda page_id, channel: None)  # delivered by hand
     results = {}
 
     def deliver(name, page_id):
