@@ -230,6 +230,7 @@ QUERIES = [
 
 # Pages with neither a form nor a query parameter of their own, and Django's own pages.
 PLAIN_PAGES = {
+    "service_worker",
     "home",
     "login",
     "logout",

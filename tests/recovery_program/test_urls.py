@@ -14,6 +14,7 @@ PUBLIC = {
     "password_ask",
     "healthz",
     "healthz_web",
+    "service_worker",
     "admin_login",
     "password_reset_confirm",
     "password_reset_complete",
