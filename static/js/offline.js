@@ -285,6 +285,11 @@
     }
     box.querySelector("[data-offline-urgent]").hidden = !waiting.some((entry) => entry.urgent);
     box.querySelector("[data-outbox-login]").hidden = !(sessionEnded && waiting.length);
+    // Back to this page after logging in (the address is set here: the page's own text is the same anywhere).
+    const login = box.querySelector("[data-outbox-login-link]");
+    const back = new URL(login.href, location.href);
+    back.searchParams.set("next", location.pathname + location.search);
+    login.href = back.pathname + back.search;
     const list = box.querySelector("[data-outbox-failed]");
     list.replaceChildren(...failed.map(unsent));
     box.hidden = !(count.textContent || failed.length);

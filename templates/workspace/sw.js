@@ -66,7 +66,7 @@ async function formPage(request, url) {
   if (response.status === 200 && response.type === "basic" && type.startsWith("text/html")) {
     const text = await response.clone().text();
     if (text.includes("data-offline=") && !text.includes("data-draft-notice")) {
-      await cache.put(url.href, new Response(text, { status: 200, headers: response.headers }));
+      await cache.put(url.href, new Response(text, { status: 200, headers: headersOf(response) }));
     }
   }
   return response;
@@ -77,6 +77,13 @@ async function keptCopy(kept) {
   const text = (await kept.text())
     .replace(/(name="once_key" value=")[^"]*"/, `$1${self.crypto.randomUUID()}"`)
     .replace("<body", "<body data-kept-copy");
-  return new Response(text, { status: 200, headers: kept.headers });
+  return new Response(text, { status: 200, headers: headersOf(kept) });
+}
+
+// The page's own headers (its Content-Security-Policy above all), but for those the copy's text makes untrue.
+function headersOf(response) {
+  const headers = new Headers(response.headers);
+  ["Content-Length", "Content-Encoding"].forEach((name) => headers.delete(name));
+  return headers;
 }
 {% endautoescape %}
