@@ -13,7 +13,7 @@ from staff import urls as staff_urls
 from staff.forms import OwnPasswordChangeForm
 from staff.views import accounts as staff_views
 from staff.views import two_step
-from workspace import views
+from workspace import offline, views
 
 
 def _superuser_only(request) -> bool:
@@ -44,7 +44,8 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("program-figures/", views.program_figures, name="program_figures"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", staff_views.LogoutView.as_view(), name="logout"),
+    path("sw.js", offline.service_worker, name="service_worker"),
     path("login/verify/", two_step.verify, name="two_step_verify"),
     path("account/two-step/", two_step.setup, name="two_step_setup"),
     path("account/two-step/off/", two_step.turn_off, name="two_step_off"),

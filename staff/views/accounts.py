@@ -36,6 +36,16 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        """Logs her out, and has her browser remove everything this site kept on the phone: the forms kept for
+        logging with no signal, entries still waiting to send, drafts (workspace/offline.py, static/js/offline.js).
+        The page's script removes them too; this holds if it did not run."""
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
 class PasswordLinkView(auth_views.PasswordResetConfirmView):
     """Where the link in a password e-mail leads. A deactivated account's link is refused, like a used one."""
 

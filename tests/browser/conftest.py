@@ -26,7 +26,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
+    # Without the service worker that keeps the coach's two forms (workspace/offline.py): a page it controls
+    # fetches through it, out of reach of page.route. tests/browser/test_logging_with_no_signal.py allows it.
+    return {
+        **browser_context_args,
+        "viewport": PHONE,
+        "is_mobile": True,
+        "has_touch": True,
+        "service_workers": "block",
+    }
 
 
 @pytest.fixture(autouse=True)

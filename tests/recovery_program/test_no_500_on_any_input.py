@@ -231,6 +231,7 @@ QUERIES = [
 
 # Pages with neither a form nor a query parameter of their own, and Django's own pages.
 PLAIN_PAGES = {
+    "service_worker",
     "home",
     "program_figures",
     "login",

@@ -15,6 +15,7 @@ PUBLIC = {
     "healthz",
     "healthz_web",
     "sms_receipt",  # Twilio's delivery receipts: signed, or refused with 403
+    "service_worker",
     "admin_login",
     "password_reset_confirm",
     "password_reset_complete",
