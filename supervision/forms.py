@@ -119,7 +119,8 @@ class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
     ends_at = ProgramDateTimeField(label="Until")
 
     def __init__(self, *args, supervisors, shift, **kwargs):
-        kwargs.setdefault("initial", {"starts_at": shift.starts_at, "ends_at": shift.ends_at})
+        now = timezone.now().replace(second=0, microsecond=0)
+        kwargs.setdefault("initial", {"starts_at": max(shift.starts_at, now), "ends_at": shift.ends_at})
         super().__init__(*args, **kwargs)
         self.fields["substitute"].queryset = supervisors
         self.fields["substitute"].error_messages["invalid_choice"] = "Choose a supervisor of your program."

@@ -79,6 +79,9 @@ def supervision_links_end(*, user: User, on: datetime.date, now: datetime.dateti
             f"{user} is on the on-call rota (from {_when(shift.starts_at)}). "
             "Give her shifts to another supervisor first."
         )
+    cover = ShiftCover.live.filter(substitute=user, ends_at__gt=now, shift__removed_at__isnull=True).first()
+    if cover is not None:
+        errors.append(f"{user} covers a shift from {_when(cover.starts_at)}. End that cover first.")
     coaches = members_with_role(Role.COACH, program_id=user.program_id)
     waiting = sorted(str(link.coach) for link in links if link.supervisor_id == user.pk and link.coach in coaches)
     if waiting:
@@ -419,8 +422,8 @@ def cover_add(
     program = shift.program
     if not (shift.starts_at <= starts_at and ends_at <= shift.ends_at):
         raise ValidationError({"starts_at": f"A cover lies inside its shift: {_span(shift)}."})
-    if ends_at <= now:
-        raise ValidationError({"ends_at": "A cover cannot end in the past."})
+    if starts_at < now - COVER_SLACK:
+        raise ValidationError({"starts_at": f"A cover starts now ({_when(now)}) or later: who answered before stays."})
     if substitute.pk == shift.primary_id:
         raise ValidationError({"substitute": f"{substitute} is already the primary of this shift."})
     clash = shift.covers(manager="live").filter(starts_at__lt=ends_at, ends_at__gt=starts_at).first()
@@ -468,6 +471,9 @@ def unavailability_remove(*, actor: Actor, unavailability: Unavailability) -> Un
         row.save(update_fields=["removed_at"])
     return row
 
+
+# A cover "from now" typed a few minutes ago is still from now.
+COVER_SLACK = datetime.timedelta(minutes=10)
 
 ROTA_REFUSALS = {
     ROTA_NO_OVERLAP: "This shift overlaps another shift of the rota.",

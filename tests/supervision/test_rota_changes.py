@@ -572,3 +572,22 @@ def test_the_rota_page_and_home_run_the_same_queries_whatever_the_rotas_length(
             client.get(reverse("supervision:rota"))
         with django_assert_max_num_queries(len(home_few)):
             client.get(reverse("home"))
+
+
+def test_she_keeps_her_role_while_she_covers_a_shift(supervisor, third, week):
+    services.cover_add(
+        actor=Actor(supervisor, None), shift=week[0], starts_at=_at(3, 2, 17), ends_at=_at(3, 2, 21), substitute=third
+    )
+    with pytest.raises(ValidationError, match="covers a shift"):
+        services.supervision_links_end(user=third, on=datetime.date(2027, 3, 1), now=_at(3, 1, 10))
+
+
+def test_a_cover_cannot_start_in_the_past(supervisor, third, week):
+    with time_machine.travel(_at(3, 2, 19), tick=False), pytest.raises(ValidationError, match="starts now"):
+        services.cover_add(
+            actor=Actor(supervisor, None),
+            shift=week[0],
+            starts_at=_at(3, 2, 17),
+            ends_at=_at(3, 2, 21),
+            substitute=third,
+        )
