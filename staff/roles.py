@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "supervision.change_supervisionsession",
         "supervision.view_oncallshift",
         "supervision.add_oncallshift",
+        "supervision.change_oncallshift",
+        "supervision.add_unavailability",
         "patients.view_patient",
         "patients.add_patient",
         "patients.change_patient",

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.utils import timezone
 
-from recovery_program.forms import DateInput, PlainErrors
+from recovery_program.forms import DateInput, PlainErrors, typed_moment
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
-from supervision.models import SessionStatus, SupervisionSession
+from supervision.models import SessionStatus, SupervisionSession, UnavailableReason
 
 
 class SupervisionForm(OnceFormMixin, PlainErrors, forms.Form):
@@ -28,14 +30,43 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-class ShiftForm(OnceFormMixin, PlainErrors, forms.Form):
-    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput)
-    ends_at = forms.DateTimeField(label="Ends", widget=DateTimeLocalInput)
+class ProgramDateTimeField(forms.DateTimeField):
+    """A date and time typed in the program's zone (active for the request), on one phone-sized picker: a time the
+    clocks skip is refused, one they repeat is the first (`typed_moment`)."""
+
+    widget = DateTimeLocalInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value
+        try:
+            naive = datetime.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise forms.ValidationError("Type a date and a time, such as 2027-03-02 17:00.", code="invalid") from None
+        if naive.tzinfo is not None or not (2000 <= naive.year <= 2100):
+            raise forms.ValidationError("Type a date and a time, such as 2027-03-02 17:00.", code="invalid")
+        return typed_moment(naive.date(), naive.time().replace(second=0, microsecond=0))
+
+
+def zone_note() -> str:
+    """Says in which zone times are typed and shown: the program's (active for the request)."""
+    return f"In the program's time, {timezone.get_current_timezone_name().replace('_', ' ')}."
+
+
+class ShiftFields(PlainErrors, forms.Form):
+    starts_at = ProgramDateTimeField(label="Starts")
+    ends_at = ProgramDateTimeField(label="Ends")
     primary = forms.ModelChoiceField(queryset=None, label="Primary supervisor")
     backup = forms.ModelChoiceField(queryset=None, label="Backup supervisor")
 
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = zone_note()
         for name in ("primary", "backup"):
             self.fields[name].queryset = supervisors
             self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
@@ -47,6 +78,79 @@ class ShiftForm(OnceFormMixin, PlainErrors, forms.Form):
             self.add_error("ends_at", "A shift ends after it starts.")
         if cleaned.get("primary") and cleaned.get("primary") == cleaned.get("backup"):
             self.add_error("backup", "The backup must be someone else.")
+        return cleaned
+
+
+class ShiftForm(OnceFormMixin, ShiftFields):
+    """A new shift."""
+
+
+class ShiftEditForm(ShiftFields):
+    """A shift's times and people: changing the primary hands the shift to her. No one-time key: it creates nothing."""
+
+    def __init__(self, *args, shift, **kwargs):
+        initial = {"starts_at": shift.starts_at, "ends_at": shift.ends_at, "primary": shift.primary_id}
+        initial["backup"] = shift.backup_id
+        super().__init__(*args, initial=initial, **kwargs)
+
+
+class SwapForm(PlainErrors, forms.Form):
+    other = forms.ModelChoiceField(
+        queryset=None,
+        label="Swap with",
+        empty_label=None,
+        help_text="The two primaries change places; times and backups stay.",
+        error_messages={"invalid_choice": "Choose another shift of the rota."},
+    )
+
+    # Who was the primary when the page was shown: a second tap, or a swap by someone else meanwhile, is refused
+    # instead of swapping back.
+    seen_primary = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, shifts, label, shift, **kwargs):
+        super().__init__(*args, initial={"seen_primary": shift.primary_id}, **kwargs)
+        self.fields["other"].queryset = shifts
+        self.fields["other"].label_from_instance = label
+
+
+class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
+    substitute = forms.ModelChoiceField(queryset=None, label="Who covers")
+    starts_at = ProgramDateTimeField(label="From")
+    ends_at = ProgramDateTimeField(label="Until")
+
+    def __init__(self, *args, supervisors, shift, **kwargs):
+        now = timezone.now().replace(second=0, microsecond=0)
+        kwargs.setdefault("initial", {"starts_at": max(shift.starts_at, now), "ends_at": shift.ends_at})
+        super().__init__(*args, **kwargs)
+        self.fields["substitute"].queryset = supervisors
+        self.fields["substitute"].error_messages["invalid_choice"] = "Choose a supervisor of your program."
+        self.fields["substitute"].help_text = "She is the primary on call for these hours; the backup stays."
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = zone_note()
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "A cover ends after it starts.")
+        return cleaned
+
+
+class UnavailabilityForm(OnceFormMixin, PlainErrors, forms.Form):
+    starts_on = forms.DateField(label="First day", widget=DateInput, initial=timezone.localdate)
+    ends_on = forms.DateField(label="Last day", widget=DateInput, initial=timezone.localdate)
+    reason = forms.ChoiceField(
+        label="Why",
+        choices=UnavailableReason.choices,
+        widget=forms.RadioSelect,
+        help_text="Only the kind of reason: no details are asked or kept.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The last day comes on or after the first.")
         return cleaned
 
 

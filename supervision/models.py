@@ -46,9 +46,11 @@ class SupervisionAssignment(models.Model):
 
 
 # The rota, checked in the database under a per-program lock (so two writes at once cannot both pass): two
-# shifts never overlap, and the time between a shift and the ones before and after it lies within office hours,
-# by the rule of staff.models.Program.after_hours_within (a test holds the two equal). Each refusal names its
-# rule as the error's constraint, which supervision.services reads to say what is wrong.
+# shifts never overlap, and the time between consecutive shifts lies within office hours, by the rule of
+# staff.models.Program.after_hours_within (a test holds the two equal). A removed shift (removed_at set) is no
+# longer on the rota: removing it, or moving it, checks the gaps it leaves between the shifts around where it was
+# and where it is now. Each refusal names its rule as the error's constraint, which supervision.services reads to
+# say what is wrong.
 ROTA_NO_OVERLAP = "rota_shifts_never_overlap"
 ROTA_AFTER_HOURS_COVERED = "rota_after_hours_covered"
 ROTA_RULES = pgtrigger.Trigger(
@@ -59,31 +61,43 @@ ROTA_RULES = pgtrigger.Trigger(
         ("program", "staff_program%ROWTYPE"),
         ("gap_start", "timestamptz"),
         ("gap_end", "timestamptz"),
+        ("window_start", "timestamptz"),
+        ("window_end", "timestamptz"),
         ("first_local", "timestamp"),
         ("last_local", "timestamp"),
-        ("side", "int"),
     ],
     # The f-string inserts only the constraint names defined above, never input.
     func=f"""
         PERFORM pg_advisory_xact_lock(hashtext('oncall'), NEW.program_id::int);
-        IF EXISTS (
+        IF NEW.removed_at IS NULL AND EXISTS (
             SELECT 1 FROM supervision_oncallshift s
-            WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id
+            WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.removed_at IS NULL
               AND tstzrange(s.starts_at, s.ends_at) && tstzrange(NEW.starts_at, NEW.ends_at)
         ) THEN
             RAISE EXCEPTION 'on-call shifts overlap'
                 USING ERRCODE = 'exclusion_violation', CONSTRAINT = '{ROTA_NO_OVERLAP}';
         END IF;
         SELECT * INTO program FROM staff_program WHERE id = NEW.program_id;
-        FOR side IN 1..2 LOOP
-            IF side = 1 THEN
-                SELECT max(s.ends_at), NEW.starts_at INTO gap_start, gap_end FROM supervision_oncallshift s
-                WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.ends_at <= NEW.starts_at;
-            ELSE
-                SELECT NEW.ends_at, min(s.starts_at) INTO gap_start, gap_end FROM supervision_oncallshift s
-                WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.starts_at >= NEW.ends_at;
-            END IF;
-            CONTINUE WHEN gap_start IS NULL OR gap_end IS NULL OR gap_start >= gap_end;
+        window_start := NEW.starts_at;
+        window_end := NEW.ends_at;
+        IF TG_OP = 'UPDATE' THEN
+            window_start := least(window_start, OLD.starts_at);
+            window_end := greatest(window_end, OLD.ends_at);
+        END IF;
+        -- Each gap between consecutive shifts from the one before the window to the one after it.
+        FOR gap_start, gap_end IN
+            WITH live AS (
+                SELECT s.starts_at, s.ends_at FROM supervision_oncallshift s
+                WHERE s.program_id = NEW.program_id AND s.id IS DISTINCT FROM NEW.id AND s.removed_at IS NULL
+                UNION ALL SELECT NEW.starts_at, NEW.ends_at WHERE NEW.removed_at IS NULL
+            ), near AS (
+                SELECT * FROM live
+                WHERE ends_at >= coalesce((SELECT max(ends_at) FROM live WHERE ends_at <= window_start), '-infinity')
+                  AND starts_at <= coalesce((SELECT min(starts_at) FROM live WHERE starts_at >= window_end), 'infinity')
+            )
+            SELECT lag(near.ends_at) OVER (ORDER BY near.starts_at), near.starts_at FROM near
+        LOOP
+            CONTINUE WHEN gap_start IS NULL OR gap_start >= gap_end;
             -- Uncovered unless the gap lies inside one day's office hours, on one clock (no change of offset).
             first_local := gap_start AT TIME ZONE program.time_zone;
             last_local := (gap_end - interval '1 microsecond') AT TIME ZONE program.time_zone;
@@ -104,8 +118,18 @@ ROTA_RULES = pgtrigger.Trigger(
 )
 
 
+class LiveManager(models.Manager):
+    """Rows not removed: what the rota is now (a removed row stays, with its history)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
+@pghistory.track()
 class OnCallShift(models.Model):
-    """Who answers after hours: a primary supervisor, and a backup if the primary does not acknowledge."""
+    """Who answers after hours: a primary supervisor, and a backup if the primary does not acknowledge.
+
+    Removed, never deleted: `removed_at` takes it off the rota (`OnCallShift.live`); pghistory keeps each change."""
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="oncall_shifts")
     starts_at = models.DateTimeField()
@@ -114,6 +138,13 @@ class OnCallShift(models.Model):
     backup = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = models.Manager()
+    live = LiveManager()
 
     class Meta:
         ordering = ["starts_at"]
@@ -122,10 +153,105 @@ class OnCallShift(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_it_starts"),
             models.CheckConstraint(condition=~Q(primary=models.F("backup")), name="shift_backup_is_someone_else"),
         ]
-        triggers = [ROTA_RULES, SameProgram("program", "primary", "backup")]
+        triggers = [ROTA_RULES, SameProgram("program", "primary", "backup"), no_delete]
 
     def __str__(self) -> str:
         return f"On call {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+# A cover lies inside its shift and never overlaps another cover of the same shift, whoever writes it.
+COVER_INSIDE_SHIFT = "cover_inside_its_shift"
+COVER_NO_OVERLAP = "covers_never_overlap"
+COVER_RULES = pgtrigger.Trigger(
+    name="cover_rules",
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    when=pgtrigger.Before,
+    func=f"""
+        IF NEW.removed_at IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
+        PERFORM pg_advisory_xact_lock(hashtext('cover'), NEW.shift_id::int);
+        IF NOT EXISTS (
+            SELECT 1 FROM supervision_oncallshift s
+            WHERE s.id = NEW.shift_id AND s.starts_at <= NEW.starts_at AND NEW.ends_at <= s.ends_at
+        ) THEN
+            RAISE EXCEPTION 'a cover lies outside its shift'
+                USING ERRCODE = 'check_violation', CONSTRAINT = '{COVER_INSIDE_SHIFT}';
+        END IF;
+        IF EXISTS (
+            SELECT 1 FROM supervision_shiftcover c
+            WHERE c.shift_id = NEW.shift_id AND c.id IS DISTINCT FROM NEW.id AND c.removed_at IS NULL
+              AND tstzrange(c.starts_at, c.ends_at) && tstzrange(NEW.starts_at, NEW.ends_at)
+        ) THEN
+            RAISE EXCEPTION 'covers overlap'
+                USING ERRCODE = 'exclusion_violation', CONSTRAINT = '{COVER_NO_OVERLAP}';
+        END IF;
+        RETURN NEW;
+    """,  # noqa: S608
+)
+
+
+@pghistory.track()
+class ShiftCover(models.Model):
+    """A one-off substitute for part of a shift: from `starts_at` to `ends_at` the substitute is the primary."""
+
+    shift = models.ForeignKey(OnCallShift, on_delete=models.PROTECT, related_name="covers")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = models.Manager()
+    live = LiveManager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="cover_ends_after_it_starts"),
+        ]
+        triggers = [COVER_RULES, SameProgram("shift__program", "substitute"), no_delete]
+
+    def __str__(self) -> str:
+        return f"Cover {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class UnavailableReason(models.TextChoices):
+    SICK = "sick", "Sick"
+    LEAVE = "leave", "On leave"
+    OTHER = "other", "Away for another reason"
+
+
+@pghistory.track()
+class Unavailability(models.Model):
+    """Days a supervisor cannot answer (her program's dates, both included): paging passes her over as primary and
+    backup, and the rota shows her shifts as needing cover. Only the kind of reason: no health details."""
+
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="unavailable")
+    starts_on = models.DateField("first day")
+    ends_on = models.DateField("last day")
+    reason = models.CharField(max_length=8, choices=UnavailableReason.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager()
+    live = LiveManager()
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="unavailable_ends_after_start")
+        ]
+        indexes = [models.Index(fields=["supervisor", "ends_on"], name="unavailable_by_supervisor")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return f"Unavailable {self.starts_on} to {self.ends_on}"
 
 
 class PageStep(models.IntegerChoices):

@@ -45,6 +45,7 @@ from coaching.models import Concern, ConcernStatus, Urgency
 from recovery_program.messaging import send_email, send_sms
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
+from supervision import rota
 from supervision.models import OnCallShift, Page, PageStep
 from supervision.permissions import current_supervisor_of
 
@@ -62,7 +63,7 @@ PAGED_URGENCIES = (Urgency.URGENT_NOW, Urgency.WITHIN_24_HOURS)
 
 def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | None:
     return (
-        OnCallShift.objects.filter(program=program, starts_at__lte=moment, ends_at__gt=moment)
+        OnCallShift.live.filter(program=program, starts_at__lte=moment, ends_at__gt=moment)
         .select_related("primary", "backup")
         .first()
     )
@@ -106,16 +107,20 @@ class Responders:
 
 def responders(program: Program, coach: User, moment: datetime.datetime) -> Responders:
     everyone = list(supervisors_of(program))
-    can_answer = {supervisor.pk: supervisor for supervisor in everyone}
+    # Someone away today (sick, on leave: supervision.rota) is passed over by name, as if she could not answer;
+    # a cover's substitute is the primary while it lasts.
+    away = rota.away_now(program, moment)
+    can_answer = {supervisor.pk: supervisor for supervisor in everyone if supervisor.pk not in away}
     shift = on_call_at(program, moment)
+    primary_id = rota.primary_at(shift, moment)[0] if shift else None
     office_hours = program.is_office_hours(moment)
     own = current_supervisor_of(coach) if office_hours else None
     return Responders(
         office_hours=office_hours,
         shift=shift,
         own_supervisor=can_answer.get(own.pk) if own else None,
-        primary=can_answer.get(shift.primary_id) if shift else None,
-        backup=can_answer.get(shift.backup_id) if shift else None,
+        primary=can_answer.get(primary_id) if primary_id else None,
+        backup=can_answer.get(shift.backup_id) if shift and shift.backup_id != primary_id else None,
         everyone=everyone,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -10,7 +12,16 @@ from coaching.permissions import concerns_visible_to
 from staff.models import User
 from staff.permissions import supervisees_of
 from staff.roles import Role, members_with_role
-from supervision.models import ActionItem, Page, SupervisionAssignment, SupervisionSession
+from supervision import rota
+from supervision.models import (
+    ActionItem,
+    OnCallShift,
+    Page,
+    ShiftCover,
+    SupervisionAssignment,
+    SupervisionSession,
+    Unavailability,
+)
 
 
 def current_supervisor_of(coach: User) -> User | None:
@@ -96,6 +107,73 @@ def can_record_sessions(user: User) -> bool:
 def can_keep_rota(user: User) -> bool:
     """Supervisors and admins keep the on-call rota."""
     return user.has_perm("supervision.add_oncallshift")
+
+
+def can_change_rota(user: User) -> bool:
+    """Supervisors change, swap, cover and remove their program's shifts (admins only add them; coaches neither)."""
+    return user.is_active and user.has_perm("supervision.change_oncallshift")
+
+
+def get_shift_for_change(user: User, pk: int) -> OnCallShift:
+    """A shift on her program's rota, for a supervisor to change, swap, cover or remove; 404 for anyone else."""
+    if not can_change_rota(user):
+        raise Http404
+    try:
+        return OnCallShift.live.select_related("program", "primary", "backup").get(pk=pk, program_id=user.program_id)
+    except (OnCallShift.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def shifts_to_swap_with(user: User, shift: OnCallShift, now: datetime.datetime) -> QuerySet[OnCallShift]:
+    """The other shifts still ahead on her program's rota with another primary, for a supervisor who swaps one."""
+    if not can_change_rota(user):
+        return OnCallShift.objects.none()
+    return (
+        OnCallShift.live.filter(program_id=user.program_id, ends_at__gt=now)
+        .exclude(pk=shift.pk)
+        .exclude(primary_id=shift.primary_id)
+        .select_related("program", "primary")
+    )
+
+
+def get_cover_for_change(user: User, pk: int) -> ShiftCover:
+    """A cover on her program's rota, for a supervisor to remove; 404 for anyone else."""
+    if not can_change_rota(user):
+        raise Http404
+    try:
+        return ShiftCover.live.select_related("shift__program", "substitute").get(
+            pk=pk, shift__program_id=user.program_id, shift__removed_at__isnull=True
+        )
+    except (ShiftCover.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def rota_gaps_for(user: User, now: datetime.datetime) -> list[tuple[rota.ShiftRow, rota.Span]]:
+    """Supervisors: the hours of the coming week with no one on call (the primary away, nobody covering), for their
+    home page. Anyone else: none."""
+    if not can_change_rota(user):
+        return []
+    return rota.needs_cover_soon(user.program, now)
+
+
+def can_mark_unavailable(user: User) -> bool:
+    """A supervisor marks the days she cannot answer pages (she is on the rota; others are not)."""
+    return user.is_active and user.has_perm("supervision.add_unavailability")
+
+
+def unavailability_of(user: User) -> QuerySet[Unavailability]:
+    """Her own days away, still to come or under way; none for anyone who does not mark them."""
+    if not can_mark_unavailable(user):
+        return Unavailability.objects.none()
+    return Unavailability.live.filter(supervisor=user)
+
+
+def get_own_unavailability(user: User, pk: int) -> Unavailability:
+    """One of her own days away; 404 for anyone else's."""
+    try:
+        return unavailability_of(user).get(pk=pk)
+    except (Unavailability.DoesNotExist, ValueError):
+        raise Http404 from None
 
 
 ON_CALL_RELATED = ("patient", "coach", "program", "acknowledged_by")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from recovery_program.mail import send_templated
 from recovery_program.versioning import check_version
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
+from supervision import rota
 from supervision.models import (
     ROTA_AFTER_HOURS_COVERED,
     ROTA_NO_OVERLAP,
@@ -30,9 +32,12 @@ from supervision.models import (
     MissedSessionNotice,
     OnCallShift,
     SessionStatus,
+    ShiftCover,
     SupervisionAssignment,
     SupervisionSession,
+    Unavailability,
 )
+from supervision.rota import Span
 
 
 @transaction.atomic
@@ -68,12 +73,15 @@ def supervision_links_end(*, user: User, on: datetime.date, now: datetime.dateti
         .select_related("coach")
     )
     errors = []
-    shift = OnCallShift.objects.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now).order_by("starts_at").first()
+    shift = OnCallShift.live.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now).order_by("starts_at").first()
     if shift is not None:
         errors.append(
             f"{user} is on the on-call rota (from {_when(shift.starts_at)}). "
             "Give her shifts to another supervisor first."
         )
+    cover = ShiftCover.live.filter(substitute=user, ends_at__gt=now, shift__removed_at__isnull=True).first()
+    if cover is not None:
+        errors.append(f"{user} covers a shift from {_when(cover.starts_at)}. End that cover first.")
     coaches = members_with_role(Role.COACH, program_id=user.program_id)
     waiting = sorted(str(link.coach) for link in links if link.supervisor_id == user.pk and link.coach in coaches)
     if waiting:
@@ -203,50 +211,283 @@ def missed_session_notices_send(*, program: Program, today: datetime.date) -> in
     return sent
 
 
-def shift_add(
-    *, actor: Actor, starts_at: datetime.datetime, ends_at: datetime.datetime, primary: User, backup: User
-) -> OnCallShift:
-    """Adds a shift unless it overlaps another (the database refuses that too) or leaves after-hours time
-    uncovered between it and the shifts before and after it."""
-    program = actor.user.program
-    before = OnCallShift.objects.filter(program=program, ends_at__lte=starts_at).order_by("-ends_at").first()
-    after = OnCallShift.objects.filter(program=program, starts_at__gte=ends_at).order_by("starts_at").first()
-    errors = {}
-    if before and before.ends_at < starts_at and program.after_hours_within(before.ends_at, starts_at):
-        errors["starts_at"] = (
-            f"This leaves after-hours time uncovered after the shift ending {_when(before.ends_at)}. "
-            "Start this shift then, or add the shift in between first."
-        )
-    if after and ends_at < after.starts_at and program.after_hours_within(ends_at, after.starts_at):
-        errors["ends_at"] = (
-            f"This leaves after-hours time uncovered before the shift starting {_when(after.starts_at)}."
+def _rota_around(
+    program: Program, start: datetime.datetime, end: datetime.datetime, *, leaving_out: OnCallShift | None
+) -> list[Span]:
+    """The shifts on the rota from the one ending last before `start` to the one starting first after `end`, without
+    `leaving_out`: what the rota would hold there once she saves."""
+    live = OnCallShift.live.filter(program=program)
+    if leaving_out is not None:
+        live = live.exclude(pk=leaving_out.pk)
+    before = live.filter(ends_at__lte=start).order_by("-ends_at").values_list("ends_at", flat=True).first()
+    after = live.filter(starts_at__gte=end).order_by("starts_at").values_list("starts_at", flat=True).first()
+    near = live.filter(ends_at__gte=before or start, starts_at__lte=after or end)
+    return list(near.values_list("starts_at", "ends_at"))
+
+
+def _gaps_left(program: Program, shifts: list[Span]) -> list[tuple[Span, list[Span]]]:
+    """Each gap between consecutive shifts that holds after-hours time, with the hours it would leave uncovered."""
+    shifts = sorted(shifts)
+    gaps = []
+    for (_, ended), (started, _) in itertools.pairwise(shifts):
+        if ended < started and program.after_hours_within(ended, started):
+            gaps.append(((ended, started), rota.after_hours_spans(program, ended, started)))
+    return gaps
+
+
+def _check_rota(
+    program: Program,
+    *,
+    starts_at: datetime.datetime | None,
+    ends_at: datetime.datetime | None,
+    shift: OnCallShift | None = None,
+) -> None:
+    """Refuses, saying exactly which hours (in the program's zone) would have no one on call, a rota where the
+    shift (`shift` moved to starts_at to ends_at, or added there, or removed when they are None) leaves a gap
+    with after-hours time. A gap before the shift is told next to its start, one after it next to its end, and one
+    where it was, when it moves or goes, above the form."""
+    window = [moment for moment in (starts_at, ends_at) if moment is not None]
+    if shift is not None:
+        window += [shift.starts_at, shift.ends_at]
+    rota_then = _rota_around(program, min(window), max(window), leaving_out=shift)
+    if starts_at is not None and ends_at is not None:
+        if any(start < ends_at and starts_at < end for start, end in rota_then):
+            raise ValidationError({"starts_at": ROTA_REFUSALS[ROTA_NO_OVERLAP]})
+        rota_then.append((starts_at, ends_at))
+    errors: dict[str, list[str]] = {}
+    for (gap_start, gap_end), spans in _gaps_left(program, rota_then):
+        where = "__all__"
+        if gap_end == starts_at:
+            where = "starts_at"
+        elif gap_start == ends_at:
+            where = "ends_at"
+        errors.setdefault(where, []).append(
+            f"{rota.say_spans(program, spans)} would have no one on call. "
+            + (
+                "Change the times so that the shifts meet, or add a shift for those hours first."
+                if shift is None or starts_at is not None
+                else "Add a shift for those hours first, or give this shift to someone else."
+            )
         )
     if errors:
         raise ValidationError(errors)
+
+
+def _save_shift(shift: OnCallShift, fields: list[str] | None = None) -> OnCallShift:
+    """Saves, turning the rota trigger's refusal (another write at the same moment) into a message."""
     try:
         with transaction.atomic():
-            return OnCallShift.objects.create(
-                program=program,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                primary=primary,
-                backup=backup,
-                created_by=actor.user,
-            )
+            shift.save(update_fields=fields) if fields else shift.save()
     except IntegrityError as error:
-        # The rota trigger names the rule it refused (overlaps are only checked there; a gap, when another shift
-        # was added at the same moment).
+        # The rota trigger names the rule it refused.
         refused = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
         message = ROTA_REFUSALS.get(refused)
         if message is None:
             raise
         raise ValidationError({"starts_at": message}) from None
+    return shift
 
+
+@transaction.atomic
+def shift_add(
+    *, actor: Actor, starts_at: datetime.datetime, ends_at: datetime.datetime, primary: User, backup: User
+) -> OnCallShift:
+    """Adds a shift unless it overlaps another or leaves after-hours time uncovered between it and the shifts before
+    and after it (the database refuses both too)."""
+    program = actor.user.program
+    _check_rota(program, starts_at=starts_at, ends_at=ends_at)
+    return _save_shift(
+        OnCallShift(
+            program=program, starts_at=starts_at, ends_at=ends_at, primary=primary, backup=backup, created_by=actor.user
+        )
+    )
+
+
+def _locked(shift: OnCallShift, now: datetime.datetime) -> OnCallShift:
+    shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
+    if shift.removed_at is not None:
+        raise ValidationError("This shift was removed from the rota.")
+    if shift.ends_at <= now:
+        raise ValidationError("This shift is over: its record stays as it was.")
+    return shift
+
+
+@transaction.atomic
+def shift_change(
+    *,
+    actor: Actor,
+    shift: OnCallShift,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    primary: User,
+    backup: User,
+) -> OnCallShift:
+    """Changes a shift's times or people (handing it to another supervisor too). A shift under way keeps its start;
+    covers must still lie inside it. The rota's rules hold as for a new shift, where it was and where it goes."""
+    now = timezone.now()
+    shift = _locked(shift, now)
+    if shift.starts_at <= now and starts_at != shift.starts_at:
+        raise ValidationError({"starts_at": "This shift has started: its start stays as it was."})
+    if ends_at <= now:
+        raise ValidationError({"ends_at": "A shift cannot end in the past."})
+    outside = shift.covers(manager="live").exclude(starts_at__gte=starts_at, ends_at__lte=ends_at).first()
+    if outside is not None:
+        raise ValidationError(
+            {
+                "__all__": f"{outside.substitute} covers {_cover_span(outside)}, "
+                "outside these times. Remove that cover first."
+            }
+        )
+    _check_rota(shift.program, starts_at=starts_at, ends_at=ends_at, shift=shift)
+    shift.starts_at, shift.ends_at, shift.primary, shift.backup = starts_at, ends_at, primary, backup
+    return _save_shift(shift, ["starts_at", "ends_at", "primary", "backup"])
+
+
+@transaction.atomic
+def shift_swap(
+    *, actor: Actor, shift: OnCallShift, other: OnCallShift, seen_primary: int | None = None
+) -> tuple[OnCallShift, OnCallShift]:
+    """Two shifts exchange their primary supervisors (their times and backups stay: the rota stays whole).
+
+    `seen_primary`: the shift's primary when she chose the swap; if it changed since (her second tap, or someone
+    else's swap), the swap is refused rather than undone."""
+    now = timezone.now()
+    first, second = sorted([shift, other], key=lambda s: s.pk)  # one order of locks for everyone
+    first, second = _locked(first, now), _locked(second, now)
+    shift, other = (first, second) if first.pk == shift.pk else (second, first)
+    if seen_primary is not None and shift.primary_id != seen_primary:
+        raise ValidationError(f"{shift.primary} is now the primary of this shift: the rota changed. Look at it again.")
+    if shift.pk == other.pk or shift.primary_id == other.primary_id:
+        raise ValidationError({"other": "Choose a shift that someone else is on call for."})
+    for mine, theirs in ((shift, other), (other, shift)):
+        if theirs.primary_id == mine.backup_id:
+            raise ValidationError(
+                {"other": f"{theirs.primary} is the backup of the shift {_span(mine)}: she cannot be its primary too."}
+            )
+    shift.primary_id, other.primary_id = other.primary_id, shift.primary_id
+    _save_shift(shift, ["primary"])
+    _save_shift(other, ["primary"])
+    return shift, other
+
+
+def shift_remove_effects(shift: OnCallShift) -> list[str]:
+    covers = shift.covers(manager="live").count()
+    return [
+        f"The shift {_span(shift)} ({shift.primary}, backup {shift.backup}) leaves the rota; "
+        "its record and history stay.",
+        *(
+            [f"Its {covers} cover{'s' if covers != 1 else ''} end{'s' if covers == 1 else ''} with it."]
+            if covers
+            else []
+        ),
+    ]
+
+
+def shift_removal_refusal(shift: OnCallShift) -> list[str]:
+    """Why removing this shift is refused (the hours it would leave with no one on call), or nothing."""
+    try:
+        _check_rota(shift.program, starts_at=None, ends_at=None, shift=shift)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+@transaction.atomic
+def shift_remove(*, actor: Actor, shift: OnCallShift) -> OnCallShift:
+    """Takes a shift that has not started off the rota (never deleted), with its covers; refused, saying which hours,
+    if that would leave after-hours time with no one on call between the shifts around it."""
+    now = timezone.now()
+    shift = _locked(shift, now)
+    if shift.starts_at <= now:
+        raise ValidationError("This shift has started: change its end or hand it to someone else instead.")
+    _check_rota(shift.program, starts_at=None, ends_at=None, shift=shift)
+    shift.covers(manager="live").update(removed_at=now, removed_by=actor.user)
+    shift.removed_at, shift.removed_by = now, actor.user
+    return _save_shift(shift, ["removed_at", "removed_by"])
+
+
+@transaction.atomic
+def cover_add(
+    *,
+    actor: Actor,
+    shift: OnCallShift,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    substitute: User,
+) -> ShiftCover:
+    """A substitute is the primary of part of a shift (the database holds it inside the shift, apart from its other
+    covers)."""
+    now = timezone.now()
+    shift = _locked(shift, now)
+    program = shift.program
+    if not (shift.starts_at <= starts_at and ends_at <= shift.ends_at):
+        raise ValidationError({"starts_at": f"A cover lies inside its shift: {_span(shift)}."})
+    if starts_at < now - COVER_SLACK:
+        raise ValidationError({"starts_at": f"A cover starts now ({_when(now)}) or later: who answered before stays."})
+    if substitute.pk == shift.primary_id:
+        raise ValidationError({"substitute": f"{substitute} is already the primary of this shift."})
+    clash = shift.covers(manager="live").filter(starts_at__lt=ends_at, ends_at__gt=starts_at).first()
+    if clash is not None:
+        raise ValidationError({"starts_at": f"{clash.substitute} already covers {_cover_span(clash)}."})
+    away = rota.away_days(program, starts_at, ends_at).get(substitute.pk, [])
+    if any(start < ends_at and starts_at < end for start, end in away):
+        raise ValidationError({"substitute": f"{substitute} is away then. Choose someone else."})
+    return ShiftCover.objects.create(
+        shift=shift, starts_at=starts_at, ends_at=ends_at, substitute=substitute, created_by=actor.user
+    )
+
+
+@transaction.atomic
+def cover_remove(*, actor: Actor, cover: ShiftCover) -> ShiftCover:
+    """Ends a cover (never deleted): the shift's own primary answers those hours again."""
+    cover = ShiftCover.objects.select_for_update().get(pk=cover.pk)
+    if cover.removed_at is None:
+        cover.removed_at, cover.removed_by = timezone.now(), actor.user
+        cover.save(update_fields=["removed_at", "removed_by"])
+    return cover
+
+
+@transaction.atomic
+def unavailability_add(
+    *, actor: Actor, starts_on: datetime.date, ends_on: datetime.date, reason: str
+) -> Unavailability:
+    """She marks days she cannot answer (the kind of reason only): paging passes her over as primary and backup,
+    and the rota shows the hours of her shifts as needing cover."""
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The last day comes on or after the first."})
+    if ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": "These days are past."})
+    return Unavailability.objects.create(
+        supervisor=actor.user, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=actor.user
+    )
+
+
+@transaction.atomic
+def unavailability_remove(*, actor: Actor, unavailability: Unavailability) -> Unavailability:
+    """She is back: the days no longer count (the record stays)."""
+    row = Unavailability.objects.select_for_update().get(pk=unavailability.pk)
+    if row.removed_at is None:
+        row.removed_at = timezone.now()
+        row.save(update_fields=["removed_at"])
+    return row
+
+
+# A cover "from now" typed a few minutes ago is still from now.
+COVER_SLACK = datetime.timedelta(minutes=10)
 
 ROTA_REFUSALS = {
     ROTA_NO_OVERLAP: "This shift overlaps another shift of the rota.",
-    ROTA_AFTER_HOURS_COVERED: "This leaves after-hours time uncovered.",
+    ROTA_AFTER_HOURS_COVERED: "Someone else changed the rota at the same moment, and this would now leave "
+    "after-hours time with no one on call. Look at the rota again.",
 }
+
+
+def _span(shift: OnCallShift) -> str:
+    return rota.say_span(shift.program, shift.starts_at, shift.ends_at)
+
+
+def _cover_span(cover: ShiftCover) -> str:
+    return rota.say_span(cover.shift.program, cover.starts_at, cover.ends_at)
 
 
 def _when(moment: datetime.datetime) -> str:

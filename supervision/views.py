@@ -19,19 +19,25 @@ from coaching.permissions import patients_for_logging
 from coaching.views.drafts import draft_answer, draft_initial, initial_from, posted_ids
 from patients.permissions import clinical_providers_for, patients_visible_to
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
+from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
 from staff.models import User
 from supervision import paging, permissions, services
+from supervision import rota as rota_module
 from supervision.forms import (
     ActionItemForm,
     AgendaItemForm,
     CaseReviewForm,
+    CoverForm,
     SessionEditForm,
     SessionForm,
+    ShiftEditForm,
     ShiftForm,
     SupervisionForm,
+    SwapForm,
+    UnavailabilityForm,
 )
-from supervision.models import ActionItem, AgendaItem, OnCallShift, SessionStatus, SupervisionSession
+from supervision.models import ActionItem, AgendaItem, SessionStatus, SupervisionSession
 from supervision.queue import queue_for
 
 WEEKS_SHOWN = 12
@@ -85,15 +91,166 @@ def rota(request):
         else:
             messages.success(request, "Shift added to the rota.")
             return redirect("supervision:rota")
-    shifts = OnCallShift.objects.filter(program_id=request.user.program_id, ends_at__gte=timezone.now()).select_related(
-        "primary", "backup"
-    )
+    program = request.user.program
+    now = timezone.now()
+    shifts = rota_module.live_shifts(program).filter(ends_at__gte=now)
     page = Paginator(shifts, 30).get_page(request.GET.get("page"))
+    shift_now = paging.on_call_at(program, now)
+    cover_now = rota_module.primary_at(shift_now, now)[1] if shift_now else None
     return render(
         request,
         "supervision/rota.html",
-        {"form": form, "page": page, "now": paging.on_call_at(request.user.program, timezone.now())},
+        {
+            "form": form,
+            "page": page,
+            "rows": rota_module.rota_rows(program, list(page)),
+            "now": shift_now,
+            "primary_now": cover_now.substitute if cover_now else (shift_now.primary if shift_now else None),
+            "page_now": now,
+            "can_change": permissions.can_change_rota(request.user),
+            "can_mark_away": permissions.can_mark_unavailable(request.user),
+        },
     )
+
+
+def _shift_label(shift) -> str:
+    return f"{rota_module.say_span(shift.program, shift.starts_at, shift.ends_at)}: {shift.primary}"
+
+
+@require_http_methods(["GET", "POST"])
+def shift_edit(request, pk):
+    """A supervisor changes a shift's times or people (handing it to another supervisor)."""
+    shift = permissions.get_shift_for_change(request.user, pk)
+    form = ShiftEditForm(request.POST or None, supervisors=clinical_providers_for(request.user), shift=shift)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_change(actor=actor_from(request), shift=shift, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Shift changed. The rota keeps its history.")
+            return redirect("supervision:rota")
+    return render(request, "supervision/shift_form.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
+
+
+@require_http_methods(["GET", "POST"])
+def shift_swap(request, pk):
+    """Two shifts exchange their primary supervisors."""
+    shift = permissions.get_shift_for_change(request.user, pk)
+    others = permissions.shifts_to_swap_with(request.user, shift, timezone.now())
+    form = SwapForm(request.POST or None, shifts=others, label=_shift_label, shift=shift)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_swap(actor=actor_from(request), shift=shift, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Shifts swapped.")
+            return redirect("supervision:rota")
+    return render(request, "supervision/shift_swap.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
+
+
+@require_http_methods(["GET", "POST"])
+def shift_remove(request, pk):
+    """Says what removing a shift does, or which hours it would leave with no one on call; its button removes it."""
+    shift = permissions.get_shift_for_change(request.user, pk)
+    refusal = services.shift_removal_refusal(shift)
+    if refusal:
+        messages.error(request, " ".join(refusal))
+        return redirect("supervision:rota")
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            title="Remove this shift from the rota?",
+            effects=services.shift_remove_effects(shift),
+            button="Remove the shift",
+            action=reverse("supervision:shift_remove", args=[shift.pk]),
+            cancel_url=reverse("supervision:rota"),
+            back_label="On-call rota",
+        )
+    try:
+        services.shift_remove(actor=actor_from(request), shift=shift)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Shift removed from the rota. Its record stays in the history.")
+    return redirect("supervision:rota")
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def cover_add(request, pk):
+    """Someone covers part of a shift: she is its primary for those hours."""
+    shift = permissions.get_shift_for_change(request.user, pk)
+    form = CoverForm(request.POST or None, supervisors=clinical_providers_for(request.user), shift=shift)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cover_add(actor=actor_from(request), shift=shift, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['substitute']} covers those hours.")
+            return redirect("supervision:rota")
+    return render(request, "supervision/cover_form.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
+
+
+@require_http_methods(["GET", "POST"])
+def cover_remove(request, pk):
+    cover = permissions.get_cover_for_change(request.user, pk)
+    if not confirmed(request):
+        span = rota_module.say_span(cover.shift.program, cover.starts_at, cover.ends_at)
+        return confirm_page(
+            request,
+            title="End this cover?",
+            effects=[f"{cover.substitute} no longer covers {span}: the shift's own primary is on call again then."],
+            button="End the cover",
+            action=reverse("supervision:cover_remove", args=[cover.pk]),
+            cancel_url=reverse("supervision:rota"),
+            back_label="On-call rota",
+        )
+    services.cover_remove(actor=actor_from(request), cover=cover)
+    messages.success(request, "Cover ended.")
+    return redirect("supervision:rota")
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def away(request):
+    """A supervisor marks the days she cannot answer (sick, on leave), and sees those she marked."""
+    if not permissions.can_mark_unavailable(request.user):
+        raise Http404
+    form = UnavailabilityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unavailability_add(actor=actor_from(request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Marked. Pages pass you over on those days; the rota shows your hours to cover.")
+            return redirect("supervision:away")
+    days = permissions.unavailability_of(request.user).filter(ends_on__gte=timezone.localdate())
+    return render(request, "supervision/away.html", {"form": form, "days": days})
+
+
+@require_http_methods(["GET", "POST"])
+def away_remove(request, pk):
+    row = permissions.get_own_unavailability(request.user, pk)
+    if not confirmed(request):
+        return confirm_page(
+            request,
+            title="Take these days off your days away?",
+            effects=[
+                f"From {row.starts_on:%b} {row.starts_on.day} to {row.ends_on:%b} {row.ends_on.day}, pages reach you "
+                "again as on any other day."
+            ],
+            button="I can answer these days",
+            action=reverse("supervision:away_remove", args=[row.pk]),
+            cancel_url=reverse("supervision:away"),
+            back_label="Days away",
+        )
+    services.unavailability_remove(actor=actor_from(request), unavailability=row)
+    messages.success(request, "Those days no longer count as away.")
+    return redirect("supervision:away")
 
 
 @require_http_methods(["GET", "POST"])

@@ -79,7 +79,7 @@ def _what_her_role_holds(user: User, *, now: datetime.datetime) -> tuple[list[st
         "assign a new one.",
     )
     coaches = SupervisionAssignment.objects.filter(supervisor=user, ended_on__isnull=True, coach__is_active=True)
-    shifts = OnCallShift.objects.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now)
+    shifts = OnCallShift.live.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now)
     return caseload, coaches.count(), shifts.count()
 
 

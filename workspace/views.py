@@ -42,6 +42,7 @@ def home(request):
             "concern_counts": coaching_permissions.open_concern_counts(user),
             "new_notes": coaching_permissions.new_notes_for(user),
             "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
+            "rota_gaps": supervision_permissions.rota_gaps_for(user, timezone.now()),
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),

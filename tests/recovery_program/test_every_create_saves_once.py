@@ -45,6 +45,8 @@ CREATES = {
     "referrals:disclosure_new",
     "supervision:coach_supervisor",
     "supervision:rota",
+    "supervision:cover_add",
+    "supervision:away",
     "supervision:agenda_add",
     "supervision:session_new",  # with its case reviews and action items
     "staff:new",
@@ -77,6 +79,11 @@ NOT_CREATING = {
     "supervision:page": "acknowledges the concern once",
     "supervision:on_call": "acknowledges the concern once",
     "supervision:action_item_done": "marks it done once",
+    "supervision:shift_edit": "changes the shift",
+    "supervision:shift_swap": "swaps once: a second time is refused, the primary having changed",
+    "supervision:shift_remove": "removes it; a second time finds no such shift on the rota",
+    "supervision:cover_remove": "ends it; a second time finds no such cover",
+    "supervision:away_remove": "ends them; a second time finds no such days",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",
@@ -144,6 +151,8 @@ CHOSEN = {
 # Forms the demo data cannot take as filled here, each with the test that sends it twice.
 FILLED_ELSEWHERE = {
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
+    "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",
+    "supervision:away": "its days must be ahead; tests/supervision/test_rota_changes.py sends it twice",
 }
 
 

@@ -36,7 +36,7 @@ from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
-from supervision.models import ActionItem, Page, SupervisionSession
+from supervision.models import ActionItem, OnCallShift, Page, ShiftCover, SupervisionSession, Unavailability
 
 # Posts go exactly as built here: a left-out one-time key stays left out (tests/conftest.py adds one otherwise).
 pytestmark = [pytest.mark.django_db, pytest.mark.raw_posts]
@@ -114,6 +114,14 @@ CONCERN = {"pk": _concern}
 COACH = {"pk": _coach}
 REFERRAL = {"pk": _of(Referral)}
 
+
+def _shift_ahead():
+    """The last shift of the demo's rota (removing it leaves no gap)."""
+    return OnCallShift.live.order_by("-starts_at").values_list("pk", flat=True).first()
+
+
+SHIFT = {"pk": _shift_ahead}
+
 FORMS = [
     Form("patients:enroll", "supervisor1"),
     Form("patients:contact", "coach1", PATIENT),
@@ -164,6 +172,13 @@ FORMS = [
     Form("referrals:communication_edit", "supervisor1", {"pk": _of(PatientCommunication)}),
     Form("supervision:coach_supervisor", "admin1", COACH),
     Form("supervision:rota", "supervisor1"),
+    Form("supervision:shift_edit", "supervisor1", SHIFT),
+    Form("supervision:shift_swap", "supervisor1", SHIFT),
+    Form("supervision:shift_remove", "supervisor1", SHIFT),
+    Form("supervision:cover_add", "supervisor1", SHIFT),
+    Form("supervision:cover_remove", "supervisor1", {"pk": _of(ShiftCover)}),
+    Form("supervision:away", "supervisor2"),
+    Form("supervision:away_remove", "supervisor2", {"pk": _of(Unavailability)}),
     Form("supervision:page", "supervisor1", {"pk": _of(Page)}, fields={}),
     Form("supervision:on_call", "supervisor1", CONCERN, fields={}),
     Form("supervision:agenda_add", "coach1"),

@@ -26,7 +26,14 @@ from staff.roles import Role
 from staff.services import user_set_role
 from staff.training import default_expiry
 from supervision import services as supervision_services
-from supervision.models import ActionItem, AgendaItem, OnCallShift, SupervisionAssignment, SupervisionSession
+from supervision.models import (
+    ActionItem,
+    AgendaItem,
+    OnCallShift,
+    SupervisionAssignment,
+    SupervisionSession,
+    UnavailableReason,
+)
 from supervision.services import supervision_assign
 
 DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
@@ -200,7 +207,7 @@ class Command(BaseCommand):
 
     def _seed_rota(self, program: Program) -> None:
         """After-hours cover for this week and next: weeknights 5 pm to 9 am, Friday evening to Monday morning."""
-        if OnCallShift.objects.filter(program=program).exists():
+        if OnCallShift.live.filter(program=program).exists():
             return
         staff = {user.username: user for user in User.objects.filter(program=program)}
         pair = [staff["supervisor1"], staff["supervisor2"]]
@@ -223,6 +230,25 @@ class Command(BaseCommand):
             )
             turn += 1
             day += datetime.timedelta(days=1)
+        # supervisor2 is away in three days (her hours show as needing cover), and supervisor1 covers the first four
+        # hours of supervisor2's shift a week on.
+        supervision_services.unavailability_add(
+            actor=Actor(staff["supervisor2"], None),
+            starts_on=today + datetime.timedelta(days=3),
+            ends_on=today + datetime.timedelta(days=3),
+            reason=UnavailableReason.LEAVE,
+        )
+        later = OnCallShift.live.filter(
+            program=program, primary=staff["supervisor2"], starts_at__gte=timezone.now() + datetime.timedelta(days=7)
+        ).first()
+        if later is not None:
+            supervision_services.cover_add(
+                actor=Actor(staff["supervisor1"], None),
+                shift=later,
+                starts_at=later.starts_at,
+                ends_at=later.starts_at + datetime.timedelta(hours=4),
+                substitute=staff["supervisor1"],
+            )
 
     def _seed_sessions(self, program: Program) -> None:
         """Six weeks of weekly supervision: coach1 missed one, coach2 held them all; an open action item and
