@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("pghistory", "0007_auto_20250421_0444"),
         ("staff", "0010_account_change_withdrawn"),
-        ("supervision", "0009_page_rounds_after_everyone"),
+        ("supervision", "0011_page_key_unique"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
