@@ -6,10 +6,14 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from coaching.services import concern_pager_set
+        from recovery_program import outbox
         from recovery_program.health import check_register
         from supervision.paging import concern_raise_pages, late_pages_check
+        from supervision.services import missed_session_notice_build
 
         # Sharing an urgent concern (coaching, below supervision) pages a supervisor in the same transaction.
         concern_pager_set(concern_raise_pages)
         # /healthz (core) answers 503 while a page that was due has not gone out.
         check_register("pages", late_pages_check)
+        # The Monday notice goes through the outbox, built when it is sent.
+        outbox.register("missed_supervision", missed_session_notice_build)

@@ -148,6 +148,9 @@ class Page(models.Model):
         SENDING = "sending", "Being sent"
         SENT = "sent", "Delivered"
         FAILED = "failed", "Could not be delivered"
+        # Waiting when the database was backed up, and restored since: a supervisor sends it or drops it.
+        HELD = "held", "Held after a restore"
+        DROPPED = "dropped", "No longer needed"
 
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
     step = models.PositiveSmallIntegerField(choices=PageStep.choices)

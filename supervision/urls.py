@@ -8,6 +8,7 @@ urlpatterns = [
     path("reach/", views.reach, name="reach"),
     path("on-call/", views.rota, name="rota"),
     path("pages/<int:pk>/", views.page_detail, name="page"),
+    path("pages/<int:pk>/held/", views.page_release, name="page_release"),
     path("concerns/<int:pk>/on-call/", views.on_call, name="on_call"),
     path("queue/", views.queues, name="queues"),
     path("queue/<int:coach_pk>/", views.queue, name="queue"),

@@ -40,6 +40,7 @@ def home(request):
             "concern_counts": coaching_permissions.open_concern_counts(user),
             "new_notes": coaching_permissions.new_notes_for(user),
             "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
+            "held_pages": supervision_permissions.held_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),

@@ -77,6 +77,7 @@ NOT_CREATING = {
     "supervision:page": "acknowledges the concern once",
     "supervision:on_call": "acknowledges the concern once",
     "supervision:action_item_done": "marks it done once",
+    "supervision:page_release": "decides a held page once; a second time finds it no longer held (404)",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",
