@@ -11,6 +11,7 @@ whatever is in PATH, as long as it is not older than the server.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
 import re
 import shutil
@@ -30,12 +31,9 @@ PRIVATE = "private"
 def client_tool(name: str, server_major: int) -> str:
     """The path of pg_dump or pg_restore for a server of this major version."""
     candidates = []
-    try:
-        import pgserver
-
-        candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin" / name)
-    except ImportError:
-        pass
+    embedded = importlib.util.find_spec("pgserver")  # found, not imported: importing it starts nothing, but warns
+    if embedded and embedded.submodule_search_locations:
+        candidates.append(Path(embedded.submodule_search_locations[0]) / "pginstall" / "bin" / name)
     candidates.append(Path(f"/usr/lib/postgresql/{server_major}/bin/{name}"))
     if found := shutil.which(name):
         candidates.append(Path(found))
