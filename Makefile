@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-clock lint typecheck format install lock clean-db
+.PHONY: run test test-clock lint typecheck format install lock clean-db backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,17 @@ test-clock: $(VENV)/.installed-dev
 	done; \
 	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
 	  exit $$status
+
+# The database and the private files in one archive under BACKUP_DIR (var/backups), old ones pruned (README).
+backup: $(VENV)/.installed-local
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py backup
+
+# make restore ARCHIVE=var/backups/recovery-backup-....tar: stop web, worker and beat first. Pages and e-mails that
+# were waiting at backup time are then held for a supervisor to send or drop.
+restore: $(VENV)/.installed-local
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=path/to/recovery-backup-....tar"; exit 2; }
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py restore "$(ARCHIVE)" --yes
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py hold_after_restore
 
 # Removes the embedded database's data (only under var/; never touches DATABASE_URL).
 clean-db:

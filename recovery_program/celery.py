@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "supervision.tasks.sweep_pages",
         "schedule": 60.0,
     },
+    "sweep-messages": {
+        "task": "recovery_program.tasks.sweep_messages",
+        "schedule": 60.0,
+    },
     "seal-access-log": {
         "task": "recovery_program.tasks.seal_access_log",
         "schedule": 60.0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -148,3 +150,62 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.key} by user {self.user_id}"
+
+
+class Outgoing(models.Model):
+    """One e-mail that must not be lost (a password link, a notice): the outbox row, written in the transaction of
+    the change that causes it, delivered after commit by a task and by the minute sweep (`recovery_program.outbox`).
+
+    `context` holds ids, dates and words that carry no clinical content: what the e-mail says is built from it
+    when it is sent (a password link is made then, never stored). At most once: a sender claims the row
+    (`sending`, one more attempt) before the call and marks it `sent` after; a row found still `sending` after its
+    sender died may or may not have gone out, and is marked `unknown`, never sent again (SMTP cannot tell a
+    repeat). `held`: written before a restore of the database; waits for someone to send it or drop it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        UNKNOWN = "unknown", "Perhaps sent: its sender stopped while sending"
+        HELD = "held", "Held after a restore"
+        DROPPED = "dropped", "No longer needed"
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Another address than hers, e.g. the one she had before it changed; empty: her address when it is sent.
+    address = models.EmailField(blank=True)
+    template = models.CharField(max_length=60)
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failed send; the first is due at once
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The kind of the last error (an exception's class), never its message.
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="sent", sent_at__isnull=False)
+                | (~models.Q(status="sent") & models.Q(sent_at__isnull=True)),
+                name="outgoing_sent_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sending") | models.Q(claimed_at__isnull=False),
+                name="outgoing_sending_is_claimed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(status__in=["pending", "sending"]), name="outgoing_unsent"
+            ),
+            models.Index(fields=["recipient"], condition=models.Q(status="held"), name="outgoing_held"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail {self.pk} ({self.status})"

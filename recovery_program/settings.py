@@ -259,6 +259,12 @@ STORAGES = {
 # Uploaded files (training certificates): outside the web root, served only through a checked view.
 PRIVATE_MEDIA_ROOT = Path(env.string("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+# Backups (`make backup`, recovery_program/backup.py): where the archives go, and how long they are kept (every
+# archive for BACKUP_KEEP_DAYS days, and the first of each month for BACKUP_KEEP_MONTHS months).
+BACKUP_DIR = Path(env.string("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP_DAYS = env.integer("BACKUP_KEEP_DAYS", 35)
+BACKUP_KEEP_MONTHS = env.integer("BACKUP_KEEP_MONTHS", 12)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # E-mail: console in development; SMTP from EMAIL_URL in production.
@@ -299,6 +305,13 @@ PAGE_EVERYONE_ROUNDS = env.integer("PAGE_EVERYONE_ROUNDS", 4)
 if PAGE_MAX_ATTEMPTS < 1 or PAGE_RETRY_SECONDS < 1 or PAGE_EVERYONE_ROUNDS < 1:
     raise ImproperlyConfigured("PAGE_MAX_ATTEMPTS, PAGE_RETRY_SECONDS and PAGE_EVERYONE_ROUNDS must be at least 1.")
 
+# An outbox e-mail (a password link, a notice) that cannot be sent is tried this many times, waiting
+# MESSAGE_RETRY_SECONDS and then twice as long each time; then it is marked failed (recovery_program.outbox).
+MESSAGE_MAX_ATTEMPTS = env.integer("MESSAGE_MAX_ATTEMPTS", 5)
+MESSAGE_RETRY_SECONDS = env.integer("MESSAGE_RETRY_SECONDS", 60)
+if MESSAGE_MAX_ATTEMPTS < 1 or MESSAGE_RETRY_SECONDS < 1:
+    raise ImproperlyConfigured("MESSAGE_MAX_ATTEMPTS and MESSAGE_RETRY_SECONDS must be at least 1.")
+
 # Celery. With no REDIS_URL, tasks run in-process (said at start-up).
 REDIS_URL = env.string("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -318,6 +331,8 @@ CELERY_TASK_ROUTES = {
     "supervision.tasks.deliver_text": {"queue": TASK_QUEUES_BY_KIND["sms"]},
     "supervision.tasks.deliver_email": {"queue": TASK_QUEUES_BY_KIND["email"]},
     "supervision.tasks.sweep_pages": {"queue": TASK_QUEUES_BY_KIND["sweep"]},
+    "recovery_program.tasks.deliver_message": {"queue": TASK_QUEUES_BY_KIND["email"]},
+    "recovery_program.tasks.sweep_messages": {"queue": TASK_QUEUES_BY_KIND["sweep"]},
 }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from recovery_program import access_log_chain, once
+from recovery_program import access_log_chain, once, outbox
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -25,3 +25,21 @@ def seal_access_log() -> int:
 
     Safe to run twice or at once: a row is sealed once, and one run at a time does the sealing."""
     return access_log_chain.seal()
+
+
+@shared_task(
+    bind=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=120, retry_jitter=True, max_retries=12
+)
+def deliver_message(self, message_id: int) -> bool:
+    """Sends one outbox e-mail. Safe to run twice: one sent, being sent, failed, held or dropped is not sent again. A
+    send that failed is tried again when the row is due (the sweep does it too, should this retry be lost)."""
+    try:
+        return outbox.deliver(message_id)
+    except outbox.MessageNotSent as not_sent:
+        raise self.retry(eta=not_sent.retry_at, exc=not_sent) from not_sent
+
+
+@shared_task
+def sweep_messages() -> int:
+    """Every minute: hands over outbox e-mails still waiting (see recovery_program.outbox.sweep)."""
+    return outbox.sweep()

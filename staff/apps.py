@@ -17,3 +17,9 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         # Keeps the role groups' permissions equal to staff.roles.ROLE_PERMISSIONS.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")
+        from recovery_program import outbox
+        from staff.services import email_changed_build, password_link_build
+
+        # How the outbox builds the e-mails staff writes (recovery_program.outbox), when it sends them.
+        outbox.register("password_link", password_link_build)
+        outbox.register("email_changed", email_changed_build)

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from recovery_program import outbox
 from recovery_program.audit import Actor
-from recovery_program.background import enqueue
-from recovery_program.mail import send_templated
+from recovery_program.models import Outgoing
 from staff.models import (
     ON_CALL_LINE_PATTERN,
     AccountChangeRequest,
@@ -138,7 +138,7 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
     )
     if clinical:
         role_change_propose(actor=actor, user=user, role=role)
-    transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=True))
+    _password_link_add(user, welcome=True)
     return user
 
 
@@ -242,7 +242,13 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
             _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.EMAIL, field="email", email=email)
     changed = _change(user, fields)
     if "email" in changed:
-        transaction.on_commit(lambda: _enqueue_email_changed_notice(user.pk, old_email, actor.user.pk))
+        outbox.message_add(
+            kind="email_changed",
+            recipient=user,
+            address=old_email,
+            template="email_changed",
+            context={"changed_by": actor.user.pk},
+        )
     if changed:
         user.save(update_fields=list(changed))
         staff_event_record(
@@ -254,23 +260,29 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
     return user
 
 
-def _enqueue_password_link(user_id: int, *, welcome: bool, asked: bool = False) -> None:
-    from staff.tasks import send_password_link
-
-    enqueue(send_password_link, user_id, welcome=welcome, asked=asked)
-
-
-def _enqueue_email_changed_notice(user_id: int, old_email: str, changed_by_id: int) -> None:
-    from staff.tasks import send_email_changed_notice
-
-    enqueue(send_email_changed_notice, user_id, old_email, changed_by_id)
+def _password_link_add(user: User, *, welcome: bool, asked: bool = False) -> None:
+    """Her password link, in the outbox with the change that causes it; the link itself is made when it is sent."""
+    template = "welcome" if welcome else "password_asked" if asked else "password_link"
+    outbox.message_add(kind="password_link", recipient=user, template=template)
 
 
-def email_changed_notice_send(user_id: int, old_email: str, changed_by_id: int) -> None:
-    """The e-mail to her old address: only that it changed, who changed it, and a link to the app."""
-    user = User.objects.get(pk=user_id)
-    changed_by = User.objects.get(pk=changed_by_id)
-    send_templated("email_changed", to=[old_email], context={"user": user, "changed_by": changed_by})
+def password_link_build(message: Outgoing) -> outbox.Built | None:
+    """The outbox builds her password link when it sends it: none for an account deactivated meanwhile."""
+    user = User.objects.filter(pk=message.recipient_id, is_active=True).first()
+    if user is None or not user.email:
+        return None
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": password_link_tokens.make_token(user)},
+    )
+    return outbox.Built({"user": user, "link": settings.SITE_URL.rstrip("/") + path})
+
+
+def email_changed_build(message: Outgoing) -> outbox.Built | None:
+    """The e-mail to her old address (the row's `address`): only that it changed, who changed it, and a link."""
+    user = User.objects.get(pk=message.recipient_id)
+    changed_by = User.objects.get(pk=message.context["changed_by"])
+    return outbox.Built({"user": user, "changed_by": changed_by})
 
 
 @transaction.atomic
@@ -281,7 +293,7 @@ def staff_send_password_link(*, actor: Actor, user: User) -> None:
     if not user.is_active:
         raise ValidationError(f"{user}'s account is deactivated. Reactivate it before sending a password link.")
     staff_event_record(actor, StaffEvent.Action.PASSWORD_LINK_SENT, subject=user)
-    transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False))
+    _password_link_add(user, welcome=False)
 
 
 # However often the login page is asked, one account gets at most one link in this time.
@@ -318,26 +330,7 @@ def password_link_ask(*, typed: str, ip_address: str | None) -> None:
         subject=user,
         description="She asked for it on the login page",
     )
-    transaction.on_commit(lambda: _enqueue_password_link(user.pk, welcome=False, asked=True))
-
-
-def password_link_send(user_id: int, *, welcome: bool, asked: bool = False) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        # Deactivated (or removed) between the click and the sending: no link for her.
-        return
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": password_link_tokens.make_token(user),
-        },
-    )
-    send_templated(
-        "welcome" if welcome else "password_asked" if asked else "password_link",
-        to=[user.email],
-        context={"user": user, "link": settings.SITE_URL.rstrip("/") + path},
-    )
+    _password_link_add(user, welcome=False, asked=True)
 
 
 @transaction.atomic

@@ -283,6 +283,9 @@ class Page(models.Model):
         SENT = "sent", "Sent"  # handed to the mail server or the text provider; for an e-mail, the last word
         DELIVERED = "delivered", "Delivered"  # the text provider's receipt: it reached her phone
         FAILED = "failed", "Could not be delivered"
+        # Waiting when the database was backed up, and restored since: a supervisor sends it or drops it.
+        HELD = "held", "Held after a restore"
+        DROPPED = "dropped", "No longer needed"
 
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
     step = models.PositiveSmallIntegerField(choices=PageStep.choices)

@@ -30,18 +30,17 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from coaching.models import Concern, ConcernStatus, Urgency
+from recovery_program.locks import sender_lock
 from recovery_program.messaging import send_email, send_sms
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
@@ -339,20 +338,8 @@ def deliver(page_id: int) -> bool:
         return True
 
 
-@contextmanager
-def _sender_lock(page_id: int) -> Iterator[bool]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext('page'), %s::int)", [page_id])
-        alone = cursor.fetchone()[0]
-    try:
-        yield alone
-    finally:
-        if alone:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtext('page'), %s::int)", [page_id])
-            except DatabaseError:  # the connection is gone, and the lock with it
-                logger.warning("Could not release the sending lock of page %s.", page_id, exc_info=True)
+def _sender_lock(page_id: int):
+    return sender_lock("page", page_id)
 
 
 def _claim(page_id: int, now: datetime.datetime) -> Page | None:
@@ -457,6 +444,7 @@ def escalate_due(now: datetime.datetime) -> list[Page]:
     waiting = (
         Concern.objects.filter(urgency__in=PAGED_URGENCIES, acknowledged_at__isnull=True)
         .exclude(status=ConcernStatus.CLOSED)
+        .exclude(pages__status=Page.Status.HELD)  # after a restore: a supervisor decides first
         .annotate(last_step=Max("pages__step"), last_round=Max("pages__round"), last_paged_at=Max("pages__created_at"))
         .filter(last_step__isnull=False)
         .exclude(last_step=PageStep.EVERYONE, last_round__gte=settings.PAGE_EVERYONE_ROUNDS)

@@ -224,6 +224,26 @@ def failed_pages_for(user: User) -> QuerySet[Page]:
     )
 
 
+def held_pages_for(user: User) -> QuerySet[Page]:
+    """Supervisors: pages about their program's concerns held after a restore of the database, for one of them to
+    send now or drop as no longer needed. Anyone else: none."""
+    if not answers_pages(user):
+        return Page.objects.none()
+    return (
+        Page.objects.filter(status=Page.Status.HELD, concern__program_id=user.program_id)
+        .select_related("recipient")
+        .order_by("created_at", "id")
+    )
+
+
+def get_held_page_for_user(user: User, pk: int) -> Page:
+    """A held page of her program, for a supervisor to send or drop; 404 for anyone else or a page not held."""
+    try:
+        return held_pages_for(user).select_related("concern__patient").get(pk=pk)
+    except (Page.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
 def sees_only_shared_parts(user: User, session: SupervisionSession) -> bool:
     """The coach a session was with sees its notes for her and the cases marked for her, nothing else."""
     return not sees_program_supervision(user)

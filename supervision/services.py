@@ -17,12 +17,13 @@ from django.utils.formats import date_format
 from coaching.models import Draft
 from coaching.services import draft_discard
 from patients.models import Patient
+from recovery_program import outbox
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
-from recovery_program.mail import send_templated
+from recovery_program.models import Outgoing
 from recovery_program.versioning import check_version
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
-from supervision import rota
+from supervision import paging, rota
 from supervision.models import (
     ROTA_AFTER_HOURS_COVERED,
     ROTA_NO_OVERLAP,
@@ -31,6 +32,7 @@ from supervision.models import (
     CaseReview,
     MissedSessionNotice,
     OnCallShift,
+    Page,
     SessionStatus,
     ShiftCover,
     SupervisionAssignment,
@@ -167,13 +169,37 @@ def action_item_done(*, actor: Actor, item: ActionItem) -> ActionItem:
     return item
 
 
+@transaction.atomic
+def page_release(*, actor: Actor, page: Page, send: bool) -> Page:
+    """A supervisor decides about a page held after a restore: sent now (delivered like any page, and the concern's
+    escalation resumes from where it stood) or dropped as no longer needed. Logged on the concern's patient. A page
+    already decided (by another supervisor) is left as it is and returned."""
+    page = Page.objects.select_for_update(of=("self",)).select_related("concern__patient").get(pk=page.pk)
+    if page.status != Page.Status.HELD:
+        return page
+    page.status = Page.Status.PENDING if send else Page.Status.DROPPED
+    page.next_attempt_at = None
+    page.save(update_fields=["status", "next_attempt_at"])
+    if send:
+        transaction.on_commit(lambda: paging.enqueue_delivery(page.pk, page.channel))
+    log_access(actor, AccessAction.CHANGE, patient=page.concern.patient, record=page, record_type="page")
+    return page
+
+
+def pages_hold_after_restore() -> int:
+    """After a restore of the database: every page that was waiting or being sent at backup time is held, for a
+    supervisor to send or drop; the sweep never sends a held page. Returns how many."""
+    return Page.objects.filter(status__in=[Page.Status.PENDING, Page.Status.SENDING]).update(status=Page.Status.HELD)
+
+
 def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
 def missed_session_notices_send(*, program: Program, today: datetime.date) -> int:
     """For last week (Monday to Sunday) of the program, `today` being its date: each of its coaches with a
-    supervisor and no session held gets her supervisor told, once. Returns how many e-mails were sent."""
+    supervisor and no session held gets her supervisor told, once: the notice and its e-mail in the outbox are
+    written together (`sent_at`: when it was handed to the outbox). Returns how many were written."""
     last_week = week_start(today) - datetime.timedelta(days=7)
     held = SupervisionSession.objects.filter(
         status=SessionStatus.HELD, held_on__gte=last_week, held_on__lt=last_week + datetime.timedelta(days=7)
@@ -196,19 +222,27 @@ def missed_session_notices_send(*, program: Program, today: datetime.date) -> in
             notice = MissedSessionNotice.objects.select_for_update().get(pk=notice.pk)
             if notice.sent_at:
                 continue
-            send_templated(
-                "missed_supervision",
-                to=[notice.supervisor.email],
-                context={
-                    "coach": link.coach,
-                    "week": last_week,
-                    "link": settings.SITE_URL.rstrip("/") + reverse("supervision:weeks"),
-                },
+            outbox.message_add(
+                kind="missed_supervision",
+                recipient=notice.supervisor,
+                template="missed_supervision",
+                context={"coach": link.coach_id, "week": last_week.isoformat()},
             )
             notice.sent_at = timezone.now()
             notice.save(update_fields=["sent_at"])
             sent += 1
     return sent
+
+
+def missed_session_notice_build(message: Outgoing) -> outbox.Built:
+    """The outbox builds the Monday notice when it sends it: the coach's name, the week and a link, nothing else."""
+    return outbox.Built(
+        {
+            "coach": User.objects.get(pk=message.context["coach"]),
+            "week": datetime.date.fromisoformat(message.context["week"]),
+            "link": settings.SITE_URL.rstrip("/") + reverse("supervision:weeks"),
+        }
+    )
 
 
 def _rota_around(

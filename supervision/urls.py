@@ -15,6 +15,7 @@ urlpatterns = [
     path("on-call/away/", views.away, name="away"),
     path("on-call/away/<int:pk>/remove/", views.away_remove, name="away_remove"),
     path("pages/<int:pk>/", views.page_detail, name="page"),
+    path("pages/<int:pk>/held/", views.page_release, name="page_release"),
     path("concerns/<int:pk>/on-call/", views.on_call, name="on_call"),
     path("queue/", views.queues, name="queues"),
     path("queue/<int:coach_pk>/", views.queue, name="queue"),

@@ -260,6 +260,19 @@ def page_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@require_POST
+def page_release(request, pk):
+    """A supervisor sends a page held after a restore ("send" in the post) or drops it as no longer needed."""
+    page = permissions.get_held_page_for_user(request.user, pk)
+    send = request.POST.get("decision") == "send"
+    page = services.page_release(actor=actor_from(request), page=page, send=send)
+    if page.status == page.Status.PENDING:
+        messages.success(request, f"The page to {page.recipient} is on its way.")
+    elif page.status == page.Status.DROPPED:
+        messages.success(request, f"The page to {page.recipient} will not be sent.")
+    return redirect("home")
+
+
 def on_call(request, pk):
     """The on-call page of a concern, reached from the concern's own page."""
     return _on_call(request, permissions.get_concern_for_on_call(request.user, pk))

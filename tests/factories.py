@@ -184,3 +184,13 @@ def staff_details(member, **changes):
         "start_date": "",
     }
     return fields | changes
+
+
+def send_outbox() -> int:
+    """Sends every outbox e-mail waiting (what the task enqueued at commit, or the sweep, would do): for tests whose
+    transaction never commits. Returns how many went out."""
+    from recovery_program import outbox
+    from recovery_program.models import Outgoing
+
+    waiting = Outgoing.objects.filter(status=Outgoing.Status.PENDING).values_list("pk", flat=True)
+    return sum(outbox.deliver(message_id) for message_id in list(waiting))

@@ -9,3 +9,9 @@ class WorkspaceConfig(AppConfig):
 
     name = "workspace"
     verbose_name = "Workspace"
+
+    def ready(self) -> None:
+        from recovery_program import outbox
+        from workspace.services import training_reminder_build
+
+        outbox.register("training_reminder", training_reminder_build)

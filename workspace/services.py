@@ -16,10 +16,11 @@ from coaching.models import Draft
 from coaching.services import drafts_discard_all
 from patients.models import CoachAssignment
 from patients.services import coach_leaves
+from recovery_program import outbox
 from recovery_program.audit import Actor
-from recovery_program.mail import send_templated
+from recovery_program.models import Outgoing
 from staff import services as staff_services
-from staff.models import AccountChangeRequest, StaffEvent, TrainingReminder, User
+from staff.models import AccountChangeRequest, StaffEvent, TrainingRecord, TrainingReminder, User
 from staff.roles import Role, members_with_role
 from supervision.models import OnCallShift, SupervisionAssignment
 from supervision.permissions import current_supervisor_of
@@ -151,24 +152,40 @@ def account_change_approve(*, actor: Actor, request: AccountChangeRequest) -> li
 
 @transaction.atomic
 def training_reminder_send(reminder_id: int) -> bool:
-    """Sends one reminder unless it was sent already. True if it sent."""
+    """Puts one reminder in the outbox (one e-mail per person told) unless it was already. True if it did."""
     reminder = (
         TrainingReminder.objects.select_for_update(skip_locked=True)
-        .select_related("record__user", "record__kind")
+        .select_related("record__user")
         .filter(pk=reminder_id, sent_at__isnull=True)
         .first()
     )
     if reminder is None:
         return False
-    record, user = reminder.record, reminder.record.user
-    context = {"user": user, "record": record, "link": settings.SITE_URL.rstrip("/") + reverse("staff:my_training")}
+    user = reminder.record.user
     if reminder.step == TrainingReminder.Step.LAPSED:
         supervisor = current_supervisor_of(user)
         admins = members_with_role(Role.ADMIN, program_id=user.program_id)
-        to = sorted({u.email for u in [*admins, *([supervisor] if supervisor else [])]})
-        send_templated("training_lapsed", to=to, context=context)
+        told = list({u.pk: u for u in [*admins, *([supervisor] if supervisor else [])]}.values())
+        template = "training_lapsed"
     else:
-        send_templated("training_expiring", to=[user.email], context=context | {"days": reminder.step})
+        told, template = [user], "training_expiring"
+    for person in sorted(told, key=lambda person: person.pk):
+        outbox.message_add(
+            kind="training_reminder",
+            recipient=person,
+            template=template,
+            context={"record": reminder.record_id, "days": reminder.step},
+        )
     reminder.sent_at = timezone.now()
     reminder.save(update_fields=["sent_at"])
     return True
+
+
+def training_reminder_build(message: Outgoing) -> outbox.Built | None:
+    """The outbox builds a training reminder when it sends it: whose training, its kind and dates, a link. A record
+    removed meanwhile is reminded of no more."""
+    record = TrainingRecord.objects.select_related("user", "kind").filter(pk=message.context["record"]).first()
+    if record is None:
+        return None
+    link = settings.SITE_URL.rstrip("/") + reverse("staff:my_training")
+    return outbox.Built({"user": record.user, "record": record, "link": link, "days": message.context["days"]})

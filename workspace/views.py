@@ -43,6 +43,7 @@ def home(request):
             "new_notes": coaching_permissions.new_notes_for(user),
             "failed_pages": supervision_permissions.failed_pages_for(user)[:FAILED_PAGES_SHOWN],
             "rota_gaps": supervision_permissions.rota_gaps_for(user, timezone.now()),
+            "held_pages": supervision_permissions.held_pages_for(user)[:FAILED_PAGES_SHOWN],
             "drafts": coaching_permissions.drafts_of(user),
             "patients_without_coach": patient_permissions.patients_without_coach_count(user),
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),

@@ -232,6 +232,7 @@ WRITTEN_THROUGH = {
     "patients:enroll": "patients.patient_enroll",
     "patients:unassign": "patients.assignment_end",
     "coaching:concern_acknowledge": "coaching.concern_acknowledge",
+    "supervision:page_release": "supervision.page_release",
     "coaching:concern_note": "coaching.concern_add_note",
     "coaching:concern_close": "coaching.concern_close",
     "referrals:referral_status": "referrals.referral_change_status",
@@ -291,6 +292,12 @@ def _one_patient(world, result):
 
 def _whole_caseload(world, result):
     return world.caseload
+
+
+def _held(page):
+    """A page held after a restore, as `make restore` leaves it."""
+    type(page).objects.filter(pk=page.pk).update(status="held")
+    return page
 
 
 @dataclass(frozen=True)
@@ -532,6 +539,13 @@ SERVICES = [
         "concern",
     ),
     Service(
+        "supervision.page_release",
+        "supervisor",
+        lambda w, actor: partial(supervision_services.page_release, actor=actor, page=_held(w.page), send=False),
+        CHANGE,
+        "page",
+    ),
+    Service(
         "coaching.concern_add_note",
         "supervisor",
         lambda w, actor: partial(
@@ -713,6 +727,11 @@ EXEMPT_SERVICES = {
     "coaching.concern_pager_set",
     # A training reminder is about her training record, never a patient.
     "workspace.training_reminder_send",
+    "workspace.training_reminder_build",
+    # The Monday notice names the coach and the week, never a patient.
+    "supervision.missed_session_notice_build",
+    # Run by `make restore` (no user): holds every waiting page, reads no record.
+    "supervision.pages_hold_after_restore",
     # What deactivating her or changing her role would end, in counts for the admin: no patient named.
     "workspace.staff_deactivate_effects",
     "workspace.staff_role_change_effects",

@@ -84,6 +84,7 @@ NOT_CREATING = {
     "supervision:shift_remove": "removes it; a second time finds no such shift on the rota",
     "supervision:cover_remove": "ends it; a second time finds no such cover",
     "supervision:away_remove": "ends them; a second time finds no such days",
+    "supervision:page_release": "decides a held page once; a second time finds it no longer held (404)",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",

@@ -192,6 +192,7 @@ FORMS = [
     ),
     Form("supervision:session_edit", "supervisor1", {"pk": _of(SupervisionSession)}),
     Form("supervision:action_item_done", "supervisor1", {"pk": _of(ActionItem)}, fields={}),
+    Form("supervision:page_release", "supervisor1", {"pk": _of(Page)}, fields={"decision": ["send", "drop"]}),
     Form("staff:new", "admin1"),
     Form("staff:program", "admin1"),
     Form("staff:edit", "admin1", COACH),

@@ -37,11 +37,11 @@ from django.views.debug import ExceptionReporter
 from coaching import services as coaching_services
 from coaching.models import Concern, Draft, Encounter
 from patients.models import Child
+from recovery_program import outbox
 from recovery_program.logs import NoClinicalContent
-from recovery_program.models import AccessLog, OutboundMessage
+from recovery_program.models import AccessLog, OutboundMessage, Outgoing
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import StaffEvent
-from staff.tasks import send_password_link
 from supervision import paging
 from supervision.models import CaseReview, Page
 from tests.factories import PatientFactory, on_caseload_of, share_concern
@@ -431,14 +431,19 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
 
     # Tasks went to the broker with ids; then they run here: pages are texted and e-mailed, the link e-mailed.
     sent = [message for queue in settings.TASK_QUEUES_BY_KIND.values() for message in _task_messages(broker, queue)]
-    tasks = {"supervision.tasks.deliver_text", "supervision.tasks.deliver_email", "staff.tasks.send_password_link"}
+    tasks = {
+        "supervision.tasks.deliver_text",
+        "supervision.tasks.deliver_email",
+        "recovery_program.tasks.deliver_message",
+    }
     assert tasks <= {m["task"] for m in sent}
     for message in sent:
         values = [*message["args"], *message["kwargs"].values()]
         assert all(isinstance(value, int | bool) for value in values), f"{message['task']} was given {values}"
     for page in Page.objects.all():
         paging.deliver(page.pk)
-    send_password_link(coach.pk)
+    for message in Outgoing.objects.all():
+        outbox.deliver(message.pk)
     assert mail.outbox
     assert any("Text message" in record.getMessage() for record in logs.records)
 
@@ -453,6 +458,7 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         "e-mail": "\n".join(_email_text(message) for message in mail.outbox),
         "outbox": _rows_text(OutboundMessage.objects.all()),
         "page rows": _rows_text(Page.objects.all()),
+        "outbox rows": _rows_text(Outgoing.objects.all()),
         "staff history": _rows_text(StaffEvent.objects.all()),
         "access log": _rows_text(AccessLog.objects.all()),
         "error pages": "\n".join(error_pages),

@@ -8,8 +8,9 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 
+from recovery_program import outbox
+from recovery_program.models import Outgoing
 from staff.models import StaffEvent
-from staff.services import password_link_send
 from staff.tokens import password_link_tokens
 from tests.factories import TEST_PASSWORD
 
@@ -84,9 +85,12 @@ def test_a_link_of_an_active_account_still_works(
 
 
 def test_a_link_queued_for_someone_deactivated_meanwhile_is_not_sent(coach, mailoutbox):
+    message = outbox.message_add(kind="password_link", recipient=coach, template="password_link")
     type(coach).objects.filter(pk=coach.pk).update(is_active=False)
-    password_link_send(coach.pk, welcome=False)
+    assert outbox.deliver(message.pk) is False
     assert mailoutbox == []
+    message.refresh_from_db()
+    assert message.status == Outgoing.Status.DROPPED
 
 
 def test_deactivating_her_invalidates_the_token_itself(coach):

@@ -24,7 +24,7 @@ from staff.services import program_setup, training_record_add
 from supervision.models import MissedSessionNotice, OnCallShift
 from supervision.services import supervision_assign
 from supervision.tasks import notify_missed_sessions
-from tests.factories import UserFactory, on_caseload_of
+from tests.factories import UserFactory, on_caseload_of, send_outbox
 from workspace.tasks import send_training_reminders
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +205,7 @@ def test_training_reminders_count_the_days_left_from_each_programs_today(admin, 
     steps = dict(TrainingReminder.objects.values_list("record__user__username", "step"))
     # Seven days left in New York (Monday the 8th); eight in Los Angeles (still Sunday the 7th).
     assert steps == {"coach_a": TrainingReminder.Step.DAYS_7, "coach_x": TrainingReminder.Step.DAYS_30}
+    assert send_outbox() == 2
     assert len(mail.outbox) == 2
 
 

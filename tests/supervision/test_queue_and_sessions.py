@@ -14,7 +14,7 @@ from recovery_program.audit import Actor
 from recovery_program.models import OutboundMessage
 from supervision.models import ActionItem, AgendaItem, MissedSessionNotice, SupervisionSession
 from supervision.services import missed_session_notices_send
-from tests.factories import PatientFactory, log_encounter, on_caseload_of, share_concern
+from tests.factories import PatientFactory, log_encounter, on_caseload_of, send_outbox, share_concern
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -203,6 +203,7 @@ def test_monday_tells_the_supervisor_once_whose_session_did_not_happen(
     with time_machine.travel(datetime.datetime(2027, 3, 8, 13, 0, tzinfo=datetime.UTC), tick=False):
         assert missed_session_notices_send(program=supervisor.program, today=monday) == 1
         assert missed_session_notices_send(program=supervisor.program, today=monday) == 0
+        assert send_outbox() == 1
     (message,) = OutboundMessage.objects.all()
     assert message.to == supervisor.email
     assert coach.get_full_name() in message.subject
