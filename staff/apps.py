@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -17,6 +18,10 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         # Keeps the role groups' permissions equal to staff.roles.ROLE_PERMISSIONS.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")
+        from staff.middleware import stamp_login
+
+        # A session's lifetime and idle timeout start at login (staff.middleware.SessionLifetimeMiddleware).
+        user_logged_in.connect(stamp_login, dispatch_uid="staff.stamp_login")
         from recovery_program import outbox
         from staff.services import email_changed_build, password_link_build
 

@@ -35,6 +35,15 @@ LOGGED_IN_AT_KEY = "logged_in_at"
 TOUCHED_AT_KEY = "touched_at"
 
 
+def stamp_login(sender, request, user, **kwargs) -> None:
+    """At login (the user_logged_in signal), the session starts its lifetime and its idle timeout: saved with the
+    login itself, so that no page after it has to write the session to stamp it."""
+    if request is not None and hasattr(request, "session"):
+        now = timezone.now().timestamp()
+        request.session[LOGGED_IN_AT_KEY] = now
+        request.session[TOUCHED_AT_KEY] = now
+
+
 class SessionLifetimeMiddleware:
     """A session ends SESSION_ABSOLUTE_HOURS after she logged in, however active it has been (besides ending after
     SESSION_IDLE_MINUTES without activity): a session someone took over does not last for ever.
