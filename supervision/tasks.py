@@ -41,3 +41,11 @@ def notify_missed_sessions() -> int:
         with timezone.override(program.zone):
             sent += missed_session_notices_send(program=program, today=timezone.localdate())
     return sent
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_break_glass(grant_id: int) -> int:
+    """Tells the program's supervisors that a record was opened in an emergency. Safe to run twice: once only."""
+    from supervision.services import break_glass_notify
+
+    return break_glass_notify(grant_id)
