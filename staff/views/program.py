@@ -76,6 +76,12 @@ class ProgramForm(PlainErrors, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial["office_days"] = list(self.instance.office_days)
         self.initial["supervisors_see_all"] = "yes" if self.instance.supervisors_see_all else "no"
+        # Forms sent before these settings existed (and scripts) leave them as they are.
+        self.fields["break_glass_minutes"].required = False
+
+    def clean_break_glass_minutes(self):
+        value = self.cleaned_data["break_glass_minutes"]
+        return self.instance.break_glass_minutes if value is None else value
 
     def clean_supervisors_see_all(self):
         value = self.cleaned_data["supervisors_see_all"]

@@ -283,3 +283,29 @@ def test_the_form_sent_twice_with_one_key_opens_once(client_for, supervisor, far
     assert first.status_code == again.status_code == 302
     assert again["Location"] == first["Location"]
     assert BreakGlass.objects.count() == 1
+
+
+SETTINGS = {
+    "time_zone": "America/New_York",
+    "office_opens": "09:00",
+    "office_closes": "17:00",
+    "office_days": ["0", "1", "2", "3", "4"],
+    "escalation_minutes": "15",
+    "no_contact_days": "14",
+}
+
+
+def test_the_admin_sets_who_supervisors_see_and_the_minutes(client_for, admin, program):
+    client = client_for(admin)
+    page = client.get(reverse("staff:program")).content.decode()
+    assert "Which women supervisors see" in page
+    assert client.post(reverse("staff:program"), SETTINGS).status_code == 302
+    program.refresh_from_db()
+    assert (program.supervisors_see_all, program.break_glass_minutes) == (True, 60)  # left out: kept
+    data = SETTINGS | {"supervisors_see_all": "no", "break_glass_minutes": "30"}
+    assert client.post(reverse("staff:program"), data).status_code == 302
+    program.refresh_from_db()
+    assert (program.supervisors_see_all, program.break_glass_minutes) == (False, 30)
+    response = client.post(reverse("staff:program"), SETTINGS | {"break_glass_minutes": "2000"})
+    assert response.status_code == 200
+    assert "Between 5 and 720 minutes." in response.content.decode()
