@@ -101,6 +101,8 @@ def _own_reach(user: User) -> Q:
 
 def break_glass_open_for(user: User, patient: Patient) -> BreakGlass | None:
     """Her break-glass access to this woman open now, if any: the patient page says so at the top."""
+    if not can_break_glass(user):
+        return None
     now = timezone.now()
     return BreakGlass.objects.filter(user=user, patient=patient, opened_at__lte=now, ends_at__gt=now).first()
 
@@ -114,7 +116,9 @@ def break_glass_reads(grant: BreakGlass) -> QuerySet[AccessLog]:
 
 
 def cover_grants_for(user: User) -> QuerySet[CoverGrant]:
-    """The covers she gives or receives that have not ended (her program's today), for her home page."""
+    """The covers she gives or receives that have not ended (her program's today), for a coach's home page."""
+    if not user.has_perm("patients.view_caseload"):
+        return CoverGrant.objects.none()
     today = timezone.localdate()
     return (
         CoverGrant.objects.filter(program_id=user.program_id, ends_on__gte=today)

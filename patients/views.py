@@ -137,6 +137,7 @@ def patient_detail(request, pk):
             "coach_history": coach_history,
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
+            "break_glass": permissions.break_glass_open_for(request.user, patient),
         },
     )
 

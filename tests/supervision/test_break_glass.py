@@ -98,7 +98,9 @@ def test_the_supervisor_on_call_opens_her_record_and_sees_it_for_an_hour(
     grant = BreakGlass.objects.get()
     assert (grant.user, grant.patient, grant.reason) == (supervisor, far_patient, REASON)
     assert grant.ends_at - grant.opened_at == datetime.timedelta(minutes=60)
-    assert client.get(reverse("patients:detail", args=[far_patient.pk])).status_code == 200
+    opened = client.get(reverse("patients:detail", args=[far_patient.pk]))
+    assert opened.status_code == 200
+    assert "You opened this record in an emergency" in opened.content.decode()
     # Every page she read during it is a break-glass read.
     reads = patient_permissions.break_glass_reads(grant)
     assert {row.record_type for row in reads} >= {"break-glass access", "patient"}
