@@ -248,3 +248,19 @@ class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         if not 1950 <= year <= _today().year:
             raise forms.ValidationError(f"Enter a year between 1950 and {_today().year}.")
         return year
+
+
+class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
+    covered = forms.ModelChoiceField(
+        queryset=None, label="Coach who is away", error_messages={"invalid_choice": "Choose one of your coaches."}
+    )
+    covering = forms.ModelChoiceField(
+        queryset=None, label="Coach who covers", error_messages={"invalid_choice": "Choose one of your coaches."}
+    )
+    starts_on = forms.DateField(label="First day", widget=DateInput, initial=_today)
+    ends_on = forms.DateField(label="Last day", widget=DateInput, help_text="She covers until the end of this day.")
+
+    def __init__(self, *args, coaches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["covered"].queryset = coaches
+        self.fields["covering"].queryset = coaches

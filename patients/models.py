@@ -419,3 +419,102 @@ class Consent(models.Model):
         if self.expiry_event:
             ends.append(f"at {self.get_expiry_event_display().lower()}")
         return ", or ".join(ends) + (" (whichever comes first)" if len(ends) > 1 else "")
+
+
+@pghistory.track()
+class BreakGlass(models.Model):
+    """A supervisor on call opened a record out of her reach in an emergency: she sees it until `ends_at`.
+
+    The permission layer reads it (patients.permissions.patients_visible_to), so nothing has to end it: at
+    `ends_at` the record is out of her reach again. Every access-log row of hers about this woman between
+    `opened_at` and `ends_at` is a break-glass read; the database keeps those times, her and the woman fixed
+    so that the mark cannot move. Another supervisor reviews it (`reviewed_by`, never the one who opened it).
+    """
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="break_glass")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    opened_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, max_length=2000)
+    # Set when the program's supervisors were told (supervision.break_glass): they are told once.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = "break-glass access"
+        verbose_name_plural = "break-glass accesses"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("opened_at")), name="break_glass_ends_after"),
+            models.CheckConstraint(condition=~Q(reason=""), name="break_glass_has_reason"),
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F("user")),
+                name="break_glass_reviewer_is_someone_else",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True, reviewed_at__isnull=True, review_note="")
+                | (Q(reviewed_by__isnull=False, reviewed_at__isnull=False) & ~Q(review_note="")),
+                name="break_glass_review_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "patient", "ends_at"], name="break_glass_user_patient"),
+            models.Index(fields=["program"], condition=Q(reviewed_at__isnull=True), name="break_glass_to_review"),
+        ]
+        triggers = [
+            no_delete,
+            SameProgram("program", "patient", "user", "reviewed_by"),
+            pgtrigger.ReadOnly(
+                name="break_glass_fixed", fields=["program", "patient", "user", "reason", "opened_at", "ends_at"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Break-glass by user {self.user_id} at {self.opened_at:%Y-%m-%d %H:%M}"
+
+    def review_due(self) -> datetime.datetime:
+        return self.opened_at + BREAK_GLASS_REVIEW_WITHIN
+
+    def is_open(self, now: datetime.datetime) -> bool:
+        return self.opened_at <= now < self.ends_at
+
+
+# A second supervisor reviews every break-glass access within this time; later, it is overdue.
+BREAK_GLASS_REVIEW_WITHIN = datetime.timedelta(hours=72)
+
+
+@pghistory.track()
+class CoverGrant(models.Model):
+    """A coach covers another coach's caseload from `starts_on` to `ends_on` (both included), in the program's days.
+
+    The permission layer reads it by date (patients.permissions.patients_visible_to): the cover starts and ends by
+    itself, with no task to run and nothing to revoke.
+    """
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    covering = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covering_during")
+    covered = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covered_during")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cover_ends_after_it_starts"),
+            models.CheckConstraint(condition=~Q(covering=models.F("covered")), name="cover_is_someone_else"),
+        ]
+        indexes = [models.Index(fields=["covering", "ends_on"], name="cover_by_covering")]
+        triggers = [no_delete, SameProgram("program", "covering", "covered", "created_by")]
+
+    def __str__(self) -> str:
+        return f"Cover {self.starts_on} to {self.ends_on}"
+
+    def covers(self, on: datetime.date) -> bool:
+        return self.starts_on <= on <= self.ends_on

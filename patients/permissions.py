@@ -10,17 +10,21 @@ who may only look: out of reach is a 404, whatever the reason.
 
 from __future__ import annotations
 
+import datetime
 from typing import cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from patients.models import (
+    BreakGlass,
     CoachAssignment,
     Consent,
     ConsentQuerySet,
+    CoverGrant,
     Patient,
     PatientQuerySet,
     ProgramStatus,
@@ -49,20 +53,95 @@ PATIENT_ACTIONS = (
 
 
 def patients_visible_to(user: User) -> PatientQuerySet:
-    """Patients of her own program: all of them if she holds view_patient for the program (supervisors),
-    otherwise only those she holds it on as an object permission (a coach's current caseload)."""
+    """Patients of her own program.
+
+    Supervisors (view_patient for the program): all of them, unless the program keeps each supervisor to her own
+    (`Program.supervisors_see_all` off): then the women on the caseloads of the coaches she supervises now, the
+    women whose clinical provider she is, the women without a coach, and a woman whose record she opened in an
+    emergency until that access ends (`BreakGlass.ends_at`).
+    Coaches: those she holds view_patient on as an object permission (her current caseload), and, on the days of
+    a cover (`CoverGrant`, in the program's dates), the current caseload of the coach she covers.
+    One query either way, whatever the data.
+    """
     if not user.is_active:
         return Patient.objects.none()
     program_patients = Patient.objects.filter(program_id=user.program_id)
     if user.has_perm("patients.view_patient"):
-        return program_patients
+        return program_patients.filter(Q(program__supervisors_see_all=True) | _own_reach(user))
     # guardian filters the queryset it is given, so the result keeps the patients' own queryset methods.
-    return cast(
+    caseload = cast(
         PatientQuerySet,
         get_objects_for_user(
             user, "patients.view_patient", klass=program_patients, accept_global_perms=False, with_superuser=False
         ),
     )
+    if not user.has_perm("patients.view_caseload"):
+        return caseload
+    today = timezone.localdate()
+    covered = CoachAssignment.objects.filter(
+        patient=OuterRef("pk"),
+        ended_on__isnull=True,
+        coach__covered_during__covering=user,
+        coach__covered_during__starts_on__lte=today,
+        coach__covered_during__ends_on__gte=today,
+    )
+    return caseload | program_patients.filter(Exists(covered))
+
+
+def _own_reach(user: User) -> Q:
+    """A supervisor's own women, when the program keeps supervisors to their own (see patients_visible_to)."""
+    open_assignments = CoachAssignment.objects.filter(patient=OuterRef("pk"), ended_on__isnull=True)
+    supervised = open_assignments.filter(
+        coach__supervised_by__supervisor=user, coach__supervised_by__ended_on__isnull=True
+    )
+    now = timezone.now()
+    opened = BreakGlass.objects.filter(patient=OuterRef("pk"), user=user, opened_at__lte=now, ends_at__gt=now)
+    return Q(clinical_provider=user) | Q(Exists(supervised)) | Q(~Exists(open_assignments)) | Q(Exists(opened))
+
+
+def break_glass_open_for(user: User, patient: Patient) -> BreakGlass | None:
+    """Her break-glass access to this woman open now, if any: the patient page says so at the top."""
+    if not can_break_glass(user):
+        return None
+    now = timezone.now()
+    return BreakGlass.objects.filter(user=user, patient=patient, opened_at__lte=now, ends_at__gt=now).first()
+
+
+def break_glass_reads(grant: BreakGlass) -> QuerySet[AccessLog]:
+    """What she read under a break-glass access: her access-log rows about the woman inside its window. The grant's
+    times, user and patient cannot change (a trigger), so this is fixed once the window has passed."""
+    return AccessLog.objects.filter(
+        user_id=grant.user_id, patient_id=grant.patient_id, at__gte=grant.opened_at, at__lt=grant.ends_at
+    ).order_by("at", "id")
+
+
+def cover_grants_for(user: User) -> QuerySet[CoverGrant]:
+    """The covers she gives or receives that have not ended (her program's today), for a coach's home page."""
+    if not user.has_perm("patients.view_caseload"):
+        return CoverGrant.objects.none()
+    today = timezone.localdate()
+    return (
+        CoverGrant.objects.filter(program_id=user.program_id, ends_on__gte=today)
+        .filter(Q(covering=user) | Q(covered=user))
+        .select_related("covering", "covered")
+        .order_by("starts_on", "pk")
+    )
+
+
+def covers_not_over(user: User) -> QuerySet[CoverGrant]:
+    """The program's covers that have not ended, for the supervisors who give them; none for anyone else."""
+    if not can_give_cover(user):
+        return CoverGrant.objects.none()
+    return (
+        CoverGrant.objects.filter(program_id=user.program_id, ends_on__gte=timezone.localdate())
+        .select_related("covering", "covered", "created_by")
+        .order_by("starts_on", "pk")
+    )
+
+
+def can_give_cover(user: User) -> bool:
+    """Supervisors (who assign coaches) give one coach cover of another's caseload."""
+    return user.has_perm("patients.assign_coach")
 
 
 def get_patient_for_user(user: User, pk: int) -> Patient:
@@ -178,3 +257,43 @@ def patient_counts_for(user: User) -> dict[str, int] | None:
         total=Count("pk"), **{status.value: Count("pk", filter=Q(status=status.value)) for status in ProgramStatus}
     )
     return {"Enrolled": counts.pop("total")} | {ProgramStatus(key).label: value for key, value in counts.items()}
+
+
+def can_break_glass(user: User) -> bool:
+    """Supervisors of a program that keeps each supervisor to her own women may ask to open another's record in an
+    emergency (whether she is on call now, the service decides). Coaches and admins never: their page is a 404."""
+    return user.is_active and user.has_perm("patients.view_patient") and not user.program.supervisors_see_all
+
+
+def patient_for_break_glass(user: User, *, legal_name: str, date_of_birth: datetime.date) -> Patient | None:
+    """The woman of her own program with this legal name (any case) and date of birth whom she cannot see now;
+    None if there is none (another program's women are never found). Both are asked so that nobody is listed."""
+    if not can_break_glass(user):
+        return None
+    return (
+        Patient.objects.filter(
+            program_id=user.program_id, legal_name__iexact=legal_name.strip(), date_of_birth=date_of_birth
+        )
+        .exclude(pk__in=patients_visible_to(user).values("pk"))
+        .order_by("pk")
+        .first()
+    )
+
+
+def break_glass_visible_to(user: User) -> QuerySet[BreakGlass]:
+    """Break-glass accesses of her program, for its supervisors (who review them); none for anyone else."""
+    if not (user.is_active and user.has_perm("patients.view_patient")):
+        return BreakGlass.objects.none()
+    return BreakGlass.objects.filter(program_id=user.program_id).select_related("user", "reviewed_by", "patient")
+
+
+def get_break_glass_for_user(user: User, pk: int) -> BreakGlass:
+    try:
+        return break_glass_visible_to(user).get(pk=pk)
+    except (BreakGlass.DoesNotExist, ValueError):
+        raise Http404("No such record.") from None
+
+
+def break_glass_awaiting_review(user: User) -> QuerySet[BreakGlass]:
+    """Accesses no supervisor has reviewed yet, oldest first, except her own (someone else reviews those)."""
+    return break_glass_visible_to(user).filter(reviewed_at__isnull=True).exclude(user=user).order_by("opened_at")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -16,14 +17,15 @@ from patients.models import (
     Child,
     CoachAssignment,
     Consent,
+    CoverGrant,
     ExpiryEvent,
     Patient,
     PatientUserObjectPermission,
     ProgramStatus,
     StatusChange,
 )
-from patients.permissions import CASELOAD_PERMISSIONS
-from recovery_program.audit import AccessAction, Actor, log_access
+from patients.permissions import CASELOAD_PERMISSIONS, can_give_cover, coaches_assignable_by
+from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.versioning import check_version
 from staff.models import User
 
@@ -231,3 +233,47 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
         patient_ids.append(patient.pk)
     PatientUserObjectPermission.objects.filter(user=coach).delete()
     return patient_ids
+
+
+# A cover is for days away (a vacation, sick leave), not a second caseload: a longer one is a reassignment.
+COVER_MAX_DAYS = 60
+
+
+@transaction.atomic
+def cover_give(
+    *, actor: Actor, covering: User, covered: User, starts_on: datetime.date, ends_on: datetime.date
+) -> CoverGrant:
+    """A supervisor gives one coach of her program the other's current caseload from `starts_on` to `ends_on`
+    (both included, the program's days). Nothing is granted now: the permission layer reads the cover by date, so it
+    starts and ends by itself. The access log names each woman of the covered caseload (who may now be seen)."""
+    user = actor.user
+    if not can_give_cover(user):
+        raise ValidationError("Only a supervisor of the program gives cover.")
+    coaches = coaches_assignable_by(user)
+    errors = {}
+    if not coaches.filter(pk=covering.pk).exists():
+        errors["covering"] = "Choose an active coach of your program."
+    if not coaches.filter(pk=covered.pk).exists():
+        errors["covered"] = "Choose an active coach of your program."
+    elif covering.pk == covered.pk:
+        errors["covering"] = "Choose another coach than the one away."
+    today = timezone.localdate()
+    if ends_on < starts_on:
+        errors["ends_on"] = "The last day comes on or after the first."
+    elif ends_on < today:
+        errors["ends_on"] = "The last day is today or later."
+    elif (ends_on - starts_on).days >= COVER_MAX_DAYS:
+        errors["ends_on"] = f"A cover lasts at most {COVER_MAX_DAYS} days; for longer, assign her women to a coach."
+    if errors:
+        raise ValidationError(errors)
+    cover = CoverGrant.objects.create(
+        program_id=user.program_id,
+        covering=covering,
+        covered=covered,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=user,
+    )
+    caseload = CoachAssignment.objects.filter(coach=covered, ended_on__isnull=True).values_list("patient_id", flat=True)
+    log_access_many(actor, AccessAction.CREATE, caseload, record_type="cover", record_id=str(cover.pk))
+    return cover

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.patient_list, name="list"),
     path("export.csv", views.patient_export, name="export"),
     path("enroll/", views.patient_enroll, name="enroll"),
+    path("cover/", views.cover, name="cover"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/contact/", views.patient_contact, name="contact"),
     path("<int:pk>/edit/", views.patient_edit, name="edit"),

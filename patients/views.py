@@ -15,6 +15,7 @@ from patients.forms import (
     ConsentForm,
     ConsentRevokeForm,
     ContactForm,
+    CoverForm,
     EndAssignmentForm,
     EnrollForm,
     PatientForm,
@@ -136,6 +137,7 @@ def patient_detail(request, pk):
             "coach_history": coach_history,
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
+            "break_glass": permissions.break_glass_open_for(request.user, patient),
         },
     )
 
@@ -293,3 +295,25 @@ def access_log(request, pk):
     entries = permissions.access_log_for(request.user, patient)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {"patient": patient, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def cover(request):
+    """A supervisor gives a coach another coach's caseload for dated days; the covers not yet over are listed."""
+    if not permissions.can_give_cover(request.user):
+        raise Http404
+    form = CoverForm(request.POST or None, coaches=permissions.coaches_assignable_by(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            cover = services.cover_give(actor=actor_from(request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{cover.covering} covers {cover.covered}'s caseload from {cover.starts_on:%B %-d} to "
+                f"{cover.ends_on:%B %-d}.",
+            )
+            return redirect("patients:cover")
+    return render(request, "patients/cover.html", {"form": form, "covers": permissions.covers_not_over(request.user)})

@@ -57,6 +57,18 @@ class Program(models.Model):
         help_text="A phone number that forwards to whoever is on call, for example 603-555-0100. The login and "
         "lockout pages show it, with no name, so that a coach who cannot log in still knows whom to call.",
     )
+    supervisors_see_all = models.BooleanField(
+        "supervisors see every woman of the program",
+        default=True,
+        help_text="When off, a supervisor sees the women on the caseloads of the coaches she supervises, the women "
+        "whose clinical provider she is and the women without a coach; the supervisor on call can open another "
+        "woman's record in an emergency (break-glass).",
+    )
+    break_glass_minutes = models.PositiveSmallIntegerField(
+        "break-glass minutes",
+        default=60,
+        help_text="How long a record opened in an emergency stays open to the supervisor on call.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +78,10 @@ class Program(models.Model):
                 condition=models.Q(office_closes__gt=models.F("office_opens")), name="program_office_hours_in_order"
             ),
             models.CheckConstraint(condition=models.Q(escalation_minutes__gte=1), name="program_escalation_positive"),
+            models.CheckConstraint(
+                condition=models.Q(break_glass_minutes__gte=5, break_glass_minutes__lte=720),
+                name="program_break_glass_minutes_in_range",
+            ),
             # Shown to anyone on the login page: a number and nothing else, never a name or a message.
             models.CheckConstraint(
                 condition=models.Q(on_call_line="") | models.Q(on_call_line__regex=ON_CALL_LINE_PATTERN),

@@ -250,3 +250,25 @@ class ActionItemForm(PlainErrors, forms.Form):
         if cleaned.get("what") and not (cleaned.get("owner") and cleaned.get("due_on")):
             self.add_error("what", "Say who does it and by when.")
         return cleaned
+
+
+class BreakGlassForm(OnceFormMixin, PlainErrors, forms.Form):
+    """Whose record, and why: her name and date of birth are typed, so that no list of women is shown."""
+
+    legal_name = forms.CharField(label="Her legal name", max_length=200)
+    date_of_birth = forms.DateField(label="Her date of birth", widget=DateInput)
+    reason = forms.CharField(
+        label="Why you are opening it",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A few words: the danger, and who you could not reach. Another supervisor reads it.",
+    )
+
+
+class BreakGlassReviewForm(PlainErrors, forms.Form):
+    note = forms.CharField(
+        label="Your review",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Was opening it needed, and what follows from it.",
+    )

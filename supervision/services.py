@@ -16,7 +16,8 @@ from django.utils.formats import date_format
 
 from coaching.models import Draft
 from coaching.services import draft_discard
-from patients.models import Patient
+from patients import permissions as patient_permissions
+from patients.models import BreakGlass, Patient
 from recovery_program import outbox
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.models import Outgoing
@@ -39,6 +40,7 @@ from supervision.models import (
     SupervisionSession,
     Unavailability,
 )
+from supervision.paging import on_call_at, supervisors_of
 from supervision.rota import Span
 
 
@@ -526,3 +528,81 @@ def _cover_span(cover: ShiftCover) -> str:
 
 def _when(moment: datetime.datetime) -> str:
     return date_format(timezone.localtime(moment), "D M j, g:i a")
+
+
+# Break-glass: the supervisor on call opens a record out of her reach in an emergency. The grant is
+# patients.BreakGlass, which patients.permissions reads (nothing to revoke: it ends at ends_at); opening it asks the
+# rota, which is supervision's, so the writes live here.
+BREAK_GLASS_REASON_MAX = 300
+
+
+def on_call_now(user: User, now: datetime.datetime) -> bool:
+    """Is she the primary or the backup of the program's on-call shift at this moment?"""
+    shift = on_call_at(user.program, now)
+    return shift is not None and user.pk in (shift.primary_id, shift.backup_id)
+
+
+@transaction.atomic
+def break_glass_open(*, actor: Actor, patient: Patient, reason: str, now: datetime.datetime) -> BreakGlass:
+    """Opens this woman's record to the supervisor on call for the program's break-glass minutes.
+
+    Refused unless she may break glass at all (a supervisor of a program that keeps supervisors to their own;
+    never a coach or an admin), she is on call now, she gives a reason, the woman is of her program and not
+    already in her reach. The supervisors are told after the commit."""
+    user = actor.user
+    if not patient_permissions.can_break_glass(user) or patient.program_id != user.program_id:
+        raise ValidationError("Only a supervisor of the program can open a record in an emergency.")
+    reason = reason.strip()
+    errors = {}
+    if not on_call_now(user, now):
+        errors["reason"] = "Only the supervisor on call now can open a record in an emergency. Call whoever is on call."
+    elif not reason:
+        errors["reason"] = "Say in a few words why she is in danger and who you could not reach."
+    elif len(reason) > BREAK_GLASS_REASON_MAX:
+        errors["reason"] = f"Keep the reason to {BREAK_GLASS_REASON_MAX} characters."
+    elif patient_permissions.patients_visible_to(user).filter(pk=patient.pk).exists():
+        errors["reason"] = "You can already see her record: open it from the patient list."
+    if errors:
+        raise ValidationError(errors)
+    grant = BreakGlass.objects.create(
+        program_id=user.program_id,
+        patient=patient,
+        user=user,
+        reason=reason,
+        opened_at=now,
+        ends_at=now + datetime.timedelta(minutes=user.program.break_glass_minutes),
+        notified_at=now,
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=grant, record_type="break-glass access")
+    # Every other supervisor of the program is told, through the outbox (written with the grant, never lost):
+    # a record was opened in an emergency, review it, a link. Nothing about the woman or the reason.
+    for other in supervisors_of(grant.program).exclude(pk=user.pk).exclude(email=""):
+        outbox.message_add(kind="break_glass", recipient=other, template="break_glass", context={"grant": grant.pk})
+    return grant
+
+
+def break_glass_notice_build(message: Outgoing) -> outbox.Built:
+    """The outbox builds the break-glass e-mail when it sends it: a link to the review, nothing else."""
+    link = settings.SITE_URL.rstrip("/") + reverse("supervision:break_glass_review", args=[message.context["grant"]])
+    return outbox.Built({"link": link})
+
+
+@transaction.atomic
+def break_glass_review(*, actor: Actor, grant: BreakGlass, note: str, now: datetime.datetime) -> BreakGlass:
+    """Another supervisor of the program records her review, with a note. Not the one who opened it (the database
+    refuses that too), and once."""
+    user = actor.user
+    grant = BreakGlass.objects.select_for_update().get(pk=grant.pk)
+    note = note.strip()
+    if not user.has_perm("patients.view_patient") or grant.program_id != user.program_id:
+        raise ValidationError("Only a supervisor of the program reviews a record opened in an emergency.")
+    if grant.user_id == user.pk:
+        raise ValidationError({"note": "Another supervisor reviews what you opened."})
+    if grant.reviewed_at is not None:
+        raise ValidationError({"note": f"{grant.reviewed_by} reviewed it already."})
+    if not note:
+        raise ValidationError({"note": "Write what you found: was opening it needed, and what follows."})
+    grant.reviewed_by, grant.reviewed_at, grant.review_note = user, now, note[:2000]
+    grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    log_access(actor, AccessAction.CHANGE, patient=grant.patient, record=grant, record_type="break-glass access")
+    return grant

@@ -27,4 +27,6 @@ urlpatterns = [
     path("weeks/", views.weeks, name="weeks"),
     path("action-items/<int:pk>/done/", views.action_item_done, name="action_item_done"),
     path("coaches/<int:pk>/supervisor/", views.coach_supervisor, name="coach_supervisor"),
+    path("break-glass/", views.break_glass_open, name="break_glass"),
+    path("break-glass/<int:pk>/", views.break_glass_review, name="break_glass_review"),
 ]

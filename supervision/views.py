@@ -17,6 +17,7 @@ from coaching import services as coaching_services
 from coaching.models import Draft
 from coaching.permissions import patients_for_logging
 from coaching.views.drafts import draft_answer, draft_initial, initial_from, posted_ids
+from patients import permissions as patient_permissions
 from patients.permissions import clinical_providers_for, patients_visible_to
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.confirm import confirm_page, confirmed
@@ -27,6 +28,8 @@ from supervision import rota as rota_module
 from supervision.forms import (
     ActionItemForm,
     AgendaItemForm,
+    BreakGlassForm,
+    BreakGlassReviewForm,
     CaseReviewForm,
     CoverForm,
     SessionEditForm,
@@ -536,3 +539,63 @@ def action_item_done(request, pk):
     services.action_item_done(actor=actor_from(request), item=item)
     messages.success(request, f"Done: {item.what}")
     return redirect("supervision:queue", coach_pk=item.session.coach_id)
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def break_glass_open(request):
+    """The supervisor on call opens a record out of her reach in an emergency; 404 for coaches and admins."""
+    user = request.user
+    if not patient_permissions.can_break_glass(user):
+        raise Http404
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        patient = patient_permissions.patient_for_break_glass(
+            user, legal_name=data["legal_name"], date_of_birth=data["date_of_birth"]
+        )
+        if patient is None:
+            form.add_error("legal_name", "No woman of your program out of your reach has this name and birth date.")
+        else:
+            try:
+                grant = services.break_glass_open(
+                    actor=actor_from(request), patient=patient, reason=data["reason"], now=timezone.now()
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                until = timezone.localtime(grant.ends_at)
+                messages.warning(request, f"Her record is open to you until {until:%-I:%M %p}.")
+                return redirect("patients:detail", pk=patient.pk)
+    on_call = services.on_call_now(user, timezone.now())
+    return render(request, "supervision/break_glass.html", {"form": form, "on_call": on_call})
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass_review(request, pk):
+    """What was opened, why, and what she read; another supervisor records her review. 404 for anyone else."""
+    grant = patient_permissions.get_break_glass_for_user(request.user, pk)
+    form = BreakGlassReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.break_glass_review(
+                actor=actor_from(request), grant=grant, note=form.cleaned_data["note"], now=timezone.now()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your review is recorded.")
+            return redirect("supervision:break_glass_review", pk=grant.pk)
+    log_access(
+        actor_from(request), AccessAction.VIEW, patient=grant.patient, record=grant, record_type="break-glass review"
+    )
+    return render(
+        request,
+        "supervision/break_glass_review.html",
+        {
+            "grant": grant,
+            "reads": patient_permissions.break_glass_reads(grant)[:200],
+            "form": form if grant.reviewed_at is None and grant.user_id != request.user.pk else None,
+            "overdue": grant.reviewed_at is None and timezone.now() > grant.review_due(),
+        },
+    )

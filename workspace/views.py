@@ -25,6 +25,7 @@ from workspace import services
 
 # A few at most: each says to open the concern; more would push the rest of the page away.
 FAILED_PAGES_SHOWN = 5
+BREAK_GLASS_SHOWN = 10
 
 
 def home(request):
@@ -49,8 +50,20 @@ def home(request):
             "my_compliance": compliance_for([user], timezone.localdate()).get(user.pk),
             "sees_coach_overview": workspace_permissions.sees_coach_overview(user),
             "sees_program_figures": workspace_permissions.sees_program_figures(user),
+            "break_glass_to_review": _break_glass_to_review(user),
+            "can_break_glass": patient_permissions.can_break_glass(user),
+            "can_give_cover": patient_permissions.can_give_cover(user),
+            "covers": list(patient_permissions.cover_grants_for(user)),
+            "today": timezone.localdate(),
         },
     )
+
+
+def _break_glass_to_review(user) -> list[tuple[object, bool]]:
+    """Records opened in an emergency that wait for her review, each with whether it is past its 72 hours."""
+    now = timezone.now()
+    waiting = patient_permissions.break_glass_awaiting_review(user)[:BREAK_GLASS_SHOWN]
+    return [(grant, now > grant.review_due()) for grant in waiting]
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,6 +29,20 @@ class ProgramForm(PlainErrors, forms.ModelForm):
     office_days = forms.MultipleChoiceField(
         choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Days with office hours"
     )
+    # A choice rather than a checkbox: a form sent without it keeps what the program has.
+    supervisors_see_all = forms.TypedChoiceField(
+        label="Which women supervisors see",
+        choices=[
+            ("yes", "Every woman of the program"),
+            ("no", "The caseloads of the coaches they supervise, their own patients and women without a coach"),
+        ],
+        coerce=lambda value: value == "yes",
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text="With the second, the supervisor on call can open another woman's record in an emergency "
+        "(break-glass), for a limited time, and another supervisor reviews it.",
+    )
 
     class Meta:
         model = Program
@@ -40,6 +54,8 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "escalation_minutes",
             "no_contact_days",
             "on_call_line",
+            "supervisors_see_all",
+            "break_glass_minutes",
         ]
         widgets = {
             "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -59,6 +75,17 @@ class ProgramForm(PlainErrors, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["office_days"] = list(self.instance.office_days)
+        self.initial["supervisors_see_all"] = "yes" if self.instance.supervisors_see_all else "no"
+        # Forms sent before these settings existed (and scripts) leave them as they are.
+        self.fields["break_glass_minutes"].required = False
+
+    def clean_break_glass_minutes(self):
+        value = self.cleaned_data["break_glass_minutes"]
+        return self.instance.break_glass_minutes if value is None else value
+
+    def clean_supervisors_see_all(self):
+        value = self.cleaned_data["supervisors_see_all"]
+        return self.instance.supervisors_see_all if value is None else value
 
     def clean_office_days(self):
         return "".join(sorted(self.cleaned_data["office_days"]))
@@ -78,6 +105,8 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             self.add_error("escalation_minutes", "Between 1 and 120 minutes.")
         if cleaned.get("no_contact_days") is not None and not 1 <= cleaned["no_contact_days"] <= 90:
             self.add_error("no_contact_days", "Between 1 and 90 days.")
+        if cleaned.get("break_glass_minutes") is not None and not 5 <= cleaned["break_glass_minutes"] <= 720:
+            self.add_error("break_glass_minutes", "Between 5 and 720 minutes.")
         return cleaned
 
 

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coaching import services as coaching_services
 from patients import services as patients_services
-from patients.models import Child
+from patients.models import BreakGlass, Child, Patient
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from referrals import services as referrals_services
@@ -35,6 +35,7 @@ from tests.factories import (
     ConsentFactory,
     PatientFactory,
     UserFactory,
+    add_shift,
     log_encounter,
     on_caseload_of,
     record_communication,
@@ -126,6 +127,36 @@ class World:
     def session(self):
         return self.record_session()
 
+    @cached_property
+    def night_supervisor(self):
+        return UserFactory(username="super_night", program=self.coach.program, role=Role.SUPERVISOR)
+
+    @cached_property
+    def break_glass(self):
+        """A record another supervisor opened in an emergency (the review page and service read it)."""
+        return BreakGlass.objects.create(
+            program=self.patient.program,
+            patient=self.patient,
+            user=self.night_supervisor,
+            reason="She was in danger",
+            opened_at=NOW,
+            ends_at=NOW + datetime.timedelta(hours=1),
+        )
+
+    def break_glass_ready(self):
+        """The program keeps supervisors to their own, the patient is not hers, and she is on call now."""
+        program = self.supervisor.program
+        program.supervisors_see_all = False
+        program.save(update_fields=["supervisors_see_all"])
+        Patient.objects.filter(pk=self.patient.pk).update(clinical_provider=self.night_supervisor)
+        add_shift(
+            program,
+            self.supervisor,
+            self.night_supervisor,
+            NOW - datetime.timedelta(hours=1),
+            NOW + datetime.timedelta(hours=1),
+        )
+
     def record_session(self, actor=None, agenda_done=()):
         return supervision_services.session_record(
             actor=actor or self.by(self.supervisor),
@@ -210,6 +241,7 @@ PAGES = [
         "supervision:session_new", "supervisor", VIEW, "supervision session form", _record("coach"), patients=_caseload
     ),
     Page("supervision:session", "supervisor", VIEW, "supervision session", _record("session")),
+    Page("supervision:break_glass_review", "supervisor", VIEW, "break-glass review", _record("break_glass")),
     Page("supervision:session", "coach", VIEW, "supervision session", _record("session")),
     Page("supervision:session_edit", "supervisor", VIEW, "supervision session", _record("session")),
     Page("referrals:patient_actions", "supervisor", VIEW, "clinical actions", _patient),
@@ -265,6 +297,10 @@ EXEMPT_PAGES = {
     "supervision:coach_supervisor",
     # A supervisor's list of her coaches; a coach is sent on to her own queue, which logs.
     "supervision:queues",
+    # Giving cover names coaches and dates only; giving it is logged by cover_give, for each woman covered.
+    "patients:cover",
+    # The break-glass form names no woman (she types the name); opening one is logged by break_glass_open.
+    "supervision:break_glass",
     # An action item names no patient (what to do, who, by when).
     "supervision:action_item_done",
 }
@@ -284,6 +320,13 @@ def test_each_page_that_shows_patient_data_logs_one_row_per_patient_shown(client
 
     assert response.status_code == 200
     assert _patients_logged(since, user, listed.action, listed.record_type) == shown
+
+
+def _break_glass_open(world, actor):
+    world.break_glass_ready()
+    return partial(
+        supervision_services.break_glass_open, actor=actor, patient=world.patient, reason="She is in danger", now=NOW
+    )
 
 
 def _one_patient(world, result):
@@ -564,6 +607,33 @@ SERVICES = [
         "concern",
     ),
     Service(
+        # Mara's women may be seen by the coach who covers her: one row for each.
+        "patients.cover_give",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.cover_give,
+            actor=actor,
+            covering=w.other_coach,
+            covered=w.coach,
+            starts_on=TODAY,
+            ends_on=TODAY + datetime.timedelta(days=3),
+        ),
+        CREATE,
+        "cover",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+    Service("supervision.break_glass_open", "supervisor", _break_glass_open, CREATE, "break-glass access"),
+    Service(
+        "supervision.break_glass_review",
+        "supervisor",
+        lambda w, actor: partial(
+            supervision_services.break_glass_review, actor=actor, grant=w.break_glass, note="Needed.", now=NOW
+        ),
+        CHANGE,
+        "break-glass access",
+    ),
+    Service(
         "supervision.agenda_item_add",
         "coach",
         lambda w, actor: partial(
@@ -756,6 +826,10 @@ EXEMPT_SERVICES = {
     "supervision.action_item_done",
     "supervision.missed_session_notices_send",
     "supervision.week_start",
+    # Whether she is on call now: about the rota only.
+    "supervision.on_call_now",
+    # Builds the e-mail telling the other supervisors that a record was opened: a link, naming no patient.
+    "supervision.break_glass_notice_build",
 }
 
 

@@ -32,6 +32,7 @@ CREATES = {
     "patients:assign",
     "patients:consent_add",
     "patients:child_add",
+    "patients:cover",
     "patients:child_edit",  # the same view and form as child_add
     "coaching:encounter_new",
     "coaching:encounter_addendum",
@@ -49,6 +50,7 @@ CREATES = {
     "supervision:away",
     "supervision:agenda_add",
     "supervision:session_new",  # with its case reviews and action items
+    "supervision:break_glass",
     "staff:new",
     "staff:role",  # a clinical role is a proposal
     "staff:role_propose",
@@ -85,6 +87,7 @@ NOT_CREATING = {
     "supervision:cover_remove": "ends it; a second time finds no such cover",
     "supervision:away_remove": "ends them; a second time finds no such days",
     "supervision:page_release": "decides a held page once; a second time finds it no longer held (404)",
+    "supervision:break_glass_review": "records the review once; a second time is refused",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",
@@ -151,6 +154,8 @@ CHOSEN = {
 
 # Forms the demo data cannot take as filled here, each with the test that sends it twice.
 FILLED_ELSEWHERE = {
+    "patients:cover": "two different coaches and days to come; tests/patients/test_cover.py sends it twice",
+    "supervision:break_glass": "the demo sees everyone; tests/supervision/test_break_glass.py sends it twice",
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",
     "supervision:away": "its days must be ahead; tests/supervision/test_rota_changes.py sends it twice",
