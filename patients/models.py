@@ -507,7 +507,9 @@ class CoverGrant(models.Model):
     class Meta:
         ordering = ["-starts_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cover_ends_after_it_starts"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cover_grant_ends_after_it_starts"
+            ),
             models.CheckConstraint(condition=~Q(covering=models.F("covered")), name="cover_is_someone_else"),
         ]
         indexes = [models.Index(fields=["covering", "ends_on"], name="cover_by_covering")]

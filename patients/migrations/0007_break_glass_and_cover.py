@@ -381,7 +381,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="covergrant",
             constraint=models.CheckConstraint(
-                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="cover_ends_after_it_starts"
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="cover_grant_ends_after_it_starts"
             ),
         ),
         migrations.AddConstraint(
