@@ -39,6 +39,7 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "office_days",
             "escalation_minutes",
             "no_contact_days",
+            "caseload_cap",
             "on_call_line",
         ]
         widgets = {
@@ -50,6 +51,7 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "time_zone": "Time zone",
             "escalation_minutes": "Minutes before an unanswered urgent page goes to the next supervisor",
             "no_contact_days": "Days without an encounter before a patient comes up in supervision",
+            "caseload_cap": "Most women on one coach's caseload",
         }
         help_texts = {
             "time_zone": "Where the program works, for example America/New_York or America/Chicago. Everyone in "
@@ -78,6 +80,8 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             self.add_error("escalation_minutes", "Between 1 and 120 minutes.")
         if cleaned.get("no_contact_days") is not None and not 1 <= cleaned["no_contact_days"] <= 90:
             self.add_error("no_contact_days", "Between 1 and 90 days.")
+        if cleaned.get("caseload_cap") is not None and not 1 <= cleaned["caseload_cap"] <= 100:
+            self.add_error("caseload_cap", "Between 1 and 100 women.")
         return cleaned
 
 

@@ -126,6 +126,12 @@ class World:
     def session(self):
         return self.record_session()
 
+    @cached_property
+    def dual_relationship(self):
+        return supervision_services.dual_relationship_declare(
+            actor=self.by(self.coach), patient=self.patient, kind="home_group"
+        )
+
     def record_session(self, actor=None, agenda_done=()):
         return supervision_services.session_record(
             actor=actor or self.by(self.supervisor),
@@ -206,6 +212,15 @@ PAGES = [
     Page("supervision:queue", "supervisor", VIEW, "supervision queue", _record("coach"), patients=_caseload),
     Page("supervision:queue", "coach", VIEW, "supervision queue", _record("coach"), patients=_caseload),
     Page("supervision:agenda_add", "coach", VIEW, "agenda form", patients=_caseload),
+    Page("supervision:dual_relationship_add", "coach", VIEW, "agenda form", patients=_caseload),
+    Page(
+        "supervision:dual_relationship_decide",
+        "supervisor",
+        VIEW,
+        "dual relationship",
+        _record("dual_relationship"),
+        patients=lambda w: [w.patient],
+    ),
     Page(
         "supervision:session_new", "supervisor", VIEW, "supervision session form", _record("coach"), patients=_caseload
     ),
@@ -259,6 +274,11 @@ EXEMPT_PAGES = {
     "supervision:queues",
     # An action item names no patient (what to do, who, by when).
     "supervision:action_item_done",
+    # Her private check-in and her boundary question name no patient (the check-in's reads are logged by the queue:
+    # tests/supervision/test_coach_care.py); the answer to a boundary question names no one either.
+    "supervision:check_in_add",
+    "supervision:boundary_question_add",
+    "supervision:boundary_answer",
 }
 
 
@@ -570,6 +590,28 @@ SERVICES = [
         "supervision session",
     ),
     Service(
+        "supervision.dual_relationship_declare",
+        "coach",
+        lambda w, actor: partial(
+            supervision_services.dual_relationship_declare, actor=actor, patient=w.patient, kind="neighbourhood"
+        ),
+        CREATE,
+        "dual relationship",
+    ),
+    Service(
+        "supervision.dual_relationship_decide",
+        "supervisor",
+        lambda w, actor: partial(
+            supervision_services.dual_relationship_decide,
+            actor=actor,
+            declaration=w.dual_relationship,
+            decision="no_concern",
+            notes="",
+        ),
+        CHANGE,
+        "dual relationship",
+    ),
+    Service(
         "referrals.referral_record",
         "supervisor",
         lambda w, actor: partial(
@@ -721,6 +763,11 @@ EXEMPT_SERVICES = {
     "supervision.action_item_done",
     "supervision.missed_session_notices_send",
     "supervision.week_start",
+    # About the coach herself, naming no patient: her boundary question's answer, the log rows of her check-ins
+    # read (tests/supervision/test_coach_care.py), and the count of her caseload against the program's cap.
+    "supervision.boundary_question_answer",
+    "supervision.check_ins_read",
+    "patients.caseload_cap_check",
 }
 
 

@@ -46,6 +46,9 @@ CREATES = {
     "supervision:coach_supervisor",
     "supervision:rota",
     "supervision:agenda_add",
+    "supervision:check_in_add",
+    "supervision:boundary_question_add",
+    "supervision:dual_relationship_add",
     "supervision:session_new",  # with its case reviews and action items
     "staff:new",
     "staff:role",  # a clinical role is a proposal
@@ -77,6 +80,8 @@ NOT_CREATING = {
     "supervision:page": "acknowledges the concern once",
     "supervision:on_call": "acknowledges the concern once",
     "supervision:action_item_done": "marks it done once",
+    "supervision:boundary_answer": "records the answer; a second replaces it, the history keeps both",
+    "supervision:dual_relationship_decide": "records the decision; a second replaces it, the history keeps both",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",
