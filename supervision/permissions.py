@@ -214,13 +214,6 @@ def agenda_of(user: User, coach: User) -> QuerySet[AgendaItem]:
     return items
 
 
-def check_ins_history(user: User, coach: User) -> QuerySet[AgendaItem]:
-    """Every check-in of hers, discussed or not, for those who read them; none for anyone else."""
-    if not reads_check_ins_of(user, coach):
-        return AgendaItem.objects.none()
-    return AgendaItem.objects.filter(coach=coach, kind=AgendaKind.CHECK_IN).select_related("discussed_in")
-
-
 def can_answer_boundary_questions(user: User) -> bool:
     """Supervisors record how a coach's boundary question was answered."""
     return user.has_perm("supervision.change_agendaitem")
