@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
+from patients.services import OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
@@ -71,7 +72,22 @@ class PatientDatesMixin:
         return cleaned
 
 
-class EnrollForm(OnceFormMixin, PatientDatesMixin, PlainErrors, forms.ModelForm):
+class CaseloadCapMixin(PlainErrors, forms.Form):
+    """The confirmation an assignment past the program's caseload cap needs (patients.services.assignment_start):
+    hidden until the service refuses one, then a box to tick, under the message saying how many women she would
+    carry."""
+
+    over_cap_confirmed = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label="Yes, assign her anyway: I have looked at this coach's load"
+    )
+
+    def ask_to_confirm(self, error) -> None:
+        self.add_error(None, error)
+        if any(getattr(e, "code", None) == OVER_CAP for e in getattr(error, "error_list", [error])):
+            self.fields["over_cap_confirmed"].widget = forms.CheckboxInput()
+
+
+class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -159,7 +175,7 @@ class StatusForm(OnceFormMixin, PlainErrors, forms.Form):
         return changed_on
 
 
-class AssignmentForm(OnceFormMixin, PlainErrors, forms.Form):
+class AssignmentForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
     coach = forms.ModelChoiceField(
         queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
     )

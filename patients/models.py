@@ -256,6 +256,8 @@ class CoachAssignment(models.Model):
     # Written by a supervisor, the reason is for the clinical staff unless she shares it with the coaches.
     end_reason_shared_with_coach = models.BooleanField("coaches may read the reason", default=False)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The one who assigned her confirmed that this passes the program's caseload cap (patients.services).
+    over_cap = models.BooleanField("assigned past the caseload cap", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

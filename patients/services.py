@@ -32,9 +32,15 @@ from staff.models import User
 
 @transaction.atomic
 def patient_enroll(
-    *, actor: Actor, fields: dict[str, Any], coach: User | None, token: uuid.UUID | None = None
+    *,
+    actor: Actor,
+    fields: dict[str, Any],
+    coach: User | None,
+    token: uuid.UUID | None = None,
+    over_cap_confirmed: bool = False,
 ) -> tuple[Patient, bool]:
-    """Enrolls a patient in the actor's program, with her first status and (optionally) her coach.
+    """Enrolls a patient in the actor's program, with her first status and (optionally) her coach (past the
+    program's caseload cap only when `over_cap_confirmed`, as `assignment_start` says).
 
     With a token (the demo data's, derived from her name), the same token again returns the patient enrolled
     the first time, and False. The enroll form is kept from saving twice by its one-time key
@@ -62,7 +68,13 @@ def patient_enroll(
     )
     log_access(actor, AccessAction.CREATE, patient=patient)
     if coach is not None:
-        assignment_start(actor=actor, patient=patient, coach=coach, started_on=patient.enrollment_date)
+        assignment_start(
+            actor=actor,
+            patient=patient,
+            coach=coach,
+            started_on=patient.enrollment_date,
+            over_cap_confirmed=over_cap_confirmed,
+        )
     return patient, True
 
 
@@ -149,20 +161,43 @@ def _end_open_assignment(
     return current
 
 
+OVER_CAP = "over_cap"
+
+
+def caseload_cap_check(*, coach: User, adding: int = 1) -> tuple[int, int]:
+    """The women on her caseload once `adding` more join it, and her program's cap."""
+    carried = CoachAssignment.objects.filter(coach=coach, ended_on__isnull=True).count()
+    return carried + adding, coach.program.caseload_cap
+
+
 @transaction.atomic
-def assignment_start(*, actor: Actor, patient: Patient, coach: User, started_on: datetime.date) -> CoachAssignment:
+def assignment_start(
+    *, actor: Actor, patient: Patient, coach: User, started_on: datetime.date, over_cap_confirmed: bool = False
+) -> CoachAssignment:
     """Makes `coach` her coach from `started_on`, ending the open assignment that day.
 
     The old coach loses her permissions on the patient and the new coach gains
     them in this same transaction: the patient leaves one caseload as she joins the other.
+
+    An assignment that takes the coach past her program's caseload cap is refused (code OVER_CAP, saying how many
+    women she would carry) unless `over_cap_confirmed`; a confirmed one is marked `over_cap`.
     """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     current = patient.assignments.filter(ended_on__isnull=True).first()
     if current is not None and current.coach_id == coach.pk:
         raise ValidationError({"coach": f"{coach} is already her coach."})
+    # Two assignments to her at once count each other: her row is the lock.
+    coach = User.objects.select_for_update(of=("self",)).select_related("program").get(pk=coach.pk)
+    carrying, cap = caseload_cap_check(coach=coach)
+    over_cap = carrying > cap
+    if over_cap and not over_cap_confirmed:
+        raise ValidationError(
+            f"This would give {coach.first_name or coach} {carrying} women; the program's cap is {cap}.",
+            code=OVER_CAP,
+        )
     _end_open_assignment(patient, started_on, reason=f"Reassigned to {coach}", shared_with_coach=True)
     assignment = CoachAssignment.objects.create(
-        patient=patient, coach=coach, started_on=started_on, assigned_by=actor.user
+        patient=patient, coach=coach, started_on=started_on, assigned_by=actor.user, over_cap=over_cap
     )
     for perm in CASELOAD_PERMISSIONS:
         assign_perm(perm, coach, patient)

@@ -113,10 +113,21 @@ def patient_enroll(request):
         providers=permissions.clinical_providers_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "coach"}
-        patient, _ = services.patient_enroll(actor=actor_from(request), fields=fields, coach=form.cleaned_data["coach"])
-        messages.success(request, f"{patient.display_name} is enrolled.")
-        return redirect("patients:detail", pk=patient.pk)
+        fields = {
+            name: value for name, value in form.cleaned_data.items() if name not in ("coach", "over_cap_confirmed")
+        }
+        try:
+            patient, _ = services.patient_enroll(
+                actor=actor_from(request),
+                fields=fields,
+                coach=form.cleaned_data["coach"],
+                over_cap_confirmed=form.cleaned_data["over_cap_confirmed"],
+            )
+        except ValidationError as error:
+            form.ask_to_confirm(error)
+        else:
+            messages.success(request, f"{patient.display_name} is enrolled.")
+            return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/patient_enroll.html", {"form": form})
 
 
@@ -211,7 +222,7 @@ def patient_assign(request, pk):
         try:
             services.assignment_start(actor=actor_from(request), patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.ask_to_confirm(error)
         else:
             messages.success(request, f"{form.cleaned_data['coach']} is now her coach.")
             return redirect("patients:detail", pk=patient.pk)

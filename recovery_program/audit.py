@@ -78,3 +78,19 @@ def log_access_many(
         ],
         batch_size=1000,
     )
+
+
+def log_access_records(actor: Actor, action: AccessAction, record_ids: Iterable[int], *, record_type: str) -> None:
+    """One row per record about no patient (a coach's private check-in), in one query."""
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                user=actor.user,
+                action=action,
+                record_type=record_type,
+                record_id=str(record_id),
+                ip_address=actor.ip_address,
+            )
+            for record_id in record_ids
+        ]
+    )

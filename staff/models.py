@@ -50,6 +50,11 @@ class Program(models.Model):
     no_contact_days = models.PositiveSmallIntegerField(
         default=14, help_text="A patient with no encounter for this many days comes up in weekly supervision."
     )
+    caseload_cap = models.PositiveSmallIntegerField(
+        "caseload cap",
+        default=15,
+        help_text="The most women one coach carries. Assigning past it takes a supervisor's confirmation.",
+    )
     on_call_line = models.CharField(
         "on-call line",
         max_length=32,
@@ -82,6 +87,7 @@ class Program(models.Model):
                 condition=models.Q(break_glass_minutes__gte=5, break_glass_minutes__lte=720),
                 name="program_break_glass_minutes_in_range",
             ),
+            models.CheckConstraint(condition=models.Q(caseload_cap__gt=0), name="program_caseload_cap_positive"),
             # Shown to anyone on the login page: a number and nothing else, never a name or a message.
             models.CheckConstraint(
                 condition=models.Q(on_call_line="") | models.Q(on_call_line__regex=ON_CALL_LINE_PATTERN),

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.log_encounters",
         "coaching.share_concerns",
         "supervision.add_agendaitem",
+        "supervision.add_dualrelationship",
     },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
@@ -42,6 +43,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "supervision.view_supervisionsession",
         "supervision.add_supervisionsession",
         "supervision.change_supervisionsession",
+        "supervision.change_agendaitem",
+        "supervision.change_dualrelationship",
         "supervision.view_oncallshift",
         "supervision.add_oncallshift",
         "supervision.change_oncallshift",

@@ -9,7 +9,16 @@ from recovery_program.forms import DateInput, PlainErrors, typed_moment
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
-from supervision.models import SessionStatus, SupervisionSession, UnavailableReason
+from supervision.models import (
+    BoundaryTopic,
+    DebriefKind,
+    DualRelationship,
+    DualRelationshipDecision,
+    DualRelationshipKind,
+    SessionStatus,
+    SupervisionSession,
+    UnavailableReason,
+)
 
 
 class SupervisionForm(OnceFormMixin, PlainErrors, forms.Form):
@@ -21,6 +30,9 @@ class SupervisionForm(OnceFormMixin, PlainErrors, forms.Form):
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supervisor"].queryset = supervisors
+
+
+DEBRIEF_LABELS = dict(DebriefKind.choices)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -170,6 +182,81 @@ class AgendaItemForm(OnceFormMixin, PlainErrors, forms.Form):
         self.fields["patient"].queryset = patients
 
 
+class CheckInForm(OnceFormMixin, PlainErrors, forms.Form):
+    text = forms.CharField(
+        label="How are you doing?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="How you are, what is weighing on you, how your own recovery supports are going. "
+        "Only you and your supervisor read this.",
+    )
+
+
+class BoundaryQuestionForm(OnceFormMixin, PlainErrors, forms.Form):
+    boundary_topic = forms.ChoiceField(
+        label="What is it about? (optional)",
+        choices=[("", "Choose if one fits"), *BoundaryTopic.choices],
+        required=False,
+    )
+    text = forms.CharField(
+        label="Your question",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="You do not need to name anyone: say what happened, not who.",
+    )
+
+
+class DualRelationshipForm(OnceFormMixin, PlainErrors, forms.Form):
+    patient = forms.ModelChoiceField(
+        queryset=None,
+        label="Which woman",
+        error_messages={"invalid_choice": "Choose one of the women on your caseload."},
+    )
+    kind = forms.ChoiceField(label="How you know her", choices=DualRelationshipKind.choices, widget=forms.RadioSelect)
+    details = forms.CharField(
+        label="Anything your supervisor should know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+
+class DualRelationshipDecisionForm(VersionedForm, PlainErrors, forms.ModelForm):
+    decision = forms.ChoiceField(
+        label="How it is handled", choices=DualRelationshipDecision.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label="Safeguards and reasons",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="She sees this. To keep her with this coach, write the safeguards.",
+    )
+
+    class Meta:
+        model = DualRelationship
+        fields: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == DualRelationshipDecision.KEEP and not (cleaned.get("notes") or "").strip():
+            self.add_error("notes", "Write down the safeguards she keeps with this woman.")
+        return cleaned
+
+
+class BoundaryAnswerForm(PlainErrors, forms.Form):
+    answer = forms.CharField(
+        label="How it was answered",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="She sees this.",
+    )
+
+
 class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
     held_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
     minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480, initial=60)
@@ -187,9 +274,17 @@ class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
     actions_done = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Action items now done"
     )
+    debriefs_done = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Hard events you talked over with her (debrief)"
+    )
 
-    def __init__(self, *args, agenda, actions, **kwargs):
+    def __init__(self, *args, agenda, actions, debriefs=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.debriefs = {f"{event.kind}:{event.record_id}": event for event in debriefs}
+        self.fields["debriefs_done"].choices = [
+            (key, f"{event.patient_name}: {DEBRIEF_LABELS.get(event.kind, event.kind)}")
+            for key, event in self.debriefs.items()
+        ]
         self.fields["agenda_done"].queryset = agenda
         self.fields["agenda_done"].label_from_instance = lambda item: item.text[:80]
         self.fields["actions_done"].queryset = actions
@@ -197,6 +292,9 @@ class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
 
     def clean_held_on(self):
         return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
+
+    def clean_debriefs_done(self):
+        return [self.debriefs[key] for key in self.cleaned_data["debriefs_done"]]
 
 
 class SessionEditForm(VersionedForm, PlainErrors, forms.ModelForm):

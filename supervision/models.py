@@ -351,24 +351,69 @@ class Page(models.Model):
         return self.status == self.Status.FAILED and self.last_error == self.DELIVERY_UNKNOWN
 
 
+class AgendaKind(models.TextChoices):
+    TOPIC = "topic", "Something to talk about"
+    CHECK_IN = "check_in", "A private check-in"
+    BOUNDARY = "boundary", "A boundary question"
+
+
+class BoundaryTopic(models.TextChoices):
+    GIFTS = "gifts", "Gifts"
+    RIDES = "rides", "Rides"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    OUTSIDE = "outside", "Meeting outside the program"
+    MONEY = "money", "Money"
+    RECOVERY_COMMUNITY = "recovery_community", "Our shared recovery community (meetings, home group)"
+    OTHER = "other", "Something else"
+
+
 @pghistory.track()
 class AgendaItem(models.Model):
-    """Something a coach wants to bring to supervision herself, such as a boundary question."""
+    """Something a coach wants to bring to supervision herself: a topic (about a patient or not), a private
+    check-in about how she is doing (never about a patient; only she and the supervisors linked to her read it),
+    or a boundary question raised without naming anyone, which a supervisor answers."""
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agenda_items")
+    kind = models.CharField(max_length=12, choices=AgendaKind.choices, default=AgendaKind.TOPIC)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    boundary_topic = models.CharField("what it is about", max_length=24, choices=BoundaryTopic.choices, blank=True)
     text = models.TextField("what you want to talk about")
     created_at = models.DateTimeField(auto_now_add=True)
     discussed_in = models.ForeignKey(
         "SupervisionSession", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
     )
+    answer = models.TextField("how it was answered", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="topic") | Q(patient__isnull=True), name="agenda_check_in_and_boundary_name_no_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="boundary") | Q(boundary_topic=""), name="agenda_topic_only_for_boundary"
+            ),
+            models.CheckConstraint(
+                condition=(Q(answer="") & Q(answered_by__isnull=True) & Q(answered_at__isnull=True))
+                | (Q(kind="boundary") & ~Q(answer="") & Q(answered_by__isnull=False) & Q(answered_at__isnull=False)),
+                name="agenda_answer_is_for_boundary_and_signed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["coach"], condition=Q(discussed_in__isnull=True), name="agenda_open_by_coach"),
+        ]
         triggers = [no_delete, SameProgram("coach", "patient")]
 
     def __str__(self) -> str:
         return f"Agenda item of {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_check_in(self) -> bool:
+        return self.kind == AgendaKind.CHECK_IN
 
 
 class SessionStatus(models.TextChoices):
@@ -447,3 +492,85 @@ class MissedSessionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Missed supervision notice for week of {self.week_starting}"
+
+
+class DebriefKind(models.TextChoices):
+    URGENT_CONCERN = "urgent_concern", "An urgent concern, now closed"
+    CPS_REPORT = "cps_report", "A report to child protective services"
+
+
+class Debrief(models.Model):
+    """A hard event talked over with the coach in a session: an urgent concern closed, or a CPS report made about
+    a woman on her caseload. The queue offers every such event since her last session until one of these marks it
+    discussed. `record_id` names the concern or the report (a report lives in referrals, a sibling app)."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debriefs")
+    kind = models.CharField(max_length=16, choices=DebriefKind.choices)
+    record_id = models.PositiveBigIntegerField()
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="debriefs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "kind", "record_id"], name="debrief_once_per_event"),
+        ]
+        triggers = [no_delete, SameProgram("coach", "patient")]
+
+    def __str__(self) -> str:
+        return f"Debrief in session {self.session_id}"
+
+
+class DualRelationshipKind(models.TextChoices):
+    HOME_GROUP = "home_group", "Same home group or meetings"
+    NEIGHBOURHOOD = "neighbourhood", "Same neighbourhood"
+    USING = "using", "We knew each other from using"
+    FAMILY_FRIEND = "family_friend", "Family or friend"
+    OTHER = "other", "Something else"
+
+
+class DualRelationshipDecision(models.TextChoices):
+    KEEP = "keep", "Keep her with this coach, with safeguards"
+    REASSIGN = "reassign", "Give her another coach"
+    NO_CONCERN = "no_concern", "No concern"
+
+
+@pghistory.track()
+class DualRelationship(models.Model):
+    """A coach's declaration that she knows a woman assigned to her outside the program, and how a supervisor
+    decided to handle it. A record about the patient: her access rules apply."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dual_relationships")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("how you know her", max_length=16, choices=DualRelationshipKind.choices)
+    details = models.TextField("anything your supervisor should know", blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=12, choices=DualRelationshipDecision.choices, blank=True)
+    decision_notes = models.TextField("how it is handled (safeguards)", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = VersionField()
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(decision="") & Q(decided_by__isnull=True) & Q(decided_at__isnull=True))
+                | (~Q(decision="") & Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="dual_relationship_decision_is_signed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="keep") | ~Q(decision_notes=""), name="dual_relationship_keep_names_safeguards"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient"], condition=Q(decision=""), name="dual_relationship_pending")]
+        triggers = [no_delete, SameProgram("coach", "patient", "decided_by"), bump_version]
+
+    def __str__(self) -> str:
+        return f"Dual relationship declared {self.declared_at:%Y-%m-%d}"
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.decision

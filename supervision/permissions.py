@@ -9,12 +9,16 @@ from django.http import Http404
 
 from coaching.models import Concern, ConcernStatus
 from coaching.permissions import concerns_visible_to
+from patients import permissions as patient_permissions
 from staff.models import User
 from staff.permissions import supervisees_of
 from staff.roles import Role, members_with_role
 from supervision import rota
 from supervision.models import (
     ActionItem,
+    AgendaItem,
+    AgendaKind,
+    DualRelationship,
     OnCallShift,
     Page,
     ShiftCover,
@@ -279,3 +283,87 @@ def can_add_agenda_items(user: User) -> bool:
 def sees_supervision(user: User) -> bool:
     """Supervisors run weekly supervision; coaches keep their own agenda."""
     return sees_program_supervision(user) or can_add_agenda_items(user)
+
+
+def is_linked_supervisor(user: User, coach: User) -> bool:
+    """She supervises this coach now (an open SupervisionAssignment): a private check-in is for her eyes."""
+    return SupervisionAssignment.objects.filter(supervisor=user, coach=coach, ended_on__isnull=True).exists()
+
+
+def reads_check_ins_of(user: User, coach: User) -> bool:
+    """A coach's private check-ins are read by the coach herself and by the supervisors linked to her now;
+    never by another coach, another supervisor of the program, or an admin."""
+    if not user.is_active:
+        return False
+    return user.pk == coach.pk or (sees_program_supervision(user) and is_linked_supervisor(user, coach))
+
+
+def agenda_of(user: User, coach: User) -> QuerySet[AgendaItem]:
+    """Her open agenda as `user` may read it (a coach's queue is open to the program's supervisors; her
+    check-ins only to those who read them)."""
+    items = AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True)
+    if not reads_check_ins_of(user, coach):
+        items = items.exclude(kind=AgendaKind.CHECK_IN)
+    return items
+
+
+def can_answer_boundary_questions(user: User) -> bool:
+    """Supervisors record how a coach's boundary question was answered."""
+    return user.has_perm("supervision.change_agendaitem")
+
+
+def get_boundary_question_for_answer(user: User, pk: int) -> AgendaItem:
+    """A boundary question of a coach of her program, for a supervisor; 404 for anyone else."""
+    if not can_answer_boundary_questions(user):
+        raise Http404
+    try:
+        return AgendaItem.objects.select_related("coach").get(
+            pk=pk, kind=AgendaKind.BOUNDARY, coach__program_id=user.program_id
+        )
+    except (AgendaItem.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def can_declare_dual_relationships(user: User) -> bool:
+    """Coaches declare that they know a woman of their caseload outside the program."""
+    return user.has_perm("supervision.add_dualrelationship")
+
+
+def can_decide_dual_relationships(user: User) -> bool:
+    """Supervisors decide how a declared dual relationship is handled."""
+    return user.has_perm("supervision.change_dualrelationship")
+
+
+def dual_relationships_visible_to(user: User) -> QuerySet[DualRelationship]:
+    """A record about the patient: those who see her see it (supervisors of her program; her coach, for the women
+    on her caseload, her own declarations only). Anyone else: none."""
+    patients = patient_permissions.patients_visible_to(user)
+    declared = DualRelationship.objects.filter(patient__in=patients)
+    if can_decide_dual_relationships(user):
+        return declared
+    if can_declare_dual_relationships(user):
+        return declared.filter(coach=user)
+    return DualRelationship.objects.none()
+
+
+def own_declarations(user: User) -> QuerySet[DualRelationship]:
+    """The coach's own declarations, those about women no longer on her caseload included: she sees that it was
+    decided, and the name only while the woman is hers (the view asks `dual_relationships_visible_to`)."""
+    if not can_declare_dual_relationships(user):
+        return DualRelationship.objects.none()
+    return DualRelationship.objects.filter(coach=user)
+
+
+def get_dual_relationship_for_decision(user: User, pk: int) -> DualRelationship:
+    """A declaration about a patient of her program, for a supervisor to decide; 404 for anyone else."""
+    if not can_decide_dual_relationships(user):
+        raise Http404
+    try:
+        return dual_relationships_visible_to(user).select_related("coach", "patient").get(pk=pk)
+    except (DualRelationship.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def sees_outside_hours_of(user: User, coach: User) -> bool:
+    """Her after-hours and weekend hours: the coach herself, and the supervisors of her program."""
+    return user.pk == coach.pk or (sees_program_supervision(user) and user.program_id == coach.program_id)

@@ -6,18 +6,23 @@ A constant number of queries however large her caseload.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coaching import permissions as coaching_permissions
-from coaching.models import Encounter
+from coaching.debrief import DebriefEvent, debrief_sources
+from coaching.models import Concern, ConcernStatus, Encounter, Urgency
 from patients import permissions as patient_permissions
 from patients.models import ProgramStatus, StatusChange
 from staff.models import User
-from supervision.models import ActionItem, AgendaItem
+from supervision import permissions
+from supervision.models import ActionItem, Debrief, DebriefKind, SessionStatus, SupervisionSession
+
+# With no session held yet, a debrief looks back this far.
+DEBRIEF_LOOKBACK = datetime.timedelta(weeks=8)
 
 
 @dataclass
@@ -28,6 +33,8 @@ class Queue:
     pregnancy: list
     agenda: list
     action_items: list
+    debriefs: list = field(default_factory=list)
+    dual_relationships: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -38,11 +45,13 @@ class Queue:
         ordered = [c.patient_id for c in self.concerns]
         ordered += [p.pk for p in self.no_contact + self.disconnected + self.pregnancy]
         ordered += [i.patient_id for i in self.agenda if i.patient_id]
+        ordered += [d.patient_id for d in self.debriefs]
         return list(dict.fromkeys(ordered))
 
     def patient_ids(self) -> set[int]:
         """Every patient named in the queue, for the access log."""
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
+        ids |= {d.patient_id for d in self.debriefs} | {d.patient_id for d in self.dual_relationships}
         return ids | {p.pk for p in self.no_contact + self.disconnected + self.pregnancy}
 
 
@@ -87,8 +96,80 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
         no_contact=list(no_contact.order_by("last_encounter", "legal_name")),
         disconnected=list(disconnected.order_by("legal_name")),
         pregnancy=list(pregnancy.order_by("due_date", "delivery_date")),
-        agenda=list(AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True).select_related("patient")),
+        agenda=list(permissions.agenda_of(viewer, coach).select_related("patient", "answered_by")),
         action_items=list(
             ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner", "session")
         ),
+        debriefs=debriefs_for(viewer, coach),
+        dual_relationships=list(
+            permissions.dual_relationships_visible_to(viewer)
+            .filter(coach=coach, decision="")
+            .select_related("patient")
+            .order_by("declared_at")
+        ),
     )
+
+
+def debrief_since(coach: User) -> datetime.datetime:
+    """The start of the day of her last session held (in the program's zone), or eight weeks back."""
+    last = (
+        SupervisionSession.objects.filter(coach=coach, status=SessionStatus.HELD)
+        .order_by("-held_on")
+        .values_list("held_on", flat=True)
+        .first()
+    )
+    if last is None:
+        return timezone.now() - DEBRIEF_LOOKBACK
+    return datetime.datetime.combine(last, datetime.time(), tzinfo=coach.program.zone)
+
+
+def _urgent_concerns_closed(coaches: list[User], since: dict[int, datetime.datetime]) -> list[tuple[int, DebriefEvent]]:
+    """Her urgent concerns closed since `since`."""
+    closed = (
+        Concern.objects.filter(
+            coach__in=coaches,
+            urgency=Urgency.URGENT_NOW,
+            status=ConcernStatus.CLOSED,
+            closed_at__gte=min(since.values()),
+        )
+        .select_related("patient")
+        .order_by("closed_at")
+    )
+    return [
+        (
+            concern.coach_id,
+            DebriefEvent(
+                kind=DebriefKind.URGENT_CONCERN,
+                record_id=concern.pk,
+                patient_id=concern.patient_id,
+                patient_name=concern.patient.display_name,
+                happened_at=concern.closed_at,
+            ),
+        )
+        for concern in closed
+        if concern.closed_at >= since[concern.coach_id]
+    ]
+
+
+def debriefs_for(viewer: User, coach: User) -> list[DebriefEvent]:
+    """The hard events since her last session not yet talked over, about women `viewer` may see, oldest first.
+
+    A constant number of queries: her last session, one per source, what was talked over, who is visible."""
+    since = {coach.pk: debrief_since(coach)}
+    events = [event for _, event in _urgent_concerns_closed([coach], since)]
+    for source in debrief_sources().values():
+        events += [event for _, event in source([coach], since)]
+    if not events:
+        return []
+    done = set(
+        Debrief.objects.filter(coach=coach, record_id__in={e.record_id for e in events}).values_list(
+            "kind", "record_id"
+        )
+    )
+    visible = set(
+        patient_permissions.patients_visible_to(viewer)
+        .filter(pk__in={e.patient_id for e in events})
+        .values_list("pk", flat=True)
+    )
+    events = [e for e in events if (e.kind, e.record_id) not in done and e.patient_id in visible]
+    return sorted(events, key=lambda e: e.happened_at)

@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from coaching.debrief import DebriefEvent
 from coaching.models import Draft
 from coaching.services import draft_discard
 from patients import permissions as patient_permissions
 from patients.models import BreakGlass, Patient
 from recovery_program import outbox
-from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from recovery_program.audit import AccessAction, Actor, log_access, log_access_many, log_access_records
 from recovery_program.models import Outgoing
 from recovery_program.versioning import check_version
 from staff.models import Program, User
@@ -30,7 +31,11 @@ from supervision.models import (
     ROTA_NO_OVERLAP,
     ActionItem,
     AgendaItem,
+    AgendaKind,
     CaseReview,
+    Debrief,
+    DualRelationship,
+    DualRelationshipDecision,
     MissedSessionNotice,
     OnCallShift,
     Page,
@@ -99,12 +104,83 @@ def supervision_links_end(*, user: User, on: datetime.date, now: datetime.dateti
 
 
 @transaction.atomic
-def agenda_item_add(*, actor: Actor, text: str, patient: Patient | None = None) -> AgendaItem:
-    """Her own question for supervision; one that names a patient is a record about her."""
-    item = AgendaItem.objects.create(coach=actor.user, text=text, patient=patient)
+def agenda_item_add(
+    *,
+    actor: Actor,
+    text: str,
+    patient: Patient | None = None,
+    kind: str = AgendaKind.TOPIC,
+    boundary_topic: str = "",
+) -> AgendaItem:
+    """Her own item for supervision; one that names a patient is a record about her. A private check-in and a
+    boundary question name no one (the database refuses a patient on them)."""
+    if kind != AgendaKind.TOPIC and patient is not None:
+        raise ValidationError({"patient": "A check-in or a boundary question is not about one woman."})
+    item = AgendaItem.objects.create(
+        coach=actor.user,
+        text=text,
+        patient=patient,
+        kind=kind,
+        boundary_topic=boundary_topic if kind == AgendaKind.BOUNDARY else "",
+    )
     if patient is not None:
         log_access(actor, AccessAction.CREATE, patient=patient, record=item)
+    elif kind == AgendaKind.CHECK_IN:
+        log_access(actor, AccessAction.CREATE, record=item, record_type=CHECK_IN_RECORD)
     return item
+
+
+CHECK_IN_RECORD = "private check-in"
+
+
+def check_ins_read(*, actor: Actor, items: list[AgendaItem]) -> None:
+    """A row in the access log for each private check-in shown to her (one query for all of them)."""
+    ids = [item.pk for item in items if item.kind == AgendaKind.CHECK_IN]
+    if ids:
+        log_access_records(actor, AccessAction.VIEW, ids, record_type=CHECK_IN_RECORD)
+
+
+@transaction.atomic
+def boundary_question_answer(*, actor: Actor, item: AgendaItem, answer: str) -> AgendaItem:
+    """A supervisor records how a coach's boundary question was answered; a later answer replaces it, and the
+    history keeps the earlier one."""
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.kind != AgendaKind.BOUNDARY:
+        raise ValidationError("Only a boundary question is answered here.")
+    item.answer = answer
+    item.answered_by = actor.user
+    item.answered_at = timezone.now()
+    item.save(update_fields=["answer", "answered_by", "answered_at"])
+    return item
+
+
+@transaction.atomic
+def dual_relationship_declare(*, actor: Actor, patient: Patient, kind: str, details: str = "") -> DualRelationship:
+    """The coach says she knows a woman of her caseload outside the program; it waits for a supervisor."""
+    declaration = DualRelationship.objects.create(coach=actor.user, patient=patient, kind=kind, details=details)
+    log_access(actor, AccessAction.CREATE, patient=patient, record=declaration)
+    return declaration
+
+
+@transaction.atomic
+def dual_relationship_decide(
+    *, actor: Actor, declaration: DualRelationship, decision: str, notes: str, version: int | None = None
+) -> DualRelationship:
+    """A supervisor decides how a declared dual relationship is handled: kept with the safeguards written down,
+    the woman given another coach (on her page), or no concern. A later decision replaces it; history keeps all."""
+    declaration = DualRelationship.objects.select_for_update().get(pk=declaration.pk)
+    fields = {"decision": decision, "decision_notes": notes}
+    if version is not None:
+        check_version(declaration, seen=version, saving=fields, user=actor.user)
+    if decision == DualRelationshipDecision.KEEP and not notes.strip():
+        raise ValidationError({"notes": "Write down the safeguards she keeps with this woman."})
+    declaration.decision = decision
+    declaration.decision_notes = notes
+    declaration.decided_by = actor.user
+    declaration.decided_at = timezone.now()
+    declaration.save(update_fields=["decision", "decision_notes", "decided_by", "decided_at"])
+    log_access(actor, AccessAction.CHANGE, patient=declaration.patient, record=declaration)
+    return declaration
 
 
 @transaction.atomic
@@ -117,10 +193,12 @@ def session_record(
     action_items: list[dict[str, Any]],
     agenda_done: list[AgendaItem],
     actions_done: list[ActionItem],
+    debriefs_done: list[DebriefEvent] = (),  # type: ignore[assignment]
 ) -> SupervisionSession:
-    """A session with one coach: what was reviewed, decided and is to be done; what it settled.
+    """A session with one coach: what was reviewed, decided and is to be done; what it settled, the hard events
+    talked over (debriefs) among it.
 
-    Each patient it names (a case reviewed, an agenda item settled) gets an access-log row.
+    Each patient it names (a case reviewed, an agenda item settled, a debrief) gets an access-log row.
     """
     session = SupervisionSession.objects.create(coach=coach, supervisor=actor.user, **fields)
     CaseReview.objects.bulk_create([CaseReview(session=session, **case) for case in cases])
@@ -130,6 +208,20 @@ def session_record(
         AgendaItem.objects.filter(pk__in=[item.pk for item in agenda_done]).update(discussed_in=session)
         ActionItem.objects.filter(pk__in=[item.pk for item in actions_done]).update(done_at=timezone.now())
         named |= {item.patient_id for item in agenda_done if item.patient_id}
+        Debrief.objects.bulk_create(
+            [
+                Debrief(
+                    coach=coach,
+                    kind=event.kind,
+                    record_id=event.record_id,
+                    patient_id=event.patient_id,
+                    session=session,
+                )
+                for event in debriefs_done
+            ],
+            ignore_conflicts=True,  # talked over in another session recorded at the same moment
+        )
+        named |= {event.patient_id for event in debriefs_done}
     log_access_many(
         actor, AccessAction.CREATE, sorted(named), record_type="supervision session", record_id=str(session.pk)
     )

@@ -28,10 +28,15 @@ from supervision import rota as rota_module
 from supervision.forms import (
     ActionItemForm,
     AgendaItemForm,
+    BoundaryAnswerForm,
+    BoundaryQuestionForm,
     BreakGlassForm,
     BreakGlassReviewForm,
     CaseReviewForm,
+    CheckInForm,
     CoverForm,
+    DualRelationshipDecisionForm,
+    DualRelationshipForm,
     SessionEditForm,
     SessionForm,
     ShiftEditForm,
@@ -40,8 +45,9 @@ from supervision.forms import (
     SwapForm,
     UnavailabilityForm,
 )
-from supervision.models import ActionItem, AgendaItem, SessionStatus, SupervisionSession
-from supervision.queue import queue_for
+from supervision.hours import outside_hours
+from supervision.models import ActionItem, AgendaKind, SessionStatus, SupervisionSession
+from supervision.queue import debriefs_for, queue_for
 
 WEEKS_SHOWN = 12
 
@@ -310,28 +316,149 @@ def _on_call(request, concern):
 
 
 def queues(request):
-    """A supervisor's coaches, each with her weekly queue; a coach goes straight to her own agenda."""
+    """A supervisor's coaches, each with her weekly queue and her hours outside office hours; a coach goes
+    straight to her own agenda."""
     if not permissions.sees_program_supervision(request.user):
         return redirect("supervision:queue", coach_pk=request.user.pk)
-    coaches = permissions.coaches_supervised_by(request.user)
-    return render(request, "supervision/queues.html", {"coaches": coaches})
+    coaches = list(permissions.coaches_supervised_by(request.user))
+    hours = outside_hours(coaches, timezone.now())
+    rows = [(coach, hours[coach.pk]) for coach in coaches]
+    return render(request, "supervision/queues.html", {"coaches": coaches, "rows": rows})
 
 
 def queue(request, coach_pk):
     coach = permissions.get_coach_for_queue(request.user, coach_pk)
     the_queue = queue_for(request.user, coach)
-    log_access_many(actor_from(request), AccessAction.VIEW, the_queue.patient_ids(), record_type="supervision queue")
+    actor = actor_from(request)
+    log_access_many(actor, AccessAction.VIEW, the_queue.patient_ids(), record_type="supervision queue")
+    services.check_ins_read(actor=actor, items=the_queue.agenda)
+    is_self = coach.pk == request.user.pk
+    declarations = []
+    if is_self:
+        visible = set(permissions.dual_relationships_visible_to(request.user).values_list("pk", flat=True))
+        declarations = [
+            (declaration, declaration.pk in visible)
+            for declaration in permissions.own_declarations(request.user).select_related("patient")[:20]
+        ]
+        log_access_many(
+            actor,
+            AccessAction.VIEW,
+            {d.patient_id for d, shown in declarations if shown},
+            record_type="dual relationship",
+        )
     return render(
         request,
         "supervision/queue.html",
         {
             "coach": coach,
             "queue": the_queue,
-            "is_self": coach.pk == request.user.pk,
+            "is_self": is_self,
             "can_record": permissions.can_record_sessions(request.user),
+            "can_answer": permissions.can_answer_boundary_questions(request.user),
+            "can_declare": is_self and permissions.can_declare_dual_relationships(request.user),
+            "declarations": declarations,
+            "answer_form": BoundaryAnswerForm(),
+            "hours": outside_hours([coach], timezone.now())[coach.pk],
             "sessions": permissions.sessions_visible_to(request.user).filter(coach=coach)[:5],
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def check_in_add(request):
+    """The coach's private check-in for her next session: how she is doing, her own recovery supports."""
+    return _own_agenda_item(
+        request,
+        CheckInForm,
+        AgendaKind.CHECK_IN,
+        "supervision/check_in_form.html",
+        "Thank you. It is on your agenda for your next session, for your supervisor only.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def boundary_question_add(request):
+    """A boundary question for her next session, without naming anyone."""
+    return _own_agenda_item(
+        request,
+        BoundaryQuestionForm,
+        AgendaKind.BOUNDARY,
+        "supervision/boundary_form.html",
+        "Your question is on your agenda for your next session.",
+    )
+
+
+def _own_agenda_item(request, form_class, kind, template, done):
+    """An item about no patient on her own agenda (a check-in, a boundary question): coaches only."""
+    if not permissions.can_add_agenda_items(request.user):
+        raise Http404
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.agenda_item_add(actor=actor_from(request), kind=kind, **form.cleaned_data)
+        messages.success(request, done)
+        return redirect("supervision:queue", coach_pk=request.user.pk)
+    return render(request, template, {"form": form})
+
+
+@require_POST
+def boundary_answer(request, pk):
+    """A supervisor records how a boundary question was answered."""
+    item = permissions.get_boundary_question_for_answer(request.user, pk)
+    form = BoundaryAnswerForm(request.POST)
+    if form.is_valid():
+        services.boundary_question_answer(actor=actor_from(request), item=item, answer=form.cleaned_data["answer"])
+        messages.success(request, "Answer saved. She sees it on her agenda.")
+    else:
+        messages.error(request, "Write how the question was answered.")
+    return redirect("supervision:queue", coach_pk=item.coach_id)
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def dual_relationship_add(request):
+    """The coach says she knows a woman of her caseload outside the program."""
+    if not permissions.can_declare_dual_relationships(request.user):
+        raise Http404
+    patients = patients_for_logging(request.user)
+    form = DualRelationshipForm(request.POST or None, patients=patients)
+    if request.method == "POST" and form.is_valid():
+        services.dual_relationship_declare(actor=actor_from(request), **form.cleaned_data)
+        messages.success(request, "Thank you for telling us. Your supervisor will talk it over with you.")
+        return redirect("supervision:queue", coach_pk=request.user.pk)
+    # The form lists her caseload by name to choose from.
+    log_access_many(
+        actor_from(request), AccessAction.VIEW, patients.values_list("pk", flat=True), record_type="agenda form"
+    )
+    return render(request, "supervision/dual_relationship_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def dual_relationship_decide(request, pk):
+    """A supervisor decides how a declared dual relationship is handled."""
+    declaration = permissions.get_dual_relationship_for_decision(request.user, pk)
+    form = DualRelationshipDecisionForm(
+        request.POST or None,
+        instance=declaration,
+        initial={"decision": declaration.decision or None, "notes": declaration.decision_notes},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dual_relationship_decide(
+                actor=actor_from(request),
+                declaration=declaration,
+                decision=form.cleaned_data["decision"],
+                notes=form.cleaned_data["notes"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Decision saved. The coach sees it.")
+            return redirect("supervision:queue", coach_pk=declaration.coach_id)
+    log_access(actor_from(request), AccessAction.VIEW, patient=declaration.patient, record=declaration)
+    return render(request, "supervision/dual_relationship_decide.html", {"declaration": declaration, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -374,11 +501,12 @@ def _session_for(request, coach_pk):
 def session_new(request, coach_pk):
     coach, patients = _session_for(request, coach_pk)
     people = User.objects.filter(pk__in=[coach.pk, request.user.pk])
-    agenda = AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True)
+    agenda = permissions.agenda_of(request.user, coach)
     actions = ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner")
+    debriefs = debriefs_for(request.user, coach)
     data = request.POST or None
     draft, initial = draft_initial(request.user, Draft.Form.SESSION, SessionForm, key=str(coach.pk))
-    form = SessionForm(data, agenda=agenda, actions=actions, initial=initial)
+    form = SessionForm(data, agenda=agenda, actions=actions, debriefs=debriefs, initial=initial)
     if draft:
         from_queue = _lines(draft.data, "case", CaseReviewForm)
         planned = _lines(draft.data, "action", ActionItemForm)
@@ -399,6 +527,7 @@ def session_new(request, coach_pk):
             action_items=[_action(a) for a in action_items.cleaned_data if a.get("what")],
             agenda_done=list(form.cleaned_data["agenda_done"]),
             actions_done=list(form.cleaned_data["actions_done"]),
+            debriefs_done=form.cleaned_data["debriefs_done"],
         )
         messages.success(request, "Session recorded.")
         return redirect("supervision:session", pk=session.pk)
@@ -409,6 +538,7 @@ def session_new(request, coach_pk):
         patients.values_list("pk", flat=True),
         record_type="supervision session form",
     )
+    services.check_ins_read(actor=actor_from(request), items=list(agenda))
     return render(
         request,
         "supervision/session_form.html",

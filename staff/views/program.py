@@ -53,6 +53,7 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "office_days",
             "escalation_minutes",
             "no_contact_days",
+            "caseload_cap",
             "on_call_line",
             "supervisors_see_all",
             "break_glass_minutes",
@@ -66,6 +67,7 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "time_zone": "Time zone",
             "escalation_minutes": "Minutes before an unanswered urgent page goes to the next supervisor",
             "no_contact_days": "Days without an encounter before a patient comes up in supervision",
+            "caseload_cap": "Most women on one coach's caseload",
         }
         help_texts = {
             "time_zone": "Where the program works, for example America/New_York or America/Chicago. Everyone in "
@@ -107,6 +109,8 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             self.add_error("no_contact_days", "Between 1 and 90 days.")
         if cleaned.get("break_glass_minutes") is not None and not 5 <= cleaned["break_glass_minutes"] <= 720:
             self.add_error("break_glass_minutes", "Between 5 and 720 minutes.")
+        if cleaned.get("caseload_cap") is not None and not 1 <= cleaned["caseload_cap"] <= 100:
+            self.add_error("caseload_cap", "Between 1 and 100 women.")
         return cleaned
 
 

@@ -157,6 +157,12 @@ class World:
             NOW + datetime.timedelta(hours=1),
         )
 
+    @cached_property
+    def dual_relationship(self):
+        return supervision_services.dual_relationship_declare(
+            actor=self.by(self.coach), patient=self.patient, kind="home_group"
+        )
+
     def record_session(self, actor=None, agenda_done=()):
         return supervision_services.session_record(
             actor=actor or self.by(self.supervisor),
@@ -237,6 +243,15 @@ PAGES = [
     Page("supervision:queue", "supervisor", VIEW, "supervision queue", _record("coach"), patients=_caseload),
     Page("supervision:queue", "coach", VIEW, "supervision queue", _record("coach"), patients=_caseload),
     Page("supervision:agenda_add", "coach", VIEW, "agenda form", patients=_caseload),
+    Page("supervision:dual_relationship_add", "coach", VIEW, "agenda form", patients=_caseload),
+    Page(
+        "supervision:dual_relationship_decide",
+        "supervisor",
+        VIEW,
+        "dual relationship",
+        _record("dual_relationship"),
+        patients=lambda w: [w.patient],
+    ),
     Page(
         "supervision:session_new", "supervisor", VIEW, "supervision session form", _record("coach"), patients=_caseload
     ),
@@ -303,6 +318,11 @@ EXEMPT_PAGES = {
     "supervision:break_glass",
     # An action item names no patient (what to do, who, by when).
     "supervision:action_item_done",
+    # Her private check-in and her boundary question name no patient (the check-in's reads are logged by the queue:
+    # tests/supervision/test_coach_care.py); the answer to a boundary question names no one either.
+    "supervision:check_in_add",
+    "supervision:boundary_question_add",
+    "supervision:boundary_answer",
 }
 
 
@@ -661,6 +681,28 @@ SERVICES = [
         "supervision session",
     ),
     Service(
+        "supervision.dual_relationship_declare",
+        "coach",
+        lambda w, actor: partial(
+            supervision_services.dual_relationship_declare, actor=actor, patient=w.patient, kind="neighbourhood"
+        ),
+        CREATE,
+        "dual relationship",
+    ),
+    Service(
+        "supervision.dual_relationship_decide",
+        "supervisor",
+        lambda w, actor: partial(
+            supervision_services.dual_relationship_decide,
+            actor=actor,
+            declaration=w.dual_relationship,
+            decision="no_concern",
+            notes="",
+        ),
+        CHANGE,
+        "dual relationship",
+    ),
+    Service(
         "referrals.referral_record",
         "supervisor",
         lambda w, actor: partial(
@@ -830,6 +872,11 @@ EXEMPT_SERVICES = {
     "supervision.on_call_now",
     # Builds the e-mail telling the other supervisors that a record was opened: a link, naming no patient.
     "supervision.break_glass_notice_build",
+    # About the coach herself, naming no patient: her boundary question's answer, the log rows of her check-ins
+    # read (tests/supervision/test_coach_care.py), and the count of her caseload against the program's cap.
+    "supervision.boundary_question_answer",
+    "supervision.check_ins_read",
+    "patients.caseload_cap_check",
 }
 
 

@@ -49,6 +49,9 @@ CREATES = {
     "supervision:cover_add",
     "supervision:away",
     "supervision:agenda_add",
+    "supervision:check_in_add",
+    "supervision:boundary_question_add",
+    "supervision:dual_relationship_add",
     "supervision:session_new",  # with its case reviews and action items
     "supervision:break_glass",
     "staff:new",
@@ -88,6 +91,8 @@ NOT_CREATING = {
     "supervision:away_remove": "ends them; a second time finds no such days",
     "supervision:page_release": "decides a held page once; a second time finds it no longer held (404)",
     "supervision:break_glass_review": "records the review once; a second time is refused",
+    "supervision:boundary_answer": "records the answer; a second replaces it, the history keeps both",
+    "supervision:dual_relationship_decide": "records the decision; a second replaces it, the history keeps both",
     "staff:program": "changes the program's settings",
     "staff:edit": "changes her account",
     "staff:reactivate": "a second time finds her active",

@@ -37,7 +37,16 @@ from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
 from staff.models import TrainingKind, TrainingRequirement, User
-from supervision.models import ActionItem, OnCallShift, Page, ShiftCover, SupervisionSession, Unavailability
+from supervision.models import (
+    ActionItem,
+    AgendaItem,
+    DualRelationship,
+    OnCallShift,
+    Page,
+    ShiftCover,
+    SupervisionSession,
+    Unavailability,
+)
 
 # Posts go exactly as built here: a left-out one-time key stays left out (tests/conftest.py adds one otherwise).
 pytestmark = [pytest.mark.django_db, pytest.mark.raw_posts]
@@ -202,6 +211,17 @@ FORMS = [
     Form("supervision:page", "supervisor1", {"pk": _of(Page)}, fields={}),
     Form("supervision:on_call", "supervisor1", CONCERN, fields={}),
     Form("supervision:agenda_add", "coach1"),
+    Form("supervision:check_in_add", "coach1"),
+    Form("supervision:boundary_question_add", "coach1"),
+    Form(
+        "supervision:boundary_answer",
+        "supervisor1",
+        {"pk": lambda: AgendaItem.objects.filter(kind="boundary", coach__username="coach1").first().pk},
+        page="supervision:queue",
+        page_kwargs={"coach_pk": _coach},
+    ),
+    Form("supervision:dual_relationship_add", "coach1"),
+    Form("supervision:dual_relationship_decide", "supervisor1", {"pk": _of(DualRelationship)}),
     Form("supervision:session_new", "supervisor1", {"coach_pk": _coach}),
     Form(
         "supervision:session_draft",

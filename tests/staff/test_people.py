@@ -194,6 +194,7 @@ def test_admin_sets_office_hours_and_escalation(client_for, admin, program):
             "office_days": ["0", "1", "2", "3"],
             "escalation_minutes": "10",
             "no_contact_days": "10",
+            "caseload_cap": "12",
         },
     )
     assert response.status_code == 302

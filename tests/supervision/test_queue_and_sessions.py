@@ -91,7 +91,8 @@ def test_the_queue_runs_the_same_queries_however_big_the_caseload(
     for _ in range(15):
         on_caseload_of(PatientFactory(program=coach.program, clinical_provider=supervisor), coach)
     client = client_for(supervisor)
-    with django_assert_max_num_queries(22):
+    # With her debriefs, check-ins, declarations and hours outside office hours: each a query or two, whatever the size.
+    with django_assert_max_num_queries(28):
         client.get(reverse("supervision:queue", args=[coach.pk]))
 
 

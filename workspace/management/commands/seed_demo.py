@@ -29,6 +29,10 @@ from supervision import services as supervision_services
 from supervision.models import (
     ActionItem,
     AgendaItem,
+    AgendaKind,
+    BoundaryTopic,
+    DualRelationship,
+    DualRelationshipKind,
     OnCallShift,
     SupervisionAssignment,
     SupervisionSession,
@@ -201,6 +205,7 @@ class Command(BaseCommand):
             self._seed_coaching(program)
             self._seed_clinical_actions(program)
             self._seed_sessions(program)
+            self._seed_coach_care(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
@@ -278,8 +283,41 @@ class Command(BaseCommand):
         )
         AgendaItem.objects.create(
             coach=staff["coach1"],
+            kind=AgendaKind.BOUNDARY,
+            boundary_topic=BoundaryTopic.RIDES,
             text="A patient keeps asking me for rides to her boyfriend's place. How do I say no and stay close?",
         )
+
+    def _seed_coach_care(self, program: Program) -> None:
+        """coach1's private check-in for her next session, and her declaration that she knows a woman of her
+        caseload from her home group, waiting for supervisor1; coach2's boundary question about a gift."""
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        if DualRelationship.objects.filter(coach=staff["coach1"]).exists():
+            return
+        supervision_services.agenda_item_add(
+            actor=Actor(staff["coach1"], None),
+            kind=AgendaKind.CHECK_IN,
+            text="Tired this week. The report about one of my moms brought back my own kids' case. I went to two "
+            "meetings and called my sponsor.",
+        )
+        supervision_services.agenda_item_add(
+            actor=Actor(staff["coach2"], None),
+            kind=AgendaKind.BOUNDARY,
+            boundary_topic=BoundaryTopic.GIFTS,
+            text="A mom wants to give me a necklace she made. Can I take it?",
+        )
+        patient = (
+            Patient.objects.filter(assignments__coach=staff["coach1"], assignments__ended_on__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if patient is not None:
+            supervision_services.dual_relationship_declare(
+                actor=Actor(staff["coach1"], None),
+                patient=patient,
+                kind=DualRelationshipKind.HOME_GROUP,
+                details="We go to the same Tuesday night meeting.",
+            )
 
     def _seed_supervision_and_training(self, program: Program) -> None:
         """coach1 and coach3 are supervised by supervisor1, coach2 by supervisor2. Training leaves coach1
