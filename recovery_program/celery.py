@@ -28,11 +28,16 @@ def _log_as_the_app_does(**kwargs) -> None:
 
 
 app.conf.beat_schedule = {
-    "heartbeat": {
-        "task": "recovery_program.tasks.heartbeat",
-        "schedule": 60.0,
-        # With no worker to take them, a pile of heartbeats would only be run late and say nothing.
-        "options": {"expires": 50},
+    **{
+        f"heartbeat-{kind}": {
+            "task": "recovery_program.tasks.heartbeat",
+            "schedule": 60.0,
+            "args": (name,),
+            # With no worker to take them, a pile of heartbeats would only be run late and say nothing.
+            "options": {"expires": 50, "queue": settings.TASK_QUEUES_BY_KIND[kind]},
+        }
+        # One per queue, taken by that queue's workers (settings.WORKER_HEARTBEATS).
+        for kind, name in settings.WORKER_HEARTBEATS.items()
     },
     "clear-expired-sessions": {
         "task": "staff.tasks.clear_expired_sessions",

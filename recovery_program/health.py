@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 # Beat writes its heartbeat every 30 seconds and enqueues the workers' every minute: three minutes is a real stop.
 HEARTBEAT_STALE_AFTER = datetime.timedelta(minutes=3)
-HEARTBEATS = ("scheduler", "worker")
+# The workers of each queue beat apart (settings.WORKER_HEARTBEATS): a dead texts worker is seen as itself, not
+# only as texts waiting.
+HEARTBEATS = ("scheduler", *settings.WORKER_HEARTBEATS.values())
 
 # A check answers (status, figures): status "ok", or a word that makes /healthz answer 503.
 Check = Callable[[datetime.datetime], tuple[str, dict[str, object]]]

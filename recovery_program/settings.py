@@ -326,6 +326,8 @@ TASK_QUEUES_BY_KIND = {
     kind: f"{CELERY_QUEUE}.{kind}" if kind != "default" else CELERY_QUEUE
     for kind in ("default", "sms", "email", "sweep")
 }
+# Each queue's workers write a heartbeat of their own (recovery_program.health); the default's take the sweep's too.
+WORKER_HEARTBEATS = {"default": "worker", "sms": "worker_texts", "email": "worker_email"}
 CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in TASK_QUEUES_BY_KIND.values()]
 CELERY_TASK_ROUTES = {
     "supervision.tasks.deliver_text": {"queue": TASK_QUEUES_BY_KIND["sms"]},

@@ -12,11 +12,13 @@ def forget_old_submissions() -> int:
 
 
 @shared_task(ignore_result=True)
-def heartbeat() -> None:
-    """Beat enqueues this each minute; a worker running it proves that tasks still run (`/healthz`)."""
-    from recovery_program.health import heartbeat_record
+def heartbeat(name: str = "worker") -> None:
+    """Beat enqueues this each minute on each queue; the worker running it proves that its queue's tasks still run
+    (`/healthz`; `name` is that queue's worker, settings.WORKER_HEARTBEATS)."""
+    from recovery_program.health import HEARTBEATS, heartbeat_record
 
-    heartbeat_record("worker")
+    if name in HEARTBEATS:
+        heartbeat_record(name)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

@@ -27,7 +27,7 @@ def with_a_broker(settings):
 
 @pytest.fixture
 def beating(with_a_broker):
-    for name in ("scheduler", "worker"):
+    for name in ("scheduler", "worker", "worker_texts", "worker_email"):
         Heartbeat.objects.create(name=name, beat_at=timezone.now())
 
 
@@ -39,6 +39,7 @@ def test_healthz_answers_anonymous_visitors_with_each_status(client, beating):
     assert body["database"] == "ok"
     assert body["broker"] == "ok"
     assert (body["scheduler"], body["worker"], body["pages"]) == ("ok", "ok", "ok")
+    assert (body["worker_texts"], body["worker_email"]) == ("ok", "ok")
 
 
 def test_without_a_broker_there_are_no_heartbeats_to_watch(client, settings):
@@ -65,7 +66,7 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
 
 
 def test_healthz_is_503_when_the_scheduler_stopped_three_minutes_ago(client, beating):
-    Heartbeat.objects.filter(name="worker").update(beat_at=timezone.now() + datetime.timedelta(minutes=4))
+    Heartbeat.objects.exclude(name="scheduler").update(beat_at=timezone.now() + datetime.timedelta(minutes=4))
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=4, seconds=1), tick=False):
         response = client.get("/healthz")
     assert response.status_code == 503
@@ -101,7 +102,24 @@ def test_beat_writes_the_schedulers_heartbeat_as_it_ticks_and_wakes_at_least_eve
     assert Heartbeat.objects.get(name="scheduler").beat_at == timezone.now()
 
 
-def test_the_heartbeat_is_on_the_beat_schedule_every_minute():
-    entry = celery_app.conf.beat_schedule["heartbeat"]
-    assert (entry["task"], entry["schedule"]) == ("recovery_program.tasks.heartbeat", 60.0)
+def test_a_heartbeat_for_each_queue_is_on_the_beat_schedule_every_minute(settings):
+    for kind, name in (("default", "worker"), ("sms", "worker_texts"), ("email", "worker_email")):
+        entry = celery_app.conf.beat_schedule[f"heartbeat-{kind}"]
+        assert (entry["task"], entry["schedule"], entry["args"]) == ("recovery_program.tasks.heartbeat", 60.0, (name,))
+        assert entry["options"]["queue"] == settings.TASK_QUEUES_BY_KIND[kind]
+
+
+@pytest.mark.usefixtures("beating")
+def test_a_texts_worker_that_stopped_is_named_on_its_own(client):
+    Heartbeat.objects.filter(name="worker_texts").update(beat_at=timezone.now() - datetime.timedelta(minutes=4))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["worker"], body["worker_texts"], body["worker_email"]) == ("ok", "stale", "ok")
+
+
+def test_the_heartbeat_task_writes_its_queues_heartbeat_and_nothing_else():
+    heartbeat("worker_texts")
+    heartbeat("nonsense")
+    assert list(Heartbeat.objects.values_list("name", flat=True)) == ["worker_texts"]
     assert celery_app.conf.beat_scheduler == "recovery_program.celery:HeartbeatScheduler"

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from recovery_program.health import HEARTBEATS
 from recovery_program.models import Heartbeat
 from supervision.models import Page
 from tests.factories import share_concern
@@ -26,7 +27,7 @@ def waiting_page(supervised, coach, patient):
 
 def _health_at(client, moment):
     with time_machine.travel(moment, tick=False):
-        for name in ("scheduler", "worker"):
+        for name in HEARTBEATS:
             Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
         return client.get("/healthz")
 
