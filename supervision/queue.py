@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coaching import permissions as coaching_permissions
 from coaching.models import Encounter
 from patients import permissions as patient_permissions
-from patients.models import ProgramStatus, StatusChange
+from patients.models import CareKind, HigherCareStay, ProgramStatus, StatusChange
 from staff.models import User
 from supervision.models import ActionItem, AgendaItem
 
@@ -24,6 +24,7 @@ from supervision.models import ActionItem, AgendaItem
 class Queue:
     concerns: list
     no_contact: list
+    higher_care: list
     disconnected: list
     pregnancy: list
     agenda: list
@@ -36,14 +37,14 @@ class Queue:
     def patient_ids_in_order(self) -> list[int]:
         """The patients the queue names, each once, in the order of the queue."""
         ordered = [c.patient_id for c in self.concerns]
-        ordered += [p.pk for p in self.no_contact + self.disconnected + self.pregnancy]
+        ordered += [p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy]
         ordered += [i.patient_id for i in self.agenda if i.patient_id]
         return list(dict.fromkeys(ordered))
 
     def patient_ids(self) -> set[int]:
         """Every patient named in the queue, for the access log."""
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
-        return ids | {p.pk for p in self.no_contact + self.disconnected + self.pregnancy}
+        return ids | {p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy}
 
 
 def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> Queue:
@@ -52,10 +53,28 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
     caseload = patient_permissions.patients_visible_to(viewer).filter(
         assignments__coach=coach, assignments__ended_on__isnull=True
     )
-    with_contact = caseload.annotate(last_encounter=Max("encounters__occurred_at"))
+    # "No contact in N days" leaves out a woman in a higher level of care, and counts from her return after one.
+    stays = HigherCareStay.objects.filter(patient=OuterRef("pk"))
+    with_contact = caseload.annotate(
+        last_encounter=Max("encounters__occurred_at"),
+        in_higher_care=Exists(stays.filter(ended_on__isnull=True)),
+        returned_on=Subquery(stays.filter(ended_on__isnull=False).order_by("-ended_on").values("ended_on")[:1]),
+    )
     since = timezone.now() - datetime.timedelta(days=program.no_contact_days)
-    no_contact = with_contact.filter(status=ProgramStatus.ACTIVE).filter(
-        Q(last_encounter__isnull=True) | Q(last_encounter__lt=since)
+    no_contact = (
+        with_contact.filter(status=ProgramStatus.ACTIVE, in_higher_care=False)
+        .filter(Q(last_encounter__isnull=True) | Q(last_encounter__lt=since))
+        .filter(Q(returned_on__isnull=True) | Q(returned_on__lte=timezone.localdate(since)))
+    )
+    open_stay = stays.filter(ended_on__isnull=True)
+    higher_care = (
+        caseload.exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+        .filter(Exists(open_stay))
+        .annotate(
+            went_on=Subquery(open_stay.values("started_on")[:1]),
+            expected_back=Subquery(open_stay.values("expected_return_on")[:1]),
+            care_kind=Subquery(open_stay.values("kind")[:1]),
+        )
     )
     disconnected_since = StatusChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_on", "-pk")
     attempts = (
@@ -85,6 +104,7 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
             .select_related("patient")
         ),
         no_contact=list(no_contact.order_by("last_encounter", "legal_name")),
+        higher_care=[_with_kind_label(p) for p in higher_care.order_by("went_on", "legal_name")],
         disconnected=list(disconnected.order_by("legal_name")),
         pregnancy=list(pregnancy.order_by("due_date", "delivery_date")),
         agenda=list(AgendaItem.objects.filter(coach=coach, discussed_in__isnull=True).select_related("patient")),
@@ -92,3 +112,8 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
             ActionItem.objects.filter(session__coach=coach, done_at__isnull=True).select_related("owner", "session")
         ),
     )
+
+
+def _with_kind_label(patient):
+    patient.care_kind_label = CareKind(patient.care_kind).label
+    return patient

@@ -85,13 +85,17 @@ def encounter_new(request):
     if request.method == "POST":
         _posted_patients_are_hers(request)
         form = EncounterForm(request.POST, **kwargs)
-        if form.is_valid():
-            encounter = services.encounter_log(
+        try:
+            encounter = form.is_valid() and services.encounter_log(
                 actor=actor_from(request),
                 fields=form.encounter_fields(),
                 patients=form.cleaned_data["patients"],
                 resources=form.cleaned_data["resources"],
             )
+        except ValidationError as error:  # she was discharged, or waits for her new consent
+            form.add_error(None, error.messages)
+            encounter = None
+        if encounter:
             messages.success(request, "Encounter saved.")
             return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
