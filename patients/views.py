@@ -328,6 +328,7 @@ def patient_reenroll(request, pk):
     """She comes back after a discharge: the same record, a new episode that starts with a new consent."""
     patient = permissions.get_patient_for_course(request.user, pk)
     if not patient.has_left_the_program:
+        log_access(actor_from(request), AccessAction.VIEW, patient=patient)
         messages.info(request, "She is enrolled.")
         return redirect("patients:detail", pk=patient.pk)
     form = ReenrollForm(request.POST or None)

@@ -128,6 +128,10 @@ FORMS = [
         {"pk": lambda: Consent.objects.order_by("pk").first().patient_id, "consent_pk": _of(Consent)},
     ),
     Form("patients:child_add", "supervisor1", PATIENT),
+    Form("patients:discharge", "supervisor1", PATIENT),
+    Form("patients:reenroll", "supervisor1", {"pk": _of(Patient, status="discharged")}),
+    Form("patients:higher_care", "supervisor1", PATIENT),
+    Form("patients:higher_care_end", "supervisor1", {"pk": _of(Patient, higher_care_stays__ended_on__isnull=True)}),
     Form(
         "patients:child_edit",
         "supervisor1",
