@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.formats import date_format
-from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
 from patients.models import (
@@ -31,7 +31,7 @@ from patients.models import (
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.audit import AccessAction, Actor, log_access
 from recovery_program.versioning import check_version
-from staff.models import User
+from staff.models import Program, User
 
 
 @transaction.atomic
@@ -278,7 +278,7 @@ OPEN_ITEM_KINDS = ("concern", "referral", "action_item")
 OUTCOMES = ("closed", "carried")
 
 
-def discharge_reasons_for(program, *, offered_only: bool = False) -> QuerySet[DischargeReason]:
+def discharge_reasons_for(program: Program, *, offered_only: bool = False) -> QuerySet[DischargeReason]:
     """The discharge reasons her program keeps; a program that has none yet is given the defaults first."""
     reasons = DischargeReason.objects.filter(program=program)
     if not reasons.exists():
@@ -324,7 +324,13 @@ def logging_refusal(patients: list[Patient], *, doing: str = "logged about") -> 
 
 
 def _end_episode(
-    actor: Actor, episode: Episode, *, reason: DischargeReason, ended_on: datetime.date, summary: str, open_items=()
+    actor: Actor,
+    episode: Episode,
+    *,
+    reason: DischargeReason,
+    ended_on: datetime.date,
+    summary: str,
+    open_items: Iterable[dict] = (),
 ) -> Episode:
     if ended_on < episode.started_on:
         raise ValidationError(
@@ -354,7 +360,7 @@ def patient_discharge(
     reason: DischargeReason,
     ended_on: datetime.date,
     summary: str,
-    open_items: list[dict] = (),  # type: ignore[assignment]
+    open_items: Iterable[dict] = (),
 ) -> Episode:
     """Discharges her: her episode ends with the program's reason and the supervisor's summary, a stay in higher
     care ends, her coach's care ends (the coach loses access, as `assignment_end`), consents that end at her
@@ -457,21 +463,3 @@ def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) 
     stay.save(update_fields=["ended_on"])
     log_access(actor, AccessAction.CHANGE, patient=patient, record=stay)
     return stay
-
-
-@transaction.atomic
-def discharge_reason_save(*, actor: Actor, reason: DischargeReason) -> DischargeReason:
-    """Adds or renames one of the program's discharge reasons (or retires it: it stays on past episodes)."""
-    if reason.pk is None:
-        reason.program_id = actor.user.program_id
-        base = slugify_code(reason.label)
-        code, n = base, 2
-        while DischargeReason.objects.filter(program_id=reason.program_id, code=code).exists():
-            code, n = f"{base}-{n}", n + 1
-        reason.code = code
-    reason.save()
-    return reason
-
-
-def slugify_code(label: str) -> str:
-    return (slugify(label) or "reason")[:34]

@@ -809,9 +809,7 @@ EXEMPT_SERVICES = {
     "supervision.week_start",
     # The program's list of discharge reasons (seeded with the defaults when it has none): no patient.
     "patients.discharge_reasons_for",
-    "patients.discharge_reason_save",
     "patients.reason_text",
-    "patients.slugify_code",
     # A check the services that log make first (encounter_log, concern_share, assignment_start): they log.
     "patients.logging_refusal",
     # What is still open about her and what her discharge will do, for the discharge page, which logs the view.

@@ -141,7 +141,7 @@ CHOSEN = {
     "staff:role_propose": {"role": "supervisor"},
     "staff:training_kinds": {"add_kind": "Add"},
     "patients:status": {"status": "disconnected"},
-    "patients:higher_care": {"kind": "detox"},
+    "patients:higher_care": {"kind": "detox", "expected_return_on": ""},
     "referrals:referral_new": {"legal_basis": "emergency", "consent": ""},
     "referrals:disclosure_new": {"legal_basis": "emergency", "consent": ""},
 }

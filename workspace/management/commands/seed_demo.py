@@ -16,7 +16,7 @@ from django.utils import timezone
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, Urgency
 from patients import services as patient_services
-from patients.models import Child, Patient, ProgramStatus
+from patients.models import DISCHARGE_STATUSES, Child, Patient, ProgramStatus
 from recovery_program.audit import Actor
 from referrals import services as referral_services
 from referrals.models import Referral
@@ -431,7 +431,9 @@ class Command(BaseCommand):
             coach = staff[username]
             actor = Actor(coach, None)
             caseload = list(
-                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True).order_by("pk")
+                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True)
+                .exclude(status__in=DISCHARGE_STATUSES)  # nothing new is logged about a woman who left
+                .order_by("pk")
             )
             # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks.
             for week in range(4, 0, -1):
