@@ -24,6 +24,7 @@ from coaching.models import (
     Resource,
 )
 from patients.models import Patient
+from patients.services import logging_refusal
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import EditConflict, check_version, said_when
@@ -76,10 +77,14 @@ def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, pat
 def encounter_log(
     *, actor: Actor, fields: dict[str, Any], patients: Iterable[Patient], resources: Iterable[Resource]
 ) -> Encounter:
-    """Records what the coach did; her encounter draft is done with."""
+    """Records what the coach did; her encounter draft is done with. Nothing is logged about a discharged woman,
+    nor about one re-enrolled before the consent for her new episode is recorded (`logging_refusal`)."""
     patients = list(patients)
     if not patients:
         raise ValidationError({"patients": "Pick at least one person who was there."})
+    refusal = logging_refusal(patients)
+    if refusal:
+        raise ValidationError({"patients": refusal})
     _check_encounter(actor, fields, {p.pk for p in patients})
     encounter = Encounter.objects.create(program_id=actor.user.program_id, coach=actor.user, **fields)
     EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
@@ -175,7 +180,11 @@ def _concern_pager() -> Callable[[Concern], object]:
 def concern_share(
     *, actor: Actor, patient: Patient, fields: dict[str, Any], encounter: Encounter | None = None
 ) -> Concern:
-    """The coach shares a concern with her supervisors; her concern draft is done with."""
+    """The coach shares a concern with her supervisors; her concern draft is done with. Not about a discharged
+    woman, nor one re-enrolled whose new consent is not recorded yet (`logging_refusal`)."""
+    refusal = logging_refusal([patient], doing="shared about")
+    if refusal:
+        raise ValidationError({"patient": refusal})
     concern = Concern.objects.create(
         program_id=actor.user.program_id, patient=patient, coach=actor.user, encounter=encounter, **fields
     )

@@ -5,14 +5,28 @@ from django import forms
 from django.db.models import Q
 
 from patients import permissions
-from patients.models import Patient, ProgramStatus
+from patients.models import DISCHARGE_STATUSES, Patient, ProgramStatus
+
+HIGHER_CARE = "higher_care"
+EVERYONE = "all"
+# Where she is in her course; with none chosen, those who left the program are left out.
+STATUS_CHOICES = [
+    (ProgramStatus.ACTIVE.value, "Enrolled"),
+    (HIGHER_CARE, "In a higher level of care"),
+    (ProgramStatus.DISCONNECTED.value, ProgramStatus.DISCONNECTED.label),
+    (ProgramStatus.DISCHARGED.value, ProgramStatus.DISCHARGED.label),
+    (ProgramStatus.GRADUATED.value, ProgramStatus.GRADUATED.label),
+    (EVERYONE, "Everyone, discharged included"),
+]
 
 
 class PatientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label="Name", widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
     )
-    status = django_filters.ChoiceFilter(choices=ProgramStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, method="by_status", empty_label="Enrolled, in higher care or disconnected"
+    )
     coach = django_filters.ModelChoiceFilter(queryset=None, method="by_coach", label="Coach", empty_label="Any coach")
     needs_coach = django_filters.BooleanFilter(
         method="without_coach", label="Only those without a coach", widget=forms.CheckboxInput
@@ -39,6 +53,21 @@ class PatientFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(legal_name__icontains=value) | Q(preferred_name__icontains=value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.exclude(status__in=DISCHARGE_STATUSES)
+        return queryset
+
+    def by_status(self, queryset, name, value):
+        if value == EVERYONE:
+            return queryset
+        if value == HIGHER_CARE:
+            return queryset.exclude(status__in=DISCHARGE_STATUSES).in_higher_care()
+        if value == ProgramStatus.ACTIVE:
+            return queryset.filter(status=value).not_in_higher_care()
+        return queryset.filter(status=value)
 
     def by_coach(self, queryset, name, value):
         return queryset.filter(assignments__coach=value, assignments__ended_on__isnull=True)

@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from patients.models import Child, Consent, ExpiryEvent, Patient, ProgramStatus
+from patients.models import CareKind, Child, Consent, ExpiryEvent, Patient, ProgramStatus
 from patients.services import OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
@@ -147,8 +147,17 @@ class ContactForm(VersionedForm, PlainErrors, forms.ModelForm):
         widgets = EnrollForm.Meta.widgets
 
 
+# Discharge has its own page (a reason from the program's list, what is still open): the status page offers the rest.
+STATUS_CHOICES = [(s.value, s.label) for s in (ProgramStatus.ACTIVE, ProgramStatus.DISCONNECTED)]
+
+
 class StatusForm(OnceFormMixin, PlainErrors, forms.Form):
-    status = forms.ChoiceField(choices=ProgramStatus.choices, label="New status")
+    status = forms.ChoiceField(
+        choices=STATUS_CHOICES,
+        label="New status",
+        help_text="To discharge her, use “Discharge her” on her page.",
+        error_messages={"invalid_choice": "Choose active or disconnected. To discharge her, use “Discharge her”."},
+    )
     changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
     shared_with_coach = forms.BooleanField(
@@ -280,3 +289,91 @@ class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["covered"].queryset = coaches
         self.fields["covering"].queryset = coaches
+
+
+class DischargeForm(PlainErrors, forms.Form):
+    """Why she leaves (from the program's list), her last day, a short summary, and for each item still open
+    about her whether it is closed now or carried (left open, noted on the discharge)."""
+
+    reason = forms.ModelChoiceField(
+        queryset=None,
+        label="Why she leaves",
+        empty_label="Choose a reason",
+        error_messages={"invalid_choice": "Choose one of the program's reasons."},
+    )
+    ended_on = forms.DateField(label="Her last day in the program", widget=DateInput, initial=_today)
+    summary = forms.CharField(
+        label="A short summary of her time in the program",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For the clinical staff: what she worked on, where she goes from here.",
+    )
+
+    def __init__(self, *args, reasons, open_items, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = reasons
+        self.patient = patient
+        self.open_items = open_items
+        for item in open_items:
+            self.fields[item.field] = forms.ChoiceField(
+                label=item.label,
+                choices=[("carry", "Carry it: leave it open"), ("close", "Close it now")],
+                initial="carry",
+                widget=forms.RadioSelect,
+            )
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        not_in_future(ended_on, "last day")
+        return ended_on
+
+    def closing(self) -> set[str]:
+        return {item.field for item in self.open_items if self.cleaned_data.get(item.field) == "close"}
+
+
+class ReenrollForm(OnceFormMixin, PlainErrors, forms.Form):
+    started_on = forms.DateField(
+        label="She comes back on",
+        widget=DateInput,
+        initial=_today,
+        help_text="Her new time in the program starts with a new consent: record it next.",
+    )
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        not_in_future(started_on, "date")
+        return started_on
+
+
+class HigherCareForm(OnceFormMixin, PlainErrors, forms.Form):
+    kind = forms.ChoiceField(
+        label="Where she went",
+        choices=CareKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose where she went."},
+    )
+    started_on = forms.DateField(label="She went on", widget=DateInput, initial=_today)
+    expected_return_on = forms.DateField(
+        label="Expected back", widget=DateInput, required=False, help_text="Leave empty if nobody knows yet."
+    )
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        not_in_future(started_on, "date she went")
+        return started_on
+
+    def clean(self):
+        cleaned = super().clean()
+        went, back = cleaned.get("started_on"), cleaned.get("expected_return_on")
+        if went and back and back < went:
+            self.add_error("expected_return_on", "She is expected back after she went: check the dates.")
+        return cleaned
+
+
+class HigherCareEndForm(PlainErrors, forms.Form):
+    ended_on = forms.DateField(label="She came back on", widget=DateInput, initial=_today)
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        not_in_future(ended_on, "date she came back")
+        return ended_on

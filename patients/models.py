@@ -91,6 +91,18 @@ class PatientQuerySet(models.QuerySet):
             ~models.Exists(CoachAssignment.objects.filter(patient=models.OuterRef("pk"), ended_on__isnull=True))
         )
 
+    def in_higher_care(self) -> PatientQuerySet:
+        return self.filter(models.Exists(HigherCareStay.objects.filter(patient=models.OuterRef("pk"), ended_on=None)))
+
+    def not_in_higher_care(self) -> PatientQuerySet:
+        return self.exclude(models.Exists(HigherCareStay.objects.filter(patient=models.OuterRef("pk"), ended_on=None)))
+
+    def with_course(self) -> PatientQuerySet:
+        """Prefetches her open stay in a higher level of care as `open_stays`: one query for a whole page."""
+        return self.prefetch_related(
+            models.Prefetch("higher_care_stays", queryset=HigherCareStay.objects.open(), to_attr="open_stays"),
+        )
+
     def with_current_coach(self) -> PatientQuerySet:
         """Prefetches the open assignment (with its coach) as `open_assignments`: one query for a whole page."""
         return self.prefetch_related(
@@ -167,6 +179,13 @@ class Patient(models.Model):
         if self.preferred_name and self.preferred_name != self.legal_name:
             return f"{self.preferred_name} ({self.legal_name})"
         return self.legal_name
+
+    @property
+    def open_stay(self) -> HigherCareStay | None:
+        """Her stay in a higher level of care now, if any (from the list's prefetch when there is one)."""
+        if hasattr(self, "open_stays"):
+            return self.open_stays[0] if self.open_stays else None
+        return self.higher_care_stays.filter(ended_on__isnull=True).first()
 
     @property
     def has_left_the_program(self) -> bool:
@@ -339,6 +358,10 @@ class Consent(models.Model):
     # The day its expiry event happened (set by the service that records the event): not in force from that day.
     ended_on = models.DateField(null=True, blank=True, editable=False)
     revoked_on = models.DateField(null=True, blank=True)
+    # The episode of care she signed it in: a woman who comes back starts her new episode with a new consent.
+    episode = models.ForeignKey(
+        "Episode", on_delete=models.PROTECT, related_name="consents", null=True, blank=True, editable=False
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -522,3 +545,148 @@ class CoverGrant(models.Model):
 
     def covers(self, on: datetime.date) -> bool:
         return self.starts_on <= on <= self.ends_on
+
+
+# The reasons every program starts with (codes are what the episodes store); each program may rename, add and retire.
+DEFAULT_DISCHARGE_REASONS = (
+    ("completed", "Completed the program"),
+    ("moved", "Moved away"),
+    ("stopped_attending", "Stopped attending"),
+    ("chose_to_leave", "Chose to leave"),
+    ("incarcerated", "Incarcerated"),
+    ("died", "Died"),
+    ("other", "Other"),
+)
+
+
+@pghistory.track()
+class DischargeReason(models.Model):
+    """One entry of the list of discharge reasons a program keeps. Retired, never removed: episodes name it."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="discharge_reasons")
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=100)
+    is_active = models.BooleanField("offered", default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label", "id"]
+        constraints = [models.UniqueConstraint(fields=["program", "code"], name="discharge_reason_code_once")]
+        triggers = [no_delete]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def open(self) -> EpisodeQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+@pghistory.track()
+class Episode(models.Model):
+    """One dated stretch of her care in the program, from enrollment (or re-enrollment) to discharge.
+
+    A woman has one record and as many episodes as times she enrolled; at most one is open. One started by
+    re-enrollment waits for a consent signed for it before she is assigned a coach or anything is logged."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    needs_consent = models.BooleanField(default=False, editable=False)
+    discharge_reason = models.ForeignKey(
+        DischargeReason, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    summary = models.TextField("summary of her time in the program", blank=True)
+    # What was still open at discharge and what the supervisor did with each: [{"kind", "id", "outcome"}].
+    open_at_discharge = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(ended_on__isnull=True), name="one_open_episode_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="episode_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(discharge_reason__isnull=False),
+                name="episode_ends_with_a_reason",
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "patient", "discharge_reason")]
+
+    def __str__(self) -> str:
+        return f"Episode from {self.started_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def carried(self) -> list[dict]:
+        return [item for item in self.open_at_discharge if item.get("outcome") == "carried"]
+
+
+class CareKind(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential treatment"
+    INPATIENT = "inpatient", "Inpatient care"
+    DETOX = "detox", "Detox (withdrawal management)"
+    INCARCERATED = "incarcerated", "Incarcerated"
+
+
+class HigherCareStayQuerySet(models.QuerySet):
+    def open(self) -> HigherCareStayQuerySet:
+        return self.filter(ended_on__isnull=True)
+
+
+@pghistory.track()
+class HigherCareStay(models.Model):
+    """A dated stay in a higher level of care. She stays on her coach's caseload, who may keep visiting and
+    logging; the weekly queue shows her with the day she went and when she is expected back."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="higher_care_stays")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="higher_care_stays")
+    kind = models.CharField("where she went", max_length=16, choices=CareKind.choices)
+    started_on = models.DateField("went on")
+    expected_return_on = models.DateField("expected back", null=True, blank=True)
+    ended_on = models.DateField("came back on", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HigherCareStayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(ended_on__isnull=True), name="one_open_stay_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="stay_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_return_on__isnull=True) | Q(expected_return_on__gte=models.F("started_on")),
+                name="stay_expected_back_after_it_starts",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=CareKind.values), name="stay_kind_is_known"),
+        ]
+        triggers = [no_delete, SameProgram("patient", "episode")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.started_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None

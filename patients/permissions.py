@@ -25,6 +25,7 @@ from patients.models import (
     Consent,
     ConsentQuerySet,
     CoverGrant,
+    Episode,
     Patient,
     PatientQuerySet,
     ProgramStatus,
@@ -297,3 +298,21 @@ def get_break_glass_for_user(user: User, pk: int) -> BreakGlass:
 def break_glass_awaiting_review(user: User) -> QuerySet[BreakGlass]:
     """Accesses no supervisor has reviewed yet, oldest first, except her own (someone else reviews those)."""
     return break_glass_visible_to(user).filter(reviewed_at__isnull=True).exclude(user=user).order_by("opened_at")
+
+
+def episodes_for(user: User, patient: Patient) -> list[tuple[Episode, str]]:
+    """Her episodes of care, newest first, each with the summary this user may read: the discharge summary is for
+    those who may change her status (supervisors); her coach sees the dates and the reason."""
+    sees_all = has_patient_perm(user, "patients.change_patient_status", patient)
+    episodes = patient.episodes.select_related("discharge_reason").prefetch_related("higher_care_stays")[:20]
+    return [(episode, episode.summary if sees_all else "") for episode in episodes]
+
+
+def can_change_course(user: User, patient: Patient) -> bool:
+    """Discharge, re-enrollment and stays in a higher level of care: those who may change her status."""
+    return has_patient_perm(user, "patients.change_patient_status", patient)
+
+
+def get_patient_for_course(user: User, pk: int) -> Patient:
+    """The patient whose course (discharge, re-enrollment, higher care) she may record; 404 otherwise."""
+    return get_patient_for_change(user, pk, "patients.change_patient_status")

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.shortcuts import assign_perm, remove_perm
 
 from patients.models import (
+    DEFAULT_DISCHARGE_REASONS,
     DISCHARGE_STATUSES,
     Child,
     CoachAssignment,
     Consent,
     CoverGrant,
+    DischargeReason,
+    Episode,
     ExpiryEvent,
+    HigherCareStay,
     Patient,
     PatientUserObjectPermission,
     ProgramStatus,
@@ -27,7 +33,7 @@ from patients.models import (
 from patients.permissions import CASELOAD_PERMISSIONS, can_give_cover, coaches_assignable_by
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.versioning import check_version
-from staff.models import User
+from staff.models import Program, User
 
 
 @transaction.atomic
@@ -65,6 +71,9 @@ def patient_enroll(
         reason="Enrolled",
         shared_with_coach=True,
         changed_by=actor.user,
+    )
+    Episode.objects.create(
+        program_id=patient.program_id, patient=patient, started_on=patient.enrollment_date, started_by=actor.user
     )
     log_access(actor, AccessAction.CREATE, patient=patient)
     if coach is not None:
@@ -110,10 +119,19 @@ def patient_change_status(
     reason: str,
     shared_with_coach: bool = False,
 ) -> StatusChange:
-    """Records her new status. Discharged or graduated, it is her discharge: consents that end at it end that day.
+    """Records her new status. Discharged or graduated, it is her discharge: consents that end at it end that day,
+    and her open episode ends (graduated: "completed"; otherwise "other": `patient_discharge` asks the reason).
 
     `shared_with_coach`: her coach may read the reason (by default only the clinical staff do)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if status in DISCHARGE_STATUSES and patient.status in DISCHARGE_STATUSES:
+        raise ValidationError({"status": f"She is already {patient.get_status_display().lower()}."})
+    if status in DISCHARGE_STATUSES:
+        episode = _open_episode(patient)
+        if episode is not None:
+            code = "completed" if status == ProgramStatus.GRADUATED else "other"
+            why = discharge_reasons_for(patient.program).get(code=code)
+            _end_episode(actor, episode, reason=why, ended_on=changed_on, summary=reason)
     change = StatusChange.objects.create(
         patient=patient,
         status=status,
@@ -128,6 +146,10 @@ def patient_change_status(
     if status in DISCHARGE_STATUSES:
         _end_consents_at(actor, patient, ExpiryEvent.DISCHARGE, changed_on)
     return change
+
+
+def reason_text(reason: DischargeReason, on: datetime.date) -> str:
+    return f"Discharged on {date_format(on, 'M j, Y')}: {reason.label}"
 
 
 def _end_consents_at(actor: Actor, patient: Patient, event: ExpiryEvent, on: datetime.date) -> None:
@@ -183,6 +205,9 @@ def assignment_start(
     women she would carry) unless `over_cap_confirmed`; a confirmed one is marked `over_cap`.
     """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    refusal = logging_refusal([patient], doing="given a coach")
+    if refusal:
+        raise ValidationError({"coach": refusal})
     current = patient.assignments.filter(ended_on__isnull=True).first()
     if current is not None and current.coach_id == coach.pk:
         raise ValidationError({"coach": f"{coach} is already her coach."})
@@ -232,7 +257,20 @@ def consent_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) ->
                 "discharge would already have ended. Give the date it ends instead."
             }
         )
-    consent = Consent.objects.create(patient=patient, recorded_by=actor.user, **fields)
+    episode = _open_episode(patient)
+    if (
+        episode is not None
+        and episode.needs_consent
+        and fields.get("signed_on")
+        and fields["signed_on"] < episode.started_on
+    ):
+        raise ValidationError(
+            {
+                "signed_on": f"She came back on {date_format(episode.started_on, 'M j, Y')}: her new episode starts "
+                "with a consent signed that day or later."
+            }
+        )
+    consent = Consent.objects.create(patient=patient, recorded_by=actor.user, episode=episode, **fields)
     log_access(actor, AccessAction.CREATE, patient=patient, record=consent)
     return consent
 
@@ -312,3 +350,197 @@ def cover_give(
     caseload = CoachAssignment.objects.filter(coach=covered, ended_on__isnull=True).values_list("patient_id", flat=True)
     log_access_many(actor, AccessAction.CREATE, caseload, record_type="cover", record_id=str(cover.pk))
     return cover
+
+
+# Episodes of care: discharge, higher levels of care, re-enrollment.
+
+# What was still open at her discharge, and what a supervisor may do with each.
+OPEN_ITEM_KINDS = ("concern", "referral", "action_item")
+OUTCOMES = ("closed", "carried")
+
+
+def discharge_reasons_for(program: Program, *, offered_only: bool = False) -> QuerySet[DischargeReason]:
+    """The discharge reasons her program keeps; a program that has none yet is given the defaults first."""
+    reasons = DischargeReason.objects.filter(program=program)
+    if not reasons.exists():
+        DischargeReason.objects.bulk_create(
+            [
+                DischargeReason(program=program, code=code, label=label, position=i)
+                for i, (code, label) in enumerate(DEFAULT_DISCHARGE_REASONS)
+            ],
+            ignore_conflicts=True,
+        )
+    return reasons.filter(is_active=True) if offered_only else reasons
+
+
+def _open_episode(patient: Patient) -> Episode | None:
+    """Her open episode, locked. A woman enrolled before episodes existed and not discharged is given hers
+    (from her enrollment date) the first time a write needs it."""
+    episode = Episode.objects.select_for_update().filter(patient=patient, ended_on__isnull=True).first()
+    if episode is None and not patient.has_left_the_program and not patient.episodes.exists():
+        episode = Episode.objects.create(
+            program_id=patient.program_id, patient=patient, started_on=patient.enrollment_date
+        )
+    return episode
+
+
+def logging_refusal(patients: list[Patient], *, doing: str = "logged about") -> str:
+    """Why nothing new may be logged about (or a coach given for) these women, in plain words; empty if nothing
+    stands in the way. A discharged woman is re-enrolled first; one re-enrolled waits for her new consent."""
+    for patient in patients:
+        if patient.has_left_the_program:
+            return (
+                f"{patient.display_name} was discharged: nothing new can be {doing} her. "
+                "A supervisor can re-enroll her if she comes back."
+            )
+    waiting = Episode.objects.filter(
+        patient__in=patients, ended_on__isnull=True, needs_consent=True, consents__isnull=True
+    ).select_related("patient")
+    for episode in waiting:
+        return (
+            f"{episode.patient.display_name} came back on {date_format(episode.started_on, 'M j, Y')}: nothing can "
+            f"be {doing} her until a supervisor records the consent she signs for her new episode."
+        )
+    return ""
+
+
+def _end_episode(
+    actor: Actor,
+    episode: Episode,
+    *,
+    reason: DischargeReason,
+    ended_on: datetime.date,
+    summary: str,
+    open_items: Iterable[dict] = (),
+) -> Episode:
+    if ended_on < episode.started_on:
+        raise ValidationError(
+            {
+                "ended_on": f"This episode started on {date_format(episode.started_on, 'M j, Y')}: "
+                "pick that day or later."
+            }
+        )
+    episode.ended_on = ended_on
+    episode.discharge_reason = reason
+    episode.summary = summary
+    episode.open_at_discharge = list(open_items)
+    episode.discharged_by = actor.user
+    episode.save(update_fields=["ended_on", "discharge_reason", "summary", "open_at_discharge", "discharged_by"])
+    for stay in HigherCareStay.objects.select_for_update().filter(episode=episode, ended_on__isnull=True):
+        stay.ended_on = max(ended_on, stay.started_on)
+        stay.save(update_fields=["ended_on"])
+    log_access(actor, AccessAction.CHANGE, patient=episode.patient, record=episode)
+    return episode
+
+
+@transaction.atomic
+def patient_discharge(
+    *,
+    actor: Actor,
+    patient: Patient,
+    reason: DischargeReason,
+    ended_on: datetime.date,
+    summary: str,
+    open_items: Iterable[dict] = (),
+) -> Episode:
+    """Discharges her: her episode ends with the program's reason and the supervisor's summary, a stay in higher
+    care ends, her coach's care ends (the coach loses access, as `assignment_end`), consents that end at her
+    discharge end (`patient_change_status`). `open_items` notes what was still open and whether it was closed
+    or carried ([{"kind", "id", "outcome"}]); closing them is for the apps that own them (workspace)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.has_left_the_program:
+        raise ValidationError(f"She is already {patient.get_status_display().lower()}.")
+    if reason.program_id != patient.program_id or not reason.is_active:
+        raise ValidationError({"reason": "Choose one of your program's discharge reasons."})
+    for item in open_items:
+        if item.get("kind") not in OPEN_ITEM_KINDS or item.get("outcome") not in OUTCOMES:
+            raise ValidationError("Say for each open item whether it is closed or carried.")
+    episode = _open_episode(patient)
+    if episode is None:  # pragma: no cover (a woman not discharged always has one, see _open_episode)
+        raise ValidationError("She has no open episode.")
+    _end_episode(actor, episode, reason=reason, ended_on=ended_on, summary=summary, open_items=open_items)
+    if patient.assignments.filter(ended_on__isnull=True).exists():
+        assignment_end(
+            actor=actor, patient=patient, ended_on=ended_on, reason="She was discharged", shared_with_coach=True
+        )
+    patient_change_status(
+        actor=actor,
+        patient=patient,
+        status=ProgramStatus.DISCHARGED,
+        changed_on=ended_on,
+        reason=reason_text(reason, ended_on),
+        shared_with_coach=True,
+    )
+    return episode
+
+
+@transaction.atomic
+def patient_reenroll(*, actor: Actor, patient: Patient, started_on: datetime.date) -> Episode:
+    """She comes back: the same record, a new episode. Until a consent for it is recorded she cannot be given a
+    coach and nothing is logged about her (`logging_refusal`)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.has_left_the_program:
+        raise ValidationError("She is enrolled: there is nothing to re-enroll.")
+    last = patient.episodes.order_by("-started_on", "-id").first()
+    if last is not None and last.ended_on and started_on < last.ended_on:
+        raise ValidationError(
+            {"started_on": f"She was discharged on {date_format(last.ended_on, 'M j, Y')}: pick that day or later."}
+        )
+    episode = Episode.objects.create(
+        program_id=patient.program_id, patient=patient, started_on=started_on, needs_consent=True, started_by=actor.user
+    )
+    StatusChange.objects.create(
+        patient=patient,
+        status=ProgramStatus.ACTIVE,
+        changed_on=started_on,
+        reason="Re-enrolled",
+        shared_with_coach=True,
+        changed_by=actor.user,
+    )
+    patient.status = ProgramStatus.ACTIVE
+    patient.save(update_fields=["status"])
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=episode)
+    return episode
+
+
+@transaction.atomic
+def higher_care_start(
+    *, actor: Actor, patient: Patient, kind: str, started_on: datetime.date, expected_return_on: datetime.date | None
+) -> HigherCareStay:
+    """She went to a higher level of care. She stays on her coach's caseload; nothing else changes."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.has_left_the_program:
+        raise ValidationError("She was discharged: re-enroll her first.")
+    if patient.higher_care_stays.filter(ended_on__isnull=True).exists():
+        raise ValidationError("She is already in a higher level of care: record her return first.")
+    episode = _open_episode(patient)
+    if episode is None or started_on < episode.started_on:
+        raise ValidationError({"started_on": "Pick a day in her current time in the program."})
+    if expected_return_on and expected_return_on < started_on:
+        raise ValidationError({"expected_return_on": "She is expected back after she went."})
+    stay = HigherCareStay.objects.create(
+        patient=patient,
+        episode=episode,
+        kind=kind,
+        started_on=started_on,
+        expected_return_on=expected_return_on,
+        recorded_by=actor.user,
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=stay)
+    return stay
+
+
+@transaction.atomic
+def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) -> HigherCareStay:
+    """She came back from her stay in a higher level of care."""
+    stay = HigherCareStay.objects.select_for_update().filter(patient=patient, ended_on__isnull=True).first()
+    if stay is None:
+        raise ValidationError("She is not in a higher level of care.")
+    if ended_on < stay.started_on:
+        raise ValidationError(
+            {"ended_on": f"She went on {date_format(stay.started_on, 'M j, Y')}: pick that day or later."}
+        )
+    stay.ended_on = ended_on
+    stay.save(update_fields=["ended_on"])
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=stay)
+    return stay

@@ -20,4 +20,7 @@ urlpatterns = [
     path("<int:pk>/children/add/", views.child_edit, name="child_add"),
     path("<int:pk>/children/<int:child_pk>/edit/", views.child_edit, name="child_edit"),
     path("<int:pk>/access-log/", views.access_log, name="access_log"),
+    path("<int:pk>/re-enroll/", views.patient_reenroll, name="reenroll"),
+    path("<int:pk>/higher-care/", views.higher_care_start, name="higher_care"),
+    path("<int:pk>/higher-care/return/", views.higher_care_end, name="higher_care_end"),
 ]

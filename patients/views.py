@@ -18,7 +18,10 @@ from patients.forms import (
     CoverForm,
     EndAssignmentForm,
     EnrollForm,
+    HigherCareEndForm,
+    HigherCareForm,
     PatientForm,
+    ReenrollForm,
     StatusForm,
 )
 from patients.models import Child
@@ -37,7 +40,7 @@ def _filtered_patients(request) -> PatientFilter:
 
 def patient_list(request):
     patient_filter = _filtered_patients(request)
-    patients = patient_filter.qs.with_current_coach() if patient_filter.is_valid() else []
+    patients = patient_filter.qs.with_current_coach().with_course() if patient_filter.is_valid() else []
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     log_access_many(actor_from(request), AccessAction.VIEW, [p.pk for p in page], record_type="patient list")
     query = request.GET.copy()
@@ -136,6 +139,7 @@ def patient_detail(request, pk):
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     consents = list(permissions.consents_visible_to(request.user, patient))
     coach_history = permissions.coach_history_for(request.user, patient)
+    episodes = permissions.episodes_for(request.user, patient)
     return render(
         request,
         "patients/patient_detail.html",
@@ -149,6 +153,11 @@ def patient_detail(request, pk):
             "consents": consents,
             "has_current_consent": any(consent.is_current() for consent in consents),
             "break_glass": permissions.break_glass_open_for(request.user, patient),
+            "episodes": episodes,
+            "last_episode": episodes[0][0] if episodes else None,
+            "open_stay": patient.open_stay,
+            "can_change_course": permissions.can_change_course(request.user, patient),
+            "waiting_for_consent": services.logging_refusal([patient]) if not patient.has_left_the_program else "",
         },
     )
 
@@ -328,3 +337,88 @@ def cover(request):
             )
             return redirect("patients:cover")
     return render(request, "patients/cover.html", {"form": form, "covers": permissions.covers_not_over(request.user)})
+
+
+def show_refusal(form, error: ValidationError) -> None:
+    """Shows what a service refused next to the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _course_form(request, patient, form, *, title, button, intro=""):
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
+    return render(
+        request,
+        "patients/course_form.html",
+        {"form": form, "patient": patient, "title": title, "button": button, "intro": intro},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def patient_reenroll(request, pk):
+    """She comes back after a discharge: the same record, a new episode that starts with a new consent."""
+    patient = permissions.get_patient_for_course(request.user, pk)
+    if not patient.has_left_the_program:
+        log_access(actor_from(request), AccessAction.VIEW, patient=patient)
+        messages.info(request, "She is enrolled.")
+        return redirect("patients:detail", pk=patient.pk)
+    form = ReenrollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_reenroll(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "She is enrolled again. Record the consent she signs for this time next.")
+            return redirect("patients:consent_add", pk=patient.pk)
+    return _course_form(
+        request,
+        patient,
+        form,
+        title="Re-enroll her",
+        button="Re-enroll her",
+        intro="Her record and everything in it stay; a new time in the program begins.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def higher_care_start(request, pk):
+    """She went to residential care, inpatient care, detox, or jail; she stays on her coach's caseload."""
+    patient = permissions.get_patient_for_course(request.user, pk)
+    form = HigherCareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.higher_care_start(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Recorded. She stays on her coach's caseload.")
+            return redirect("patients:detail", pk=patient.pk)
+    return _course_form(
+        request,
+        patient,
+        form,
+        title="She went to a higher level of care",
+        button="Record it",
+        intro="Her coach keeps her on her caseload and may keep visiting her and logging.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def higher_care_end(request, pk):
+    patient = permissions.get_patient_for_course(request.user, pk)
+    form = HigherCareEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.higher_care_end(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, "Welcome back: recorded.")
+            return redirect("patients:detail", pk=patient.pk)
+    return _course_form(request, patient, form, title="She came back", button="Record her return")

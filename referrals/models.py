@@ -62,16 +62,26 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", "Declined by the provider"
     PATIENT_DECLINED = "patient_declined", "Declined by the patient"
     COMPLETED = "completed", "Completed"
+    CLOSED = "closed", "Closed at her discharge"
 
+
+# Still to be done: what a supervisor closes or carries when she discharges the woman.
+OPEN_REFERRAL_STATUSES = (ReferralStatus.PLANNED, ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 
 # Where a referral may go next. Nothing goes back: a completed referral never returns to planned.
 NEXT_STATUSES: dict[str, set[str]] = {
-    ReferralStatus.PLANNED: {ReferralStatus.SENT, ReferralStatus.PATIENT_DECLINED},
-    ReferralStatus.SENT: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED, ReferralStatus.PATIENT_DECLINED},
-    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED, ReferralStatus.PATIENT_DECLINED},
+    ReferralStatus.PLANNED: {ReferralStatus.SENT, ReferralStatus.PATIENT_DECLINED, ReferralStatus.CLOSED},
+    ReferralStatus.SENT: {
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.PATIENT_DECLINED,
+        ReferralStatus.CLOSED,
+    },
+    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED, ReferralStatus.PATIENT_DECLINED, ReferralStatus.CLOSED},
     ReferralStatus.DECLINED: set(),
     ReferralStatus.PATIENT_DECLINED: set(),
     ReferralStatus.COMPLETED: set(),
+    ReferralStatus.CLOSED: set(),
 }
 
 
@@ -108,7 +118,12 @@ class Referral(ClinicalRecord):
         return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
 
     def allowed_next_statuses(self) -> list[tuple[str, str]]:
-        return [(value, label) for value, label in ReferralStatus.choices if value in NEXT_STATUSES[self.status]]
+        # Closing at her discharge is done by the discharge itself, never offered on the referral's own form.
+        return [
+            (value, label)
+            for value, label in ReferralStatus.choices
+            if value in NEXT_STATUSES[self.status] and value != ReferralStatus.CLOSED
+        ]
 
 
 @pghistory.track()

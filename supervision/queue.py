@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from coaching import permissions as coaching_permissions
 from coaching.debrief import DebriefEvent, debrief_sources
 from coaching.models import Concern, ConcernStatus, Encounter, Urgency
 from patients import permissions as patient_permissions
-from patients.models import ProgramStatus, StatusChange
+from patients.models import CareKind, HigherCareStay, ProgramStatus, StatusChange
 from staff.models import User
 from supervision import permissions
 from supervision.models import ActionItem, Debrief, DebriefKind, SessionStatus, SupervisionSession
@@ -29,6 +29,7 @@ DEBRIEF_LOOKBACK = datetime.timedelta(weeks=8)
 class Queue:
     concerns: list
     no_contact: list
+    higher_care: list
     disconnected: list
     pregnancy: list
     agenda: list
@@ -43,7 +44,7 @@ class Queue:
     def patient_ids_in_order(self) -> list[int]:
         """The patients the queue names, each once, in the order of the queue."""
         ordered = [c.patient_id for c in self.concerns]
-        ordered += [p.pk for p in self.no_contact + self.disconnected + self.pregnancy]
+        ordered += [p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy]
         ordered += [i.patient_id for i in self.agenda if i.patient_id]
         ordered += [d.patient_id for d in self.debriefs]
         return list(dict.fromkeys(ordered))
@@ -52,7 +53,7 @@ class Queue:
         """Every patient named in the queue, for the access log."""
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
         ids |= {d.patient_id for d in self.debriefs} | {d.patient_id for d in self.dual_relationships}
-        return ids | {p.pk for p in self.no_contact + self.disconnected + self.pregnancy}
+        return ids | {p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy}
 
 
 def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> Queue:
@@ -61,10 +62,28 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
     caseload = patient_permissions.patients_visible_to(viewer).filter(
         assignments__coach=coach, assignments__ended_on__isnull=True
     )
-    with_contact = caseload.annotate(last_encounter=Max("encounters__occurred_at"))
+    # "No contact in N days" leaves out a woman in a higher level of care, and counts from her return after one.
+    stays = HigherCareStay.objects.filter(patient=OuterRef("pk"))
+    with_contact = caseload.annotate(
+        last_encounter=Max("encounters__occurred_at"),
+        in_higher_care=Exists(stays.filter(ended_on__isnull=True)),
+        returned_on=Subquery(stays.filter(ended_on__isnull=False).order_by("-ended_on").values("ended_on")[:1]),
+    )
     since = timezone.now() - datetime.timedelta(days=program.no_contact_days)
-    no_contact = with_contact.filter(status=ProgramStatus.ACTIVE).filter(
-        Q(last_encounter__isnull=True) | Q(last_encounter__lt=since)
+    no_contact = (
+        with_contact.filter(status=ProgramStatus.ACTIVE, in_higher_care=False)
+        .filter(Q(last_encounter__isnull=True) | Q(last_encounter__lt=since))
+        .filter(Q(returned_on__isnull=True) | Q(returned_on__lte=timezone.localdate(since)))
+    )
+    open_stay = stays.filter(ended_on__isnull=True)
+    higher_care = (
+        caseload.exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+        .filter(Exists(open_stay))
+        .annotate(
+            went_on=Subquery(open_stay.values("started_on")[:1]),
+            expected_back=Subquery(open_stay.values("expected_return_on")[:1]),
+            care_kind=Subquery(open_stay.values("kind")[:1]),
+        )
     )
     disconnected_since = StatusChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_on", "-pk")
     attempts = (
@@ -94,6 +113,7 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
             .select_related("patient")
         ),
         no_contact=list(no_contact.order_by("last_encounter", "legal_name")),
+        higher_care=[_with_kind_label(p) for p in higher_care.order_by("went_on", "legal_name")],
         disconnected=list(disconnected.order_by("legal_name")),
         pregnancy=list(pregnancy.order_by("due_date", "delivery_date")),
         agenda=list(permissions.agenda_of(viewer, coach).select_related("patient", "answered_by")),
@@ -173,3 +193,8 @@ def debriefs_for(viewer: User, coach: User) -> list[DebriefEvent]:
     )
     events = [e for e in events if (e.kind, e.record_id) not in done and e.patient_id in visible]
     return sorted(events, key=lambda e: e.happened_at)
+
+
+def _with_kind_label(patient):
+    patient.care_kind_label = CareKind(patient.care_kind).label
+    return patient

@@ -1,30 +1,39 @@
 """Writes that reach across apps: changing a staff member's role and deactivating her (her patients, supervision
-links and drafts too), and a training reminder (a lapsed one goes to her supervisor as well)."""
+links and drafts too), a training reminder (a lapsed one goes to her supervisor as well), and a woman's discharge
+(what is still open about her in coaching, referrals and supervision, closed or carried)."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
+from coaching import permissions as coaching_permissions
 from coaching.models import Draft
-from coaching.services import drafts_discard_all
-from patients.models import CoachAssignment
+from coaching.services import concern_close, drafts_discard_all
+from patients import services as patient_services
+from patients.models import CoachAssignment, DischargeReason, Episode, Patient
 from patients.services import coach_leaves
 from recovery_program import outbox
 from recovery_program.audit import Actor
 from recovery_program.models import Outgoing
+from referrals import permissions as referral_permissions
+from referrals.models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatus
+from referrals.services import referral_change_status
 from staff import services as staff_services
 from staff.models import AccountChangeRequest, StaffEvent, TrainingRecord, TrainingReminder, User
 from staff.roles import Role, members_with_role
-from supervision.models import OnCallShift, SupervisionAssignment
+from supervision import permissions as supervision_permissions
+from supervision.models import ActionItem, OnCallShift, SupervisionAssignment
 from supervision.permissions import current_supervisor_of
-from supervision.services import supervision_links_end
+from supervision.services import action_item_done, supervision_links_end
 
 
 def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]:
@@ -189,3 +198,114 @@ def training_reminder_build(message: Outgoing) -> outbox.Built | None:
         return None
     link = settings.SITE_URL.rstrip("/") + reverse("staff:my_training")
     return outbox.Built({"user": record.user, "record": record, "link": link, "days": message.context["days"]})
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """Something about her still open at her discharge: a concern, a referral or a supervision action item."""
+
+    kind: str  # patients.services.OPEN_ITEM_KINDS
+    id: int
+    label: str
+    url: str
+
+    @property
+    def field(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
+    """What is still open about her, as the supervisor discharging her sees it (three queries): open concerns,
+    referrals not yet completed or declined, and undone action items of supervision sessions that reviewed her."""
+    concerns = coaching_permissions.concerns_visible_to(user).filter(patient=patient).open().order_by("created_at")
+    referrals = referral_permissions.records_visible_to(user, Referral).filter(
+        patient=patient, status__in=OPEN_REFERRAL_STATUSES
+    )
+    items = ActionItem.objects.filter(
+        session__in=supervision_permissions.sessions_visible_to(user), session__cases__patient=patient
+    ).filter(done_at__isnull=True)
+    return (
+        [
+            OpenItem(
+                "concern",
+                c.pk,
+                f"Concern: {c.get_category_display()}, shared {date_format(timezone.localtime(c.created_at), 'M j')}",
+                reverse("coaching:concern_detail", args=[c.pk]),
+            )
+            for c in concerns
+        ]
+        + [
+            OpenItem(
+                "referral",
+                r.pk,
+                f"Referral to {r.receiving_provider} ({r.get_status_display().lower()})",
+                reverse("referrals:referral_detail", args=[r.pk]),
+            )
+            for r in referrals
+        ]
+        + [
+            OpenItem(
+                "action_item",
+                a.pk,
+                f"Action item: {a.what} (due {date_format(a.due_on, 'M j')})",
+                reverse("supervision:session", args=[a.session_id]),
+            )
+            for a in items.distinct().order_by("due_on", "pk")
+        ]
+    )
+
+
+@transaction.atomic
+def patient_discharge(
+    *,
+    actor: Actor,
+    patient: Patient,
+    reason: DischargeReason,
+    ended_on: datetime.date,
+    summary: str,
+    closing: set[str],
+) -> Episode:
+    """Discharges her (`patients.services.patient_discharge`: her episode, her coach's care, her consents that end
+    at discharge). Of what is still open about her, the items named in `closing` (OpenItem.field) are closed here,
+    each by its own app's service (a concern closed with the reason "She was discharged", a referral closed at her
+    discharge, an action item done); the others are carried: left open, and noted on the discharge."""
+    open_items = open_items_of(actor.user, patient)
+    today = timezone.localdate()
+    noted = []
+    for item in open_items:
+        outcome = "closed" if item.field in closing else "carried"
+        noted.append({"kind": item.kind, "id": item.id, "outcome": outcome})
+        if outcome == "carried":
+            continue
+        if item.kind == "concern":
+            concern = coaching_permissions.get_concern_for_action(actor.user, item.id)
+            concern_close(actor=actor, concern=concern, reason="She was discharged")
+        elif item.kind == "referral":
+            referral = referral_permissions.get_record_for_change(actor.user, Referral, item.id)
+            referral_change_status(
+                actor=actor, referral=referral, status=ReferralStatus.CLOSED, changed_on=max(today, ended_on)
+            )
+        else:
+            action_item_done(actor=actor, item=supervision_permissions.get_action_item_for_update(actor.user, item.id))
+    return patient_services.patient_discharge(
+        actor=actor, patient=patient, reason=reason, ended_on=ended_on, summary=summary, open_items=noted
+    )
+
+
+def discharge_effects(patient: Patient, open_items: list[OpenItem], closing: set[str]) -> list[str]:
+    """What her discharge will do, in words, for the page that asks the supervisor to confirm it."""
+    closed = sum(1 for item in open_items if item.field in closing)
+    carried = len(open_items) - closed
+    effects = [
+        f"{patient.display_name}'s time in the program ends; her record and everything in it stay.",
+        "Her coach's care ends, and her coach can no longer open her record.",
+        "Consents that end at her discharge end.",
+        "Nothing new can be logged about her until she is re-enrolled.",
+    ]
+    if closed:
+        effects.append(ngettext("%d open item is closed.", "%d open items are closed.", closed) % closed)
+    if carried:
+        effects.append(
+            ngettext("%d open item stays open (carried).", "%d open items stay open (carried).", carried) % carried
+        )
+    return effects

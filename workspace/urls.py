@@ -7,6 +7,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from patients import urls as patients_urls
 from recovery_program import twilio
 from recovery_program.health import healthz, healthz_web
 from staff import urls as staff_urls
@@ -39,6 +40,13 @@ staff_pages = [
     path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
 ]
 
+# Discharging a woman closes or carries what is still open about her in coaching, referrals and supervision, so
+# its page is served from here, under the patient pages' names (patients:discharge).
+patient_pages = [
+    *patients_urls.urlpatterns,
+    path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
@@ -60,7 +68,7 @@ urlpatterns = [
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("staff/", include((staff_pages, staff_urls.app_name))),
-    path("patients/", include("patients.urls")),
+    path("patients/", include((patient_pages, patients_urls.app_name))),
     path("coaching/", include("coaching.urls")),
     path("clinical/", include("referrals.urls")),
     path("supervision/", include("supervision.urls")),

@@ -9,6 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
+from patients.forms import DischargeForm
+from patients.services import discharge_reasons_for
+from patients.views import show_refusal
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
@@ -177,3 +180,44 @@ def program_figures(request):
         "workspace/program_figures.html",
         {"figures": numbers, "chart": figures.bars(numbers.encounters_per_week)},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def patient_discharge(request, pk):
+    """A supervisor discharges a woman: the reason, a summary, and what is still open about her, each closed or
+    carried. A page then says what will happen; its button discharges her."""
+    patient = patient_permissions.get_patient_for_course(request.user, pk)
+    if patient.has_left_the_program:
+        messages.info(request, f"She is already {patient.get_status_display().lower()}.")
+        return redirect("patients:detail", pk=patient.pk)
+    open_items = services.open_items_of(request.user, patient)
+    reasons = discharge_reasons_for(patient.program, offered_only=True)
+    form = DischargeForm(request.POST or None, reasons=reasons, open_items=open_items, patient=patient)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="discharge")
+    if request.method == "POST" and form.is_valid():
+        if not confirmed(request):
+            return confirm_page(
+                request,
+                title=f"Discharge {patient.display_name}?",
+                effects=services.discharge_effects(patient, open_items, form.closing()),
+                button="Discharge her",
+                action=reverse("patients:discharge", args=[patient.pk]),
+                cancel_url=reverse("patients:detail", args=[patient.pk]),
+                back_label=patient.display_name,
+                hidden=[(name, value) for name, value in request.POST.items() if name != "csrfmiddlewaretoken"],
+            )
+        try:
+            services.patient_discharge(
+                actor=actor_from(request),
+                patient=patient,
+                reason=form.cleaned_data["reason"],
+                ended_on=form.cleaned_data["ended_on"],
+                summary=form.cleaned_data["summary"],
+                closing=form.closing(),
+            )
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"{patient.display_name} is discharged. Her record stays.")
+            return redirect("patients:detail", pk=patient.pk)
+    return render(request, "workspace/patient_discharge.html", {"form": form, "patient": patient})

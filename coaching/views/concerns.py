@@ -83,14 +83,23 @@ def concern_new(request):
         if request.POST.get("patient"):
             permissions.get_patient_for_logging(request.user, request.POST["patient"])
         form = ConcernForm(request.POST, patients=patients)
+        concern = None
         if form.is_valid():
             data = form.cleaned_data
-            concern = services.concern_share(
-                actor=actor_from(request),
-                patient=data["patient"],
-                encounter=encounter,
-                fields={"category": data["category"], "description": data["description"], "urgency": data["urgency"]},
-            )
+            try:
+                concern = services.concern_share(
+                    actor=actor_from(request),
+                    patient=data["patient"],
+                    encounter=encounter,
+                    fields={
+                        "category": data["category"],
+                        "description": data["description"],
+                        "urgency": data["urgency"],
+                    },
+                )
+            except ValidationError as error:  # she was discharged, or waits for her new consent
+                form.add_error(None, error.messages)
+        if concern is not None:
             messages.success(request, "Shared with your supervisor. You can follow it here.")
             return _done(request, "coaching:concern_detail", pk=concern.pk)
     else:

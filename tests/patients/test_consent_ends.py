@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from patients.models import Consent, ExpiryEvent, ProgramStatus
-from patients.services import consent_record, patient_change_status
+from patients.services import consent_record, discharge_reasons_for, patient_change_status
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from tests.factories import ConsentFactory
@@ -117,13 +117,14 @@ def test_an_event_the_program_does_not_record_cannot_be_chosen(client_for, super
     assert not Consent.objects.exists()
 
 
-def test_discharged_on_her_status_page_the_consent_shows_as_ended_and_is_offered_nowhere(
+def test_discharged_on_her_discharge_page_the_consent_shows_as_ended_and_is_offered_nowhere(
     client_for, supervisor, patient, until_discharge
 ):
     client = client_for(supervisor)
+    completed = discharge_reasons_for(patient.program).get(code="completed")
     client.post(
-        reverse("patients:status", args=[patient.pk]),
-        {"status": "discharged", "changed_on": TODAY.isoformat(), "reason": "Completed her plan"},
+        reverse("patients:discharge", args=[patient.pk]),
+        {"reason": completed.pk, "ended_on": TODAY.isoformat(), "summary": "Completed her plan", "confirmed": "yes"},
     )
     page = html.unescape(client.get(reverse("patients:detail", args=[patient.pk])).content.decode())
     assert '<span class="badge">ended</span>' in page

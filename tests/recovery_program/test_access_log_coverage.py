@@ -118,6 +118,17 @@ class World:
         return record_communication(self.supervisor, self.patient)
 
     @cached_property
+    def discharged(self):
+        """Her discharge (she moved), for the page that re-enrolls her."""
+        return patients_services.patient_discharge(
+            actor=self.by(self.supervisor),
+            patient=self.patient,
+            reason=patients_services.discharge_reasons_for(self.patient.program).get(code="moved"),
+            ended_on=TODAY,
+            summary="Moved",
+        )
+
+    @cached_property
     def agenda_item(self):
         return supervision_services.agenda_item_add(
             actor=self.by(self.coach), text="How do I answer her mother's calls?", patient=self.neighbour
@@ -225,6 +236,10 @@ PAGES = [
     Page("patients:child_add", "supervisor", VIEW, "patient", _patient),
     Page("patients:child_edit", "supervisor", VIEW, "child", lambda w: [w.patient.pk, w.child.pk]),
     Page("patients:access_log", "supervisor", VIEW, "access log", _patient),
+    Page("patients:discharge", "supervisor", VIEW, "discharge", _patient),
+    Page("patients:reenroll", "supervisor", VIEW, "patient", _patient, needs=("discharged",)),
+    Page("patients:higher_care", "supervisor", VIEW, "patient", _patient),
+    Page("patients:higher_care_end", "supervisor", VIEW, "patient", _patient),
     Page("coaching:encounter_list", "supervisor", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
     Page("coaching:encounter_list", "coach", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
     Page("coaching:encounter_new", "coach", VIEW, "encounter form", patients=_caseload),
@@ -531,6 +546,77 @@ SERVICES = [
         ),
         CREATE,
         "child",
+    ),
+    Service(
+        "patients.patient_discharge",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.patient_discharge,
+            actor=actor,
+            patient=w.patient,
+            reason=patients_services.discharge_reasons_for(w.patient.program).get(code="moved"),
+            ended_on=TODAY,
+            summary="Moved to Maine",
+        ),
+        CHANGE,
+        "episode",
+    ),
+    Service(
+        "workspace.patient_discharge",
+        "supervisor",
+        lambda w, actor: partial(
+            workspace_services.patient_discharge,
+            actor=actor,
+            patient=w.patient,
+            reason=patients_services.discharge_reasons_for(w.patient.program).get(code="moved"),
+            ended_on=TODAY,
+            summary="Moved to Maine",
+            closing=set(),
+        ),
+        CHANGE,
+        "episode",
+    ),
+    Service(
+        "patients.patient_reenroll",
+        "supervisor",
+        lambda w, actor: (
+            patients_services.patient_discharge(
+                actor=actor,
+                patient=w.patient,
+                reason=patients_services.discharge_reasons_for(w.patient.program).get(code="moved"),
+                ended_on=TODAY,
+                summary="Moved",
+            )
+            and partial(patients_services.patient_reenroll, actor=actor, patient=w.patient, started_on=TODAY)
+        ),
+        CHANGE,
+        "episode",
+    ),
+    Service(
+        "patients.higher_care_start",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.higher_care_start,
+            actor=actor,
+            patient=w.patient,
+            kind="residential",
+            started_on=TODAY,
+            expected_return_on=None,
+        ),
+        CREATE,
+        "higher care stay",
+    ),
+    Service(
+        "patients.higher_care_end",
+        "supervisor",
+        lambda w, actor: (
+            patients_services.higher_care_start(
+                actor=actor, patient=w.patient, kind="detox", started_on=TODAY, expected_return_on=None
+            )
+            and partial(patients_services.higher_care_end, actor=actor, patient=w.patient, ended_on=TODAY)
+        ),
+        CHANGE,
+        "higher care stay",
     ),
     Service(
         "coaching.encounter_log",
@@ -877,6 +963,14 @@ EXEMPT_SERVICES = {
     "supervision.boundary_question_answer",
     "supervision.check_ins_read",
     "patients.caseload_cap_check",
+    # The program's list of discharge reasons (seeded with the defaults when it has none): no patient.
+    "patients.discharge_reasons_for",
+    "patients.reason_text",
+    # A check the services that log make first (encounter_log, concern_share, assignment_start): they log.
+    "patients.logging_refusal",
+    # What is still open about her and what her discharge will do, for the discharge page, which logs the view.
+    "workspace.open_items_of",
+    "workspace.discharge_effects",
 }
 
 

@@ -34,6 +34,8 @@ CREATES = {
     "patients:child_add",
     "patients:cover",
     "patients:child_edit",  # the same view and form as child_add
+    "patients:reenroll",  # her new episode
+    "patients:higher_care",  # a stay in a higher level of care
     "coaching:encounter_new",
     "coaching:encounter_addendum",
     "coaching:concern_new",
@@ -66,6 +68,8 @@ NOT_CREATING = {
     "patients:edit": "changes her record",
     "patients:unassign": "ends the current assignment; a second time finds none and says so",
     "patients:consent_revoke": "ends a consent; a second time is refused",
+    "patients:discharge": "ends her episode; a second time finds her discharged and says so",
+    "patients:higher_care_end": "ends her stay; a second time finds none and says so",
     "coaching:encounter_edit": "changes the encounter",
     "coaching:encounter_error": "marks it entered in error; a second time is refused",
     "coaching:encounter_draft_discard": "removes her draft",
@@ -153,6 +157,7 @@ CHOSEN = {
     "staff:role_propose": {"role": "supervisor"},
     "staff:training_kinds": {"add_kind": "Add"},
     "patients:status": {"status": "disconnected"},
+    "patients:higher_care": {"kind": "detox", "expected_return_on": ""},
     "referrals:referral_new": {"legal_basis": "emergency", "consent": ""},
     "referrals:disclosure_new": {"legal_basis": "emergency", "consent": ""},
 }

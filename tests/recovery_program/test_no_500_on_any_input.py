@@ -165,6 +165,10 @@ FORMS = [
     ),
     Form("patients:child_add", "supervisor1", PATIENT),
     Form("patients:cover", "supervisor1"),
+    Form("patients:discharge", "supervisor1", PATIENT),
+    Form("patients:reenroll", "supervisor1", {"pk": _of(Patient, status="discharged")}),
+    Form("patients:higher_care", "supervisor1", PATIENT),
+    Form("patients:higher_care_end", "supervisor1", {"pk": _of(Patient, higher_care_stays__ended_on__isnull=True)}),
     Form(
         "patients:child_edit",
         "supervisor1",

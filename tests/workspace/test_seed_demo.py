@@ -50,10 +50,19 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone(coach):
 def test_seed_demo_gives_each_coach_a_caseload_with_one_reassignment():
     call_command("seed_demo")
     coach1, coach2 = User.objects.get(username="coach1"), User.objects.get(username="coach2")
-    assert Patient.objects.count() == 12
+    assert Patient.objects.count() == 13  # one of them discharged: she left coach2's caseload
     assert patients_visible_to(coach1).count() == 6
     assert patients_visible_to(coach2).count() == 6
-    reassigned = CoachAssignment.objects.filter(ended_on__isnull=False).get()
+    reassigned = CoachAssignment.objects.filter(ended_on__isnull=False, end_reason__startswith="Reassigned").get()
     assert reassigned.coach == coach2
     assert reassigned.patient in patients_visible_to(coach1)
     assert Consent.objects.exists()
+
+
+def test_seed_demo_has_a_woman_discharged_and_one_in_residential_care():
+    call_command("seed_demo")
+    discharged = Patient.objects.get(status="discharged")
+    assert discharged.episodes.get().discharge_reason.code == "moved"
+    in_care = Patient.objects.in_higher_care().get()
+    assert in_care.higher_care_stays.get().kind == "residential"
+    assert in_care.assignments.filter(ended_on__isnull=True).exists()  # still on her coach's caseload

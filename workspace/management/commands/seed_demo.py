@@ -16,7 +16,7 @@ from django.utils import timezone
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, Urgency
 from patients import services as patient_services
-from patients.models import Child, Patient, ProgramStatus
+from patients.models import DISCHARGE_STATUSES, Child, Patient, ProgramStatus
 from recovery_program.audit import Actor
 from referrals import services as referral_services
 from referrals.models import Referral
@@ -166,8 +166,25 @@ DEMO_PATIENTS = [
         "Reach her through her counselor at the methadone clinic.",
     ),
 ]
+DEMO_PATIENTS.append(
+    (
+        "Nicole Marie Ouellette",
+        "Nikki",
+        32,
+        "coach2",
+        None,
+        40,
+        [("Mia", 1, True)],
+        ProgramStatus.DISCHARGED,
+        True,
+        True,
+        "",
+    )
+)
 # Brianna first had coach2, then moved to coach1: one reassignment in the history.
 REASSIGNED = "Brianna Lee Santos"
+# Tiffany went to residential treatment ten days ago; she stays on coach2's caseload.
+IN_RESIDENTIAL = "Tiffany Dawn Lavoie"
 
 
 class Command(BaseCommand):
@@ -441,13 +458,29 @@ class Command(BaseCommand):
                     },
                 )
             # After her consents, as in life: leaving ends those that end at her discharge.
-            if status != ProgramStatus.ACTIVE:
+            if status == ProgramStatus.DISCHARGED:
+                patient_services.patient_discharge(
+                    actor=actor,
+                    patient=patient,
+                    reason=patient_services.discharge_reasons_for(program).get(code="moved"),
+                    ended_on=today - datetime.timedelta(weeks=2),
+                    summary="Moved to her mother's in Maine with the baby; linked with a program there.",
+                )
+            elif status != ProgramStatus.ACTIVE:
                 patient_services.patient_change_status(
                     actor=actor,
                     patient=patient,
                     status=status,
                     changed_on=today - datetime.timedelta(weeks=1),
                     reason="Completed the program." if status == ProgramStatus.GRADUATED else "No contact for 3 weeks.",
+                )
+            if legal == IN_RESIDENTIAL:
+                patient_services.higher_care_start(
+                    actor=actor,
+                    patient=patient,
+                    kind="residential",
+                    started_on=today - datetime.timedelta(days=10),
+                    expected_return_on=today + datetime.timedelta(days=18),
                 )
 
     def _seed_coaching(self, program: Program) -> None:
@@ -463,7 +496,7 @@ class Command(BaseCommand):
             actor = Actor(coach, None)
             caseload = list(
                 Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True)
-                .exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+                .exclude(status__in=DISCHARGE_STATUSES)  # nothing new is logged about a woman who left
                 .order_by("pk")
             )
             # A weekly group with everyone, and a one-on-one with each patient in between, for four weeks; coach2
