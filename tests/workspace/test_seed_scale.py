@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from coaching.models import Concern, Encounter
-from patients.models import Patient
+from patients.models import Episode, Patient
 from patients.permissions import patients_visible_to
 from recovery_program.models import AccessLog
 from staff.models import Program, User
@@ -52,6 +52,7 @@ def test_every_record_is_of_its_coachs_caseload_and_program(seeded):
             " WHERE a.coach_id <> e.coach_id OR p.program_id <> e.program_id"
         )
         assert cursor.fetchone()[0] == 0
+    assert Episode.objects.filter(ended_on__isnull=True).count() == Patient.objects.count()
     coach = User.objects.get(username="p1-coach1")
     assert patients_visible_to(coach).count() == Patient.objects.filter(assignments__coach=coach).count() > 0
 

@@ -26,7 +26,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from coaching.models import Concern, Encounter, EncounterPatient
-from patients.models import CoachAssignment, Patient, PatientUserObjectPermission
+from patients.models import CoachAssignment, Episode, Patient, PatientUserObjectPermission
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.models import AccessLog
 from staff.models import Program, User
@@ -238,6 +238,12 @@ class Command(BaseCommand):
                 [self.now.date()],
             )
             start += count
+        # Each woman's one episode of care, from her enrollment (as migrations give existing women).
+        insert_select(
+            Episode,
+            {"program_id": "p.program_id", "patient_id": "p.id", "started_on": "p.enrollment_date"},
+            f"{Patient._meta.db_table} AS p",
+        )
         permissions = list(
             Permission.objects.filter(
                 content_type__app_label="patients", codename__in=[p.split(".")[1] for p in CASELOAD_PERMISSIONS]
