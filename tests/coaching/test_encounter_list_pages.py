@@ -63,11 +63,12 @@ def test_the_pages_say_newer_and_older(client_for, coach, logged):
 
 def test_a_date_starts_the_list_at_the_end_of_that_day_in_the_programs_zone(client_for, coach, patient):
     zone = timezone.get_current_timezone()
-    late = datetime.datetime(2026, 3, 10, 23, 30, tzinfo=zone)
-    next_morning = datetime.datetime(2026, 3, 11, 0, 30, tzinfo=zone)
+    day = timezone.localdate() - datetime.timedelta(days=5)
+    late = datetime.datetime.combine(day, datetime.time(23, 30), tzinfo=zone)
+    next_morning = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 30), tzinfo=zone)
     with_late = log_encounter(coach, [patient], occurred_at=late)
     log_encounter(coach, [patient], occurred_at=next_morning)
-    page = client_for(coach).get(reverse("coaching:encounter_list"), {"until": "2026-03-10"}).context["page"]
+    page = client_for(coach).get(reverse("coaching:encounter_list"), {"until": day.isoformat()}).context["page"]
     assert [e.pk for e in page] == [with_late.pk]
 
 

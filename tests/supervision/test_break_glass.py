@@ -300,6 +300,7 @@ SETTINGS = {
     "office_days": ["0", "1", "2", "3", "4"],
     "escalation_minutes": "15",
     "no_contact_days": "14",
+    "caseload_cap": "15",
 }
 
 

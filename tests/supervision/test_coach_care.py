@@ -421,7 +421,9 @@ def test_the_supervisors_list_runs_the_same_queries_however_many_coaches(
         for n in range(first, last):
             coach = UserFactory(username=f"coach_{n}", program=program, role="coach")
             supervision_assign(actor=Actor(supervisor, None), coach=coach, supervisor=supervisor, started_on=TODAY())
-            log_encounter(coach, [])
+            woman = PatientFactory(program=program)
+            on_caseload_of(woman, coach)
+            log_encounter(coach, [woman])
 
     add_coaches(0, 1)
     one, _ = count_queries()

@@ -73,7 +73,7 @@ def test_send_now_delivers_the_page_and_logs_who_decided(
     assert response.status_code == 302
     page.refresh_from_db()
     assert page.status == "sent"
-    assert OutboundMessage.objects.filter(key=f"page-{page.pk}").count() == 1
+    assert OutboundMessage.objects.filter(key=str(page.key)).count() == 1
     log = AccessLog.objects.get(record_type="page")
     assert (log.user, log.patient_id, log.record_id) == (backup_supervisor, held.patient_id, str(page.pk))
 

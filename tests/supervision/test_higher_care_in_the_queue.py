@@ -74,5 +74,5 @@ def test_the_queue_with_women_in_higher_care_runs_the_same_queries(
         on_caseload_of(patient, coach)
         _went(supervisor, patient, back_in=None)
     client = client_for(supervisor)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(28):
         client.get(reverse("supervision:queue", args=[coach.pk]))
