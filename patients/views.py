@@ -339,15 +339,6 @@ def cover(request):
     return render(request, "patients/cover.html", {"form": form, "covers": permissions.covers_not_over(request.user)})
 
 
-def show_refusal(form, error: ValidationError) -> None:
-    """Shows what a service refused next to the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _course_form(request, patient, form, *, title, button, intro=""):
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
@@ -371,7 +362,7 @@ def patient_reenroll(request, pk):
         try:
             services.patient_reenroll(actor=actor_from(request), patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            show_refusal(form, error)
+            form.refuse(error)
         else:
             messages.success(request, "She is enrolled again. Record the consent she signs for this time next.")
             return redirect("patients:consent_add", pk=patient.pk)
@@ -395,7 +386,7 @@ def higher_care_start(request, pk):
         try:
             services.higher_care_start(actor=actor_from(request), patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            show_refusal(form, error)
+            form.refuse(error)
         else:
             messages.success(request, "Recorded. She stays on her coach's caseload.")
             return redirect("patients:detail", pk=patient.pk)
@@ -417,7 +408,7 @@ def higher_care_end(request, pk):
         try:
             services.higher_care_end(actor=actor_from(request), patient=patient, **form.cleaned_data)
         except ValidationError as error:
-            show_refusal(form, error)
+            form.refuse(error)
         else:
             messages.success(request, "Welcome back: recorded.")
             return redirect("patients:detail", pk=patient.pk)

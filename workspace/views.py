@@ -11,7 +11,6 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from patients.forms import DischargeForm
 from patients.services import discharge_reasons_for
-from patients.views import show_refusal
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
@@ -216,7 +215,7 @@ def patient_discharge(request, pk):
                 closing=form.closing(),
             )
         except ValidationError as error:
-            show_refusal(form, error)
+            form.refuse(error)
         else:
             messages.success(request, f"{patient.display_name} is discharged. Her record stays.")
             return redirect("patients:detail", pk=patient.pk)
