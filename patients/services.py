@@ -32,6 +32,7 @@ from patients.models import (
 )
 from patients.permissions import CASELOAD_PERMISSIONS, can_give_cover, coaches_assignable_by
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from recovery_program.validators import not_in_future
 from recovery_program.versioning import check_version
 from staff.models import Program, User
 
@@ -434,6 +435,14 @@ def _end_episode(
 
 
 @transaction.atomic
+def _not_after_today(value: datetime.date, field: str, what: str) -> None:
+    """A day of her course (discharge, return, a stay) is today or earlier, whoever calls: next to `field`."""
+    try:
+        not_in_future(value, what)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+
+
 def patient_discharge(
     *,
     actor: Actor,
@@ -447,6 +456,7 @@ def patient_discharge(
     care ends, her coach's care ends (the coach loses access, as `assignment_end`), consents that end at her
     discharge end (`patient_change_status`). `open_items` notes what was still open and whether it was closed
     or carried ([{"kind", "id", "outcome"}]); closing them is for the apps that own them (workspace)."""
+    _not_after_today(ended_on, "ended_on", "last day")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.has_left_the_program:
         raise ValidationError(f"She is already {patient.get_status_display().lower()}.")
@@ -478,6 +488,7 @@ def patient_discharge(
 def patient_reenroll(*, actor: Actor, patient: Patient, started_on: datetime.date) -> Episode:
     """She comes back: the same record, a new episode. Until a consent for it is recorded she cannot be given a
     coach and nothing is logged about her (`logging_refusal`)."""
+    _not_after_today(started_on, "started_on", "date")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.has_left_the_program:
         raise ValidationError("She is enrolled: there is nothing to re-enroll.")
@@ -508,6 +519,7 @@ def higher_care_start(
     *, actor: Actor, patient: Patient, kind: str, started_on: datetime.date, expected_return_on: datetime.date | None
 ) -> HigherCareStay:
     """She went to a higher level of care. She stays on her coach's caseload; nothing else changes."""
+    _not_after_today(started_on, "started_on", "date she went")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.has_left_the_program:
         raise ValidationError("She was discharged: re-enroll her first.")
@@ -533,6 +545,7 @@ def higher_care_start(
 @transaction.atomic
 def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) -> HigherCareStay:
     """She came back from her stay in a higher level of care."""
+    _not_after_today(ended_on, "ended_on", "date she came back")
     stay = HigherCareStay.objects.select_for_update().filter(patient=patient, ended_on__isnull=True).first()
     if stay is None:
         raise ValidationError("She is not in a higher level of care.")

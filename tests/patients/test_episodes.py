@@ -425,3 +425,23 @@ def test_the_list_with_women_in_higher_care_runs_the_same_queries(
     client = client_for(supervisor)
     with django_assert_max_num_queries(17):
         client.get(reverse("patients:list"), {"status": "higher_care"})
+
+
+def test_no_day_of_her_course_is_after_today_whoever_calls(supervisor, patient):
+    """The forms say so; the services hold it too."""
+    actor, tomorrow = Actor(supervisor, None), TODAY() + DAY
+    with pytest.raises(ValidationError) as refused:
+        higher_care_start(actor=actor, patient=patient, kind="detox", started_on=tomorrow, expected_return_on=None)
+    assert refused.value.message_dict == {"started_on": ["The date she went cannot be in the future."]}
+    higher_care_start(actor=actor, patient=patient, kind="detox", started_on=TODAY(), expected_return_on=None)
+    with pytest.raises(ValidationError) as refused:
+        higher_care_end(actor=actor, patient=patient, ended_on=tomorrow)
+    assert "ended_on" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        _discharge(supervisor, patient, on=tomorrow)
+    assert refused.value.message_dict == {"ended_on": ["The last day cannot be in the future."]}
+    _discharge(supervisor, patient)
+    with pytest.raises(ValidationError) as refused:
+        patient_reenroll(actor=actor, patient=Patient.objects.get(pk=patient.pk), started_on=tomorrow)
+    assert "started_on" in refused.value.message_dict
+    assert not Patient.objects.get(pk=patient.pk).episodes.filter(ended_on__isnull=True).exists()
