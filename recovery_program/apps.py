@@ -16,6 +16,10 @@ class RecoveryProgramConfig(AppConfig):
     verbose_name = "Recovery program"
 
     def ready(self) -> None:
+        from recovery_program.health import check_register
+        from recovery_program.outbox import outbox_check
+
         post_migrate.connect(harden_trigger_ignore, sender=self)
+        check_register("emails", outbox_check)
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.warning("REDIS_URL is not set: background tasks run in-process, without a worker.")

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recovery_program.locks import sender_lock
@@ -203,3 +204,38 @@ def message_release(*, message: Outgoing, send: bool) -> Outgoing:
         message.status = Outgoing.Status.DROPPED
     message.save(update_fields=["status", "next_attempt_at", "attempts"])
     return message
+
+
+# An e-mail due this long and not sent, or one that failed this recently, makes /healthz answer 503: a password
+# link or a notice is not getting through (SMTP down, a stopped e-mail worker, a wrong password in the settings).
+LATE_AFTER = datetime.timedelta(minutes=15)
+FAILED_WITHIN = datetime.timedelta(hours=1)
+
+
+def outbox_check(now: datetime.datetime) -> tuple[str, dict[str, object]]:
+    """For /healthz: the oldest e-mail due and not sent, and those that failed (or may not have gone out) in the
+    last day. Held rows wait for a person, not for the workers, and are left out."""
+    due = Coalesce("next_attempt_at", "created_at")
+    figures = Outgoing.objects.aggregate(
+        oldest=Min(due, filter=Q(status__in=[Outgoing.Status.PENDING, Outgoing.Status.SENDING])),
+        failed_recently=Count(
+            "pk",
+            filter=Q(status__in=[Outgoing.Status.FAILED, Outgoing.Status.UNKNOWN], created_at__gte=now - FAILED_WITHIN),
+        ),
+        failed_today=Count(
+            "pk",
+            filter=Q(
+                status__in=[Outgoing.Status.FAILED, Outgoing.Status.UNKNOWN],
+                created_at__gte=now - datetime.timedelta(days=1),
+            ),
+        ),
+    )
+    oldest = figures["oldest"]
+    waited = max(0, int((now - oldest).total_seconds())) if oldest and oldest <= now else 0
+    if figures["failed_recently"]:
+        status = "failing"
+    elif waited > LATE_AFTER.total_seconds():
+        status = "late"
+    else:
+        status = "ok"
+    return status, {"oldest_email_waiting_seconds": waited, "emails_failed_last_day": figures["failed_today"]}

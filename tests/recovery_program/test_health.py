@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from recovery_program.celery import HeartbeatScheduler
 from recovery_program.celery import app as celery_app
-from recovery_program.models import Heartbeat
+from recovery_program.models import Heartbeat, Outgoing
 from recovery_program.tasks import heartbeat
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_healthz_answers_anonymous_visitors_with_each_status(client, beating):
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["broker"] == "ok"
-    assert (body["scheduler"], body["worker"], body["pages"]) == ("ok", "ok", "ok")
+    assert (body["scheduler"], body["worker"], body["pages"], body["emails"]) == ("ok", "ok", "ok", "ok")
     assert (body["worker_texts"], body["worker_email"]) == ("ok", "ok")
 
 
@@ -123,3 +124,50 @@ def test_the_heartbeat_task_writes_its_queues_heartbeat_and_nothing_else():
     heartbeat("nonsense")
     assert list(Heartbeat.objects.values_list("name", flat=True)) == ["worker_texts"]
     assert celery_app.conf.beat_scheduler == "recovery_program.celery:HeartbeatScheduler"
+
+
+def _email(**fields) -> Outgoing:
+    return Outgoing.objects.create(
+        kind="password_link", recipient=UserFactory(), template="emails/password_link", **fields
+    )
+
+
+@pytest.mark.usefixtures("beating")
+def test_an_email_waiting_more_than_15_minutes_makes_healthz_503_and_says_how_long(client):
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=16), tick=False):
+        _email()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["emails"], body["oldest_email_waiting_seconds"]) == ("late", 16 * 60)
+
+
+@pytest.mark.usefixtures("beating")
+def test_an_email_waiting_for_its_next_try_is_not_late_until_that_try_is_due(client):
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=30)):
+        _email(attempts=1, next_attempt_at=timezone.now() + datetime.timedelta(minutes=35))
+    body = client.get("/healthz").json()
+    assert (body["emails"], body["oldest_email_waiting_seconds"]) == ("ok", 0)
+
+
+@pytest.mark.usefixtures("beating")
+def test_an_email_that_failed_in_the_last_hour_makes_healthz_503_and_is_counted_for_a_day(client):
+    with time_machine.travel(timezone.now() - datetime.timedelta(minutes=50)):
+        _email(status=Outgoing.Status.FAILED, attempts=5)
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=5)):
+        _email(status=Outgoing.Status.UNKNOWN, attempts=1)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert (response.json()["emails"], response.json()["emails_failed_last_day"]) == ("failing", 2)
+
+    # An hour after the failure it no longer alarms (the heartbeats, not beating in a test, are stale by then).
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        body = client.get("/healthz").json()
+    assert (body["emails"], body["emails_failed_last_day"]) == ("ok", 2)
+
+
+@pytest.mark.usefixtures("beating")
+def test_emails_held_after_a_restore_wait_for_a_person_and_do_not_alarm(client):
+    with time_machine.travel(timezone.now() - datetime.timedelta(hours=2)):
+        _email(status=Outgoing.Status.HELD)
+    assert client.get("/healthz").status_code == 200
