@@ -6,9 +6,11 @@ the static files those pages need by their current addresses (hashed in producti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.shortcuts import render
@@ -31,7 +33,12 @@ OFFLINE_ASSETS = (
 
 def _version() -> str:
     """Changes whenever one of the files changes, so that phones fetch the new ones (their names do not change
-    outside production's hashed storage)."""
+    outside production's hashed storage). Static files change only with a deploy, which starts new processes:
+    read once per process, except while developing, when they change under a running server."""
+    return _files_digest() if settings.DEBUG else _files_digest_once()
+
+
+def _files_digest() -> str:
     digest = hashlib.sha256()
     for name in OFFLINE_ASSETS:
         digest.update(static(name).encode())
@@ -40,6 +47,9 @@ def _version() -> str:
             with open(path, "rb") as file:
                 digest.update(file.read())
     return digest.hexdigest()[:16]
+
+
+_files_digest_once = functools.cache(_files_digest)
 
 
 @login_not_required

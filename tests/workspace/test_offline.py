@@ -4,9 +4,11 @@ caches, and log out clearing what the phone kept (the browser side: tests/browse
 from __future__ import annotations
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from staff.models import Program
+from workspace import offline
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,22 @@ def test_a_supervisors_page_has_no_worker_and_no_waiting_box(client_for, supervi
     page = client_for(supervisor).get(reverse("home")).content.decode()
     assert "data-offline-worker" not in page
     assert "data-outbox" not in page
+
+
+def test_the_version_reads_the_files_once_per_process_in_production_and_every_time_while_developing(
+    client, settings, monkeypatch
+):
+    looked_up = []
+    real_find = finders.find
+    monkeypatch.setattr(finders, "find", lambda name, **kw: looked_up.append(name) or real_find(name, **kw))
+    offline._files_digest_once.cache_clear()
+
+    settings.DEBUG = False
+    first, second = client.get("/sw.js").content, client.get("/sw.js").content
+    assert first == second
+    assert len(looked_up) == len(offline.OFFLINE_ASSETS)
+
+    settings.DEBUG = True
+    client.get("/sw.js")
+    client.get("/sw.js")
+    assert len(looked_up) == 3 * len(offline.OFFLINE_ASSETS)
