@@ -16,4 +16,4 @@ RUN DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/bui
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "recovery_program.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "recovery_program.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-clock lint typecheck format install lock clean-db backup restore
+.PHONY: run test test-clock lint typecheck format install lock clean-db backup restore bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,17 @@ test-clock: $(VENV)/.installed-dev
 	done; \
 	  [ -n "$$DATABASE_URL" ] || $(BIN)/python -m recovery_program.embedded_db stop; \
 	  exit $$status
+
+# The benchmark (docs/performance.md): the app under gunicorn beside a bare Django project, on a hundredth of a state
+# and on a whole state (seed_scale; each database is made and filled once, the state in minutes), tables written
+# into docs/performance.md. Needs a PostgreSQL server: BENCH_DATABASE_URL names the databases' prefix.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/recovery_bench
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL)_demo $(BIN)/python -m bench.run --seed demo --label demo \
+	  --write docs/performance.md $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL)_state $(BIN)/python -m bench.run --seed state --label state \
+	  --write docs/performance.md $(BENCH_ARGS)
 
 # The database and the private files in one archive under BACKUP_DIR (var/backups), old ones pruned (README).
 backup: $(VENV)/.installed-local

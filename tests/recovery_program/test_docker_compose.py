@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import multiprocessing
+import runpy
 from pathlib import Path
 
 import yaml
@@ -53,3 +55,13 @@ def test_the_queues_all_start_with_the_runs_own_name(settings):
     names = {q.name for q in settings.CELERY_TASK_QUEUES}
     assert names == {queue, f"{queue}.sms", f"{queue}.email", f"{queue}.sweep"}
     assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} <= names
+
+
+def test_the_web_container_runs_two_gunicorn_workers_per_core_and_one_unless_told(monkeypatch):
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "--workers" not in services["web"]["command"]  # gunicorn.conf.py decides
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 4)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 9
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 3
