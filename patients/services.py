@@ -38,7 +38,7 @@ from staff.models import Program, User
 from staff.roles import Role, members_with_role
 
 
-def check_clinical_provider(program_id: int, provider: User | None) -> None:
+def _check_clinical_provider(program_id: int, provider: User | None) -> None:
     """A woman's clinical provider, when she has one, is an active supervisor of her program (the database holds
     it too, `patient_clinical_provider_is_an_active_supervisor`)."""
     supervisors = members_with_role(Role.SUPERVISOR, program_id=program_id)
@@ -68,7 +68,7 @@ def patient_enroll(
     existing = Patient.objects.filter(enrollment_token=token, program_id=actor.user.program_id).first()
     if existing:
         return existing, False
-    check_clinical_provider(actor.user.program_id, fields.get("clinical_provider"))
+    _check_clinical_provider(actor.user.program_id, fields.get("clinical_provider"))
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -116,7 +116,7 @@ def patient_update(
     if version is not None:
         check_version(patient, seen=version, saving=fields, user=actor.user)
     if "clinical_provider" in fields and fields["clinical_provider"] != patient.clinical_provider:
-        check_clinical_provider(patient.program_id, fields["clinical_provider"])
+        _check_clinical_provider(patient.program_id, fields["clinical_provider"])
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.save(update_fields=list(fields))
