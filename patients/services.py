@@ -323,6 +323,17 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
     return patient_ids
 
 
+@transaction.atomic
+def clinical_provider_leaves(*, actor: Actor, provider: User) -> list[int]:
+    """She can no longer be anyone's clinical provider (deactivated, or no longer a supervisor): the women who had
+    her have none named until a supervisor names another, so that no page or concern sends anyone to her. Their
+    history keeps her name. Returns their ids."""
+    women = list(Patient.objects.select_for_update().filter(clinical_provider=provider).values_list("pk", flat=True))
+    Patient.objects.filter(pk__in=women).update(clinical_provider=None)
+    log_access_many(actor, AccessAction.CHANGE, women, record_type="clinical provider")
+    return women
+
+
 # A cover is for days away (a vacation, sick leave), not a second caseload: a longer one is a reassignment.
 COVER_MAX_DAYS = 60
 

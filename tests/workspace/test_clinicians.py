@@ -24,6 +24,7 @@ from tests.factories import (
     record_referral,
     share_concern,
 )
+from workspace.services import staff_deactivate, staff_role_change
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +238,25 @@ def test_nobody_else_has_the_section(client_for, request, concerns, who):
     page = _text(client_for(request.getfixturevalue(who)).get(reverse("home")))
     assert "Your patients" not in page
     assert "Calla" not in page
+
+
+# When she can no longer be anyone's clinical provider
+
+
+def test_deactivating_her_leaves_her_women_with_none_named_and_their_history_keeps_her(
+    client_for, admin, clinician, hers
+):
+    effects = _text(client_for(admin).post(reverse("staff:deactivate", args=[clinician.pk])))
+    assert "A woman has her as clinical provider: she will have none named" in effects
+    hers.refresh_from_db()
+    assert hers.clinical_provider == clinician  # nothing happens before the confirmation
+    staff_deactivate(actor=Actor(admin, None), user=clinician)
+    hers.refresh_from_db()
+    assert hers.clinical_provider is None
+    assert list(hers.events.order_by("pgh_id").values_list("clinical_provider_id", flat=True)) == [clinician.pk, None]
+
+
+def test_a_clinician_made_a_coach_is_nobodys_clinical_provider(admin, supervisor, clinician, hers):
+    staff_role_change(actor=Actor(admin, None), user=clinician, role=Role.COACH)
+    hers.refresh_from_db()
+    assert hers.clinical_provider is None
