@@ -127,7 +127,7 @@ def concern_queue_for(user: User) -> QuerySet[Concern]:
     """Open concerns of her program, most urgent and oldest first: the supervisors' queue."""
     if not can_act_on_concerns(user):
         return Concern.objects.none()
-    return concerns_visible_to(user).open().queue_order().select_related("patient", "coach")
+    return concerns_visible_to(user).open().queue_order().select_related("patient__clinical_provider", "coach")
 
 
 def open_concern_counts(user: User) -> dict[str, int] | None:

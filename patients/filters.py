@@ -32,7 +32,7 @@ class PatientFilter(django_filters.FilterSet):
         method="without_coach", label="Only those without a coach", widget=forms.CheckboxInput
     )
     mine = django_filters.BooleanFilter(
-        method="of_mine", label="Only those whose clinical provider I am", widget=forms.CheckboxInput
+        method="of_mine", label="Only women I am the clinical provider for", widget=forms.CheckboxInput
     )
 
     class Meta:

@@ -87,6 +87,11 @@ class CaseloadCapMixin(PlainErrors, forms.Form):
             self.fields["over_cap_confirmed"].widget = forms.CheckboxInput()
 
 
+def _offer_providers(field, providers) -> None:
+    field.queryset = providers
+    field.empty_label = "No clinical provider"
+
+
 class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
@@ -120,7 +125,7 @@ class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors
     def __init__(self, *args, coaches, providers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["coach"].queryset = coaches
-        self.fields["clinical_provider"].queryset = providers
+        _offer_providers(self.fields["clinical_provider"], providers)
         self.fields["enrollment_date"].initial = _today
 
 
@@ -135,7 +140,7 @@ class PatientForm(VersionedForm, PatientDatesMixin, PlainErrors, forms.ModelForm
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinical_provider"].queryset = providers
+        _offer_providers(self.fields["clinical_provider"], providers)
 
 
 class ContactForm(VersionedForm, PlainErrors, forms.ModelForm):

@@ -114,6 +114,30 @@ class PatientQuerySet(models.QuerySet):
         )
 
 
+# Checked when she is named (a later deactivation or change of role leaves the name, and paging passes her over).
+PROVIDER_IS_A_SUPERVISOR = pgtrigger.Trigger(
+    name="clinical_provider_is_an_active_supervisor",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.UpdateOf("clinical_provider_id"),
+    func="""
+        IF NEW."clinical_provider_id" IS NULL
+           OR (TG_OP = 'UPDATE' AND NEW."clinical_provider_id" IS NOT DISTINCT FROM OLD."clinical_provider_id") THEN
+            RETURN NEW;
+        END IF;
+        IF NOT EXISTS (
+            SELECT 1 FROM "staff_user" u
+            JOIN "staff_user_groups" ug ON ug."user_id" = u."id"
+            JOIN "auth_group" g ON g."id" = ug."group_id"
+            WHERE u."id" = NEW."clinical_provider_id" AND u."is_active" AND g."name" = 'supervisor'
+        ) THEN
+            RAISE EXCEPTION 'a clinical provider is an active supervisor of the program'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'patient_clinical_provider_is_an_active_supervisor';
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
 @pghistory.track()
 class Patient(models.Model):
     """A woman enrolled in the program. Everything here is clinical and protected."""
@@ -141,8 +165,11 @@ class Patient(models.Model):
     clinical_provider = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="provider_for",
-        help_text="The supervisor clinically responsible for her care.",
+        help_text="The clinician of the program who knows her (a supervisor, for example her group therapist or "
+        "prescriber): named on her concerns and referrals, and asked first about an urgent concern in office hours.",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -169,7 +196,7 @@ class Patient(models.Model):
             ("export_patients", "Can export the patients she can see"),
             ("view_patient_counts", "Can see counts of patients, without names"),
         ]
-        triggers = [no_delete, SameProgram("program", "clinical_provider"), bump_version]
+        triggers = [no_delete, SameProgram("program", "clinical_provider"), PROVIDER_IS_A_SUPERVISOR, bump_version]
 
     def __str__(self) -> str:
         return self.display_name

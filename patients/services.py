@@ -35,6 +35,17 @@ from recovery_program.audit import AccessAction, Actor, log_access, log_access_m
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import check_version
 from staff.models import Program, User
+from staff.roles import Role, members_with_role
+
+
+def _check_clinical_provider(program_id: int, provider: User | None) -> None:
+    """A woman's clinical provider, when she has one, is an active supervisor of her program (the database holds
+    it too, `patient_clinical_provider_is_an_active_supervisor`)."""
+    supervisors = members_with_role(Role.SUPERVISOR, program_id=program_id)
+    if provider is not None and not supervisors.filter(pk=provider.pk).exists():
+        raise ValidationError(
+            {"clinical_provider": "Choose an active supervisor of her program as her clinical provider, or nobody."}
+        )
 
 
 @transaction.atomic
@@ -57,6 +68,7 @@ def patient_enroll(
     existing = Patient.objects.filter(enrollment_token=token, program_id=actor.user.program_id).first()
     if existing:
         return existing, False
+    _check_clinical_provider(actor.user.program_id, fields.get("clinical_provider"))
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -103,6 +115,8 @@ def patient_update(
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
         check_version(patient, seen=version, saving=fields, user=actor.user)
+    if "clinical_provider" in fields and fields["clinical_provider"] != patient.clinical_provider:
+        _check_clinical_provider(patient.program_id, fields["clinical_provider"])
     for name, value in fields.items():
         setattr(patient, name, value)
     patient.save(update_fields=list(fields))
@@ -307,6 +321,17 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
         patient_ids.append(patient.pk)
     PatientUserObjectPermission.objects.filter(user=coach).delete()
     return patient_ids
+
+
+@transaction.atomic
+def clinical_provider_leaves(*, actor: Actor, provider: User) -> list[int]:
+    """She can no longer be anyone's clinical provider (deactivated, or no longer a supervisor): the women who had
+    her have none named until a supervisor names another, so that no page or concern sends anyone to her. Their
+    history keeps her name. Returns their ids."""
+    women = list(Patient.objects.select_for_update().filter(clinical_provider=provider).values_list("pk", flat=True))
+    Patient.objects.filter(pk__in=women).update(clinical_provider=None)
+    log_access_many(actor, AccessAction.CHANGE, women, record_type="clinical provider")
+    return women
 
 
 # A cover is for days away (a vacation, sick leave), not a second caseload: a longer one is a reassignment.

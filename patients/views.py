@@ -111,7 +111,6 @@ def patient_enroll(request):
         raise Http404
     form = EnrollForm(
         request.POST or None,
-        initial={"clinical_provider": request.user.pk},
         coaches=permissions.coaches_assignable_by(request.user),
         providers=permissions.clinical_providers_for(request.user),
     )

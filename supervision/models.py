@@ -255,6 +255,8 @@ class Unavailability(models.Model):
 
 
 class PageStep(models.IntegerChoices):
+    # Before the first step, in office hours only, when she is someone the first step would not page anyway.
+    PROVIDER = 0, "The woman's clinical provider"
     FIRST = 1, "Her supervisor or the supervisor on call"
     BACKUP = 2, "The backup supervisor"
     EVERYONE = 3, "Every supervisor of the program"

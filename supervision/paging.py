@@ -1,9 +1,10 @@
 """Paging supervisors about urgent concerns, and who can be reached now.
 
-Who answers, step by step: during office hours the coach's own supervisor, otherwise the primary on call
-(step 1); the backup on call (step 2); every supervisor of the program (step 3), again and again each
-program.escalation_minutes until someone has it, settings.PAGE_EVERYONE_ROUNDS times in all (each a round of
-step 3; the database takes each page of a round once). Someone who cannot answer
+Who answers, step by step: during office hours the woman's clinical provider first (step 0, when she has one
+who can answer and is not the one step 1 pages anyway); during office hours the coach's own supervisor,
+otherwise the primary on call (step 1); the backup on call (step 2); every supervisor of the program (step 3),
+again and again each program.escalation_minutes until someone has it, settings.PAGE_EVERYONE_ROUNDS times in all
+(each a round of step 3; the database takes each page of a round once). Someone who cannot answer
 (deactivated, or no longer a supervisor of the program) is left out, and a step left with nobody is passed
 at once: nobody waits the escalation minutes for a person who will never answer.
 
@@ -58,6 +59,7 @@ MESSAGE = "A concern needs you now. Open it and let the coach know you have it: 
 # A concern shared "within 24 hours" that nobody has after this long is paged like an urgent one.
 DAY_CLOCK = datetime.timedelta(hours=24)
 PAGED_URGENCIES = (Urgency.URGENT_NOW, Urgency.WITHIN_24_HOURS)
+NOTHING_PAGED = -1  # `past` before any step: every step comes after it
 
 
 def on_call_at(program: Program, moment: datetime.datetime) -> OnCallShift | None:
@@ -80,6 +82,7 @@ class Responders:
 
     office_hours: bool
     shift: OnCallShift | None
+    clinical_provider: User | None  # during office hours only, and only when she is not the first step's
     own_supervisor: User | None  # during office hours only
     primary: User | None
     backup: User | None
@@ -96,6 +99,8 @@ class Responders:
         return not (self.own_supervisor or self.on_call)
 
     def at(self, step: PageStep) -> list[User]:
+        if step == PageStep.PROVIDER:
+            return [self.clinical_provider] if self.clinical_provider else []
         if step == PageStep.FIRST:
             first = self.own_supervisor or self.primary
             return [first] if first else []
@@ -104,7 +109,11 @@ class Responders:
         return self.everyone
 
 
-def responders(program: Program, coach: User, moment: datetime.datetime) -> Responders:
+def responders(
+    program: Program, coach: User, moment: datetime.datetime, *, clinical_provider_id: int | None = None
+) -> Responders:
+    """Who answers at `moment`; `clinical_provider_id`: the woman's clinical provider, asked first in office hours
+    (a concern about her), passed over when away, unable to answer, or the one the first step pages anyway."""
     everyone = list(supervisors_of(program))
     # Someone away today (sick, on leave: supervision.rota) is passed over by name, as if she could not answer;
     # a cover's substitute is the primary while it lasts.
@@ -114,11 +123,15 @@ def responders(program: Program, coach: User, moment: datetime.datetime) -> Resp
     primary_id = rota.primary_at(shift, moment)[0] if shift else None
     office_hours = program.is_office_hours(moment)
     own = current_supervisor_of(coach) if office_hours else None
+    own_supervisor = can_answer.get(own.pk) if own else None
+    primary = can_answer.get(primary_id) if primary_id else None
+    provider = can_answer.get(clinical_provider_id) if office_hours and clinical_provider_id else None
     return Responders(
         office_hours=office_hours,
         shift=shift,
-        own_supervisor=can_answer.get(own.pk) if own else None,
-        primary=can_answer.get(primary_id) if primary_id else None,
+        clinical_provider=provider if provider and provider != (own_supervisor or primary) else None,
+        own_supervisor=own_supervisor,
+        primary=primary,
         backup=can_answer.get(shift.backup_id) if shift and shift.backup_id != primary_id else None,
         everyone=everyone,
     )
@@ -147,7 +160,7 @@ def _page(concern: Concern, step: PageStep, recipients: list[User], round: int =
 
 def _page_after(concern: Concern, past: int, moment: datetime.datetime) -> list[Page]:
     """Pages the first step after `past` that has someone who can answer."""
-    who = responders(concern.program, concern.coach, moment)
+    who = responders(concern.program, concern.coach, moment, clinical_provider_id=concern.patient.clinical_provider_id)
     for step in PageStep:
         if step > past and (recipients := who.at(step)):
             return _page(concern, step, recipients)
@@ -160,12 +173,14 @@ def concern_raise_pages(concern: Concern) -> list[Page]:
     """Called in the transaction that shares an urgent concern."""
     if concern.urgency != Urgency.URGENT_NOW:
         return []
-    return _page_after(concern, 0, timezone.now())
+    return _page_after(concern, NOTHING_PAGED, timezone.now())
 
 
 def _waiting(concern_id: int) -> Concern | None:
     """The concern, its row locked (so that two sweeps or senders page once), if nobody has it and it is open."""
-    concern = Concern.objects.select_for_update(of=("self",)).select_related("program", "coach").get(pk=concern_id)
+    concern = (
+        Concern.objects.select_for_update(of=("self",)).select_related("program", "coach", "patient").get(pk=concern_id)
+    )
     if concern.acknowledged_at is not None or concern.status == ConcernStatus.CLOSED:
         return None
     return concern
@@ -196,7 +211,7 @@ def _start_clock_pages(concern_id: int, now: datetime.datetime) -> list[Page]:
     concern = _waiting(concern_id)
     if concern is None or concern.pages.exists():
         return []
-    return _page_after(concern, 0, now)
+    return _page_after(concern, NOTHING_PAGED, now)
 
 
 @dataclass(frozen=True)
@@ -258,7 +273,10 @@ def escalation_of(concern: Concern, pages: list[Page]) -> Escalation:
     rounds = max(page.round for page in pages if page.step == last_step)
     next_at = max(page.created_at for page in pages) + datetime.timedelta(minutes=concern.program.escalation_minutes)
     if last_step < PageStep.EVERYONE:
-        label = "the backup on call, or else every supervisor" if last_step == PageStep.FIRST else "every supervisor"
+        label = {
+            PageStep.PROVIDER: "her supervisor or the supervisor on call",
+            PageStep.FIRST: "the backup on call, or else every supervisor",
+        }.get(last_step, "every supervisor")
         return Escalation("waiting", next_at, label)
     if rounds >= settings.PAGE_EVERYONE_ROUNDS:
         return Escalation("exhausted", rounds_paged=rounds)

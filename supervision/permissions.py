@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from coaching.models import Concern, ConcernStatus
@@ -57,6 +57,13 @@ def supervision_history(coach: User) -> QuerySet[SupervisionAssignment]:
 def coaches_supervised_by(user: User) -> QuerySet[User]:
     """The coaches whose weekly queue she runs: her supervisees (active ones)."""
     return supervisees_of(user).filter(is_active=True).order_by("first_name", "last_name")
+
+
+def has_supervision_work(user: User, now: datetime.datetime) -> bool:
+    """A coach she supervises now, or a shift on the rota (primary or backup) not over yet. A clinician who holds
+    the supervisor role for her patients has neither, and her home page leaves out what would be empty."""
+    mine = Q(primary=user) | Q(backup=user)
+    return coaches_supervised_by(user).exists() or OnCallShift.live.filter(mine, ends_at__gt=now).exists()
 
 
 def sees_program_supervision(user: User) -> bool:

@@ -3,10 +3,15 @@ figures. Each rule is read from the lower apps' permission layers, never from a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import Http404
 
 from coaching import permissions as coaching_permissions
+from coaching.models import Concern
 from patients import permissions as patient_permissions
+from referrals import permissions as referral_permissions
+from referrals.models import OPEN_REFERRAL_STATUSES, Referral
 from staff import permissions as staff_permissions
 from staff.models import User
 from supervision import permissions as supervision_permissions
@@ -40,6 +45,40 @@ def overview_coaches_for(user: User, *, everyone: bool, coach_id: str | None) ->
     else:
         coaches = supervision_permissions.coaches_supervised_by(user)
     return list(coaches.order_by("first_name", "last_name", "pk").prefetch_related("groups"))
+
+
+@dataclass(frozen=True)
+class HerPatients:
+    """A clinical provider's own women (`Patient.clinical_provider`): their open concerns, most urgent first, and
+    their referrals still under way, each list cut to `shown`, and how many there are in all."""
+
+    concerns: list[Concern]
+    concerns_count: int
+    referrals: list[Referral]
+    referrals_count: int
+
+
+def her_patients_for(user: User, *, shown: int) -> HerPatients | None:
+    """For the home page of a supervisor who is someone's clinical provider: what waits about her own women, read
+    from the concern queue and the referrals she may see. None for anyone else (coaches and admins are nobody's
+    clinical provider; a supervisor may be nobody's). Four queries, whatever the numbers."""
+    if not (coaching_permissions.can_act_on_concerns(user) and referral_permissions.sees_clinical_actions(user)):
+        return None
+    if not patient_permissions.patients_visible_to(user).filter(clinical_provider=user).exists():
+        return None
+    concerns = coaching_permissions.concern_queue_for(user).filter(patient__clinical_provider=user)
+    referrals = (
+        referral_permissions.records_visible_to(user, Referral)
+        .filter(patient__clinical_provider=user, status__in=OPEN_REFERRAL_STATUSES)
+        .select_related("patient")
+        .order_by("referred_on", "pk")
+    )
+    return HerPatients(
+        concerns=list(concerns[:shown]),
+        concerns_count=concerns.count(),
+        referrals=list(referrals[:shown]),
+        referrals_count=referrals.count(),
+    )
 
 
 def get_user_for_program_figures(user: User) -> User:

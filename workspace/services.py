@@ -20,7 +20,7 @@ from coaching.models import Draft
 from coaching.services import concern_close, drafts_discard_all
 from patients import services as patient_services
 from patients.models import CoachAssignment, DischargeReason, Episode, Patient
-from patients.services import coach_leaves
+from patients.services import clinical_provider_leaves, coach_leaves
 from recovery_program import outbox
 from recovery_program.audit import Actor
 from recovery_program.models import Outgoing
@@ -56,6 +56,7 @@ def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]
             "She is on %(count)d on-call shifts from now on: the other supervisor of each is paged instead until "
             "the rota is changed.",
         ),
+        *_provider_of(user),
         *_counted(
             Draft.objects.filter(user=user).count(),
             "Her unfinished draft is removed.",
@@ -72,12 +73,21 @@ def staff_role_change_effects(user: User, role: Role, *, now: datetime.datetime)
         f"She is {role.label.lower()} from now on{today}.",
         *caseload,
         *(["She no longer sees any patient's record."] if role == Role.ADMIN else []),
+        *(_provider_of(user) if role != Role.SUPERVISOR else []),
         *(
             ["She supervises coaches or is on the on-call rota: give those to another supervisor first."]
             if coaches or shifts
             else []
         ),
     ]
+
+
+def _provider_of(user: User) -> list[str]:
+    return _counted(
+        Patient.objects.filter(clinical_provider=user).count(),
+        "A woman has her as clinical provider: she will have none named until a supervisor names another.",
+        "%(count)d women have her as clinical provider: they will have none named until a supervisor names another.",
+    )
 
 
 def _what_her_role_holds(user: User, *, now: datetime.datetime) -> tuple[list[str], int, int]:
@@ -91,6 +101,10 @@ def _what_her_role_holds(user: User, *, now: datetime.datetime) -> tuple[list[st
     coaches = SupervisionAssignment.objects.filter(supervisor=user, ended_on__isnull=True, coach__is_active=True)
     shifts = OnCallShift.live.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now)
     return caseload, coaches.count(), shifts.count()
+
+
+def _no_provider(count: int) -> str:
+    return f"{count} women no longer have her as clinical provider"
 
 
 def _counted(count: int, one: str, many: str) -> list[str]:
@@ -111,12 +125,12 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
     staff_services.account_changes_withdraw(actor=actor, user=user)
     drafts_discard_all(user=user)
     left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
-    staff_services.staff_event_record(
-        actor,
-        StaffEvent.Action.DEACTIVATED,
-        subject=user,
-        description=f"{len(left)} of her patients now need a coach" if left else "",
-    )
+    unnamed = clinical_provider_leaves(actor=actor, provider=user)
+    ended = [
+        *([f"{len(left)} of her patients now need a coach"] if left else []),
+        *([_no_provider(len(unnamed))] if unnamed else []),
+    ]
+    staff_services.staff_event_record(actor, StaffEvent.Action.DEACTIVATED, subject=user, description="; ".join(ended))
     return left
 
 
@@ -135,9 +149,11 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
         return []
     links = supervision_links_end(user=user, on=timezone.localdate(), now=timezone.now())
     left = coach_leaves(actor=actor, coach=user, on=timezone.localdate())
+    unnamed = clinical_provider_leaves(actor=actor, provider=user)
     ended = [
         *([f"{len(left)} of her patients now need a coach"] if left else []),
         *([f"supervision links ended: {links}"] if links else []),
+        *([_no_provider(len(unnamed))] if unnamed else []),
     ]
     staff_services.user_set_role(actor=actor, user=user, role=role, note="; ".join(ended))
     return left

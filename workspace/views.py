@@ -11,7 +11,7 @@ from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from patients.forms import DischargeForm
 from patients.services import discharge_reasons_for
-from recovery_program.audit import AccessAction, actor_from, log_access
+from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
 from staff import permissions
@@ -28,10 +28,15 @@ from workspace import services
 # A few at most: each says to open the concern; more would push the rest of the page away.
 FAILED_PAGES_SHOWN = 5
 BREAK_GLASS_SHOWN = 10
+HER_PATIENTS_SHOWN = 10
 
 
 def home(request):
     user = request.user
+    her_patients = workspace_permissions.her_patients_for(user, shown=HER_PATIENTS_SHOWN)
+    if her_patients:
+        named = {c.patient_id for c in her_patients.concerns} | {r.patient_id for r in her_patients.referrals}
+        log_access_many(actor_from(request), AccessAction.VIEW, named, record_type="home: her patients")
     return render(
         request,
         "workspace/home.html",
@@ -57,6 +62,10 @@ def home(request):
             "can_give_cover": patient_permissions.can_give_cover(user),
             "covers": list(patient_permissions.cover_grants_for(user)),
             "today": timezone.localdate(),
+            "her_patients": her_patients,
+            # A clinician with the supervisor role and no coaches or shifts: her own women come first.
+            "clinician_only": her_patients is not None
+            and not supervision_permissions.has_supervision_work(user, timezone.now()),
         },
     )
 

@@ -28,7 +28,9 @@ def concern_list(request):
     if permissions.can_act_on_concerns(user):
         showing_closed = request.GET.get("show") == "closed"
         concerns = (
-            permissions.concerns_visible_to(user).filter(status=ConcernStatus.CLOSED).select_related("patient", "coach")
+            permissions.concerns_visible_to(user)
+            .filter(status=ConcernStatus.CLOSED)
+            .select_related("patient__clinical_provider", "coach")
             if showing_closed
             else permissions.concern_queue_for(user)
         )
@@ -52,13 +54,15 @@ def concern_list(request):
         raise Http404
     page = Paginator(concerns, 25).get_page(request.GET.get("page"))
     log_access_many(actor_from(request), AccessAction.VIEW, {c.patient_id for c in page}, record_type="concern list")
+    query = request.GET.copy()  # the pages keep what the list is narrowed to
+    query.pop("page", None)
     return render(
         request,
         template,
         {
             "page": page,
             "showing_closed": showing_closed,
-            "query": request.GET.urlencode() if showing_closed else "",
+            "query": query.urlencode(),
             "coach": coach,
             "mine": mine,
         },

@@ -70,6 +70,8 @@ def _pages(coach, patient):
             reverse("coaching:encounter_list"),
             reverse("coaching:encounter_detail", args=[encounter.pk]),
             reverse("coaching:concern_list"),
+            reverse("coaching:concern_list") + "?mine=1",
+            reverse("patients:list") + "?mine=on",
             reverse("coaching:concern_detail", args=[concern.pk]),
             reverse("referrals:patient_actions", args=[patient.pk]),
             reverse("referrals:referral_detail", args=[referral.pk]),

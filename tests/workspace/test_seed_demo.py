@@ -37,6 +37,7 @@ def test_seed_demo_creates_the_documented_logins():
         "coach3": "coach",
         "supervisor1": "supervisor",
         "supervisor2": "supervisor",
+        "clinician1": "supervisor",
         "admin1": "admin",
     }
     assert User.objects.get(username="coach1").check_password("recovery-demo-2026")

@@ -50,6 +50,8 @@ DEMO_STAFF = [
     ("coach3", "Dee", "Harlow", "603-555-0143", Role.COACH),
     ("supervisor1", "Ruth", "Okonkwo", "603-555-0151", Role.SUPERVISOR),
     ("supervisor2", "Elena", "Brandt", "603-555-0152", Role.SUPERVISOR),
+    # The program's group therapist: the supervisor role for her patients, no coaches and no on-call shifts.
+    ("clinician1", "Noor", "Ashdown", "603-555-0153", Role.SUPERVISOR),
     ("admin1", "Pat", "Lindqvist", "603-555-0161", Role.ADMIN),
 ]
 
@@ -221,6 +223,7 @@ class Command(BaseCommand):
             self._seed_patients(program)
             self._seed_coaching(program)
             self._seed_clinical_actions(program)
+            self._seed_clinician(program)
             self._seed_sessions(program)
             self._seed_coach_care(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
@@ -383,7 +386,7 @@ class Command(BaseCommand):
         record("coach2", "Confidentiality (HIPAA and 42 CFR Part 2)", 340, hours=2, expires_in=25)
         record("coach3", "Confidentiality (HIPAA and 42 CFR Part 2)", 20, hours=2)
         record("coach3", "Continuing education", 20, hours=4)
-        for username in ("supervisor1", "supervisor2"):
+        for username in ("supervisor1", "supervisor2", "clinician1"):
             record(username, "Confidentiality (HIPAA and 42 CFR Part 2)", 60, hours=2)
             record(username, "Mandated reporter training", 60, hours=3)
             record(username, "Suicide prevention", 60, hours=6)
@@ -619,6 +622,34 @@ class Command(BaseCommand):
                 "reference_number": "DEMO-4471",
                 "what_was_reported": "Mother reported using while caring for her infant alone.",
                 "follow_up": "Caseworker visit scheduled.",
+            },
+        )
+
+    def _seed_clinician(self, program: Program) -> None:
+        """clinician1 becomes the clinical provider of three women (a supervisor names her on each record, so
+        their history shows the change): one has the open "within 24 hours" concern of coach2, and she plans a
+        mental-health referral for another."""
+        clinician = User.objects.get(username="clinician1")
+        if Patient.objects.filter(clinical_provider=clinician).exists():
+            return
+        actor = Actor(User.objects.get(username="supervisor1"), None)
+        names = [DEMO_PATIENTS[1][0], DEMO_PATIENTS[4][0]]
+        women = [*Patient.objects.filter(program=program, legal_name__in=names).order_by("pk")]
+        women.append(Concern.objects.get(coach__username="coach2", urgency=Urgency.WITHIN_24_HOURS).patient)
+        for woman in women:
+            patient_services.patient_update(actor=actor, patient=woman, fields={"clinical_provider": clinician})
+        referral_services.referral_record(
+            actor=Actor(clinician, None),
+            patient=women[0],
+            concerns=[],
+            fields={
+                "care_type": "mental_health",
+                "receiving_provider": "Riverbend Perinatal Mood Clinic",
+                "decided_by": clinician,
+                "made_by": clinician,
+                "referred_on": timezone.localdate(),
+                "status": "planned",
+                "outcome": "",
             },
         )
 
