@@ -72,7 +72,7 @@ def encounters_shown_to(user: User, encounters: QuerySet[Encounter]) -> QuerySet
 def patients_shown(encounter: Encounter) -> list[Patient]:
     """The women she may read on this encounter (from `encounters_shown_to`): all of them, or her own if withheld."""
     if getattr(encounter, "withheld", False):
-        return list(encounter.hers_present)
+        return list(encounter.hers_present)  # type: ignore[attr-defined]  # the Prefetch's to_attr
     return list(encounter.patients.all())
 
 
