@@ -56,6 +56,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         label="The other coach present (warm handoff only)",
         help_text="For a warm handoff: the coach who met her with you. It shows in her records too.",
         empty_label="No other coach",
+        widget=forms.Select(attrs={"data-handoff": "1"}),
         error_messages={"invalid_choice": "Choose one of your program's coaches."},
     )
     started = forms.ChoiceField(

@@ -101,3 +101,9 @@ def test_only_the_programs_supervisors_keep_its_reasons(client_for, client, coac
     assert not DischargeReason.objects.filter(label="Gone").exists()
     client.logout()
     assert client.get(reverse("staff:discharge_reasons"))["Location"].startswith("/login/")
+
+
+def test_the_database_refuses_a_reason_without_words(program):
+    moved = _reason(program, "moved")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        DischargeReason.objects.filter(pk=moved.pk).update(label="")
