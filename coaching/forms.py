@@ -21,6 +21,7 @@ from recovery_program.forms import (
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
+from staff.models import User
 
 # The kinds, short enough to read whole in a pick list on a 320 px phone (the record shows the long name).
 KIND_SHORT_LABELS = {
@@ -32,6 +33,7 @@ KIND_SHORT_LABELS = {
     EncounterKind.MEDICAL: "Medical or dental visit",
     EncounterKind.COURT: "Court appointment",
     EncounterKind.OUTREACH: "Tried to reach her",
+    EncounterKind.WARM_HANDOFF: "Warm handoff",
     EncounterKind.OTHER: "Something else",
 }
 
@@ -47,6 +49,15 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         label="What you did",
         choices=[("", "Choose one"), *KIND_SHORT_LABELS.items()],
         error_messages={"required": "Choose what you did."},
+    )
+    other_coach = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="The other coach present (warm handoff only)",
+        help_text="For a warm handoff: the coach who met her with you. It shows in her records too.",
+        empty_label="No other coach",
+        widget=forms.Select(attrs={"data-handoff": "1"}),
+        error_messages={"invalid_choice": "Choose one of your program's coaches."},
     )
     started = forms.ChoiceField(
         label="When did it start?", choices=STARTED_CHOICES, widget=forms.RadioSelect, required=False
@@ -71,13 +82,18 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     )
     resources_other = forms.CharField(label="Other resources shared", max_length=500, required=False)
 
-    def __init__(self, *args, patients, resources, **kwargs):
+    def __init__(self, *args, patients, resources, coaches=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patients"].queryset = patients
         self.fields["resources"].queryset = resources
+        self.fields["other_coach"].queryset = coaches if coaches is not None else User.objects.none()
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("kind") != EncounterKind.WARM_HANDOFF:
+            cleaned["other_coach"] = None  # asked only for a warm handoff
+        elif not cleaned.get("other_coach") and "other_coach" not in self.errors:
+            self.add_error("other_coach", "Choose the coach who met her with you.")
         date, start = cleaned.get("date"), cleaned.get("start_time")
         choice = cleaned.get("started") or (PICK if date and start else "")
         if not choice:
@@ -103,6 +119,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         data = self.cleaned_data
         return {
             "kind": data["kind"],
+            "other_coach": data.get("other_coach"),
             "occurred_at": data["occurred_at"],
             "duration_minutes": data["duration_minutes"],
             "place": data["place"],
@@ -115,6 +132,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         local = timezone.localtime(encounter.occurred_at)
         return {
             "kind": encounter.kind,
+            "other_coach": encounter.other_coach_id,
             "started": PICK,
             "date": local.date(),
             "start_time": local.time().replace(second=0, microsecond=0),

@@ -26,6 +26,7 @@ class EncounterKind(models.TextChoices):
     MEDICAL = "medical", "Went with her to a medical or dental visit"
     COURT = "court", "Went with her to a court appointment"
     OUTREACH = "outreach", "Tried to reach her, no contact"
+    WARM_HANDOFF = "warm_handoff", "Warm handoff: met her with another coach"
     OTHER = "other", "Something else"
 
 
@@ -56,6 +57,15 @@ class Encounter(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters")
     kind = models.CharField(max_length=20, choices=EncounterKind.choices)
+    # A warm handoff: the other coach who met her too; the encounter is in that coach's records for her as well.
+    other_coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handoff_encounters",
+        verbose_name="the other coach present",
+    )
     occurred_at = models.DateTimeField("when")
     duration_minutes = models.PositiveSmallIntegerField("how long (minutes)")
     place = models.CharField(max_length=200, blank=True)
@@ -84,9 +94,16 @@ class Encounter(models.Model):
                 & Q(occurred_at__gte=F("created_at") - datetime.timedelta(days=366)),
                 name="encounter_happened_before_logging",
             ),
+            # Only a warm handoff names another coach, and it always does (coaching.services._check_encounter).
+            models.CheckConstraint(
+                condition=Q(kind="warm_handoff", other_coach__isnull=False)
+                | (~Q(kind="warm_handoff") & Q(other_coach__isnull=True)),
+                name="encounter_warm_handoff_names_other_coach",
+            ),
+            models.CheckConstraint(condition=~Q(other_coach=F("coach")), name="encounter_other_coach_is_someone_else"),
         ]
         permissions = [("log_encounters", "Can log her own encounters with patients of her caseload")]
-        triggers = [no_delete, SameProgram("program", "coach"), bump_version]
+        triggers = [no_delete, SameProgram("program", "coach", "other_coach"), bump_version]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {timezone.localtime(self.occurred_at):%Y-%m-%d}"

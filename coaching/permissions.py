@@ -1,39 +1,93 @@
 """Who may see and do what with encounters and concerns. The only place that decides it.
 
-Coaches see their own encounters and the concerns they shared, and log and share
-only about patients of their caseload. Supervisors see all of their program's
+Coaches see their own encounters, the warm handoffs they were at, the earlier
+encounters of the women of their caseload (with other women's part of a group
+withheld), and the concerns they shared; they log and share only about patients
+of their caseload. Supervisors see all of their program's
 encounters and concerns and act on concerns. Admins see none of it; they keep
 the program's list of resources. No access and no such record both give 404.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
-from coaching.models import Concern, ConcernNote, ConcernQuerySet, ConcernStatus, Draft, Encounter, Resource, Urgency
+from coaching.models import (
+    Concern,
+    ConcernNote,
+    ConcernQuerySet,
+    ConcernStatus,
+    Draft,
+    Encounter,
+    EncounterPatient,
+    Resource,
+    Urgency,
+)
 from patients import permissions as patient_permissions
 from patients.models import Patient, ProgramStatus
 from staff.models import User
 
 
 def encounters_visible_to(user: User) -> QuerySet[Encounter]:
-    """Supervisors: every encounter of their program. Coaches: their own. Anyone else: none."""
+    """Supervisors: every encounter of their program. Coaches: their own, the warm handoffs they were at (another
+    coach logged them, naming her), and every encounter of the program with a woman of her caseload now, whoever
+    logged it (a coach given a woman by a transfer reads her earlier encounters; what of them she may read is
+    `encounters_shown_to`). Anyone else: none."""
     if not user.is_active:
         return Encounter.objects.none()
     program_encounters = Encounter.objects.filter(program_id=user.program_id)
     if user.has_perm("coaching.view_encounter"):
         return program_encounters
     if user.has_perm("coaching.log_encounters"):
-        return program_encounters.filter(coach=user)
+        with_her_women = EncounterPatient.objects.filter(encounter=OuterRef("pk"), patient__in=_caseload_now(user))
+        return program_encounters.filter(Q(coach=user) | Q(other_coach=user) | Q(Exists(with_her_women)))
     return Encounter.objects.none()
+
+
+def _caseload_now(user: User) -> QuerySet[Patient]:
+    """The women of her own open assignments (not a cover's: a cover is for days, not her history)."""
+    return Patient.objects.filter(
+        program_id=user.program_id, assignments__coach=user, assignments__ended_on__isnull=True
+    )
+
+
+def encounters_shown_to(user: User, encounters: QuerySet[Encounter]) -> QuerySet[Encounter]:
+    """Marks each encounter `withheld` when she reads it only because a woman of her caseload was there and other
+    women were too (a group logged by another coach): she sees when, what kind and how long, and her own women
+    (`hers_present`), never what was written, the place, the resources or the other women. One query more for a
+    page, whatever its length. Supervisors, and her own encounters and handoffs, are never withheld."""
+    if user.has_perm("coaching.view_encounter") or not user.has_perm("coaching.log_encounters"):
+        return encounters.annotate(withheld=Value(False))
+    others = EncounterPatient.objects.filter(encounter=OuterRef("pk")).exclude(patient__in=_caseload_now(user))
+    return encounters.annotate(
+        withheld=Case(
+            When(Q(coach=user) | Q(other_coach=user), then=Value(False)),
+            default=Exists(others),
+            output_field=BooleanField(),
+        )
+    ).prefetch_related(Prefetch("patients", queryset=_caseload_now(user), to_attr="hers_present"))
+
+
+def patients_shown(encounter: Encounter) -> list[Patient]:
+    """The women she may read on this encounter (from `encounters_shown_to`): all of them, or her own if withheld."""
+    if getattr(encounter, "withheld", False):
+        return list(encounter.hers_present)  # type: ignore[attr-defined]  # the Prefetch's to_attr
+    return list(encounter.patients.all())
 
 
 def get_encounter_for_user(user: User, pk: int) -> Encounter:
     try:
-        return encounters_visible_to(user).select_related("coach").get(pk=pk)
+        return encounters_shown_to(user, encounters_visible_to(user).select_related("coach", "other_coach")).get(pk=pk)
     except Encounter.DoesNotExist:
         raise Http404("No such encounter.") from None
+
+
+def handoff_coaches_for(user: User) -> QuerySet[User]:
+    """The coaches she may name at a warm handoff: the active coaches of her program but herself."""
+    if not can_log_encounters(user):
+        return User.objects.none()
+    return patient_permissions.coaches_assignable_by(user).exclude(pk=user.pk)
 
 
 def get_encounter_for_change(user: User, pk: int) -> Encounter:

@@ -20,6 +20,7 @@ from coaching.models import (
     ConcernStatus,
     Draft,
     Encounter,
+    EncounterKind,
     EncounterPatient,
     Resource,
 )
@@ -50,7 +51,8 @@ OLDEST = datetime.timedelta(days=365)
 
 
 def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]) -> None:
-    """What an encounter must be, whoever calls: it has happened, within the last year, with women of her caseload.
+    """What an encounter must be, whoever calls: it has happened, within the last year, with women of her caseload;
+    a warm handoff names the other coach of her program present, and nothing else names one.
     The database holds the first two against the row's own creation time (`encounter_happened_before_logging`)."""
     errors: dict[str, str] = {}
     occurred_at = fields.get("occurred_at")
@@ -65,6 +67,12 @@ def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]
     hers = set(permissions.patients_for_logging(actor.user).filter(pk__in=patient_ids).values_list("pk", flat=True))
     if patient_ids - hers:
         errors["patients"] = "Only women of your caseload can be on an encounter you log."
+    other_coach = fields.get("other_coach")
+    if fields.get("kind") == EncounterKind.WARM_HANDOFF:
+        if other_coach is None or not permissions.handoff_coaches_for(actor.user).filter(pk=other_coach.pk).exists():
+            errors["other_coach"] = "Choose the coach of your program who met her with you."
+    elif other_coach is not None:
+        errors["other_coach"] = "Only a warm handoff names another coach."
     if errors:
         raise ValidationError(errors)
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import CareKind, Child, Consent, ExpiryEvent, Patient, ProgramStatus
-from patients.services import OVER_CAP
+from patients.services import OUT_OF_COMPLIANCE, OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
@@ -80,11 +80,22 @@ class CaseloadCapMixin(PlainErrors, forms.Form):
     over_cap_confirmed = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Yes, assign her anyway: I have looked at this coach's load"
     )
+    # Asked only when the service refuses a coach out of compliance with her required training.
+    compliance_override_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.HiddenInput,
+        label="Why she may have this woman anyway (training override)",
+        help_text="Kept on the assignment with your name and the time.",
+    )
 
     def ask_to_confirm(self, error) -> None:
         self.add_error(None, error)
-        if any(getattr(e, "code", None) == OVER_CAP for e in getattr(error, "error_list", [error])):
+        codes = {getattr(e, "code", None) for e in getattr(error, "error_list", [error])}
+        if OVER_CAP in codes:
             self.fields["over_cap_confirmed"].widget = forms.CheckboxInput()
+        if OUT_OF_COMPLIANCE in codes:
+            self.fields["compliance_override_reason"].widget = forms.TextInput()
 
 
 def _offer_providers(field, providers) -> None:
@@ -209,6 +220,29 @@ class AssignmentForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
         return started_on
 
 
+class TransferForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
+    coach = forms.ModelChoiceField(
+        queryset=None, label="Her new coach", error_messages={"invalid_choice": "Choose one of your program's coaches."}
+    )
+    handoff_note = forms.CharField(
+        label="Handoff note for her new coach",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What the new coach needs to pick up her care: her goals, what works, what to watch for.",
+    )
+    previous_coach_note = forms.CharField(
+        label="What her coach until now wants to pass on (optional)",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Talk with her coach and write it down here; she loses access to the record with the transfer.",
+    )
+
+    def __init__(self, *args, coaches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coach"].queryset = coaches
+
+
 class EndAssignmentForm(PlainErrors, forms.Form):
     ended_on = forms.DateField(label="Last day with her coach", widget=DateInput, initial=_today)
     reason = forms.CharField(max_length=200, help_text="For example: the coach left the program.")
@@ -294,6 +328,14 @@ class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["covered"].queryset = coaches
         self.fields["covering"].queryset = coaches
+
+
+class DischargeReasonForm(PlainErrors, forms.Form):
+    label = forms.CharField(label="New wording", max_length=100)
+
+
+class DischargeReasonAddForm(OnceFormMixin, PlainErrors, forms.Form):
+    label = forms.CharField(label="A new reason", max_length=100, help_text="As it should be offered at discharge.")
 
 
 class DischargeForm(PlainErrors, forms.Form):

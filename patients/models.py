@@ -304,6 +304,16 @@ class CoachAssignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The one who assigned her confirmed that this passes the program's caseload cap (patients.services).
     over_cap = models.BooleanField("assigned past the caseload cap", default=False)
+    # A transfer from another coach (patients.services.assignment_transfer): the supervisor's handoff note, and
+    # what the old coach told her supervisor for the new one (written by the supervisor after talking with her).
+    handoff_note = models.TextField("handoff note", blank=True, max_length=4000)
+    previous_coach_note = models.TextField("the previous coach's note", blank=True, max_length=4000)
+    # A coach out of compliance with her required training is given a caseload only with a supervisor's override.
+    compliance_override_reason = models.CharField(max_length=500, blank=True)
+    compliance_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    compliance_override_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -316,11 +326,24 @@ class CoachAssignment(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="assignment_ends_after_it_starts",
             ),
+            models.CheckConstraint(
+                condition=Q(previous_coach_note="") | ~Q(handoff_note=""),
+                name="assignment_transfer_previous_note_with_handoff",
+            ),
+            models.CheckConstraint(
+                condition=Q(compliance_override_reason="")
+                & Q(compliance_override_by__isnull=True, compliance_override_at__isnull=True)
+                | (
+                    ~Q(compliance_override_reason="")
+                    & Q(compliance_override_by__isnull=False, compliance_override_at__isnull=False)
+                ),
+                name="assignment_compliance_override_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["coach"], condition=Q(ended_on__isnull=True), name="assignment_open_by_coach"),
         ]
-        triggers = [no_delete, SameProgram("patient", "coach")]
+        triggers = [no_delete, SameProgram("patient", "coach", "compliance_override_by")]
 
     def __str__(self) -> str:
         return f"{self.coach} from {self.started_on}"
@@ -328,6 +351,14 @@ class CoachAssignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def is_transfer(self) -> bool:
+        return bool(self.handoff_note)
+
+    @property
+    def compliance_overridden(self) -> bool:
+        return bool(self.compliance_override_reason)
 
 
 class ExpiryEvent(models.TextChoices):
@@ -555,6 +586,11 @@ class CoverGrant(models.Model):
     ends_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A supervisor ended it before its last day (patients.services.cover_end): from this moment it covers nothing.
+    ended_early_at = models.DateTimeField(null=True, blank=True)
+    ended_early_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-starts_on", "-id"]
@@ -563,15 +599,24 @@ class CoverGrant(models.Model):
                 condition=Q(ends_on__gte=models.F("starts_on")), name="cover_grant_ends_after_it_starts"
             ),
             models.CheckConstraint(condition=~Q(covering=models.F("covered")), name="cover_is_someone_else"),
+            models.CheckConstraint(
+                condition=Q(ended_early_at__isnull=True, ended_early_by__isnull=True)
+                | Q(ended_early_at__isnull=False, ended_early_by__isnull=False),
+                name="cover_grant_ended_early_by_someone",
+            ),
         ]
         indexes = [models.Index(fields=["covering", "ends_on"], name="cover_by_covering")]
-        triggers = [no_delete, SameProgram("program", "covering", "covered", "created_by")]
+        triggers = [no_delete, SameProgram("program", "covering", "covered", "created_by", "ended_early_by")]
 
     def __str__(self) -> str:
         return f"Cover {self.starts_on} to {self.ends_on}"
 
     def covers(self, on: datetime.date) -> bool:
-        return self.starts_on <= on <= self.ends_on
+        return self.ended_early_at is None and self.starts_on <= on <= self.ends_on
+
+    @property
+    def ended_early(self) -> bool:
+        return self.ended_early_at is not None
 
 
 # The reasons every program starts with (codes are what the episodes store); each program may rename, add and retire.
@@ -598,7 +643,10 @@ class DischargeReason(models.Model):
 
     class Meta:
         ordering = ["position", "label", "id"]
-        constraints = [models.UniqueConstraint(fields=["program", "code"], name="discharge_reason_code_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "code"], name="discharge_reason_code_once"),
+            models.CheckConstraint(condition=~Q(label=""), name="discharge_reason_has_a_label"),
+        ]
         triggers = [no_delete]
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from patients.models import (
     Consent,
     ConsentQuerySet,
     CoverGrant,
+    DischargeReason,
     Episode,
     Patient,
     PatientQuerySet,
@@ -61,7 +62,8 @@ def patients_visible_to(user: User) -> PatientQuerySet:
     women whose clinical provider she is, the women without a coach, and a woman whose record she opened in an
     emergency until that access ends (`BreakGlass.ends_at`).
     Coaches: those she holds view_patient on as an object permission (her current caseload), and, on the days of
-    a cover (`CoverGrant`, in the program's dates), the current caseload of the coach she covers.
+    a cover (`CoverGrant`, in the program's dates, unless a supervisor ended it early), the current caseload of the
+    coach she covers.
     One query either way, whatever the data.
     """
     if not user.is_active:
@@ -85,6 +87,7 @@ def patients_visible_to(user: User) -> PatientQuerySet:
         coach__covered_during__covering=user,
         coach__covered_during__starts_on__lte=today,
         coach__covered_during__ends_on__gte=today,
+        coach__covered_during__ended_early_at__isnull=True,
     )
     return caseload | program_patients.filter(Exists(covered))
 
@@ -117,7 +120,8 @@ def break_glass_reads(grant: BreakGlass) -> QuerySet[AccessLog]:
 
 
 def cover_grants_for(user: User) -> QuerySet[CoverGrant]:
-    """The covers she gives or receives that have not ended (her program's today), for a coach's home page."""
+    """The covers she gives or receives whose last day has not passed (her program's today), for a coach's home
+    page; one a supervisor ended early is among them, marked so, until its last day would have passed."""
     if not user.has_perm("patients.view_caseload"):
         return CoverGrant.objects.none()
     today = timezone.localdate()
@@ -141,8 +145,43 @@ def covers_not_over(user: User) -> QuerySet[CoverGrant]:
 
 
 def can_give_cover(user: User) -> bool:
-    """Supervisors (who assign coaches) give one coach cover of another's caseload."""
+    """Supervisors (who assign coaches) give one coach cover of another's caseload, and end it early."""
     return user.has_perm("patients.assign_coach")
+
+
+def get_cover_for_end(user: User, pk: int) -> CoverGrant:
+    """A cover of her program not over yet and not already ended, for a supervisor to end early; 404 otherwise."""
+    try:
+        return covers_not_over(user).filter(ended_early_at__isnull=True).get(pk=pk)
+    except (CoverGrant.DoesNotExist, ValueError):
+        raise Http404("No such cover.") from None
+
+
+def can_keep_discharge_reasons(user: User) -> bool:
+    """Supervisors keep their program's list of discharge reasons (add, rename, retire); nobody else sees it."""
+    return user.is_active and user.has_perm("patients.change_dischargereason")
+
+
+def discharge_reasons_kept_by(user: User) -> QuerySet[DischargeReason]:
+    """Her program's discharge reasons, retired ones too, for the supervisors who keep them; 404 for anyone else."""
+    if not can_keep_discharge_reasons(user):
+        raise Http404
+    return DischargeReason.objects.filter(program_id=user.program_id)
+
+
+def get_discharge_reason_for_change(user: User, pk: int) -> DischargeReason:
+    try:
+        return discharge_reasons_kept_by(user).get(pk=pk)
+    except (DischargeReason.DoesNotExist, ValueError):
+        raise Http404("No such reason.") from None
+
+
+def get_patient_for_transfer(user: User, pk: int) -> Patient:
+    """A woman with a coach now, whom she may assign a coach (supervisors of her program); 404 otherwise."""
+    patient = get_patient_for_change(user, pk, "patients.assign_coach")
+    if not patient.assignments.filter(ended_on__isnull=True).exists():
+        raise Http404
+    return patient
 
 
 def get_patient_for_user(user: User, pk: int) -> Patient:
@@ -178,7 +217,7 @@ def coach_history_for(user: User, patient: Patient) -> list[tuple[CoachAssignmen
     """Her last 20 coach assignments, each with the end reason this user may read: every reason for those who
     assign coaches (supervisors); for anyone else (a coach) only the reasons shared with the coaches."""
     sees_all = has_patient_perm(user, "patients.assign_coach", patient)
-    assignments = patient.assignments.select_related("coach")[:20]
+    assignments = patient.assignments.select_related("coach", "assigned_by", "compliance_override_by")[:20]
     return [(a, a.end_reason if sees_all or a.end_reason_shared_with_coach else "") for a in assignments]
 
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
 from patients.models import (
@@ -30,12 +31,19 @@ from patients.models import (
     ProgramStatus,
     StatusChange,
 )
-from patients.permissions import CASELOAD_PERMISSIONS, can_give_cover, coaches_assignable_by
+from patients.permissions import (
+    CASELOAD_PERMISSIONS,
+    can_give_cover,
+    can_keep_discharge_reasons,
+    coaches_assignable_by,
+    has_patient_perm,
+)
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import check_version
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
+from staff.training import Status, compliance_for
 
 
 def _check_clinical_provider(program_id: int, provider: User | None) -> None:
@@ -56,6 +64,7 @@ def patient_enroll(
     coach: User | None,
     token: uuid.UUID | None = None,
     over_cap_confirmed: bool = False,
+    compliance_override_reason: str = "",
 ) -> tuple[Patient, bool]:
     """Enrolls a patient in the actor's program, with her first status and (optionally) her coach (past the
     program's caseload cap only when `over_cap_confirmed`, as `assignment_start` says).
@@ -96,6 +105,7 @@ def patient_enroll(
             coach=coach,
             started_on=patient.enrollment_date,
             over_cap_confirmed=over_cap_confirmed,
+            compliance_override_reason=compliance_override_reason,
         )
     return patient, True
 
@@ -199,6 +209,7 @@ def _end_open_assignment(
 
 
 OVER_CAP = "over_cap"
+OUT_OF_COMPLIANCE = "out_of_compliance"
 
 
 def caseload_cap_check(*, coach: User, adding: int = 1) -> tuple[int, int]:
@@ -209,7 +220,15 @@ def caseload_cap_check(*, coach: User, adding: int = 1) -> tuple[int, int]:
 
 @transaction.atomic
 def assignment_start(
-    *, actor: Actor, patient: Patient, coach: User, started_on: datetime.date, over_cap_confirmed: bool = False
+    *,
+    actor: Actor,
+    patient: Patient,
+    coach: User,
+    started_on: datetime.date,
+    over_cap_confirmed: bool = False,
+    compliance_override_reason: str = "",
+    handoff_note: str = "",
+    previous_coach_note: str = "",
 ) -> CoachAssignment:
     """Makes `coach` her coach from `started_on`, ending the open assignment that day.
 
@@ -218,16 +237,30 @@ def assignment_start(
 
     An assignment that takes the coach past her program's caseload cap is refused (code OVER_CAP, saying how many
     women she would carry) unless `over_cap_confirmed`; a confirmed one is marked `over_cap`.
+    A coach out of compliance with the training her role requires (`staff.training`) is refused (code
+    OUT_OF_COMPLIANCE, naming what is missing) unless the supervisor gives `compliance_override_reason`: the override
+    is stored on the assignment with who gave it and when.
+    `handoff_note` and `previous_coach_note`: a transfer's notes (`assignment_transfer`).
     """
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     refusal = logging_refusal([patient], doing="given a coach")
     if refusal:
         raise ValidationError({"coach": refusal})
-    current = patient.assignments.filter(ended_on__isnull=True).first()
+    current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
     if current is not None and current.coach_id == coach.pk:
         raise ValidationError({"coach": f"{coach} is already her coach."})
     # Two assignments to her at once count each other: her row is the lock.
     coach = User.objects.select_for_update(of=("self",)).select_related("program").get(pk=coach.pk)
+    override = compliance_override_reason.strip()
+    missing = compliance_for([coach], timezone.localdate())[coach.pk]
+    if missing.status != Status.OUT:
+        override = ""  # nothing to override: no override is recorded
+    elif not override:
+        raise ValidationError(
+            f"{coach.first_name or coach} is out of compliance with her required training "
+            f"({'; '.join(missing.missing)}). A supervisor may give her this woman anyway with a reason.",
+            code=OUT_OF_COMPLIANCE,
+        )
     carrying, cap = caseload_cap_check(coach=coach)
     over_cap = carrying > cap
     if over_cap and not over_cap_confirmed:
@@ -235,14 +268,62 @@ def assignment_start(
             f"This would give {coach.first_name or coach} {carrying} women; the program's cap is {cap}.",
             code=OVER_CAP,
         )
-    _end_open_assignment(patient, started_on, reason=f"Reassigned to {coach}", shared_with_coach=True)
+    reason = f"Transferred to {coach}" if handoff_note else f"Reassigned to {coach}"
+    _end_open_assignment(patient, started_on, reason=reason, shared_with_coach=True)
     assignment = CoachAssignment.objects.create(
-        patient=patient, coach=coach, started_on=started_on, assigned_by=actor.user, over_cap=over_cap
+        patient=patient,
+        coach=coach,
+        started_on=started_on,
+        assigned_by=actor.user,
+        over_cap=over_cap,
+        handoff_note=handoff_note,
+        previous_coach_note=previous_coach_note,
+        compliance_override_reason=override,
+        compliance_override_by=actor.user if override else None,
+        compliance_override_at=timezone.now() if override else None,
     )
     for perm in CASELOAD_PERMISSIONS:
         assign_perm(perm, coach, patient)
     log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
     return assignment
+
+
+@transaction.atomic
+def assignment_transfer(
+    *,
+    actor: Actor,
+    patient: Patient,
+    coach: User,
+    handoff_note: str,
+    previous_coach_note: str = "",
+    over_cap_confirmed: bool = False,
+    compliance_override_reason: str = "",
+) -> CoachAssignment:
+    """A supervisor moves her from her coach to another coach of the program today, with a handoff note (required)
+    and, if the old coach had something to pass on, what she said (the supervisor writes it after talking with her:
+    no pending state, nothing waits on the old coach). The old assignment ends (her access goes at once, as in
+    `assignment_start`), the new one starts; both stay in her history. The new coach sees her earlier encounters in
+    the program (`coaching.permissions.encounters_visible_to`)."""
+    if not has_patient_perm(actor.user, "patients.assign_coach", patient):
+        raise ValidationError("Only a supervisor of her program transfers her.")
+    handoff_note = handoff_note.strip()
+    if not handoff_note:
+        raise ValidationError({"handoff_note": "Write a handoff note for her new coach."})
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not patient.assignments.filter(ended_on__isnull=True).exists():
+        raise ValidationError({"coach": "She has no coach to transfer from: assign her a coach instead."})
+    if not coaches_assignable_by(actor.user).filter(pk=coach.pk).exists():
+        raise ValidationError({"coach": "Choose an active coach of your program."})
+    return assignment_start(
+        actor=actor,
+        patient=patient,
+        coach=coach,
+        started_on=timezone.localdate(),
+        over_cap_confirmed=over_cap_confirmed,
+        compliance_override_reason=compliance_override_reason,
+        handoff_note=handoff_note,
+        previous_coach_note=previous_coach_note.strip(),
+    )
 
 
 @transaction.atomic
@@ -375,6 +456,29 @@ def cover_give(
     )
     caseload = CoachAssignment.objects.filter(coach=covered, ended_on__isnull=True).values_list("patient_id", flat=True)
     log_access_many(actor, AccessAction.CREATE, caseload, record_type="cover", record_id=str(cover.pk))
+    return cover
+
+
+@transaction.atomic
+def cover_end(*, actor: Actor, cover: CoverGrant) -> CoverGrant:
+    """A supervisor ends a cover before its last day: from now the covering coach no longer sees the covered
+    caseload (the permission layer reads `ended_early_at`). The cover stays, marked ended early, by whom and when."""
+    user = actor.user
+    if not can_give_cover(user) or cover.program_id != user.program_id:
+        raise ValidationError("Only a supervisor of the program ends a cover.")
+    cover = CoverGrant.objects.select_for_update().get(pk=cover.pk)
+    if cover.ended_early_at is not None:
+        ended = date_format(timezone.localtime(cover.ended_early_at))
+        raise ValidationError(f"This cover was already ended on {ended}.")
+    if cover.ends_on < timezone.localdate():
+        raise ValidationError("This cover is already over.")
+    cover.ended_early_at = timezone.now()
+    cover.ended_early_by = user
+    cover.save(update_fields=["ended_early_at", "ended_early_by"])
+    caseload = CoachAssignment.objects.filter(coach=cover.covered, ended_on__isnull=True).values_list(
+        "patient_id", flat=True
+    )
+    log_access_many(actor, AccessAction.CHANGE, caseload, record_type="cover", record_id=str(cover.pk))
     return cover
 
 
@@ -582,3 +686,65 @@ def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) 
     stay.save(update_fields=["ended_on"])
     log_access(actor, AccessAction.CHANGE, patient=patient, record=stay)
     return stay
+
+
+# The program's list of discharge reasons, kept by its supervisors.
+
+
+def _check_reason_label(program_id: int, label: str, *, besides: DischargeReason | None = None) -> str:
+    label = " ".join(label.split())
+    if not label:
+        raise ValidationError({"label": "Write the reason as it should be offered."})
+    same = DischargeReason.objects.filter(program_id=program_id, label__iexact=label)
+    if besides is not None:
+        same = same.exclude(pk=besides.pk)
+    if same.exists():
+        raise ValidationError({"label": f"Your program already has the reason \u201c{label}\u201d."})
+    return label
+
+
+def _keeper(actor: Actor) -> User:
+    if not can_keep_discharge_reasons(actor.user):
+        raise ValidationError("Only a supervisor of the program changes its discharge reasons.")
+    return actor.user
+
+
+@transaction.atomic
+def discharge_reason_add(*, actor: Actor, label: str) -> DischargeReason:
+    """A new reason at the end of her program's list, offered at once."""
+    user = _keeper(actor)
+    reasons = discharge_reasons_for(user.program)
+    label = _check_reason_label(user.program_id, label)
+    base = slugify(label)[:30] or "reason"
+    taken = set(reasons.values_list("code", flat=True))
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    last = reasons.order_by("-position").values_list("position", flat=True).first() or 0
+    return DischargeReason.objects.create(program_id=user.program_id, code=code, label=label, position=last + 1)
+
+
+@transaction.atomic
+def discharge_reason_rename(*, actor: Actor, reason: DischargeReason, label: str) -> DischargeReason:
+    """A new wording; episodes that ended with this reason show the new one (pghistory keeps the old)."""
+    user = _keeper(actor)
+    reason = DischargeReason.objects.select_for_update().get(pk=reason.pk, program_id=user.program_id)
+    reason.label = _check_reason_label(user.program_id, label, besides=reason)
+    reason.save(update_fields=["label"])
+    return reason
+
+
+@transaction.atomic
+def discharge_reason_set_offered(*, actor: Actor, reason: DischargeReason, offered: bool) -> DischargeReason:
+    """Retires a reason (no longer offered at discharge; episodes that name it keep it) or offers it again. A reason
+    is never removed. The last reason offered cannot be retired: a discharge needs one."""
+    user = _keeper(actor)
+    reason = DischargeReason.objects.select_for_update().get(pk=reason.pk, program_id=user.program_id)
+    if not offered and reason.is_active:
+        others = DischargeReason.objects.filter(program_id=user.program_id, is_active=True).exclude(pk=reason.pk)
+        if not others.exists():
+            raise ValidationError("This is the last reason offered: add another before retiring it.")
+    reason.is_active = offered
+    reason.save(update_fields=["is_active"])
+    return reason

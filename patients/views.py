@@ -16,6 +16,8 @@ from patients.forms import (
     ConsentRevokeForm,
     ContactForm,
     CoverForm,
+    DischargeReasonAddForm,
+    DischargeReasonForm,
     EndAssignmentForm,
     EnrollForm,
     HigherCareEndForm,
@@ -23,6 +25,7 @@ from patients.forms import (
     PatientForm,
     ReenrollForm,
     StatusForm,
+    TransferForm,
 )
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
@@ -115,15 +118,15 @@ def patient_enroll(request):
         providers=permissions.clinical_providers_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        fields = {
-            name: value for name, value in form.cleaned_data.items() if name not in ("coach", "over_cap_confirmed")
-        }
+        asked = ("coach", "over_cap_confirmed", "compliance_override_reason")
+        fields = {name: value for name, value in form.cleaned_data.items() if name not in asked}
         try:
             patient, _ = services.patient_enroll(
                 actor=actor_from(request),
                 fields=fields,
                 coach=form.cleaned_data["coach"],
                 over_cap_confirmed=form.cleaned_data["over_cap_confirmed"],
+                compliance_override_reason=form.cleaned_data["compliance_override_reason"],
             )
         except ValidationError as error:
             form.ask_to_confirm(error)
@@ -253,6 +256,25 @@ def patient_unassign(request, pk):
     return _render_assign(request, patient, AssignmentForm(coaches=coaches, patient=patient), form)
 
 
+@require_http_methods(["GET", "POST"])
+@creates_once
+def patient_transfer(request, pk):
+    """A supervisor moves her from her coach to another, with a handoff note; see services.assignment_transfer."""
+    patient = permissions.get_patient_for_transfer(request.user, pk)
+    form = TransferForm(request.POST or None, coaches=permissions.coaches_assignable_by(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.assignment_transfer(actor=actor_from(request), patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.ask_to_confirm(error)
+        else:
+            messages.success(request, f"{patient.display_name} is transferred to {assignment.coach}.")
+            return redirect("patients:detail", pk=patient.pk)
+    current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
+    return render(request, "patients/patient_transfer.html", {"patient": patient, "form": form, "current": current})
+
+
 def _render_assign(request, patient, assign_form, end_form):
     current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
@@ -335,7 +357,61 @@ def cover(request):
                 f"{cover.ends_on:%B %-d}.",
             )
             return redirect("patients:cover")
-    return render(request, "patients/cover.html", {"form": form, "covers": permissions.covers_not_over(request.user)})
+    covers = permissions.covers_not_over(request.user)
+    return render(request, "patients/cover.html", {"form": form, "covers": covers})
+
+
+@require_POST
+def cover_end(request, pk):
+    """A supervisor ends a cover before its last day: the covering coach's access stops at once."""
+    cover = permissions.get_cover_for_end(request.user, pk)
+    try:
+        services.cover_end(actor=actor_from(request), cover=cover)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{cover.covering} no longer covers {cover.covered}'s caseload.")
+    return redirect("patients:cover")
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def discharge_reasons(request):
+    """The program's discharge reasons, kept by its supervisors: add one here, rename or retire one below."""
+    reasons = permissions.discharge_reasons_kept_by(request.user)
+    services.discharge_reasons_for(request.user.program)  # a program without a list is given the defaults
+    form = DischargeReasonAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reason = services.discharge_reason_add(actor=actor_from(request), label=form.cleaned_data["label"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"\u201c{reason.label}\u201d is offered at discharge.")
+            return redirect("staff:discharge_reasons")
+    return render(request, "patients/discharge_reasons.html", {"form": form, "reasons": reasons})
+
+
+@require_http_methods(["GET", "POST"])
+def discharge_reason_edit(request, pk):
+    """Rename a reason, retire it (no longer offered; episodes keep it) or offer it again."""
+    reason = permissions.get_discharge_reason_for_change(request.user, pk)
+    form = DischargeReasonForm(request.POST or None, initial={"label": reason.label})
+    actor = actor_from(request)
+    if request.method == "POST":
+        try:
+            if "offered" in request.POST:
+                offered = request.POST["offered"] == "1"
+                services.discharge_reason_set_offered(actor=actor, reason=reason, offered=offered)
+                messages.success(request, f"\u201c{reason.label}\u201d is {'offered' if offered else 'retired'}.")
+                return redirect("staff:discharge_reasons")
+            if form.is_valid():
+                services.discharge_reason_rename(actor=actor, reason=reason, label=form.cleaned_data["label"])
+                messages.success(request, "Renamed.")
+                return redirect("staff:discharge_reasons")
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "patients/discharge_reason_edit.html", {"form": form, "reason": reason})
 
 
 def _course_form(request, patient, form, *, title, button, intro=""):

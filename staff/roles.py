@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.view_child",
         "patients.add_child",
         "patients.change_child",
+        "patients.change_dischargereason",
         "coaching.view_encounter",
         "coaching.view_concern",
         "coaching.change_concern",

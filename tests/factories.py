@@ -79,13 +79,16 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
 def on_caseload_of(patient, coach, *, started_on=None):
     """Assigns the coach through the service, as a supervisor of the patient's program would (past the caseload
-    cap too, confirmed: tests of large caseloads build them here; tests/patients/test_caseload_cap.py tests the cap)."""
+    cap too, confirmed: tests of large caseloads build them here; tests/patients/test_caseload_cap.py tests the cap;
+    and with a training override, recorded only if the coach is out of compliance: tests that set up the standard
+    training build caseloads here; tests/patients/test_compliance_override.py tests the override)."""
     return assignment_start(
         actor=Actor(patient.clinical_provider, None),
         patient=patient,
         coach=coach,
         started_on=started_on or patient.enrollment_date,
         over_cap_confirmed=True,
+        compliance_override_reason="Set up by a test",
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from patients import urls as patients_urls
+from patients import views as patients_views
 from recovery_program import twilio
 from recovery_program.health import healthz, healthz_web
 from staff import urls as staff_urls
@@ -38,6 +39,9 @@ staff_pages = [
     path("<int:pk>/role/", views.staff_role, name="role"),
     path("role-changes/<int:pk>/", views.role_change_decide, name="role_change_decide"),
     path("<int:pk>/deactivate/", views.staff_deactivate, name="deactivate"),
+    # The program's discharge reasons sit next to its settings; supervisors keep them (patients owns the list).
+    path("program/discharge-reasons/", patients_views.discharge_reasons, name="discharge_reasons"),
+    path("program/discharge-reasons/<int:pk>/", patients_views.discharge_reason_edit, name="discharge_reason_edit"),
 ]
 
 # Discharging a woman closes or carries what is still open about her in coaching, referrals and supervision, so

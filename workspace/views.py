@@ -60,6 +60,7 @@ def home(request):
             "break_glass_to_review": _break_glass_to_review(user),
             "can_break_glass": patient_permissions.can_break_glass(user),
             "can_give_cover": patient_permissions.can_give_cover(user),
+            "can_keep_discharge_reasons": patient_permissions.can_keep_discharge_reasons(user),
             "covers": list(patient_permissions.cover_grants_for(user)),
             "today": timezone.localdate(),
             "her_patients": her_patients,

@@ -68,7 +68,9 @@ def encounter_list(request):
         )
         encounters = encounters.filter(occurred_at__lt=day_after)
     page = keyset_page(
-        encounters.select_related("coach").prefetch_related("patients"),
+        permissions.encounters_shown_to(
+            request.user, encounters.select_related("coach", "other_coach").prefetch_related("patients")
+        ),
         request.GET,
         field="occurred_at",
         keep={
@@ -82,7 +84,7 @@ def encounter_list(request):
     log_access_many(
         actor_from(request),
         AccessAction.VIEW,
-        {present.pk for encounter in page for present in encounter.patients.all()},
+        {present.pk for encounter in page for present in permissions.patients_shown(encounter)},
         record_type="encounter list",
     )
     return render(
@@ -187,8 +189,13 @@ def _log_encounter_shown(request, encounter) -> None:
 
 
 def _choices(user) -> dict:
-    """What the encounter form offers her: her caseload, and her program's resources."""
-    return {"patients": permissions.patients_for_logging(user), "resources": permissions.resources_for(user)}
+    """What the encounter form offers her: her caseload, her program's resources, and the coaches she may name at a
+    warm handoff."""
+    return {
+        "patients": permissions.patients_for_logging(user),
+        "resources": permissions.resources_for(user),
+        "coaches": permissions.handoff_coaches_for(user),
+    }
 
 
 def _defaults(user, patients, patient_id) -> dict:
@@ -208,7 +215,7 @@ def _defaults(user, patients, patient_id) -> dict:
 
 def encounter_detail(request, pk):
     encounter = permissions.get_encounter_for_user(request.user, pk)
-    patients = list(encounter.patients.all())
+    patients = permissions.patients_shown(encounter)
     log_access_many(
         actor_from(request),
         AccessAction.VIEW,
@@ -223,8 +230,8 @@ def encounter_detail(request, pk):
         {
             "encounter": encounter,
             "patients": patients,
-            "resources": encounter.resources.all(),
-            "addenda": encounter.addenda.select_related("author"),
+            "resources": [] if encounter.withheld else encounter.resources.all(),
+            "addenda": [] if encounter.withheld else encounter.addenda.select_related("author"),
             "concerns": permissions.concerns_visible_to(request.user).filter(encounter=encounter),
             "can_edit": mine and encounter.edit_window_open(),
             "can_amend": mine and not encounter.is_entered_in_error,

@@ -14,7 +14,7 @@ from django.urls import reverse
 from coaching import permissions as coaching_permissions
 from patients import permissions
 from patients.models import CoverGrant
-from patients.services import cover_give
+from patients.services import cover_end, cover_give
 from recovery_program.audit import Actor
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 # Monday 30 November 2026, noon in New York; Ana (other_coach) is away Tuesday to Friday 4 December.
 MONDAY = datetime.datetime(2026, 11, 30, 17, 0, tzinfo=datetime.UTC)
 TUESDAY, FRIDAY = datetime.date(2026, 12, 1), datetime.date(2026, 12, 4)
+TUESDAY_NOON = MONDAY + datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -206,3 +207,69 @@ def test_the_covering_coachs_list_keeps_a_constant_number_of_queries(
         response = client.get(reverse("patients:list"))
     assert response.status_code == 200
     assert "W4" in response.content.decode()
+
+
+# Ending a cover before its last day: the covering coach's access stops at once; the cover stays.
+
+
+def test_ending_a_cover_early_stops_access_at_once_and_keeps_the_cover(
+    client_for, supervisor, coach, other_coach, other_patient, away, clock
+):
+    clock.move_to(TUESDAY_NOON)
+    assert _sees(coach, other_patient)
+    client = client_for(supervisor)
+    response = client.post(reverse("patients:cover_end", args=[away.pk]))
+    assert response.status_code == 302
+    assert not _sees(coach, other_patient)
+    assert _sees(other_coach, other_patient)
+    away.refresh_from_db()
+    assert away.ended_early_by == supervisor
+    assert away.ended_early_at == TUESDAY_NOON
+    assert away.ends_on == FRIDAY  # what was given stays as given
+    assert AccessLog.objects.filter(user=supervisor, patient=other_patient, record_type="cover").count() == 2
+    page = client.get(reverse("patients:cover")).content.decode()
+    assert "ended early" in page
+    assert "End this cover now" not in page
+    assert client_for(coach).get(reverse("patients:detail", args=[other_patient.pk])).status_code == 404
+    # Both coaches' home pages say so.
+    assert (
+        "Your cover of Nell Rowe's caseload was ended early" in client_for(coach).get(reverse("home")).content.decode()
+    )
+    nell = client_for(other_coach).get(reverse("home")).content.decode()
+    assert "Mara Quill's cover of your caseload was ended early" in nell
+
+
+def test_a_cover_ended_once_is_not_ended_again(client_for, supervisor, away):
+    cover_end(actor=Actor(supervisor, None), cover=away)
+    with pytest.raises(ValidationError):
+        cover_end(actor=Actor(supervisor, None), cover=away)
+    assert client_for(supervisor).post(reverse("patients:cover_end", args=[away.pk])).status_code == 404
+
+
+def test_a_cover_over_is_not_ended(client_for, supervisor, away, clock):
+    clock.move_to(datetime.datetime(2026, 12, 6, 17, 0, tzinfo=datetime.UTC))
+    with pytest.raises(ValidationError):
+        cover_end(actor=Actor(supervisor, None), cover=away)
+    assert client_for(supervisor).post(reverse("patients:cover_end", args=[away.pk])).status_code == 404
+
+
+def test_only_a_supervisor_of_the_program_ends_a_cover(
+    client_for, client, coach, other_coach, admin, outside_supervisor, other_patient, away, clock
+):
+    clock.move_to(TUESDAY_NOON)
+    url = reverse("patients:cover_end", args=[away.pk])
+    for outsider in (coach, other_coach, admin, outside_supervisor):
+        assert client_for(outsider).post(url).status_code == 404
+    with pytest.raises(ValidationError):
+        cover_end(actor=Actor(outside_supervisor, None), cover=away)
+    with pytest.raises(ValidationError):
+        cover_end(actor=Actor(coach, None), cover=away)
+    assert _sees(coach, other_patient)
+    client.logout()
+    assert client.post(url)["Location"].startswith("/login/")
+    assert client_for(CoverGrant.objects.get().created_by).get(url).status_code == 405
+
+
+def test_the_database_wants_who_ended_it(away):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CoverGrant.objects.filter(pk=away.pk).update(ended_early_at=TUESDAY_NOON)

@@ -231,6 +231,7 @@ PAGES = [
     Page("patients:edit", "supervisor", VIEW, "patient", _patient),
     Page("patients:status", "supervisor", VIEW, "patient", _patient),
     Page("patients:assign", "supervisor", VIEW, "patient", _patient),
+    Page("patients:transfer", "supervisor", VIEW, "patient", _patient),
     Page("patients:consent_add", "supervisor", VIEW, "patient", _patient),
     Page("patients:consent_revoke", "supervisor", VIEW, "consent", lambda w: [w.patient.pk, w.consent.pk]),
     Page("patients:child_add", "supervisor", VIEW, "patient", _patient),
@@ -295,6 +296,7 @@ PAGES = [
 WRITTEN_THROUGH = {
     "patients:enroll": "patients.patient_enroll",
     "patients:unassign": "patients.assignment_end",
+    "patients:cover_end": "patients.cover_end",
     "coaching:concern_acknowledge": "coaching.concern_acknowledge",
     "supervision:page_release": "supervision.page_release",
     "coaching:concern_note": "coaching.concern_add_note",
@@ -740,6 +742,35 @@ SERVICES = [
         _whole_caseload,
         needs=("neighbour",),
     ),
+    Service(
+        # The coach who covered Mara's women no longer may see them: one row for each.
+        "patients.cover_end",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.cover_end,
+            actor=actor,
+            cover=patients_services.cover_give(
+                actor=actor, covering=w.other_coach, covered=w.coach, starts_on=TODAY, ends_on=TODAY
+            ),
+        ),
+        CHANGE,
+        "cover",
+        _whole_caseload,
+        needs=("neighbour",),
+    ),
+    Service(
+        "patients.assignment_transfer",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.assignment_transfer,
+            actor=actor,
+            patient=w.patient,
+            coach=w.other_coach,
+            handoff_note="She likes mornings.",
+        ),
+        CHANGE,
+        "coach assignment",
+    ),
     Service("supervision.break_glass_open", "supervisor", _break_glass_open, CREATE, "break-glass access"),
     Service(
         "supervision.break_glass_review",
@@ -976,6 +1007,9 @@ EXEMPT_SERVICES = {
     "patients.caseload_cap_check",
     # The program's list of discharge reasons (seeded with the defaults when it has none): no patient.
     "patients.discharge_reasons_for",
+    "patients.discharge_reason_add",
+    "patients.discharge_reason_rename",
+    "patients.discharge_reason_set_offered",
     "patients.reason_text",
     # A check the services that log make first (encounter_log, concern_share, assignment_start): they log.
     "patients.logging_refusal",

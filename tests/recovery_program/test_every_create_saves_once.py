@@ -33,6 +33,8 @@ CREATES = {
     "patients:consent_add",
     "patients:child_add",
     "patients:cover",
+    "patients:transfer",  # her new coach's assignment
+    "staff:discharge_reasons",  # a new reason
     "patients:child_edit",  # the same view and form as child_add
     "patients:reenroll",  # her new episode
     "patients:higher_care",  # a stay in a higher level of care
@@ -67,6 +69,8 @@ NOT_CREATING = {
     "patients:contact": "changes her record",
     "patients:edit": "changes her record",
     "patients:unassign": "ends the current assignment; a second time finds none and says so",
+    "patients:cover_end": "ends the cover early; a second time finds it ended (404)",
+    "staff:discharge_reason_edit": "renames, retires or offers again",
     "patients:consent_revoke": "ends a consent; a second time is refused",
     "patients:discharge": "ends her episode; a second time finds her discharged and says so",
     "patients:higher_care_end": "ends her stay; a second time finds none and says so",
@@ -165,6 +169,7 @@ CHOSEN = {
 # Forms the demo data cannot take as filled here, each with the test that sends it twice.
 FILLED_ELSEWHERE = {
     "patients:cover": "two different coaches and days to come; tests/patients/test_cover.py sends it twice",
+    "patients:transfer": "a coach other than her own; tests/patients/test_transfer.py sends it twice",
     "supervision:break_glass": "the demo sees everyone; tests/supervision/test_break_glass.py sends it twice",
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",

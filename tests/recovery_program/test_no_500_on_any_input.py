@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coaching.models import Concern, Encounter, Resource
-from patients.models import BreakGlass, Child, Consent, Patient
+from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
@@ -136,6 +136,22 @@ def _break_glass():
     return grant.pk
 
 
+def _cover():
+    """A cover of coach1's caseload by coach2 this week (made here, in the test's transaction: the demo has none)."""
+    cover = CoverGrant.objects.filter(ended_early_at__isnull=True).order_by("pk").first()
+    if cover is None:
+        today = timezone.localdate()
+        cover = CoverGrant.objects.create(
+            program=_user("coach1").program,
+            covering=_user("coach2"),
+            covered=_user("coach1"),
+            starts_on=today,
+            ends_on=today + datetime.timedelta(days=3),
+            created_by=_user("supervisor1"),
+        )
+    return cover.pk
+
+
 PATIENT = {"pk": _patient}
 ENCOUNTER = {"pk": _encounter}
 CONCERN = {"pk": _concern}
@@ -165,6 +181,8 @@ FORMS = [
     ),
     Form("patients:child_add", "supervisor1", PATIENT),
     Form("patients:cover", "supervisor1"),
+    Form("patients:cover_end", "supervisor1", {"pk": _cover}, fields={}),
+    Form("patients:transfer", "supervisor1", PATIENT),
     Form("patients:discharge", "supervisor1", PATIENT),
     Form("patients:reenroll", "supervisor1", {"pk": _of(Patient, status="discharged")}),
     Form("patients:higher_care", "supervisor1", PATIENT),
@@ -258,6 +276,8 @@ FORMS = [
     Form("staff:training_kinds", "admin1"),
     Form("staff:training_kind_edit", "admin1", {"pk": _of(TrainingKind)}),
     Form("staff:requirement_remove", "admin1", {"pk": _of(TrainingRequirement)}),
+    Form("staff:discharge_reasons", "supervisor1"),
+    Form("staff:discharge_reason_edit", "supervisor1", {"pk": _of(DischargeReason, code="moved")}),
     Form("login", None),
     Form("password_ask", None),
     Form("two_step_setup", "coach1"),

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.services import discharge_reasons_for
 from recovery_program.audit import Actor
 from staff.models import TrainingKind
 from staff.services import program_setup, training_record_add
@@ -82,12 +83,16 @@ def _pages(coach, patient):
             reverse("overview"),
             reverse("overview") + "?all=1&mine=1",
             reverse("staff:training", args=[coach.pk]),
+            reverse("patients:transfer", args=[patient.pk]),
+            reverse("patients:cover"),
+            reverse("staff:discharge_reasons"),
         ],
         "coach": [
             reverse("home"),
             reverse("patients:list"),
             reverse("patients:detail", args=[patient.pk]),
             reverse("coaching:encounter_list"),
+            reverse("coaching:encounter_detail", args=[encounter.pk]),
             reverse("coaching:encounter_new"),
             reverse("coaching:concern_list"),
             reverse("coaching:concern_detail", args=[concern.pk]),
@@ -121,6 +126,7 @@ def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
     client_for, coach, supervisor, admin, patient, program
 ):
     program_setup(program=program)
+    discharge_reasons_for(program)  # a program's first look at its reasons writes the defaults, once
     supervision_assign(
         actor=Actor(admin, None),
         coach=coach,

@@ -44,6 +44,7 @@ def _coach_pages(coach):
         yield reverse("coaching:concern_detail", args=[concern.pk])
     for encounter in encounters_visible_to(coach)[:10]:
         yield reverse("coaching:encounter_detail", args=[encounter.pk])
+    for encounter in encounters_visible_to(coach).filter(coach=coach)[:10]:
         yield reverse("coaching:encounter_addendum", args=[encounter.pk])
 
 

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from coaching.models import Encounter, EncounterKind
+from coaching.permissions import encounters_visible_to
 from patients.models import Child, CoachAssignment, Consent, Patient, StatusChange
 from patients.permissions import patients_visible_to
 from staff.models import Program, User
@@ -52,12 +54,27 @@ def test_seed_demo_gives_each_coach_a_caseload_with_one_reassignment():
     call_command("seed_demo")
     coach1, coach2 = User.objects.get(username="coach1"), User.objects.get(username="coach2")
     assert Patient.objects.count() == 13  # one of them discharged: she left coach2's caseload
-    assert patients_visible_to(coach1).count() == 6
-    assert patients_visible_to(coach2).count() == 6
+    assert patients_visible_to(coach1).count() == 7  # Courtney was transferred to her from coach2
+    assert patients_visible_to(coach2).count() == 5
     reassigned = CoachAssignment.objects.filter(ended_on__isnull=False, end_reason__startswith="Reassigned").get()
     assert reassigned.coach == coach2
     assert reassigned.patient in patients_visible_to(coach1)
     assert Consent.objects.exists()
+
+
+def test_seed_demo_has_a_woman_transferred_after_a_warm_handoff():
+    call_command("seed_demo")
+    coach1, coach2 = User.objects.get(username="coach1"), User.objects.get(username="coach2")
+    transfer = CoachAssignment.objects.exclude(handoff_note="").get()
+    assert transfer.coach == coach1
+    assert transfer.previous_coach_note
+    handoff = Encounter.objects.get(kind=EncounterKind.WARM_HANDOFF)
+    assert handoff.coach == coach2
+    assert handoff.other_coach == coach1
+    # coach1 reads the encounters coach2 logged with her before the transfer.
+    assert encounters_visible_to(coach1).filter(coach=coach2, patients=transfer.patient).count() > 1
+    call_command("seed_demo")  # safe to run again: one transfer
+    assert CoachAssignment.objects.exclude(handoff_note="").count() == 1
 
 
 def test_seed_demo_has_a_woman_discharged_and_one_in_residential_care():

@@ -187,6 +187,8 @@ DEMO_PATIENTS.append(
 REASSIGNED = "Brianna Lee Santos"
 # Tiffany went to residential treatment ten days ago; she stays on coach2's caseload.
 IN_RESIDENTIAL = "Tiffany Dawn Lavoie"
+# Courtney met coach1 with coach2 at a warm handoff yesterday, and was transferred to coach1 today.
+TRANSFERRED = "Courtney Lynn Bouchard"
 
 
 class Command(BaseCommand):
@@ -222,6 +224,7 @@ class Command(BaseCommand):
             self._seed_rota(program)
             self._seed_patients(program)
             self._seed_coaching(program)
+            self._seed_transfer(program)
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
             self._seed_sessions(program)
@@ -564,6 +567,37 @@ class Command(BaseCommand):
             actor=Actor(staff["supervisor1"], None),
             concern=answered,
             text="Thank you for sharing this. I will talk with her at her next visit; keep being there for her.",
+        )
+
+    def _seed_transfer(self, program: Program) -> None:
+        """coach2 logs a warm handoff with Courtney and coach1 (in both coaches' records), then supervisor2 transfers
+        her to coach1 with a handoff note and what coach2 wanted to pass on. coach1 reads her earlier encounters."""
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        patient = Patient.objects.filter(program=program, legal_name=TRANSFERRED).first()
+        if patient is None or patient.assignments.exclude(handoff_note="").exists():
+            return
+        coaching_services.encounter_log(
+            actor=Actor(staff["coach2"], None),
+            fields={
+                "kind": EncounterKind.WARM_HANDOFF,
+                "other_coach": staff["coach1"],
+                "occurred_at": timezone.now().replace(minute=0, second=0, microsecond=0) - datetime.timedelta(days=1),
+                "duration_minutes": 40,
+                "place": "Maple Street coffee shop",
+                "summary": "Introduced Jolene. Courtney told her about Harper's daycare and her Tuesday meetings.",
+                "resources_other": "",
+            },
+            patients=[patient],
+            resources=[],
+        )
+        patient_services.assignment_transfer(
+            actor=Actor(staff["supervisor2"], None),
+            patient=patient,
+            coach=staff["coach1"],
+            handoff_note="Tasha's caseload is full. Courtney does best with a morning text before a visit; her "
+            "goal is to keep Harper in daycare while she starts the evening IOP.",
+            previous_coach_note="She opens up on walks more than at the coffee shop. Ask about her sister.",
+            over_cap_confirmed=True,
         )
 
     def _seed_clinical_actions(self, program: Program) -> None:
