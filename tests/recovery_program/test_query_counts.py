@@ -79,6 +79,9 @@ def _pages(coach, patient):
             reverse("supervision:rota"),
             reverse("overview"),
             reverse("overview") + "?all=1&mine=1",
+            reverse("reports"),
+            reverse("reports") + f"?period=grant_year&coach={coach.pk}",
+            reverse("reports") + "?download=encounters",
             reverse("staff:training", args=[coach.pk]),
         ],
         "coach": [
