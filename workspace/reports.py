@@ -35,8 +35,9 @@ from coaching.models import ConcernCategory, EncounterKind, Urgency
 from patients.models import CoachAssignment
 from referrals.models import CareType, ReferralStatus
 from staff.models import User
+from staff.training import Status
 from supervision.models import SessionStatus
-from workspace.overview import local_midnight, week_start
+from workspace.overview import ProgramFigures, local_midnight, week_start
 from workspace.permissions import ReportSources
 
 # Encounters where the coach went with her somewhere: the destination is the kind.
@@ -617,3 +618,49 @@ def _supervision(sources: ReportSources, by_coach: Q, period: Period) -> Table:
         chart_columns=[0, 1],
         unit="sessions",
     )
+
+
+def program_figure_tables(figures: ProgramFigures) -> dict[str, Table]:
+    """The admins' program figures as tables, each with its chart: staff by role, training compliance week by week,
+    supervision held and missed per coach. Counts of staff and sessions only."""
+    tables = {
+        "staff": Table(
+            slug="staff",
+            title="Staff by role",
+            caption="Active staff by role",
+            row_heading="Role",
+            columns=["Active staff"],
+            rows=[Row(label, [count]) for label, count in figures.staff_by_role.items()],
+            chart_columns=[0],
+            unit="people",
+        ),
+        "training": Table(
+            slug="training",
+            title="Training compliance",
+            caption="Training compliance, week by week",
+            row_heading="As of",
+            columns=["Compliant", "Expiring", "Out of compliance"],
+            rows=[
+                Row(f"{day:%b %-d}", [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
+                for day, counts in figures.compliance
+            ],
+            chart_columns=[0, 1, 2],
+            unit="people",
+        ),
+        "supervision": Table(
+            slug="supervision",
+            title="Supervision",
+            caption="Supervision sessions per coach",
+            row_heading="Coach",
+            columns=["Held", "Missed", "Cancelled", "Weeks with none held"],
+            rows=[
+                Row(str(coach), [counts["held"], counts["missed"], counts["cancelled"], counts["weeks_without"]])
+                for coach, counts in figures.supervision
+            ],
+            chart_columns=[0, 1],
+            unit="sessions",
+        ),
+    }
+    for table in tables.values():
+        table.chart = draw(table)
+    return tables

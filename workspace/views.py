@@ -181,7 +181,11 @@ def program_figures(request):
     return render(
         request,
         "workspace/program_figures.html",
-        {"figures": numbers, "chart": figures.bars(numbers.encounters_per_week)},
+        {
+            "figures": numbers,
+            "chart": figures.bars(numbers.encounters_per_week),
+            "charts": report_figures.program_figure_tables(numbers),
+        },
     )
 
 

@@ -122,7 +122,7 @@ class _Page(HTMLParser):
             self.section = self.sections.setdefault(attrs["id"], {"bars": [], "header": [], "rows": []})
         elif self.section is None:
             return
-        elif tag == "rect":
+        elif tag == "rect" and "data-value" in attrs:
             self.section["bars"].append((attrs["data-group"], attrs["data-series"], attrs["data-value"]))
         elif tag == "tr":
             self.row = []
@@ -147,8 +147,8 @@ class _Page(HTMLParser):
             self.section = None
 
 
-def _report(client, **params):
-    response = client.get(reverse("reports"), params)
+def _report(client, page="reports", **params):
+    response = client.get(reverse(page), params)
     assert response.status_code == 200
     parser = _Page()
     parser.feed(response.content.decode())
@@ -353,3 +353,21 @@ def test_the_report_names_no_woman(client_for, supervisor, known):
     for woman in Episode.objects.select_related("patient"):
         assert woman.patient.legal_name not in content
     assert "She seemed unwell" not in content
+
+
+def test_the_admins_program_figures_chart_their_tables_with_no_womans_name(client_for, admin, known):
+    response = client_for(admin).get(reverse("program_figures"))
+    sections = _report(client_for(admin), page="program_figures")
+
+    for slug in ("staff", "training", "supervision"):
+        header, rows = sections[slug]["header"], {row[0]: row for row in sections[slug]["rows"]}
+        assert sections[slug]["bars"], slug
+        for group, series, value in sections[slug]["bars"]:
+            assert rows[group][header.index(series)] == value, (slug, group, series)
+    assert _table(sections, "staff") == {"Coaches": ["2"], "Supervisors": ["1"], "Admins": ["1"]}
+    assert _table(sections, "supervision")["Mara Quill"][:2] == ["2", "1"]  # the twelve weeks from Dec 14
+    page = response.content.decode()
+    for episode in Episode.objects.select_related("patient"):
+        assert episode.patient.legal_name not in page
+    for clinical in ("She seemed unwell", "Granite House", "Talked about her week", "Completed the program"):
+        assert clinical not in page
