@@ -12,6 +12,7 @@ import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import (
     Aggregate,
@@ -213,6 +214,29 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def _counted(rows: QuerySet, by: str, of: str) -> dict[Any, dict[str, int]]:
+    """`rows` counted in one GROUP BY: counts[<by>][<of>], a truncated moment's key read as its date."""
+    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    for row in rows.order_by().values(by, of).annotate(n=Count("pk")):
+        counts[_day(row[by])][row[of]] = row["n"]
+    return counts
+
+
+def _numbers(**table: Any) -> Table:
+    """A table of one column of numbers, one a row; the chart draws the rows it names (all by default)."""
+    return Table(columns=["Number"], chart_columns=[0], **table)
+
+
+def _cross_table(counts: dict, rows: list[tuple[str, Any]], choices: list, total: str, **table: Any) -> Table:
+    """Counts by row (`counts[key][choice]`) and by choice: a column each, stacked in the chart, then their total."""
+    built = []
+    for label, key in rows:
+        values = [counts[key].get(choice, 0) for choice in choices]
+        built.append(Row(label, [*values, sum(values)]))
+    columns = [*(choice.label for choice in choices), total]
+    return Table(rows=built, columns=columns, chart_columns=list(range(len(choices))), **table)
+
+
 def _on_caseload_of(coach: User | None, period: Period) -> Q:
     """Women who were on the coach's caseload at some time in the period (every woman without a coach filter)."""
     if coach is None:
@@ -289,19 +313,17 @@ def _women(episodes: QuerySet, period: Period, links: dict[str, str]) -> list[Ta
         .annotate(n=Count("pk"))
         .order_by("discharge_reason__position", "discharge_reason__label")
     )
-    women = Table(
+    women = _numbers(
         slug="women",
         title="Women served, enrolled and discharged",
         caption=f"Women served, enrolled and discharged, {period}",
         row_heading="Women",
-        columns=["Number"],
         rows=[
             Row("Served (in the program at some time in the period)", [totals["served"]], links["patients"]),
             Row("Enrolled or re-enrolled", [totals["enrolled"]], links["patients"]),
             Row("Discharged", [totals["discharged"]], links["discharged"]),
             *(Row(f"Discharged: {row['discharge_reason__label']}", [row["n"]]) for row in reasons),
         ],
-        chart_columns=[0],
         unit="women",
     )
     retention = Table(
@@ -355,12 +377,11 @@ def _first_contact(
             slowest=Max(waited),
         )
     )
-    return Table(
+    return _numbers(
         slug="first-contact",
         title="From enrollment to the first coach contact",
         caption=f"Days from enrollment to the first contact with a coach, women enrolled {period}",
         row_heading="Women enrolled in the period",
-        columns=["Number"],
         rows=[
             Row("Enrolled or re-enrolled", [figures["enrolled"]], links["patients"]),
             Row("Seen by a coach since", [figures["seen"]], links["encounters"]),
@@ -368,7 +389,6 @@ def _first_contact(
             Row("Median days to the first contact", [_round(figures["median"])]),
             Row("Slowest: days to the first contact", [figures["slowest"]]),
         ],
-        chart_columns=[0],
         chart_rows=[3, 4],
         unit="days",
         note="A contact is an encounter that reached her, not an attempt with no contact.",
@@ -381,14 +401,7 @@ def _encounters(
     kinds = list(EncounterKind)
     months = _months(period)
     logged = sources.encounters.filter(by_coach, entered_in_error_at__isnull=True, **in_period)
-    counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
-    for row in (
-        logged.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-        .order_by()
-        .values("month", "kind")
-        .annotate(n=Count("pk"))
-    ):
-        counts[_day(row["month"])][row["kind"]] = row["n"]
+    counts = _counted(logged.annotate(month=TruncMonth("occurred_at", tzinfo=zone)), "month", "kind")
     seen: dict[datetime.date, dict[str, int]] = {}
     for row in (
         sources.encounter_patients.filter(encounter__in=logged.exclude(kind=EncounterKind.OUTREACH))
@@ -438,26 +451,16 @@ def _concerns(
 ) -> list[Table]:
     categories = list(ConcernCategory)
     shared = sources.concerns.filter(by_coach, created_at__gte=since, created_at__lt=until)
-    counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
-    for row in (
-        shared.annotate(week=TruncWeek("created_at", tzinfo=zone))
-        .order_by()
-        .values("week", "category")
-        .annotate(n=Count("pk"))
-    ):
-        counts[_day(row["week"])][row["category"]] = row["n"]
-    rows = []
-    for week in _weeks(period):
-        per_category = [counts[week].get(category, 0) for category in categories]
-        rows.append(Row(f"{week:%b %-d}", [*per_category, sum(per_category)]))
-    concerns = Table(
+    counts = _counted(shared.annotate(week=TruncWeek("created_at", tzinfo=zone)), "week", "category")
+    concerns = _cross_table(
+        counts,
+        [(f"{week:%b %-d}", week) for week in _weeks(period)],
+        categories,
+        "All concerns",
         slug="concerns",
         title="Concerns per week, by what they were about",
         caption=f"Concerns shared per week (weeks start on Monday) by category, {period}",
         row_heading="Week of",
-        columns=[*(category.label for category in categories), "All concerns"],
-        rows=rows,
-        chart_columns=list(range(len(categories))),
         unit="concerns",
         link=("See the concern queue", links["concerns"]),
     )
@@ -473,13 +476,12 @@ def _concerns(
         median=Median(minutes, filter=acknowledged),
         slowest=Max(minutes, filter=acknowledged),
     )
-    acknowledgement = Table(
+    acknowledgement = _numbers(
         slug="urgent",
         title="Urgent concerns: time to acknowledgement",
         caption=f"Urgent concerns and the minutes until a supervisor acknowledged them, against the program's "
         f"target of {target} minutes, {period}",
         row_heading="Urgent concerns",
-        columns=["Number"],
         rows=[
             Row("Shared as urgent", [urgent["shared"]], links["concerns"]),
             Row(f"Acknowledged within {target} minutes", [urgent["within"]]),
@@ -488,7 +490,6 @@ def _concerns(
             Row("Median minutes to acknowledgement", [_round(urgent["median"])]),
             Row("Slowest: minutes to acknowledgement", [_round(urgent["slowest"])]),
         ],
-        chart_columns=[0],
         chart_rows=[1, 2, 3],
         unit="concerns",
         note="The target is a program setting (an admin changes it in the program settings).",
@@ -516,12 +517,11 @@ def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, unti
             slowest=Max(days, filter=back),
         )
     )
-    return Table(
+    return _numbers(
         slug="relapse",
         title="Return to use and reconnection",
         caption="Returns to use noted, and reconnections with a coach after them",
         row_heading="Return to use",
-        columns=["Number"],
         rows=[
             Row("Noted (concerns about a return to use)", [figures["noted"]], links["concerns"]),
             Row("Women they were about", [figures["women"]]),
@@ -530,7 +530,6 @@ def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, unti
             Row("Median days to reconnect", [_round(figures["median"])]),
             Row("Slowest: days to reconnect", [_round(figures["slowest"])]),
         ],
-        chart_columns=[0],
         chart_rows=[0, 2, 3],
         unit="concerns",
         note="The records have no relapse of their own: a return to use is a concern shared about it (“Return to "
@@ -541,21 +540,16 @@ def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, unti
 def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
     care_types, statuses = list(CareType), list(ReferralStatus)
     made = sources.referrals.filter(caseload, referred_on__gte=period.start, referred_on__lte=period.end)
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in made.order_by().values("care_type", "status").annotate(n=Count("pk")):
-        counts[row["care_type"]][row["status"]] = row["n"]
-    rows = []
-    for care in care_types:
-        per_status = [counts[care].get(status, 0) for status in statuses]
-        rows.append(Row(care.label, [*per_status, sum(per_status)]))
-    by_care = Table(
+    counts = _counted(made, "care_type", "status")
+    by_care = _cross_table(
+        counts,
+        [(care.label, care) for care in care_types],
+        statuses,
+        "All referrals",
         slug="referrals",
         title="Referrals, by level of care and where they stand",
         caption=f"Referrals made {period}, by level or kind of care and their status today",
         row_heading="Level or kind of care",
-        columns=[*(status.label for status in statuses), "All referrals"],
-        rows=rows,
-        chart_columns=list(range(len(statuses))),
         unit="referrals",
     )
     completed_on = (
@@ -571,12 +565,11 @@ def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Tabl
         median=Median(took, filter=done),
         slowest=Max(took, filter=done),
     )
-    completion = Table(
+    completion = _numbers(
         slug="referral-completion",
         title="Referrals completed, and how long it took",
         caption=f"Referrals made {period}: how many were completed and the days it took",
         row_heading="Referrals",
-        columns=["Number"],
         rows=[
             Row("Made", [figures["made"]]),
             Row("Completed", [figures["completed"]]),
@@ -584,7 +577,6 @@ def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Tabl
             Row("Median days to completion", [_round(figures["median"])]),
             Row("Slowest: days to completion", [figures["slowest"]]),
         ],
-        chart_columns=[0],
         chart_rows=[0, 1],
         unit="referrals",
     )
