@@ -48,8 +48,8 @@ def preset_period(preset: str, today: datetime.date, program: Program) -> Period
 
 class ReportForm(PlainErrors, forms.Form):
     period = forms.ChoiceField(label="Period", choices=Preset.choices, required=False, widget=forms.RadioSelect)
-    start = forms.DateField(label="From", required=False, widget=DateInput())
-    end = forms.DateField(label="To (included)", required=False, widget=DateInput())
+    start = forms.DateField(label="First day", required=False, widget=DateInput())
+    end = forms.DateField(label="Last day (included)", required=False, widget=DateInput())
     coach = forms.ModelChoiceField(
         label="Coach", queryset=User.objects.none(), required=False, empty_label="Every coach"
     )
