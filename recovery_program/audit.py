@@ -45,14 +45,17 @@ def actor_from(request) -> Actor:
     return Actor(request.user, client_address(request))
 
 
-def log_access(actor: Actor, action: AccessAction, *, patient=None, record=None, record_type: str = "") -> AccessLog:
+def log_access(
+    actor: Actor, action: AccessAction, *, patient=None, record=None, record_type: str = "", record_id: str = ""
+) -> AccessLog:
+    """One row; `record_id` names what was read when it is no single record (a report's period and filters)."""
     record = record if record is not None else patient
     return AccessLog.objects.create(
         user=actor.user,
         action=action,
         patient=patient,
         record_type=record_type or record._meta.verbose_name,
-        record_id=str(record.pk) if record is not None else "",
+        record_id=str(record.pk) if record is not None else record_id[:64],
         ip_address=actor.ip_address,
     )
 

@@ -74,6 +74,17 @@ class Program(models.Model):
         default=60,
         help_text="How long a record opened in an emergency stays open to the supervisor on call.",
     )
+    urgent_acknowledge_minutes = models.PositiveSmallIntegerField(
+        "minutes to acknowledge an urgent concern",
+        default=30,
+        help_text="The program's target: a supervisor says she has an urgent concern within this many minutes. "
+        "The reports count the concerns acknowledged within it.",
+    )
+    grant_year_starts = models.PositiveSmallIntegerField(
+        "month the grant year starts",
+        default=10,
+        help_text="1 is January, 10 is October. The reports offer the grant year from the first of this month.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,6 +99,14 @@ class Program(models.Model):
                 name="program_break_glass_minutes_in_range",
             ),
             models.CheckConstraint(condition=models.Q(caseload_cap__gt=0), name="program_caseload_cap_positive"),
+            models.CheckConstraint(
+                condition=models.Q(urgent_acknowledge_minutes__gte=1, urgent_acknowledge_minutes__lte=1440),
+                name="program_urgent_acknowledge_minutes_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grant_year_starts__gte=1, grant_year_starts__lte=12),
+                name="program_grant_year_starts_is_a_month",
+            ),
             # Shown to anyone on the login page: a number and nothing else, never a name or a message.
             models.CheckConstraint(
                 condition=models.Q(on_call_line="") | models.Q(on_call_line__regex=ON_CALL_LINE_PATTERN),

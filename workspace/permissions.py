@@ -1,20 +1,23 @@
-"""Who may open the top layer's own pages: the supervisors' overview of their coaches and the admins' program
-figures. Each rule is read from the lower apps' permission layers, never from a role's name."""
+"""Who may open the top layer's own pages: the supervisors' overview of their coaches and reports, and the admins'
+program figures. Each rule is read from the lower apps' permission layers, never from a role's name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from coaching import permissions as coaching_permissions
-from coaching.models import Concern
+from coaching.models import Concern, Encounter, EncounterPatient
 from patients import permissions as patient_permissions
+from patients.models import Episode
 from referrals import permissions as referral_permissions
-from referrals.models import OPEN_REFERRAL_STATUSES, Referral
+from referrals.models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatusChange
 from staff import permissions as staff_permissions
-from staff.models import User
+from staff.models import Program, User
 from supervision import permissions as supervision_permissions
+from supervision.models import SupervisionSession
 
 
 def sees_coach_overview(user: User) -> bool:
@@ -86,3 +89,45 @@ def get_user_for_program_figures(user: User) -> User:
     if not sees_program_figures(user):
         raise Http404
     return user
+
+
+def sees_program_reports(user: User) -> bool:
+    """Supervisors (program directors hold the role): the program's reports, counted from the records they may
+    read. Coaches and admins do not (admins have the program figures, with no clinical count)."""
+    return sees_coach_overview(user) and referral_permissions.sees_clinical_actions(user)
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """The rows a supervisor's reports are counted from, each read through its own app's permission layer."""
+
+    program: Program
+    episodes: QuerySet[Episode]
+    encounters: QuerySet[Encounter]
+    encounter_patients: QuerySet[EncounterPatient]
+    concerns: QuerySet[Concern]
+    referrals: QuerySet[Referral]
+    referral_changes: QuerySet[ReferralStatusChange]
+    sessions: QuerySet[SupervisionSession]
+    coaches: QuerySet[User]
+
+
+def report_sources_for(user: User) -> ReportSources:
+    """What the program's reports count, for a supervisor of the program: her own program's women, encounters,
+    concerns, referrals and supervision, nothing of another program's. 404 for anyone else."""
+    if not sees_program_reports(user):
+        raise Http404
+    patients = patient_permissions.patients_visible_to(user)
+    encounters = coaching_permissions.encounters_visible_to(user)
+    referrals = referral_permissions.records_visible_to(user, Referral)
+    return ReportSources(
+        program=user.program,
+        episodes=Episode.objects.filter(program_id=user.program_id, patient__in=patients),
+        encounters=encounters,
+        encounter_patients=EncounterPatient.objects.filter(encounter__in=encounters, patient__in=patients),
+        concerns=coaching_permissions.concerns_visible_to(user),
+        referrals=referrals,
+        referral_changes=ReferralStatusChange.objects.filter(referral__in=referrals),
+        sessions=supervision_permissions.sessions_visible_to(user),
+        coaches=coaching_permissions.coaches_to_filter_by(user),
+    )

@@ -55,6 +55,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
     path("program-figures/", views.program_figures, name="program_figures"),
+    path("reports/", views.reports, name="reports"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", staff_views.LogoutView.as_view(), name="logout"),
     path("sw.js", offline.service_worker, name="service_worker"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from patients.services import discharge_reasons_for
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
+from recovery_program.spreadsheet import csv_download
 from staff import permissions
 from staff import services as staff_services
 from staff.forms import RoleForm
@@ -23,7 +25,9 @@ from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
 from workspace import overview as figures
 from workspace import permissions as workspace_permissions
+from workspace import reports as report_figures
 from workspace import services
+from workspace.forms import ReportForm
 
 # A few at most: each says to open the concern; more would push the rest of the page away.
 FAILED_PAGES_SHOWN = 5
@@ -187,8 +191,40 @@ def program_figures(request):
     return render(
         request,
         "workspace/program_figures.html",
-        {"figures": numbers, "chart": figures.bars(numbers.encounters_per_week)},
+        {
+            "figures": numbers,
+            "chart": figures.bars(numbers.encounters_per_week),
+            "charts": report_figures.program_figure_tables(numbers),
+        },
     )
+
+
+def reports(request):
+    """A supervisor's reports of her program for a period (and one coach): charts, their tables, and each table
+    as a CSV (?download=<section>). Counts only; the page and each download write an access-log row naming the
+    period and coach. Bad dates are told next to their field. 404 for anyone but the program's supervisors."""
+    sources = workspace_permissions.report_sources_for(request.user)
+    today = timezone.localtime(timezone.now(), sources.program.zone).date()
+    form = ReportForm(request.GET, coaches=sources.coaches, today=today, program=sources.program)
+    if not form.is_valid():
+        return render(request, "workspace/reports.html", {"form": form, "report": None})
+    coach = form.cleaned_data["coach"]
+    report = report_figures.program_report(sources, form.cleaned_data["range"], coach)
+    filters = f"{report.period.key}" + (f" coach {coach.pk}" if coach else "")
+    slug = request.GET.get("download")
+    if slug is not None:
+        table = report.table(slug)
+        if table is None:
+            raise Http404
+        log_access(actor_from(request), AccessAction.EXPORT, record_type=f"program report: {slug}", record_id=filters)
+        response, writer = csv_download(f"{slug}-{report.period.start}-{report.period.end}.csv", table.header)
+        for cells in table.cells():
+            writer.writerow(cells)
+        return response
+    log_access(actor_from(request), AccessAction.VIEW, record_type="program report", record_id=filters)
+    query = request.GET.copy()
+    query.pop("download", None)
+    return render(request, "workspace/reports.html", {"form": form, "report": report, "query": query.urlencode()})
 
 
 @require_http_methods(["GET", "POST"])

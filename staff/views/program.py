@@ -57,6 +57,8 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "on_call_line",
             "supervisors_see_all",
             "break_glass_minutes",
+            "urgent_acknowledge_minutes",
+            "grant_year_starts",
         ]
         widgets = {
             "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -79,11 +81,21 @@ class ProgramForm(PlainErrors, forms.ModelForm):
         self.initial["office_days"] = list(self.instance.office_days)
         self.initial["supervisors_see_all"] = "yes" if self.instance.supervisors_see_all else "no"
         # Forms sent before these settings existed (and scripts) leave them as they are.
-        self.fields["break_glass_minutes"].required = False
+        for name in ("break_glass_minutes", "urgent_acknowledge_minutes", "grant_year_starts"):
+            self.fields[name].required = False
+
+    def _kept(self, name):
+        value = self.cleaned_data[name]
+        return getattr(self.instance, name) if value is None else value
 
     def clean_break_glass_minutes(self):
-        value = self.cleaned_data["break_glass_minutes"]
-        return self.instance.break_glass_minutes if value is None else value
+        return self._kept("break_glass_minutes")
+
+    def clean_urgent_acknowledge_minutes(self):
+        return self._kept("urgent_acknowledge_minutes")
+
+    def clean_grant_year_starts(self):
+        return self._kept("grant_year_starts")
 
     def clean_supervisors_see_all(self):
         value = self.cleaned_data["supervisors_see_all"]
@@ -111,6 +123,13 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             self.add_error("break_glass_minutes", "Between 5 and 720 minutes.")
         if cleaned.get("caseload_cap") is not None and not 1 <= cleaned["caseload_cap"] <= 100:
             self.add_error("caseload_cap", "Between 1 and 100 women.")
+        if (
+            cleaned.get("urgent_acknowledge_minutes") is not None
+            and not 1 <= cleaned["urgent_acknowledge_minutes"] <= 1440
+        ):
+            self.add_error("urgent_acknowledge_minutes", "Between 1 and 1440 minutes (a day).")
+        if cleaned.get("grant_year_starts") is not None and not 1 <= cleaned["grant_year_starts"] <= 12:
+            self.add_error("grant_year_starts", "A month from 1 (January) to 12 (December).")
         return cleaned
 
 

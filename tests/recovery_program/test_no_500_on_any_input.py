@@ -311,6 +311,7 @@ QUERIES = [
     Query("referrals:disclosure_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("supervision:rota", "supervisor1", ("page",)),
     Query("overview", "supervisor1", ("coach", "all", "mine")),
+    Query("reports", "supervisor1", ("period", "start", "end", "coach", "download")),
     Query("staff:list", "admin1", ("page",)),
     Query("staff:history", "admin1", ("member", "page")),
     Query("staff:compliance", "admin1", ("page",)),

@@ -277,3 +277,19 @@ def test_workspace_overview_and_figures_keep_to_her_program(worlds):
         ),
     }
     assert _reaching(finders) == []
+
+
+def test_workspace_reports_count_her_program_only(worlds):
+    a, b = worlds
+    sources = workspace.report_sources_for(a.supervisor)
+    assert _leaks({"report encounters": sources.encounters, "report coaches": sources.coaches}, a.program) == []
+    programs = {
+        "episodes": set(sources.episodes.values_list("program", flat=True)),
+        "encounter patients": set(sources.encounter_patients.values_list("patient__program", flat=True)),
+        "concerns": set(sources.concerns.values_list("program", flat=True)),
+        "referrals": set(sources.referrals.values_list("program", flat=True)),
+        "referral changes": set(sources.referral_changes.values_list("referral__program", flat=True)),
+        "sessions": set(sources.sessions.values_list("coach__program", flat=True)),
+    }
+    assert {name: ids for name, ids in programs.items() if ids - {a.program.pk}} == {}
+    assert _reaching({"report_sources_for (their admin)": lambda: workspace.report_sources_for(b.admin)}) == []

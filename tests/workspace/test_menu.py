@@ -14,6 +14,7 @@ from workspace.context_processors import current_menu_item
         (reverse("home"), "home"),
         (reverse("overview"), "overview"),
         (reverse("program_figures"), "program_figures"),
+        (reverse("reports"), "reports"),
         (reverse("patients:list"), "patients"),
         (reverse("patients:detail", args=[1]), "patients"),
         (reverse("coaching:encounter_new"), "encounters"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, Urgency
 from patients import services as patient_services
-from patients.models import DISCHARGE_STATUSES, Child, Patient, ProgramStatus
+from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Patient, ProgramStatus
 from recovery_program.audit import Actor
 from referrals import services as referral_services
 from referrals.models import Referral
@@ -228,6 +228,7 @@ class Command(BaseCommand):
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
             self._seed_sessions(program)
+            self._seed_report_history(program)
             self._seed_coach_care(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
@@ -279,15 +280,15 @@ class Command(BaseCommand):
             )
 
     def _seed_sessions(self, program: Program) -> None:
-        """Six weeks of weekly supervision: coach1 missed one, coach2 held them all; an open action item and
-        a boundary question on coach1's agenda."""
+        """Eleven weeks of weekly supervision: coach1 missed two, coach2 one; an open action item and a boundary
+        question on coach1's agenda."""
         if SupervisionSession.objects.filter(coach__program=program).exists():
             return
         staff = {user.username: user for user in User.objects.filter(program=program)}
         monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
         for coach, supervisor in (("coach1", "supervisor1"), ("coach2", "supervisor2")):
-            for week in range(6, 0, -1):
-                missed = coach == "coach1" and week == 2
+            for week in range(11, 0, -1):
+                missed = (coach, week) in {("coach1", 2), ("coach1", 9), ("coach2", 7)}
                 SupervisionSession.objects.create(
                     coach=staff[coach],
                     supervisor=staff[supervisor],
@@ -404,7 +405,7 @@ class Command(BaseCommand):
             token = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-patient/{legal}")
             if Patient.objects.filter(enrollment_token=token).exists():
                 continue
-            enrolled = today - datetime.timedelta(weeks=12 + 3 * index)
+            enrolled = today - datetime.timedelta(weeks=ENROLLED_WEEKS_AGO.get(index, 12 + 3 * index))
             first_coach = "coach2" if legal == REASSIGNED else coach
             patient, _ = patient_services.patient_enroll(
                 actor=actor,
@@ -686,6 +687,128 @@ class Command(BaseCommand):
                 "outcome": "",
             },
         )
+    def _seed_report_history(self, program: Program) -> None:
+        """Weeks 5 to 11 before now, so that each chart of the supervisors' reports shows something: one-on-one
+        encounters of every kind, concerns of each category (urgent ones acknowledged after so many minutes, and
+        each closed), returns to use followed by a contact, and referrals of each level of care moving on."""
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        if Concern.objects.filter(program=program, created_at__lt=now - datetime.timedelta(weeks=4)).exists():
+            return
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        supervisor = Actor(staff["supervisor1"], None)
+        for username in ("coach1", "coach2"):
+            coach = staff[username]
+            assignments = list(
+                CoachAssignment.objects.filter(coach=coach, ended_on__isnull=True)
+                .exclude(patient__status__in=DISCHARGE_STATUSES)
+                .select_related("patient")
+                .order_by("patient_id")
+            )
+            for week in range(11, 4, -1):
+                for offset, assignment in enumerate(assignments):
+                    moment = now - datetime.timedelta(weeks=week) + datetime.timedelta(days=offset % 5, hours=offset)
+                    if timezone.localtime(moment).date() < assignment.started_on:
+                        continue
+                    kind = PAST_KINDS[(week + offset) % len(PAST_KINDS)]
+                    coaching_services.encounter_log(
+                        actor=Actor(coach, None),
+                        fields={
+                            "kind": kind,
+                            "occurred_at": moment,
+                            "duration_minutes": 40,
+                            "place": "",
+                            "summary": "Checked in about her week and what comes next.",
+                            "resources_other": "",
+                        },
+                        patients=[assignment.patient],
+                        resources=[],
+                    )
+        for index, (weeks, username, category, urgency, minutes) in enumerate(PAST_CONCERNS):
+            coach = staff[username]
+            patient = (
+                Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True, status="active")
+                .order_by("pk")
+                .distinct()[index % 4]
+            )
+            concern = coaching_services.concern_share(
+                actor=Actor(coach, None),
+                patient=patient,
+                fields={
+                    "category": category,
+                    "description": "Noted at the time; talked over in supervision.",
+                    "urgency": urgency,
+                },
+            )
+            coaching_services.concern_acknowledge(actor=supervisor, concern=concern)
+            coaching_services.concern_close(actor=supervisor, concern=concern, reason="Talked over; plan in place.")
+            shared = now - datetime.timedelta(weeks=weeks, hours=3 + index)
+            Concern.objects.filter(pk=concern.pk).update(
+                created_at=shared, acknowledged_at=shared + datetime.timedelta(minutes=minutes or 60 * 20)
+            )
+        women = list(Patient.objects.filter(program=program, status="active").order_by("pk"))
+        for index, (weeks, care_type, steps) in enumerate(PAST_REFERRALS):
+            referred_on = timezone.localdate() - datetime.timedelta(weeks=weeks)
+            referral = referral_services.referral_record(
+                actor=supervisor,
+                patient=women[index % len(women)],
+                concerns=[],
+                fields={
+                    "care_type": care_type,
+                    "receiving_provider": "Granite Valley Treatment Services",
+                    "decided_by": staff["supervisor1"],
+                    "made_by": staff["supervisor1"],
+                    "referred_on": referred_on,
+                    "status": "planned",
+                    "outcome": "",
+                },
+                disclosure=None,
+            )
+            for days, status in steps:
+                referral_services.referral_change_status(
+                    actor=supervisor,
+                    referral=referral,
+                    status=status,
+                    changed_on=referred_on + datetime.timedelta(days=days),
+                )
+
+
+# Women enrolled recently (the reports' first contacts) and over a year ago (retention at 12 months), by index.
+ENROLLED_WEEKS_AGO = {2: 56, 4: 60, 5: 9, 8: 6, 11: 5}
+
+# The reports' past weeks: (weeks ago, coach, category, urgency, minutes until a supervisor acknowledged it).
+PAST_CONCERNS = [
+    (11, "coach1", ConcernCategory.BASIC_NEEDS, Urgency.ROUTINE, None),
+    (10, "coach2", ConcernCategory.RETURN_TO_USE, Urgency.WITHIN_24_HOURS, 180),
+    (9, "coach1", ConcernCategory.MENTAL_HEALTH, Urgency.URGENT_NOW, 12),
+    (8, "coach2", ConcernCategory.DISCONNECTED, Urgency.ROUTINE, None),
+    (7, "coach1", ConcernCategory.RETURN_TO_USE, Urgency.URGENT_NOW, 25),
+    (6, "coach2", ConcernCategory.CHILD_SAFETY, Urgency.URGENT_NOW, 48),
+    (5, "coach1", ConcernCategory.DOMESTIC_VIOLENCE, Urgency.URGENT_NOW, 9),
+    (5, "coach2", ConcernCategory.BASIC_NEEDS, Urgency.ROUTINE, None),
+    (3, "coach2", ConcernCategory.RETURN_TO_USE, Urgency.WITHIN_24_HOURS, 95),
+    (2, "coach1", ConcernCategory.MENTAL_HEALTH, Urgency.URGENT_NOW, 41),
+    (2, "coach2", ConcernCategory.PATIENT_REQUEST, Urgency.ROUTINE, None),
+]
+# (weeks ago, level of care, [(days after, status)...]): the reports' referrals and their completion.
+PAST_REFERRALS = [
+    (11, "iop", [(3, "sent"), (6, "accepted"), (20, "completed")]),
+    (9, "mental_health", [(2, "sent"), (5, "accepted"), (12, "completed")]),
+    (8, "housing", [(4, "sent"), (15, "declined")]),
+    (6, "residential", [(1, "sent"), (2, "accepted"), (9, "completed")]),
+    (4, "moud", [(2, "sent"), (7, "accepted")]),
+    (2, "withdrawal", [(1, "sent")]),
+    (1, "other", []),
+]
+# The kinds of the reports' earlier weeks of one-on-one work, in turn.
+PAST_KINDS = [
+    EncounterKind.COMMUNITY,
+    EncounterKind.PHONE,
+    EncounterKind.MEDICAL,
+    EncounterKind.FAMILY_RESOURCE,
+    EncounterKind.TWELVE_STEP,
+    EncounterKind.OUTREACH,
+    EncounterKind.COURT,
+]
 
 
 DEMO_RESOURCES = [

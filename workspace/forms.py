@@ -1,0 +1,84 @@
+"""The reports' choice of period and coach."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+
+from recovery_program.forms import DateInput, PlainErrors
+from staff.models import Program, User
+from workspace.overview import WEEKS, week_start
+from workspace.reports import Period
+
+LONGEST = datetime.timedelta(days=3 * 366)
+
+
+class Preset:
+    LAST_12_WEEKS = "weeks"
+    THIS_QUARTER = "quarter"
+    LAST_QUARTER = "last_quarter"
+    GRANT_YEAR = "grant_year"
+    CHOSEN = "dates"
+
+    choices = [
+        (LAST_12_WEEKS, "The last 12 weeks"),
+        (THIS_QUARTER, "This quarter"),
+        (LAST_QUARTER, "Last quarter"),
+        (GRANT_YEAR, "This grant year"),
+        (CHOSEN, "The dates below"),
+    ]
+
+
+def preset_period(preset: str, today: datetime.date, program: Program) -> Period:
+    """The days a preset covers, up to today: quarters are calendar quarters, the grant year starts on the first
+    of the program's month."""
+    quarter_start = datetime.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    if preset == Preset.THIS_QUARTER:
+        return Period(quarter_start, today)
+    if preset == Preset.LAST_QUARTER:
+        last_day = quarter_start - datetime.timedelta(days=1)
+        return Period(datetime.date(last_day.year, (last_day.month - 1) // 3 * 3 + 1, 1), last_day)
+    if preset == Preset.GRANT_YEAR:
+        month = program.grant_year_starts
+        year = today.year if today.month >= month else today.year - 1
+        return Period(datetime.date(year, month, 1), today)
+    return Period(week_start(today) - datetime.timedelta(weeks=WEEKS - 1), today)
+
+
+class ReportForm(PlainErrors, forms.Form):
+    period = forms.ChoiceField(label="Period", choices=Preset.choices, required=False, widget=forms.RadioSelect)
+    start = forms.DateField(label="First day", required=False, widget=DateInput())
+    end = forms.DateField(label="Last day (included)", required=False, widget=DateInput())
+    coach = forms.ModelChoiceField(
+        label="Coach", queryset=User.objects.none(), required=False, empty_label="Every coach"
+    )
+
+    def __init__(self, data, *, coaches, today: datetime.date, program: Program):
+        super().__init__(data)
+        self.fields["coach"].queryset = coaches
+        self.today, self.program = today, program
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("period") or (Preset.CHOSEN if cleaned.get("start") or cleaned.get("end") else "")
+        if preset != Preset.CHOSEN:
+            cleaned["range"] = preset_period(preset, self.today, self.program)
+            return cleaned
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if "start" not in self.errors and start is None:
+            self.add_error("start", "Choose the first day of the period.")
+        if "end" not in self.errors and end is None:
+            self.add_error("end", "Choose the last day of the period.")
+        if start and start.year < 2000:
+            self.add_error("start", "The first day is in the year 2000 or later.")
+        elif start and end:
+            if end < start:
+                self.add_error("end", "The last day comes on or after the first day.")
+            elif end > self.today:
+                self.add_error("end", "The last day is today or before: the report counts what has happened.")
+            elif end - start > LONGEST:
+                self.add_error("start", "A period of three years at most.")
+            else:
+                cleaned["range"] = Period(start, end)
+        return cleaned

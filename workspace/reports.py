@@ -1,0 +1,658 @@
+"""The supervisors' program reports: counts for a period (and one coach, if asked), computed in the database.
+
+Each section is a `Table`; its chart is drawn from the table's own cells and its CSV writes the same cells, so
+the three cannot disagree. Every figure comes from one grouped query (GROUP BY, date_trunc in the program's
+zone, percentile_cont), so a page runs the same number of queries whatever the size of the program. Counts
+only: no woman's name, nothing she said.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.urls import reverse
+
+from coaching.models import ConcernCategory, EncounterKind, Urgency
+from patients.models import CoachAssignment
+from referrals.models import CareType, ReferralStatus
+from staff.models import User
+from staff.training import Status
+from supervision.models import SessionStatus
+from workspace.overview import ProgramFigures, local_midnight, week_start
+from workspace.permissions import ReportSources
+
+# Encounters where the coach went with her somewhere: the destination is the kind.
+ACCOMPANIMENTS = [
+    EncounterKind.TWELVE_STEP,
+    EncounterKind.FAMILY_RESOURCE,
+    EncounterKind.MEDICAL,
+    EncounterKind.COURT,
+]
+RETENTION_MONTHS = (3, 6, 12)
+SHOWN_SESSIONS = [SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.CANCELLED]
+
+
+class Median(Aggregate):
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _days_between(later, earlier) -> Func:
+    """Whole days from one date to a later one (PostgreSQL's date minus date)."""
+    return Func(later, earlier, arg_joiner=" - ", template="(%(expressions)s)", output_field=IntegerField())
+
+
+def _hours_between(later, earlier, *, per: int = 3600) -> Func:
+    return Func(
+        later,
+        earlier,
+        arg_joiner=" - ",
+        template=f"(EXTRACT(EPOCH FROM (%(expressions)s)) / {per})",
+        output_field=FloatField(),
+    )
+
+
+def _months_after(day, months: int) -> Func:
+    return Func(day, template=f"((%(expressions)s) + INTERVAL '{int(months)} months')::date", output_field=DateField())
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # included
+
+    def __str__(self) -> str:
+        return f"{self.start:%b %-d, %Y} to {self.end:%b %-d, %Y}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[int | float | None]
+    link: str = ""
+
+
+@dataclass
+class Bar:
+    x: int
+    y: int
+    w: int
+    h: int
+    value: int | float
+    series: int
+    group: str
+    series_label: str
+
+
+@dataclass
+class Chart:
+    """A stacked bar chart of some cells of a table: one bar per row, one colour per column."""
+
+    series: list[str]
+    groups: list[tuple[str, int, int, list[Bar]]]  # label, x of its middle, top of the stack, its pieces
+    width: int
+    height: int
+    unit: str
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    caption: str
+    row_heading: str
+    columns: list[str]
+    rows: list[Row]
+    chart_columns: list[int]
+    chart_rows: list[int] | None = None
+    unit: str = ""
+    note: str = ""
+    link: tuple[str, str] | None = None
+    chart: Chart | None = field(default=None, init=False)
+
+    @property
+    def header(self) -> list[str]:
+        return [self.row_heading, *self.columns]
+
+    def cells(self) -> list[list[object]]:
+        """What the table shows and its CSV holds: each row's label, then its numbers ("" for none)."""
+        return [[row.label, *("" if value is None else value for value in row.values)] for row in self.rows]
+
+
+CHART_WIDTH, CHART_HEIGHT, AXIS = 600, 240, 40
+
+
+def draw(table: Table) -> Chart:
+    """The chart's geometry from the table's cells, server-side: SVG rectangles, no script."""
+    rows = [table.rows[i] for i in table.chart_rows] if table.chart_rows is not None else table.rows
+    # A cell with no number (a median of nothing) has no bar: its table says "none".
+    stacks = [[row.values[c] for c in table.chart_columns] for row in rows]
+    top = max((sum(value or 0 for value in stack) for stack in stacks), default=0) or 1
+    step = CHART_WIDTH / max(len(rows), 1)
+    usable = CHART_HEIGHT - AXIS - 16
+    groups = []
+    for index, (row, stack) in enumerate(zip(rows, stacks, strict=True)):
+        x, width, base = round(index * step + step * 0.15), max(round(step * 0.7), 2), CHART_HEIGHT - AXIS
+        bars = []
+        for series, value in enumerate(stack):
+            if value is None:
+                continue
+            tall = round(value / top * usable)
+            base -= tall
+            bars.append(Bar(x, base, width, tall, value, series, row.label, table.columns[table.chart_columns[series]]))
+        groups.append((row.label, round(x + width / 2), base - 4, bars))
+    return Chart(
+        series=[table.columns[c] for c in table.chart_columns],
+        groups=groups,
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        unit=table.unit,
+    )
+
+
+@dataclass
+class Report:
+    period: Period
+    coach: User | None
+    tables: list[Table]
+
+    def table(self, slug: str) -> Table | None:
+        return next((table for table in self.tables if table.slug == slug), None)
+
+
+def _months(period: Period) -> list[datetime.date]:
+    months, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        months.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _weeks(period: Period) -> list[datetime.date]:
+    weeks, day = [], week_start(period.start)
+    while day <= period.end:
+        weeks.append(day)
+        day += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def _day(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _round(value: float | None, places: int = 1) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _counted(rows: QuerySet, by: str, of: str) -> dict[Any, dict[str, int]]:
+    """`rows` counted in one GROUP BY: counts[<by>][<of>], a truncated moment's key read as its date."""
+    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    for row in rows.order_by().values(by, of).annotate(n=Count("pk")):
+        counts[_day(row[by])][row[of]] = row["n"]
+    return counts
+
+
+def _numbers(**table: Any) -> Table:
+    """A table of one column of numbers, one a row; the chart draws the rows it names (all by default)."""
+    return Table(columns=["Number"], chart_columns=[0], **table)
+
+
+def _cross_table(counts: dict, rows: list[tuple[str, Any]], choices: list, total: str, **table: Any) -> Table:
+    """Counts by row (`counts[key][choice]`) and by choice: a column each, stacked in the chart, then their total."""
+    built = []
+    for label, key in rows:
+        values = [counts[key].get(choice, 0) for choice in choices]
+        built.append(Row(label, [*values, sum(values)]))
+    columns = [*(choice.label for choice in choices), total]
+    return Table(rows=built, columns=columns, chart_columns=list(range(len(choices))), **table)
+
+
+def _on_caseload_of(coach: User | None, period: Period) -> Q:
+    """Women who were on the coach's caseload at some time in the period (every woman without a coach filter)."""
+    if coach is None:
+        return Q()
+    return Q(
+        Exists(
+            CoachAssignment.objects.filter(patient=OuterRef("patient"), coach=coach, started_on__lte=period.end).filter(
+                Q(ended_on__isnull=True) | Q(ended_on__gte=period.start)
+            )
+        )
+    )
+
+
+def _links(coach: User | None) -> dict[str, str]:
+    """The lists behind the numbers, narrowed to the coach when there is one (each list logs what it shows)."""
+    one = f"coach={coach.pk}" if coach is not None else ""
+    return {
+        "patients": f"{reverse('patients:list')}?{one}",
+        "discharged": f"{reverse('patients:list')}?{one}&status=discharged",
+        "encounters": f"{reverse('coaching:encounter_list')}?{one}",
+        "concerns": f"{reverse('coaching:concern_list')}?{one}",
+    }
+
+
+def program_report(sources: ReportSources, period: Period, coach: User | None) -> Report:
+    """Every section of the report for the period (and the coach), from `sources` (the permission layer's rows)."""
+    zone, links = sources.program.zone, _links(coach)
+    since, until = (
+        local_midnight(period.start, sources.program),
+        local_midnight(period.end + datetime.timedelta(days=1), sources.program),
+    )
+    in_period = {"occurred_at__gte": since, "occurred_at__lt": until}
+    caseload = _on_caseload_of(coach, period)
+    by_coach = Q(coach=coach) if coach is not None else Q()
+    episodes = sources.episodes.filter(caseload)
+    reached = sources.encounter_patients.filter(encounter__entered_in_error_at__isnull=True).exclude(
+        encounter__kind=EncounterKind.OUTREACH
+    )
+    tables = [
+        *_women(episodes, period, links),
+        _first_contact(episodes, reached, period, zone, links),
+        *_encounters(sources, by_coach, in_period, period, zone, links),
+        *_concerns(sources, by_coach, since, until, period, zone, links),
+        _relapse(sources, by_coach, reached, since, until, links),
+        *_referrals(sources, caseload, period),
+        _supervision(sources, by_coach, period),
+    ]
+    for table in tables:
+        table.chart = draw(table)
+    return Report(period=period, coach=coach, tables=tables)
+
+
+def _women(episodes: QuerySet, period: Period, links: dict[str, str]) -> list[Table]:
+    overlaps = Q(started_on__lte=period.end) & (Q(ended_on__isnull=True) | Q(ended_on__gte=period.start))
+    started = Q(started_on__gte=period.start, started_on__lte=period.end)
+    counts: dict[str, Count] = {
+        "served": Count("patient", filter=overlaps, distinct=True),
+        "enrolled": Count("pk", filter=started),
+        "discharged": Count("pk", filter=Q(ended_on__gte=period.start, ended_on__lte=period.end)),
+    }
+    for months in RETENTION_MONTHS:
+        # Women enrolled in the year before the day that puts them `months` months before the period's end.
+        latest = _months_back(period.end, months)
+        cohort = Q(started_on__lte=latest, started_on__gt=_months_back(latest, 12))
+        counts[f"cohort_{months}"] = Count("pk", filter=cohort)
+        counts[f"stayed_{months}"] = Count(
+            "pk", filter=cohort & (Q(ended_on__isnull=True) | Q(ended_on__gte=_months_after(F("started_on"), months)))
+        )
+    totals = episodes.aggregate(**counts)
+    reasons = (
+        episodes.filter(ended_on__gte=period.start, ended_on__lte=period.end)
+        .order_by()
+        .values("discharge_reason__label", "discharge_reason__position")
+        .annotate(n=Count("pk"))
+        .order_by("discharge_reason__position", "discharge_reason__label")
+    )
+    women = _numbers(
+        slug="women",
+        title="Women served, enrolled and discharged",
+        caption=f"Women served, enrolled and discharged, {period}",
+        row_heading="Women",
+        rows=[
+            Row("Served (in the program at some time in the period)", [totals["served"]], links["patients"]),
+            Row("Enrolled or re-enrolled", [totals["enrolled"]], links["patients"]),
+            Row("Discharged", [totals["discharged"]], links["discharged"]),
+            *(Row(f"Discharged: {row['discharge_reason__label']}", [row["n"]]) for row in reasons),
+        ],
+        unit="women",
+    )
+    retention = Table(
+        slug="retention",
+        title="Retention at 3, 6 and 12 months",
+        caption=f"Women still in the program 3, 6 and 12 months after enrolling, as of {period.end:%b %-d, %Y}",
+        row_heading="After",
+        columns=["Enrolled long enough ago", "Still in the program", "Retained (%)"],
+        rows=[
+            Row(
+                f"{months} months",
+                [
+                    totals[f"cohort_{months}"],
+                    totals[f"stayed_{months}"],
+                    _percent(totals[f"stayed_{months}"], totals[f"cohort_{months}"]),
+                ],
+            )
+            for months in RETENTION_MONTHS
+        ],
+        chart_columns=[2],
+        unit="%",
+        note="Each row counts the women who enrolled in the 12 months before the day that many months before the "
+        "period's end, and how many of them had not been discharged that many months after enrolling.",
+    )
+    return [women, retention]
+
+
+def _months_back(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months earlier (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _first_contact(
+    episodes: QuerySet, reached: QuerySet, period: Period, zone: datetime.tzinfo, links: dict[str, str]
+) -> Table:
+    first = (
+        reached.annotate(day=TruncDate("encounter__occurred_at", tzinfo=zone))
+        .filter(patient=OuterRef("patient"), day__gte=OuterRef("started_on"))
+        .order_by("encounter__occurred_at")
+        .values("day")[:1]
+    )
+    waited = _days_between(F("first"), F("started_on"))
+    figures = (
+        episodes.filter(started_on__gte=period.start, started_on__lte=period.end)
+        .annotate(first=Subquery(first))
+        .aggregate(
+            enrolled=Count("pk"),
+            seen=Count("pk", filter=Q(first__isnull=False)),
+            median=Median(waited),
+            slowest=Max(waited),
+        )
+    )
+    return _numbers(
+        slug="first-contact",
+        title="From enrollment to the first coach contact",
+        caption=f"Days from enrollment to the first contact with a coach, women enrolled {period}",
+        row_heading="Women enrolled in the period",
+        rows=[
+            Row("Enrolled or re-enrolled", [figures["enrolled"]], links["patients"]),
+            Row("Seen by a coach since", [figures["seen"]], links["encounters"]),
+            Row("Not seen by a coach yet", [figures["enrolled"] - figures["seen"]], links["patients"]),
+            Row("Median days to the first contact", [_round(figures["median"])]),
+            Row("Slowest: days to the first contact", [figures["slowest"]]),
+        ],
+        chart_rows=[3, 4],
+        unit="days",
+        note="A contact is an encounter that reached her, not an attempt with no contact.",
+    )
+
+
+def _encounters(
+    sources: ReportSources, by_coach: Q, in_period: dict, period: Period, zone, links: dict[str, str]
+) -> list[Table]:
+    kinds = list(EncounterKind)
+    months = _months(period)
+    logged = sources.encounters.filter(by_coach, entered_in_error_at__isnull=True, **in_period)
+    counts = _counted(logged.annotate(month=TruncMonth("occurred_at", tzinfo=zone)), "month", "kind")
+    seen: dict[datetime.date, dict[str, int]] = {}
+    for row in (
+        sources.encounter_patients.filter(encounter__in=logged.exclude(kind=EncounterKind.OUTREACH))
+        .annotate(month=TruncMonth("encounter__occurred_at", tzinfo=zone))
+        .order_by()
+        .values("month")
+        .annotate(women=Count("patient", distinct=True), contacts=Count("pk"))
+    ):
+        seen[_day(row["month"])] = row
+    rows = []
+    for month in months:
+        per_kind = [counts[month].get(kind, 0) for kind in kinds]
+        women = seen.get(month, {}).get("women", 0)
+        contacts = seen.get(month, {}).get("contacts", 0)
+        rows.append(
+            Row(f"{month:%b %Y}", [*per_kind, sum(per_kind), women, round(contacts / women, 1) if women else None])
+        )
+    encounters = Table(
+        slug="encounters",
+        title="Encounters per month, by kind, and per woman",
+        caption=f"Encounters per month by kind, women seen and contacts per woman seen, {period}",
+        row_heading="Month",
+        columns=[*(kind.label for kind in kinds), "All encounters", "Women seen", "Contacts per woman seen"],
+        rows=rows,
+        chart_columns=list(range(len(kinds))),
+        unit="encounters",
+        note="A group session is one encounter; each woman in it counts as a contact. Months are cut to the period.",
+        link=("See the encounters", links["encounters"]),
+    )
+    totals = {kind: sum(counts[m].get(kind, 0) for m in months) for kind in ACCOMPANIMENTS}
+    accompaniments = Table(
+        slug="accompaniments",
+        title="Accompaniments, by where she went",
+        caption=f"Times a coach went with her, by destination, {period}",
+        row_heading="Went with her to",
+        columns=["Encounters"],
+        rows=[Row(kind.label.removeprefix("Went with her to "), [totals[kind]]) for kind in ACCOMPANIMENTS],
+        chart_columns=[0],
+        unit="encounters",
+        link=("See the encounters", links["encounters"]),
+    )
+    return [encounters, accompaniments]
+
+
+def _concerns(
+    sources: ReportSources, by_coach: Q, since, until, period: Period, zone, links: dict[str, str]
+) -> list[Table]:
+    categories = list(ConcernCategory)
+    shared = sources.concerns.filter(by_coach, created_at__gte=since, created_at__lt=until)
+    counts = _counted(shared.annotate(week=TruncWeek("created_at", tzinfo=zone)), "week", "category")
+    concerns = _cross_table(
+        counts,
+        [(f"{week:%b %-d}", week) for week in _weeks(period)],
+        categories,
+        "All concerns",
+        slug="concerns",
+        title="Concerns per week, by what they were about",
+        caption=f"Concerns shared per week (weeks start on Monday) by category, {period}",
+        row_heading="Week of",
+        unit="concerns",
+        link=("See the concern queue", links["concerns"]),
+    )
+    target = sources.program.urgent_acknowledge_minutes
+    minutes = _hours_between(F("acknowledged_at"), F("created_at"), per=60)
+    acknowledged = Q(acknowledged_at__isnull=False)
+    urgent = shared.filter(urgency=Urgency.URGENT_NOW).aggregate(
+        shared=Count("pk"),
+        acknowledged=Count("pk", filter=acknowledged),
+        within=Count(
+            "pk", filter=acknowledged & Q(acknowledged_at__lte=F("created_at") + datetime.timedelta(minutes=target))
+        ),
+        median=Median(minutes, filter=acknowledged),
+        slowest=Max(minutes, filter=acknowledged),
+    )
+    acknowledgement = _numbers(
+        slug="urgent",
+        title="Urgent concerns: time to acknowledgement",
+        caption=f"Urgent concerns and the minutes until a supervisor acknowledged them, against the program's "
+        f"target of {target} minutes, {period}",
+        row_heading="Urgent concerns",
+        rows=[
+            Row("Shared as urgent", [urgent["shared"]], links["concerns"]),
+            Row(f"Acknowledged within {target} minutes", [urgent["within"]]),
+            Row(f"Acknowledged after {target} minutes", [urgent["acknowledged"] - urgent["within"]]),
+            Row("Not acknowledged yet", [urgent["shared"] - urgent["acknowledged"]], links["concerns"]),
+            Row("Median minutes to acknowledgement", [_round(urgent["median"])]),
+            Row("Slowest: minutes to acknowledgement", [_round(urgent["slowest"])]),
+        ],
+        chart_rows=[1, 2, 3],
+        unit="concerns",
+        note="The target is a program setting (an admin changes it in the program settings).",
+    )
+    return [concerns, acknowledgement]
+
+
+def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, until, links: dict[str, str]) -> Table:
+    next_contact = (
+        reached.filter(patient=OuterRef("patient"), encounter__occurred_at__gt=OuterRef("created_at"))
+        .order_by("encounter__occurred_at")
+        .values("encounter__occurred_at")[:1]
+    )
+    days = _hours_between(F("reconnected"), F("created_at"), per=86400)
+    back = Q(reconnected__isnull=False)
+    figures = (
+        sources.concerns.filter(by_coach, category=ConcernCategory.RETURN_TO_USE, created_at__gte=since)
+        .filter(created_at__lt=until)
+        .annotate(reconnected=Subquery(next_contact))
+        .aggregate(
+            noted=Count("pk"),
+            women=Count("patient", distinct=True),
+            back=Count("pk", filter=back),
+            median=Median(days, filter=back),
+            slowest=Max(days, filter=back),
+        )
+    )
+    return _numbers(
+        slug="relapse",
+        title="Return to use and reconnection",
+        caption="Returns to use noted, and reconnections with a coach after them",
+        row_heading="Return to use",
+        rows=[
+            Row("Noted (concerns about a return to use)", [figures["noted"]], links["concerns"]),
+            Row("Women they were about", [figures["women"]]),
+            Row("Reconnected with a coach after it", [figures["back"]]),
+            Row("Not reconnected yet", [figures["noted"] - figures["back"]]),
+            Row("Median days to reconnect", [_round(figures["median"])]),
+            Row("Slowest: days to reconnect", [_round(figures["slowest"])]),
+        ],
+        chart_rows=[0, 2, 3],
+        unit="concerns",
+        note="The records have no relapse of their own: a return to use is a concern shared about it (“Return to "
+        "use, or signs of it”), and she reconnected at her next encounter with a coach that reached her.",
+    )
+
+
+def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
+    care_types, statuses = list(CareType), list(ReferralStatus)
+    made = sources.referrals.filter(caseload, referred_on__gte=period.start, referred_on__lte=period.end)
+    counts = _counted(made, "care_type", "status")
+    by_care = _cross_table(
+        counts,
+        [(care.label, care) for care in care_types],
+        statuses,
+        "All referrals",
+        slug="referrals",
+        title="Referrals, by level of care and where they stand",
+        caption=f"Referrals made {period}, by level or kind of care and their status today",
+        row_heading="Level or kind of care",
+        unit="referrals",
+    )
+    completed_on = (
+        sources.referral_changes.filter(referral=OuterRef("pk"), status=ReferralStatus.COMPLETED)
+        .order_by("changed_on")
+        .values("changed_on")[:1]
+    )
+    took = _days_between(F("completed_on"), F("referred_on"))
+    done = Q(completed_on__isnull=False)
+    figures = made.annotate(completed_on=Subquery(completed_on)).aggregate(
+        made=Count("pk"),
+        completed=Count("pk", filter=done),
+        median=Median(took, filter=done),
+        slowest=Max(took, filter=done),
+    )
+    completion = _numbers(
+        slug="referral-completion",
+        title="Referrals completed, and how long it took",
+        caption=f"Referrals made {period}: how many were completed and the days it took",
+        row_heading="Referrals",
+        rows=[
+            Row("Made", [figures["made"]]),
+            Row("Completed", [figures["completed"]]),
+            Row("Completion rate (%)", [_percent(figures["completed"], figures["made"])]),
+            Row("Median days to completion", [_round(figures["median"])]),
+            Row("Slowest: days to completion", [figures["slowest"]]),
+        ],
+        chart_rows=[0, 1],
+        unit="referrals",
+    )
+    return [by_care, completion]
+
+
+def _supervision(sources: ReportSources, by_coach: Q, period: Period) -> Table:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    for row in (
+        sources.sessions.filter(by_coach, held_on__gte=period.start, held_on__lte=period.end)
+        .order_by()
+        .values("coach", "coach__first_name", "coach__last_name", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["coach"]][row["status"]] = row["n"]
+        names[row["coach"]] = f"{row['coach__first_name']} {row['coach__last_name']}".strip()
+    rows = [
+        Row(
+            names[pk], [counts[pk].get(status, 0) for status in SHOWN_SESSIONS], reverse("supervision:queue", args=[pk])
+        )
+        for pk in sorted(names, key=lambda pk: (names[pk], pk))
+    ]
+    return Table(
+        slug="supervision",
+        title="Supervision held and missed, per coach",
+        caption=f"Supervision sessions per coach, {period}",
+        row_heading="Coach",
+        columns=[status.label for status in SHOWN_SESSIONS],
+        rows=rows,
+        chart_columns=[0, 1],
+        unit="sessions",
+    )
+
+
+def program_figure_tables(figures: ProgramFigures) -> dict[str, Table]:
+    """The admins' program figures as tables, each with its chart: staff by role, training compliance week by week,
+    supervision held and missed per coach. Counts of staff and sessions only."""
+    tables = {
+        "staff": Table(
+            slug="staff",
+            title="Staff by role",
+            caption="Active staff by role",
+            row_heading="Role",
+            columns=["Active staff"],
+            rows=[Row(label, [count]) for label, count in figures.staff_by_role.items()],
+            chart_columns=[0],
+            unit="people",
+        ),
+        "training": Table(
+            slug="training",
+            title="Training compliance",
+            caption="Training compliance, week by week",
+            row_heading="As of",
+            columns=["Compliant", "Expiring", "Out of compliance"],
+            rows=[
+                Row(f"{day:%b %-d}", [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
+                for day, counts in figures.compliance
+            ],
+            chart_columns=[0, 1, 2],
+            unit="people",
+        ),
+        "supervision": Table(
+            slug="supervision",
+            title="Supervision",
+            caption="Supervision sessions per coach",
+            row_heading="Coach",
+            columns=["Held", "Missed", "Cancelled", "Weeks with none held"],
+            rows=[
+                Row(str(coach), [counts["held"], counts["missed"], counts["cancelled"], counts["weeks_without"]])
+                for coach, counts in figures.supervision
+            ],
+            chart_columns=[0, 1],
+            unit="sessions",
+        ),
+    }
+    for table in tables.values():
+        table.chart = draw(table)
+    return tables
