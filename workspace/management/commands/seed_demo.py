@@ -687,6 +687,7 @@ class Command(BaseCommand):
                 "outcome": "",
             },
         )
+
     def _seed_report_history(self, program: Program) -> None:
         """Weeks 5 to 11 before now, so that each chart of the supervisors' reports shows something: one-on-one
         encounters of every kind, concerns of each category (urgent ones acknowledged after so many minutes, and
