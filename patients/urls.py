@@ -6,7 +6,6 @@ app_name = "patients"
 
 urlpatterns = [
     path("", views.patient_list, name="list"),
-    path("export.csv", views.patient_export, name="export"),
     path("enroll/", views.patient_enroll, name="enroll"),
     path("cover/", views.cover, name="cover"),
     path("<int:pk>/", views.patient_detail, name="detail"),

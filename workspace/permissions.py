@@ -7,6 +7,7 @@ from django.http import Http404
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
+from referrals import permissions as referral_permissions
 from staff import permissions as staff_permissions
 from staff.models import User
 from supervision import permissions as supervision_permissions
@@ -20,6 +21,27 @@ def sees_coach_overview(user: User) -> bool:
         and patient_permissions.sees_whole_program(user)
         and coaching_permissions.can_see_encounters(user)
     )
+
+
+def can_export(user: User) -> bool:
+    """Supervisors, who see their program's encounters, concerns, referrals and women, download those lists
+    (de-identified unless they ask otherwise). Coaches and admins do not: their export pages are a 404."""
+    return (
+        user.is_active
+        and patient_permissions.can_export(user)
+        and coaching_permissions.sees_program_concerns(user)
+        and referral_permissions.sees_clinical_actions(user)
+    )
+
+
+def can_export_identified(user: User) -> bool:
+    """Who may download a list with names, dates and notes (giving a reason, which is kept): supervisors."""
+    return can_export(user)
+
+
+def export_coaches_for(user: User):
+    """The coaches a supervisor may narrow an export to: her program's. None for anyone else."""
+    return coaching_permissions.coaches_to_filter_by(user) if can_export(user) else User.objects.none()
 
 
 def sees_program_figures(user: User) -> bool:

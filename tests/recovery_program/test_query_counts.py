@@ -79,6 +79,7 @@ def _pages(coach, patient):
             reverse("supervision:rota"),
             reverse("overview"),
             reverse("overview") + "?all=1&mine=1",
+            reverse("exports"),
             reverse("staff:training", args=[coach.pk]),
         ],
         "coach": [
