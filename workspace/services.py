@@ -345,6 +345,8 @@ def export_record(
         raise ValidationError("Only the program's supervisors download these lists.")
     if (refusal := export_refusal(identified=identified, reason=reason)) is not None:
         raise refusal
+    if coach is not None and not workspace_permissions.export_coaches_for(actor.user).filter(pk=coach.pk).exists():
+        raise ValidationError({"coach": "Choose one of your program's coaches, or all coaches."})
     export = Export.objects.create(
         user=actor.user,
         kind=kind,

@@ -10,14 +10,18 @@ import re
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.models import Encounter
+from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog, Export
 from referrals.models import REDISCLOSURE_NOTICE
 from tests.factories import PatientFactory, log_encounter, on_caseload_of, record_referral, share_concern
+from workspace.services import export_record
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +67,9 @@ def test_a_supervisor_downloads_encounters_without_names_notes_or_days(client_fo
     text = repr(rows)
     for secret in ["Rosalind", "Roz", "Juniper", "threats", "Planned her week", "sister", str(patient.date_of_birth)]:
         assert secret not in text
-    assert {row[2] for row in rows[1:]} == {f"{timezone.localdate():%Y-%m}"}
+    assert {row[2] for row in rows[1:]} == {
+        f"{timezone.localtime(e.occurred_at):%Y-%m}" for e in Encounter.objects.all()
+    }
     assert len(rows) == 4  # the group encounter gives a row for each of its two women
 
 
@@ -250,3 +256,31 @@ def test_the_admins_only_download_is_the_training_table_with_no_clinical_field(c
         assert clinical not in text
     assert client.get(URL).status_code == 404
     assert client.get(reverse("patients:export")).status_code == 404
+
+
+def _record(user, **changes):
+    today = timezone.localdate()
+    choices = {
+        "kind": "encounters",
+        "file_format": "csv",
+        "starts_on": today,
+        "ends_on": today,
+        "coach": None,
+        "identified": False,
+        "reason": "",
+    }
+    return export_record(actor=Actor(user, None), **(choices | changes))
+
+
+def test_the_service_refuses_a_coach_an_admin_a_missing_reason_and_another_programs_coach(
+    coach, admin, supervisor, outside_supervisor
+):
+    for user in (coach, admin):
+        with pytest.raises(ValidationError):
+            _record(user)
+    with pytest.raises(ValidationError, match="Say why"):
+        _record(supervisor, identified=True, reason=" ")
+    with pytest.raises(ValidationError, match="coaches"):
+        _record(outside_supervisor, coach=coach)
+    assert not Export.objects.exists()
+    assert _record(supervisor, identified=True, reason="Audit").reason == "Audit"
