@@ -241,8 +241,9 @@ NOTICE_ROWS = [
 def export_rows(export: Export) -> Rows:
     """The file's rows, read from the database as they are written (a server-side cursor, CHUNK rows at a time).
 
-    Runs while the response is sent, after the request's transaction has ended: its own transaction keeps the
-    cursor a plain one (outside a transaction, PostgreSQL would compute every row at once to hold it).
+    Called in the request, read while the response is sent, after the request's transaction and its program's
+    time zone have ended: so the zone is taken now, and the rows are read in a transaction of their own, which
+    keeps the cursor a plain one (outside a transaction, PostgreSQL would compute every row at once to hold it).
     """
     choices = Choices(
         user=export.user,
@@ -250,10 +251,14 @@ def export_rows(export: Export) -> Rows:
         coach_id=export.coach_id,
         identified=export.identified,
     )
-    with transaction.atomic():
-        if export.identified:
+    return _rows_in(timezone.get_current_timezone(), choices, KINDS[export.kind])
+
+
+def _rows_in(zone: datetime.tzinfo, choices: Choices, kind: Callable[[Choices, Pseudonyms], Rows]) -> Rows:
+    with timezone.override(zone), transaction.atomic():
+        if choices.identified:
             yield from NOTICE_ROWS
-        yield from KINDS[export.kind](choices, Pseudonyms())
+        yield from kind(choices, Pseudonyms())
 
 
 def filename(export: Export) -> str:

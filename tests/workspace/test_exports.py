@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +21,8 @@ from coaching.models import Encounter
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog, Export
 from referrals.models import REDISCLOSURE_NOTICE
-from tests.factories import PatientFactory, log_encounter, on_caseload_of, record_referral, share_concern
+from staff.roles import Role
+from tests.factories import PatientFactory, UserFactory, log_encounter, on_caseload_of, record_referral, share_concern
 from workspace.services import export_record
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +286,34 @@ def test_the_service_refuses_a_coach_an_admin_a_missing_reason_and_another_progr
         _record(outside_supervisor, coach=coach)
     assert not Export.objects.exists()
     assert _record(supervisor, identified=True, reason="Audit").reason == "Audit"
+
+
+def test_months_and_days_are_the_programs_even_while_the_file_is_sent(client_for, settings, program, coach, patient):
+    # The file is written after the request has ended (and its program's zone with it): an encounter on the
+    # evening of 28 February in Los Angeles is already March in UTC, the server's zone here.
+    settings.TIME_ZONE = "UTC"
+    program.time_zone = "America/Los_Angeles"
+    program.save(update_fields=["time_zone"])
+    evening = datetime.datetime(2027, 3, 1, 3, 0, tzinfo=datetime.UTC)  # 19:00 on 28 February in Los Angeles
+    with time_machine.travel(evening + datetime.timedelta(hours=1), tick=False):
+        log_encounter(coach, [patient], occurred_at=evening)
+        supervisor = UserFactory(program=program, role=Role.SUPERVISOR)
+        client = client_for(supervisor)
+        deidentified = _rows(client.post(URL, _choices(starts_on="2027-02-28", ends_on="2027-02-28")))
+        identified = _rows(
+            client.post(URL, _choices(starts_on="2027-02-28", ends_on="2027-02-28", identified="on", reason="Audit"))
+        )
+
+    assert [row[2] for row in deidentified[1:]] == ["2027-02"]
+    assert identified[4][3] == "2027-02-28 19:00"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_row_has_a_cell_for_each_heading(client_for, supervisor, logged, kind):
+    client = client_for(supervisor)
+    plain = _rows(client.post(URL, _choices(kind=kind)))
+    named = _rows(client.post(URL, _choices(kind=kind, identified="on", reason="Audit")))[3:]
+
+    for rows in (plain, named):
+        assert len(rows) > 1
+        assert {len(row) for row in rows[1:]} == {len(rows[0])}
