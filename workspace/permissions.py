@@ -7,10 +7,14 @@ from django.http import Http404
 
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
+from recovery_program.models import Export
 from referrals import permissions as referral_permissions
 from staff import permissions as staff_permissions
 from staff.models import User
 from supervision import permissions as supervision_permissions
+
+# How many of the program's latest downloads the export page lists.
+RECENT_EXPORTS = 20
 
 
 def sees_coach_overview(user: User) -> bool:
@@ -42,6 +46,13 @@ def can_export_identified(user: User) -> bool:
 def export_coaches_for(user: User):
     """The coaches a supervisor may narrow an export to: her program's. None for anyone else."""
     return coaching_permissions.coaches_to_filter_by(user) if can_export(user) else User.objects.none()
+
+
+def recent_exports_for(user: User):
+    """Her program's latest downloads, with who made them and why, on the export page: supervisors only."""
+    if not can_export(user):
+        return Export.objects.none()
+    return Export.objects.filter(user__program_id=user.program_id).select_related("user", "coach")[:RECENT_EXPORTS]
 
 
 def sees_program_figures(user: User) -> bool:

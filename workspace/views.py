@@ -234,14 +234,19 @@ def export_page(request):
     coaches = workspace_permissions.export_coaches_for(request.user)
     if request.method == "GET":
         form = ExportForm(initial={"kind": request.GET.get("kind") or ExportKind.ENCOUNTERS}, coaches=coaches)
-        return render(request, "workspace/exports.html", {"form": form})
+        return _export_page(request, form)
     form = ExportForm(request.POST, coaches=coaches)
     if form.is_valid():
         try:
             return _download(request, **form.cleaned_data)
         except ValidationError as error:
             form.refuse(error)
-    return render(request, "workspace/exports.html", {"form": form})
+    return _export_page(request, form)
+
+
+def _export_page(request, form):
+    recent = workspace_permissions.recent_exports_for(request.user)
+    return render(request, "workspace/exports.html", {"form": form, "recent": recent})
 
 
 def patient_export(request):
@@ -256,7 +261,7 @@ def patient_export(request):
         coaches=workspace_permissions.export_coaches_for(request.user),
     )
     if not form.is_valid():
-        return render(request, "workspace/exports.html", {"form": form})
+        return _export_page(request, form)
     return _download(request, **{**form.cleaned_data, "identified": False, "reason": ""})
 
 

@@ -317,3 +317,17 @@ def test_every_row_has_a_cell_for_each_heading(client_for, supervisor, logged, k
     for rows in (plain, named):
         assert len(rows) > 1
         assert {len(row) for row in rows[1:]} == {len(rows[0])}
+
+
+def test_the_export_page_lists_the_programs_latest_downloads_with_their_reasons(
+    client_for, supervisor, outside_supervisor, logged
+):
+    other = UserFactory(program=supervisor.program, role=Role.SUPERVISOR, first_name="June", last_name="Okafor")
+    _rows(client_for(other).post(URL, _choices(identified="on", reason="Court <b>order</b> 114")))
+    _rows(client_for(outside_supervisor).post(URL, _choices(identified="on", reason="Their own audit")))
+
+    page = client_for(supervisor).get(URL).content.decode()
+
+    assert "June Okafor downloaded encounters" in page
+    assert "Court &lt;b&gt;order&lt;/b&gt; 114" in page
+    assert "Their own audit" not in page
