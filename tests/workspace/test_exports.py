@@ -12,6 +12,7 @@ import zipfile
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +22,7 @@ from coaching.models import Encounter
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog, Export
 from referrals.models import REDISCLOSURE_NOTICE
+from staff.models import User
 from staff.roles import Role
 from tests.factories import PatientFactory, UserFactory, log_encounter, on_caseload_of, record_referral, share_concern
 from workspace.services import export_record
@@ -331,3 +333,13 @@ def test_the_export_page_lists_the_programs_latest_downloads_with_their_reasons(
     assert "June Okafor downloaded encounters" in page
     assert "Court &lt;b&gt;order&lt;/b&gt; 114" in page
     assert "Their own audit" not in page
+
+
+def test_the_demo_shows_a_download_with_names_and_one_without(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(username="supervisor2"))
+
+    page = client.get(URL).content.decode()
+
+    assert "without names" in page
+    assert "The state&#x27;s quarterly report asks for each woman by name." in page
