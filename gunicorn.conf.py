@@ -15,3 +15,7 @@ os.environ.setdefault("STATEMENT_TIMEOUT_MS", "5000")
 
 # Sync workers sized from the machine (gunicorn's own advice: two per core, and one), unless WEB_CONCURRENCY says.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+# A sync worker that has not answered for `timeout` seconds is killed, and writing a response counts: a
+# supervisor's download (workspace/exports.py) is written while it is sent, a large program's year of Excel in
+# about 30 s on a busy 2-core machine (docs/performance.md). Statements stay bounded by STATEMENT_TIMEOUT_MS.
+timeout = 180

@@ -107,6 +107,11 @@ def can_see_encounters(user: User) -> bool:
     return can_log_encounters(user) or user.has_perm("coaching.view_encounter")
 
 
+def sees_program_concerns(user: User) -> bool:
+    """Supervisors see every encounter and concern of their program (coaches only their own)."""
+    return user.has_perm("coaching.view_encounter") and user.has_perm("coaching.view_concern")
+
+
 def can_keep_resources(user: User) -> bool:
     return user.has_perm("coaching.change_resource")
 

@@ -103,6 +103,25 @@ class PatientQuerySet(models.QuerySet):
             models.Prefetch("higher_care_stays", queryset=HigherCareStay.objects.open(), to_attr="open_stays"),
         )
 
+    def in_program_during(self, starts_on: datetime.date, ends_on: datetime.date) -> PatientQuerySet:
+        """Those enrolled by the period's last day and not discharged before its first (an episode of care ending
+        before it, with none after)."""
+        episodes = Episode.objects.filter(patient=models.OuterRef("pk"))
+        overlapping = episodes.filter(started_on__lte=ends_on).filter(
+            models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=starts_on)
+        )
+        return self.filter(enrollment_date__lte=ends_on).filter(~models.Exists(episodes) | models.Exists(overlapping))
+
+    def with_coach_during(self, coach_id: int, starts_on: datetime.date, ends_on: datetime.date) -> PatientQuerySet:
+        """Those on this coach's caseload at some time in the period."""
+        return self.filter(
+            models.Exists(
+                CoachAssignment.objects.filter(
+                    patient=models.OuterRef("pk"), coach_id=coach_id, started_on__lte=ends_on
+                ).filter(models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=starts_on))
+            )
+        )
+
     def with_current_coach(self) -> PatientQuerySet:
         """Prefetches the open assignment (with its coach) as `open_assignments`: one query for a whole page."""
         return self.prefetch_related(

@@ -6,7 +6,6 @@ app_name = "patients"
 
 urlpatterns = [
     path("", views.patient_list, name="list"),
-    path("export.csv", views.patient_export, name="export"),
     path("enroll/", views.patient_enroll, name="enroll"),
     path("cover/", views.cover, name="cover"),
     path("cover/<int:pk>/end/", views.cover_end, name="cover_end"),

@@ -30,7 +30,6 @@ from patients.forms import (
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.once import creates_once
-from recovery_program.spreadsheet import csv_download
 
 PAGE_SIZE = 25
 
@@ -59,52 +58,6 @@ def patient_list(request):
             "can_export": permissions.can_export(request.user),
         },
     )
-
-
-def patient_export(request):
-    if not permissions.can_export(request.user):
-        raise Http404
-    patient_filter = _filtered_patients(request)
-    if not patient_filter.is_valid():
-        return redirect("patients:list")
-    patients = patient_filter.qs.with_current_coach()
-    response, writer = csv_download(
-        "patients.csv",
-        [
-            "Legal name",
-            "Preferred name",
-            "Status",
-            "Pregnancy",
-            "Due date",
-            "Delivery date",
-            "Coach",
-            "Enrolled",
-            "Phone",
-            "OK to text",
-            "OK to leave a message",
-        ],
-    )
-    exported = []
-    for patient in patients.iterator(chunk_size=2000):
-        coach = patient.open_assignments[0].coach if patient.open_assignments else ""
-        writer.writerow(
-            [
-                patient.legal_name,
-                patient.preferred_name,
-                patient.get_status_display(),
-                patient.current_pregnancy_status.label,
-                patient.due_date,
-                patient.delivery_date,
-                coach,
-                patient.enrollment_date,
-                patient.phone,
-                "yes" if patient.ok_to_text else "no",
-                "yes" if patient.ok_to_leave_message else "no",
-            ]
-        )
-        exported.append(patient.pk)
-    log_access_many(actor_from(request), AccessAction.EXPORT, exported, record_type="patient export")
-    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 
-from recovery_program.models import AccessAction, AccessLog
+from recovery_program.models import AccessAction, AccessLog, Export
 
 if TYPE_CHECKING:
     # django-stubs reads this alias as settings.AUTH_USER_MODEL (staff.User), so the core layer
@@ -96,4 +96,15 @@ def log_access_records(actor: Actor, action: AccessAction, record_ids: Iterable[
             )
             for record_id in record_ids
         ]
+    )
+
+
+def log_export(actor: Actor, export: Export) -> AccessLog:
+    """The one row an export leaves, whatever it holds: it names the `Export` (her choices) and their digest."""
+    return AccessLog.objects.create(
+        user=actor.user,
+        action=AccessAction.EXPORT,
+        record_type="export",
+        record_id=f"{export.pk}:{export.digest()}",
+        ip_address=actor.ip_address,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 
 import pgtrigger
@@ -209,3 +211,67 @@ class Outgoing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} e-mail {self.pk} ({self.status})"
+
+
+class ExportKind(models.TextChoices):
+    ENCOUNTERS = "encounters", "Encounters"
+    CONCERNS = "concerns", "Concerns"
+    REFERRALS = "referrals", "Referrals"
+    PATIENTS = "patients", "Women in the program"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV (any spreadsheet)"
+    XLSX = "xlsx", "Excel (.xlsx)"
+
+
+class Export(models.Model):
+    """One download of a list (encounters, concerns, referrals, women): who, when, and what she chose.
+
+    The access log has one row per export (not per woman in it), whose `record_id` names this row and a digest of
+    its choices (`digest`): the log's hash chain then holds the choices too. De-identified unless `identified`,
+    which needs a reason (a CHECK holds it). Append-only: a trigger refuses UPDATE and DELETE.
+    """
+
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=ExportKind.choices)
+    file_format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    identified = models.BooleanField(default=False)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(identified=False) | ~models.Q(reason__regex=r"^\s*$"),
+                name="export_identified_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="export_period_ordered"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="export_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of {self.kind} by user {self.user_id}"
+
+    def digest(self) -> str:
+        """A sha256 of her choices (40 hex characters), written into the export's access-log row."""
+        choices = [
+            self.pk,
+            self.user_id,
+            self.kind,
+            self.file_format,
+            self.starts_on.isoformat(),
+            self.ends_on.isoformat(),
+            self.coach_id,
+            self.identified,
+            self.reason,
+        ]
+        return hashlib.sha256(json.dumps(choices).encode()).hexdigest()[:40]

@@ -30,7 +30,6 @@ CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.COACH: {
         "patients.view_caseload",
-        "patients.export_patients",
         "coaching.log_encounters",
         "coaching.share_concerns",
         "supervision.add_agendaitem",

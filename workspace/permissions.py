@@ -12,12 +12,16 @@ from coaching import permissions as coaching_permissions
 from coaching.models import Concern, Encounter, EncounterPatient
 from patients import permissions as patient_permissions
 from patients.models import Episode
+from recovery_program.models import Export
 from referrals import permissions as referral_permissions
 from referrals.models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatusChange
 from staff import permissions as staff_permissions
 from staff.models import Program, User
 from supervision import permissions as supervision_permissions
 from supervision.models import SupervisionSession
+
+# How many of the program's latest downloads the export page lists.
+RECENT_EXPORTS = 20
 
 
 def sees_coach_overview(user: User) -> bool:
@@ -28,6 +32,34 @@ def sees_coach_overview(user: User) -> bool:
         and patient_permissions.sees_whole_program(user)
         and coaching_permissions.can_see_encounters(user)
     )
+
+
+def can_export(user: User) -> bool:
+    """Supervisors, who see their program's encounters, concerns, referrals and women, download those lists
+    (de-identified unless they ask otherwise). Coaches and admins do not: their export pages are a 404."""
+    return (
+        user.is_active
+        and patient_permissions.can_export(user)
+        and coaching_permissions.sees_program_concerns(user)
+        and referral_permissions.sees_clinical_actions(user)
+    )
+
+
+def can_export_identified(user: User) -> bool:
+    """Who may download a list with names, dates and notes (giving a reason, which is kept): supervisors."""
+    return can_export(user)
+
+
+def export_coaches_for(user: User):
+    """The coaches a supervisor may narrow an export to: her program's. None for anyone else."""
+    return coaching_permissions.coaches_to_filter_by(user) if can_export(user) else User.objects.none()
+
+
+def recent_exports_for(user: User):
+    """Her program's latest downloads, with who made them and why, on the export page: supervisors only."""
+    if not can_export(user):
+        return Export.objects.none()
+    return Export.objects.filter(user__program_id=user.program_id).select_related("user", "coach")[:RECENT_EXPORTS]
 
 
 def sees_program_figures(user: User) -> bool:

@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,8 +23,8 @@ from patients import services as patient_services
 from patients.models import CoachAssignment, DischargeReason, Episode, Patient
 from patients.services import clinical_provider_leaves, coach_leaves
 from recovery_program import outbox
-from recovery_program.audit import Actor
-from recovery_program.models import Outgoing
+from recovery_program.audit import Actor, log_export
+from recovery_program.models import Export, Outgoing
 from referrals import permissions as referral_permissions
 from referrals.models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatus
 from referrals.services import referral_change_status
@@ -34,6 +35,7 @@ from supervision import permissions as supervision_permissions
 from supervision.models import ActionItem, OnCallShift, SupervisionAssignment
 from supervision.permissions import current_supervisor_of
 from supervision.services import action_item_done, supervision_links_end
+from workspace import permissions as workspace_permissions
 
 
 def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]:
@@ -325,3 +327,51 @@ def discharge_effects(patient: Patient, open_items: list[OpenItem], closing: set
             ngettext("%d open item stays open (carried).", "%d open items stay open (carried).", carried) % carried
         )
     return effects
+
+
+EXPORT_NEEDS_A_REASON = "Say why you need names and dates: the reason is kept with the record of this download."
+
+
+def export_refusal(*, identified: bool, reason: str) -> ValidationError | None:
+    """Why an export cannot be made as asked, or None: an identified one needs a reason."""
+    if identified and not reason.strip():
+        return ValidationError({"reason": EXPORT_NEEDS_A_REASON})
+    return None
+
+
+@transaction.atomic
+def export_record(
+    *,
+    actor: Actor,
+    kind: str,
+    file_format: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    coach: User | None,
+    identified: bool,
+    reason: str,
+) -> Export:
+    """Records one download of a list and writes its one access-log row (with her choices), before any row of
+    the file is read. Only those who may export reach here (views ask `workspace.permissions.can_export`); an
+    identified file is refused to anyone else, and without a reason (a CHECK holds that too).
+    A de-identified export keeps no reason: there is none to give."""
+    if not workspace_permissions.can_export(actor.user) or (
+        identified and not workspace_permissions.can_export_identified(actor.user)
+    ):
+        raise ValidationError("Only the program's supervisors download these lists.")
+    if (refusal := export_refusal(identified=identified, reason=reason)) is not None:
+        raise refusal
+    if coach is not None and not workspace_permissions.export_coaches_for(actor.user).filter(pk=coach.pk).exists():
+        raise ValidationError({"coach": "Choose one of your program's coaches, or all coaches."})
+    export = Export.objects.create(
+        user=actor.user,
+        kind=kind,
+        file_format=file_format,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        coach=coach,
+        identified=identified,
+        reason=reason.strip() if identified else "",
+    )
+    log_export(actor, export)
+    return export

@@ -49,6 +49,8 @@ staff_pages = [
 patient_pages = [
     *patients_urls.urlpatterns,
     path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
+    # The patient list's download: one of the supervisors' exports (workspace/exports.py).
+    path("export.csv", views.patient_export, name="export"),
 ]
 
 urlpatterns = [
@@ -56,6 +58,7 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("program-figures/", views.program_figures, name="program_figures"),
     path("reports/", views.reports, name="reports"),
+    path("exports/", views.export_page, name="exports"),
     path("login/", staff_views.LoginView.as_view(), name="login"),
     path("logout/", staff_views.LogoutView.as_view(), name="logout"),
     path("sw.js", offline.service_worker, name="service_worker"),

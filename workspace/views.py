@@ -14,8 +14,9 @@ from patients.forms import DischargeForm
 from patients.services import discharge_reasons_for
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.confirm import confirm_page, confirmed
+from recovery_program.models import ExportFormat, ExportKind
 from recovery_program.once import creates_once
-from recovery_program.spreadsheet import csv_download
+from recovery_program.spreadsheet import csv_download, streamed_download
 from staff import permissions
 from staff import services as staff_services
 from staff.forms import RoleForm
@@ -23,11 +24,11 @@ from staff.roles import Role
 from staff.training import compliance_for
 from staff.views.people import detail_page
 from supervision import permissions as supervision_permissions
+from workspace import exports, services
 from workspace import overview as figures
 from workspace import permissions as workspace_permissions
 from workspace import reports as report_figures
-from workspace import services
-from workspace.forms import ReportForm
+from workspace.forms import ExportForm, ReportForm
 
 # A few at most: each says to open the concern; more would push the rest of the page away.
 FAILED_PAGES_SHOWN = 5
@@ -266,3 +267,47 @@ def patient_discharge(request, pk):
             messages.success(request, f"{patient.display_name} is discharged. Her record stays.")
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "workspace/patient_discharge.html", {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def export_page(request):
+    """The supervisors' downloads: the choices, then the file, written while it is sent."""
+    if not workspace_permissions.can_export(request.user):
+        raise Http404
+    coaches = workspace_permissions.export_coaches_for(request.user)
+    if request.method == "GET":
+        form = ExportForm(initial={"kind": request.GET.get("kind") or ExportKind.ENCOUNTERS}, coaches=coaches)
+        return _export_page(request, form)
+    form = ExportForm(request.POST, coaches=coaches)
+    if form.is_valid():
+        try:
+            return _download(request, **form.cleaned_data)
+        except ValidationError as error:
+            form.refuse(error)
+    return _export_page(request, form)
+
+
+def _export_page(request, form):
+    recent = workspace_permissions.recent_exports_for(request.user)
+    return render(request, "workspace/exports.html", {"form": form, "recent": recent})
+
+
+def patient_export(request):
+    """The list of women in the program, de-identified, as a CSV (the patient list's download link): this year
+    so far unless `starts_on`, `ends_on` and `coach` say otherwise; other choices are on the export page."""
+    if not workspace_permissions.can_export(request.user):
+        raise Http404
+    today = timezone.localdate()
+    asked = {"starts_on": f"{today:%Y}-01-01", "ends_on": today.isoformat(), **request.GET.dict()}
+    form = ExportForm(
+        {**asked, "kind": ExportKind.PATIENTS, "file_format": ExportFormat.CSV},
+        coaches=workspace_permissions.export_coaches_for(request.user),
+    )
+    if not form.is_valid():
+        return _export_page(request, form)
+    return _download(request, **{**form.cleaned_data, "identified": False, "reason": ""})
+
+
+def _download(request, **choices):
+    export = services.export_record(actor=actor_from(request), **choices)
+    return streamed_download(exports.filename(export), export.file_format, exports.export_rows(export))

@@ -62,6 +62,7 @@ def _pages(role: str, *, patient, concern, coach) -> list[str]:
             reverse("supervision:queue", kwargs={"coach_pk": coach.pk}),
             reverse("supervision:weeks"),
             reverse("overview") + "?all=1",
+            reverse("exports"),
             reverse("patients:enroll"),
             reverse("referrals:referral_new", kwargs={"patient_pk": patient.pk}),
             reverse("staff:list"),

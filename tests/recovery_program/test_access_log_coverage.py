@@ -26,7 +26,7 @@ from coaching import services as coaching_services
 from patients import services as patients_services
 from patients.models import BreakGlass, Child, Patient
 from recovery_program.audit import Actor
-from recovery_program.models import AccessAction, AccessLog
+from recovery_program.models import AccessAction, AccessLog, Export
 from referrals import services as referrals_services
 from staff import services as staff_services
 from staff.roles import Role
@@ -225,7 +225,6 @@ def _record(name):
 
 PAGES = [
     Page("patients:list", "coach", VIEW, "patient list", patients=_caseload),
-    Page("patients:export", "coach", EXPORT, "patient export", patients=_caseload),
     Page("patients:detail", "coach", VIEW, "patient", _patient),
     Page("patients:contact", "coach", VIEW, "patient", _patient),
     Page("patients:edit", "supervisor", VIEW, "patient", _patient),
@@ -309,6 +308,16 @@ WRITTEN_THROUGH = {
     "supervision:session_draft": "coaching.draft_save",
 }
 
+# Downloads of a list: one row per download, whatever it holds (not one per woman), naming the `Export` that
+# keeps her choices (test_each_download_leaves_one_row_naming_its_choices below).
+EXPORTS = {
+    "patients:export": ("get", {}),
+    "exports": (
+        "post",
+        {"kind": "encounters", "starts_on": "2027-01-01", "ends_on": "2027-03-02", "file_format": "csv"},
+    ),
+}
+
 # Pages of the patient-data apps that show no patient data, and why.
 EXEMPT_PAGES = {
     # Starting over removes her own working copy, and shows nothing.
@@ -359,6 +368,24 @@ def test_each_page_that_shows_patient_data_logs_one_row_per_patient_shown(client
 
     assert response.status_code == 200
     assert _patients_logged(since, user, listed.action, listed.record_type) == shown
+
+
+@pytest.mark.parametrize("url_name", sorted(EXPORTS))
+def test_each_download_leaves_one_row_naming_its_choices(client_for, world, url_name):
+    assert world.encounter.pk  # an encounter for the download to hold
+    method, data = EXPORTS[url_name]
+    client = client_for(world.supervisor)
+    since = _last_row()
+
+    response = getattr(client, method)(reverse(url_name), data)
+    b"".join(response.streaming_content)
+
+    rows = AccessLog.objects.filter(pk__gt=since)
+    assert [(row.user, row.action, row.patient_id, row.record_type) for row in rows] == [
+        (world.supervisor, EXPORT, None, "export")
+    ]
+    export = Export.objects.get(pk=rows.get().record_id.split(":")[0])
+    assert rows.get().record_id == f"{export.pk}:{export.digest()}"
 
 
 def _break_glass_open(world, actor):
@@ -1016,6 +1043,10 @@ EXEMPT_SERVICES = {
     # What is still open about her and what her discharge will do, for the discharge page, which logs the view.
     "workspace.open_items_of",
     "workspace.discharge_effects",
+    # A download writes one row naming the export and its choices, not one per woman in it
+    # (test_each_download_leaves_one_row_naming_its_choices); its refusal reads nothing.
+    "workspace.export_record",
+    "workspace.export_refusal",
 }
 
 
@@ -1052,10 +1083,11 @@ def _url_names(resolver, namespace=""):
 
 
 def test_every_page_of_the_patient_data_apps_is_listed_or_exempt():
-    pages = {name for name in _url_names(get_resolver()) if name.split(":")[0] in PATIENT_DATA_APPS}
+    pages = {name for name in _url_names(get_resolver()) if name.split(":")[0] in PATIENT_DATA_APPS or name in EXPORTS}
     listed = {page.url_name for page in PAGES}
-    assert pages - listed - set(WRITTEN_THROUGH) - set(EXEMPT_PAGES) == set(), "Add the new page to PAGES"
-    assert (listed | set(WRITTEN_THROUGH) | set(EXEMPT_PAGES)) - pages == set(), "A listed page no longer exists"
+    accounted = listed | set(WRITTEN_THROUGH) | set(EXEMPT_PAGES) | set(EXPORTS)
+    assert pages - accounted == set(), "Add the new page to PAGES"
+    assert accounted - pages == set(), "A listed page no longer exists"
     assert listed.isdisjoint(EXEMPT_PAGES)
     assert set(WRITTEN_THROUGH.values()) <= {service.name for service in SERVICES}
 

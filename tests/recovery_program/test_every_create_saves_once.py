@@ -66,6 +66,7 @@ CREATES = {
 }
 
 NOT_CREATING = {
+    "exports": "downloads a file; each download is its own, recorded once",
     "patients:contact": "changes her record",
     "patients:edit": "changes her record",
     "patients:unassign": "ends the current assignment; a second time finds none and says so",

@@ -263,6 +263,7 @@ FORMS = [
         fields={"legal_name": [""], "date_of_birth": [""], "reason": [""], FIELD: [str(uuid.uuid4())]},
     ),
     Form("supervision:break_glass_review", "supervisor1", {"pk": _break_glass}),
+    Form("exports", "supervisor1"),
     Form("staff:new", "admin1"),
     Form("staff:program", "admin1"),
     Form("staff:edit", "admin1", COACH),
@@ -312,6 +313,8 @@ QUERIES = [
     Query("supervision:rota", "supervisor1", ("page",)),
     Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("reports", "supervisor1", ("period", "start", "end", "coach", "download")),
+    Query("exports", "supervisor1", ("kind",)),
+    Query("patients:export", "supervisor1", ("starts_on", "ends_on", "coach", "kind", "identified", "reason")),
     Query("staff:list", "admin1", ("page",)),
     Query("staff:history", "admin1", ("member", "page")),
     Query("staff:compliance", "admin1", ("page",)),
@@ -335,7 +338,6 @@ PLAIN_PAGES = {
     # tests/supervision/test_paging_twilio.py::test_signed_garbage_in_a_receipt_changes_nothing_and_is_no_500.
     "sms_receipt",
     "admin_login",
-    "patients:export",
     "patients:detail",
     "coaching:encounter_detail",
     "coaching:concern_detail",
@@ -500,7 +502,7 @@ def _row_counts() -> dict[str, int]:
 def _failed(response) -> bool:
     if response.status_code >= 400:
         return True
-    if response.status_code != 200 or "HX-Redirect" in response:
+    if response.status_code != 200 or "HX-Redirect" in response or response.streaming:
         return False
     return b'role="alert"' in response.content
 

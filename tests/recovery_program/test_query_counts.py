@@ -85,6 +85,7 @@ def _pages(coach, patient):
             reverse("reports"),
             reverse("reports") + f"?period=grant_year&coach={coach.pk}",
             reverse("reports") + "?download=encounters",
+            reverse("exports"),
             reverse("staff:training", args=[coach.pk]),
             reverse("patients:transfer", args=[patient.pk]),
             reverse("patients:cover"),

@@ -18,6 +18,7 @@ from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, 
 from patients import services as patient_services
 from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Patient, ProgramStatus
 from recovery_program.audit import Actor
+from recovery_program.models import Export, ExportFormat, ExportKind
 from referrals import services as referral_services
 from referrals.models import Referral
 from staff import services as staff_services
@@ -39,6 +40,7 @@ from supervision.models import (
     UnavailableReason,
 )
 from supervision.services import supervision_assign
+from workspace import services as workspace_services
 
 DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
 DEMO_PROGRAM = "Riverbend Family Recovery Program"
@@ -230,6 +232,7 @@ class Command(BaseCommand):
             self._seed_sessions(program)
             self._seed_report_history(program)
             self._seed_coach_care(program)
+            self._seed_exports(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
@@ -311,6 +314,28 @@ class Command(BaseCommand):
             boundary_topic=BoundaryTopic.RIDES,
             text="A patient keeps asking me for rides to her boyfriend's place. How do I say no and stay close?",
         )
+
+    def _seed_exports(self, program: Program) -> None:
+        """Two downloads for the export page's list: supervisor2's quarter of encounters without names, and
+        supervisor1's list of women with names, for the state's quarterly report."""
+        if Export.objects.filter(user__program=program).exists():
+            return
+        staff = {user.username: user for user in User.objects.filter(program=program)}
+        today = timezone.localdate()
+        for username, kind, identified, reason in (
+            ("supervisor2", ExportKind.ENCOUNTERS, False, ""),
+            ("supervisor1", ExportKind.PATIENTS, True, "The state's quarterly report asks for each woman by name."),
+        ):
+            workspace_services.export_record(
+                actor=Actor(staff[username], None),
+                kind=kind,
+                file_format=ExportFormat.CSV,
+                starts_on=today - datetime.timedelta(days=90),
+                ends_on=today,
+                coach=None,
+                identified=identified,
+                reason=reason,
+            )
 
     def _seed_coach_care(self, program: Program) -> None:
         """coach1's private check-in for her next session, and her declaration that she knows a woman of her
