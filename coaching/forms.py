@@ -36,6 +36,22 @@ KIND_SHORT_LABELS = {
 }
 
 
+def note_name(patient_id: int) -> str:
+    return f"note_{patient_id}"
+
+
+def _own_note(patient) -> forms.CharField:
+    field = long_text(
+        f"Her own note: {patient.display_name}",
+        required=False,
+        rows=3,
+        help_text="Only in her record. No other woman's name.",
+    )
+    field.widget.attrs.pop("maxlength", None)
+    field.widget.attrs["data-note-for"] = str(patient.pk)
+    return field
+
+
 class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     patients = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -61,7 +77,11 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={"required": "Type how long it took, in minutes, like 30."},
     )
-    summary = long_text("What happened", if_empty="Write what happened.")
+    summary = long_text(
+        "What happened",
+        required=False,
+        help_text="In the record of every woman on it. For a group, write about the group as a whole, with no names.",
+    )
     place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
     resources = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -75,6 +95,18 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["patients"].queryset = patients
         self.fields["resources"].queryset = resources
+        # Her own note, one per woman she may pick, after the shared one (static/js/forms.js shows only those of
+        # the women ticked): in her record only.
+        fields = list(self.fields.items())
+        after = [name for name, _ in fields].index("summary") + 1
+        notes = [(note_name(patient.pk), _own_note(patient)) for patient in patients]
+        self.fields = dict(fields[:after] + notes + fields[after:])
+
+    def notes(self) -> dict[int, str]:
+        """Each ticked woman's own note, by her id."""
+        return {
+            patient.pk: self.cleaned_data.get(note_name(patient.pk), "") for patient in self.cleaned_data["patients"]
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -122,6 +154,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             "place": encounter.place,
             "patients": list(encounter.patients.all()),
             "summary": encounter.summary,
+            **{note_name(note.patient_id): note.text for note in encounter.notes.all()},
             "resources": list(encounter.resources.all()),
             "resources_other": encounter.resources_other,
         }

@@ -53,6 +53,12 @@ def can_see_encounters(user: User) -> bool:
     return can_log_encounters(user) or user.has_perm("coaching.view_encounter")
 
 
+def reads_notes_before_per_woman(user: User) -> bool:
+    """A group encounter's text from before each woman had her own note may name any of them: supervisors only
+    (not even the coach who wrote it, whose view of it is every woman's record)."""
+    return user.is_active and user.has_perm("coaching.view_encounter")
+
+
 def can_keep_resources(user: User) -> bool:
     return user.has_perm("coaching.change_resource")
 
