@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
+from coaching.services import NOTHING_WRITTEN
 from recovery_program.forms import (
     PICK,
     STARTED_CHOICES,
@@ -110,6 +111,14 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # The service refuses it too (and says so next to the same field); here it is said with her other mistakes.
+        ticked = cleaned.get("patients") or []
+        if (
+            "summary" in cleaned
+            and not cleaned["summary"].strip()
+            and not any(cleaned.get(note_name(patient.pk), "").strip() for patient in ticked)
+        ):
+            self.add_error("summary", NOTHING_WRITTEN)
         date, start = cleaned.get("date"), cleaned.get("start_time")
         choice = cleaned.get("started") or (PICK if date and start else "")
         if not choice:
@@ -154,7 +163,10 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             "place": encounter.place,
             "patients": list(encounter.patients.all()),
             "summary": encounter.summary,
-            **{note_name(note.patient_id): note.text for note in encounter.notes.all()},
+            **{
+                note_name(note.patient_id): note.text
+                for note in encounter.notes.filter(patient__in=encounter.patients.all())
+            },
             "resources": list(encounter.resources.all()),
             "resources_other": encounter.resources_other,
         }

@@ -54,8 +54,8 @@ def can_see_encounters(user: User) -> bool:
 
 
 def reads_notes_before_per_woman(user: User) -> bool:
-    """A group encounter's text from before each woman had her own note may name any of them: supervisors only
-    (not even the coach who wrote it, whose view of it is every woman's record)."""
+    """A group encounter's text from before each woman had her own note may name any of them, so it is in no
+    woman's record: supervisors read it on the whole encounter; coaches and everyone else never."""
     return user.is_active and user.has_perm("coaching.view_encounter")
 
 

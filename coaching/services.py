@@ -71,7 +71,7 @@ def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]
         raise ValidationError(errors)
 
 
-NOTHING_WRITTEN = "Write what happened: about the group, or in her own note."
+NOTHING_WRITTEN = "Write what happened. For a group, write about the group, or in each woman's own note."
 
 
 def _names_of(patient: Patient) -> set[str]:

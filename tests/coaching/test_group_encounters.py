@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from coaching.models import Encounter, EncounterKind, EncounterNote
 from coaching.services import NOTHING_WRITTEN, encounter_update
@@ -221,7 +222,8 @@ def test_the_form_says_next_to_the_group_note_when_it_names_a_woman(client, coac
 def test_the_form_asks_for_something_written(client, coach, patient, june):
     client.force_login(coach)
     response = client.post(reverse("coaching:encounter_new"), _form(patient, june, summary=""))
-    assert NOTHING_WRITTEN in response.content.decode()
+    assert escape(NOTHING_WRITTEN) in response.content.decode()
+    assert not Encounter.objects.exists()
 
 
 def test_the_change_form_shows_her_notes_back(client, coach, group):

@@ -225,7 +225,7 @@ def _record(name):
 
 PAGES = [
     Page("patients:list", "coach", VIEW, "patient list", patients=_caseload),
-    Page("patients:export", "coach", EXPORT, "patient export", patients=_caseload),
+    Page("patients:export", "supervisor", EXPORT, "patient export", patients=_caseload),
     Page("patients:detail", "coach", VIEW, "patient", _patient),
     Page("patients:contact", "coach", VIEW, "patient", _patient),
     Page("patients:edit", "supervisor", VIEW, "patient", _patient),

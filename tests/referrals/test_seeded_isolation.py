@@ -31,7 +31,6 @@ SECRETS = [
 def _coach_pages(coach):
     yield reverse("home")
     yield reverse("patients:list")
-    yield reverse("patients:export")
     yield reverse("coaching:encounter_list")
     yield reverse("coaching:encounter_new")
     yield reverse("coaching:concern_list")

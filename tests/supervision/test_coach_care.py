@@ -129,8 +129,8 @@ def test_a_check_in_names_no_patient_and_is_never_deleted(coach, patient, check_
         AgendaItem.objects.filter(pk=check_in.pk).delete()
 
 
-def test_a_check_in_is_in_no_export(client_for, coach, patient, check_in):
-    response = client_for(coach).get(reverse("patients:export"))
+def test_a_check_in_is_in_no_export(client_for, supervisor, patient, check_in):
+    response = client_for(supervisor).get(reverse("patients:export"))
     assert response.status_code == 200
     assert CHECK_IN.encode() not in response.content
 
