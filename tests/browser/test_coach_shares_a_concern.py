@@ -39,7 +39,7 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     expect(page.get_by_text("Saved as draft at")).to_be_visible()  # saved as she typed
     page.get_by_role("button", name="Save encounter").click()
     # The group's note is in Odette's record too: it may name no one, and she is told so next to it.
-    expect(page.get_by_text("The note about the group names Pearl")).to_be_visible()
+    expect(page.locator("#id_summary_error")).to_contain_text("The note about the group names Pearl")
     page.get_by_label("What happened").fill("Group on sleep and cravings.")
     page.get_by_role("button", name="Save encounter").click()
 

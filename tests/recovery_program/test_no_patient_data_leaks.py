@@ -479,7 +479,9 @@ def test_a_group_encounters_notes_about_one_woman_never_reach_another_womans_rec
     on_caseload_of(june, coach)
     client.force_login(coach)
     about_a = planted("about-A", "html")
-    data = _encounter_form(patient, kind="group", summary="Group on sleep.", patients=[patient.pk, june.pk])
+    data = _encounter_form(
+        patient, kind="group", summary="Group on sleep.", place="Clinic", patients=[patient.pk, june.pk]
+    )
     assert saved(client.post(reverse("coaching:encounter_new"), data | {f"note_{patient.pk}": about_a}))
     encounter = Encounter.objects.get(patients=patient)
     concern = share_concern(coach, june, description="Housing.")
