@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
+from coaching.services import NOTHING_WRITTEN
 from recovery_program.forms import (
     PICK,
     STARTED_CHOICES,
@@ -36,6 +37,22 @@ KIND_SHORT_LABELS = {
     EncounterKind.WARM_HANDOFF: "Warm handoff",
     EncounterKind.OTHER: "Something else",
 }
+
+
+def note_name(patient_id: int) -> str:
+    return f"note_{patient_id}"
+
+
+def _own_note(patient) -> forms.CharField:
+    field = long_text(
+        f"Her own note: {patient.display_name}",
+        required=False,
+        rows=3,
+        help_text="Only in her record. No other woman's name.",
+    )
+    field.widget.attrs.pop("maxlength", None)
+    field.widget.attrs["data-note-for"] = str(patient.pk)
+    return field
 
 
 class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
@@ -72,7 +89,11 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={"required": "Type how long it took, in minutes, like 30."},
     )
-    summary = long_text("What happened", if_empty="Write what happened.")
+    summary = long_text(
+        "What happened",
+        required=False,
+        help_text="In the record of every woman on it. For a group, write about the group as a whole, with no names.",
+    )
     place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
     resources = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -87,6 +108,18 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         self.fields["patients"].queryset = patients
         self.fields["resources"].queryset = resources
         self.fields["other_coach"].queryset = coaches if coaches is not None else User.objects.none()
+        # Her own note, one per woman she may pick, after the shared one (static/js/forms.js shows only those of
+        # the women ticked): in her record only.
+        fields = list(self.fields.items())
+        after = [name for name, _ in fields].index("summary") + 1
+        notes = [(note_name(patient.pk), _own_note(patient)) for patient in patients]
+        self.fields = dict(fields[:after] + notes + fields[after:])
+
+    def notes(self) -> dict[int, str]:
+        """Each ticked woman's own note, by her id."""
+        return {
+            patient.pk: self.cleaned_data.get(note_name(patient.pk), "") for patient in self.cleaned_data["patients"]
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -94,6 +127,14 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             cleaned["other_coach"] = None  # asked only for a warm handoff
         elif not cleaned.get("other_coach") and "other_coach" not in self.errors:
             self.add_error("other_coach", "Choose the coach who met her with you.")
+        # The service refuses it too (and says so next to the same field); here it is said with her other mistakes.
+        ticked = cleaned.get("patients") or []
+        if (
+            "summary" in cleaned
+            and not cleaned["summary"].strip()
+            and not any(cleaned.get(note_name(patient.pk), "").strip() for patient in ticked)
+        ):
+            self.add_error("summary", NOTHING_WRITTEN)
         date, start = cleaned.get("date"), cleaned.get("start_time")
         choice = cleaned.get("started") or (PICK if date and start else "")
         if not choice:
@@ -140,6 +181,10 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             "place": encounter.place,
             "patients": list(encounter.patients.all()),
             "summary": encounter.summary,
+            **{
+                note_name(note.patient_id): note.text
+                for note in encounter.notes.filter(patient__in=encounter.patients.all())
+            },
             "resources": list(encounter.resources.all()),
             "resources_other": encounter.resources_other,
         }

@@ -70,7 +70,11 @@ class Encounter(models.Model):
     duration_minutes = models.PositiveSmallIntegerField("how long (minutes)")
     place = models.CharField(max_length=200, blank=True)
     patients = models.ManyToManyField("patients.Patient", through="EncounterPatient", related_name="encounters")
-    summary = models.TextField("what happened")
+    # Shared by every woman on it: in each one's record. For a group, about the group as a whole, no names.
+    summary = models.TextField("what happened", blank=True)
+    # A group encounter's text from before each woman had her own note: it may name any of them, so only
+    # supervisors read it (migration 0008).
+    note_before_per_woman = models.TextField("note written before notes were per woman", blank=True)
     resources = models.ManyToManyField(Resource, blank=True, related_name="+")
     resources_other = models.CharField("other resources shared", max_length=500, blank=True)
 
@@ -136,6 +140,28 @@ class EncounterPatient(models.Model):
 
     def __str__(self) -> str:
         return f"Patient {self.patient_id} at encounter {self.encounter_id}"
+
+
+@pghistory.track()
+class EncounterNote(models.Model):
+    """What the coach wrote about one woman at an encounter: in her record only, never in another woman's.
+
+    Never deleted: a woman taken off the encounter keeps her row, shown nowhere while she is off it."""
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="notes")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("her own note", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["encounter", "patient"], name="encounternote_one_per_woman"),
+        ]
+        indexes = [models.Index(fields=["patient", "encounter"], name="encounternote_patient")]
+        triggers = [no_delete, SameProgram("encounter", "patient")]
+
+    def __str__(self) -> str:
+        return f"Note on patient {self.patient_id} at encounter {self.encounter_id}"
 
 
 class Addendum(models.Model):

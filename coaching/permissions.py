@@ -112,6 +112,12 @@ def sees_program_concerns(user: User) -> bool:
     return user.has_perm("coaching.view_encounter") and user.has_perm("coaching.view_concern")
 
 
+def reads_notes_before_per_woman(user: User) -> bool:
+    """A group encounter's text from before each woman had her own note may name any of them, so it is in no
+    woman's record: supervisors read it on the whole encounter; coaches and everyone else never."""
+    return user.is_active and user.has_perm("coaching.view_encounter")
+
+
 def can_keep_resources(user: User) -> bool:
     return user.has_perm("coaching.change_resource")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ from coaching.models import (
     Draft,
     Encounter,
     EncounterKind,
+    EncounterNote,
     EncounterPatient,
     Resource,
 )
@@ -77,16 +79,65 @@ def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]
         raise ValidationError(errors)
 
 
+NOTHING_WRITTEN = "Write what happened. For a group, write about the group, or in each woman's own note."
+
+
+def _names_of(patient: Patient) -> set[str]:
+    """The words that name her: each part of her legal and preferred names (initials left out)."""
+    return {part for part in re.split(r"[^\w'-]+", f"{patient.legal_name} {patient.preferred_name}") if len(part) > 1}
+
+
+def _check_notes(summary: str, notes: dict[int, str], patients: list[Patient]) -> None:
+    """Something is written: the shared note or a woman's own note. A group's shared note is in every attendee's
+    record, so it names none of them (a name, as a whole word, written as it is spelled in her record)."""
+    if not summary.strip() and not any(text.strip() for pk, text in notes.items() if pk in {p.pk for p in patients}):
+        raise ValidationError({"summary": NOTHING_WRITTEN})
+    if len(patients) < 2:
+        return
+    for patient in patients:
+        named = sorted(
+            name for name in _names_of(patient) if re.search(rf"(?<![\w'-]){re.escape(name)}(?![\w'-])", summary)
+        )
+        if named:
+            raise ValidationError(
+                {
+                    "summary": f"The note about the group names {named[0]}: every woman on it reads it in her "
+                    "record. Write about her in her own note instead."
+                }
+            )
+
+
+def _write_notes(encounter: Encounter, notes: dict[int, str], patient_ids: Iterable[int]) -> None:
+    """Each woman's own note, for the women on it. A note is changed, or emptied, never deleted."""
+    wanted = {pk: notes.get(pk, "") for pk in patient_ids}
+    kept = {note.patient_id: note for note in EncounterNote.objects.filter(encounter=encounter, patient_id__in=wanted)}
+    for pk, text in wanted.items():
+        note = kept.get(pk)
+        if note is None and text:
+            EncounterNote.objects.create(encounter=encounter, patient_id=pk, text=text)
+        elif note is not None and note.text != text:
+            note.text = text
+            note.save(update_fields=["text", "updated_at"])
+
+
 def _log_encounter(actor: Actor, action: AccessAction, encounter: Encounter, patient_ids: Iterable[int]) -> None:
     log_access_many(actor, action, patient_ids, record_type="encounter", record_id=str(encounter.pk))
 
 
 @transaction.atomic
 def encounter_log(
-    *, actor: Actor, fields: dict[str, Any], patients: Iterable[Patient], resources: Iterable[Resource]
+    *,
+    actor: Actor,
+    fields: dict[str, Any],
+    patients: Iterable[Patient],
+    resources: Iterable[Resource],
+    notes: dict[int, str] | None = None,
 ) -> Encounter:
     """Records what the coach did; her encounter draft is done with. Nothing is logged about a discharged woman,
-    nor about one re-enrolled before the consent for her new episode is recorded (`logging_refusal`)."""
+    nor about one re-enrolled before the consent for her new episode is recorded (`logging_refusal`).
+
+    `fields["summary"]` is the shared note, in every attendee's record; `notes` maps a patient's id to her own
+    note, in hers only. Either may be empty, not both (`_check_notes`)."""
     patients = list(patients)
     if not patients:
         raise ValidationError({"patients": "Pick at least one person who was there."})
@@ -94,8 +145,11 @@ def encounter_log(
     if refusal:
         raise ValidationError({"patients": refusal})
     _check_encounter(actor, fields, {p.pk for p in patients})
+    notes = notes or {}
+    _check_notes(fields.get("summary", ""), notes, patients)
     encounter = Encounter.objects.create(program_id=actor.user.program_id, coach=actor.user, **fields)
     EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
+    _write_notes(encounter, notes, [p.pk for p in patients])
     encounter.resources.set(resources)
     _log_encounter(actor, AccessAction.CREATE, encounter, [p.pk for p in patients])
     draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER)
@@ -110,9 +164,11 @@ def encounter_update(
     fields: dict[str, Any],
     patients: Iterable[Patient],
     resources: Iterable[Resource],
+    notes: dict[int, str] | None = None,
     version: int | None = None,
 ) -> Encounter:
-    """Her correction within the 72-hour window; pghistory keeps what it said before.
+    """Her correction within the 72-hour window; pghistory keeps what it said before. The notes as in
+    `encounter_log`: a woman taken off it keeps her note, unseen, and finds it again if she is put back.
 
     `version`: the encounter's version her form was opened at; if it was changed since (in another tab), her save
     is refused with an EditConflict that says what it holds now (None: no form, no check)."""
@@ -123,12 +179,16 @@ def encounter_update(
         raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
     if version is not None:
         check_version(encounter, seen=version, saving=fields, user=actor.user, labels=ENCOUNTER_LABELS)
+    patients = list(patients)
     wanted = {p.pk for p in patients}
     if not wanted:
         raise ValidationError({"patients": "Pick at least one person who was there."})
     present = set(EncounterPatient.objects.filter(encounter=encounter).values_list("patient_id", flat=True))
     # A woman already on it stays allowed (she may have left the caseload since); one added must be hers.
     _check_encounter(actor, fields, wanted - present)
+    if notes is None:  # not asked to change them
+        notes = dict(EncounterNote.objects.filter(encounter=encounter).values_list("patient_id", "text"))
+    _check_notes(fields.get("summary", encounter.summary), notes, patients)
     for name, value in fields.items():
         setattr(encounter, name, value)
     encounter.save()
@@ -136,6 +196,7 @@ def encounter_update(
     EncounterPatient.objects.bulk_create(
         [EncounterPatient(encounter=encounter, patient_id=pk) for pk in sorted(wanted - present)]
     )
+    _write_notes(encounter, notes, sorted(wanted))
     encounter.resources.set(resources)
     _log_encounter(actor, AccessAction.CHANGE, encounter, sorted(wanted | present))
     draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER, key=str(encounter.pk))

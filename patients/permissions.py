@@ -243,6 +243,8 @@ def can_enroll(user: User) -> bool:
 
 
 def can_export(user: User) -> bool:
+    """Supervisors download the list of women they see as a CSV; coaches do not (a file of names that leaves the
+    app is more than a coach working from her phone needs)."""
     return user.has_perm("patients.export_patients")
 
 

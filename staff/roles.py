@@ -30,6 +30,8 @@ CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.COACH: {
         "patients.view_caseload",
+        # No "patients.export_patients": she works from her phone and needs no file of names that leaves the app
+        # (42 CFR Part 2's minimum necessary); supervisors keep theirs.
         "coaching.log_encounters",
         "coaching.share_concerns",
         "supervision.add_agendaitem",

@@ -105,8 +105,9 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     recorded_by = factory.SelfAttribute("patient.clinical_provider")
 
 
-def log_encounter(coach, patients, **fields):
-    """An encounter logged by the coach through the service, as her form would."""
+def log_encounter(coach, patients, notes=None, **fields):
+    """An encounter logged by the coach through the service, as her form would. `notes`: each woman's own note,
+    by her id."""
     defaults = {
         "kind": EncounterKind.COMMUNITY,
         "occurred_at": timezone.now() - datetime.timedelta(hours=2),
@@ -115,7 +116,9 @@ def log_encounter(coach, patients, **fields):
         "summary": "Talked about her week.",
         "resources_other": "",
     }
-    return encounter_log(actor=Actor(coach, None), fields=defaults | fields, patients=patients, resources=[])
+    return encounter_log(
+        actor=Actor(coach, None), fields=defaults | fields, patients=patients, resources=[], notes=notes
+    )
 
 
 def share_concern(coach, patient, **fields):

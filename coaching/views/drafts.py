@@ -16,7 +16,7 @@ from django.utils.formats import time_format
 from django.views.decorators.http import require_POST
 
 from coaching import permissions, services
-from coaching.forms import ConcernForm, EncounterForm
+from coaching.forms import ConcernForm, EncounterForm, note_name
 from coaching.models import Draft
 from recovery_program.audit import actor_from
 from recovery_program.ids import id_or_none
@@ -67,13 +67,24 @@ def draft_save(request, form):
     draft_form = permissions.get_draft_form_for(request.user, form)
     form_class, picked = NEW_FORMS[draft_form]
     patients = permissions.patients_for_logging(request.user).filter(pk__in=posted_ids(request, picked))
+    about = list(patients.values_list("pk", flat=True))
     return draft_answer(
         request,
         form=draft_form,
-        fields=form_class.base_fields,
+        fields=_with_notes(form_class.base_fields, about),
         page=reverse(f"coaching:{draft_form}_new"),
-        patients=patients.values_list("pk", flat=True),
+        patients=about,
     )
+
+
+def _with_notes(fields: Collection[str], patients: Iterable[int]) -> set[str]:
+    """A form's fields and the own notes of the women ticked on it (the notes of an encounter's form)."""
+    return {*fields, *(note_name(pk) for pk in patients)}
+
+
+def notes_initial(draft: Draft) -> dict[str, str]:
+    """The own notes kept in an encounter's draft, as the form's initial values."""
+    return {name: values[0] for name, values in draft.data.items() if name.startswith("note_") and values}
 
 
 @require_POST
@@ -82,13 +93,14 @@ def encounter_edit_draft(request, pk):
     encounter = permissions.get_encounter_for_change(request.user, pk)
     caseload = permissions.patients_for_logging(request.user).filter(pk__in=posted_ids(request, "patients"))
     present = encounter.patients.values_list("pk", flat=True)
+    about = {*caseload.values_list("pk", flat=True), *present}
     return draft_answer(
         request,
         form=Draft.Form.ENCOUNTER,
         key=str(encounter.pk),
-        fields=EncounterForm.base_fields,
+        fields=_with_notes(EncounterForm.base_fields, caseload.values_list("pk", flat=True)),
         page=reverse("coaching:encounter_edit", args=[encounter.pk]),
-        patients={*caseload.values_list("pk", flat=True), *present},
+        patients=about,
     )
 
 

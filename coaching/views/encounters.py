@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from coaching import permissions, services
 from coaching.forms import AddendumForm, EncounterEditForm, EncounterForm, EnteredInErrorForm
 from coaching.models import Draft
-from coaching.views.drafts import draft_initial
+from coaching.views.drafts import draft_initial, notes_initial
 from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
 from recovery_program.forms import PICK
@@ -146,6 +146,7 @@ def encounter_new(request):
                     fields=form.encounter_fields(),
                     patients=form.cleaned_data["patients"],
                     resources=form.cleaned_data["resources"],
+                    notes=form.notes(),
                 )
             except ValidationError as error:
                 form.refuse(error)
@@ -160,9 +161,11 @@ def encounter_new(request):
             return render(request, "coaching/nothing_to_log.html", {"what": "log an encounter"})
         if draft is None:
             initial = _defaults(request.user, kwargs["patients"], request.GET.get("patient"))
-        elif initial.get("started") != PICK:
-            # "30 minutes ago" meant 30 minutes before she typed it, perhaps hours ago: she answers it again.
-            initial.pop("started", None)
+        else:
+            initial |= notes_initial(draft)
+            if initial.get("started") != PICK:
+                # "30 minutes ago" meant 30 minutes before she typed it, perhaps hours ago: she answers it again.
+                initial.pop("started", None)
         form = EncounterForm(initial=initial, **kwargs)
     _log_form_shown(request, kwargs["patients"])
     context = {"form": form, "draft": draft, "draft_url": reverse("coaching:draft_save", args=[Draft.Form.ENCOUNTER])}
@@ -214,30 +217,61 @@ def _defaults(user, patients, patient_id) -> dict:
 
 
 def encounter_detail(request, pk):
+    """The whole encounter (her coach's and supervisors' view), or with ?patient= one woman's part of it, as her
+    record shows it: the shared note, her own note and "a group of N", never another woman's name or note. A
+    group another coach logged, read because a woman of her caseload was there, is `withheld`
+    (`permissions.encounters_shown_to`): her own women and their own notes only, not the shared note, place,
+    resources or addenda."""
     encounter = permissions.get_encounter_for_user(request.user, pk)
     patients = permissions.patients_shown(encounter)
+    her = _her_on(encounter, patients, request.GET.get("patient"))
+    shown = [her] if her else patients
     log_access_many(
         actor_from(request),
         AccessAction.VIEW,
-        [p.pk for p in patients],
+        [p.pk for p in shown],
         record_type="encounter",
         record_id=str(encounter.pk),
     )
+    group_size = encounter.patients.count() if encounter.withheld else len(patients)
+    # Her own women's own notes are in their records, withheld or not: only the shared note and the rest are not.
+    notes = dict(encounter.notes.filter(patient__in=shown).values_list("patient_id", "text"))
+    concerns = permissions.concerns_visible_to(request.user).filter(encounter=encounter)
     mine = encounter.coach_id == request.user.pk and permissions.can_log_encounters(request.user)
     return render(
         request,
         "coaching/encounter_detail.html",
         {
             "encounter": encounter,
-            "patients": patients,
+            "her": her,
+            "group_size": group_size,
+            "present": [(patient, notes.get(patient.pk, "")) for patient in shown],
+            # Written before each woman had her own note, it may name any of them: supervisors', on the whole view.
+            "note_before": ""
+            if her or not permissions.reads_notes_before_per_woman(request.user)
+            else encounter.note_before_per_woman,
             "resources": [] if encounter.withheld else encounter.resources.all(),
-            "addenda": [] if encounter.withheld else encounter.addenda.select_related("author"),
-            "concerns": permissions.concerns_visible_to(request.user).filter(encounter=encounter),
+            # An addendum is written on the whole encounter and may name any woman on it.
+            "addenda": encounter.addenda.select_related("author")
+            if not encounter.withheld and (not her or group_size == 1)
+            else [],
+            "concerns": concerns.filter(patient=her) if her else concerns,
             "can_edit": mine and encounter.edit_window_open(),
             "can_amend": mine and not encounter.is_entered_in_error,
             "can_share_concern": mine and permissions.can_share_concerns(request.user),
         },
     )
+
+
+def _her_on(encounter, patients, patient_id):
+    """?patient=: a woman on the encounter (404 for anyone else); None for the whole encounter."""
+    if not patient_id:
+        return None
+    wanted = id_or_none(patient_id)
+    for patient in patients:
+        if patient.pk == wanted:
+            return patient
+    raise Http404("No such patient on this encounter.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -261,6 +295,7 @@ def encounter_edit(request, pk):
                     fields=form.encounter_fields(),
                     patients=form.cleaned_data["patients"],
                     resources=form.cleaned_data["resources"],
+                    notes=form.notes(),
                     version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
@@ -271,7 +306,7 @@ def encounter_edit(request, pk):
         draft = None
     else:
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm, key=str(encounter.pk))
-        initial = initial if draft else EncounterForm.initial_for(encounter)
+        initial = initial | notes_initial(draft) if draft else EncounterForm.initial_for(encounter)
         form = EncounterEditForm(initial=initial, version=encounter.version, **kwargs)
     _log_form_shown(request, kwargs["patients"], encounter)
     draft_url = reverse("coaching:encounter_edit_draft", args=[encounter.pk])

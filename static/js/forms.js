@@ -192,3 +192,20 @@ document.addEventListener("DOMContentLoaded", () => {
     row.scrollLeft = current.offsetLeft + current.offsetWidth - row.clientWidth + 16;
   }
 });
+
+// An encounter's own notes: only the notes of the women ticked are shown (without script, every one is, and only
+// the ticked women's are saved).
+function showOwnNotes(root) {
+  const form = root instanceof Element ? root.closest("form") || root.querySelector("form") : null;
+  if (!form || !form.querySelector("[data-note-for]")) return;
+  const ticked = new Set([...form.querySelectorAll('input[name="patients"]:checked')].map((box) => box.value));
+  form.querySelectorAll("[data-note-for]").forEach((note) => {
+    const field = note.closest(".field") || note;
+    field.hidden = !ticked.has(note.dataset.noteFor) && !note.value.trim();
+  });
+}
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("form").forEach(showOwnNotes));
+document.addEventListener("htmx:load", (event) => showOwnNotes(event.detail.elt));
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.name === "patients") showOwnNotes(event.target);
+});

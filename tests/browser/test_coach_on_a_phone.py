@@ -56,8 +56,9 @@ def test_from_her_caseload_a_one_patient_encounter_takes_six_taps(live_server, p
 
     her_row = page.get_by_role("row").filter(has_text="Tess Ewing")
     thumb.tap(her_row.get_by_role("link", name="Log an encounter with her"))
-    expect(page.get_by_label("Tess Ewing")).to_be_checked()  # chosen for her
-    expect(page.get_by_label("Tess Ewing")).to_be_in_viewport()  # first in the list, though last by name
+    tess = page.get_by_role("checkbox", name="Tess Ewing")
+    expect(tess).to_be_checked()  # chosen for her
+    expect(tess).to_be_in_viewport()  # first in the list, though last by name
     thumb.pick(page.get_by_label("What you did"), "Family Resource Center")
     thumb.tap(page.get_by_label("30 minutes ago"))
     thumb.tap(page.get_by_label("What happened"))
@@ -81,12 +82,12 @@ def test_a_group_encounter_finds_names_by_typing(live_server, page: Page, coach,
     _log_in(page, live_server.url, coach)
     page.get_by_role("link", name="Log an encounter").first.click()
     page.get_by_label("Find a name").fill("pearl")
-    expect(page.get_by_label("Pearl Quinn")).to_be_visible()
-    expect(page.get_by_label("Ivy Marsh")).to_be_hidden()
-    page.get_by_label("Pearl Quinn").check()
+    expect(page.get_by_role("checkbox", name="Pearl Quinn")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Ivy Marsh")).to_be_hidden()
+    page.get_by_role("checkbox", name="Pearl Quinn").check()
     page.get_by_label("Find a name").fill("ivy")
-    page.get_by_label("Ivy Marsh").check()
-    expect(page.get_by_label("Pearl Quinn")).to_be_visible()  # what is ticked stays in view
+    page.get_by_role("checkbox", name="Ivy Marsh").check()
+    expect(page.get_by_role("checkbox", name="Pearl Quinn")).to_be_visible()  # what is ticked stays in view
     page.get_by_label("What you did").select_option(label="Group treatment session")
     page.get_by_label("Another time").check()
     page.get_by_label("Start time").fill("00:00")

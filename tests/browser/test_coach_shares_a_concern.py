@@ -28,13 +28,27 @@ def test_group_session_then_urgent_concern_reaches_supervisors_only(
     page.get_by_label("What you did").select_option(label="Group treatment session")
     page.get_by_label("1 hour ago").check()
     page.get_by_label("How long (minutes)").fill("90")
-    for patient in caseload:
-        page.get_by_label(patient.legal_name).check()
+    odette, pearl, _ivy = caseload
+    # Two women: each one's own note shows once she is ticked; the third woman's stays out of the way.
+    expect(page.get_by_label("Her own note: Pearl Quinn")).to_be_hidden()
+    for patient in (odette, pearl):
+        page.get_by_role("checkbox", name=patient.legal_name).check()
+    expect(page.get_by_label("Her own note: Ivy Marsh")).to_be_hidden()
     page.get_by_label("What happened").fill("Group on sleep and cravings. Pearl was quiet and left early.")
+    page.get_by_label("Her own note: Pearl Quinn").fill("Quiet; left early, before the break.")
     expect(page.get_by_text("Saved as draft at")).to_be_visible()  # saved as she typed
+    page.get_by_role("button", name="Save encounter").click()
+    # The group's note is in Odette's record too: it may name no one, and she is told so next to it.
+    expect(page.locator("#id_summary_error")).to_contain_text("The note about the group names Pearl")
+    page.get_by_label("What happened").fill("Group on sleep and cravings.")
     page.get_by_role("button", name="Save encounter").click()
 
     expect(page.get_by_role("heading", name="Group treatment session")).to_be_visible()
+    encounter_url = page.url
+    page.goto(f"{encounter_url}?patient={odette.pk}")
+    expect(page.get_by_text("Odette Lark, in a group of 2")).to_be_visible()
+    expect(page.get_by_text("Pearl")).to_have_count(0)
+    page.goto(encounter_url)
     page.get_by_role("link", name="Share a concern with my supervisor").click()
     page.get_by_label("About").select_option(label="Pearl Quinn")
     page.get_by_label("Return to use, or signs of it").check()
@@ -86,7 +100,7 @@ def test_a_mistake_in_the_log_form_is_shown_without_reloading_the_page(live_serv
     expect(page.get_by_label("What happened")).to_have_value(
         "Coffee at Maple Street; she talked about the custody hearing."
     )
-    page.get_by_label(caseload[0].legal_name).check()
+    page.get_by_role("checkbox", name=caseload[0].legal_name).check()
     page.get_by_label("What you did").select_option(label="Phone call or text")
     page.get_by_label("Now").check()
     page.get_by_role("button", name="Save encounter").click()

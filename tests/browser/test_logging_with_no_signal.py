@@ -62,7 +62,7 @@ def _log_in_with_the_phone_ready(page: Page, live_server, coach) -> None:
 
 
 def _fill_encounter(page: Page, patient, happened: str = HAPPENED) -> None:
-    page.get_by_label(patient.legal_name).check()
+    page.get_by_role("checkbox", name=patient.legal_name).check()
     page.get_by_label("What you did").select_option(label="One-on-one in person")
     page.get_by_label("Now").check()
     page.get_by_label("What happened").fill(happened)
@@ -112,7 +112,7 @@ def test_with_no_signal_she_opens_the_form_kept_on_her_phone_and_each_entry_is_s
     page.goto(f"{live_server.url}/coaching/encounters/new/?patient={patient.pk}")
     expect(page.get_by_role("heading", name="Log an encounter")).to_be_visible()
     expect(page.get_by_text("This form was kept on this phone.")).to_be_visible()
-    expect(page.get_by_label(patient.legal_name)).to_be_checked()
+    expect(page.get_by_role("checkbox", name=patient.legal_name)).to_be_checked()
     _fill_encounter(page, patient, "First: at the clinic.")
     page.get_by_role("button", name="Save encounter").click()
     expect(_waiting(page, 1)).to_be_visible()

@@ -66,7 +66,7 @@ def test_a_coach_whose_session_ends_while_she_types_logs_in_again_and_finds_ever
     expect(page.get_by_text("Saved as draft at")).to_be_visible()  # the server's draft has caught up
     assert Draft.objects.get(user=coach, form=Draft.Form.ENCOUNTER).data["summary"] == [AFTER]
 
-    page.get_by_label(patient.legal_name).check()
+    page.get_by_role("checkbox", name=patient.legal_name).check()
     page.get_by_label("What you did").select_option(label="One-on-one in person")
     page.get_by_label("Now").check()
     page.get_by_role("button", name="Save encounter").click()

@@ -23,7 +23,7 @@ def _without_script(page: Page, which: str) -> None:
 
 def _fill_encounter(page: Page, live_server, patient) -> None:
     page.goto(f"{live_server.url}/coaching/encounters/new/")
-    page.get_by_label(patient.legal_name).check()
+    page.get_by_role("checkbox", name=patient.legal_name).check()
     page.get_by_label("What you did").select_option(label="One-on-one in person")
     page.get_by_label("Now").check()
     page.get_by_label("What happened").fill("Coffee at Maple Street; she talked about the custody hearing.")

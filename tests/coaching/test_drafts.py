@@ -295,3 +295,24 @@ def test_with_two_step_login_she_gives_her_code_and_is_back_on_the_form(client, 
         verified = client.post(to_code.url, {"code": _code(device)})
         assert verified.url == FORM_PAGE
         assert client.get(FORM_PAGE).status_code == 200
+
+
+def test_her_own_note_is_kept_in_the_draft_and_offered_back(client_for, coach, patient, other_patient):
+    client = client_for(coach)
+    # Another coach's patient's note is not hers to keep, even typed under a forged name.
+    notes = {f"note_{patient.pk}": "Roz asked about WIC.", f"note_{other_patient.pk}": "Not hers."}
+    _autosave(client, summary="Group on sleep.", patients=[patient.pk, other_patient.pk], **notes)
+    assert Draft.objects.get(user=coach).data[f"note_{patient.pk}"] == ["Roz asked about WIC."]
+    assert f"note_{other_patient.pk}" not in Draft.objects.get(user=coach).data
+    page = client.get(reverse("coaching:encounter_new")).content.decode()
+    assert "Roz asked about WIC." in page
+
+
+def test_her_own_note_in_a_draft_of_a_change_is_offered_back(client_for, coach, patient):
+    client = client_for(coach)
+    encounter = log_encounter(coach, [patient], notes={patient.pk: "First words."})
+    draft = reverse("coaching:encounter_edit_draft", args=[encounter.pk])
+    client.post(draft, {"summary": "", "patients": [patient.pk], f"note_{patient.pk}": "Better words."})
+    page = client.get(reverse("coaching:encounter_edit", args=[encounter.pk])).content.decode()
+    assert "Better words." in page
+    assert "First words." not in page

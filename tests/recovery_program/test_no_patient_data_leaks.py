@@ -472,6 +472,43 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
 # --- What the filter does to records the flows above do not make ----------------------------------------------
 
 
+def test_a_group_encounters_notes_about_one_woman_never_reach_another_womans_record(client, coach, supervisor, patient):
+    """A group encounter is in each attendee's record: woman B's pages show the note about the group, her own note
+    and "a group of 2", never woman A's name or A's own note, whoever reads them."""
+    june = PatientFactory(program=coach.program, legal_name="June Marlow", clinical_provider=supervisor)
+    on_caseload_of(june, coach)
+    client.force_login(coach)
+    about_a = planted("about-A", "html")
+    data = _encounter_form(
+        patient, kind="group", summary="Group on sleep.", place="Clinic", patients=[patient.pk, june.pk]
+    )
+    assert saved(client.post(reverse("coaching:encounter_new"), data | {f"note_{patient.pk}": about_a}))
+    encounter = Encounter.objects.get(patients=patient)
+    concern = share_concern(coach, june, description="Housing.")
+    type(concern).objects.filter(pk=concern.pk).update(encounter=encounter)
+    her_pages = [
+        reverse("patients:detail", args=[june.pk]),
+        reverse("coaching:encounter_list") + f"?patient={june.pk}",
+        reverse("coaching:encounter_detail", args=[encounter.pk]) + f"?patient={june.pk}",
+        reverse("coaching:concern_detail", args=[concern.pk]),
+        reverse("patients:export") + "?q=June",
+    ]
+    for reader in (coach, supervisor):
+        client.force_login(reader)
+        for url in her_pages:
+            response = client.get(url)
+            if response.status_code == 404:  # the export: supervisors only
+                continue
+            page = response.content.decode()
+            assert "June Marlow" in page, url
+            for leak in (MARK, "Rosalind", "Avery", "Roz"):
+                assert leak not in page, (reader, url, leak)
+    # The marker is really there, in A's part of it.
+    client.force_login(supervisor)
+    a_part = client.get(reverse("coaching:encounter_detail", args=[encounter.pk]) + f"?patient={patient.pk}")
+    assert MARK in a_part.content.decode()
+
+
 def test_a_logged_request_line_keeps_its_path_but_not_its_query_string(logs):
     # runserver's log (django.server) writes the request line: the caseload list is searched by name.
     logging.getLogger("django.server").info('"%s" %s %s', f"GET /patients/?q={planted('search')} HTTP/1.1", 200, 5)

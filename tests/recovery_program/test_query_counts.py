@@ -35,7 +35,7 @@ def _grow(size, *, coach, supervisor, admin, patient):
     for _ in range(size):
         other = PatientFactory(program=coach.program, clinical_provider=supervisor)
         on_caseload_of(other, coach)
-        encounter = log_encounter(coach, [patient, other])
+        encounter = log_encounter(coach, [patient, other], notes={patient.pk: "Hers.", other.pk: "The other's."})
         concern = share_concern(coach, patient, urgency="within_24h")
         ConsentFactory(patient=patient)
         record_referral(supervisor, patient, concerns=[concern])
@@ -70,6 +70,8 @@ def _pages(coach, patient):
             reverse("patients:access_log", args=[patient.pk]),
             reverse("coaching:encounter_list"),
             reverse("coaching:encounter_detail", args=[encounter.pk]),
+            reverse("coaching:encounter_detail", args=[encounter.pk]) + f"?patient={patient.pk}",
+            reverse("coaching:encounter_list") + f"?patient={patient.pk}",
             reverse("coaching:concern_list"),
             reverse("coaching:concern_list") + "?mine=1",
             reverse("patients:list") + "?mine=on",

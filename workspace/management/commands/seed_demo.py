@@ -193,6 +193,13 @@ IN_RESIDENTIAL = "Tiffany Dawn Lavoie"
 TRANSFERRED = "Courtney Lynn Bouchard"
 
 
+# A woman's own note at the weekly group: invented, and in her record only.
+OWN_NOTES = [
+    "Quiet at first; said nights are the hardest time. Wants the list of evening meetings.",
+    "Shared her thirty days. Asked for help with the ride to her next prenatal visit.",
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo program and staff (all invented). Safe to run again."
 
@@ -549,6 +556,8 @@ class Command(BaseCommand):
                     },
                     patients=present,
                     resources=resources[:1],
+                    # Each woman's own note, in her record only; the group's note names no one.
+                    notes={patient.pk: OWN_NOTES[i % len(OWN_NOTES)] for i, patient in enumerate(present[:2])},
                 )
                 for offset, patient in enumerate(present):
                     kind = [EncounterKind.COMMUNITY, EncounterKind.PHONE, EncounterKind.TWELVE_STEP][offset % 3]
