@@ -248,8 +248,6 @@ PAGES = [
     Page("coaching:encounter_addendum", "coach", VIEW, "encounter", _record("encounter"), patients=_caseload),
     Page("coaching:encounter_error", "coach", VIEW, "encounter", _record("encounter"), patients=_caseload),
     Page("coaching:concern_list", "supervisor", VIEW, "concern list", needs=("concern",)),
-    # Her home page lists the open concerns about the women she is the clinical provider for.
-    Page("home", "supervisor", VIEW, "home: her patients", needs=("concern",)),
     Page("coaching:concern_list", "coach", VIEW, "concern list", needs=("concern",)),
     Page("coaching:concern_new", "coach", VIEW, "concern form", patients=_caseload),
     Page("coaching:concern_detail", "coach", VIEW, "concern", _record("concern")),
