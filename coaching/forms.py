@@ -267,7 +267,7 @@ class SafetyPlanForm(NoMaxLengthMixin, PlainErrors, forms.Form):
                 label=f"Person or place {n}", max_length=100, required=False, help_text="For example: Dana, my sponsor."
             )
             self.fields[f"contact_{n}_phone"] = forms.CharField(
-                label=f"Phone for person or place {n}",
+                label=f"Phone number {n}",
                 max_length=32,
                 required=False,
                 widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
