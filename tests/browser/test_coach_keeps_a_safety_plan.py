@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_pages_are_accessible import _violations
 from tests.browser.test_supervisor_enrolls import _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _fits_the_phone(page: Page) -> None:
+    """Nothing wider than the phone, and nothing axe finds against WCAG 2 A and AA."""
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert _violations(page) == []
 
 
 def test_coach_makes_reviews_and_updates_a_plan_with_her(live_server, page: Page, coach, patient):
