@@ -414,6 +414,17 @@ class SafetyPlan(models.Model):
     def __str__(self) -> str:
         return f"Safety plan of patient {self.patient_id}"
 
+    @staticmethod
+    def moments_that_apply(patient) -> list[str]:
+        """What a new plan starts with ticked, from her record: the year after a birth, a stay in a higher level of
+        care she will leave. She and her coach keep or untick them."""
+        moments = []
+        if patient.open_stay is not None:
+            moments.append(RiskMoment.LEAVING_CARE.value)
+        if patient.current_pregnancy_status == "postpartum":
+            moments.append(RiskMoment.POSTPARTUM.value)
+        return moments
+
     def risk_moment_labels(self) -> list[str]:
         return [RiskMoment(code).label for code in self.risk_moments if code in RiskMoment.values]
 

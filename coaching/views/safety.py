@@ -57,7 +57,8 @@ def safety_plan_edit(request, pk):
                 messages.success(request, "Her safety plan is saved.")
                 return redirect("coaching:safety_plan", pk=patient.pk)
     else:
-        form = form_class(initial=SafetyPlanForm.initial_for(plan) if plan else {}, **kwargs)
+        initial = SafetyPlanForm.initial_for(plan) if plan else {"risk_moments": SafetyPlan.moments_that_apply(patient)}
+        form = form_class(initial=initial, **kwargs)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=plan, record_type="safety plan")
     return render(request, "coaching/safety_plan_form.html", {"form": form, "patient": patient, "plan": plan})
 

@@ -255,3 +255,11 @@ def test_the_plan_page_keeps_a_constant_number_of_queries(client_for, coach, pat
     client = client_for(coach)
     with django_assert_max_num_queries(20):
         client.get(_url("safety_plan", patient))
+
+
+def test_a_new_plan_starts_with_the_moments_her_record_shows(client_for, coach, patient):
+    patient.delivery_date = timezone.localdate() - datetime.timedelta(days=40)
+    patient.due_date = None
+    patient.save()
+    form = client_for(coach).get(_url("safety_plan_edit", patient)).context["form"]
+    assert form.initial["risk_moments"] == ["postpartum"]
