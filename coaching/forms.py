@@ -7,7 +7,17 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from coaching.models import ConcernCategory, EncounterKind, Resource, Urgency
+from coaching.models import (
+    NALOXONE_MAX,
+    PLAN_CONTACTS_MAX,
+    TEST_STRIPS_MAX,
+    ConcernCategory,
+    EncounterKind,
+    NaloxoneAtHand,
+    Resource,
+    RiskMoment,
+    Urgency,
+)
 from coaching.services import NOTHING_WRITTEN
 from recovery_program.forms import (
     PICK,
@@ -53,6 +63,18 @@ def _own_note(patient) -> forms.CharField:
     field.widget.attrs.pop("maxlength", None)
     field.widget.attrs["data-note-for"] = str(patient.pk)
     return field
+
+
+def _handed_out(label: str, most: int) -> forms.IntegerField:
+    """How many of something she handed out in the encounter: empty is none."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=most,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="Leave empty if none.",
+    )
 
 
 class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
@@ -102,6 +124,8 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         label="Resources you shared",
     )
     resources_other = forms.CharField(label="Other resources shared", max_length=500, required=False)
+    naloxone_kits = _handed_out("Naloxone kits you handed out", NALOXONE_MAX)
+    test_strips = _handed_out("Fentanyl test strips you handed out", TEST_STRIPS_MAX)
 
     def __init__(self, *args, patients, resources, coaches=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,6 +190,8 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             "place": data["place"],
             "summary": data["summary"],
             "resources_other": data["resources_other"],
+            "naloxone_kits": data.get("naloxone_kits") or 0,
+            "test_strips": data.get("test_strips") or 0,
         }
 
     @classmethod
@@ -187,6 +213,8 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             },
             "resources": list(encounter.resources.all()),
             "resources_other": encounter.resources_other,
+            "naloxone_kits": encounter.naloxone_kits or None,
+            "test_strips": encounter.test_strips or None,
         }
 
 
@@ -253,3 +281,99 @@ class ResourceForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         model = Resource
         fields = ["name", "kind", "is_active"]
         labels = {"is_active": "Offer it to coaches"}
+
+
+# The plan's own fields, as the form and the model name them (the contacts are gathered from pairs of fields).
+PLAN_FIELDS = ["warning_signs", "what_helps", "naloxone", "risk_moments", "safety_at_home", "safety_at_home_plan"]
+
+
+class SafetyPlanForm(NoMaxLengthMixin, PlainErrors, forms.Form):
+    """Her safety plan, in her words. The people and places she can call are pairs of fields, gathered into
+    `contacts` (a list of {"name", "phone"})."""
+
+    warning_signs = long_text(
+        "Warning signs she notices",
+        required=False,
+        rows=3,
+        help_text="In her words: what tells her things are getting hard.",
+    )
+    what_helps = long_text(
+        "What she says helps", required=False, rows=3, help_text="People, places, things to do, what to tell herself."
+    )
+    naloxone = forms.ChoiceField(
+        label="Does she have naloxone (Narcan)?",
+        choices=NaloxoneAtHand.choices,
+        widget=forms.RadioSelect,
+        initial=NaloxoneAtHand.UNKNOWN,
+        error_messages={"required": "Choose whether she has naloxone."},
+    )
+    risk_moments = forms.MultipleChoiceField(
+        label="Times her risk of an overdose is higher",
+        choices=RiskMoment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="After a break from using, her body cannot take what it used to.",
+    )
+    safety_at_home = forms.BooleanField(label="Safety at home is part of her plan", required=False)
+    safety_at_home_plan = long_text(
+        "Her plan if she is not safe at home",
+        required=False,
+        rows=3,
+        help_text="Where she can go, who she can call, what she keeps ready.",
+    )
+    reviewed_with_her = forms.BooleanField(label="We went over it together today", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, PLAN_CONTACTS_MAX + 1):
+            self.fields[f"contact_{n}_name"] = forms.CharField(
+                label=f"Person or place {n}", max_length=100, required=False, help_text="For example: Dana, my sponsor."
+            )
+            self.fields[f"contact_{n}_phone"] = forms.CharField(
+                label=f"Phone number {n}",
+                max_length=32,
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            )
+
+    def contact_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"contact_{n}_name"], self[f"contact_{n}_phone"]) for n in range(1, PLAN_CONTACTS_MAX + 1)]
+
+    def clean(self):
+        cleaned = super().clean()
+        contacts = []
+        for n in range(1, PLAN_CONTACTS_MAX + 1):
+            name, phone = cleaned.get(f"contact_{n}_name", "").strip(), cleaned.get(f"contact_{n}_phone", "").strip()
+            if name and not phone:
+                self.add_error(f"contact_{n}_phone", f"Type the phone number for {name}.")
+            elif phone and not name:
+                self.add_error(f"contact_{n}_name", "Write who this phone number is for.")
+            elif name:
+                contacts.append({"name": name, "phone": phone})
+        cleaned["contacts"] = contacts
+        return cleaned
+
+    def plan_fields(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in PLAN_FIELDS} | {"contacts": data["contacts"]}
+
+    @classmethod
+    def initial_for(cls, plan) -> dict:
+        initial = {
+            name: getattr(plan, name)
+            for name in [
+                "warning_signs",
+                "what_helps",
+                "naloxone",
+                "risk_moments",
+                "safety_at_home",
+                "safety_at_home_plan",
+            ]
+        }
+        for n, contact in enumerate(plan.contacts, start=1):
+            initial[f"contact_{n}_name"], initial[f"contact_{n}_phone"] = contact["name"], contact["phone"]
+        return initial
+
+
+class SafetyPlanEditForm(VersionedForm, SafetyPlanForm):
+    """Changing her plan: the form carries the version it was opened at."""

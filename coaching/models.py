@@ -5,8 +5,10 @@ import datetime
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -15,6 +17,10 @@ from recovery_program.versioning import VersionField, bump_version
 
 # A coach may change her own encounter for this long; after that a correction is an addendum.
 EDIT_WINDOW = datetime.timedelta(hours=72)
+
+# What a coach hands out in one encounter: more than this is almost always a mistyped number.
+NALOXONE_MAX = 20
+TEST_STRIPS_MAX = 200
 
 
 class EncounterKind(models.TextChoices):
@@ -77,6 +83,8 @@ class Encounter(models.Model):
     note_before_per_woman = models.TextField("note written before notes were per woman", blank=True)
     resources = models.ManyToManyField(Resource, blank=True, related_name="+")
     resources_other = models.CharField("other resources shared", max_length=500, blank=True)
+    naloxone_kits = models.PositiveSmallIntegerField("naloxone kits handed out", default=0)
+    test_strips = models.PositiveSmallIntegerField("fentanyl test strips handed out", default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -92,6 +100,11 @@ class Encounter(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="encounter_has_a_duration"),
+            models.CheckConstraint(
+                condition=Q(naloxone_kits__gte=0, naloxone_kits__lte=NALOXONE_MAX)
+                & Q(test_strips__gte=0, test_strips__lte=TEST_STRIPS_MAX),
+                name="encounter_naloxone_and_strips_sensible",
+            ),
             # Logged after it happened (a phone's clock may run a little ahead), and within the year before.
             models.CheckConstraint(
                 condition=Q(occurred_at__lte=F("created_at") + datetime.timedelta(minutes=10))
@@ -364,3 +377,102 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_form_display()} draft"
+
+
+class RiskMoment(models.TextChoices):
+    """Times when the risk of an overdose is highest, because tolerance has dropped or life has turned over."""
+
+    LEAVING_CARE = "leaving_care", "Leaving residential care, detox or the hospital"
+    RELEASED = "released", "Coming home from jail or prison"
+    AFTER_RELAPSE = "after_relapse", "After a return to use"
+    POSTPARTUM = "postpartum", "The year after the baby is born"
+    USING_ALONE = "using_alone", "Using alone"
+
+
+class NaloxoneAtHand(models.TextChoices):
+    YES = "yes", "Yes, she has it"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Not asked yet"
+
+
+# How many people and places a plan lists.
+PLAN_CONTACTS_MAX = 6
+
+
+@pghistory.track()
+class SafetyPlan(models.Model):
+    """Her own safety plan, made and kept current with her coach: one per woman, changed in place, every version
+    kept by pghistory. Never deleted."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.OneToOneField("patients.Patient", on_delete=models.PROTECT, related_name="safety_plan")
+    warning_signs = models.TextField("warning signs she notices", blank=True)
+    what_helps = models.TextField("what she says helps", blank=True)
+    # [{"name": "Dana, my sponsor", "phone": "603-555-0100"}, …]: who and where she can call.
+    contacts = models.JSONField("people and places she can call", default=list, blank=True)
+    naloxone = models.CharField(
+        "does she have naloxone (Narcan)?", max_length=8, choices=NaloxoneAtHand.choices, default=NaloxoneAtHand.UNKNOWN
+    )
+    risk_moments = ArrayField(models.CharField(max_length=16, choices=RiskMoment.choices), default=list, blank=True)
+    safety_at_home = models.BooleanField("safety at home is part of her plan", default=False)
+    safety_at_home_plan = models.TextField("her plan if she is not safe at home", blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = VersionField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
+                name="safetyplan_reviewed_when_and_by_whom",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_moments__contained_by=RiskMoment.values), name="safetyplan_risk_moments_known"
+            ),
+            models.CheckConstraint(condition=Q(naloxone__in=NaloxoneAtHand.values), name="safetyplan_naloxone_known"),
+            # A plan for safety at home is written only when she said it is part of her plan.
+            models.CheckConstraint(
+                condition=Q(safety_at_home=True) | Q(safety_at_home_plan=""),
+                name="safetyplan_home_plan_only_when_wanted",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Func(F("contacts"), function="jsonb_typeof", output_field=models.CharField()), "array"),
+                name="safetyplan_contacts_a_list",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    Func(F("contacts"), function="jsonb_array_length", output_field=IntegerField()), PLAN_CONTACTS_MAX
+                ),
+                name="safetyplan_contacts_few",
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "patient", "reviewed_by", "created_by"), bump_version]
+
+    def __str__(self) -> str:
+        return f"Safety plan of patient {self.patient_id}"
+
+    @staticmethod
+    def moments_that_apply(patient) -> list[str]:
+        """What a new plan starts with ticked, from her record: the year after a birth, a stay in a higher level of
+        care she will leave. She and her coach keep or untick them."""
+        moments = []
+        if patient.open_stay is not None:
+            moments.append(RiskMoment.LEAVING_CARE.value)
+        if patient.current_pregnancy_status == "postpartum":
+            moments.append(RiskMoment.POSTPARTUM.value)
+        return moments
+
+    def risk_moment_labels(self) -> list[str]:
+        return [RiskMoment(code).label for code in self.risk_moments if code in RiskMoment.values]
+
+    def days_since_review(self, today: datetime.date | None = None) -> int | None:
+        """Whole days since it was last gone over with her, by the program's calendar (None: never)."""
+        if self.reviewed_at is None:
+            return None
+        return ((today or timezone.localdate()) - timezone.localdate(self.reviewed_at)).days

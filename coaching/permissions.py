@@ -22,6 +22,7 @@ from coaching.models import (
     Encounter,
     EncounterPatient,
     Resource,
+    SafetyPlan,
     Urgency,
 )
 from patients import permissions as patient_permissions
@@ -252,3 +253,49 @@ def coaches_to_filter_by(user: User) -> QuerySet[User]:
     if not user.has_perm("coaching.view_encounter"):
         return User.objects.none()
     return patient_permissions.coaches_assignable_by(user).order_by("first_name", "last_name")
+
+
+def can_see_safety_plans(user: User) -> bool:
+    """Her coaches keep a woman's safety plan with her; her program's supervisors read it and its history. Admins
+    never see one."""
+    return user.has_perm("coaching.change_safetyplan") or user.has_perm("coaching.view_safetyplan")
+
+
+def can_see_safety_plan_history(user: User) -> bool:
+    """Every version of a plan, who saved it and when: for supervisors."""
+    return user.has_perm("coaching.view_safetyplan")
+
+
+def get_patient_for_safety_plan(user: User, pk: int) -> Patient:
+    """The woman whose plan she may read: one she can see (a coach's caseload or cover, a supervisor's program),
+    if her role reads plans at all; 404 otherwise."""
+    if not can_see_safety_plans(user):
+        raise Http404
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def get_patient_for_safety_plan_change(user: User, pk: int) -> Patient:
+    """The woman whose plan she may keep with her: a coach's own caseload (or cover), while the woman is in the
+    program. Supervisors read it only; out of reach is a 404."""
+    if not user.has_perm("coaching.change_safetyplan"):
+        raise Http404
+    return get_patient_for_logging(user, pk)
+
+
+def can_change_safety_plan(user: User, patient: Patient) -> bool:
+    """For the plan's page: may she keep this woman's plan with her (see get_patient_for_safety_plan_change)?"""
+    return user.has_perm("coaching.change_safetyplan") and patients_for_logging(user).filter(pk=patient.pk).exists()
+
+
+def get_patient_for_safety_plan_history(user: User, pk: int) -> Patient:
+    """The woman whose plan's every version she may read: supervisors of her program; 404 for anyone else."""
+    if not can_see_safety_plan_history(user):
+        raise Http404
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def safety_plan_of(user: User, patient: Patient) -> SafetyPlan | None:
+    """Her plan, for someone who may read it (the patient came through the permission layer); None if none yet."""
+    if not can_see_safety_plans(user):
+        return None
+    return SafetyPlan.objects.filter(patient=patient).select_related("reviewed_by").first()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from coaching import permissions
 from coaching.models import (
+    PLAN_CONTACTS_MAX,
     Addendum,
     Concern,
     ConcernNote,
@@ -25,6 +26,8 @@ from coaching.models import (
     EncounterNote,
     EncounterPatient,
     Resource,
+    RiskMoment,
+    SafetyPlan,
 )
 from patients.models import Patient
 from patients.services import logging_refusal
@@ -386,3 +389,77 @@ def draft_discard(*, user: User, form: Draft.Form, key: str = "") -> None:
 
 def drafts_discard_all(*, user: User) -> None:
     Draft.objects.filter(user=user).delete()
+
+
+# What her plan's form calls its fields, in the message when someone else saved the plan while she was changing it.
+PLAN_LABELS = {"contacts": "People and places she can call"}
+PHONE_CHARACTERS = set("0123456789+-(). ")
+NOT_HER_COACH = "Only her coach keeps her safety plan with her."
+
+
+def _check_plan(actor: Actor, patient: Patient, fields: dict[str, Any]) -> None:
+    """What a plan must be, whoever calls: kept by a coach of her caseload while she is in the program; each person
+    or place named, with a phone number made of digits; the moments from the list; a plan for safety at home only
+    when she said it is part of her plan (the database holds the last two, and the number of contacts)."""
+    if not permissions.patients_for_logging(actor.user).filter(pk=patient.pk).exists() or not actor.user.has_perm(
+        "coaching.change_safetyplan"
+    ):
+        raise ValidationError(NOT_HER_COACH)
+    errors: dict[str, str] = {}
+    contacts = fields.get("contacts", [])
+    if len(contacts) > PLAN_CONTACTS_MAX:
+        errors["contacts"] = f"A plan lists at most {PLAN_CONTACTS_MAX} people and places."
+    for contact in contacts:
+        if not contact.get("name", "").strip():
+            errors["contacts"] = "Write who each phone number is for, like \u201cDana, my sponsor\u201d."
+        elif not set(contact.get("phone", "")) <= PHONE_CHARACTERS or not any(c.isdigit() for c in contact["phone"]):
+            errors["contacts"] = f"Check the phone number for {contact['name']}: use digits, like 603-555-0100."
+    if not set(fields.get("risk_moments", [])) <= set(RiskMoment.values):
+        errors["risk_moments"] = "Choose the moments from the list."
+    if fields.get("safety_at_home_plan", "").strip() and not fields.get("safety_at_home"):
+        errors["safety_at_home"] = (
+            "Tick this to keep her plan for safety at home, or clear that plan if she does not want one."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def safety_plan_save(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], reviewed: bool, version: int | None = None
+) -> SafetyPlan:
+    """Writes her plan as she and her coach have it now: the first save makes it, later ones change it in place
+    (pghistory keeps every version). `reviewed`: they went over it together, so it counts as reviewed now.
+
+    `version`: the plan's version her form was opened at (None for a new plan); if someone saved it since, the
+    save is refused with an EditConflict that says what it holds now."""
+    _check_plan(actor, patient, fields)
+    # Her row locked: two first saves at once make one plan.
+    Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+    plan = SafetyPlan.objects.select_for_update().filter(patient=patient).first()
+    action = AccessAction.CHANGE
+    if plan is None:
+        plan = SafetyPlan(program_id=patient.program_id, patient=patient, created_by=actor.user)
+        action = AccessAction.CREATE
+    elif version is not None:
+        check_version(plan, seen=version, saving=fields, user=actor.user, labels=PLAN_LABELS)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    if reviewed:
+        plan.reviewed_at, plan.reviewed_by = timezone.now(), actor.user
+    plan.save()
+    log_access(actor, action, patient=patient, record=plan, record_type="safety plan")
+    return plan
+
+
+@transaction.atomic
+def safety_plan_review(*, actor: Actor, patient: Patient) -> SafetyPlan:
+    """She and her coach went over her plan today and it still holds: it counts as reviewed now, by her coach."""
+    _check_plan(actor, patient, {})
+    plan = SafetyPlan.objects.select_for_update().filter(patient=patient).first()
+    if plan is None:
+        raise ValidationError("She has no safety plan yet. Make one with her first.")
+    plan.reviewed_at, plan.reviewed_by = timezone.now(), actor.user
+    plan.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
+    log_access(actor, AccessAction.CHANGE, patient=patient, record=plan, record_type="safety plan")
+    return plan

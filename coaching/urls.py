@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, resources
+from coaching.views import concerns, drafts, encounters, resources, safety
 
 app_name = "coaching"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path("concerns/<int:pk>/note/", concerns.concern_note, name="concern_note"),
     path("concerns/<int:pk>/close/", concerns.concern_close, name="concern_close"),
     path("drafts/<str:form>/", drafts.draft_save, name="draft_save"),
+    path("safety-plans/<int:pk>/", safety.safety_plan, name="safety_plan"),
+    path("safety-plans/<int:pk>/edit/", safety.safety_plan_edit, name="safety_plan_edit"),
+    path("safety-plans/<int:pk>/reviewed/", safety.safety_plan_review, name="safety_plan_review"),
+    path("safety-plans/<int:pk>/history/", safety.safety_plan_history, name="safety_plan_history"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         # (42 CFR Part 2's minimum necessary); supervisors keep theirs.
         "coaching.log_encounters",
         "coaching.share_concerns",
+        "coaching.change_safetyplan",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
     },
@@ -69,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.view_encounter",
         "coaching.view_concern",
         "coaching.change_concern",
+        "coaching.view_safetyplan",
         "referrals.view_referral",
         "referrals.add_referral",
         "referrals.change_referral",

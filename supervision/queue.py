@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from coaching import permissions as coaching_permissions
 from coaching.debrief import DebriefEvent, debrief_sources
-from coaching.models import Concern, ConcernStatus, Encounter, Urgency
+from coaching.models import Concern, ConcernCategory, ConcernStatus, Encounter, SafetyPlan, Urgency
 from patients import permissions as patient_permissions
 from patients.models import CareKind, HigherCareStay, ProgramStatus, StatusChange
 from staff.models import User
@@ -23,6 +23,9 @@ from supervision.models import ActionItem, Debrief, DebriefKind, SessionStatus, 
 
 # With no session held yet, a debrief looks back this far.
 DEBRIEF_LOOKBACK = datetime.timedelta(weeks=8)
+
+# A safety plan not gone over with her for this long is listed for review.
+PLAN_REVIEW_DAYS = 90
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Queue:
     action_items: list
     debriefs: list = field(default_factory=list)
     dual_relationships: list = field(default_factory=list)
+    safety_plans: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -45,6 +49,7 @@ class Queue:
         """The patients the queue names, each once, in the order of the queue."""
         ordered = [c.patient_id for c in self.concerns]
         ordered += [p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy]
+        ordered += [p.pk for p in self.safety_plans]
         ordered += [i.patient_id for i in self.agenda if i.patient_id]
         ordered += [d.patient_id for d in self.debriefs]
         return list(dict.fromkeys(ordered))
@@ -53,6 +58,7 @@ class Queue:
         """Every patient named in the queue, for the access log."""
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
         ids |= {d.patient_id for d in self.debriefs} | {d.patient_id for d in self.dual_relationships}
+        ids |= {p.pk for p in self.safety_plans}
         return ids | {p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy}
 
 
@@ -105,6 +111,7 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
         | Q(delivery_date__gte=today - datetime.timedelta(days=60), delivery_date__lte=today)
     )
     return Queue(
+        safety_plans=safety_plans_to_review(viewer, caseload),
         concerns=list(
             coaching_permissions.concerns_visible_to(viewer)
             .filter(coach=coach)
@@ -128,6 +135,61 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
             .order_by("declared_at")
         ),
     )
+
+
+def safety_plans_to_review(viewer: User, caseload) -> list:
+    """Women of her caseload still in the program whose safety plan wants going over with her: no plan yet; not
+    gone over in PLAN_REVIEW_DAYS; and always one not gone over since a concern about a return to use (that
+    `viewer` can see) or since she came back from a higher level of care. One query; each with `plan_reason`."""
+    plan = SafetyPlan.objects.filter(patient=OuterRef("pk"))
+    relapse = (
+        coaching_permissions.concerns_visible_to(viewer)
+        .filter(patient=OuterRef("pk"), category=ConcernCategory.RETURN_TO_USE)
+        .order_by("-created_at")
+    )
+    returned = HigherCareStay.objects.filter(patient=OuterRef("pk"), ended_on__isnull=False).order_by("-ended_on")
+    zone = timezone.get_current_timezone()
+    rows = (
+        caseload.exclude(status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED])
+        .annotate(
+            has_plan=Exists(plan),
+            plan_reviewed_at=Subquery(plan.values("reviewed_at")[:1]),
+            relapse_at=Subquery(relapse.values("created_at")[:1]),
+            returned_on=Subquery(returned.values("ended_on")[:1]),
+        )
+        .annotate(plan_reviewed_on=TruncDate("plan_reviewed_at", tzinfo=zone))
+        .filter(
+            Q(has_plan=False)
+            | Q(plan_reviewed_at__isnull=True)
+            | Q(plan_reviewed_at__lt=timezone.now() - datetime.timedelta(days=PLAN_REVIEW_DAYS))
+            | Q(relapse_at__gt=F("plan_reviewed_at"))
+            | Q(returned_on__gt=F("plan_reviewed_on"))
+        )
+        .order_by("plan_reviewed_at", "legal_name")
+    )
+    return [_with_plan_reason(patient) for patient in rows]
+
+
+def _with_plan_reason(patient):
+    if not patient.has_plan:
+        patient.plan_reason = "No safety plan yet"
+    elif patient.relapse_at and (patient.plan_reviewed_at is None or patient.relapse_at > patient.plan_reviewed_at):
+        patient.plan_reason = f"Not gone over since a concern about a return to use on {_day(patient.relapse_at)}"
+    elif patient.returned_on and (patient.plan_reviewed_on is None or patient.returned_on > patient.plan_reviewed_on):
+        patient.plan_reason = (
+            f"Not gone over since she came back from a higher level of care on {patient.returned_on:%b %-d}"
+        )
+    elif patient.plan_reviewed_at is None:
+        patient.plan_reason = "Never gone over with her"
+    else:
+        days = (timezone.localdate() - timezone.localdate(patient.plan_reviewed_at)).days
+        patient.plan_reason = f"Not gone over in {days} days"
+    return patient
+
+
+def _day(moment: datetime.date | datetime.datetime) -> str:
+    day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
+    return f"{day:%b} {day.day}"
 
 
 def debrief_since(coach: User) -> datetime.datetime:

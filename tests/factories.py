@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind
-from coaching.services import concern_share, encounter_log
+from coaching.services import concern_share, encounter_log, safety_plan_save
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
@@ -119,6 +119,20 @@ def log_encounter(coach, patients, notes=None, **fields):
     return encounter_log(
         actor=Actor(coach, None), fields=defaults | fields, patients=patients, resources=[], notes=notes
     )
+
+
+def make_safety_plan(coach, patient, *, reviewed=True, **fields):
+    """Her safety plan, saved by her coach through the service as the plan's form would."""
+    defaults = {
+        "warning_signs": "Skipping meals, not answering the phone.",
+        "what_helps": "Calling Dana; a walk with the baby.",
+        "contacts": [{"name": "Dana, my sponsor", "phone": "603-555-0100"}],
+        "naloxone": "yes",
+        "risk_moments": ["postpartum"],
+        "safety_at_home": False,
+        "safety_at_home_plan": "",
+    }
+    return safety_plan_save(actor=Actor(coach, None), patient=patient, fields=defaults | fields, reviewed=reviewed)
 
 
 def share_concern(coach, patient, **fields):

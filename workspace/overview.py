@@ -10,7 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -74,6 +74,8 @@ class Overview:
     last_week: datetime.date
     no_contact_days: int
     totals: dict[str, int] = field(default_factory=dict)
+    # Naloxone kits and fentanyl test strips the coaches shown handed out this week and last (their encounters).
+    handed_out: dict[str, int] = field(default_factory=dict)
 
 
 def coach_overview(viewer: User, coaches: list[User], *, mine: bool, now: datetime.datetime) -> Overview:
@@ -118,6 +120,21 @@ def coach_overview(viewer: User, coaches: list[User], *, mine: bool, now: dateti
     ):
         rows[row["coach"]].encounters_this_week = row["this"]
         rows[row["coach"]].encounters_last_week = row["last"]
+
+    # Each encounter counted once, however many of her women were there (a join on patients would repeat it).
+    shown = encounters.filter(coach__in=ids, occurred_at__gte=last_from, occurred_at__lt=next_from).values("pk")
+    this_week_only, last_week_only = Q(occurred_at__gte=this_from), Q(occurred_at__lt=this_from)
+    overview.handed_out = {
+        name: total or 0
+        for name, total in Encounter.objects.filter(pk__in=shown)
+        .aggregate(
+            naloxone_this_week=Sum("naloxone_kits", filter=this_week_only),
+            naloxone_last_week=Sum("naloxone_kits", filter=last_week_only),
+            strips_this_week=Sum("test_strips", filter=this_week_only),
+            strips_last_week=Sum("test_strips", filter=last_week_only),
+        )
+        .items()
+    }
 
     # The weekly case queue's rule (supervision.queue): no encounter of any coach for the program's days.
     since = now - datetime.timedelta(days=program.no_contact_days)

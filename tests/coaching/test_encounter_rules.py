@@ -107,3 +107,11 @@ def test_the_database_holds_it_against_when_it_was_logged(coach, occurred):
             duration_minutes=30,
             summary="Called her.",
         )
+
+
+def test_naloxone_kits_and_test_strips_are_kept_within_sensible_numbers(coach, patient):
+    encounter = log_encounter(coach, [patient], naloxone_kits=2, test_strips=10)
+    assert (encounter.naloxone_kits, encounter.test_strips) == (2, 10)
+    for field, value in (("naloxone_kits", 21), ("test_strips", 201), ("naloxone_kits", -1)):
+        with transaction.atomic(), pytest.raises(IntegrityError):
+            Encounter.objects.filter(pk=encounter.pk).update(**{field: value})

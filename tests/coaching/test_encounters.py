@@ -83,6 +83,8 @@ def test_a_forged_patient_id_is_not_found_and_nothing_is_stored(request, client_
         ({"patients": []}, "Pick at least one person who was there"),
         ({"summary": "x" * 20_001}, "longer than 20000 characters"),
         ({"duration_minutes": "0"}, "no smaller than 1"),
+        ({"naloxone_kits": "99"}, "no larger than 20"),
+        ({"test_strips": "-2"}, "no smaller than 0"),
     ],
 )
 def test_bad_input_is_explained_and_everything_typed_is_kept(client_for, coach, patient, overrides, message):
@@ -279,3 +281,17 @@ def test_supervisor_sees_one_coachs_encounters(client_for, supervisor, coach, ot
     log_encounter(other_coach, [other_patient], summary="Other")
     response = client_for(supervisor).get(reverse("coaching:encounter_list"), {"coach": other_coach.pk})
     assert [e.summary for e in response.context["page"]] == ["Other"]
+
+
+def test_she_records_the_naloxone_kits_and_test_strips_she_handed_out(client_for, coach, patient):
+    client = client_for(coach)
+    client.post(reverse("coaching:encounter_new"), _form(patient, naloxone_kits="2", test_strips="10"))
+    encounter = Encounter.objects.get()
+    assert (encounter.naloxone_kits, encounter.test_strips) == (2, 10)
+    page = client.get(reverse("coaching:encounter_detail", args=[encounter.pk])).content.decode()
+    assert "2 naloxone kits · 10 fentanyl test strips" in page
+
+
+def test_left_empty_nothing_was_handed_out(client_for, coach, patient):
+    client_for(coach).post(reverse("coaching:encounter_new"), _form(patient))
+    assert Encounter.objects.values_list("naloxone_kits", "test_strips").get() == (0, 0)

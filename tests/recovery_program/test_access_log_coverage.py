@@ -37,6 +37,7 @@ from tests.factories import (
     UserFactory,
     add_shift,
     log_encounter,
+    make_safety_plan,
     on_caseload_of,
     record_communication,
     record_cps_report,
@@ -94,6 +95,10 @@ class World:
     @cached_property
     def page(self):
         return self.concern.pages.first()
+
+    @cached_property
+    def safety_plan(self):
+        return make_safety_plan(self.coach, self.patient)
 
     @cached_property
     def consent(self):
@@ -252,6 +257,10 @@ PAGES = [
     Page("coaching:concern_new", "coach", VIEW, "concern form", patients=_caseload),
     Page("coaching:concern_detail", "coach", VIEW, "concern", _record("concern")),
     Page("coaching:concern_detail", "supervisor", VIEW, "concern", _record("concern")),
+    Page("coaching:safety_plan", "coach", VIEW, "safety plan", _patient),
+    Page("coaching:safety_plan", "supervisor", VIEW, "safety plan", _patient, needs=("safety_plan",)),
+    Page("coaching:safety_plan_edit", "coach", VIEW, "safety plan", _patient, needs=("safety_plan",)),
+    Page("coaching:safety_plan_history", "supervisor", VIEW, "safety plan history", _patient, needs=("safety_plan",)),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
     Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
@@ -298,6 +307,7 @@ WRITTEN_THROUGH = {
     "supervision:page_release": "supervision.page_release",
     "coaching:concern_note": "coaching.concern_add_note",
     "coaching:concern_close": "coaching.concern_close",
+    "coaching:safety_plan_review": "coaching.safety_plan_review",
     "referrals:referral_status": "referrals.referral_change_status",
     # Her draft of a form about patients: a row for each patient it names (checked by tests/coaching/test_drafts.py).
     "coaching:draft_save": "coaching.draft_save",
@@ -447,6 +457,27 @@ def _referral_fields(world):
 
 
 SERVICES = [
+    Service(
+        "coaching.safety_plan_save",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.safety_plan_save,
+            actor=actor,
+            patient=w.patient,
+            fields={"what_helps": "A walk with the baby."},
+            reviewed=True,
+        ),
+        CREATE,
+        "safety plan",
+    ),
+    Service(
+        "coaching.safety_plan_review",
+        "coach",
+        lambda w, actor: partial(coaching_services.safety_plan_review, actor=actor, patient=w.patient),
+        CHANGE,
+        "safety plan",
+        needs=("safety_plan",),
+    ),
     Service(
         "coaching.draft_save",
         "supervisor",

@@ -87,6 +87,8 @@ NOT_CREATING = {
     "supervision:session_draft": "keeps one draft per coach's session form, replaced each time",
     "supervision:session_edit": "changes the session",
     "coaching:resource_edit": "renames or retires",
+    "coaching:safety_plan_edit": "one plan per woman: a second save finds it and changes it to the same",
+    "coaching:safety_plan_review": "marks it gone over with her now; a second time says the same",
     "referrals:referral_edit": "changes the record",
     "referrals:cps_report_edit": "changes the record",
     "referrals:communication_edit": "changes the record",
@@ -154,6 +156,8 @@ TYPED = {
     "minutes": "60",
     "validity_months": "12",
     "certificate": "",
+    "naloxone_kits": "1",
+    "test_strips": "5",
 }
 # Choices that differ from what the demo already holds, and the button a two-form page needs.
 CHOSEN = {

@@ -157,6 +157,8 @@ ENCOUNTER = {"pk": _encounter}
 CONCERN = {"pk": _concern}
 COACH = {"pk": _coach}
 REFERRAL = {"pk": _of(Referral)}
+# A woman of coach1's caseload with a safety plan (the demo gives three of them one).
+PLANNED = {"pk": _of(Patient, safety_plan__isnull=False, assignments__coach__username="coach1")}
 
 
 def _shift_ahead():
@@ -205,6 +207,8 @@ FORMS = [
     Form("coaching:concern_close", "supervisor1", CONCERN, page="coaching:concern_detail", page_kwargs=CONCERN),
     Form("coaching:draft_save", "coach1", {"form": lambda: "encounter"}, page="coaching:encounter_new"),
     Form("coaching:resources", "admin1"),
+    Form("coaching:safety_plan_edit", "coach1", PATIENT),
+    Form("coaching:safety_plan_review", "coach1", PLANNED, page="coaching:safety_plan", page_kwargs=PLANNED),
     Form("coaching:resource_edit", "admin1", {"pk": _of(Resource)}),
     Form("referrals:referral_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:cps_report_new", "supervisor1", {"patient_pk": _patient}),
@@ -311,6 +315,7 @@ QUERIES = [
     Query("referrals:communication_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:disclosure_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("supervision:rota", "supervisor1", ("page",)),
+    Query("coaching:safety_plan_history", "supervisor1", ("page",), PATIENT),
     Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("reports", "supervisor1", ("period", "start", "end", "coach", "download")),
     Query("exports", "supervisor1", ("kind",)),
@@ -341,6 +346,7 @@ PLAIN_PAGES = {
     "patients:detail",
     "coaching:encounter_detail",
     "coaching:concern_detail",
+    "coaching:safety_plan",
     "referrals:patient_actions",
     "referrals:accounting",
     "referrals:referral_detail",

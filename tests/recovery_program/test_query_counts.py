@@ -20,6 +20,7 @@ from tests.factories import (
     ConsentFactory,
     PatientFactory,
     log_encounter,
+    make_safety_plan,
     on_caseload_of,
     record_communication,
     record_cps_report,
@@ -35,7 +36,16 @@ def _grow(size, *, coach, supervisor, admin, patient):
     for _ in range(size):
         other = PatientFactory(program=coach.program, clinical_provider=supervisor)
         on_caseload_of(other, coach)
-        encounter = log_encounter(coach, [patient, other], notes={patient.pk: "Hers.", other.pk: "The other's."})
+        encounter = log_encounter(
+            coach,
+            [patient, other],
+            notes={patient.pk: "Hers.", other.pk: "The other's."},
+            naloxone_kits=2,
+            test_strips=10,
+        )
+        # Plans to list in the weekly queue, and one more version of hers.
+        make_safety_plan(coach, other, reviewed=False)
+        make_safety_plan(coach, patient, what_helps=f"version {encounter.pk}")
         concern = share_concern(coach, patient, urgency="within_24h")
         ConsentFactory(patient=patient)
         record_referral(supervisor, patient, concerns=[concern])
@@ -80,6 +90,8 @@ def _pages(coach, patient):
             reverse("referrals:referral_detail", args=[referral.pk]),
             reverse("referrals:accounting", args=[patient.pk]),
             reverse("supervision:queue", args=[coach.pk]),
+            reverse("coaching:safety_plan", args=[patient.pk]),
+            reverse("coaching:safety_plan_history", args=[patient.pk]),
             reverse("supervision:weeks"),
             reverse("supervision:rota"),
             reverse("overview"),
@@ -103,6 +115,8 @@ def _pages(coach, patient):
             reverse("coaching:concern_list"),
             reverse("coaching:concern_detail", args=[concern.pk]),
             reverse("supervision:queue", args=[coach.pk]),
+            reverse("coaching:safety_plan", args=[patient.pk]),
+            reverse("coaching:safety_plan_edit", args=[patient.pk]),
             reverse("staff:my_training"),
         ],
         "admin": [

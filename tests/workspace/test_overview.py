@@ -294,3 +294,22 @@ def test_both_pages_run_the_same_queries_whatever_the_programs_size(
         _grow(12, program, other_coach, supervisor)
         large = _measure(client_for, pages, django_assert_max_num_queries)
     assert small == large
+
+
+def test_naloxone_and_test_strips_handed_out_are_counted_by_week_once_per_encounter(
+    client_for, world, supervisor, coach, patient
+):
+    with time_machine.travel(NOW, tick=False):
+        # With two women at once, still one encounter's kits: "my patients" joins on them and must not repeat it.
+        log_encounter(coach, [patient, world["quiet"]], occurred_at=_at(2, 9), naloxone_kits=2, test_strips=10)
+        log_encounter(coach, [patient], occurred_at=_at(-3, 9), naloxone_kits=1)
+        log_encounter(coach, [patient], occurred_at=_at(-9, 9), naloxone_kits=5)  # two weeks ago: not shown
+        overview = coach_overview(supervisor, [coach], mine=False, now=timezone.now())
+        page = client_for(supervisor).get(reverse("overview")).content.decode()
+    assert overview.handed_out == {
+        "naloxone_this_week": 2,
+        "naloxone_last_week": 1,
+        "strips_this_week": 10,
+        "strips_last_week": 0,
+    }
+    assert "2 naloxone kits · 10 fentanyl test strips" in page

@@ -4,11 +4,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from coaching.models import Encounter, EncounterKind
+from coaching.models import Encounter, EncounterKind, SafetyPlan
 from coaching.permissions import encounters_visible_to
 from patients.models import Child, CoachAssignment, Consent, Patient, StatusChange
 from patients.permissions import patients_visible_to
 from staff.models import Program, User
+from supervision.queue import queue_for
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def _snapshot():
     roles = list(User.groups.through.objects.order_by("user__username").values_list("user__username", "group__name"))
     clinical = [
         list(model.objects.order_by("pk").values())
-        for model in (Patient, Child, CoachAssignment, Consent, StatusChange)
+        for model in (Patient, Child, CoachAssignment, Consent, StatusChange, SafetyPlan)
     ]
     return users, roles, list(Program.objects.values_list("name", flat=True)), Group.objects.count(), clinical
 
@@ -84,3 +85,14 @@ def test_seed_demo_has_a_woman_discharged_and_one_in_residential_care():
     in_care = Patient.objects.in_higher_care().get()
     assert in_care.higher_care_stays.get().kind == "residential"
     assert in_care.assignments.filter(ended_on__isnull=True).exists()  # still on her coach's caseload
+
+
+def test_seed_demo_gives_women_safety_plans_one_overdue_and_one_after_a_relapse():
+    call_command("seed_demo")
+    coach, supervisor = User.objects.get(username="coach1"), User.objects.get(username="supervisor1")
+    assert SafetyPlan.objects.count() == 3
+    reasons = [patient.plan_reason for patient in queue_for(supervisor, coach).safety_plans]
+    assert any(reason.startswith("Not gone over in 12") for reason in reasons), reasons
+    assert any("return to use" in reason for reason in reasons)
+    assert "No safety plan yet" in reasons
+    assert Encounter.objects.filter(naloxone_kits__gt=0).exists()

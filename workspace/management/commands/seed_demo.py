@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from coaching import services as coaching_services
-from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, Urgency
+from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, SafetyPlan, Urgency
 from patients import services as patient_services
 from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Patient, ProgramStatus
 from recovery_program.audit import Actor
@@ -234,6 +234,7 @@ class Command(BaseCommand):
             self._seed_patients(program)
             self._seed_coaching(program)
             self._seed_transfer(program)
+            self._seed_safety_plans(program)
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
             self._seed_sessions(program)
@@ -572,6 +573,9 @@ class Command(BaseCommand):
                             "place": "Maple Street coffee shop" if kind == EncounterKind.COMMUNITY else "",
                             "summary": "Checked in about the week. She talked about sleep and the WIC appointment.",
                             "resources_other": "",
+                            # Naloxone and test strips handed out now and then: the overview counts them.
+                            "naloxone_kits": 1 if offset == 0 else 0,
+                            "test_strips": 5 if offset == 0 else 0,
                         },
                         patients=[patient],
                         resources=resources[offset % len(resources) : offset % len(resources) + 1],
@@ -634,6 +638,63 @@ class Command(BaseCommand):
             previous_coach_note="She opens up on walks more than at the coffee shop. Ask about her sister.",
             over_cap_confirmed=True,
         )
+
+    def _seed_safety_plans(self, program: Program) -> None:
+        """Safety plans for three of coach1's women: one gone over 10 days ago (with a plan for safety at home), one
+        overdue (120 days), one gone over before a concern about a return to use; the rest have none yet. The
+        weekly queue lists the last three kinds."""
+        if SafetyPlan.objects.filter(program=program).exists():
+            return
+        coach = User.objects.get(username="coach1")
+        caseload = list(
+            Patient.objects.filter(assignments__coach=coach, assignments__ended_on__isnull=True)
+            .exclude(status__in=DISCHARGE_STATUSES)
+            .order_by("legal_name", "pk")
+        )
+        relapsed = set(
+            Concern.objects.filter(patient__in=caseload, category=ConcernCategory.RETURN_TO_USE).values_list(
+                "patient_id", flat=True
+            )
+        )
+        # Two with no concern about a return to use (gone over lately, and overdue), then one with such a concern.
+        caseload = [p for p in caseload if p.pk not in relapsed][:2] + [p for p in caseload if p.pk in relapsed][:1]
+        now = timezone.now()
+        plans = [
+            (10, True, "Bag packed at my sister's on Elm Street. Code word with Jolene: 'blue sweater'."),
+            (120, False, ""),
+            (20, False, ""),
+        ]
+        for patient, (days_ago, at_home, home_plan) in zip(caseload, plans, strict=False):
+            plan = coaching_services.safety_plan_save(
+                actor=Actor(coach, None),
+                patient=patient,
+                fields={
+                    "warning_signs": "I stop texting back. I skip group. I start thinking one time won't hurt.",
+                    "what_helps": "Calling my sponsor. A walk with the stroller. A meeting at St. Mark's at noon.",
+                    "contacts": [
+                        {"name": "Dana, my sponsor", "phone": "603-555-0188"},
+                        {"name": "Crisis line", "phone": "988"},
+                        {"name": "Jolene, my coach", "phone": "603-555-0141"},
+                    ],
+                    "naloxone": "yes" if days_ago < 100 else "no",
+                    "risk_moments": ["postpartum", "after_relapse"],
+                    "safety_at_home": at_home,
+                    "safety_at_home_plan": home_plan,
+                },
+                reviewed=True,
+            )
+            # The demo's plans were gone over on earlier days.
+            SafetyPlan.objects.filter(pk=plan.pk).update(reviewed_at=now - datetime.timedelta(days=days_ago))
+        if len(caseload) == 3 and caseload[2].pk not in relapsed:
+            coaching_services.concern_share(
+                actor=Actor(coach, None),
+                patient=caseload[2],
+                fields={
+                    "category": ConcernCategory.RETURN_TO_USE,
+                    "description": "She told me she used on Saturday after a fight with her mother. She is scared.",
+                    "urgency": Urgency.ROUTINE,
+                },
+            )
 
     def _seed_clinical_actions(self, program: Program) -> None:
         """The urgent domestic-violence concern of coach1 answered by a referral and a talk with the patient;
