@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from recovery_program.audit import Actor
+from referrals.services import agreement_record, disclosure_in_person_record, disclosure_record
 from staff.models import TrainingKind
 from staff.services import program_setup, training_record_add
 from supervision.models import ActionItem, AgendaItem, SupervisionSession
@@ -36,7 +38,8 @@ def _grow(size, *, coach, supervisor, admin, patient):
         on_caseload_of(other, coach)
         encounter = log_encounter(coach, [patient, other])
         concern = share_concern(coach, patient, urgency="within_24h")
-        ConsentFactory(patient=patient)
+        consent = ConsentFactory(patient=patient)
+        _disclosures(coach, supervisor, patient, consent)
         record_referral(supervisor, patient, concerns=[concern])
         record_cps_report(supervisor, patient, concerns=[concern])
         record_communication(supervisor, patient, concerns=[concern])
@@ -57,6 +60,25 @@ def _grow(size, *, coach, supervisor, admin, patient):
         log_encounter(coach, [other], summary=f"encounter {encounter.pk}")
 
 
+def _disclosures(coach, supervisor, patient, consent):
+    """One told in person by her coach on her consent, one under a service agreement (with the agreement)."""
+    today = timezone.localdate()
+    told = {"disclosed_on": today, "information": "Attendance", "purpose": "Class", "legal_basis": "consent"}
+    disclosure_in_person_record(
+        actor=Actor(coach, None), patient=patient, fields=told | {"recipient": consent.recipient, "consent": consent}
+    )
+    agreement = agreement_record(
+        actor=Actor(supervisor, None),
+        fields={"organization": "Lab", "services": "Screens", "starts_on": today, "ends_on": None},
+        document=SimpleUploadedFile("qsoa.pdf", b"%PDF-1.4"),
+    )
+    disclosure_record(
+        actor=Actor(supervisor, None),
+        patient=patient,
+        fields=told | {"recipient": "Lab", "legal_basis": "qsoa", "agreement": agreement},
+    )
+
+
 def _pages(coach, patient):
     encounter = coach.encounters.order_by("pk").first()
     concern = coach.concerns_shared.order_by("pk").first()
@@ -74,6 +96,8 @@ def _pages(coach, patient):
             reverse("referrals:patient_actions", args=[patient.pk]),
             reverse("referrals:referral_detail", args=[referral.pk]),
             reverse("referrals:accounting", args=[patient.pk]),
+            reverse("referrals:disclosure_new", args=[patient.pk]),
+            reverse("referrals:agreements"),
             reverse("supervision:queue", args=[coach.pk]),
             reverse("supervision:weeks"),
             reverse("supervision:rota"),
@@ -85,6 +109,7 @@ def _pages(coach, patient):
             reverse("home"),
             reverse("patients:list"),
             reverse("patients:detail", args=[patient.pk]),
+            reverse("patients:told_in_person", args=[patient.pk]),
             reverse("coaching:encounter_list"),
             reverse("coaching:encounter_new"),
             reverse("coaching:concern_list"),
