@@ -40,6 +40,12 @@ def her_supervisor(program, coach, admin):
     return supervisor
 
 
+def _record(user, patient, **fields):
+    """The service, called directly, as any caller would."""
+    told = {"disclosed_on": timezone.localdate(), "recipient": FRC, "information": "x", "purpose": "y"}
+    return disclosure_in_person_record(actor=Actor(user, None), patient=patient, fields=told | fields)
+
+
 def _url(patient):
     return reverse("patients:told_in_person", args=[patient.pk])
 
@@ -89,18 +95,7 @@ def test_it_shows_in_her_accounting_as_told_in_person(client_for, coach, supervi
 
 def test_without_a_supervisor_of_her_own_the_womans_clinical_provider_is_told(coach, supervisor, patient):
     consent = ConsentFactory(patient=patient, recipient=FRC)
-    disclosure_in_person_record(
-        actor=Actor(coach, None),
-        patient=patient,
-        fields={
-            "disclosed_on": timezone.localdate(),
-            "recipient": FRC,
-            "information": "Attendance",
-            "purpose": "Class",
-            "legal_basis": "consent",
-            "consent": consent,
-        },
-    )
+    _record(coach, patient, legal_basis="consent", consent=consent)
     assert Outgoing.objects.get().recipient == supervisor
 
 
@@ -134,17 +129,7 @@ def test_an_emergency_needs_what_it_was(client_for, coach, patient):
 )
 def test_the_service_refuses_a_basis_a_coach_may_not_use(coach, patient, fields):
     with pytest.raises(ValidationError) as refused:
-        disclosure_in_person_record(
-            actor=Actor(coach, None),
-            patient=patient,
-            fields={
-                "disclosed_on": timezone.localdate(),
-                "recipient": FRC,
-                "information": "x",
-                "purpose": "y",
-                **fields,
-            },
-        )
+        _record(coach, patient, **fields)
     assert list(refused.value.message_dict) == ["legal_basis"]
     assert not Disclosure.objects.exists()
 
@@ -152,19 +137,7 @@ def test_the_service_refuses_a_basis_a_coach_may_not_use(coach, patient, fields)
 def test_the_service_refuses_a_consent_to_treatment_payment_and_operations(coach, patient):
     tpo = ConsentFactory(patient=patient, scope=ConsentScope.TPO, recipient="Her providers and plans")
     with pytest.raises(ValidationError) as refused:
-        disclosure_in_person_record(
-            actor=Actor(coach, None),
-            patient=patient,
-            fields={
-                "disclosed_on": timezone.localdate(),
-                "recipient": FRC,
-                "information": "x",
-                "purpose": "y",
-                "legal_basis": "consent",
-                "consent": tpo,
-                "tpo_purpose": "treatment",
-            },
-        )
+        _record(coach, patient, legal_basis="consent", consent=tpo, tpo_purpose="treatment")
     assert list(refused.value.message_dict) == ["consent"]
 
 
@@ -195,17 +168,5 @@ def test_nobody_else_records_one(client_for, request, patient, who):
 
 def test_the_service_refuses_anyone_but_a_coach(supervisor, patient):
     with pytest.raises(ValidationError):
-        disclosure_in_person_record(
-            actor=Actor(supervisor, None),
-            patient=patient,
-            fields={
-                "disclosed_on": timezone.localdate(),
-                "recipient": FRC,
-                "information": "x",
-                "purpose": "y",
-                "legal_basis": "emergency",
-                "emergency_nature": "Collapsed",
-                "recipient_person": "Paramedic",
-            },
-        )
+        _record(supervisor, patient, legal_basis="emergency", emergency_nature="Collapsed", recipient_person="Medic")
     assert not Disclosure.objects.exists()

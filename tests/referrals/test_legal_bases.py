@@ -22,6 +22,7 @@ from recovery_program.audit import Actor
 from referrals import services
 from referrals.models import REDISCLOSURE_NOTICE, Disclosure, LegalBasis, ServiceAgreement
 from tests.factories import ConsentFactory
+from tests.referrals.test_consent_rule import _insert
 
 pytestmark = pytest.mark.django_db
 
@@ -186,20 +187,6 @@ def test_a_consent_that_names_a_recipient_still_covers_only_that_one(supervisor,
 
 
 # The database holds what each basis needs, whatever writes the row
-
-
-def _insert(patient, supervisor, **fields):
-    with transaction.atomic():
-        return Disclosure.objects.create(
-            program_id=patient.program_id,
-            patient=patient,
-            disclosed_by=supervisor,
-            disclosed_on=TODAY,
-            recipient="X",
-            information="x",
-            purpose="y",
-            **fields,
-        )
 
 
 @pytest.mark.parametrize(
