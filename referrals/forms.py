@@ -356,7 +356,7 @@ class InPersonDisclosureForm(DisclosureForm):
     )
     recipient_person = forms.CharField(required=False, max_length=200, label="The person you told, if you know")
     information = forms.CharField(label="What you said about her", widget=forms.Textarea(attrs={"rows": 2}))
-    purpose = forms.CharField(max_length=300, label="Why")
+    purpose = forms.CharField(max_length=300, label="Why you told them")
     legal_basis = forms.ChoiceField(
         label="Why you could tell them",
         widget=forms.RadioSelect,
