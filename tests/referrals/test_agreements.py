@@ -8,7 +8,9 @@ import datetime
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,3 +112,34 @@ def test_the_form_sent_twice_keeps_one_agreement(client_for, supervisor):
     assert first.status_code == again.status_code == 302
     assert first.url == again.url
     assert ServiceAgreement.objects.count() == 1
+
+
+def _keep(user, **fields):
+    today = timezone.localdate()
+    defaults = {"organization": "Seacoast Toxicology Lab", "services": "Screens", "starts_on": today, "ends_on": None}
+    return agreement_record(
+        actor=Actor(user, None), fields=defaults | fields, document=SimpleUploadedFile("qsoa.pdf", b"%PDF-1.4")
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"organization": "  "}, "organization"), ({"ends_on": datetime.date(2000, 1, 1)}, "ends_on")],
+)
+def test_the_service_refuses_an_agreement_without_a_name_or_ending_before_it_starts(supervisor, fields, field):
+    with pytest.raises(ValidationError) as refused:
+        _keep(supervisor, **fields)
+    assert list(refused.value.message_dict) == [field]
+    assert not ServiceAgreement.objects.exists()
+
+
+def test_the_service_refuses_anyone_but_a_supervisor(coach, admin):
+    for user in (coach, admin):
+        with pytest.raises(ValidationError):
+            _keep(user)
+    assert not ServiceAgreement.objects.exists()
+
+
+def test_the_database_refuses_an_agreement_ending_before_it_starts(agreement):
+    with pytest.raises(IntegrityError, match="service_agreement_ends_after_it_starts"), transaction.atomic():
+        ServiceAgreement.objects.filter(pk=agreement.pk).update(ends_on=datetime.date(2000, 1, 1))
