@@ -229,7 +229,12 @@ def get_signed_consent_for_user(user: User, patient: Patient, consent_pk: int) -
     program within their reach). Not her coach: the summary tells her what she may say, and the form itself carries
     more than she needs (her signature, her details). No form kept, or out of reach: 404."""
     try:
-        consent = consents_visible_to(user, patient).exclude(signed_form="").get(pk=consent_pk)
+        consent = (
+            consents_visible_to(user, patient)
+            .filter(patient__in=patients_visible_to(user))  # whoever handed her in, another program's is a 404
+            .exclude(signed_form="")
+            .get(pk=consent_pk)
+        )
     except (Consent.DoesNotExist, ValueError):
         raise Http404("No such consent.") from None
     return consent

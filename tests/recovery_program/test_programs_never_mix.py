@@ -16,6 +16,7 @@ from coaching import permissions as coaching
 from coaching.models import Resource
 from patients import permissions as patients
 from patients.models import Patient, ProgramStatus
+from patients.services import consent_record
 from recovery_program.audit import Actor
 from referrals import permissions as referrals
 from referrals.models import CPSReport, Disclosure, PatientCommunication, Referral
@@ -70,6 +71,18 @@ def _program_world(name: str, tag: str, on_call_from: datetime.datetime) -> Simp
     w.cps_report = record_cps_report(w.supervisor, w.patient, concerns=[w.concern])
     w.communication = record_communication(w.supervisor, w.patient, concerns=[w.concern])
     w.disclosure = Disclosure.objects.get(cps_report=w.cps_report)
+    w.consent = consent_record(
+        actor=Actor(w.supervisor, None),
+        patient=w.patient,
+        fields={
+            "recipient": f"{tag} FRC",
+            "purpose": "x",
+            "information_scope": "x",
+            "signed_on": TODAY,
+            "expires_on": TODAY + datetime.timedelta(days=365),
+        },
+        signed_form=SimpleUploadedFile("consent.pdf", b"%PDF-1.4"),
+    )
     w.agreement = agreement_record(
         actor=Actor(w.supervisor, None),
         fields={"organization": f"{tag} lab", "services": "Screens", "starts_on": TODAY, "ends_on": None},
@@ -152,6 +165,16 @@ def test_patients_helpers_keep_to_her_program(worlds):
     assert patients.patients_without_coach_count(a.supervisor) == 1
     assert patients.patient_counts_for(a.admin)["Enrolled"] == ours.count()
     assert _reaching({"get_patient_for_user": lambda: patients.get_patient_for_user(a.supervisor, b.patient.pk)}) == []
+    # Their woman's consents: neither their summary nor their signed form reaches our staff.
+    assert not patients.consent_summary_for(a.coach, b.patient).exists()
+    assert not patients.consent_summary_for(a.supervisor, b.patient).exists()
+    assert list(patients.consent_summary_for(b.coach, b.patient)) == [b.consent]
+    signed = {
+        "get_signed_consent_for_user": lambda: patients.get_signed_consent_for_user(
+            a.supervisor, b.patient, b.consent.pk
+        )
+    }
+    assert _reaching(signed) == []
 
 
 def test_coaching_helpers_keep_to_her_program(worlds):
