@@ -98,6 +98,7 @@ def _pages(coach, patient):
             reverse("referrals:accounting", args=[patient.pk]),
             reverse("referrals:disclosure_new", args=[patient.pk]),
             reverse("referrals:agreements"),
+            reverse("patients:consent_signed_form_add", args=[patient.pk, patient.consents.order_by("pk").first().pk]),
             reverse("supervision:queue", args=[coach.pk]),
             reverse("supervision:weeks"),
             reverse("supervision:rota"),

@@ -21,7 +21,7 @@ from patients.models import ConsentScope
 from recovery_program.audit import Actor
 from referrals import services
 from referrals.models import REDISCLOSURE_NOTICE, Disclosure, LegalBasis, ServiceAgreement
-from tests.factories import ConsentFactory
+from tests.factories import ConsentFactory, record_referral
 from tests.referrals.test_consent_rule import _insert
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +176,16 @@ def test_a_tpo_consent_covers_any_provider_for_the_purpose_named(supervisor, pat
     )
     assert disclosure.basis_statement.startswith("Disclosed for her treatment on her single written consent")
     assert "(42 CFR 2.33(b))" in disclosure.basis_statement
+
+
+def test_a_referral_on_a_tpo_consent_says_for_which_and_is_refused_without(supervisor, patient):
+    consent = ConsentFactory(patient=patient, scope=ConsentScope.TPO, recipient="Her treating providers and plans")
+    sending = {"information": "History", "purpose": "Admission", "legal_basis": "consent", "consent": consent}
+    with pytest.raises(ValidationError) as refused:
+        record_referral(supervisor, patient, disclosure=sending)
+    assert list(refused.value.message_dict) == ["tpo_purpose"]
+    referral = record_referral(supervisor, patient, disclosure=sending | {"tpo_purpose": "treatment"})
+    assert referral.disclosures.get().tpo_purpose == "treatment"
 
 
 def test_a_consent_that_names_a_recipient_still_covers_only_that_one(supervisor, patient):
