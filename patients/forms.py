@@ -7,10 +7,11 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from patients.models import CareKind, Child, Consent, ExpiryEvent, Patient, ProgramStatus
+from patients.models import CareKind, Child, Consent, ConsentScope, ExpiryEvent, Patient, ProgramStatus
 from patients.services import OUT_OF_COMPLIANCE, OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
+from recovery_program.uploads import DOCUMENT_HELP, checked_document
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 
@@ -258,19 +259,38 @@ class EndAssignmentForm(PlainErrors, forms.Form):
         return ended_on
 
 
+class SignedFormField(forms.FileField):
+    def __init__(self, **kwargs):
+        super().__init__(label="The signed form", help_text=f"{DOCUMENT_HELP} A photo of it will do.", **kwargs)
+
+
 class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
+    signed_form = SignedFormField(required=False)
+
     class Meta:
         model = Consent
-        fields = ["recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
+        fields = ["scope", "recipient", "purpose", "information_scope", "signed_on", "expires_on", "expiry_event"]
         widgets = {
             "signed_on": DateInput,
             "expires_on": DateInput,
             "information_scope": forms.Textarea(attrs={"rows": 3}),
+            "scope": forms.RadioSelect,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expiry_event"].choices = [("", "No event: it ends on its date"), *ExpiryEvent.choices]
+        self.fields["scope"].required = False  # left unchosen, it names one recipient, as every consent did before
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or ConsentScope.NAMED
+
+    def clean_signed_form(self):
+        upload = self.cleaned_data.get("signed_form")
+        return checked_document(upload, "signed-consent") if upload else None
+
+    def consent_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def clean_signed_on(self):
         signed_on = self.cleaned_data["signed_on"]
@@ -285,6 +305,13 @@ class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         if signed and expires and expires < signed:
             self.add_error("expires_on", "It cannot expire before it was signed.")
         return cleaned
+
+
+class SignedConsentForm(OnceFormMixin, PlainErrors, forms.Form):
+    signed_form = SignedFormField()
+
+    def clean_signed_form(self):
+        return checked_document(self.cleaned_data["signed_form"], "signed-consent")
 
 
 class ConsentRevokeForm(PlainErrors, forms.Form):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from pathlib import Path
 
 import pghistory
 import pgtrigger
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from recovery_program.storage import private_storage
 from recovery_program.versioning import VersionField, bump_version
 
 # How long after a delivery a mother counts as postpartum (the year Medicaid's postpartum coverage spans).
@@ -400,6 +402,25 @@ def recipient_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+class ConsentScope(models.TextChoices):
+    """What a consent allows (42 CFR 2.31, 2.33 as the 2024 rule has them)."""
+
+    NAMED = "named", "To the recipient named on it, for the purpose written on it"
+    # 42 CFR 2.33(b): one consent for all future uses and disclosures for treatment, payment and health care
+    # operations, to providers, health plans and their business associates; each disclosure on it says which.
+    TPO = "tpo", "Treatment, payment and health care operations (one consent for all of them)"
+
+
+class TPOPurpose(models.TextChoices):
+    TREATMENT = "treatment", "Treatment"
+    PAYMENT = "payment", "Payment"
+    OPERATIONS = "operations", "Health care operations"
+
+
+def signed_consent_path(consent: Consent, filename: str) -> str:
+    return f"consents/{consent.patient_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
 class ConsentQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None) -> ConsentQuerySet:
         """In force on `on` (today by default): the same rule as `Consent.is_current`."""
@@ -417,8 +438,11 @@ class Consent(models.Model):
     """Her written consent to disclose (42 CFR Part 2): to whom, for what, what may be shared, until when."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    scope = models.CharField("what it allows", max_length=8, choices=ConsentScope.choices, default=ConsentScope.NAMED)
     recipient = models.CharField(
-        max_length=200, help_text="The person or organisation that may receive it, e.g. 'Harbor Family Services'."
+        max_length=200,
+        help_text="The person or organisation that may receive it, e.g. 'Harbor Family Services'; for a consent to "
+        "treatment, payment and operations, the recipients as written on it, e.g. 'her treating providers and plans'.",
     )
     purpose = models.CharField(max_length=300, help_text="Why, e.g. 'coordinate residential treatment'.")
     information_scope = models.TextField("what may be shared", help_text="As written on the signed form.")
@@ -438,6 +462,10 @@ class Consent(models.Model):
     # The episode of care she signed it in: a woman who comes back starts her new episode with a new consent.
     episode = models.ForeignKey(
         "Episode", on_delete=models.PROTECT, related_name="consents", null=True, blank=True, editable=False
+    )
+    # The form she signed (a PDF or a photo of it), in the private storage, sent only through a checked view.
+    signed_form = models.FileField(
+        upload_to=signed_consent_path, storage=private_storage, blank=True, editable=False, db_default=""
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -461,6 +489,7 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=Q(expiry_event__in=["", *ExpiryEvent.values]), name="consent_expiry_event_is_known"
             ),
+            models.CheckConstraint(condition=Q(scope__in=ConsentScope.values), name="consent_scope_is_known"),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | (~Q(expiry_event="") & Q(ended_on__gte=models.F("signed_on"))),
                 name="consent_ends_at_its_event_after_signing",
@@ -494,10 +523,25 @@ class Consent(models.Model):
         """In force on `on` (today by default): signed, not expired, not revoked, its expiry event not yet come."""
         return self.state_on(on) == "current"
 
+    @property
+    def is_tpo(self) -> bool:
+        return self.scope == ConsentScope.TPO
+
     def covers(self, recipient: str, on: datetime.date) -> bool:
         """Whether this consent allows disclosing her information to `recipient` on `on`: it is in force that day
-        and names that recipient (matched by `recipient_key`: case and spacing aside, the same words)."""
-        return self.is_current(on) and recipient_key(self.recipient) == recipient_key(recipient)
+        and names that recipient (matched by `recipient_key`: case and spacing aside, the same words). A consent to
+        treatment, payment and operations names a kind of recipient, not one: it covers any provider or plan, and
+        each disclosure on it says which of the three it is for (`Disclosure.check_legal_basis`)."""
+        if not self.is_current(on):
+            return False
+        return self.is_tpo or recipient_key(self.recipient) == recipient_key(recipient)
+
+    @property
+    def with_whom(self) -> str:
+        """Who may receive her information on it, in plain words (the coach's summary, the accounting)."""
+        if self.is_tpo:
+            return f"{self.recipient} (for her treatment, payment and health care operations)"
+        return self.recipient
 
     def why_not_current(self, on: datetime.date) -> str:
         """In plain words, why it is not in force on `on` (empty when it is)."""

@@ -249,10 +249,36 @@ def can_export(user: User) -> bool:
 
 
 def consents_visible_to(user: User, patient: Patient) -> ConsentQuerySet:
-    """Consents are for the clinical staff who may record a disclosure; a coach sees none."""
+    """Consents are for the clinical staff who may record a disclosure; a coach sees none (she sees their summary,
+    `consent_summary_for`)."""
     if not has_patient_perm(user, "patients.view_consent", patient):
         return Consent.objects.none()
     return patient.consents.all()
+
+
+def consent_summary_for(user: User, patient: Patient) -> ConsentQuerySet:
+    """What she has agreed may be shared today, with whom and until when: her current consents, for anyone who may see
+    her (her coach too, so that at court or the Family Resource Center she knows what she may say). The page shows
+    their recipient, scope and end only: never the disclosures made on them, nor the signed form."""
+    if not patients_visible_to(user).filter(pk=patient.pk).exists():
+        return Consent.objects.none()
+    return patient.consents.current()
+
+
+def get_signed_consent_for_user(user: User, patient: Patient, consent_pk: int) -> Consent:
+    """A consent of hers whose signed form this user may open: those who see her consents (supervisors of her
+    program within their reach). Not her coach: the summary tells her what she may say, and the form itself carries
+    more than she needs (her signature, her details). No form kept, or out of reach: 404."""
+    try:
+        consent = (
+            consents_visible_to(user, patient)
+            .filter(patient__in=patients_visible_to(user))  # whoever handed her in, another program's is a 404
+            .exclude(signed_form="")
+            .get(pk=consent_pk)
+        )
+    except (Consent.DoesNotExist, ValueError):
+        raise Http404("No such consent.") from None
+    return consent
 
 
 def coaches_assignable_by(user: User) -> QuerySet[User]:

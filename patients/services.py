@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -39,6 +40,7 @@ from patients.permissions import (
     has_patient_perm,
 )
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
+from recovery_program.uploads import checked_document
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import check_version
 from staff.models import Program, User
@@ -342,8 +344,11 @@ def assignment_end(
 
 
 @transaction.atomic
-def consent_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Consent:
-    """Records a consent she signed. One that ends at her discharge cannot be recorded once she has left."""
+def consent_record(
+    *, actor: Actor, patient: Patient, fields: dict[str, Any], signed_form: UploadedFile | None = None
+) -> Consent:
+    """Records a consent she signed, with the signed form if it is given (checked as `consent_attach_signed_form`
+    checks it). One that ends at her discharge cannot be recorded once she has left."""
     # Locked as her status change locks her: a discharge recorded at the same moment cannot miss this consent.
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if fields.get("expiry_event") == ExpiryEvent.DISCHARGE and patient.status in DISCHARGE_STATUSES:
@@ -366,8 +371,29 @@ def consent_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) ->
                 "with a consent signed that day or later."
             }
         )
-    consent = Consent.objects.create(patient=patient, recorded_by=actor.user, episode=episode, **fields)
+    consent = Consent(patient=patient, recorded_by=actor.user, episode=episode, **fields)
+    if signed_form is not None:
+        consent.signed_form = _signed_form(signed_form)
+    consent.save()
     log_access(actor, AccessAction.CREATE, patient=patient, record=consent)
+    return consent
+
+
+def _signed_form(upload: UploadedFile) -> UploadedFile:
+    try:
+        return checked_document(upload, "signed-consent")
+    except ValidationError as error:
+        raise ValidationError({"signed_form": error.messages}) from None
+
+
+@transaction.atomic
+def consent_attach_signed_form(*, actor: Actor, consent: Consent, upload: UploadedFile) -> Consent:
+    """Keeps the form she signed (a PDF, or a photo of it as PNG or JPEG, at most 10 MB, known by its content) in the
+    private storage, in place of any kept before (the history keeps the earlier file's name, and the file stays)."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    consent.signed_form = _signed_form(upload)
+    consent.save(update_fields=["signed_form"])
+    log_access(actor, AccessAction.CHANGE, patient=consent.patient, record=consent)
     return consent
 
 

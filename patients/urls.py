@@ -18,6 +18,10 @@ urlpatterns = [
     path("<int:pk>/transfer/", views.patient_transfer, name="transfer"),
     path("<int:pk>/consents/add/", views.consent_add, name="consent_add"),
     path("<int:pk>/consents/<int:consent_pk>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path("<int:pk>/consents/<int:consent_pk>/signed/", views.consent_signed_form, name="consent_signed_form"),
+    path(
+        "<int:pk>/consents/<int:consent_pk>/signed/add/", views.consent_signed_form_add, name="consent_signed_form_add"
+    ),
     path("<int:pk>/children/add/", views.child_edit, name="child_add"),
     path("<int:pk>/children/<int:child_pk>/edit/", views.child_edit, name="child_edit"),
     path("<int:pk>/access-log/", views.access_log, name="access_log"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,12 +26,14 @@ from patients.forms import (
     HigherCareForm,
     PatientForm,
     ReenrollForm,
+    SignedConsentForm,
     StatusForm,
     TransferForm,
 )
 from patients.models import Child
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.once import creates_once
+from recovery_program.uploads import document_response
 
 PAGE_SIZE = 25
 
@@ -106,6 +110,7 @@ def patient_detail(request, pk):
             "assignments": [assignment for assignment, _ in coach_history],
             "coach_history": coach_history,
             "consents": consents,
+            "consent_summary": permissions.consent_summary_for(request.user, patient) if not consents else [],
             "has_current_consent": any(consent.is_current() for consent in consents),
             "break_glass": permissions.break_glass_open_for(request.user, patient),
             "episodes": episodes,
@@ -242,10 +247,15 @@ def _render_assign(request, patient, assign_form, end_form):
 @creates_once
 def consent_add(request, pk):
     patient = permissions.get_patient_for_change(request.user, pk, "patients.add_consent")
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(actor=actor_from(request), patient=patient, fields=form.cleaned_data)
+            services.consent_record(
+                actor=actor_from(request),
+                patient=patient,
+                fields=form.consent_fields(),
+                signed_form=form.cleaned_data["signed_form"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -253,6 +263,34 @@ def consent_add(request, pk):
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/consent_form.html", {"form": form, "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_signed_form_add(request, pk, consent_pk):
+    """Keeps the form she signed with a consent recorded without it (or a better copy)."""
+    patient = permissions.get_patient_for_change(request.user, pk, "patients.change_consent")
+    consent = get_object_or_404(permissions.consents_visible_to(request.user, patient), pk=consent_pk)
+    form = SignedConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_attach_signed_form(
+                actor=actor_from(request), consent=consent, upload=form.cleaned_data["signed_form"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The signed consent to share with {consent.recipient} is kept.")
+            return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=consent)
+    return render(request, "patients/consent_signed_form.html", {"form": form, "patient": patient, "consent": consent})
+
+
+def consent_signed_form(request, pk, consent_pk):
+    """The signed form itself, from the private storage, to those who see her consents; each opening is logged."""
+    patient = permissions.get_patient_for_user(request.user, pk)
+    consent = permissions.get_signed_consent_for_user(request.user, patient, consent_pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=consent, record_type="signed consent")
+    return document_response(consent.signed_form, f"signed-consent-{consent.pk}{Path(consent.signed_form.name).suffix}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,9 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from patients.models import Patient
+from patients.models import Patient, TPOPurpose
 from recovery_program.forms import DateInput, NoMaxLengthMixin, PlainErrors, TimeInput, long_text, typed_moment
 from recovery_program.once import OnceFormMixin
+from recovery_program.uploads import checked_document
 from recovery_program.validators import not_in_future
 from recovery_program.versioning import VersionedForm
 from referrals.models import (
@@ -21,30 +22,55 @@ from referrals.models import (
     PatientCommunication,
     Referral,
     ReferralStatus,
+    ServiceAgreement,
 )
 
 
 def _basis_fields(data: dict) -> dict:
-    """What a disclosure records of its legal basis: her consent, or the emergency; and who received it."""
+    """What a disclosure records of its legal basis (her consent, the emergency, the court order, the agreement, the
+    IRB's approval), only what the chosen basis uses; and who received it."""
     basis = data.get("legal_basis")
+    consent = data.get("consent") if basis == LegalBasis.CONSENT else None
+
+    def text(name: str, used: bool) -> str:
+        return (data.get(name) or "") if used else ""
+
     return {
         "legal_basis": basis,
-        "consent": data.get("consent") if basis == LegalBasis.CONSENT else None,
-        "emergency_nature": (data.get("emergency_nature") or "") if basis == LegalBasis.EMERGENCY else "",
+        "consent": consent,
+        "tpo_purpose": text("tpo_purpose", consent is not None and consent.is_tpo),
+        "emergency_nature": text("emergency_nature", basis == LegalBasis.EMERGENCY),
+        "court_order_reference": text("court_order_reference", basis == LegalBasis.COURT_ORDER),
+        "agreement": data.get("agreement") if basis == LegalBasis.QSOA else None,
+        "irb_approval_reference": text("irb_approval_reference", basis == LegalBasis.RESEARCH),
         "recipient_person": data.get("recipient_person") or "",
     }
 
 
 def _show_rule_errors(form, *, disclosed_on: datetime.date | None, **fields) -> None:
     """Asks the 42 CFR Part 2 rule that every service applies (`Disclosure.check_legal_basis`) and shows its answer
-    next to the field it is about. A date the form refused is checked as today."""
-    disclosure = Disclosure(patient=form.patient, disclosed_on=disclosed_on or timezone.localdate(), **fields)
+    next to the field it is about (above the form if the form has no such field). A date the form refused is checked
+    as today."""
+    disclosure = Disclosure(
+        patient=form.patient,
+        program_id=form.patient.program_id,
+        disclosed_on=disclosed_on or timezone.localdate(),
+        **fields,
+    )
     try:
         disclosure.check_legal_basis()
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             if field not in form.errors:
-                form.add_error(field, messages)
+                form.add_error(field if field in form.fields else None, messages)
+
+
+def _tpo_purpose_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        required=False,
+        label="On a consent to treatment, payment and operations: for which",
+        choices=[("", "Choose"), *TPOPurpose.choices],
+    )
 
 
 class DateTimeFields(PlainErrors, forms.Form):
@@ -103,6 +129,7 @@ class ReferralForm(OnceFormMixin, RecordForm):
         ],
     )
     consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this provider")
+    tpo_purpose = _tpo_purpose_field()
     recipient_person = forms.CharField(required=False, max_length=200, label="Who received it (emergency)")
     emergency_nature = forms.CharField(
         required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
@@ -256,24 +283,46 @@ class CommunicationEditForm(VersionedForm, CommunicationForm):
 
 
 class DisclosureForm(OnceFormMixin, PlainErrors, forms.Form):
-    """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent."""
+    """A disclosure outside a referral or report, e.g. records sent to her obstetrician on her consent, or to a court
+    under its order."""
+
+    in_person = False
 
     disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)
     recipient = forms.CharField(max_length=200)
     information = forms.CharField(label="What was disclosed", widget=forms.Textarea(attrs={"rows": 2}))
     purpose = forms.CharField(max_length=300)
-    legal_basis = ReferralForm.base_fields["legal_basis"]
+    legal_basis = forms.ChoiceField(
+        label="On what basis",
+        choices=[
+            ("", "Choose"),
+            *((basis.value, basis.label) for basis in LegalBasis if basis != LegalBasis.MANDATED_REPORT),
+        ],
+    )
     consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this recipient")
-    recipient_person = forms.CharField(required=False, max_length=200, label="Who received it")
+    tpo_purpose = _tpo_purpose_field()
+    recipient_person = forms.CharField(
+        required=False, max_length=200, label="Who received it (needed in an emergency and for an audit)"
+    )
     emergency_nature = forms.CharField(
         required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
     )
+    court_order_reference = forms.CharField(
+        required=False, max_length=200, label="The court order", help_text="The court and its docket or order number."
+    )
+    agreement = forms.ModelChoiceField(
+        queryset=None, required=False, label="The qualified service organization agreement"
+    )
+    irb_approval_reference = forms.CharField(
+        required=False, max_length=200, label="The IRB's approval", help_text="The review board and approval number."
+    )
 
-    def __init__(self, *args, patient: Patient, consents, **kwargs):
+    def __init__(self, *args, patient: Patient, consents, agreements, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.fields["consent"].queryset = consents
-        self.fields["legal_basis"].required = True
+        self.fields["agreement"].queryset = agreements
+        self.fields["agreement"].label_from_instance = lambda agreement: f"{agreement.organization}, {agreement.dates}"
 
     def clean_disclosed_on(self):
         return not_in_future(self.cleaned_data["disclosed_on"])
@@ -285,6 +334,7 @@ class DisclosureForm(OnceFormMixin, PlainErrors, forms.Form):
                 self,
                 recipient=cleaned.get("recipient") or "",
                 disclosed_on=cleaned.get("disclosed_on"),
+                in_person=self.in_person,
                 **_basis_fields(cleaned),
             )
         return cleaned
@@ -294,3 +344,62 @@ class DisclosureForm(OnceFormMixin, PlainErrors, forms.Form):
         return {name: data[name] for name in ("disclosed_on", "recipient", "information", "purpose")} | _basis_fields(
             data
         )
+
+
+class InPersonDisclosureForm(DisclosureForm):
+    """What a coach told someone about her in person: on her consent that names them, or in an emergency."""
+
+    in_person = True
+
+    recipient = forms.CharField(
+        max_length=200, label="Who you told: the place or organization", help_text="As her consent names it."
+    )
+    recipient_person = forms.CharField(required=False, max_length=200, label="The person you told, if you know")
+    information = forms.CharField(label="What you said about her", widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(max_length=300, label="Why you told them")
+    legal_basis = forms.ChoiceField(
+        label="Why you could tell them",
+        widget=forms.RadioSelect,
+        choices=[
+            (LegalBasis.CONSENT, "She agreed in writing (her consent)"),
+            (LegalBasis.EMERGENCY, "A medical emergency"),
+        ],
+    )
+    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent that names them")
+
+    field_order = [
+        "disclosed_on",
+        "recipient",
+        "recipient_person",
+        "information",
+        "purpose",
+        "legal_basis",
+        "consent",
+        "emergency_nature",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, agreements=ServiceAgreement.objects.none(), **kwargs)
+        for name in ("tpo_purpose", "court_order_reference", "agreement", "irb_approval_reference"):
+            del self.fields[name]
+        self.fields["consent"].label_from_instance = lambda consent: f"{consent.recipient} (until {consent.ends})"
+
+
+class AgreementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
+    class Meta:
+        model = ServiceAgreement
+        fields = ["organization", "services", "starts_on", "ends_on", "document"]
+        widgets = {"starts_on": DateInput, "ends_on": DateInput}
+
+    def clean_document(self):
+        return checked_document(self.cleaned_data["document"], "agreement")
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "It cannot end before it is in force.")
+        return cleaned
+
+    def agreement_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("organization", "services", "starts_on", "ends_on")}

@@ -3,6 +3,10 @@ and every disclosure of her information outside the program (42 CFR Part 2). Sup
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from pathlib import Path
+
 import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +16,9 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
 
-from patients.models import Consent, SameProgram, no_delete
+from patients.models import Consent, SameProgram, TPOPurpose, no_delete, recipient_key
+from recovery_program.storage import private_storage
+from recovery_program.uploads import DOCUMENT_HELP
 from recovery_program.versioning import VersionField, bump_version
 
 # The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
@@ -37,6 +43,10 @@ REDISCLOSURE_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclos
 
 ONLY_IN_AN_EMERGENCY = (
     "Without a current consent for this recipient, nothing may be sent except in a medical emergency."
+)
+IN_PERSON_ONLY = (
+    "What you tell someone in person rests on her consent that names them, or on a medical emergency. For anything "
+    "else, ask your supervisor."
 )
 NO_CURRENT_CONSENT = (
     "She has no current consent to share her information. Nothing may be sent without one, except in a medical "
@@ -244,6 +254,87 @@ class LegalBasis(models.TextChoices):
     CONSENT = "consent", "Her written consent"
     EMERGENCY = "emergency", "Medical emergency"
     MANDATED_REPORT = "mandated_report", "Mandated report of child abuse or neglect"
+    COURT_ORDER = "court_order", "Court order (42 CFR 2.61 to 2.64)"
+    QSOA = "qsoa", "Qualified service organization agreement"
+    AUDIT = "audit", "Audit or evaluation (42 CFR 2.53)"
+    RESEARCH = "research", "Research approved by an IRB (42 CFR 2.52)"
+
+
+# What each basis needs, beyond the recipient and what was disclosed: held by `Disclosure.check_legal_basis` and by
+# the table's CHECK constraints. A basis that needs nothing more than its own record (a CPS report) is left out.
+BASIS_NEEDS = {
+    LegalBasis.CONSENT: ("consent",),
+    LegalBasis.EMERGENCY: ("emergency_nature", "recipient_person"),
+    LegalBasis.COURT_ORDER: ("court_order_reference",),
+    LegalBasis.QSOA: ("agreement",),
+    LegalBasis.AUDIT: ("recipient_person",),
+    LegalBasis.RESEARCH: ("irb_approval_reference",),
+}
+
+# The bases a coach may record a disclosure she made in person on: her consent that names the recipient, or an
+# emergency. Court orders, agreements, audits and research are the clinical staff's.
+IN_PERSON_BASES = (LegalBasis.CONSENT, LegalBasis.EMERGENCY)
+
+
+def agreement_path(agreement: ServiceAgreement, filename: str) -> str:
+    return f"agreements/{agreement.program_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class ServiceAgreementQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date) -> ServiceAgreementQuerySet:
+        return self.filter(Q(starts_on__lte=on), Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+@pghistory.track()
+class ServiceAgreement(models.Model):
+    """A qualified service organization agreement (QSOA, 42 CFR 2.11 and 2.12(c)(4)): an organization that serves
+    the program (a lab, a billing service) and has agreed in writing to be bound by Part 2. The program's, on file
+    with the signed agreement; a disclosure under it names it."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    organization = models.CharField("organization", max_length=200, help_text="As named on the agreement.")
+    services = models.CharField("what it does for the program", max_length=300)
+    starts_on = models.DateField("in force from")
+    ends_on = models.DateField("until", null=True, blank=True, help_text="Leave blank if it has no end date.")
+    document = models.FileField(
+        "signed agreement", upload_to=agreement_path, storage=private_storage, help_text=DOCUMENT_HELP
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "-starts_on", "id"]
+        verbose_name = "qualified service organization agreement"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="service_agreement_ends_after_it_starts",
+            ),
+            models.CheckConstraint(condition=~Q(document=""), name="service_agreement_document_on_file"),
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("organization")), 0), name="service_agreement_names_organization"
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "recorded_by")]
+
+    def __str__(self) -> str:
+        return f"Agreement with {self.organization}"
+
+    def in_force_on(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+    @property
+    def dates(self) -> str:
+        start = date_format(self.starts_on, "M j, Y")
+        if self.ends_on is None:
+            return f"from {start}, no end date"
+        return f"from {start} to {date_format(self.ends_on, 'M j, Y')}"
+
+
+def _filled(field: str) -> GreaterThan:
+    return GreaterThan(Length(Trim(field)), 0)
 
 
 @pghistory.track()
@@ -257,7 +348,29 @@ class Disclosure(ClinicalRecord):
     purpose = models.CharField(max_length=300)
     legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
     consent = models.ForeignKey("patients.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # On a consent to treatment, payment and operations: which of the three this disclosure was for.
+    tpo_purpose = models.CharField("for", max_length=12, choices=TPOPurpose.choices, blank=True, db_default="")
     emergency_nature = models.TextField("nature of the emergency", blank=True)
+    court_order_reference = models.CharField(
+        "court order",
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text="The court and the order's docket or reference number.",
+    )
+    agreement = models.ForeignKey(
+        ServiceAgreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name="qualified service organization agreement",
+    )
+    irb_approval_reference = models.CharField(
+        "IRB approval", max_length=200, blank=True, db_default="", help_text="The review board and its approval number."
+    )
+    # Told in person by the one who recorded it (a coach at court, at the Family Resource Center).
+    in_person = models.BooleanField(default=False, db_default=False)
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="disclosures")
     cps_report = models.OneToOneField(
@@ -267,6 +380,7 @@ class Disclosure(ClinicalRecord):
     class Meta:
         ordering = ["-disclosed_on", "-id"]
         indexes = [models.Index(fields=["patient", "-disclosed_on"], name="disclosure_patient_date")]
+        permissions = [("record_in_person_disclosure", "Can record a disclosure she made in person")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(legal_basis=LegalBasis.CONSENT) | Q(consent__isnull=False),
@@ -274,20 +388,46 @@ class Disclosure(ClinicalRecord):
             ),
             models.CheckConstraint(
                 condition=~Q(legal_basis=LegalBasis.EMERGENCY)
-                | Q(
-                    GreaterThan(Length(Trim("emergency_nature")), 0),
-                    GreaterThan(Length(Trim("recipient_person")), 0),
-                ),
+                | Q(_filled("emergency_nature"), _filled("recipient_person")),
                 name="disclosure_in_emergency_says_why_and_who",
             ),
             models.CheckConstraint(
                 condition=~Q(legal_basis=LegalBasis.MANDATED_REPORT) | Q(cps_report__isnull=False),
                 name="disclosure_mandated_is_a_cps_report",
             ),
+            models.CheckConstraint(
+                condition=~Q(legal_basis=LegalBasis.COURT_ORDER) | Q(_filled("court_order_reference")),
+                name="disclosure_court_order_names_it",
+            ),
+            models.CheckConstraint(
+                condition=~Q(legal_basis=LegalBasis.QSOA) | Q(agreement__isnull=False),
+                name="disclosure_qsoa_names_the_agreement",
+            ),
+            models.CheckConstraint(
+                condition=~Q(legal_basis=LegalBasis.AUDIT) | Q(_filled("recipient_person")),
+                name="disclosure_audit_says_who",
+            ),
+            models.CheckConstraint(
+                condition=~Q(legal_basis=LegalBasis.RESEARCH) | Q(_filled("irb_approval_reference")),
+                name="disclosure_research_names_irb_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_basis__in=LegalBasis.values), name="disclosure_legal_basis_is_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(tpo_purpose__in=["", *TPOPurpose.values]), name="disclosure_tpo_purpose_is_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(in_person=True) | Q(legal_basis__in=IN_PERSON_BASES),
+                name="disclosure_in_person_on_consent_or_emergency",
+            ),
         ]
         # Also in the database: a composite foreign key (consent_id, patient_id) to the consent's (id, patient_id),
         # so that a disclosure never names another patient's consent (migration disclosure_consent_is_the_patients).
-        triggers = [no_delete, SameProgram("program", "patient", "disclosed_by", "referral", "cps_report")]
+        triggers = [
+            no_delete,
+            SameProgram("program", "patient", "disclosed_by", "referral", "cps_report", "agreement"),
+        ]
 
     def __str__(self) -> str:
         return f"Disclosure to {self.recipient} on {self.disclosed_on}"
@@ -295,10 +435,21 @@ class Disclosure(ClinicalRecord):
     def check_legal_basis(self) -> None:
         """The 42 CFR Part 2 rule, which every service that records a disclosure applies (and forms, to show the
         message next to its field): on her written consent, a consent of hers that covers this recipient on the day
-        (`Consent.covers`); in a medical emergency, what the emergency was and who received her information; a
-        mandated report, only as a CPS report. Raises ValidationError keyed by field."""
+        (`Consent.covers`; on a consent to treatment, payment and operations, which of the three); in a medical
+        emergency, what the emergency was and who received her information; a mandated report, only as a CPS report;
+        under a court order, its reference; under a qualified service organization agreement, the program's
+        agreement with this recipient, in force that day; for an audit or evaluation, who carried it out; for
+        research, the IRB's approval. One told in person (by a coach) rests on her consent that names this recipient,
+        or on an emergency, and nothing else. Raises ValidationError keyed by field."""
         errors = {}
-        if self.legal_basis == LegalBasis.CONSENT:
+        if self.in_person and self.legal_basis not in IN_PERSON_BASES:
+            errors["legal_basis"] = IN_PERSON_ONLY
+        elif self.in_person and self.consent is not None and self.consent.is_tpo:
+            errors["consent"] = (
+                "A consent to treatment, payment and operations is for the clinical staff to use. Choose the consent "
+                "that names who you told."
+            )
+        elif self.legal_basis == LegalBasis.CONSENT:
             errors = self._consent_errors()
         elif self.legal_basis == LegalBasis.EMERGENCY:
             if not self.emergency_nature.strip():
@@ -307,6 +458,16 @@ class Disclosure(ClinicalRecord):
                 errors["recipient_person"] = "Say who received her information."
         elif self.legal_basis == LegalBasis.MANDATED_REPORT and self.cps_report_id is None:
             errors["legal_basis"] = "A mandated report is recorded as a CPS report."
+        elif self.legal_basis == LegalBasis.COURT_ORDER and not self.court_order_reference.strip():
+            errors["court_order_reference"] = "Give the court order's reference: the court and its docket number."
+        elif self.legal_basis == LegalBasis.QSOA:
+            errors = self._agreement_errors()
+        elif self.legal_basis == LegalBasis.AUDIT and not self.recipient_person.strip():
+            errors["recipient_person"] = "Say who carried out the audit or evaluation."
+        elif self.legal_basis == LegalBasis.RESEARCH and not self.irb_approval_reference.strip():
+            errors["irb_approval_reference"] = "Give the IRB's approval reference: research needs one."
+        elif self.legal_basis not in LegalBasis.values:
+            errors["legal_basis"] = "Choose on what basis her information was disclosed."
         if errors:
             raise ValidationError(errors)
 
@@ -322,24 +483,61 @@ class Disclosure(ClinicalRecord):
             return {"consent": f"{consent.why_not_current(on)} {ONLY_IN_AN_EMERGENCY}"}
         if not consent.covers(self.recipient, on):
             return {"consent": f"This consent covers {consent.recipient}, not {self.recipient}. {ONLY_IN_AN_EMERGENCY}"}
+        if consent.is_tpo and self.tpo_purpose not in TPOPurpose.values:
+            return {"tpo_purpose": "Say whether it was for her treatment, payment or health care operations."}
+        return {}
+
+    def _agreement_errors(self) -> dict[str, str]:
+        agreement, on = self.agreement, self.disclosed_on
+        if agreement is None:
+            return {"agreement": "Choose the program's agreement with this organization."}
+        if agreement.program_id != self.program_id:
+            return {"agreement": "This agreement is another program's."}
+        if not agreement.in_force_on(on):
+            return {"agreement": f"This agreement is in force {agreement.dates}, not on {date_format(on, 'M j, Y')}."}
+        if recipient_key(agreement.organization) != recipient_key(self.recipient):
+            return {"agreement": f"This agreement is with {agreement.organization}, not {self.recipient}."}
         return {}
 
     @property
     def basis_statement(self) -> str:
         """What allowed it, in words printed with it: the consent's scope, or the legal basis without one."""
-        if self.legal_basis == LegalBasis.CONSENT:
-            consent = self.consent
-            return (
-                f"Disclosed on her written consent signed {date_format(consent.signed_on, 'M j, Y')}, to "
-                f"{consent.recipient}, for: {consent.purpose}. It allows sharing: {consent.information_scope}. "
-                f"It ends {consent.ends}."
-            )
-        if self.legal_basis == LegalBasis.EMERGENCY:
+        basis = self.legal_basis
+        if basis == LegalBasis.CONSENT:
+            return self._consent_statement()
+        if basis == LegalBasis.EMERGENCY:
             return (
                 "Disclosed without her consent in a medical emergency (42 CFR 2.51): "
                 f"{self.emergency_nature.rstrip('.')}. Received by {self.recipient_person}."
             )
+        if basis == LegalBasis.COURT_ORDER:
+            return f"Disclosed under a court order (42 CFR 2.61 to 2.64): {self.court_order_reference.rstrip('.')}."
+        if basis == LegalBasis.QSOA:
+            agreement = self.agreement
+            return (
+                f"Disclosed to a qualified service organization under its written agreement with the program "
+                f"(42 CFR 2.12(c)(4)): {agreement.organization}, {agreement.services}, in force {agreement.dates}."
+            )
+        if basis == LegalBasis.AUDIT:
+            return f"Disclosed for an audit or evaluation (42 CFR 2.53), carried out by {self.recipient_person}."
+        if basis == LegalBasis.RESEARCH:
+            return f"Disclosed for research (42 CFR 2.52), approved by: {self.irb_approval_reference.rstrip('.')}."
         return (
             "Disclosed without her consent in a report of suspected child abuse or neglect that state law requires "
             "(42 CFR 2.12(c)(6))."
+        )
+
+    def _consent_statement(self) -> str:
+        consent = self.consent
+        signed = date_format(consent.signed_on, "M j, Y")
+        if consent.is_tpo:
+            return (
+                f"Disclosed for her {self.get_tpo_purpose_display().lower()} on her single written consent to uses "
+                f"and disclosures for treatment, payment and health care operations (42 CFR 2.33(b)), signed "
+                f"{signed}, to {consent.recipient}. It allows sharing: {consent.information_scope}. It ends "
+                f"{consent.ends}."
+            )
+        return (
+            f"Disclosed on her written consent signed {signed}, to {consent.recipient}, for: {consent.purpose}. "
+            f"It allows sharing: {consent.information_scope}. It ends {consent.ends}."
         )

@@ -2,7 +2,9 @@
 
 Supervisors (clinical staff) of the patient's program only. Coaches, admins and
 supervisors of other programs see none of it: every URL is a 404 for them, as
-if the record did not exist, and no page of theirs is given any of it.
+if the record did not exist, and no page of theirs is given any of it. One
+exception: a coach records a disclosure she made in person about a woman she
+may see (`get_patient_for_in_person`); she never reads the accounting.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from django.http import Http404
 from coaching.models import Concern
 from coaching.permissions import concerns_visible_to
 from patients import permissions as patient_permissions
-from patients.models import Consent, Patient
-from referrals.models import CPSReport, PatientCommunication, Referral
+from patients.models import Consent, ConsentScope, Patient
+from referrals.models import CPSReport, PatientCommunication, Referral, ServiceAgreement
 from staff.models import User
 
 Record = TypeVar("Record", Referral, CPSReport, PatientCommunication)
@@ -88,3 +90,48 @@ def clinical_actions_counts(user: User, patient: Patient) -> dict[str, int] | No
         "cps_reports": records_visible_to(user, CPSReport).filter(patient=patient).count(),
         "communications": records_visible_to(user, PatientCommunication).filter(patient=patient).count(),
     }
+
+
+def can_record_in_person(user: User, patient: Patient) -> bool:
+    """A coach records what she told someone about a woman she may see (her caseload, or one she covers)."""
+    return (
+        user.is_active
+        and user.has_perm("referrals.record_in_person_disclosure")
+        and patient_permissions.patients_visible_to(user).filter(pk=patient.pk).exists()
+    )
+
+
+def get_patient_for_in_person(user: User, pk: int) -> Patient:
+    """The woman about whom she may record a disclosure made in person; 404 otherwise."""
+    if not user.has_perm("referrals.record_in_person_disclosure"):
+        raise Http404("Not found.")
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def in_person_consents(user: User, patient: Patient) -> QuerySet[Consent]:
+    """Her current consents that name a recipient: the ones a coach may have told someone on (what her summary
+    shows her). A consent to treatment, payment and operations is for the clinical staff to use."""
+    return patient_permissions.consent_summary_for(user, patient).filter(scope=ConsentScope.NAMED)
+
+
+def can_see_agreements(user: User) -> bool:
+    """Supervisors keep and read the program's qualified service organization agreements."""
+    return user.is_active and user.has_perm("referrals.view_serviceagreement")
+
+
+def can_add_agreements(user: User) -> bool:
+    return can_see_agreements(user) and user.has_perm("referrals.add_serviceagreement")
+
+
+def agreements_visible_to(user: User) -> QuerySet[ServiceAgreement]:
+    """Her program's agreements, for its supervisors; none for anyone else."""
+    if not can_see_agreements(user):
+        return ServiceAgreement.objects.none()
+    return ServiceAgreement.objects.filter(program_id=user.program_id)
+
+
+def get_agreement_for_user(user: User, pk: int) -> ServiceAgreement:
+    try:
+        return agreements_visible_to(user).get(pk=pk)
+    except (ServiceAgreement.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None

@@ -6,13 +6,19 @@ import datetime
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 
 from coaching.models import Concern, Draft
 from coaching.services import draft_discard
 from patients.models import Patient
+from recovery_program import outbox
 from recovery_program.audit import AccessAction, Actor, log_access
+from recovery_program.models import Outgoing
+from recovery_program.uploads import checked_document
 from recovery_program.versioning import check_version
 from referrals.models import (
     NEXT_STATUSES,
@@ -24,7 +30,9 @@ from referrals.models import (
     Referral,
     ReferralStatus,
     ReferralStatusChange,
+    ServiceAgreement,
 )
+from staff.permissions import supervisors_of_coach
 
 Record = TypeVar("Record", bound=ClinicalRecord)
 AnswerToConcerns = TypeVar("AnswerToConcerns", Referral, CPSReport, PatientCommunication)
@@ -180,3 +188,50 @@ def _disclosure_save(disclosure: Disclosure) -> None:
     # The one way a disclosure is written: every service that records or changes one goes through the rule.
     disclosure.check_legal_basis()
     disclosure.save()
+
+
+# The e-mail her supervisor gets when a coach records a disclosure she made in person: a link, nothing else.
+IN_PERSON_NOTICE = "disclosure_in_person"
+
+
+@transaction.atomic
+def disclosure_in_person_record(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Disclosure:
+    """A coach records what she told someone about the woman in person (at court, at the Family Resource Center):
+    into her accounting of disclosures, on her consent that names that recipient or in a medical emergency, and on
+    nothing else (`Disclosure.check_legal_basis` with `in_person`); otherwise raises ValidationError keyed by field.
+    Her supervisor (the woman's clinical provider, if the coach has none now) is told through the outbox: that a
+    disclosure was recorded, and a link; nothing of what was said."""
+    if not actor.user.has_perm("referrals.record_in_person_disclosure"):
+        raise ValidationError("Only a coach records a disclosure she made in person.")
+    disclosure = _disclosure_create(actor=actor, patient=patient, fields={**fields, "in_person": True})
+    supervisors = list(supervisors_of_coach(actor.user).exclude(email="")) or [patient.clinical_provider]
+    for supervisor in supervisors:
+        outbox.message_add(
+            kind=IN_PERSON_NOTICE, recipient=supervisor, template=IN_PERSON_NOTICE, context={"patient": patient.pk}
+        )
+    return disclosure
+
+
+def disclosure_in_person_notice_build(message: Outgoing) -> outbox.Built:
+    """The outbox builds the notice when it sends it: a link to the woman's accounting of disclosures, no name."""
+    link = settings.SITE_URL.rstrip("/") + reverse("referrals:accounting", args=[message.context["patient"]])
+    return outbox.Built({"link": link})
+
+
+@transaction.atomic
+def agreement_record(*, actor: Actor, fields: dict[str, Any], document: UploadedFile) -> ServiceAgreement:
+    """Keeps a qualified service organization agreement of her program, with the signed agreement (a PDF, PNG or
+    JPEG, at most 10 MB, known by its content) in the private storage. Supervisors only."""
+    if not actor.user.has_perm("referrals.add_serviceagreement"):
+        raise ValidationError("Only a supervisor keeps the program's agreements.")
+    try:
+        document = checked_document(document, "agreement")
+    except ValidationError as error:
+        raise ValidationError({"document": error.messages}) from None
+    agreement = ServiceAgreement(program_id=actor.user.program_id, recorded_by=actor.user, document=document, **fields)
+    if not agreement.organization.strip():
+        raise ValidationError({"organization": "Name the organization, as the agreement does."})
+    if agreement.ends_on and agreement.ends_on < agreement.starts_on:
+        raise ValidationError({"ends_on": "It cannot end before it is in force."})
+    agreement.save()
+    return agreement

@@ -21,4 +21,7 @@ urlpatterns = [
     path("cps-reports/<int:pk>/edit/", views.cps_report_edit, name="cps_report_edit"),
     path("communications/<int:pk>/", views.communication_detail, name="communication_detail"),
     path("communications/<int:pk>/edit/", views.communication_edit, name="communication_edit"),
+    path("agreements/", views.agreements, name="agreements"),
+    path("agreements/new/", views.agreement_new, name="agreement_new"),
+    path("agreements/<int:pk>/document/", views.agreement_document, name="agreement_document"),
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,13 +17,16 @@ from coaching.views.drafts import draft_answer, draft_initial
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.ids import id_or_none
 from recovery_program.once import creates_once
+from recovery_program.uploads import document_response
 from referrals import permissions, services
 from referrals.forms import (
+    AgreementForm,
     CommunicationEditForm,
     CommunicationForm,
     CPSReportEditForm,
     CPSReportForm,
     DisclosureForm,
+    InPersonDisclosureForm,
     ReferralEditForm,
     ReferralForm,
     ReferralStatusForm,
@@ -352,7 +357,7 @@ def accounting(request, patient_pk):
     disclosures = (
         _records(request.user, Disclosure, patient)
         .filter(disclosed_on__gte=since)
-        .select_related("disclosed_by", "consent")
+        .select_related("disclosed_by", "consent", "agreement")
     )
     log_access(actor_from(request), AccessAction.EXPORT, patient=patient, record_type="accounting of disclosures")
     return render(
@@ -368,7 +373,10 @@ def disclosure_new(request, patient_pk):
     patient = permissions.get_patient_for_recording(request.user, Disclosure, patient_pk)
     consents = permissions.current_consents(request.user, patient)
     _, initial, keeping = _draft(request, patient, "disclosures", {})
-    form = DisclosureForm(request.POST or None, initial=initial, patient=patient, consents=consents)
+    agreements = permissions.agreements_visible_to(request.user)
+    form = DisclosureForm(
+        request.POST or None, initial=initial, patient=patient, consents=consents, agreements=agreements
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.disclosure_record(actor=actor_from(request), patient=patient, fields=form.disclosure_fields())
@@ -383,3 +391,68 @@ def disclosure_new(request, patient_pk):
         "referrals/disclosure_form.html",
         {"form": form, "patient": patient, "consents": consents, **keeping},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def in_person_disclosure(request, pk):
+    """A coach records what she told someone about her in person: on a consent of hers that names them, or in an
+    emergency. It goes into her accounting; the coach's supervisor is told. Served as patients:told_in_person (see
+    workspace/urls.py), outside /clinical/."""
+    patient = permissions.get_patient_for_in_person(request.user, pk)
+    consents = permissions.in_person_consents(request.user, patient)
+    form = InPersonDisclosureForm(request.POST or None, patient=patient, consents=consents)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disclosure_in_person_record(
+                actor=actor_from(request), patient=patient, fields=form.disclosure_fields()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Recorded in her accounting of disclosures. Your supervisor is told.")
+            return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient)
+    return render(request, "referrals/in_person_form.html", {"form": form, "patient": patient, "consents": consents})
+
+
+AGREEMENTS_PAGE = 25
+
+
+def agreements(request):
+    """The program's qualified service organization agreements, each with its signed agreement on file."""
+    if not permissions.can_see_agreements(request.user):
+        raise Http404
+    rows = permissions.agreements_visible_to(request.user).select_related("recorded_by")
+    page = Paginator(rows, AGREEMENTS_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/agreements.html",
+        {"page": page, "can_add": permissions.can_add_agreements(request.user), "today": timezone.localdate()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def agreement_new(request):
+    if not permissions.can_add_agreements(request.user):
+        raise Http404
+    form = AgreementForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_record(
+                actor=actor_from(request), fields=form.agreement_fields(), document=form.cleaned_data["document"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Agreement kept.")
+            return redirect("referrals:agreements")
+    return render(request, "referrals/agreement_form.html", {"form": form})
+
+
+def agreement_document(request, pk):
+    """The signed agreement, from the private storage, to the program's supervisors; each opening is logged."""
+    agreement = permissions.get_agreement_for_user(request.user, pk)
+    log_access(actor_from(request), AccessAction.VIEW, record=agreement, record_type="service agreement")
+    return document_response(agreement.document, f"agreement-{agreement.pk}{Path(agreement.document.name).suffix}")

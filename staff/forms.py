@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
+from recovery_program.uploads import DOCUMENT_HELP, checked_document
 from recovery_program.validators import not_in_future
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement, User
 from staff.roles import CLINICAL_ROLES, Role
@@ -92,14 +92,6 @@ class ProposeRoleForm(OnceFormMixin, PlainErrors, forms.Form):
     )
 
 
-# What a certificate may be, known by its first bytes, and the file ending it is stored under.
-CERTIFICATE_SIGNATURES = {
-    b"%PDF-": ".pdf",
-    b"\x89PNG\r\n\x1a\n": ".png",
-    b"\xff\xd8\xff": ".jpg",
-}
-
-
 class TrainingRecordForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = TrainingRecord
@@ -107,7 +99,7 @@ class TrainingRecordForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         widgets = {"completed_on": DateInput, "expires_on": DateInput}
         help_texts = {
             "expires_on": "Leave blank to use the usual validity of this kind of training.",
-            "certificate": "A PDF, PNG or JPEG, at most 10 MB.",
+            "certificate": DOCUMENT_HELP,
             "hours": "Hours of training, from 0 to 100.",
         }
 
@@ -127,20 +119,7 @@ class TrainingRecordForm(OnceFormMixin, PlainErrors, forms.ModelForm):
 
     def clean_certificate(self):
         upload = self.cleaned_data.get("certificate")
-        if not upload:
-            return upload
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"This file is {upload.size / 1_048_576:.1f} MB; the most is 10 MB.")
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        ending = next(
-            (ending for signature, ending in CERTIFICATE_SIGNATURES.items() if head.startswith(signature)), None
-        )
-        if ending is None:
-            raise forms.ValidationError("This file is not a PDF, PNG or JPEG (its content was checked, not its name).")
-        upload.name = f"certificate{ending}"  # stored and served by what it is, whatever it was called
-        return upload
+        return checked_document(upload, "certificate") if upload else upload
 
     def clean(self):
         cleaned = super().clean()

@@ -37,6 +37,14 @@ def supervisees_of(user: User) -> QuerySet[User]:
     )
 
 
+def supervisors_of_coach(user: User) -> QuerySet[User]:
+    """Who supervises her now (her primary supervisor), read from the staff side of supervision's links as
+    `supervisees_of` is: for the notices her work sends her supervisor."""
+    return User.objects.filter(
+        program_id=user.program_id, supervises__coach=user, supervises__ended_on__isnull=True, is_active=True
+    )
+
+
 def staff_counts_for(user: User) -> dict[str, int] | None:
     """Active staff of her program counted by role, for those who see the staff list; otherwise None."""
     if not user.has_perm("staff.view_program_staff"):

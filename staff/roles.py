@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.change_safetyplan",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
+        "referrals.record_in_person_disclosure",
     },
     Role.SUPERVISOR: {
         "staff.view_program_staff",
@@ -82,6 +83,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "referrals.change_patientcommunication",
         "referrals.view_disclosure",
         "referrals.add_disclosure",
+        "referrals.view_serviceagreement",
+        "referrals.add_serviceagreement",
     },
     Role.ADMIN: {
         "staff.view_program_staff",

@@ -11,6 +11,7 @@ from patients import urls as patients_urls
 from patients import views as patients_views
 from recovery_program import twilio
 from recovery_program.health import healthz, healthz_web
+from referrals import views as referrals_views
 from staff import urls as staff_urls
 from staff.forms import OwnPasswordChangeForm
 from staff.views import accounts as staff_views
@@ -45,12 +46,14 @@ staff_pages = [
 ]
 
 # Discharging a woman closes or carries what is still open about her in coaching, referrals and supervision, so
-# its page is served from here, under the patient pages' names (patients:discharge).
+# its page is served from here, under the patient pages' names (patients:discharge). So is the coach's page for what
+# she told someone in person (a referrals disclosure): outside /clinical/, which stays the supervisors' alone.
 patient_pages = [
     *patients_urls.urlpatterns,
     path("<int:pk>/discharge/", views.patient_discharge, name="discharge"),
     # The patient list's download: one of the supervisors' exports (workspace/exports.py).
     path("export.csv", views.patient_export, name="export"),
+    path("<int:pk>/told-in-person/", referrals_views.in_person_disclosure, name="told_in_person"),
 ]
 
 urlpatterns = [

@@ -20,3 +20,8 @@ def clinical_actions_counts(context, patient) -> dict[str, int] | None:
 @register.simple_tag(takes_context=True)
 def records_for_concern(context, concern) -> dict[str, list] | None:
     return permissions.records_for_concern(context["request"].user, concern)
+
+
+@register.simple_tag(takes_context=True)
+def in_person_disclosure_allowed(context, patient) -> bool:
+    return permissions.can_record_in_person(context["request"].user, patient)

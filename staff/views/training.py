@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from recovery_program.audit import actor_from
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.once import creates_once
 from recovery_program.spreadsheet import csv_download
+from recovery_program.uploads import document_response
 from staff import permissions, services
 from staff.forms import RequirementForm, TrainingKindForm, TrainingRecordForm
 from staff.models import TrainingRequirement
@@ -62,14 +63,7 @@ def training_add(request, pk):
 def certificate(request, record_pk):
     """Sent only to the staff member, her supervisor and admins; never from the web root."""
     record = permissions.get_certificate_for_user(request.user, record_pk)
-    response = FileResponse(
-        record.certificate.open("rb"),
-        as_attachment=False,
-        filename=f"certificate-{record.pk}{Path(record.certificate.name).suffix}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(record.certificate, f"certificate-{record.pk}{Path(record.certificate.name).suffix}")
 
 
 def _compliance_rows(request, people):

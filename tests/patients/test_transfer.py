@@ -113,7 +113,12 @@ def test_the_new_coach_reads_her_earlier_encounters_but_not_the_other_women_of_a
     client_for, supervisor, coach, other_coach, patient, neighbour
 ):
     alone = log_encounter(coach, [patient], summary="Talked about her sleep.")
-    group = log_encounter(coach, [patient, neighbour], summary="Juniper spoke about her custody hearing.")
+    group = log_encounter(
+        coach,
+        [patient, neighbour],
+        summary="Talked about custody hearings.",
+        notes={neighbour.pk: "Juniper spoke about her custody hearing."},
+    )
     only_neighbour = log_encounter(coach, [neighbour], summary="Juniper alone.")
     concern = share_concern(coach, patient)
     assert not coaching_permissions.encounters_visible_to(other_coach).filter(pk=alone.pk).exists()  # not yet
@@ -148,7 +153,12 @@ def test_the_new_coach_reads_her_earlier_encounters_but_not_the_other_women_of_a
 def test_the_old_coach_keeps_her_own_encounters_and_supervisors_read_them_whole(
     client_for, supervisor, coach, other_coach, admin, outside_supervisor, patient, neighbour
 ):
-    group = log_encounter(coach, [patient, neighbour], summary="Juniper spoke about her custody hearing.")
+    group = log_encounter(
+        coach,
+        [patient, neighbour],
+        summary="Talked about custody hearings.",
+        notes={neighbour.pk: "Juniper spoke about her custody hearing."},
+    )
     _transfer(supervisor, patient, other_coach)
     url = reverse("coaching:encounter_detail", args=[group.pk])
     assert "custody hearing" in client_for(coach).get(url).content.decode()

@@ -163,10 +163,15 @@ def test_refused_views_write_no_access_log_row(client_for, other_coach, patient)
     assert not AccessLog.objects.filter(user=other_coach).exists()
 
 
-def test_coach_sees_no_consent_and_no_access_log_link(client_for, coach, patient):
-    ConsentFactory(patient=patient)
+def test_coach_sees_only_the_summary_of_her_consents_and_no_access_log_link(client_for, coach, patient):
+    # The summary (tests/patients/test_consent_summary.py) names whom she may tell; the consents themselves, their
+    # signed forms and the revoke links are the supervisors'.
+    consent = ConsentFactory(patient=patient)
     page = client_for(coach).get(reverse("patients:detail", args=[patient.pk])).content.decode()
-    assert "Harbor Family Resource Center" not in page
+    assert "What she has agreed we may share" in page
+    assert "Consents to share her information" not in page
+    assert reverse("patients:consent_revoke", args=[patient.pk, consent.pk]) not in page
+    assert reverse("patients:consent_signed_form_add", args=[patient.pk, consent.pk]) not in page
     assert reverse("patients:access_log", args=[patient.pk]) not in page
     assert reverse("patients:edit", args=[patient.pk]) not in page
     assert reverse("patients:contact", args=[patient.pk]) in page

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -103,6 +104,15 @@ class World:
     @cached_property
     def consent(self):
         return ConsentFactory(patient=self.patient)
+
+    @cached_property
+    def signed_consent(self):
+        """A consent with the form she signed kept (only the checked view sends it)."""
+        return patients_services.consent_attach_signed_form(
+            actor=self.by(self.supervisor),
+            consent=ConsentFactory(patient=self.patient),
+            upload=SimpleUploadedFile("consent.pdf", b"%PDF-1.4 signed"),
+        )
 
     @cached_property
     def child(self):
@@ -238,6 +248,15 @@ PAGES = [
     Page("patients:transfer", "supervisor", VIEW, "patient", _patient),
     Page("patients:consent_add", "supervisor", VIEW, "patient", _patient),
     Page("patients:consent_revoke", "supervisor", VIEW, "consent", lambda w: [w.patient.pk, w.consent.pk]),
+    Page("patients:consent_signed_form_add", "supervisor", VIEW, "consent", lambda w: [w.patient.pk, w.consent.pk]),
+    Page(
+        "patients:consent_signed_form",
+        "supervisor",
+        VIEW,
+        "signed consent",
+        lambda w: [w.patient.pk, w.signed_consent.pk],
+    ),
+    Page("patients:told_in_person", "coach", VIEW, "patient", _patient),
     Page("patients:child_add", "supervisor", VIEW, "patient", _patient),
     Page("patients:child_edit", "supervisor", VIEW, "child", lambda w: [w.patient.pk, w.child.pk]),
     Page("patients:access_log", "supervisor", VIEW, "access log", _patient),
@@ -359,6 +378,11 @@ EXEMPT_PAGES = {
     "supervision:check_in_add",
     "supervision:boundary_question_add",
     "supervision:boundary_answer",
+    # The program's qualified service organization agreements: organizations and dates, no woman named (opening the
+    # signed agreement writes a row about the agreement: tests/referrals/test_agreements.py).
+    "referrals:agreements",
+    "referrals:agreement_new",
+    "referrals:agreement_document",
 }
 
 
@@ -595,6 +619,18 @@ SERVICES = [
             },
         ),
         CREATE,
+        "consent",
+    ),
+    Service(
+        "patients.consent_attach_signed_form",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.consent_attach_signed_form,
+            actor=actor,
+            consent=w.consent,
+            upload=SimpleUploadedFile("consent.png", b"\x89PNG\r\n\x1a\n scanned"),
+        ),
+        CHANGE,
         "consent",
     ),
     Service(
@@ -978,6 +1014,26 @@ SERVICES = [
         "disclosure",
     ),
     Service(
+        "referrals.disclosure_in_person_record",
+        "coach",
+        lambda w, actor: partial(
+            referrals_services.disclosure_in_person_record,
+            actor=actor,
+            patient=w.patient,
+            fields={
+                "disclosed_on": TODAY,
+                "recipient": "County ambulance",
+                "information": "She takes buprenorphine",
+                "purpose": "Care on the way to hospital",
+                "legal_basis": "emergency",
+                "emergency_nature": "She collapsed at court",
+                "recipient_person": "The paramedic",
+            },
+        ),
+        CREATE,
+        "disclosure",
+    ),
+    Service(
         # A coach who leaves: her patients' assignments end.
         "workspace.staff_deactivate",
         "supervisor",
@@ -1076,6 +1132,10 @@ EXEMPT_SERVICES = {
     # (test_each_download_leaves_one_row_naming_its_choices); its refusal reads nothing.
     "workspace.export_record",
     "workspace.export_refusal",
+    # Builds the e-mail telling a coach's supervisor of a disclosure she made in person: a link, naming no one.
+    "referrals.disclosure_in_person_notice_build",
+    # Keeps a qualified service organization agreement: an organization and its dates, no woman.
+    "referrals.agreement_record",
 }
 
 

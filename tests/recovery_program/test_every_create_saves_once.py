@@ -32,6 +32,7 @@ CREATES = {
     "patients:assign",
     "patients:consent_add",
     "patients:child_add",
+    "patients:told_in_person",  # a disclosure a coach made in person
     "patients:cover",
     "patients:transfer",  # her new coach's assignment
     "staff:discharge_reasons",  # a new reason
@@ -48,6 +49,7 @@ CREATES = {
     "referrals:cps_report_new",
     "referrals:communication_new",
     "referrals:disclosure_new",
+    "referrals:agreement_new",
     "supervision:coach_supervisor",
     "supervision:rota",
     "supervision:cover_add",
@@ -73,6 +75,7 @@ NOT_CREATING = {
     "patients:cover_end": "ends the cover early; a second time finds it ended (404)",
     "staff:discharge_reason_edit": "renames, retires or offers again",
     "patients:consent_revoke": "ends a consent; a second time is refused",
+    "patients:consent_signed_form_add": "keeps the signed form in place of the last; the history keeps both",
     "patients:discharge": "ends her episode; a second time finds her discharged and says so",
     "patients:higher_care_end": "ends her stay; a second time finds none and says so",
     "coaching:encounter_edit": "changes the encounter",
@@ -169,6 +172,7 @@ CHOSEN = {
     "patients:higher_care": {"kind": "detox", "expected_return_on": ""},
     "referrals:referral_new": {"legal_basis": "emergency", "consent": ""},
     "referrals:disclosure_new": {"legal_basis": "emergency", "consent": ""},
+    "patients:told_in_person": {"legal_basis": "emergency", "consent": ""},
 }
 
 # Forms the demo data cannot take as filled here, each with the test that sends it twice.
@@ -179,6 +183,7 @@ FILLED_ELSEWHERE = {
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",
     "supervision:away": "its days must be ahead; tests/supervision/test_rota_changes.py sends it twice",
+    "referrals:agreement_new": "it needs its signed document; tests/referrals/test_agreements.py sends it twice",
 }
 
 

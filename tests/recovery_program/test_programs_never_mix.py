@@ -16,9 +16,11 @@ from coaching import permissions as coaching
 from coaching.models import Resource
 from patients import permissions as patients
 from patients.models import Patient, ProgramStatus
+from patients.services import consent_record
 from recovery_program.audit import Actor
 from referrals import permissions as referrals
 from referrals.models import CPSReport, Disclosure, PatientCommunication, Referral
+from referrals.services import agreement_record
 from staff import permissions as staff
 from staff.models import TrainingKind, TrainingRecord, TrainingRequirement
 from staff.roles import Role, members_with_role
@@ -69,6 +71,23 @@ def _program_world(name: str, tag: str, on_call_from: datetime.datetime) -> Simp
     w.cps_report = record_cps_report(w.supervisor, w.patient, concerns=[w.concern])
     w.communication = record_communication(w.supervisor, w.patient, concerns=[w.concern])
     w.disclosure = Disclosure.objects.get(cps_report=w.cps_report)
+    w.consent = consent_record(
+        actor=Actor(w.supervisor, None),
+        patient=w.patient,
+        fields={
+            "recipient": f"{tag} FRC",
+            "purpose": "x",
+            "information_scope": "x",
+            "signed_on": TODAY,
+            "expires_on": TODAY + datetime.timedelta(days=365),
+        },
+        signed_form=SimpleUploadedFile("consent.pdf", b"%PDF-1.4"),
+    )
+    w.agreement = agreement_record(
+        actor=Actor(w.supervisor, None),
+        fields={"organization": f"{tag} lab", "services": "Screens", "starts_on": TODAY, "ends_on": None},
+        document=SimpleUploadedFile("qsoa.pdf", b"%PDF-1.4"),
+    )
     w.kind = TrainingKind.objects.create(program=program, name=f"{tag} ethics", validity_months=24)
     TrainingRequirement.objects.create(program=program, role=Role.COACH, kind=w.kind)
     w.training = TrainingRecord.objects.create(
@@ -146,6 +165,16 @@ def test_patients_helpers_keep_to_her_program(worlds):
     assert patients.patients_without_coach_count(a.supervisor) == 1
     assert patients.patient_counts_for(a.admin)["Enrolled"] == ours.count()
     assert _reaching({"get_patient_for_user": lambda: patients.get_patient_for_user(a.supervisor, b.patient.pk)}) == []
+    # Their woman's consents: neither their summary nor their signed form reaches our staff.
+    assert not patients.consent_summary_for(a.coach, b.patient).exists()
+    assert not patients.consent_summary_for(a.supervisor, b.patient).exists()
+    assert list(patients.consent_summary_for(b.coach, b.patient)) == [b.consent]
+    signed = {
+        "get_signed_consent_for_user": lambda: patients.get_signed_consent_for_user(
+            a.supervisor, b.patient, b.consent.pk
+        )
+    }
+    assert _reaching(signed) == []
 
 
 def test_coaching_helpers_keep_to_her_program(worlds):
@@ -229,6 +258,7 @@ def test_referrals_helpers_keep_to_her_program(worlds):
     models = [Referral, CPSReport, PatientCommunication, Disclosure]
     lists = {f"records_visible_to ({m.__name__})": list(referrals.records_visible_to(a.supervisor, m)) for m in models}
     lists["clinical_staff_of"] = list(referrals.clinical_staff_of(a.supervisor))
+    lists["agreements_visible_to"] = list(referrals.agreements_visible_to(a.supervisor))
     assert _leaks(lists, a.program) == []
     outcome = referrals.records_for_concern(a.supervisor, a.concern)
     assert outcome == {"referrals": [a.referral], "cps_reports": [a.cps_report], "communications": [a.communication]}
@@ -245,6 +275,8 @@ def test_referrals_helpers_keep_to_her_program(worlds):
     finders["get_patient_for_recording"] = lambda: referrals.get_patient_for_recording(
         a.supervisor, Referral, b.patient.pk
     )
+    finders["get_agreement_for_user"] = lambda: referrals.get_agreement_for_user(a.supervisor, b.agreement.pk)
+    finders["get_patient_for_in_person"] = lambda: referrals.get_patient_for_in_person(a.coach, b.patient.pk)
     assert _reaching(finders) == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from patients.services import discharge_reasons_for
 from recovery_program.audit import Actor
+from referrals.services import agreement_record, disclosure_in_person_record, disclosure_record
 from staff.models import TrainingKind
 from staff.services import program_setup, training_record_add
 from supervision.models import ActionItem, AgendaItem, SupervisionSession
@@ -47,7 +49,8 @@ def _grow(size, *, coach, supervisor, admin, patient):
         make_safety_plan(coach, other, reviewed=False)
         make_safety_plan(coach, patient, what_helps=f"version {encounter.pk}")
         concern = share_concern(coach, patient, urgency="within_24h")
-        ConsentFactory(patient=patient)
+        consent = ConsentFactory(patient=patient)
+        _disclosures(coach, supervisor, patient, consent)
         record_referral(supervisor, patient, concerns=[concern])
         record_cps_report(supervisor, patient, concerns=[concern])
         record_communication(supervisor, patient, concerns=[concern])
@@ -66,6 +69,25 @@ def _grow(size, *, coach, supervisor, admin, patient):
             },
         )
         log_encounter(coach, [other], summary=f"encounter {encounter.pk}")
+
+
+def _disclosures(coach, supervisor, patient, consent):
+    """One told in person by her coach on her consent, one under a service agreement (with the agreement)."""
+    today = timezone.localdate()
+    told = {"disclosed_on": today, "information": "Attendance", "purpose": "Class", "legal_basis": "consent"}
+    disclosure_in_person_record(
+        actor=Actor(coach, None), patient=patient, fields=told | {"recipient": consent.recipient, "consent": consent}
+    )
+    agreement = agreement_record(
+        actor=Actor(supervisor, None),
+        fields={"organization": "Lab", "services": "Screens", "starts_on": today, "ends_on": None},
+        document=SimpleUploadedFile("qsoa.pdf", b"%PDF-1.4"),
+    )
+    disclosure_record(
+        actor=Actor(supervisor, None),
+        patient=patient,
+        fields=told | {"recipient": "Lab", "legal_basis": "qsoa", "agreement": agreement},
+    )
 
 
 def _pages(coach, patient):
@@ -89,6 +111,9 @@ def _pages(coach, patient):
             reverse("referrals:patient_actions", args=[patient.pk]),
             reverse("referrals:referral_detail", args=[referral.pk]),
             reverse("referrals:accounting", args=[patient.pk]),
+            reverse("referrals:disclosure_new", args=[patient.pk]),
+            reverse("referrals:agreements"),
+            reverse("patients:consent_signed_form_add", args=[patient.pk, patient.consents.order_by("pk").first().pk]),
             reverse("supervision:queue", args=[coach.pk]),
             reverse("coaching:safety_plan", args=[patient.pk]),
             reverse("coaching:safety_plan_history", args=[patient.pk]),
@@ -109,6 +134,7 @@ def _pages(coach, patient):
             reverse("home"),
             reverse("patients:list"),
             reverse("patients:detail", args=[patient.pk]),
+            reverse("patients:told_in_person", args=[patient.pk]),
             reverse("coaching:encounter_list"),
             reverse("coaching:encounter_detail", args=[encounter.pk]),
             reverse("coaching:encounter_new"),

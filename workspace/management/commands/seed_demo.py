@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -16,11 +17,11 @@ from django.utils import timezone
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, SafetyPlan, Urgency
 from patients import services as patient_services
-from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Patient, ProgramStatus
+from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Consent, ConsentScope, Patient, ProgramStatus
 from recovery_program.audit import Actor
 from recovery_program.models import Export, ExportFormat, ExportKind
 from referrals import services as referral_services
-from referrals.models import Referral
+from referrals.models import Referral, ServiceAgreement
 from staff import services as staff_services
 from staff.models import Program, TrainingKind, TrainingRecord, User
 from staff.roles import Role
@@ -237,6 +238,7 @@ class Command(BaseCommand):
             self._seed_safety_plans(program)
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
+            self._seed_disclosure_bases(program)
             self._seed_sessions(program)
             self._seed_report_history(program)
             self._seed_coach_care(program)
@@ -867,6 +869,103 @@ class Command(BaseCommand):
                     changed_on=referred_on + datetime.timedelta(days=days),
                 )
 
+    def _seed_disclosure_bases(self, program: Program) -> None:
+        """Part 2 beyond consent: the lab's service agreement on file and a disclosure under it, a court order, a
+        woman's single consent to treatment, payment and operations, signed forms kept, and what coach1 told the
+        Family Resource Center in person on a consent (her supervisor is told)."""
+        if ServiceAgreement.objects.filter(program=program).exists():
+            return
+        today = timezone.localdate()
+        supervisor = User.objects.get(username="supervisor1")
+        actor = Actor(supervisor, None)
+        lab = referral_services.agreement_record(
+            actor=actor,
+            fields={
+                "organization": "Seacoast Toxicology Lab",
+                "services": "Urine drug screens and their results",
+                "starts_on": today - datetime.timedelta(days=400),
+                "ends_on": today + datetime.timedelta(days=330),
+            },
+            document=_demo_pdf("qsoa.pdf", "Qualified service organization agreement (demo)"),
+        )
+        coach1_patients = Patient.objects.filter(
+            program=program, assignments__coach__username="coach1", assignments__ended_on__isnull=True
+        ).order_by("pk")
+        first = coach1_patients.first()
+        told = {"disclosed_on": today - datetime.timedelta(days=3)}
+        referral_services.disclosure_record(
+            actor=actor,
+            patient=first,
+            fields=told
+            | {
+                "recipient": "Seacoast Toxicology Lab",
+                "information": "Her name and date of birth with this week's sample",
+                "purpose": "Urine drug screen",
+                "legal_basis": "qsoa",
+                "agreement": lab,
+            },
+        )
+        referral_services.disclosure_record(
+            actor=actor,
+            patient=first,
+            fields=told
+            | {
+                "recipient": "Riverbend Family Court",
+                "information": "Dates she attended group since January",
+                "purpose": "Custody hearing",
+                "legal_basis": "court_order",
+                "court_order_reference": "Riverbend Family Court, docket DEMO-218-CV-0042",
+            },
+        )
+        tpo = patient_services.consent_record(
+            actor=actor,
+            patient=first,
+            fields={
+                "scope": ConsentScope.TPO,
+                "recipient": "Her treating providers, health plans and their business associates",
+                "purpose": "Her treatment, payment and health care operations",
+                "information_scope": "Her substance use treatment records",
+                "signed_on": today - datetime.timedelta(days=20),
+                "expires_on": today + datetime.timedelta(days=345),
+            },
+            signed_form=_demo_pdf("tpo.pdf", "Consent to treatment, payment and operations (demo)"),
+        )
+        referral_services.disclosure_record(
+            actor=actor,
+            patient=first,
+            fields=told
+            | {
+                "recipient": "Granite Health Plan",
+                "information": "Dates of service this month",
+                "purpose": "Billing for her care",
+                "legal_basis": "consent",
+                "consent": tpo,
+                "tpo_purpose": "payment",
+            },
+        )
+        frc = (
+            Consent.objects.current()
+            .filter(patient__in=coach1_patients, recipient="Harbor Family Resource Center")
+            .first()
+        )
+        if frc is not None:
+            patient_services.consent_attach_signed_form(
+                actor=actor, consent=frc, upload=_demo_pdf("frc.pdf", "Consent to share with the FRC (demo)")
+            )
+            referral_services.disclosure_in_person_record(
+                actor=Actor(User.objects.get(username="coach1"), None),
+                patient=frc.patient,
+                fields={
+                    "disclosed_on": today - datetime.timedelta(days=1),
+                    "recipient": frc.recipient,
+                    "recipient_person": "Front desk, parenting class sign-up",
+                    "information": "That she is enrolled and comes to group",
+                    "purpose": "A place in the parenting class",
+                    "legal_basis": "consent",
+                    "consent": frc,
+                },
+            )
+
 
 # Women enrolled recently (the reports' first contacts) and over a year ago (retention at 12 months), by index.
 ENROLLED_WEEKS_AGO = {2: 56, 4: 60, 5: 9, 8: 6, 11: 5}
@@ -905,6 +1004,12 @@ PAST_KINDS = [
     EncounterKind.OUTREACH,
     EncounterKind.COURT,
 ]
+
+
+def _demo_pdf(name: str, title: str) -> SimpleUploadedFile:
+    """A tiny invented PDF standing for a signed form."""
+    body = f"%PDF-1.4\n% {title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return SimpleUploadedFile(name, body.encode(), content_type="application/pdf")
 
 
 DEMO_RESOURCES = [

@@ -1,0 +1,42 @@
+"""Documents people upload (training certificates, signed consents, service agreements): known by their content,
+never by their name, and kept to a size. Stored in the private storage (`storage.py`), served only by a checked view."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
+
+# What a document may be, known by its first bytes, and the file ending it is stored under.
+DOCUMENT_SIGNATURES = {
+    b"%PDF-": ".pdf",
+    b"\x89PNG\r\n\x1a\n": ".png",
+    b"\xff\xd8\xff": ".jpg",
+}
+DOCUMENT_HELP = "A PDF, PNG or JPEG, at most 10 MB."
+
+
+def checked_document(upload: UploadedFile, stem: str) -> UploadedFile:
+    """The upload, renamed `<stem><ending>` by what its content is; ValidationError if it is too large or is not a
+    PDF, PNG or JPEG (its first bytes are read, whatever it was called)."""
+    if upload.size is None or upload.size > settings.MAX_UPLOAD_BYTES:
+        size = (upload.size or 0) / 1_048_576
+        raise ValidationError(f"This file is {size:.1f} MB; the most is {settings.MAX_UPLOAD_BYTES // 1_048_576} MB.")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    ending = next((ending for signature, ending in DOCUMENT_SIGNATURES.items() if head.startswith(signature)), None)
+    if ending is None:
+        raise ValidationError("This file is not a PDF, PNG or JPEG (its content was checked, not its name).")
+    upload.name = f"{stem}{ending}"  # stored and served by what it is, whatever it was called
+    return upload
+
+
+def document_response(field_file, filename: str):
+    """A stored document sent to the one who asked (after the permission layer said she may): never cached,
+    never sniffed into something else."""
+    response = FileResponse(field_file.open("rb"), as_attachment=False, filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
