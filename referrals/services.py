@@ -33,6 +33,7 @@ from referrals.models import (
     ServiceAgreement,
 )
 from staff.permissions import supervisors_of_coach
+from staff.roles import Role, members_with_role
 
 Record = TypeVar("Record", bound=ClinicalRecord)
 AnswerToConcerns = TypeVar("AnswerToConcerns", Referral, CPSReport, PatientCommunication)
@@ -199,12 +200,17 @@ def disclosure_in_person_record(*, actor: Actor, patient: Patient, fields: dict[
     """A coach records what she told someone about the woman in person (at court, at the Family Resource Center):
     into her accounting of disclosures, on her consent that names that recipient or in a medical emergency, and on
     nothing else (`Disclosure.check_legal_basis` with `in_person`); otherwise raises ValidationError keyed by field.
-    Her supervisor (the woman's clinical provider, if the coach has none now) is told through the outbox: that a
+    Her supervisor (the woman's clinical provider if the coach has none now, and with neither, every supervisor of the
+    program) is told through the outbox: that a
     disclosure was recorded, and a link; nothing of what was said."""
     if not actor.user.has_perm("referrals.record_in_person_disclosure"):
         raise ValidationError("Only a coach records a disclosure she made in person.")
     disclosure = _disclosure_create(actor=actor, patient=patient, fields={**fields, "in_person": True})
-    supervisors = list(supervisors_of_coach(actor.user).exclude(email="")) or [patient.clinical_provider]
+    supervisors = (
+        list(supervisors_of_coach(actor.user).exclude(email=""))
+        or ([patient.clinical_provider] if patient.clinical_provider else [])
+        or list(members_with_role(Role.SUPERVISOR, program_id=patient.program_id).exclude(email=""))
+    )
     for supervisor in supervisors:
         outbox.message_add(
             kind=IN_PERSON_NOTICE, recipient=supervisor, template=IN_PERSON_NOTICE, context={"patient": patient.pk}

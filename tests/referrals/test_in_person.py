@@ -99,6 +99,16 @@ def test_without_a_supervisor_of_her_own_the_womans_clinical_provider_is_told(co
     assert Outgoing.objects.get().recipient == supervisor
 
 
+def test_with_no_supervisor_of_her_own_and_no_clinical_provider_every_supervisor_of_the_program_is_told(
+    coach, supervisor, patient
+):
+    consent = ConsentFactory(patient=patient, recipient=FRC)
+    patient.clinical_provider = None
+    patient.save(update_fields=["clinical_provider"])
+    _record(coach, patient, legal_basis="consent", consent=consent)
+    assert list(Outgoing.objects.values_list("recipient", flat=True)) == [supervisor.pk]
+
+
 def test_a_consent_for_someone_else_is_refused_next_to_it_and_nothing_is_kept(client_for, coach, patient):
     other = ConsentFactory(patient=patient, recipient="Granite Valley Obstetrics")
     response = _post(client_for(coach), patient, consent=other.pk)
