@@ -2,7 +2,7 @@
 
 Backends take an idempotency `key` (a page's UUID, unique forever): delivering the same page twice sends one
 message where the backend can tell (the outbox stores one row per key; the generic HTTP provider gets the key as
-a header). Twilio (`recovery_program.twilio`) and SMTP have no such key: see docs/architecture.md for what each
+a header). Twilio (`recovery_program.twilio`) and SMTP have no such key: see docs/design.md for what each
 channel promises. A text backend's `send` returns the provider's id of the message, if it has one, for its
 delivery receipts to name.
 """

@@ -9,7 +9,7 @@ or 5xx, or no answer at all, is worth another try; any other 4xx is not (21211: 
 she replied STOP), so the page fails at once and the next supervisor is paged.
 
 Twilio takes no idempotency key: a text whose answer was lost may go out twice when it is tried again. For a page
-that is deliberate (at least once: a second text beats none); see docs/architecture.md.
+that is deliberate (at least once: a second text beats none); see docs/design.md.
 
 Receipts (https://www.twilio.com/docs/usage/webhooks/webhooks-security): Twilio posts the message's
 `MessageSid`, `MessageStatus` (queued, sending, sent, delivered, undelivered, failed) and `ErrorCode` to the

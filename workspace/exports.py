@@ -5,7 +5,7 @@ De-identified unless she asks otherwise: no names, dates of birth, contact detai
 reduced to its month (in the program's zone); each woman and each record named by a pseudonym made with a key
 drawn for this one file (an HMAC of its id), so the same woman has the same pseudonym throughout a file and
 another one in every other file: two files cannot be joined on her. An identified file carries names, dates
-and what was written, and begins with the 42 CFR 2.32 notice (docs/architecture.md, Exports).
+and what was written, and begins with the 42 CFR 2.32 notice (docs/design.md, Exports).
 """
 
 from __future__ import annotations
