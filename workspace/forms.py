@@ -13,6 +13,7 @@ from recovery_program.models import ExportFormat, ExportKind
 from staff.models import Program, User
 from workspace.overview import WEEKS, week_start
 from workspace.reports import Period
+from workspace.services import EXPORT_LONGEST_PERIOD
 
 LONGEST = datetime.timedelta(days=3 * 366)
 
@@ -86,8 +87,8 @@ class ReportForm(PlainErrors, forms.Form):
                 cleaned["range"] = Period(start, end)
 
 
-# A longer period is refused: a file past a few years is not a list anyone reads.
-LONGEST_PERIOD = LONGEST
+# The service refuses a longer one too (workspace.services.export_record); the form says it with her other mistakes.
+LONGEST_PERIOD = EXPORT_LONGEST_PERIOD
 
 
 def _year_ago() -> datetime.date:

@@ -330,6 +330,8 @@ def discharge_effects(patient: Patient, open_items: list[OpenItem], closing: set
 
 
 EXPORT_NEEDS_A_REASON = "Say why you need names and dates: the reason is kept with the record of this download."
+# A longer period is refused: a file past a few years is not a list anyone reads (and not one to carry off).
+EXPORT_LONGEST_PERIOD = datetime.timedelta(days=3 * 366)
 
 
 def export_refusal(*, identified: bool, reason: str) -> ValidationError | None:
@@ -363,6 +365,10 @@ def export_record(
         raise refusal
     if coach is not None and not workspace_permissions.export_coaches_for(actor.user).filter(pk=coach.pk).exists():
         raise ValidationError({"coach": "Choose one of your program's coaches, or all coaches."})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "“To” is before “From”. Type a last day on or after the first."})
+    if ends_on - starts_on > EXPORT_LONGEST_PERIOD:
+        raise ValidationError({"ends_on": "Choose a period of three years or less."})
     export = Export.objects.create(
         user=actor.user,
         kind=kind,

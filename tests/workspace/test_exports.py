@@ -290,6 +290,16 @@ def test_the_service_refuses_a_coach_an_admin_a_missing_reason_and_another_progr
     assert _record(supervisor, identified=True, reason="Audit").reason == "Audit"
 
 
+def test_the_service_refuses_a_period_that_ends_before_it_starts_or_spans_more_than_three_years(supervisor):
+    today = timezone.localdate()
+    with pytest.raises(ValidationError, match="before"):
+        _record(supervisor, starts_on=today, ends_on=today - datetime.timedelta(days=1))
+    with pytest.raises(ValidationError, match="three years"):
+        _record(supervisor, starts_on=today - datetime.timedelta(days=3 * 366 + 1), ends_on=today)
+    assert not Export.objects.exists()
+    assert _record(supervisor, starts_on=today - datetime.timedelta(days=3 * 366), ends_on=today).pk
+
+
 def test_months_and_days_are_the_programs_even_while_the_file_is_sent(client_for, settings, program, coach, patient):
     # The file is written after the request has ended (and its program's zone with it): an encounter on the
     # evening of 28 February in Los Angeles is already March in UTC, the server's zone here.
