@@ -256,8 +256,26 @@ STORAGES = {
     },
 }
 
-# Uploaded files (training certificates): outside the web root, served only through a checked view.
+# Uploaded files (training certificates, signed consents, service agreements): never in the web root, served only
+# through a checked view (recovery_program/storage.py). With OBJECT_STORAGE_BUCKET set, in that private bucket of an
+# S3-compatible store (MinIO, AWS S3...), so that any web node serves what another saved; otherwise in the folder
+# PRIVATE_MEDIA_ROOT (`make run`, the tests, one node). OBJECT_STORAGE_URL is the store's endpoint (empty: AWS);
+# without keys, boto3 finds its own (an instance role). Objects are written private and encrypted at rest by the
+# store: OBJECT_STORAGE_ENCRYPTION is "AES256" (keys the store keeps) or "aws:kms" (with OBJECT_STORAGE_KMS_KEY_ID).
 PRIVATE_MEDIA_ROOT = Path(env.string("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+OBJECT_STORAGE_BUCKET = env.string("OBJECT_STORAGE_BUCKET", "")
+OBJECT_STORAGE_URL = env.string("OBJECT_STORAGE_URL", "")
+OBJECT_STORAGE_REGION = env.string("OBJECT_STORAGE_REGION", "us-east-1")
+OBJECT_STORAGE_ACCESS_KEY_ID = env.string("OBJECT_STORAGE_ACCESS_KEY_ID", "")
+OBJECT_STORAGE_SECRET_ACCESS_KEY = env.secret("OBJECT_STORAGE_SECRET_ACCESS_KEY") or ""
+OBJECT_STORAGE_ENCRYPTION = env.string("OBJECT_STORAGE_ENCRYPTION", "AES256")
+OBJECT_STORAGE_KMS_KEY_ID = env.string("OBJECT_STORAGE_KMS_KEY_ID", "")
+if OBJECT_STORAGE_ENCRYPTION not in ("AES256", "aws:kms"):
+    raise ImproperlyConfigured('OBJECT_STORAGE_ENCRYPTION must be "AES256" or "aws:kms": files are never kept plain.')
+if bool(OBJECT_STORAGE_ACCESS_KEY_ID) != bool(OBJECT_STORAGE_SECRET_ACCESS_KEY):
+    raise ImproperlyConfigured("OBJECT_STORAGE_ACCESS_KEY_ID and OBJECT_STORAGE_SECRET_ACCESS_KEY go together.")
+if OBJECT_STORAGE_URL and not OBJECT_STORAGE_BUCKET:
+    raise ImproperlyConfigured("OBJECT_STORAGE_URL is set but OBJECT_STORAGE_BUCKET is not: name the bucket.")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 # Backups (`make backup`, recovery_program/backup.py): where the archives go, and how long they are kept (every
@@ -314,6 +332,17 @@ if MESSAGE_MAX_ATTEMPTS < 1 or MESSAGE_RETRY_SECONDS < 1:
 
 # Celery. With no REDIS_URL, tasks run in-process (said at start-up).
 REDIS_URL = env.string("REDIS_URL")
+# Django's cache: nothing in the app uses it (sessions, lockout, one-time keys and locks are all in PostgreSQL), but
+# whatever comes to use it must be shared by every web node and worker: Redis when there is one. Without REDIS_URL
+# (`make run`, one process) it stays in memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "recovery"),
+        }
+    }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 # Queues: texts, e-mails and the sweep have their own, each taken by workers of its own (bin/run,

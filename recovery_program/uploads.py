@@ -3,10 +3,12 @@ never by their name, and kept to a size. Stored in the private storage (`storage
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 # What a document may be, known by its first bytes, and the file ending it is stored under.
 DOCUMENT_SIGNATURES = {
@@ -15,6 +17,7 @@ DOCUMENT_SIGNATURES = {
     b"\xff\xd8\xff": ".jpg",
 }
 DOCUMENT_HELP = "A PDF, PNG or JPEG, at most 10 MB."
+logger = logging.getLogger(__name__)
 
 
 def checked_document(upload: UploadedFile, stem: str) -> UploadedFile:
@@ -36,7 +39,14 @@ def checked_document(upload: UploadedFile, stem: str) -> UploadedFile:
 def document_response(field_file, filename: str):
     """A stored document sent to the one who asked (after the permission layer said she may): never cached,
     never sniffed into something else."""
-    response = FileResponse(field_file.open("rb"), as_attachment=False, filename=filename)
+    try:
+        opened = field_file.open("rb")
+    except FileNotFoundError:
+        # The record names a file the storage no longer has (a bucket restored without it): said in the log by its
+        # name (a random key, no patient data), a plain "not found" to her rather than a server error.
+        logger.warning("Stored document missing: %s", field_file.name)
+        raise Http404 from None
+    response = FileResponse(opened, as_attachment=False, filename=filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

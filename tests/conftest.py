@@ -59,6 +59,7 @@ def frozen_now(request):
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.OBJECT_STORAGE_BUCKET = ""  # the folder, unless a test asks for the object store (tests/object_store.py)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production requires two-step login; tests of other pages log in with the password alone, and the
     # two-step tests turn it back on themselves.
