@@ -16,4 +16,5 @@ RUN DEBUG=true SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/bui
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "recovery_program.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn.conf.py: two sync workers per core, and one (WEB_CONCURRENCY overrides), and the statement timeout.
+CMD ["gunicorn", "recovery_program.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
