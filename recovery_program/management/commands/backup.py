@@ -30,6 +30,11 @@ class Command(BaseCommand):
             now=now,
         )
         self.stdout.write(f"Backup written: {archive}")
+        if settings.OBJECT_STORAGE_BUCKET:
+            self.stdout.write(
+                f"The private files are in the bucket {settings.OBJECT_STORAGE_BUCKET}, not in this archive: "
+                "back the bucket up with the object store's own versioning and replication (README, Object storage)."
+            )
         if not options["no_prune"]:
             removed = backups_prune(
                 settings.BACKUP_DIR,
