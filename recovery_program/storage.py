@@ -97,6 +97,8 @@ class PrivateStorage(Storage):
     """What the FileFields hold (made once, at import): hands each call to the storage the settings name when a file
     is saved or read."""
 
+    base_url = None  # wherever they are kept, private files have no public address
+
     def open(self, name, mode="rb"):
         return current_private_storage().open(name, mode)
 
