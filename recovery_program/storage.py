@@ -47,10 +47,12 @@ class PrivateObjectStorage(S3Storage):
         # disk first (S3File would download the whole object before the first byte is sent).
         key = self._normalize_name(clean_name(name))
         try:
-            body = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=key)["Body"]
+            found = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=key)
         except self.connection.meta.client.exceptions.NoSuchKey as error:
             raise FileNotFoundError(f"No such file: {name}") from error
-        return File(body, name)
+        stream = File(found["Body"], name)
+        stream.size = found["ContentLength"]
+        return stream
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("Private files have no address: they are sent by the app's checked view.")

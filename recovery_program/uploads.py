@@ -47,6 +47,8 @@ def document_response(field_file, filename: str):
         logger.warning("Stored document missing: %s", field_file.name)
         raise Http404 from None
     response = FileResponse(opened, as_attachment=False, filename=filename)
+    if not response.has_header("Content-Length"):  # a stream from the object store knows its length, not its end
+        response["Content-Length"] = str(opened.size)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -66,6 +66,7 @@ def test_a_certificate_in_the_bucket_is_streamed_through_the_checked_view(
     response = client_for(coach).get(url)
     assert response.status_code == 200
     assert response.streaming
+    assert response["Content-Length"] == str(len(PDF))
     assert b"".join(response.streaming_content) == PDF
     assert "no-store" in response["Cache-Control"]
     assert client_for(other_coach).get(url).status_code == 404
