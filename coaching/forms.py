@@ -397,8 +397,10 @@ class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         choices=[("", "Choose one"), *AppointmentKind.choices],
         error_messages={"required": "Choose where you are going."},
     )
-    date = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
-    time = forms.TimeField(label="Time", widget=TimeInput(), error_messages={"required": "Type the time, like 14:30."})
+    appointment_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
+    appointment_time = forms.TimeField(
+        label="Time", widget=TimeInput(), error_messages={"required": "Type the time, like 14:30."}
+    )
     place = forms.CharField(max_length=200, required=False, help_text="For example: the courthouse on Main Street.")
     note = forms.CharField(
         max_length=500,
@@ -413,11 +415,12 @@ class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("date") and cleaned.get("time"):
+        day, time = cleaned.get("appointment_day"), cleaned.get("appointment_time")
+        if day and time:
             try:
-                cleaned["starts_at"] = typed_moment(cleaned["date"], cleaned["time"])
+                cleaned["starts_at"] = typed_moment(day, time)
             except forms.ValidationError as error:
-                self.add_error("time", error)
+                self.add_error("appointment_time", error)
         return cleaned
 
     def appointment_fields(self) -> dict:
@@ -439,8 +442,8 @@ class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         help_text="For example: call her about the court date.",
         error_messages={"required": "Write what you mean to do, like “call her”."},
     )
-    due_on = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
-    due_time = forms.TimeField(label="Time (optional)", widget=TimeInput(), required=False)
+    reminder_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
+    reminder_time = forms.TimeField(label="Time (optional)", widget=TimeInput(), required=False)
 
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)
@@ -448,4 +451,4 @@ class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
 
     def reminder_fields(self) -> dict:
         data = self.cleaned_data
-        return {"what": data["what"], "due_on": data["due_on"], "due_time": data["due_time"]}
+        return {"what": data["what"], "due_on": data["reminder_day"], "due_time": data["reminder_time"]}

@@ -29,6 +29,7 @@ from coaching.models import (
 )
 from patients import permissions as patient_permissions
 from patients.models import Patient, ProgramStatus
+from recovery_program.ids import id_or_404
 from staff.models import User
 
 
@@ -338,6 +339,8 @@ def get_week_coach(user: User, coach_id: int | str | None) -> User:
     """The coach whose week she asked for (a coach: herself when none is named); 404 for a coach out of reach."""
     if not coach_id and can_keep_week(user):
         return user
+    if coach_id is None:
+        raise Http404("No such coach.")
     try:
         return week_coaches_for(user).get(pk=coach_id)
     except (User.DoesNotExist, ValueError, TypeError):
@@ -379,7 +382,7 @@ def get_appointment_for_change(user: User, pk: int | str) -> Appointment:
 def get_appointment_to_log(user: User, pk: int | str | None) -> Appointment | None:
     """Her own appointment that the encounter she logs will mark done (the service refuses one no longer planned);
     None when none is asked for."""
-    return get_appointment_for_change(user, pk) if pk else None
+    return get_appointment_for_change(user, id_or_404(pk)) if pk else None
 
 
 def get_reminder_for_change(user: User, pk: int | str) -> Reminder:

@@ -493,7 +493,7 @@ def appointment_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -
     _check_her_woman(actor, patient)
     starts_at = fields["starts_at"]
     if starts_at < timezone.now() - datetime.timedelta(days=1):
-        raise ValidationError({"date": "This is in the past. Log what happened as an encounter instead."})
+        raise ValidationError({"appointment_day": "This is in the past. Log what happened as an encounter instead."})
     appointment = Appointment.objects.create(
         program_id=actor.user.program_id, patient=patient, coach=actor.user, created_by=actor.user, **fields
     )
@@ -537,7 +537,7 @@ def reminder_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> R
     """A next contact she means to make with a woman of her caseload ("call Thursday"), from today on."""
     _check_her_woman(actor, patient)
     if fields["due_on"] < timezone.localdate():
-        raise ValidationError({"due_on": "Choose today or a day to come."})
+        raise ValidationError({"reminder_day": "Choose today or a day to come."})
     if not fields.get("what", "").strip():
         raise ValidationError({"what": "Write what you mean to do, like “call her”."})
     reminder = Reminder.objects.create(

@@ -41,7 +41,9 @@ def my_week(request):
     coach_id = request.GET.get("coach")
     if not coach_id and not permissions.can_keep_week(request.user):
         return _render_week(request, None)
-    return _render_week(request, permissions.get_week_coach(request.user, id_or_none(coach_id) or coach_id))
+    if coach_id and id_or_none(coach_id) is None:
+        raise Http404
+    return _render_week(request, permissions.get_week_coach(request.user, id_or_none(coach_id)))
 
 
 def coach_week(request, pk):

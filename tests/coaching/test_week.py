@@ -189,7 +189,13 @@ def test_her_week_groups_by_day_in_the_program_zone_across_the_clocks_going_forw
     client = client_for(coach)
     client.post(
         reverse("coaching:appointment_new"),
-        {"patient": patient.pk, "kind": "medical", "date": "2027-03-14", "time": "10:00", "place": "Clinic"},
+        {
+            "patient": patient.pk,
+            "kind": "medical",
+            "appointment_day": "2027-03-14",
+            "appointment_time": "10:00",
+            "place": "Clinic",
+        },
     )
     appointment = Appointment.objects.get()
     # 10 a.m. on the Sunday the clocks went forward is 14:00 UTC (EDT), not 15:00 (EST).
@@ -207,7 +213,7 @@ def test_her_week_groups_by_day_in_the_program_zone_across_the_clocks_going_forw
 def test_a_time_the_clocks_skip_is_refused_next_to_the_field(client_for, friday, coach, patient):
     refused = client_for(coach).post(
         reverse("coaching:appointment_new"),
-        {"patient": patient.pk, "kind": "court", "date": "2027-03-14", "time": "02:30"},
+        {"patient": patient.pk, "kind": "court", "appointment_day": "2027-03-14", "appointment_time": "02:30"},
     )
     assert "the clocks skipped that hour" in refused.content.decode()
     assert not Appointment.objects.exists()
@@ -306,7 +312,7 @@ def test_another_coach_cannot_close_her_appointment_or_reminder(client_for, frid
 def test_a_forged_patient_is_a_404(client_for, friday, coach, other_patient):
     response = client_for(coach).post(
         reverse("coaching:appointment_new"),
-        {"patient": other_patient.pk, "kind": "court", "date": "2027-03-15", "time": "10:00"},
+        {"patient": other_patient.pk, "kind": "court", "appointment_day": "2027-03-15", "appointment_time": "10:00"},
     )
     assert response.status_code == 404
 
