@@ -11,6 +11,7 @@ from coaching.models import (
     NALOXONE_MAX,
     PLAN_CONTACTS_MAX,
     TEST_STRIPS_MAX,
+    AppointmentKind,
     ConcernCategory,
     EncounterKind,
     NaloxoneAtHand,
@@ -28,6 +29,7 @@ from recovery_program.forms import (
     TimeInput,
     long_text,
     started_at,
+    typed_moment,
 )
 from recovery_program.once import OnceFormMixin
 from recovery_program.validators import not_in_future
@@ -377,3 +379,76 @@ class SafetyPlanForm(NoMaxLengthMixin, PlainErrors, forms.Form):
 
 class SafetyPlanEditForm(VersionedForm, SafetyPlanForm):
     """Changing her plan: the form carries the version it was opened at."""
+
+
+class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
+    """An appointment she will go to with a woman: the day and time are read in the program's zone."""
+
+    patient = forms.ModelChoiceField(
+        queryset=None,
+        label="With",
+        error_messages={
+            "required": "Choose who you are going with.",
+            "invalid_choice": "Choose a woman of your caseload.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Where to",
+        choices=[("", "Choose one"), *AppointmentKind.choices],
+        error_messages={"required": "Choose where you are going."},
+    )
+    appointment_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
+    appointment_time = forms.TimeField(
+        label="Time", widget=TimeInput(), error_messages={"required": "Type the time, like 14:30."}
+    )
+    place = forms.CharField(max_length=200, required=False, help_text="For example: the courthouse on Main Street.")
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Note (optional)",
+        help_text="For you: what to bring, where to meet her.",
+    )
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+    def clean(self):
+        cleaned = super().clean()
+        day, time = cleaned.get("appointment_day"), cleaned.get("appointment_time")
+        if day and time:
+            try:
+                cleaned["starts_at"] = typed_moment(day, time)
+            except forms.ValidationError as error:
+                self.add_error("appointment_time", error)
+        return cleaned
+
+    def appointment_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"starts_at": data["starts_at"], "kind": data["kind"], "place": data["place"], "note": data["note"]}
+
+
+class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
+    """A next contact she means to make: a day, a time if she wants one, and what."""
+
+    patient = forms.ModelChoiceField(
+        queryset=None,
+        label="With",
+        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a woman of your caseload."},
+    )
+    what = forms.CharField(
+        max_length=200,
+        label="What",
+        help_text="For example: call her about the court date.",
+        error_messages={"required": "Write what you mean to do, like “call her”."},
+    )
+    reminder_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
+    reminder_time = forms.TimeField(label="Time (optional)", widget=TimeInput(), required=False)
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+    def reminder_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"what": data["what"], "due_on": data["reminder_day"], "due_time": data["reminder_time"]}

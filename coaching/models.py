@@ -476,3 +476,118 @@ class SafetyPlan(models.Model):
         if self.reviewed_at is None:
             return None
         return ((today or timezone.localdate()) - timezone.localdate(self.reviewed_at)).days
+
+
+class AppointmentKind(models.TextChoices):
+    """Where a coach goes with her: each becomes the matching kind of encounter once logged (`ENCOUNTER_KIND`)."""
+
+    COURT = "court", "Court"
+    DENTAL = "dental", "Dental visit"
+    MEDICAL = "medical", "Medical or prenatal visit"
+    FAMILY_RESOURCE = "family_resource", "Family Resource Center"
+    TWELVE_STEP = "twelve_step", "Her first twelve-step meeting"
+    HOUSING = "housing", "Housing"
+    OTHER = "other", "Something else"
+
+    @property
+    def encounter_kind(self) -> str:
+        return {
+            "court": EncounterKind.COURT,
+            "dental": EncounterKind.MEDICAL,
+            "medical": EncounterKind.MEDICAL,
+            "family_resource": EncounterKind.FAMILY_RESOURCE,
+            "twelve_step": EncounterKind.TWELVE_STEP,
+        }.get(self.value, EncounterKind.OTHER)
+
+
+class AppointmentStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "She did not come"
+
+
+@pghistory.track()
+class Appointment(models.Model):
+    """An appointment a coach will go to with a woman of her caseload. Never deleted: cancelled instead. Done only
+    through the encounter that logged it (`coaching.services.encounter_log`)."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField("when")
+    kind = models.CharField("where to", max_length=20, choices=AppointmentKind.choices)
+    place = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.PLANNED)
+    encounter = models.OneToOneField(Encounter, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = VersionField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["coach", "starts_at"], name="appointment_coach_when"),
+            models.Index(fields=["program", "starts_at"], name="appointment_program_when"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=AppointmentStatus.DONE, encounter__isnull=False)
+                | (~Q(status=AppointmentStatus.DONE) & Q(encounter__isnull=True)),
+                name="appointment_done_with_its_encounter",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AppointmentStatus.values), name="appointment_status_known"),
+            models.CheckConstraint(condition=Q(kind__in=AppointmentKind.values), name="appointment_kind_known"),
+        ]
+        permissions = [("keep_week", "Can keep her own week: appointments and reminders")]
+        triggers = [no_delete, SameProgram("program", "patient", "coach", "encounter", "created_by"), bump_version]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {timezone.localtime(self.starts_at):%Y-%m-%d}"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == AppointmentStatus.PLANNED
+
+
+class ReminderStatus(models.TextChoices):
+    OPEN = "open", "To do"
+    DONE = "done", "Done"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+@pghistory.track()
+class Reminder(models.Model):
+    """A next contact she means to make ("call Thursday"). Never deleted: done or dismissed instead."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField("day")
+    due_time = models.TimeField("time", null=True, blank=True)
+    what = models.CharField(max_length=200)
+    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = VersionField()
+
+    class Meta:
+        ordering = ["due_on", "due_time", "id"]
+        indexes = [models.Index(fields=["coach", "status", "due_on"], name="reminder_coach_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ReminderStatus.OPEN, closed_at__isnull=True)
+                | (~Q(status=ReminderStatus.OPEN) & Q(closed_at__isnull=False)),
+                name="reminder_closed_has_a_date",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReminderStatus.values), name="reminder_status_known"),
+            models.CheckConstraint(condition=~Q(what=""), name="reminder_says_what"),
+        ]
+        triggers = [no_delete, SameProgram("program", "patient", "coach", "created_by"), bump_version]
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.due_on:%Y-%m-%d}"

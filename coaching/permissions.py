@@ -14,6 +14,7 @@ from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefet
 from django.http import Http404
 
 from coaching.models import (
+    Appointment,
     Concern,
     ConcernNote,
     ConcernQuerySet,
@@ -21,12 +22,14 @@ from coaching.models import (
     Draft,
     Encounter,
     EncounterPatient,
+    Reminder,
     Resource,
     SafetyPlan,
     Urgency,
 )
 from patients import permissions as patient_permissions
 from patients.models import Patient, ProgramStatus
+from recovery_program.ids import id_or_404
 from staff.models import User
 
 
@@ -299,3 +302,94 @@ def safety_plan_of(user: User, patient: Patient) -> SafetyPlan | None:
     if not can_see_safety_plans(user):
         return None
     return SafetyPlan.objects.filter(patient=patient).select_related("reviewed_by").first()
+
+
+def can_keep_week(user: User) -> bool:
+    """Coaches keep their own week: the appointments they go to with a woman, and the contacts they mean to make."""
+    return user.is_active and user.has_perm("coaching.keep_week")
+
+
+def can_read_weeks(user: User) -> bool:
+    """Coaches read their own week; supervisors their coaches' weeks (`week_coaches_for`); admins never."""
+    return user.is_active and (can_keep_week(user) or user.has_perm("coaching.view_appointment"))
+
+
+def picks_a_coachs_week(user: User) -> bool:
+    """Supervisors choose whose week to read."""
+    return user.is_active and user.has_perm("coaching.view_appointment")
+
+
+def week_coaches_for(user: User) -> QuerySet[User]:
+    """Whose week she may read. A coach: her own. A supervisor: every active coach of her program, or, where the
+    program keeps each supervisor to her own (`Program.supervisors_see_all` off), the coaches she supervises now.
+    Admins and anyone else: nobody."""
+    if not user.is_active:
+        return User.objects.none()
+    if user.has_perm("coaching.view_appointment"):
+        coaches = patient_permissions.coaches_assignable_by(user)
+        if not user.program.supervisors_see_all:
+            coaches = coaches.filter(supervised_by__supervisor=user, supervised_by__ended_on__isnull=True)
+        return coaches.order_by("first_name", "last_name")
+    if can_keep_week(user):
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def get_week_coach(user: User, coach_id: int | str | None) -> User:
+    """The coach whose week she asked for (a coach: herself when none is named); 404 for a coach out of reach."""
+    if not coach_id and can_keep_week(user):
+        return user
+    if coach_id is None:
+        raise Http404("No such coach.")
+    try:
+        return week_coaches_for(user).get(pk=coach_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such coach.") from None
+
+
+def appointments_visible_to(user: User) -> QuerySet[Appointment]:
+    """The appointments of the coaches whose week she reads (`week_coaches_for`), in her program; a coach's own only
+    about the women she can see now (a woman transferred away leaves her week). Anyone else: none."""
+    if not user.is_active:
+        return Appointment.objects.none()
+    rows = Appointment.objects.filter(program_id=user.program_id, coach__in=week_coaches_for(user))
+    if not user.has_perm("coaching.view_appointment"):
+        rows = rows.filter(patient__in=patient_permissions.patients_visible_to(user))
+    return rows
+
+
+def reminders_visible_to(user: User) -> QuerySet[Reminder]:
+    """As `appointments_visible_to`, for her next-contact reminders."""
+    if not user.is_active:
+        return Reminder.objects.none()
+    rows = Reminder.objects.filter(program_id=user.program_id, coach__in=week_coaches_for(user))
+    if not user.has_perm("coaching.view_appointment"):
+        rows = rows.filter(patient__in=patient_permissions.patients_visible_to(user))
+    return rows
+
+
+def get_appointment_for_change(user: User, pk: int | str) -> Appointment:
+    """Her own appointment, for logging, cancelling or saying she did not come: 404 for anyone else's, and for
+    supervisors (who read weeks, never change them)."""
+    if not can_keep_week(user):
+        raise Http404
+    try:
+        return appointments_visible_to(user).select_related("patient").get(pk=pk, coach=user)
+    except (Appointment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such appointment.") from None
+
+
+def get_appointment_to_log(user: User, pk: int | str | None) -> Appointment | None:
+    """Her own appointment that the encounter she logs will mark done (the service refuses one no longer planned);
+    None when none is asked for."""
+    return get_appointment_for_change(user, id_or_404(pk)) if pk else None
+
+
+def get_reminder_for_change(user: User, pk: int | str) -> Reminder:
+    """Her own reminder, for marking it done or dismissing it; 404 for anyone else."""
+    if not can_keep_week(user):
+        raise Http404
+    try:
+        return reminders_visible_to(user).get(pk=pk, coach=user)
+    except (Reminder.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such reminder.") from None

@@ -16,6 +16,8 @@ from coaching import permissions
 from coaching.models import (
     PLAN_CONTACTS_MAX,
     Addendum,
+    Appointment,
+    AppointmentStatus,
     Concern,
     ConcernNote,
     ConcernNoteSeen,
@@ -25,6 +27,8 @@ from coaching.models import (
     EncounterKind,
     EncounterNote,
     EncounterPatient,
+    Reminder,
+    ReminderStatus,
     Resource,
     RiskMoment,
     SafetyPlan,
@@ -135,8 +139,11 @@ def encounter_log(
     patients: Iterable[Patient],
     resources: Iterable[Resource],
     notes: dict[int, str] | None = None,
+    appointment: Appointment | None = None,
 ) -> Encounter:
-    """Records what the coach did; her encounter draft is done with. Nothing is logged about a discharged woman,
+    """Records what the coach did; her encounter draft is done with. `appointment`: the planned appointment of
+    hers this encounter logs: it is marked done and linked to the encounter in the same transaction
+    (`appointment_mark_done`). Nothing is logged about a discharged woman,
     nor about one re-enrolled before the consent for her new episode is recorded (`logging_refusal`).
 
     `fields["summary"]` is the shared note, in every attendee's record; `notes` maps a patient's id to her own
@@ -155,6 +162,8 @@ def encounter_log(
     _write_notes(encounter, notes, [p.pk for p in patients])
     encounter.resources.set(resources)
     _log_encounter(actor, AccessAction.CREATE, encounter, [p.pk for p in patients])
+    if appointment is not None:
+        appointment_mark_done(actor=actor, appointment=appointment, encounter=encounter)
     draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER)
     return encounter
 
@@ -463,3 +472,91 @@ def safety_plan_review(*, actor: Actor, patient: Patient) -> SafetyPlan:
     plan.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
     log_access(actor, AccessAction.CHANGE, patient=patient, record=plan, record_type="safety plan")
     return plan
+
+
+# What she is told when the appointment was already logged, cancelled or marked missed (in another tab).
+NOT_PLANNED = "This appointment is no longer planned: it was already logged, cancelled or marked as missed."
+
+
+def _check_her_woman(actor: Actor, patient: Patient, field: str = "patient") -> None:
+    if not permissions.patients_for_logging(actor.user).filter(pk=patient.pk).exists():
+        raise ValidationError({field: "Choose a woman of your caseload."})
+    refusal = logging_refusal([patient], doing="planned for")
+    if refusal:
+        raise ValidationError({field: refusal})
+
+
+@transaction.atomic
+def appointment_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Appointment:
+    """An appointment she will go to with a woman of her caseload, in her week. Not in the past (a day's grace:
+    she may note one she forgot this morning)."""
+    _check_her_woman(actor, patient)
+    starts_at = fields["starts_at"]
+    if starts_at < timezone.now() - datetime.timedelta(days=1):
+        raise ValidationError({"appointment_day": "This is in the past. Log what happened as an encounter instead."})
+    appointment = Appointment.objects.create(
+        program_id=actor.user.program_id, patient=patient, coach=actor.user, created_by=actor.user, **fields
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark_done(*, actor: Actor, appointment: Appointment, encounter: Encounter) -> Appointment:
+    """Her planned appointment is done: the encounter that logs it has her on it, and was logged by its coach."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.PLANNED:
+        raise ValidationError(NOT_PLANNED)
+    if appointment.coach_id != actor.user.pk or encounter.coach_id != actor.user.pk:
+        raise ValidationError("Only the coach of the appointment logs it.")
+    if not encounter.patients.filter(pk=appointment.patient_id).exists():
+        raise ValidationError({"patients": "The woman of the appointment must be on the encounter that logs it."})
+    appointment.status = AppointmentStatus.DONE
+    appointment.encounter = encounter
+    appointment.save(update_fields=["status", "encounter", "updated_at"])
+    log_access(actor, AccessAction.CHANGE, patient=appointment.patient, record=appointment)
+    return appointment
+
+
+@transaction.atomic
+def appointment_close(*, actor: Actor, appointment: Appointment, status: str) -> Appointment:
+    """Cancelled, or she did not come: only a planned appointment, never deleted. Done is for `encounter_log`."""
+    if status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        raise ValidationError("An appointment is done only by logging it as an encounter.")
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != AppointmentStatus.PLANNED:
+        raise ValidationError(NOT_PLANNED)
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    log_access(actor, AccessAction.CHANGE, patient=appointment.patient, record=appointment)
+    return appointment
+
+
+@transaction.atomic
+def reminder_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> Reminder:
+    """A next contact she means to make with a woman of her caseload ("call Thursday"), from today on."""
+    _check_her_woman(actor, patient)
+    if fields["due_on"] < timezone.localdate():
+        raise ValidationError({"reminder_day": "Choose today or a day to come."})
+    if not fields.get("what", "").strip():
+        raise ValidationError({"what": "Write what you mean to do, like “call her”."})
+    reminder = Reminder.objects.create(
+        program_id=actor.user.program_id, patient=patient, coach=actor.user, created_by=actor.user, **fields
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=reminder)
+    return reminder
+
+
+@transaction.atomic
+def reminder_close(*, actor: Actor, reminder: Reminder, status: str) -> Reminder:
+    """Done, or dismissed: an open reminder only; it stays, closed, with its history."""
+    if status not in (ReminderStatus.DONE, ReminderStatus.DISMISSED):
+        raise ValidationError("A reminder is closed as done or dismissed.")
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.status != ReminderStatus.OPEN:
+        raise ValidationError("This reminder is already closed.")
+    reminder.status = status
+    reminder.closed_at = timezone.now()
+    reminder.save(update_fields=["status", "closed_at", "updated_at"])
+    log_access(actor, AccessAction.CHANGE, patient=reminder.patient, record=reminder)
+    return reminder

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, resources, safety
+from coaching.views import concerns, drafts, encounters, resources, safety, week
 
 app_name = "coaching"
 
@@ -25,6 +25,12 @@ urlpatterns = [
     path("safety-plans/<int:pk>/edit/", safety.safety_plan_edit, name="safety_plan_edit"),
     path("safety-plans/<int:pk>/reviewed/", safety.safety_plan_review, name="safety_plan_review"),
     path("safety-plans/<int:pk>/history/", safety.safety_plan_history, name="safety_plan_history"),
+    path("week/", week.my_week, name="week"),
+    path("week/coach/<int:pk>/", week.coach_week, name="coach_week"),
+    path("appointments/new/", week.appointment_new, name="appointment_new"),
+    path("appointments/<int:pk>/<str:status>/", week.appointment_close, name="appointment_close"),
+    path("reminders/new/", week.reminder_new, name="reminder_new"),
+    path("reminders/<int:pk>/<str:status>/", week.reminder_close, name="reminder_close"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]

@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind
-from coaching.services import concern_share, encounter_log, safety_plan_save
+from coaching.services import appointment_add, concern_share, encounter_log, reminder_add, safety_plan_save
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
@@ -216,3 +216,18 @@ def send_outbox() -> int:
 
     waiting = Outgoing.objects.filter(status=Outgoing.Status.PENDING).values_list("pk", flat=True)
     return sum(outbox.deliver(message_id) for message_id in list(waiting))
+
+
+def add_appointment(coach, patient, *, starts_at=None, **fields):
+    """An appointment in her week (tomorrow by default), added by her through the service."""
+    defaults = {"kind": "court", "place": "County courthouse", "note": ""}
+    when = starts_at or timezone.now() + datetime.timedelta(days=1)
+    return appointment_add(actor=Actor(coach, None), patient=patient, fields=defaults | fields | {"starts_at": when})
+
+
+def add_reminder(coach, patient, *, due_on=None, what="Call her", due_time=None):
+    """A next-contact reminder in her week (tomorrow by default), set by her through the service."""
+    due_on = due_on or timezone.localdate() + datetime.timedelta(days=1)
+    return reminder_add(
+        actor=Actor(coach, None), patient=patient, fields={"due_on": due_on, "due_time": due_time, "what": what}
+    )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
+from coaching.week import Week, week_of
 from patients import permissions as patient_permissions
 from patients.forms import DischargeForm
 from patients.services import discharge_reasons_for
@@ -69,11 +70,21 @@ def home(request):
             "covers": list(patient_permissions.cover_grants_for(user)),
             "today": timezone.localdate(),
             "her_patients": her_patients,
+            "my_week": _my_week(request),
             # A clinician with the supervisor role and no coaches or shifts: her own women come first.
             "clinician_only": her_patients is not None
             and not supervision_permissions.has_supervision_work(user, timezone.now()),
         },
     )
+
+
+def _my_week(request) -> Week | None:
+    """A coach's next seven days and her overdue reminders; reading it names the women in it."""
+    if not coaching_permissions.can_keep_week(request.user):
+        return None
+    week = week_of(request.user, request.user)
+    log_access_many(actor_from(request), AccessAction.VIEW, week.patient_ids(), record_type="home: my week")
+    return week
 
 
 def _break_glass_to_review(user) -> list[tuple[object, bool]]:

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from coaching import permissions, services
 from coaching.forms import AddendumForm, EncounterEditForm, EncounterForm, EnteredInErrorForm
-from coaching.models import Draft
+from coaching.models import AppointmentKind, Draft
 from coaching.views.drafts import draft_initial, notes_initial
 from patients import permissions as patient_permissions
 from recovery_program.audit import AccessAction, actor_from, log_access_many
@@ -136,6 +136,11 @@ def encounter_new(request):
     if not permissions.can_log_encounters(request.user):
         raise Http404
     kwargs = _choices(request.user)
+    # ?appointment=: "Log it" from her week; saving marks that appointment done (coaching.services.encounter_log).
+    appointment = permissions.get_appointment_to_log(request.user, request.GET.get("appointment"))
+    if request.method == "GET" and appointment is not None and not appointment.is_planned:
+        messages.info(request, services.NOT_PLANNED)
+        return redirect("coaching:week")
     if request.method == "POST":
         _posted_patients_are_hers(request)
         form = EncounterForm(request.POST, **kwargs)
@@ -147,6 +152,7 @@ def encounter_new(request):
                     patients=form.cleaned_data["patients"],
                     resources=form.cleaned_data["resources"],
                     notes=form.notes(),
+                    appointment=appointment,
                 )
             except ValidationError as error:
                 form.refuse(error)
@@ -154,6 +160,10 @@ def encounter_new(request):
                 messages.success(request, "Encounter saved.")
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
+    elif appointment is not None:
+        # Her appointment, not her draft: the draft stays for another time.
+        draft, initial = None, _from_appointment(appointment)
+        form = EncounterForm(initial=initial, **kwargs)
     else:
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm)
         if draft is None and not kwargs["patients"].exists():
@@ -168,8 +178,28 @@ def encounter_new(request):
                 initial.pop("started", None)
         form = EncounterForm(initial=initial, **kwargs)
     _log_form_shown(request, kwargs["patients"])
-    context = {"form": form, "draft": draft, "draft_url": reverse("coaching:draft_save", args=[Draft.Form.ENCOUNTER])}
+    context = {
+        "form": form,
+        "draft": draft,
+        # Logging an appointment keeps no draft: the appointment holds what the form starts with.
+        "draft_url": "" if appointment else reverse("coaching:draft_save", args=[Draft.Form.ENCOUNTER]),
+        "appointment": appointment,
+    }
     return _render_form(request, "coaching/encounter_form.html", context)
+
+
+def _from_appointment(appointment) -> dict:
+    """The encounter form for her appointment: the woman, the kind of visit, where, and when it was planned."""
+    local = timezone.localtime(appointment.starts_at)
+    return {
+        "patients": [appointment.patient_id],
+        "kind": AppointmentKind(appointment.kind).encounter_kind,
+        "started": PICK,
+        "date": local.date(),
+        "start_time": local.time().replace(second=0, microsecond=0),
+        "duration_minutes": 60,
+        "place": appointment.place,
+    }
 
 
 def _log_form_shown(request, patients, encounter=None) -> None:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_supervisor_enrolls import _log_in
-from tests.factories import share_concern
+from tests.factories import add_appointment, add_reminder, share_concern
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +53,9 @@ def _pages(role: str, *, patient, concern, coach) -> list[str]:
             reverse("supervision:agenda_add"),
             reverse("supervision:reach"),
             reverse("staff:my_training"),
+            reverse("coaching:week"),
+            reverse("coaching:appointment_new"),
+            reverse("coaching:reminder_new"),
         ]
     if role == "supervisor":
         return [
@@ -61,6 +64,7 @@ def _pages(role: str, *, patient, concern, coach) -> list[str]:
             reverse("supervision:queues"),
             reverse("supervision:queue", kwargs={"coach_pk": coach.pk}),
             reverse("supervision:weeks"),
+            reverse("coaching:coach_week", kwargs={"pk": coach.pk}),
             reverse("overview") + "?all=1",
             reverse("exports"),
             reverse("patients:enroll"),
@@ -86,6 +90,8 @@ def _pages(role: str, *, patient, concern, coach) -> list[str]:
 @pytest.mark.parametrize("role", ["coach", "supervisor", "admin"])
 def test_main_pages_have_no_accessibility_violations(live_server, page: Page, role, coach, supervisor, admin, patient):
     concern = share_concern(coach, patient, category="housing", description="Eviction notice.", urgency="routine")
+    add_appointment(coach, patient, note="Bring the letter.")  # her week, with something in it
+    add_reminder(coach, patient)
     user = {"coach": coach, "supervisor": supervisor, "admin": admin}[role]
     _log_in(page, live_server.url, user)
     found = []

@@ -36,6 +36,8 @@ from tests.factories import (
     ConsentFactory,
     PatientFactory,
     UserFactory,
+    add_appointment,
+    add_reminder,
     add_shift,
     log_encounter,
     make_safety_plan,
@@ -100,6 +102,14 @@ class World:
     @cached_property
     def safety_plan(self):
         return make_safety_plan(self.coach, self.patient)
+
+    @cached_property
+    def appointment(self):
+        return add_appointment(self.coach, self.patient)
+
+    @cached_property
+    def reminder(self):
+        return add_reminder(self.coach, self.patient)
 
     @cached_property
     def consent(self):
@@ -280,6 +290,10 @@ PAGES = [
     Page("coaching:safety_plan", "supervisor", VIEW, "safety plan", _patient, needs=("safety_plan",)),
     Page("coaching:safety_plan_edit", "coach", VIEW, "safety plan", _patient, needs=("safety_plan",)),
     Page("coaching:safety_plan_history", "supervisor", VIEW, "safety plan history", _patient, needs=("safety_plan",)),
+    Page("coaching:week", "coach", VIEW, "week", needs=("appointment", "reminder")),
+    Page("coaching:coach_week", "supervisor", VIEW, "week", _record("coach"), needs=("appointment",)),
+    Page("coaching:appointment_new", "coach", VIEW, "week form", patients=_caseload),
+    Page("coaching:reminder_new", "coach", VIEW, "week form", patients=_caseload),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
     Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
@@ -327,6 +341,8 @@ WRITTEN_THROUGH = {
     "coaching:concern_note": "coaching.concern_add_note",
     "coaching:concern_close": "coaching.concern_close",
     "coaching:safety_plan_review": "coaching.safety_plan_review",
+    "coaching:appointment_close": "coaching.appointment_close",
+    "coaching:reminder_close": "coaching.reminder_close",
     "referrals:referral_status": "referrals.referral_change_status",
     # Her draft of a form about patients: a row for each patient it names (checked by tests/coaching/test_drafts.py).
     "coaching:draft_save": "coaching.draft_save",
@@ -481,6 +497,58 @@ def _referral_fields(world):
 
 
 SERVICES = [
+    Service(
+        "coaching.appointment_add",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.appointment_add,
+            actor=actor,
+            patient=w.patient,
+            fields={"starts_at": NOW + datetime.timedelta(days=1), "kind": "court"},
+        ),
+        CREATE,
+        "appointment",
+    ),
+    Service(
+        "coaching.appointment_close",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.appointment_close, actor=actor, appointment=w.appointment, status="cancelled"
+        ),
+        CHANGE,
+        "appointment",
+    ),
+    Service(
+        "coaching.appointment_mark_done",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.appointment_mark_done,
+            actor=actor,
+            appointment=w.appointment,
+            encounter=log_encounter(w.coach, [w.patient]),
+        ),
+        CHANGE,
+        "appointment",
+    ),
+    Service(
+        "coaching.reminder_add",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.reminder_add,
+            actor=actor,
+            patient=w.patient,
+            fields={"due_on": TODAY, "due_time": None, "what": "Call her"},
+        ),
+        CREATE,
+        "reminder",
+    ),
+    Service(
+        "coaching.reminder_close",
+        "coach",
+        lambda w, actor: partial(coaching_services.reminder_close, actor=actor, reminder=w.reminder, status="done"),
+        CHANGE,
+        "reminder",
+    ),
     Service(
         "coaching.safety_plan_save",
         "coach",

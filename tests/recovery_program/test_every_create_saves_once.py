@@ -44,6 +44,8 @@ CREATES = {
     "coaching:concern_new",
     "coaching:concern_note",
     "coaching:resources",
+    "coaching:appointment_new",
+    "coaching:reminder_new",
     "referrals:referral_new",
     "referrals:referral_status",
     "referrals:cps_report_new",
@@ -90,6 +92,8 @@ NOT_CREATING = {
     "supervision:session_draft": "keeps one draft per coach's session form, replaced each time",
     "supervision:session_edit": "changes the session",
     "coaching:resource_edit": "renames or retires",
+    "coaching:appointment_close": "cancels it or marks it missed once; a second time is refused",
+    "coaching:reminder_close": "closes it once; a second time is refused",
     "coaching:safety_plan_edit": "one plan per woman: a second save finds it and changes it to the same",
     "coaching:safety_plan_review": "marks it gone over with her now; a second time says the same",
     "referrals:referral_edit": "changes the record",
@@ -161,6 +165,10 @@ TYPED = {
     "certificate": "",
     "naloxone_kits": "1",
     "test_strips": "5",
+    "appointment_day": "+1",
+    "appointment_time": "10:00",
+    "reminder_day": "+1",
+    "reminder_time": "09:00",
 }
 # Choices that differ from what the demo already holds, and the button a two-form page needs.
 CHOSEN = {

@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coaching.models import Concern, Encounter, Resource
+from coaching.models import Appointment, Concern, Encounter, Reminder, Resource
 from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
@@ -167,6 +167,9 @@ def _shift_ahead():
 
 
 SHIFT = {"pk": _shift_ahead}
+# coach1's first planned appointment and open reminder in the demo's week.
+APPOINTMENT = {"pk": _of(Appointment, coach__username="coach1", status="planned"), "status": lambda: "cancelled"}
+REMINDER = {"pk": _of(Reminder, coach__username="coach1", status="open"), "status": lambda: "done"}
 
 FORMS = [
     Form("patients:enroll", "supervisor1"),
@@ -216,6 +219,10 @@ FORMS = [
     Form("coaching:safety_plan_edit", "coach1", PATIENT),
     Form("coaching:safety_plan_review", "coach1", PLANNED, page="coaching:safety_plan", page_kwargs=PLANNED),
     Form("coaching:resource_edit", "admin1", {"pk": _of(Resource)}),
+    Form("coaching:appointment_new", "coach1"),
+    Form("coaching:reminder_new", "coach1"),
+    Form("coaching:appointment_close", "coach1", APPOINTMENT, page="coaching:week"),
+    Form("coaching:reminder_close", "coach1", REMINDER, page="coaching:week"),
     Form("referrals:referral_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:cps_report_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:communication_new", "supervisor1", {"patient_pk": _patient}),
@@ -316,7 +323,12 @@ QUERIES = [
     Query("coaching:concern_list", "supervisor1", ("show", "coach", "mine", "page")),
     Query("coaching:concern_list", "coach1", ("show", "page")),
     Query("coaching:concern_new", "coach1", ("encounter", "patient")),
-    Query("coaching:encounter_new", "coach1", ("patient",)),
+    Query("coaching:encounter_new", "coach1", ("patient", "appointment")),
+    Query("coaching:week", "coach1", ("from", "coach")),
+    Query("coaching:week", "supervisor1", ("from", "coach")),
+    Query("coaching:coach_week", "supervisor1", ("from",), COACH),
+    Query("coaching:appointment_new", "coach1", ("patient",)),
+    Query("coaching:reminder_new", "coach1", ("patient",)),
     Query("referrals:referral_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:cps_report_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("referrals:communication_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
@@ -615,6 +627,8 @@ def test_garbage_in_a_query_parameter_is_a_page_or_a_404(seeded, query, db):
 PATHS = [
     ("password_reset_confirm", None, {"uidb64": "MQ", "token": "set-password"}),
     ("coaching:draft_save", "coach1", {"form": "encounter"}),
+    ("coaching:appointment_close", "coach1", {"pk": 1, "status": "cancelled"}),
+    ("coaching:reminder_close", "coach1", {"pk": 1, "status": "done"}),
     ("referrals:draft_save", "supervisor1", {"patient_pk": 1, "kind": "cps-reports"}),
 ]
 

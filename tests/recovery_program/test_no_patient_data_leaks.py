@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
 from coaching import services as coaching_services
-from coaching.models import Concern, Draft, Encounter
+from coaching.models import Appointment, Concern, Draft, Encounter
 from patients.models import Child
 from recovery_program import outbox
 from recovery_program.logs import NoClinicalContent
@@ -312,6 +312,24 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         concern = Concern.objects.get(patient=patient)
         assert Page.objects.filter(concern=concern).exists()
 
+        # Her week: an appointment and a reminder (once with garbage), read on her home page and her week, then
+        # logged as an encounter in one tap.
+        tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+        appointment_new = reverse("coaching:appointment_new")
+        week_form = {"patient": patient.pk, "kind": "court", "appointment_day": tomorrow, "appointment_time": "10:00"}
+        as_coach.post(appointment_new, week_form | {"note": planted("appointment", "nul"), "appointment_time": "x"})
+        added = as_coach.post(
+            appointment_new, week_form | {"note": planted("appointment", "html"), "place": planted("court", "unicode")}
+        )
+        assert added.status_code == 302
+        reminder_form = {"patient": patient.pk, "reminder_day": tomorrow, "what": planted("reminder", "html")}
+        assert as_coach.post(reverse("coaching:reminder_new"), reminder_form).status_code == 302
+        for page in ("home", "coaching:week"):
+            assert MARK in as_coach.get(reverse(page)).content.decode()
+        appointment = Appointment.objects.get(patient=patient)
+        log_it = reverse("coaching:encounter_new") + f"?appointment={appointment.pk}"
+        assert as_coach.get(log_it).status_code == 200
+
         # The supervisor: the queue, the page's link ("I have it"), a note, a child, a referral, a CPS report,
         # what she was told, a supervision session with a case review, the export, and closing the concern.
         as_supervisor = as_user(supervisor)
@@ -382,6 +400,7 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         as_outsider = as_user(outside_supervisor)
         for response in (
             as_outsider.get(reverse("coaching:concern_detail", args=[concern.pk])),
+            as_outsider.get(reverse("coaching:coach_week", args=[coach.pk])),
             as_outsider.get(reverse("patients:detail", args=[patient.pk]), {"q": planted("query")}),
             as_supervisor.get("/no/such/page/", {"about": planted("not-found")}),
         ):

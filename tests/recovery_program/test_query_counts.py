@@ -21,6 +21,8 @@ from supervision.services import supervision_assign
 from tests.factories import (
     ConsentFactory,
     PatientFactory,
+    add_appointment,
+    add_reminder,
     log_encounter,
     make_safety_plan,
     on_caseload_of,
@@ -57,6 +59,9 @@ def _grow(size, *, coach, supervisor, admin, patient):
         session = SupervisionSession.objects.create(coach=coach, supervisor=supervisor, held_on=timezone.localdate())
         ActionItem.objects.create(session=session, what="Call", owner=coach, due_on=timezone.localdate())
         AgendaItem.objects.create(coach=coach, text="A question", patient=other)
+        # Her week: an appointment and a reminder with each of them.
+        add_appointment(coach, other)
+        add_reminder(coach, patient)
         training_record_add(
             actor=Actor(admin, None),
             user=coach,
@@ -118,6 +123,8 @@ def _pages(coach, patient):
             reverse("coaching:safety_plan", args=[patient.pk]),
             reverse("coaching:safety_plan_history", args=[patient.pk]),
             reverse("supervision:weeks"),
+            reverse("coaching:coach_week", args=[coach.pk]),
+            reverse("coaching:week") + f"?coach={coach.pk}",
             reverse("supervision:rota"),
             reverse("overview"),
             reverse("overview") + "?all=1&mine=1",
@@ -143,6 +150,9 @@ def _pages(coach, patient):
             reverse("supervision:queue", args=[coach.pk]),
             reverse("coaching:safety_plan", args=[patient.pk]),
             reverse("coaching:safety_plan_edit", args=[patient.pk]),
+            reverse("coaching:week"),
+            reverse("coaching:appointment_new"),
+            reverse("coaching:reminder_new"),
             reverse("staff:my_training"),
         ],
         "admin": [

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from coaching.models import Encounter, EncounterKind, SafetyPlan
+from coaching.models import Appointment, Encounter, EncounterKind, SafetyPlan
 from coaching.permissions import encounters_visible_to
+from coaching.week import week_of
 from patients.models import Child, CoachAssignment, Consent, Patient, StatusChange
 from patients.permissions import patients_visible_to
 from staff.models import Program, User
@@ -96,3 +97,13 @@ def test_seed_demo_gives_women_safety_plans_one_overdue_and_one_after_a_relapse(
     assert any("return to use" in reason for reason in reasons)
     assert "No safety plan yet" in reasons
     assert Encounter.objects.filter(naloxone_kits__gt=0).exists()
+
+
+def test_seed_demo_fills_the_demo_coaches_weeks_once():
+    call_command("seed_demo")
+    call_command("seed_demo")
+    coach = User.objects.get(username="coach1")
+    week = week_of(coach, coach)
+    assert sum(len(day.appointments) for day in week.days) == 6
+    assert week.overdue
+    assert Appointment.objects.filter(coach__username="coach2").count() == 6

@@ -42,6 +42,7 @@ from supervision.models import (
 )
 from supervision.services import supervision_assign
 from workspace import services as workspace_services
+from workspace.demo_week import seed_week
 
 DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
 DEMO_PROGRAM = "Riverbend Family Recovery Program"
@@ -243,6 +244,7 @@ class Command(BaseCommand):
             self._seed_report_history(program)
             self._seed_coach_care(program)
             self._seed_exports(program)
+            seed_week(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
