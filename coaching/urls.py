@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, resources, safety
+from coaching.views import concerns, drafts, encounters, goals, resources, safety
 
 app_name = "coaching"
 
@@ -25,6 +25,13 @@ urlpatterns = [
     path("safety-plans/<int:pk>/edit/", safety.safety_plan_edit, name="safety_plan_edit"),
     path("safety-plans/<int:pk>/reviewed/", safety.safety_plan_review, name="safety_plan_review"),
     path("safety-plans/<int:pk>/history/", safety.safety_plan_history, name="safety_plan_history"),
+    path("recovery-plans/<int:pk>/", goals.recovery_plan, name="recovery_plan"),
+    path("recovery-plans/<int:pk>/goals/new/", goals.goal_new, name="goal_new"),
+    path("recovery-plans/<int:pk>/history/", goals.recovery_plan_history, name="recovery_plan_history"),
+    path("goals/<int:pk>/edit/", goals.goal_edit, name="goal_edit"),
+    path("goals/<int:pk>/close/", goals.goal_close, name="goal_close"),
+    path("goals/<int:pk>/steps/new/", goals.step_new, name="goal_step_new"),
+    path("steps/<int:pk>/mark/", goals.step_mark, name="goal_step_mark"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]
