@@ -8,187 +8,537 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coaching', '0013_encounter_history_tracks_what_was_handed_out'),
-        ('patients', '0013_bases_consent_scope_and_signed_form'),
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('staff', '0013_reports_program_report_settings'),
+        ("coaching", "0013_encounter_history_tracks_what_was_handed_out"),
+        ("patients", "0013_bases_consent_scope_and_signed_form"),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("staff", "0013_reports_program_report_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GoalStep',
+            name="GoalStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what', models.CharField(max_length=200, verbose_name='the step')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='by when')),
-                ('status', models.CharField(choices=[('open', 'To do'), ('done', 'Done'), ('not_needed', 'Not needed')], default='open', max_length=16)),
-                ('done_on', models.DateField(blank=True, null=True)),
-                ('order', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='staff.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("what", models.CharField(max_length=200, verbose_name="the step")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="by when")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To do"), ("done", "Done"), ("not_needed", "Not needed")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True)),
+                ("order", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="staff.program"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='RecoveryGoal',
+            name="RecoveryGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(choices=[('housing', 'Housing'), ('children', 'Custody and her children'), ('work', 'Work or school'), ('parenting', 'Parenting'), ('health', 'Health'), ('recovery', 'Recovery'), ('other', 'Something else')], max_length=16, verbose_name='what it is about')),
-                ('in_her_words', models.TextField(verbose_name='her goal, in her words')),
-                ('target_on', models.DateField(blank=True, null=True, verbose_name='when she hopes to get there')),
-                ('status', models.CharField(choices=[('active', 'Working on it'), ('reached', 'Reached'), ('set_aside', 'Set aside')], default='active', max_length=16)),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='reached or set aside on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recovery_goals', to='patients.patient')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='staff.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[
+                            ("housing", "Housing"),
+                            ("children", "Custody and her children"),
+                            ("work", "Work or school"),
+                            ("parenting", "Parenting"),
+                            ("health", "Health"),
+                            ("recovery", "Recovery"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=16,
+                        verbose_name="what it is about",
+                    ),
+                ),
+                ("in_her_words", models.TextField(verbose_name="her goal, in her words")),
+                ("target_on", models.DateField(blank=True, null=True, verbose_name="when she hopes to get there")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Working on it"), ("reached", "Reached"), ("set_aside", "Set aside")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="reached or set aside on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="recovery_goals",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="staff.program"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='GoalStepEvent',
+            name="GoalStepEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('what', models.CharField(max_length=200, verbose_name='the step')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='by when')),
-                ('status', models.CharField(choices=[('open', 'To do'), ('done', 'Done'), ('not_needed', 'Not needed')], default='open', max_length=16)),
-                ('done_on', models.DateField(blank=True, null=True)),
-                ('order', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('done_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='coaching.goalstep')),
-                ('program', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='staff.program')),
-                ('goal', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='coaching.recoverygoal')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("what", models.CharField(max_length=200, verbose_name="the step")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="by when")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To do"), ("done", "Done"), ("not_needed", "Not needed")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True)),
+                ("order", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="coaching.goalstep",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="staff.program",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="coaching.recoverygoal",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='goalstep',
-            name='goal',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='coaching.recoverygoal'),
+            model_name="goalstep",
+            name="goal",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="steps", to="coaching.recoverygoal"
+            ),
         ),
         migrations.CreateModel(
-            name='RecoveryGoalEvent',
+            name="RecoveryGoalEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('area', models.CharField(choices=[('housing', 'Housing'), ('children', 'Custody and her children'), ('work', 'Work or school'), ('parenting', 'Parenting'), ('health', 'Health'), ('recovery', 'Recovery'), ('other', 'Something else')], max_length=16, verbose_name='what it is about')),
-                ('in_her_words', models.TextField(verbose_name='her goal, in her words')),
-                ('target_on', models.DateField(blank=True, null=True, verbose_name='when she hopes to get there')),
-                ('status', models.CharField(choices=[('active', 'Working on it'), ('reached', 'Reached'), ('set_aside', 'Set aside')], default='active', max_length=16)),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='reached or set aside on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('closed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='patients.patient')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='coaching.recoverygoal')),
-                ('program', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='staff.program')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[
+                            ("housing", "Housing"),
+                            ("children", "Custody and her children"),
+                            ("work", "Work or school"),
+                            ("parenting", "Parenting"),
+                            ("health", "Health"),
+                            ("recovery", "Recovery"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=16,
+                        verbose_name="what it is about",
+                    ),
+                ),
+                ("in_her_words", models.TextField(verbose_name="her goal, in her words")),
+                ("target_on", models.DateField(blank=True, null=True, verbose_name="when she hopes to get there")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Working on it"), ("reached", "Reached"), ("set_aside", "Set aside")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="reached or set aside on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="coaching.recoverygoal",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="staff.program",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='recoverygoal',
-            index=models.Index(fields=['patient', 'status'], name='recoverygoal_patient_status'),
+            model_name="recoverygoal",
+            index=models.Index(fields=["patient", "status"], name="recoverygoal_patient_status"),
         ),
         migrations.AddConstraint(
-            model_name='recoverygoal',
-            constraint=models.CheckConstraint(condition=models.Q(('area__in', ['housing', 'children', 'work', 'parenting', 'health', 'recovery', 'other'])), name='recoverygoal_area_known'),
+            model_name="recoverygoal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("area__in", ["housing", "children", "work", "parenting", "health", "recovery", "other"])
+                ),
+                name="recoverygoal_area_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverygoal',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'reached', 'set_aside'])), name='recoverygoal_status_known'),
+            model_name="recoverygoal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "reached", "set_aside"])), name="recoverygoal_status_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverygoal',
-            constraint=models.CheckConstraint(condition=models.Q(('in_her_words', ''), _negated=True), name='recoverygoal_written'),
+            model_name="recoverygoal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("in_her_words", ""), _negated=True), name="recoverygoal_written"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverygoal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_by__isnull', True), ('closed_on__isnull', True), ('status', 'active')), models.Q(models.Q(('status', 'active'), _negated=True), ('closed_by__isnull', False), ('closed_on__isnull', False)), _connector='OR'), name='recoverygoal_closed_when_and_by_whom'),
+            model_name="recoverygoal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_by__isnull", True), ("closed_on__isnull", True), ("status", "active")),
+                    models.Q(
+                        models.Q(("status", "active"), _negated=True),
+                        ("closed_by__isnull", False),
+                        ("closed_on__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="recoverygoal_closed_when_and_by_whom",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='64ac10a989daeaac23ad31be278e97f8af699aaf', operation='DELETE', pgid='pgtrigger_no_delete_a287b', table='coaching_recoverygoal', when='BEFORE')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="64ac10a989daeaac23ad31be278e97f8af699aaf",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_delete_a287b",
+                    table="coaching_recoverygoal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='same_program', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n            IF (SELECT count(DISTINCT program_id) FROM (VALUES (NEW."program_id"), ((SELECT "program_id" FROM "patients_patient" WHERE "id" = NEW."patient_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."closed_by_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."created_by_id"))) AS named (program_id)) > 1 THEN\n                RAISE EXCEPTION \'a row of % names records of more than one program\', TG_TABLE_NAME\n                    USING ERRCODE = \'foreign_key_violation\', CONSTRAINT = \'same_program\';\n            END IF;\n            RETURN NEW;\n        ', hash='189882676cb4358a851d054ff6b5210d5badf274', operation='INSERT OR UPDATE', pgid='pgtrigger_same_program_9daa0', table='coaching_recoverygoal', when='BEFORE')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="same_program",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='\n            IF (SELECT count(DISTINCT program_id) FROM (VALUES (NEW."program_id"), ((SELECT "program_id" FROM "patients_patient" WHERE "id" = NEW."patient_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."closed_by_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."created_by_id"))) AS named (program_id)) > 1 THEN\n                RAISE EXCEPTION \'a row of % names records of more than one program\', TG_TABLE_NAME\n                    USING ERRCODE = \'foreign_key_violation\', CONSTRAINT = \'same_program\';\n            END IF;\n            RETURN NEW;\n        ',
+                    hash="189882676cb4358a851d054ff6b5210d5badf274",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_same_program_9daa0",
+                    table="coaching_recoverygoal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='bump_version', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n        IF (to_jsonb(NEW) - 'version') IS DISTINCT FROM (to_jsonb(OLD) - 'version') THEN\n            NEW.version := OLD.version + 1;\n        ELSE\n            NEW.version := OLD.version;\n        END IF;\n        RETURN NEW;\n    ", hash='28836ae648dff60e579543623c27efcf71352ba7', operation='UPDATE', pgid='pgtrigger_bump_version_4cbf8', table='coaching_recoverygoal', when='BEFORE')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="bump_version",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n        IF (to_jsonb(NEW) - 'version') IS DISTINCT FROM (to_jsonb(OLD) - 'version') THEN\n            NEW.version := OLD.version + 1;\n        ELSE\n            NEW.version := OLD.version;\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="28836ae648dff60e579543623c27efcf71352ba7",
+                    operation="UPDATE",
+                    pgid="pgtrigger_bump_version_4cbf8",
+                    table="coaching_recoverygoal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='few_active_goals', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (NEW."status" = \'active\')', func="\n        IF (SELECT count(*) FROM coaching_recoverygoal\n            WHERE patient_id = NEW.patient_id AND status = 'active' AND id <> NEW.id) >= 8 THEN\n            RAISE EXCEPTION 'a woman works on at most 8 goals at a time'\n                USING ERRCODE = 'check_violation', CONSTRAINT = 'recoverygoal_few_active';\n        END IF;\n        RETURN NEW;\n    ", hash='64e29c5bbbe161292d92bd82e724d60af2c45792', operation='INSERT OR UPDATE', pgid='pgtrigger_few_active_goals_b889f', table='coaching_recoverygoal', when='BEFORE')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="few_active_goals",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (NEW.\"status\" = 'active')",
+                    func="\n        IF (SELECT count(*) FROM coaching_recoverygoal\n            WHERE patient_id = NEW.patient_id AND status = 'active' AND id <> NEW.id) >= 8 THEN\n            RAISE EXCEPTION 'a woman works on at most 8 goals at a time'\n                USING ERRCODE = 'check_violation', CONSTRAINT = 'recoverygoal_few_active';\n        END IF;\n        RETURN NEW;\n    ",
+                    hash="64e29c5bbbe161292d92bd82e724d60af2c45792",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_few_active_goals_b889f",
+                    table="coaching_recoverygoal",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "coaching_recoverygoalevent" ("area", "closed_by_id", "closed_on", "created_at", "created_by_id", "id", "in_her_words", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "target_on", "updated_at", "version") VALUES (NEW."area", NEW."closed_by_id", NEW."closed_on", NEW."created_at", NEW."created_by_id", NEW."id", NEW."in_her_words", NEW."patient_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."program_id", NEW."status", NEW."target_on", NEW."updated_at", NEW."version"); RETURN NULL;', hash='6977456634a19e17355b91fc461d88d2545b423a', operation='INSERT', pgid='pgtrigger_insert_insert_ec744', table='coaching_recoverygoal', when='AFTER')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "coaching_recoverygoalevent" ("area", "closed_by_id", "closed_on", "created_at", "created_by_id", "id", "in_her_words", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "target_on", "updated_at", "version") VALUES (NEW."area", NEW."closed_by_id", NEW."closed_on", NEW."created_at", NEW."created_by_id", NEW."id", NEW."in_her_words", NEW."patient_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."program_id", NEW."status", NEW."target_on", NEW."updated_at", NEW."version"); RETURN NULL;',
+                    hash="6977456634a19e17355b91fc461d88d2545b423a",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_ec744",
+                    table="coaching_recoverygoal",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='recoverygoal',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "coaching_recoverygoalevent" ("area", "closed_by_id", "closed_on", "created_at", "created_by_id", "id", "in_her_words", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "target_on", "updated_at", "version") VALUES (NEW."area", NEW."closed_by_id", NEW."closed_on", NEW."created_at", NEW."created_by_id", NEW."id", NEW."in_her_words", NEW."patient_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."program_id", NEW."status", NEW."target_on", NEW."updated_at", NEW."version"); RETURN NULL;', hash='bbed32c9fc0646c3ba3d0155ba447ffa19cb6ebc', operation='UPDATE', pgid='pgtrigger_update_update_6d6b1', table='coaching_recoverygoal', when='AFTER')),
+            model_name="recoverygoal",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "coaching_recoverygoalevent" ("area", "closed_by_id", "closed_on", "created_at", "created_by_id", "id", "in_her_words", "patient_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "target_on", "updated_at", "version") VALUES (NEW."area", NEW."closed_by_id", NEW."closed_on", NEW."created_at", NEW."created_by_id", NEW."id", NEW."in_her_words", NEW."patient_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."program_id", NEW."status", NEW."target_on", NEW."updated_at", NEW."version"); RETURN NULL;',
+                    hash="bbed32c9fc0646c3ba3d0155ba447ffa19cb6ebc",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_6d6b1",
+                    table="coaching_recoverygoal",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='goalstep',
-            index=models.Index(fields=['status', 'due_on'], name='goalstep_status_due'),
+            model_name="goalstep",
+            index=models.Index(fields=["status", "due_on"], name="goalstep_status_due"),
         ),
         migrations.AddConstraint(
-            model_name='goalstep',
-            constraint=models.UniqueConstraint(fields=('goal', 'order'), name='goalstep_one_place_per_goal'),
+            model_name="goalstep",
+            constraint=models.UniqueConstraint(fields=("goal", "order"), name="goalstep_one_place_per_goal"),
         ),
         migrations.AddConstraint(
-            model_name='goalstep',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'done', 'not_needed'])), name='goalstep_status_known'),
+            model_name="goalstep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "done", "not_needed"])), name="goalstep_status_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goalstep',
-            constraint=models.CheckConstraint(condition=models.Q(('what', ''), _negated=True), name='goalstep_written'),
+            model_name="goalstep",
+            constraint=models.CheckConstraint(condition=models.Q(("what", ""), _negated=True), name="goalstep_written"),
         ),
         migrations.AddConstraint(
-            model_name='goalstep',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('done_by__isnull', True), ('done_on__isnull', True), ('status', 'open')), models.Q(models.Q(('status', 'open'), _negated=True), ('done_by__isnull', False), ('done_on__isnull', False)), _connector='OR'), name='goalstep_done_when_and_by_whom'),
+            model_name="goalstep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("done_by__isnull", True), ("done_on__isnull", True), ("status", "open")),
+                    models.Q(
+                        models.Q(("status", "open"), _negated=True),
+                        ("done_by__isnull", False),
+                        ("done_on__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="goalstep_done_when_and_by_whom",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='goalstep',
-            trigger=pgtrigger.compiler.Trigger(name='no_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='a975ddd53e6e02e3591ce4ee54d1ff40757fd7fa', operation='DELETE', pgid='pgtrigger_no_delete_ca355', table='coaching_goalstep', when='BEFORE')),
+            model_name="goalstep",
+            trigger=pgtrigger.compiler.Trigger(
+                name="no_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;",
+                    hash="a975ddd53e6e02e3591ce4ee54d1ff40757fd7fa",
+                    operation="DELETE",
+                    pgid="pgtrigger_no_delete_ca355",
+                    table="coaching_goalstep",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='goalstep',
-            trigger=pgtrigger.compiler.Trigger(name='same_program', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n            IF (SELECT count(DISTINCT program_id) FROM (VALUES (NEW."program_id"), ((SELECT "program_id" FROM "coaching_recoverygoal" WHERE "id" = NEW."goal_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."done_by_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."created_by_id"))) AS named (program_id)) > 1 THEN\n                RAISE EXCEPTION \'a row of % names records of more than one program\', TG_TABLE_NAME\n                    USING ERRCODE = \'foreign_key_violation\', CONSTRAINT = \'same_program\';\n            END IF;\n            RETURN NEW;\n        ', hash='1424b127d333326b7607c738523afd47b074bbb3', operation='INSERT OR UPDATE', pgid='pgtrigger_same_program_1b0e8', table='coaching_goalstep', when='BEFORE')),
+            model_name="goalstep",
+            trigger=pgtrigger.compiler.Trigger(
+                name="same_program",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='\n            IF (SELECT count(DISTINCT program_id) FROM (VALUES (NEW."program_id"), ((SELECT "program_id" FROM "coaching_recoverygoal" WHERE "id" = NEW."goal_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."done_by_id")), ((SELECT "program_id" FROM "staff_user" WHERE "id" = NEW."created_by_id"))) AS named (program_id)) > 1 THEN\n                RAISE EXCEPTION \'a row of % names records of more than one program\', TG_TABLE_NAME\n                    USING ERRCODE = \'foreign_key_violation\', CONSTRAINT = \'same_program\';\n            END IF;\n            RETURN NEW;\n        ',
+                    hash="1424b127d333326b7607c738523afd47b074bbb3",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_same_program_1b0e8",
+                    table="coaching_goalstep",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='goalstep',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "coaching_goalstepevent" ("created_at", "created_by_id", "done_by_id", "done_on", "due_on", "goal_id", "id", "order", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "updated_at", "what") VALUES (NEW."created_at", NEW."created_by_id", NEW."done_by_id", NEW."done_on", NEW."due_on", NEW."goal_id", NEW."id", NEW."order", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."program_id", NEW."status", NEW."updated_at", NEW."what"); RETURN NULL;', hash='1c9fdae309e0f4fd9679edae33b47e5f8d1b676d', operation='INSERT', pgid='pgtrigger_insert_insert_09c08', table='coaching_goalstep', when='AFTER')),
+            model_name="goalstep",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "coaching_goalstepevent" ("created_at", "created_by_id", "done_by_id", "done_on", "due_on", "goal_id", "id", "order", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "updated_at", "what") VALUES (NEW."created_at", NEW."created_by_id", NEW."done_by_id", NEW."done_on", NEW."due_on", NEW."goal_id", NEW."id", NEW."order", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."program_id", NEW."status", NEW."updated_at", NEW."what"); RETURN NULL;',
+                    hash="1c9fdae309e0f4fd9679edae33b47e5f8d1b676d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_09c08",
+                    table="coaching_goalstep",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='goalstep',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "coaching_goalstepevent" ("created_at", "created_by_id", "done_by_id", "done_on", "due_on", "goal_id", "id", "order", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "updated_at", "what") VALUES (NEW."created_at", NEW."created_by_id", NEW."done_by_id", NEW."done_on", NEW."due_on", NEW."goal_id", NEW."id", NEW."order", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."program_id", NEW."status", NEW."updated_at", NEW."what"); RETURN NULL;', hash='16b6723b6cae0ca00673ea0d08cfc9db64aa6161', operation='UPDATE', pgid='pgtrigger_update_update_3c963', table='coaching_goalstep', when='AFTER')),
+            model_name="goalstep",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "coaching_goalstepevent" ("created_at", "created_by_id", "done_by_id", "done_on", "due_on", "goal_id", "id", "order", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "program_id", "status", "updated_at", "what") VALUES (NEW."created_at", NEW."created_by_id", NEW."done_by_id", NEW."done_on", NEW."due_on", NEW."goal_id", NEW."id", NEW."order", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."program_id", NEW."status", NEW."updated_at", NEW."what"); RETURN NULL;',
+                    hash="16b6723b6cae0ca00673ea0d08cfc9db64aa6161",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_3c963",
+                    table="coaching_goalstep",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

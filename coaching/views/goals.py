@@ -96,7 +96,9 @@ def goal_close(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        done = "Marked reached. Well done to her." if status == GoalStatus.REACHED else "Set aside. It stays in her plan."
+        done = (
+            "Marked reached. Well done to her." if status == GoalStatus.REACHED else "Set aside. It stays in her plan."
+        )
         messages.success(request, done)
     return redirect("coaching:recovery_plan", pk=goal.patient_id)
 

@@ -20,6 +20,8 @@ from coaching.services import (
     recovery_goal_change,
     recovery_goal_close,
 )
+from patients.models import Patient, ProgramStatus
+from patients.services import cover_give
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from tests.factories import PatientFactory, make_goal, on_caseload_of
@@ -286,8 +288,6 @@ def test_a_supervisor_of_her_program_may_change_it_and_reads_every_change(client
 
 
 def test_a_covering_coach_keeps_it_on_her_days_only(client_for, coach, other_coach, supervisor, patient):
-    from patients.services import cover_give
-
     goal = make_goal(coach, patient, steps=[("A", None)])
     assert client_for(other_coach).get(_url("recovery_plan", patient)).status_code == 404
     cover_give(
@@ -302,8 +302,6 @@ def test_a_covering_coach_keeps_it_on_her_days_only(client_for, coach, other_coa
 
 
 def test_a_discharged_womans_plan_is_read_but_no_longer_changed(client_for, coach, patient):
-    from patients.models import ProgramStatus, Patient
-
     goal = make_goal(coach, patient)
     Patient.objects.filter(pk=patient.pk).update(status=ProgramStatus.DISCHARGED)
     client = client_for(coach)
@@ -325,7 +323,8 @@ def test_the_coach_home_lists_steps_due_this_week_across_her_caseload(client_for
     page = client_for(coach).get(reverse("home")).content.decode()
     assert "Steps due this week" in page
     assert "Due soon" in page
-    assert "Far off" not in page and "No date" not in page
+    assert "Far off" not in page
+    assert "No date" not in page
     assert AccessLog.objects.filter(record_type="home: steps due", patient=patient, user=coach).exists()
     assert "Steps due this week" not in client_for(supervisor).get(reverse("home")).content.decode()
 
@@ -338,7 +337,9 @@ def _grow(coach, supervisor, n):
         make_goal(coach, her, in_her_words="Back to school", steps=[("Enrol", _days(3))])
 
 
-def test_pages_run_the_same_queries_on_growing_data(client_for, coach, supervisor, patient, django_assert_max_num_queries):
+def test_pages_run_the_same_queries_on_growing_data(
+    client_for, coach, supervisor, patient, django_assert_max_num_queries
+):
     make_goal(coach, patient, steps=[("A", _days(1))])
     urls = [
         reverse("home"),
