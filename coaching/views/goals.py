@@ -149,12 +149,12 @@ def recovery_plan_history(request, pk):
     patient = permissions.get_patient_for_recovery_plan_history(request.user, pk)
     goal_events = (
         RecoveryGoal.pgh_event_model.objects.filter(patient=patient)
-        .select_related("pgh_context", "closed_by")
+        .select_related("pgh_context", "closed_by", "created_by")
         .order_by("-pgh_id")
     )
     step_events = (
         GoalStep.pgh_event_model.objects.filter(goal__patient=patient)
-        .select_related("pgh_context", "done_by")
+        .select_related("pgh_context", "done_by", "created_by")
         .order_by("-pgh_id")
     )
     goals = Paginator(goal_events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -164,7 +164,9 @@ def recovery_plan_history(request, pk):
     people = {user.pk: user for user in User.objects.filter(pk__in=[0, *(i for i in ids if isinstance(i, int))])}
 
     def by(event):
-        return people.get(event.pgh_context.metadata.get("user")) if event.pgh_context else None
+        """Who made the change (the request's user); for an addition without one (the demo), who added it."""
+        who = people.get(event.pgh_context.metadata.get("user")) if event.pgh_context else None
+        return who or (event.created_by if event.pgh_label == "insert" else None)
 
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="recovery plan history")
     return render(
