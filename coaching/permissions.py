@@ -10,6 +10,8 @@ the program's list of resources. No access and no such record both give 404.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -384,7 +386,7 @@ def goals_of(user: User, patient: Patient, *, active_only: bool = False) -> Quer
     )
 
 
-def steps_due_for(user: User, until) -> QuerySet[GoalStep]:
+def steps_due_for(user: User, until: datetime.date) -> QuerySet[GoalStep]:
     """For a coach's home: open steps of active goals of her caseload (and a covered one on its days), due by
     `until` (overdue ones too), soonest first. Supervisors and admins: none (they keep no caseload here)."""
     return (

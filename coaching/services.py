@@ -527,7 +527,12 @@ def _add_step(actor: Actor, goal: RecoveryGoal, what: str, due_on: datetime.date
 
 @transaction.atomic
 def recovery_goal_add(
-    *, actor: Actor, patient: Patient, fields: dict[str, Any], first_step: str = "", first_step_due=None
+    *,
+    actor: Actor,
+    patient: Patient,
+    fields: dict[str, Any],
+    first_step: str = "",
+    first_step_due: datetime.date | None = None,
 ) -> RecoveryGoal:
     """A new goal of her plan, in her words, with its first step if they have one; she works on at most
     ACTIVE_GOALS_MAX goals at a time (the database holds that too)."""

@@ -166,6 +166,10 @@ TYPED = {
     "certificate": "",
     "naloxone_kits": "1",
     "test_strips": "5",
+    # Her recovery plan's dates are from today on.
+    "target_on": "+90",
+    "due_on": "+7",
+    "first_step_due": "+7",
 }
 # Choices that differ from what the demo already holds, and the button a two-form page needs.
 CHOSEN = {
