@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
 from coaching.forms import GoalStepForm, RecoveryGoalEditForm, RecoveryGoalForm, RecoveryGoalNewForm
-from coaching.models import GoalStatus, GoalStep, RecoveryGoal, StepStatus
+from coaching.models import ACTIVE_GOALS_MAX, GoalStatus, GoalStep, RecoveryGoal, StepStatus
 from recovery_program.audit import AccessAction, actor_from, log_access
 from recovery_program.once import creates_once
 from staff.models import User
@@ -34,7 +34,7 @@ def _plan_context(request, patient, goals) -> dict:
         "closed": [goal for goal in goals if not goal.is_active],
         "can_change": permissions.can_change_recovery_plan(request.user, patient),
         "can_see_history": permissions.can_see_recovery_plan_history(request.user),
-        "step_form": GoalStepForm(),
+        "goals_max": ACTIVE_GOALS_MAX,
     }
 
 

@@ -191,6 +191,23 @@ def test_a_goal_and_a_step_say_something(coach, patient):
         RecoveryGoal.objects.filter(pk=goal.pk).update(in_her_words="")
 
 
+def test_a_goal_is_about_one_of_the_areas_and_ends_one_of_two_ways(coach, patient):
+    with pytest.raises(ValidationError) as refused:
+        make_goal(coach, patient, area="moon")
+    assert "area" in refused.value.error_dict
+    goal = make_goal(coach, patient)
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        RecoveryGoal.objects.filter(pk=goal.pk).update(area="moon")
+    with pytest.raises(ValidationError, match="reached this goal or set it aside"):
+        recovery_goal_close(actor=Actor(coach, None), goal=goal, status="active")
+    with pytest.raises(ValidationError, match="done, not needed, or still to do"):
+        goal_step_mark(
+            actor=Actor(coach, None),
+            step=goal_step_add(actor=Actor(coach, None), goal=goal, what="A", due_on=None),
+            status="gone",
+        )
+
+
 def test_a_date_already_past_is_refused_but_one_kept_from_before_is_not(coach, patient):
     with pytest.raises(ValidationError) as refused:
         make_goal(coach, patient, target_on=_days(-1))
