@@ -14,6 +14,7 @@ from coaching.models import (
     AppointmentKind,
     ConcernCategory,
     EncounterKind,
+    GoalArea,
     NaloxoneAtHand,
     Resource,
     RiskMoment,
@@ -452,3 +453,51 @@ class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     def reminder_fields(self) -> dict:
         data = self.cleaned_data
         return {"what": data["what"], "due_on": data["reminder_day"], "due_time": data["reminder_time"]}
+
+
+def _step_fields(what_label: str, required: bool) -> tuple[forms.CharField, forms.DateField]:
+    what = forms.CharField(
+        label=what_label,
+        max_length=200,
+        required=required,
+        help_text="Something small she can do, like \u201cCall the housing office\u201d.",
+    )
+    due = forms.DateField(label="By when", required=False, widget=DateInput(), help_text="Leave it empty if no date.")
+    return what, due
+
+
+class RecoveryGoalForm(NoMaxLengthMixin, PlainErrors, forms.Form):
+    """A goal of her recovery plan, in her words."""
+
+    area = forms.ChoiceField(
+        label="What it is about",
+        choices=GoalArea.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what her goal is about."},
+    )
+    in_her_words = long_text(
+        "Her goal, in her words",
+        rows=3,
+        help_text="Write it the way she says it.",
+        if_empty="Write her goal, in her words.",
+    )
+    target_on = forms.DateField(
+        label="When she hopes to get there", required=False, widget=DateInput(), help_text="Leave it empty if no date."
+    )
+
+    def goal_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("area", "in_her_words", "target_on")}
+
+
+class RecoveryGoalNewForm(OnceFormMixin, RecoveryGoalForm):
+    """A new goal, which may carry its first step."""
+
+    first_step, first_step_due = _step_fields("A first step (if she has one)", required=False)
+
+
+class RecoveryGoalEditForm(VersionedForm, RecoveryGoalForm):
+    """Changing her goal: the form carries the version it was opened at; steps are added on the plan's page."""
+
+
+class GoalStepForm(OnceFormMixin, PlainErrors, forms.Form):
+    what, due_on = _step_fields("The step", required=True)

@@ -591,3 +591,148 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.due_on:%Y-%m-%d}"
+
+
+class GoalArea(models.TextChoices):
+    """The parts of her life a recovery goal is about, in the program's own words."""
+
+    HOUSING = "housing", "Housing"
+    CHILDREN = "children", "Custody and her children"
+    WORK = "work", "Work or school"
+    PARENTING = "parenting", "Parenting"
+    HEALTH = "health", "Health"
+    RECOVERY = "recovery", "Recovery"
+    OTHER = "other", "Something else"
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "active", "Working on it"
+    REACHED = "reached", "Reached"
+    SET_ASIDE = "set_aside", "Set aside"
+
+
+class StepStatus(models.TextChoices):
+    OPEN = "open", "To do"
+    DONE = "done", "Done"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+# A few goals at a time: more than this and none of them gets done (the database holds it too).
+ACTIVE_GOALS_MAX = 8
+# Steps one goal may hold, whatever their state: a longer list is a second goal.
+GOAL_STEPS_MAX = 15
+
+# The database's side of ACTIVE_GOALS_MAX: whoever writes, a ninth goal she is working on is refused.
+_few_active_goals = pgtrigger.Trigger(
+    name="few_active_goals",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    condition=pgtrigger.Q(new__status="active"),
+    func=f"""
+        IF (SELECT count(*) FROM coaching_recoverygoal
+            WHERE patient_id = NEW.patient_id AND status = 'active' AND id <> NEW.id) >= {ACTIVE_GOALS_MAX} THEN
+            RAISE EXCEPTION 'a woman works on at most {ACTIVE_GOALS_MAX} goals at a time'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'recoverygoal_few_active';
+        END IF;
+        RETURN NEW;
+    """,  # noqa: S608 (the table and the limit are the code's own, never input)
+)
+
+
+@pghistory.track()
+class RecoveryGoal(models.Model):
+    """One goal of her recovery plan, in her own words, with the steps toward it. Never deleted: a goal she no
+    longer works on is reached or set aside (on a date, by someone); pghistory keeps every change."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="recovery_goals")
+    area = models.CharField("what it is about", max_length=16, choices=GoalArea.choices)
+    in_her_words = models.TextField("her goal, in her words")
+    target_on = models.DateField("when she hopes to get there", null=True, blank=True)
+    status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    closed_on = models.DateField("reached or set aside on", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = VersionField()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "status"], name="recoverygoal_patient_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(area__in=GoalArea.values), name="recoverygoal_area_known"),
+            models.CheckConstraint(condition=Q(status__in=GoalStatus.values), name="recoverygoal_status_known"),
+            models.CheckConstraint(condition=~Q(in_her_words=""), name="recoverygoal_written"),
+            # Working on it: no date or person closing it; reached or set aside: both.
+            models.CheckConstraint(
+                condition=Q(status=GoalStatus.ACTIVE, closed_on__isnull=True, closed_by__isnull=True)
+                | (~Q(status=GoalStatus.ACTIVE) & Q(closed_on__isnull=False, closed_by__isnull=False)),
+                name="recoverygoal_closed_when_and_by_whom",
+            ),
+        ]
+        triggers = [
+            no_delete,
+            SameProgram("program", "patient", "closed_by", "created_by"),
+            bump_version,
+            _few_active_goals,
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery goal {self.pk} of patient {self.patient_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == GoalStatus.ACTIVE
+
+    def progress(self) -> tuple[int, int]:
+        """(steps done, steps that count): a step marked not needed counts for neither. Uses the prefetched
+        steps."""
+        steps = [step for step in self.steps.all() if step.status != StepStatus.NOT_NEEDED]
+        return sum(step.status == StepStatus.DONE for step in steps), len(steps)
+
+    def next_step(self) -> GoalStep | None:
+        """The first open step, by due date (undated last), then by order. Uses the prefetched steps."""
+        open_steps = [step for step in self.steps.all() if step.status == StepStatus.OPEN]
+        return min(open_steps, key=lambda s: (s.due_on is None, s.due_on or datetime.date.min, s.order), default=None)
+
+
+@pghistory.track()
+class GoalStep(models.Model):
+    """One step toward a goal: what she will do, by when. Ticked done (on a date, by someone) or marked not needed,
+    never deleted."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    goal = models.ForeignKey(RecoveryGoal, on_delete=models.PROTECT, related_name="steps")
+    what = models.CharField("the step", max_length=200)
+    due_on = models.DateField("by when", null=True, blank=True)
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.OPEN)
+    # When it was ticked done or marked not needed, and by whom.
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order"]
+        indexes = [models.Index(fields=["status", "due_on"], name="goalstep_status_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "order"], name="goalstep_one_place_per_goal"),
+            models.CheckConstraint(condition=Q(status__in=StepStatus.values), name="goalstep_status_known"),
+            models.CheckConstraint(condition=~Q(what=""), name="goalstep_written"),
+            # Open: not ticked; done or not needed: the date and who.
+            models.CheckConstraint(
+                condition=Q(status=StepStatus.OPEN, done_on__isnull=True, done_by__isnull=True)
+                | (~Q(status=StepStatus.OPEN) & Q(done_on__isnull=False, done_by__isnull=False)),
+                name="goalstep_done_when_and_by_whom",
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "goal", "done_by", "created_by")]
+
+    def __str__(self) -> str:
+        return f"Step {self.pk} of goal {self.goal_id}"

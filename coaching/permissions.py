@@ -10,6 +10,8 @@ the program's list of resources. No access and no such record both give 404.
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -22,9 +24,13 @@ from coaching.models import (
     Draft,
     Encounter,
     EncounterPatient,
+    GoalStatus,
+    GoalStep,
+    RecoveryGoal,
     Reminder,
     Resource,
     SafetyPlan,
+    StepStatus,
     Urgency,
 )
 from patients import permissions as patient_permissions
@@ -393,3 +399,97 @@ def get_reminder_for_change(user: User, pk: int | str) -> Reminder:
         return reminders_visible_to(user).get(pk=pk, coach=user)
     except (Reminder.DoesNotExist, ValueError, TypeError):
         raise Http404("No such reminder.") from None
+
+
+def can_see_recovery_plans(user: User) -> bool:
+    """Her coaches keep a woman's recovery plan with her; her program's supervisors read it, its history, and may
+    change it. Admins never see one."""
+    return user.has_perm("coaching.change_recoverygoal") or user.has_perm("coaching.view_recoverygoal")
+
+
+def can_see_recovery_plan_history(user: User) -> bool:
+    """Every change to her goals and steps, who made it and when: for supervisors."""
+    return user.has_perm("coaching.view_recoverygoal")
+
+
+def patients_for_goals(user: User) -> QuerySet[Patient]:
+    """The women whose recovery plan she may change: for a coach her caseload (and a covered caseload on its days),
+    for a supervisor the women of her program she can see; in both cases while the woman is in the program."""
+    if not user.has_perm("coaching.change_recoverygoal"):
+        return Patient.objects.none()
+    return patient_permissions.patients_visible_to(user).exclude(
+        status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED]
+    )
+
+
+def get_patient_for_recovery_plan(user: User, pk: int) -> Patient:
+    """The woman whose plan she may read: one she can see, if her role reads recovery plans at all; 404 otherwise."""
+    if not can_see_recovery_plans(user):
+        raise Http404
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def get_patient_for_goal_change(user: User, pk: int) -> Patient:
+    """The woman whose plan she may change (see patients_for_goals); 404 otherwise."""
+    try:
+        return patients_for_goals(user).get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such patient.") from None
+
+
+def can_change_recovery_plan(user: User, patient: Patient) -> bool:
+    """For her plan's page: may she change this woman's plan (see patients_for_goals)?"""
+    return patients_for_goals(user).filter(pk=patient.pk).exists()
+
+
+def get_goal_for_change(user: User, pk: int) -> RecoveryGoal:
+    """A goal of a woman whose plan she may change; 404 otherwise."""
+    try:
+        return RecoveryGoal.objects.select_related("patient").get(pk=pk, patient__in=patients_for_goals(user))
+    except (RecoveryGoal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such goal.") from None
+
+
+def get_step_for_change(user: User, pk: int) -> GoalStep:
+    """A step of a goal of a woman whose plan she may change; 404 otherwise."""
+    try:
+        return GoalStep.objects.select_related("goal__patient").get(pk=pk, goal__patient__in=patients_for_goals(user))
+    except (GoalStep.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such step.") from None
+
+
+def get_patient_for_recovery_plan_history(user: User, pk: int) -> Patient:
+    """The woman whose plan's every change she may read: supervisors of her program; 404 for anyone else."""
+    if not can_see_recovery_plan_history(user):
+        raise Http404
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def goals_of(user: User, patient: Patient, *, active_only: bool = False) -> QuerySet[RecoveryGoal]:
+    """Her goals with their steps (two queries), for someone who may read them (the patient came through the
+    permission layer): the ones she works on first, then the newest."""
+    if not can_see_recovery_plans(user):
+        return RecoveryGoal.objects.none()
+    goals = RecoveryGoal.objects.filter(patient=patient)
+    if active_only:
+        goals = goals.filter(status=GoalStatus.ACTIVE)
+    return (
+        goals.select_related("closed_by")
+        .prefetch_related(Prefetch("steps", queryset=GoalStep.objects.select_related("done_by")))
+        .order_by(Case(When(status=GoalStatus.ACTIVE, then=Value(0)), default=Value(1)), "-created_at", "-pk")
+    )
+
+
+def steps_due_for(user: User, until: datetime.date) -> QuerySet[GoalStep]:
+    """For a coach's home: open steps of active goals of her caseload (and a covered one on its days), due by
+    `until` (overdue ones too), soonest first. Supervisors and admins: none (they keep no caseload here)."""
+    return (
+        GoalStep.objects.filter(
+            status=StepStatus.OPEN,
+            due_on__lte=until,
+            goal__status=GoalStatus.ACTIVE,
+            goal__patient__in=patients_for_logging(user),
+        )
+        .select_related("goal__patient")
+        .order_by("due_on", "goal__patient_id", "order")
+    )

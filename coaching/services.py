@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from coaching import permissions
 from coaching.models import (
+    ACTIVE_GOALS_MAX,
+    GOAL_STEPS_MAX,
     PLAN_CONTACTS_MAX,
     Addendum,
     Appointment,
@@ -27,11 +29,16 @@ from coaching.models import (
     EncounterKind,
     EncounterNote,
     EncounterPatient,
+    GoalArea,
+    GoalStatus,
+    GoalStep,
+    RecoveryGoal,
     Reminder,
     ReminderStatus,
     Resource,
     RiskMoment,
     SafetyPlan,
+    StepStatus,
 )
 from patients.models import Patient
 from patients.services import logging_refusal
@@ -560,3 +567,154 @@ def reminder_close(*, actor: Actor, reminder: Reminder, status: str) -> Reminder
     reminder.save(update_fields=["status", "closed_at", "updated_at"])
     log_access(actor, AccessAction.CHANGE, patient=reminder.patient, record=reminder)
     return reminder
+
+
+# Her recovery plan: goals in her words, steps toward them. Each write logs "recovery plan" in the same transaction.
+NOT_HER_PLAN = "Only her coach, or a supervisor of her program, changes her recovery plan."
+GOAL_CLOSED = "This goal is no longer one she is working on: open a new goal with her instead."
+TOO_MANY_GOALS = (
+    f"She is working on {ACTIVE_GOALS_MAX} goals already. Mark one reached or set one aside with her first."
+)
+GOAL_LABELS = {"in_her_words": "Her goal", "target_on": "When she hopes to get there"}
+
+
+def _check_goal_keeper(actor: Actor, patient: Patient) -> None:
+    if not permissions.patients_for_goals(actor.user).filter(pk=patient.pk).exists():
+        raise ValidationError(NOT_HER_PLAN)
+
+
+def _check_goal_fields(fields: dict[str, Any], *, before: RecoveryGoal | None = None) -> None:
+    """Her goal is written, about one of the areas; a date she hopes for is not already past (a date kept from
+    before may be)."""
+    errors: dict[str, str] = {}
+    if fields.get("area") not in GoalArea.values:
+        errors["area"] = "Choose what her goal is about."
+    if not fields.get("in_her_words", "").strip():
+        errors["in_her_words"] = "Write her goal, in her words."
+    target = fields.get("target_on")
+    if target and target < timezone.localdate() and (before is None or before.target_on != target):
+        errors["target_on"] = "This date has passed: choose a date from today on, or leave it empty."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_step_fields(what: str, due_on: datetime.date | None, field: str = "what", due: str = "due_on") -> None:
+    errors: dict[str, str] = {}
+    if not what.strip():
+        errors[field] = "Write the step, like \u201cCall the housing office\u201d."
+    if due_on and due_on < timezone.localdate():
+        errors[due] = "This date has passed: choose a date from today on, or leave it empty."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _add_step(actor: Actor, goal: RecoveryGoal, what: str, due_on: datetime.date | None) -> GoalStep:
+    steps = list(goal.steps.select_for_update().values_list("order", flat=True))
+    if len(steps) >= GOAL_STEPS_MAX:
+        raise ValidationError({"what": f"A goal holds at most {GOAL_STEPS_MAX} steps. Make a second goal with her."})
+    return GoalStep.objects.create(
+        program_id=goal.program_id,
+        goal=goal,
+        what=what.strip(),
+        due_on=due_on,
+        order=max(steps, default=0) + 1,
+        created_by=actor.user,
+    )
+
+
+@transaction.atomic
+def recovery_goal_add(
+    *,
+    actor: Actor,
+    patient: Patient,
+    fields: dict[str, Any],
+    first_step: str = "",
+    first_step_due: datetime.date | None = None,
+) -> RecoveryGoal:
+    """A new goal of her plan, in her words, with its first step if they have one; she works on at most
+    ACTIVE_GOALS_MAX goals at a time (the database holds that too)."""
+    _check_goal_keeper(actor, patient)
+    _check_goal_fields(fields)
+    if first_step.strip() or first_step_due:
+        _check_step_fields(first_step, first_step_due, "first_step", "first_step_due")
+    # Her row locked: two goals added at once cannot both be the one over the limit.
+    Patient.objects.select_for_update().filter(pk=patient.pk).exists()
+    if RecoveryGoal.objects.filter(patient=patient, status=GoalStatus.ACTIVE).count() >= ACTIVE_GOALS_MAX:
+        raise ValidationError(TOO_MANY_GOALS)
+    goal = RecoveryGoal.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        area=fields["area"],
+        in_her_words=fields["in_her_words"].strip(),
+        target_on=fields.get("target_on"),
+        created_by=actor.user,
+    )
+    if first_step.strip():
+        _add_step(actor, goal, first_step, first_step_due)
+    log_access(actor, AccessAction.CREATE, patient=patient, record=goal, record_type="recovery plan")
+    return goal
+
+
+@transaction.atomic
+def recovery_goal_change(*, actor: Actor, goal: RecoveryGoal, fields: dict[str, Any], version: int) -> RecoveryGoal:
+    """Her goal as she puts it now. `version`: the goal's version her form was opened at; if someone changed it
+    since, an EditConflict says what it holds now."""
+    goal = RecoveryGoal.objects.select_for_update().get(pk=goal.pk)
+    _check_goal_keeper(actor, goal.patient)
+    if not goal.is_active:
+        raise ValidationError(GOAL_CLOSED)
+    _check_goal_fields(fields, before=goal)
+    fields = fields | {"in_her_words": fields["in_her_words"].strip()}
+    check_version(goal, seen=version, saving=fields, user=actor.user, labels=GOAL_LABELS)
+    for name, value in fields.items():
+        setattr(goal, name, value)
+    goal.save()
+    log_access(actor, AccessAction.CHANGE, patient=goal.patient, record=goal, record_type="recovery plan")
+    return goal
+
+
+@transaction.atomic
+def recovery_goal_close(*, actor: Actor, goal: RecoveryGoal, status: str) -> RecoveryGoal:
+    """She reached the goal, or set it aside: today, by the acting coach or supervisor. Closing it twice says so."""
+    goal = RecoveryGoal.objects.select_for_update().get(pk=goal.pk)
+    _check_goal_keeper(actor, goal.patient)
+    if status not in (GoalStatus.REACHED, GoalStatus.SET_ASIDE):
+        raise ValidationError("Choose whether she reached this goal or set it aside.")
+    if not goal.is_active:
+        raise ValidationError(f"This goal is already marked {goal.get_status_display().lower()}.")
+    goal.status, goal.closed_on, goal.closed_by = status, timezone.localdate(), actor.user
+    goal.save()
+    log_access(actor, AccessAction.CHANGE, patient=goal.patient, record=goal, record_type="recovery plan")
+    return goal
+
+
+@transaction.atomic
+def goal_step_add(*, actor: Actor, goal: RecoveryGoal, what: str, due_on: datetime.date | None) -> GoalStep:
+    """A step toward a goal she is working on, at the end of its list."""
+    goal = RecoveryGoal.objects.select_for_update().get(pk=goal.pk)
+    _check_goal_keeper(actor, goal.patient)
+    if not goal.is_active:
+        raise ValidationError(GOAL_CLOSED)
+    _check_step_fields(what, due_on)
+    step = _add_step(actor, goal, what, due_on)
+    log_access(actor, AccessAction.CREATE, patient=goal.patient, record=step, record_type="recovery plan")
+    return step
+
+
+@transaction.atomic
+def goal_step_mark(*, actor: Actor, step: GoalStep, status: str) -> GoalStep:
+    """Ticks a step done or marks it not needed (today, by the acting person), or opens it again after a
+    mistaken tap; only on a goal she is working on. Asking for the state it is in changes nothing."""
+    step = GoalStep.objects.select_for_update().select_related("goal__patient").get(pk=step.pk)
+    _check_goal_keeper(actor, step.goal.patient)
+    if status not in StepStatus.values:
+        raise ValidationError("Choose whether the step is done, not needed, or still to do.")
+    if not step.goal.is_active:
+        raise ValidationError(GOAL_CLOSED)
+    if step.status == status:
+        return step
+    step.status = status
+    step.done_on, step.done_by = (None, None) if status == StepStatus.OPEN else (timezone.localdate(), actor.user)
+    step.save()
+    log_access(actor, AccessAction.CHANGE, patient=step.goal.patient, record=step, record_type="recovery plan")
+    return step

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, resources, safety, week
+from coaching.views import concerns, drafts, encounters, goals, resources, safety, week
 
 app_name = "coaching"
 
@@ -31,6 +31,13 @@ urlpatterns = [
     path("appointments/<int:pk>/<str:status>/", week.appointment_close, name="appointment_close"),
     path("reminders/new/", week.reminder_new, name="reminder_new"),
     path("reminders/<int:pk>/<str:status>/", week.reminder_close, name="reminder_close"),
+    path("recovery-plans/<int:pk>/", goals.recovery_plan, name="recovery_plan"),
+    path("recovery-plans/<int:pk>/goals/new/", goals.goal_new, name="goal_new"),
+    path("recovery-plans/<int:pk>/history/", goals.recovery_plan_history, name="recovery_plan_history"),
+    path("goals/<int:pk>/edit/", goals.goal_edit, name="goal_edit"),
+    path("goals/<int:pk>/close/", goals.goal_close, name="goal_close"),
+    path("goals/<int:pk>/steps/new/", goals.step_new, name="goal_step_new"),
+    path("steps/<int:pk>/mark/", goals.step_mark, name="goal_step_mark"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]

@@ -8,7 +8,16 @@ import factory
 from django.utils import timezone
 
 from coaching.models import ConcernCategory, EncounterKind
-from coaching.services import appointment_add, concern_share, encounter_log, reminder_add, safety_plan_save
+from coaching.services import (
+    appointment_add,
+    concern_share,
+    encounter_log,
+    goal_step_add,
+    goal_step_mark,
+    recovery_goal_add,
+    reminder_add,
+    safety_plan_save,
+)
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
@@ -133,6 +142,18 @@ def make_safety_plan(coach, patient, *, reviewed=True, **fields):
         "safety_at_home_plan": "",
     }
     return safety_plan_save(actor=Actor(coach, None), patient=patient, fields=defaults | fields, reviewed=reviewed)
+
+
+def make_goal(coach, patient, *, steps=(), done=0, **fields):
+    """A goal of her recovery plan, added by her coach through the service, with `steps` ((what, due_on), …) of
+    which the first `done` are ticked done."""
+    defaults = {"area": "housing", "in_her_words": "A place of my own for me and the baby.", "target_on": None}
+    goal = recovery_goal_add(actor=Actor(coach, None), patient=patient, fields=defaults | fields)
+    for n, (what, due_on) in enumerate(steps):
+        step = goal_step_add(actor=Actor(coach, None), goal=goal, what=what, due_on=due_on)
+        if n < done:
+            goal_step_mark(actor=Actor(coach, None), step=step, status="done")
+    return goal
 
 
 def share_concern(coach, patient, **fields):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -35,6 +37,9 @@ from workspace.forms import ExportForm, ReportForm
 FAILED_PAGES_SHOWN = 5
 BREAK_GLASS_SHOWN = 10
 HER_PATIENTS_SHOWN = 10
+STEPS_DUE_SHOWN = 10
+# "This week" on a coach's home: steps due in the next seven days, and any overdue.
+STEPS_DUE_AHEAD = datetime.timedelta(days=7)
 
 
 def home(request):
@@ -43,6 +48,7 @@ def home(request):
     if her_patients:
         named = {c.patient_id for c in her_patients.concerns} | {r.patient_id for r in her_patients.referrals}
         log_access_many(actor_from(request), AccessAction.VIEW, named, record_type="home: her patients")
+    steps_due = _steps_due(request)
     return render(
         request,
         "workspace/home.html",
@@ -71,6 +77,7 @@ def home(request):
             "today": timezone.localdate(),
             "her_patients": her_patients,
             "my_week": _my_week(request),
+            "steps_due": steps_due,
             # A clinician with the supervisor role and no coaches or shifts: her own women come first.
             "clinician_only": her_patients is not None
             and not supervision_permissions.has_supervision_work(user, timezone.now()),
@@ -85,6 +92,16 @@ def _my_week(request) -> Week | None:
     week = week_of(request.user, request.user)
     log_access_many(actor_from(request), AccessAction.VIEW, week.patient_ids(), record_type="home: my week")
     return week
+
+
+def _steps_due(request) -> list:
+    """Open steps of her caseload's recovery plans due this week (or overdue): one query, each woman logged."""
+    today = timezone.localdate()
+    steps = list(coaching_permissions.steps_due_for(request.user, today + STEPS_DUE_AHEAD)[:STEPS_DUE_SHOWN])
+    if steps:
+        named = {step.goal.patient_id for step in steps}
+        log_access_many(actor_from(request), AccessAction.VIEW, named, record_type="home: steps due")
+    return steps
 
 
 def _break_glass_to_review(user) -> list[tuple[object, bool]]:

@@ -40,6 +40,7 @@ from tests.factories import (
     add_reminder,
     add_shift,
     log_encounter,
+    make_goal,
     make_safety_plan,
     on_caseload_of,
     record_communication,
@@ -110,6 +111,10 @@ class World:
     @cached_property
     def reminder(self):
         return add_reminder(self.coach, self.patient)
+
+    @cached_property
+    def goal(self):
+        return make_goal(self.coach, self.patient, steps=[("Call the housing office", None)])
 
     @cached_property
     def consent(self):
@@ -294,6 +299,12 @@ PAGES = [
     Page("coaching:coach_week", "supervisor", VIEW, "week", _record("coach"), needs=("appointment",)),
     Page("coaching:appointment_new", "coach", VIEW, "week form", patients=_caseload),
     Page("coaching:reminder_new", "coach", VIEW, "week form", patients=_caseload),
+    Page("coaching:recovery_plan", "coach", VIEW, "recovery plan", _patient, needs=("goal",)),
+    Page("coaching:recovery_plan", "supervisor", VIEW, "recovery plan", _patient, needs=("goal",)),
+    Page("coaching:goal_new", "coach", VIEW, "recovery plan", _patient),
+    Page("coaching:goal_edit", "coach", VIEW, "recovery plan", _record("goal")),
+    Page("coaching:goal_step_new", "supervisor", VIEW, "recovery plan", _record("goal")),
+    Page("coaching:recovery_plan_history", "supervisor", VIEW, "recovery plan history", _patient, needs=("goal",)),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
     Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
@@ -343,6 +354,8 @@ WRITTEN_THROUGH = {
     "coaching:safety_plan_review": "coaching.safety_plan_review",
     "coaching:appointment_close": "coaching.appointment_close",
     "coaching:reminder_close": "coaching.reminder_close",
+    "coaching:goal_close": "coaching.recovery_goal_close",
+    "coaching:goal_step_mark": "coaching.goal_step_mark",
     "referrals:referral_status": "referrals.referral_change_status",
     # Her draft of a form about patients: a row for each patient it names (checked by tests/coaching/test_drafts.py).
     "coaching:draft_save": "coaching.draft_save",
@@ -548,6 +561,53 @@ SERVICES = [
         lambda w, actor: partial(coaching_services.reminder_close, actor=actor, reminder=w.reminder, status="done"),
         CHANGE,
         "reminder",
+    ),
+    Service(
+        "coaching.recovery_goal_add",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.recovery_goal_add,
+            actor=actor,
+            patient=w.patient,
+            fields={"area": "work", "in_her_words": "A job near the daycare"},
+            first_step="Ask about the opening",
+        ),
+        CREATE,
+        "recovery plan",
+    ),
+    Service(
+        "coaching.recovery_goal_change",
+        "supervisor",
+        lambda w, actor: partial(
+            coaching_services.recovery_goal_change,
+            actor=actor,
+            goal=w.goal,
+            fields={"area": "work", "in_her_words": "A job", "target_on": None},
+            version=w.goal.version,
+        ),
+        CHANGE,
+        "recovery plan",
+    ),
+    Service(
+        "coaching.recovery_goal_close",
+        "coach",
+        lambda w, actor: partial(coaching_services.recovery_goal_close, actor=actor, goal=w.goal, status="reached"),
+        CHANGE,
+        "recovery plan",
+    ),
+    Service(
+        "coaching.goal_step_add",
+        "coach",
+        lambda w, actor: partial(coaching_services.goal_step_add, actor=actor, goal=w.goal, what="Call", due_on=None),
+        CREATE,
+        "recovery plan",
+    ),
+    Service(
+        "coaching.goal_step_mark",
+        "coach",
+        lambda w, actor: partial(coaching_services.goal_step_mark, actor=actor, step=w.goal.steps.get(), status="done"),
+        CHANGE,
+        "recovery plan",
     ),
     Service(
         "coaching.safety_plan_save",

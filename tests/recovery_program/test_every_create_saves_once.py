@@ -43,6 +43,8 @@ CREATES = {
     "coaching:encounter_addendum",
     "coaching:concern_new",
     "coaching:concern_note",
+    "coaching:goal_new",
+    "coaching:goal_step_new",
     "coaching:resources",
     "coaching:appointment_new",
     "coaching:reminder_new",
@@ -96,6 +98,9 @@ NOT_CREATING = {
     "coaching:reminder_close": "closes it once; a second time is refused",
     "coaching:safety_plan_edit": "one plan per woman: a second save finds it and changes it to the same",
     "coaching:safety_plan_review": "marks it gone over with her now; a second time says the same",
+    "coaching:goal_edit": "changes her goal",
+    "coaching:goal_close": "marks it reached or set aside; a second time is refused",
+    "coaching:goal_step_mark": "sets the step's state; the same state a second time changes nothing",
     "referrals:referral_edit": "changes the record",
     "referrals:cps_report_edit": "changes the record",
     "referrals:communication_edit": "changes the record",
@@ -169,6 +174,10 @@ TYPED = {
     "appointment_time": "10:00",
     "reminder_day": "+1",
     "reminder_time": "09:00",
+    # Her recovery plan's dates are from today on.
+    "target_on": "+90",
+    "due_on": "+7",
+    "first_step_due": "+7",
 }
 # Choices that differ from what the demo already holds, and the button a two-form page needs.
 CHOSEN = {

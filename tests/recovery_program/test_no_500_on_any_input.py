@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coaching.models import Appointment, Concern, Encounter, Reminder, Resource
+from coaching.models import Appointment, Concern, Encounter, GoalStep, RecoveryGoal, Reminder, Resource
 from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
@@ -160,6 +160,14 @@ REFERRAL = {"pk": _of(Referral)}
 # A woman of coach1's caseload with a safety plan (the demo gives three of them one).
 PLANNED = {"pk": _of(Patient, safety_plan__isnull=False, assignments__coach__username="coach1")}
 
+# A goal she works on, and an open step of one, of a woman of coach1's caseload (the demo gives several a plan).
+GOAL = {"pk": _of(RecoveryGoal, status="active", patient__assignments__coach__username="coach1")}
+GOAL_PATIENT = {"pk": lambda: RecoveryGoal.objects.filter(pk=GOAL["pk"]()).values_list("patient_id", flat=True).first()}
+STEP = {"pk": _of(GoalStep, status="open", goal__status="active")}
+STEP_PATIENT = {
+    "pk": lambda: GoalStep.objects.filter(pk=STEP["pk"]()).values_list("goal__patient_id", flat=True).first()
+}
+
 
 def _shift_ahead():
     """The last shift of the demo's rota (removing it leaves no gap)."""
@@ -223,6 +231,11 @@ FORMS = [
     Form("coaching:reminder_new", "coach1"),
     Form("coaching:appointment_close", "coach1", APPOINTMENT, page="coaching:week"),
     Form("coaching:reminder_close", "coach1", REMINDER, page="coaching:week"),
+    Form("coaching:goal_new", "coach1", PATIENT),
+    Form("coaching:goal_edit", "coach1", GOAL),
+    Form("coaching:goal_step_new", "coach1", GOAL),
+    Form("coaching:goal_close", "coach1", GOAL, page="coaching:recovery_plan", page_kwargs=GOAL_PATIENT),
+    Form("coaching:goal_step_mark", "coach1", STEP, page="coaching:recovery_plan", page_kwargs=STEP_PATIENT),
     Form("referrals:referral_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:cps_report_new", "supervisor1", {"patient_pk": _patient}),
     Form("referrals:communication_new", "supervisor1", {"patient_pk": _patient}),
@@ -335,6 +348,7 @@ QUERIES = [
     Query("referrals:disclosure_new", "supervisor1", ("concern",), {"patient_pk": _patient}),
     Query("supervision:rota", "supervisor1", ("page",)),
     Query("coaching:safety_plan_history", "supervisor1", ("page",), PATIENT),
+    Query("coaching:recovery_plan_history", "supervisor1", ("page", "steps"), PATIENT),
     Query("referrals:agreements", "supervisor1", ("page",)),
     Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("reports", "supervisor1", ("period", "start", "end", "coach", "download")),
@@ -367,6 +381,7 @@ PLAIN_PAGES = {
     "coaching:encounter_detail",
     "coaching:concern_detail",
     "coaching:safety_plan",
+    "coaching:recovery_plan",
     "referrals:patient_actions",
     "referrals:accounting",
     "referrals:referral_detail",

@@ -311,6 +311,22 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         assert shared.status_code == 302
         concern = Concern.objects.get(patient=patient)
         assert Page.objects.filter(concern=concern).exists()
+        # Her recovery plan: a goal in her words with a first step, garbage in a step, a tick in place.
+        goal_new = reverse("coaching:goal_new", args=[patient.pk])
+        submit(as_coach, goal_new, in_her_words=planted("goal-garbage", "nul"), target_on="\x00")
+        assert saved(
+            submit(
+                as_coach, goal_new, in_her_words=planted("goal", "html"), first_step=planted("first-step", "unicode")
+            )
+        )
+        goal = patient.recovery_goals.get()
+        submit(as_coach, reverse("coaching:goal_step_new", args=[goal.pk]), what=planted("step", "nul"))
+        assert saved(submit(as_coach, reverse("coaching:goal_step_new", args=[goal.pk]), what=planted("step")))
+        step = goal.steps.order_by("order").first()
+        tick = as_coach.post(
+            reverse("coaching:goal_step_mark", args=[step.pk]), {"status": "done"}, HTTP_HX_REQUEST="true"
+        )
+        assert tick.status_code == 200
 
         # Her week: an appointment and a reminder (once with garbage), read on her home page and her week, then
         # logged as an encounter in one tap.

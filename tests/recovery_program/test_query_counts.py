@@ -24,6 +24,7 @@ from tests.factories import (
     add_appointment,
     add_reminder,
     log_encounter,
+    make_goal,
     make_safety_plan,
     on_caseload_of,
     record_communication,
@@ -74,6 +75,11 @@ def _grow(size, *, coach, supervisor, admin, patient):
             },
         )
         log_encounter(coach, [other], summary=f"encounter {encounter.pk}")
+        # Recovery plans with steps due this week across her caseload, and more of hers (up to her cap of goals).
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        make_goal(coach, other, steps=[("Call the clinic", tomorrow), ("Visit", None)], done=1)
+        if patient.recovery_goals.filter(status="active").count() < 8:
+            make_goal(coach, patient, steps=[("Step one", tomorrow), ("Step two", None)], done=1)
 
 
 def _disclosures(coach, supervisor, patient, consent):
@@ -122,6 +128,8 @@ def _pages(coach, patient):
             reverse("supervision:queue", args=[coach.pk]),
             reverse("coaching:safety_plan", args=[patient.pk]),
             reverse("coaching:safety_plan_history", args=[patient.pk]),
+            reverse("coaching:recovery_plan", args=[patient.pk]),
+            reverse("coaching:recovery_plan_history", args=[patient.pk]),
             reverse("supervision:weeks"),
             reverse("coaching:coach_week", args=[coach.pk]),
             reverse("coaching:week") + f"?coach={coach.pk}",
@@ -153,6 +161,8 @@ def _pages(coach, patient):
             reverse("coaching:week"),
             reverse("coaching:appointment_new"),
             reverse("coaching:reminder_new"),
+            reverse("coaching:recovery_plan", args=[patient.pk]),
+            reverse("coaching:goal_new", args=[patient.pk]),
             reverse("staff:my_training"),
         ],
         "admin": [

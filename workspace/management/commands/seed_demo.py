@@ -42,6 +42,7 @@ from supervision.models import (
 )
 from supervision.services import supervision_assign
 from workspace import services as workspace_services
+from workspace.demo_goals import seed_recovery_plans
 from workspace.demo_week import seed_week
 
 DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
@@ -237,6 +238,7 @@ class Command(BaseCommand):
             self._seed_coaching(program)
             self._seed_transfer(program)
             self._seed_safety_plans(program)
+            seed_recovery_plans(program)
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
             self._seed_disclosure_bases(program)
