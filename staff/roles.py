@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.log_encounters",
         "coaching.share_concerns",
         "coaching.change_safetyplan",
+        # Her caseload's pregnancies (the woman is reached through patients.permissions); never custody or CPS.
+        "patients.change_pregnancy",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
         "referrals.record_in_person_disclosure",
@@ -67,6 +69,9 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.view_child",
         "patients.add_child",
         "patients.change_child",
+        "patients.change_pregnancy",
+        "patients.view_childcustody",
+        "patients.change_childcustody",
         "patients.change_dischargereason",
         "coaching.view_encounter",
         "coaching.view_concern",
