@@ -469,10 +469,11 @@ def custody_errors(fields: dict[str, Any]) -> dict[str, str]:
 def pregnancy_errors(pregnancy: Pregnancy, today: datetime.date) -> dict[str, str]:
     """What is wrong with a pregnancy's fields, by field (the form shows the same messages)."""
     errors: dict[str, str] = {}
-    delivered = pregnancy.delivery_date is not None
-    if delivered and pregnancy.delivery_date > today:
+    born = pregnancy.delivery_date
+    delivered = born is not None
+    if born is not None and born > today:
         errors["delivery_date"] = "The delivery date cannot be in the future."
-    if delivered and pregnancy.delivery_date < pregnancy.due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20):
+    if born is not None and born < pregnancy.due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20):
         errors["delivery_date"] = "That is more than 20 weeks before the due date: check both dates."
     if not delivered:
         if pregnancy.gestational_weeks is not None:
