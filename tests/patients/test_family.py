@@ -179,6 +179,15 @@ def test_her_coach_records_a_pregnancy_from_the_form(client_for, coach, patient)
     assert Pregnancy.objects.get(patient=patient).prenatal_care_where == "Riverbend OB"
 
 
+def test_a_pregnancy_sent_twice_is_saved_once(client_for, coach, patient):
+    client = client_for(coach)
+    data = {"due_date": _days(40).isoformat(), "once_key": "9f0c2f0e-8d4a-4b39-9a57-1a2b3c4d5e6f"}
+    first = client.post(reverse("patients:pregnancy_add", args=[patient.pk]), data)
+    again = client.post(reverse("patients:pregnancy_add", args=[patient.pk]), data)
+    assert (first.status_code, again.status_code) == (302, 302)
+    assert Pregnancy.objects.filter(patient=patient).count() == 1
+
+
 def test_bad_input_is_shown_next_to_the_field_and_kept(client_for, coach, patient):
     response = client_for(coach).post(
         reverse("patients:pregnancy_add", args=[patient.pk]),
