@@ -415,16 +415,19 @@ def sees_custody(user: User, patient: Patient) -> bool:
 def children_for(user: User, patient: Patient) -> list[tuple[Child, ChildCustody | None]]:
     """Her children, each with custody and CPS involvement when she may see them (supervisors), None otherwise.
     One query either way; a coach's query never reads the custody table."""
-    children = Child.objects.filter(program_id=patient.program_id, patient=patient)
+    children = Child.objects.filter(program_id=user.program_id, patient=patient)
     if not sees_custody(user, patient):
         return [(child, None) for child in children]
     return [(child, getattr(child, "custody", None)) for child in children.select_related("custody")]
 
 
 def get_child_for_custody(user: User, pk: int, child_pk: int) -> Child:
-    """A child of a woman whose children's custody she may record (supervisors of her program); 404 otherwise."""
+    """A child of a woman whose children's custody she may record (supervisors of her program), with her custody
+    record if there is one (`child.custody`); 404 otherwise."""
     patient = get_patient_for_change(user, pk, "patients.change_childcustody")
     try:
-        return Child.objects.select_related("patient").get(program_id=patient.program_id, patient=patient, pk=child_pk)
+        return Child.objects.select_related("patient", "custody").get(
+            program_id=user.program_id, patient=patient, pk=child_pk
+        )
     except (Child.DoesNotExist, ValueError):
         raise Http404("No such child.") from None

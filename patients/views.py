@@ -521,7 +521,7 @@ def pregnancy_edit(request, pk, pregnancy_pk=None):
 def child_custody(request, pk, child_pk):
     """A supervisor records a child's custody and child protective services' involvement."""
     child = permissions.get_child_for_custody(request.user, pk, child_pk)
-    custody = ChildCustody.objects.filter(child=child).first() or ChildCustody(child=child, program_id=child.program_id)
+    custody = getattr(child, "custody", None) or ChildCustody(child=child, program_id=child.program_id)
     form = ChildCustodyForm(request.POST or None, instance=custody)
     if request.method == "POST" and form.is_valid():
         try:

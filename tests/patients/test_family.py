@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 
+from patients import permissions
 from patients.models import Child, ChildCustody, Pregnancy, where_she_is
 from patients.services import child_custody_save, child_save, pregnancy_save
 from recovery_program.audit import Actor
@@ -247,6 +249,18 @@ def test_each_role_reaches_what_it_may(request, client_for, patient, child, who,
     client = client_for(request.getfixturevalue(who))
     assert client.get(reverse("patients:pregnancy_add", args=[patient.pk])).status_code == pregnancy
     assert client.get(reverse("patients:child_custody", args=[patient.pk, child.pk])).status_code == custody_page
+
+
+def test_the_helpers_keep_to_her_program(supervisor, outside_supervisor, outside_patient):
+    _save(outside_supervisor, outside_patient, due_date=_days(40))
+    kid = child_save(
+        actor=Actor(outside_supervisor, None), patient=outside_patient, child=Child(first_name="Ezra", birth_year=2022)
+    )
+    assert not permissions.pregnancies_for(supervisor, outside_patient).exists()
+    assert permissions.children_for(supervisor, outside_patient) == []
+    with pytest.raises(Http404):
+        permissions.get_child_for_custody(supervisor, outside_patient.pk, kid.pk)
+    assert len(permissions.children_for(outside_supervisor, outside_patient)) == 1
 
 
 def test_anonymous_goes_to_login(client, patient):
