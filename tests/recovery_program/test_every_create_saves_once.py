@@ -39,6 +39,7 @@ CREATES = {
     "patients:child_edit",  # the same view and form as child_add
     "patients:child_custody",  # her child's custody record, made once and then changed in place
     "patients:pregnancy_add",
+    "patients:pregnancy_edit",  # the same view and form as pregnancy_add
     "patients:reenroll",  # her new episode
     "patients:higher_care",  # a stay in a higher level of care
     "coaching:encounter_new",
@@ -73,7 +74,6 @@ NOT_CREATING = {
     "exports": "downloads a file; each download is its own, recorded once",
     "patients:contact": "changes her record",
     "patients:edit": "changes her record",
-    "patients:pregnancy_edit": "changes the pregnancy",
     "patients:unassign": "ends the current assignment; a second time finds none and says so",
     "patients:cover_end": "ends the cover early; a second time finds it ended (404)",
     "staff:discharge_reason_edit": "renames, retires or offers again",
@@ -185,6 +185,7 @@ FILLED_ELSEWHERE = {
     "patients:transfer": "a coach other than her own; tests/patients/test_transfer.py sends it twice",
     "patients:pregnancy_add": "one pregnancy at a time waits for its delivery, and the demo's pregnant women have "
     "theirs; tests/patients/test_family.py sends it twice",
+    "patients:pregnancy_edit": "the same view and form as pregnancy_add; the demo's dates are not the form's",
     "supervision:break_glass": "the demo sees everyone; tests/supervision/test_break_glass.py sends it twice",
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",
