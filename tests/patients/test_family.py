@@ -106,6 +106,17 @@ def test_a_delivery_cannot_be_in_the_future(coach, patient):
     with pytest.raises(ValidationError) as refused:
         _save(coach, patient, due_date=_days(5), delivery_date=_days(1))
     assert "delivery_date" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        _save(coach, patient, due_date=_days(200), delivery_date=_days(-2))
+    assert refused.value.message_dict["delivery_date"] == [
+        "That is more than 20 weeks before the due date: check both dates."
+    ]
+
+
+def test_a_child_needs_a_date_of_birth_or_a_year(supervisor, patient):
+    with pytest.raises(ValidationError) as refused:
+        child_save(actor=Actor(supervisor, None), patient=patient, child=Child(first_name="Noor"))
+    assert "date_of_birth" in refused.value.message_dict
 
 
 def test_her_current_pregnancy_keeps_her_dates_in_step(coach, patient):
@@ -363,3 +374,16 @@ def test_the_report_counts_births_withdrawal_and_plans_of_safe_care(
         {"period": "dates", "start": _days(-60).isoformat(), "end": TODAY.isoformat(), "download": "births"},
     )
     assert "Plan of Safe Care rate (%),50.0" in download.content.decode()
+
+
+def test_a_supervisor_corrects_which_children_a_cps_report_concerns(client_for, supervisor, patient, child):
+    fields = {"made_at": NOW, "agency": "DCYF", "made_by": supervisor, "what_was_reported": "Alone at home."}
+    report = cps_report_record(actor=Actor(supervisor, None), patient=patient, fields=fields)
+    client = client_for(supervisor)
+    url = reverse("referrals:cps_report_edit", args=[report.pk])
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "concerns"}
+    data |= {"children": [child.pk], "made_by": supervisor.pk, "version": report.version}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert list(report.children.all()) == [child]
