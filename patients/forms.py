@@ -7,7 +7,19 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from patients.models import CareKind, Child, Consent, ConsentScope, ExpiryEvent, Patient, ProgramStatus
+from patients import services
+from patients.models import (
+    CareKind,
+    Child,
+    ChildCustody,
+    Consent,
+    ConsentScope,
+    ExpiryEvent,
+    Patient,
+    Pregnancy,
+    ProgramStatus,
+    WithdrawalTreated,
+)
 from patients.services import OUT_OF_COMPLIANCE, OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
@@ -332,13 +344,83 @@ class ConsentRevokeForm(PlainErrors, forms.Form):
 class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = Child
-        fields = ["first_name", "birth_year", "lives_with_patient"]
+        fields = ["first_name", "date_of_birth", "birth_year", "lives_with_patient", "next_court_date", "visitation"]
+        widgets = {
+            "date_of_birth": DateInput,
+            "next_court_date": DateInput,
+            "visitation": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"birth_year": "Only if the date of birth is not known."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["birth_year"].required = False
 
     def clean_birth_year(self):
         year = self.cleaned_data["birth_year"]
-        if not 1950 <= year <= _today().year:
+        if year is not None and not 1950 <= year <= _today().year:
             raise forms.ValidationError(f"Enter a year between 1950 and {_today().year}.")
         return year
+
+    def clean(self):
+        cleaned = super().clean()
+        born = cleaned.get("date_of_birth")
+        if born is not None:
+            cleaned["birth_year"] = born.year  # the year is the date's
+        elif cleaned.get("birth_year") is None and "date_of_birth" not in self.errors:
+            self.add_error("date_of_birth", "Enter the child's date of birth, or at least the year.")
+        return cleaned
+
+
+class ChildCustodyForm(OnceFormMixin, PlainErrors, forms.ModelForm):
+    class Meta:
+        model = ChildCustody
+        fields = ["custody", "cps", "cps_opened_on", "cps_closed_on"]
+        widgets = {"cps_opened_on": DateInput, "cps_closed_on": DateInput}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, message in services.custody_errors(cleaned).items():
+            self.add_error(name, message)
+        return cleaned
+
+
+class PregnancyForm(OnceFormMixin, PlainErrors, forms.ModelForm):
+    class Meta:
+        model = Pregnancy
+        fields = [
+            "due_date",
+            "prenatal_care",
+            "prenatal_care_where",
+            "moud",
+            "delivery_date",
+            "gestational_weeks",
+            "birth_weight_grams",
+            "infant_withdrawal",
+            "safe_care_plan",
+            "safe_care_with",
+            "safe_care_on",
+        ]
+        widgets = {"due_date": DateInput, "delivery_date": DateInput, "safe_care_on": DateInput}
+        help_texts = {
+            "delivery_date": "Once she has delivered; then what is known of the birth.",
+            "safe_care_with": "For example the hospital social worker, or her prenatal clinic.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["infant_withdrawal"].choices = [("", "Not recorded yet"), *WithdrawalTreated.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("due_date") is None:
+            return cleaned
+        named = {name: cleaned.get(name) for name in self.Meta.fields if name not in self.errors}
+        draft = Pregnancy(**{name: value for name, value in named.items() if value is not None})
+        for name, message in services.pregnancy_errors(draft, _today()).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
 
 
 class CoverForm(OnceFormMixin, PlainErrors, forms.Form):

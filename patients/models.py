@@ -9,6 +9,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.formats import date_format
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -290,21 +291,88 @@ class StatusChange(models.Model):
 
 @pghistory.track()
 class Child(models.Model):
+    """One of her children. What her coach needs to go with her (where the child lives, the next court date, the
+    visits) is here; custody and child protective services are kept apart, for supervisors (`ChildCustody`)."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="children")
     first_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True, help_text="Leave empty if only the year is known.")
     birth_year = models.PositiveSmallIntegerField("year of birth")
     lives_with_patient = models.BooleanField("lives with her", default=True)
+    next_court_date = models.DateField("next court date", null=True, blank=True)
+    visitation = models.TextField(
+        "visits", blank=True, max_length=2000, help_text="When and where she sees the child, if not living with her."
+    )
 
     class Meta:
         ordering = ["birth_year", "first_name"]
         verbose_name_plural = "children"
         constraints = [
             models.CheckConstraint(condition=Q(birth_year__gte=1950), name="child_birth_year_plausible"),
+            # The year is kept for children recorded before their date of birth was asked, and agrees with it.
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True) | Q(birth_year=ExtractYear("date_of_birth")),
+                name="child_birth_year_is_the_date_of_births",
+            ),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient")]
 
     def __str__(self) -> str:
         return f"{self.first_name} ({self.birth_year})"
+
+
+class Custody(models.TextChoices):
+    WITH_HER = "with_her", "With her"
+    SHARED = "shared", "Shared with the other parent"
+    OTHER_PARENT = "other_parent", "With the other parent"
+    RELATIVE = "relative", "With a relative (kinship care)"
+    FOSTER = "foster", "In foster care"
+    ENDED = "ended", "Her parental rights ended"
+
+
+class CPSInvolvement(models.TextChoices):
+    NONE = "none", "None"
+    OPEN = "open", "Open case"
+    CLOSED = "closed", "Closed case"
+
+
+@pghistory.track()
+class ChildCustody(models.Model):
+    """Custody of a child and child protective services' involvement: for supervisors only (the permission layer
+    never hands it to a coach). One per child, changed in place; pghistory keeps each version."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    child = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="custody")
+    custody = models.CharField("custody", max_length=16, choices=Custody.choices, default=Custody.WITH_HER)
+    cps = models.CharField(
+        "child protective services", max_length=8, choices=CPSInvolvement.choices, default=CPSInvolvement.NONE
+    )
+    cps_opened_on = models.DateField("case opened on", null=True, blank=True)
+    cps_closed_on = models.DateField("case closed on", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "child custody"
+        constraints = [
+            models.CheckConstraint(condition=Q(custody__in=Custody.values), name="childcustody_custody_known"),
+            models.CheckConstraint(condition=Q(cps__in=CPSInvolvement.values), name="childcustody_cps_known"),
+            # No case: no dates. An open case: opened, not closed. A closed case: both, in order.
+            models.CheckConstraint(
+                condition=Q(cps=CPSInvolvement.NONE, cps_opened_on__isnull=True, cps_closed_on__isnull=True)
+                | Q(cps=CPSInvolvement.OPEN, cps_opened_on__isnull=False, cps_closed_on__isnull=True)
+                | Q(
+                    cps=CPSInvolvement.CLOSED,
+                    cps_opened_on__isnull=False,
+                    cps_closed_on__gte=models.F("cps_opened_on"),
+                ),
+                name="childcustody_cps_dates_fit_the_case",
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "child")]
+
+    def __str__(self) -> str:
+        return f"Custody of child {self.child_id}"
 
 
 @pghistory.track()
@@ -828,3 +896,114 @@ class HigherCareStay(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_on is None
+
+
+class WithdrawalTreated(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Not known"
+
+
+# When a due date is this near with no Plan of Safe Care, her page says one is due.
+SAFE_CARE_DUE_WITHIN = datetime.timedelta(weeks=4)
+FULL_TERM_WEEKS = 40
+
+
+@pghistory.track()
+class Pregnancy(models.Model):
+    """One pregnancy of hers, from the due date to the delivery and the Plan of Safe Care. Her current one keeps
+    `Patient.due_date` and `delivery_date` in step (patients.services.pregnancy_save). Never deleted."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pregnancies")
+    due_date = models.DateField("estimated due date")
+    prenatal_care = models.BooleanField("she has prenatal care", default=False)
+    prenatal_care_where = models.CharField("where", max_length=200, blank=True)
+    moud = models.BooleanField("she takes medication for opioid use disorder", default=False)
+    delivery_date = models.DateField(null=True, blank=True)
+    gestational_weeks = models.PositiveSmallIntegerField("weeks of pregnancy at delivery", null=True, blank=True)
+    birth_weight_grams = models.PositiveSmallIntegerField("birth weight (grams)", null=True, blank=True)
+    infant_withdrawal = models.CharField(
+        "infant treated for withdrawal", max_length=8, choices=WithdrawalTreated.choices, blank=True
+    )
+    safe_care_plan = models.BooleanField("a Plan of Safe Care is made", default=False)
+    safe_care_with = models.CharField("made with", max_length=200, blank=True)
+    safe_care_on = models.DateField("made on", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-due_date", "-id"]
+        verbose_name_plural = "pregnancies"
+        indexes = [models.Index(fields=["program", "delivery_date"], name="pregnancy_program_delivery")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(delivery_date__isnull=True), name="pregnancy_one_open_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(prenatal_care=True) | Q(prenatal_care_where=""), name="pregnancy_care_where_only_if_care"
+            ),
+            models.CheckConstraint(
+                condition=Q(gestational_weeks__isnull=True) | Q(gestational_weeks__gte=20, gestational_weeks__lte=45),
+                name="pregnancy_gestational_weeks_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_weight_grams__isnull=True)
+                | Q(birth_weight_grams__gte=300, birth_weight_grams__lte=7000),
+                name="pregnancy_birth_weight_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(infant_withdrawal="") | Q(infant_withdrawal__in=WithdrawalTreated.values),
+                name="pregnancy_infant_withdrawal_known",
+            ),
+            # What is known of the birth is recorded once she has delivered, never before.
+            models.CheckConstraint(
+                condition=Q(delivery_date__isnull=False)
+                | Q(gestational_weeks__isnull=True, birth_weight_grams__isnull=True, infant_withdrawal=""),
+                name="pregnancy_birth_only_once_delivered",
+            ),
+            # A Plan of Safe Care is made with someone on a day: both, or neither when there is none.
+            models.CheckConstraint(
+                condition=Q(safe_care_plan=True, safe_care_on__isnull=False) & ~Q(safe_care_with="")
+                | Q(safe_care_plan=False, safe_care_on__isnull=True, safe_care_with=""),
+                name="pregnancy_safe_care_with_whom_and_when",
+            ),
+        ]
+        triggers = [no_delete, SameProgram("program", "patient")]
+
+    def __str__(self) -> str:
+        return f"Pregnancy due {self.due_date}"
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivery_date is not None
+
+    def weeks_pregnant(self, today: datetime.date) -> int:
+        """Weeks since her last period, counted back from the due date (40 weeks)."""
+        return max(0, FULL_TERM_WEEKS - (self.due_date - today).days // 7)
+
+    def what_is_due(self, today: datetime.date) -> list[str]:
+        """What her coach and supervisor should see to next about this pregnancy."""
+        if self.safe_care_plan:
+            return []
+        if not self.delivered and self.due_date - today <= SAFE_CARE_DUE_WITHIN:
+            return ["Her due date is near and no Plan of Safe Care is recorded."]
+        if self.delivered and (today - self.delivery_date).days <= POSTPARTUM_DAYS:
+            return ["She has delivered and no Plan of Safe Care is recorded."]
+        return []
+
+
+def where_she_is(patient: Patient, today: datetime.date) -> str:
+    """ "Pregnant — 28 weeks", "Postpartum — 3 months" or "Parenting", from her current pregnancy's dates."""
+    status = patient.pregnancy_status(today)
+    if status == PregnancyStatus.PREGNANT and patient.due_date:
+        weeks = Pregnancy(due_date=patient.due_date).weeks_pregnant(today)
+        return f"Pregnant — {weeks} week{'s' if weeks != 1 else ''}"
+    if status == PregnancyStatus.POSTPARTUM and patient.delivery_date:
+        days = (today - patient.delivery_date).days
+        if days < 31:
+            weeks = days // 7
+            return f"Postpartum — {weeks} week{'s' if weeks != 1 else ''}"
+        months = days * 12 // 365
+        return f"Postpartum — {months} month{'s' if months != 1 else ''}"
+    return status.label

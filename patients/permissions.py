@@ -21,6 +21,8 @@ from guardian.shortcuts import get_objects_for_user
 
 from patients.models import (
     BreakGlass,
+    Child,
+    ChildCustody,
     CoachAssignment,
     Consent,
     ConsentQuerySet,
@@ -29,6 +31,7 @@ from patients.models import (
     Episode,
     Patient,
     PatientQuerySet,
+    Pregnancy,
     ProgramStatus,
     StatusChange,
 )
@@ -383,3 +386,48 @@ def can_change_course(user: User, patient: Patient) -> bool:
 def get_patient_for_course(user: User, pk: int) -> Patient:
     """The patient whose course (discharge, re-enrollment, higher care) she may record; 404 otherwise."""
     return get_patient_for_change(user, pk, "patients.change_patient_status")
+
+
+def can_keep_pregnancies(user: User, patient: Patient) -> bool:
+    """Her coach and the supervisors who see her record her pregnancies (due date, care, delivery, Plan of Safe
+    Care); admins never reach her."""
+    return has_patient_perm(user, "patients.change_pregnancy", patient)
+
+
+def get_patient_for_pregnancy(user: User, pk: int) -> Patient:
+    """The woman whose pregnancies she may record (see can_keep_pregnancies); 404 otherwise."""
+    return get_patient_for_change(user, pk, "patients.change_pregnancy")
+
+
+def pregnancies_for(user: User, patient: Patient) -> QuerySet[Pregnancy]:
+    """Her pregnancies, newest first, for anyone who sees her (the caller fetched her through this layer)."""
+    if not patients_visible_to(user).filter(pk=patient.pk).exists():
+        return Pregnancy.objects.none()
+    return Pregnancy.objects.filter(program_id=user.program_id, patient=patient)
+
+
+def sees_custody(user: User, patient: Patient) -> bool:
+    """Custody and child protective services are for supervisors of her program only: never her coach (who sees
+    where a child lives, the next court date and the visits), never admins."""
+    return has_patient_perm(user, "patients.view_childcustody", patient)
+
+
+def children_for(user: User, patient: Patient) -> list[tuple[Child, ChildCustody | None]]:
+    """Her children, each with custody and CPS involvement when she may see them (supervisors), None otherwise.
+    One query either way; a coach's query never reads the custody table."""
+    children = Child.objects.filter(program_id=user.program_id, patient=patient)
+    if not sees_custody(user, patient):
+        return [(child, None) for child in children]
+    return [(child, getattr(child, "custody", None)) for child in children.select_related("custody")]
+
+
+def get_child_for_custody(user: User, pk: int, child_pk: int) -> Child:
+    """A child of a woman whose children's custody she may record (supervisors of her program), with her custody
+    record if there is one (`child.custody`); 404 otherwise."""
+    patient = get_patient_for_change(user, pk, "patients.change_childcustody")
+    try:
+        return Child.objects.select_related("patient", "custody").get(
+            program_id=user.program_id, patient=patient, pk=child_pk
+        )
+    except (Child.DoesNotExist, ValueError):
+        raise Http404("No such child.") from None

@@ -19,16 +19,20 @@ from guardian.shortcuts import assign_perm, remove_perm
 from patients.models import (
     DEFAULT_DISCHARGE_REASONS,
     DISCHARGE_STATUSES,
+    FULL_TERM_WEEKS,
     Child,
+    ChildCustody,
     CoachAssignment,
     Consent,
     CoverGrant,
+    CPSInvolvement,
     DischargeReason,
     Episode,
     ExpiryEvent,
     HigherCareStay,
     Patient,
     PatientUserObjectPermission,
+    Pregnancy,
     ProgramStatus,
     StatusChange,
 )
@@ -407,11 +411,118 @@ def consent_revoke(*, actor: Actor, consent: Consent, revoked_on: datetime.date)
 
 @transaction.atomic
 def child_save(*, actor: Actor, patient: Patient, child: Child) -> Child:
+    """A child of hers: in her program; the year of birth is the date of birth's when that is known (the database
+    holds it too, `child_birth_year_is_the_date_of_births`)."""
     created = child.pk is None
     child.patient = patient
+    child.program_id = patient.program_id
+    if child.date_of_birth is not None:
+        if child.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+        child.birth_year = child.date_of_birth.year
+    if child.birth_year is None:
+        raise ValidationError({"date_of_birth": "Enter her date of birth, or at least the year."})
     child.save()
     log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=patient, record=child)
     return child
+
+
+@transaction.atomic
+def child_custody_save(*, actor: Actor, child: Child, fields: dict[str, Any]) -> ChildCustody:
+    """Custody and CPS involvement of a child, for supervisors (the view fetched the child through
+    `get_child_for_custody`). Dates fit the case: none without a case, an open case is not closed, a closed one
+    was opened first (the database holds it too, `childcustody_cps_dates_fit_the_case`)."""
+    errors = custody_errors(fields)
+    if errors:
+        raise ValidationError(errors)
+    custody = ChildCustody.objects.select_for_update().filter(child=child).first() or ChildCustody(
+        child=child, program_id=child.program_id
+    )
+    created = custody.pk is None
+    for name, value in fields.items():
+        setattr(custody, name, value)
+    custody.save()
+    log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=child.patient, record=custody)
+    return custody
+
+
+def custody_errors(fields: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a child's CPS dates, by field (the form shows the same messages)."""
+    cps, opened, closed = fields.get("cps"), fields.get("cps_opened_on"), fields.get("cps_closed_on")
+    errors: dict[str, str] = {}
+    if cps == CPSInvolvement.NONE and (opened or closed):
+        errors["cps"] = "With no case, leave the case dates empty."
+    if cps in (CPSInvolvement.OPEN, CPSInvolvement.CLOSED) and not opened:
+        errors["cps_opened_on"] = "Enter the day the case was opened."
+    if cps == CPSInvolvement.OPEN and closed:
+        errors["cps_closed_on"] = "An open case has no closing date: choose Closed case, or leave it empty."
+    if cps == CPSInvolvement.CLOSED and not closed:
+        errors["cps_closed_on"] = "Enter the day the case was closed."
+    if opened and closed and closed < opened:
+        errors["cps_closed_on"] = "A case closes on or after the day it was opened."
+    for name in ("cps_opened_on", "cps_closed_on"):
+        if fields.get(name) and fields[name] > timezone.localdate():
+            errors[name] = "This date cannot be in the future."
+    return errors
+
+
+def pregnancy_errors(pregnancy: Pregnancy, today: datetime.date) -> dict[str, str]:
+    """What is wrong with a pregnancy's fields, by field (the form shows the same messages)."""
+    errors: dict[str, str] = {}
+    born = pregnancy.delivery_date
+    delivered = born is not None
+    if born is not None and born > today:
+        errors["delivery_date"] = "The delivery date cannot be in the future."
+    if born is not None and born < pregnancy.due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20):
+        errors["delivery_date"] = "That is more than 20 weeks before the due date: check both dates."
+    if not delivered:
+        if pregnancy.gestational_weeks is not None:
+            errors["gestational_weeks"] = "Record the delivery date first."
+        if pregnancy.birth_weight_grams is not None:
+            errors["birth_weight_grams"] = "Record the delivery date first."
+        if pregnancy.infant_withdrawal:
+            errors["infant_withdrawal"] = "Record the delivery date first."
+    if pregnancy.gestational_weeks is not None and not 20 <= pregnancy.gestational_weeks <= 45:
+        errors["gestational_weeks"] = "Enter a number of weeks between 20 and 45."
+    if pregnancy.birth_weight_grams is not None and not 300 <= pregnancy.birth_weight_grams <= 7000:
+        errors["birth_weight_grams"] = "Enter a weight between 300 and 7000 grams."
+    if pregnancy.prenatal_care_where and not pregnancy.prenatal_care:
+        errors["prenatal_care_where"] = "Tick that she has prenatal care, or leave where empty."
+    if pregnancy.safe_care_plan:
+        if not (pregnancy.safe_care_with or "").strip():
+            errors["safe_care_with"] = "Say with whom the Plan of Safe Care was made."
+        if pregnancy.safe_care_on is None:
+            errors["safe_care_on"] = "Enter the day the Plan of Safe Care was made."
+        elif pregnancy.safe_care_on > today:
+            errors["safe_care_on"] = "This date cannot be in the future."
+    elif (pregnancy.safe_care_with or "").strip() or pregnancy.safe_care_on is not None:
+        errors["safe_care_plan"] = "Tick that a Plan of Safe Care is made, or leave with whom and when empty."
+    return errors
+
+
+@transaction.atomic
+def pregnancy_save(*, actor: Actor, patient: Patient, pregnancy: Pregnancy) -> Pregnancy:
+    """Records or corrects one of her pregnancies (her coach or a supervisor; the view fetched her through
+    `get_patient_for_pregnancy`). One at a time has no delivery; what is known of the birth comes once she has
+    delivered; a Plan of Safe Care is made with someone on a day. Her current pregnancy (the latest due date)
+    keeps `Patient.due_date` and `delivery_date` in step, which her status, the weekly queue and the downloads read."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    created = pregnancy.pk is None
+    pregnancy.patient, pregnancy.program_id = patient, patient.program_id
+    pregnancy.safe_care_with = pregnancy.safe_care_with.strip()
+    errors = pregnancy_errors(pregnancy, timezone.localdate())
+    open_ones = Pregnancy.objects.filter(patient=patient, delivery_date__isnull=True).exclude(pk=pregnancy.pk)
+    if pregnancy.delivery_date is None and open_ones.exists():
+        errors["due_date"] = "She already has a pregnancy with no delivery recorded: record the delivery there first."
+    if errors:
+        raise ValidationError(errors)
+    pregnancy.save()
+    current = Pregnancy.objects.filter(patient=patient).order_by("-due_date", "-pk").first()
+    if current and (patient.due_date, patient.delivery_date) != (current.due_date, current.delivery_date):
+        patient.due_date, patient.delivery_date = current.due_date, current.delivery_date
+        patient.save(update_fields=["due_date", "delivery_date"])
+    log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=patient, record=pregnancy)
+    return pregnancy
 
 
 @transaction.atomic

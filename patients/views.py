@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import permissions, services
 from patients.filters import PatientFilter
 from patients.forms import (
     AssignmentForm,
+    ChildCustodyForm,
     ChildForm,
     ConsentForm,
     ConsentRevokeForm,
@@ -25,12 +27,13 @@ from patients.forms import (
     HigherCareEndForm,
     HigherCareForm,
     PatientForm,
+    PregnancyForm,
     ReenrollForm,
     SignedConsentForm,
     StatusForm,
     TransferForm,
 )
-from patients.models import Child
+from patients.models import Child, ChildCustody, Pregnancy, where_she_is
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.once import creates_once
 from recovery_program.uploads import document_response
@@ -99,13 +102,20 @@ def patient_detail(request, pk):
     consents = list(permissions.consents_visible_to(request.user, patient))
     coach_history = permissions.coach_history_for(request.user, patient)
     episodes = permissions.episodes_for(request.user, patient)
+    today = timezone.localdate()
+    pregnancies = list(permissions.pregnancies_for(request.user, patient)[:10])
     return render(
         request,
         "patients/patient_detail.html",
         {
             "patient": patient,
             "patient_perms": permissions.patient_perms(request.user, patient),
-            "children": patient.children.all(),
+            "children": permissions.children_for(request.user, patient),
+            "pregnancies": pregnancies,
+            "where_she_is": where_she_is(patient, today),
+            "pregnancy_due": [item for pregnancy in pregnancies[:1] for item in pregnancy.what_is_due(today)],
+            "can_keep_pregnancies": permissions.can_keep_pregnancies(request.user, patient),
+            "sees_custody": permissions.sees_custody(request.user, patient),
             "status_changes": permissions.status_history_for(request.user, patient),
             "assignments": [assignment for assignment, _ in coach_history],
             "coach_history": coach_history,
@@ -314,9 +324,13 @@ def child_edit(request, pk, child_pk=None):
     child = get_object_or_404(patient.children, pk=child_pk) if child_pk else Child(patient=patient)
     form = ChildForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
-        services.child_save(actor=actor_from(request), patient=patient, child=form.instance)
-        messages.success(request, "Saved.")
-        return redirect("patients:detail", pk=patient.pk)
+        try:
+            services.child_save(actor=actor_from(request), patient=patient, child=form.instance)
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=child if child.pk else patient)
     return render(request, "patients/child_form.html", {"form": form, "patient": patient, "child": child})
 
@@ -479,3 +493,43 @@ def higher_care_end(request, pk):
             messages.success(request, "Welcome back: recorded.")
             return redirect("patients:detail", pk=patient.pk)
     return _course_form(request, patient, form, title="She came back", button="Record her return")
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def pregnancy_edit(request, pk, pregnancy_pk=None):
+    """Her coach or a supervisor records a pregnancy: due date, care, delivery, Plan of Safe Care."""
+    patient = permissions.get_patient_for_pregnancy(request.user, pk)
+    pregnancies = permissions.pregnancies_for(request.user, patient)
+    pregnancy = get_object_or_404(pregnancies, pk=pregnancy_pk) if pregnancy_pk else Pregnancy(patient=patient)
+    form = PregnancyForm(request.POST or None, instance=pregnancy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pregnancy_save(actor=actor_from(request), patient=patient, pregnancy=form.instance)
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patients:detail", pk=patient.pk)
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=pregnancy if pregnancy.pk else patient)
+    context = {"form": form, "patient": patient, "pregnancy": pregnancy}
+    return render(request, "patients/pregnancy_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@creates_once
+def child_custody(request, pk, child_pk):
+    """A supervisor records a child's custody and child protective services' involvement."""
+    child = permissions.get_child_for_custody(request.user, pk, child_pk)
+    custody = getattr(child, "custody", None) or ChildCustody(child=child, program_id=child.program_id)
+    form = ChildCustodyForm(request.POST or None, instance=custody)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_custody_save(actor=actor_from(request), child=child, fields=form.cleaned_data)
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("patients:detail", pk=child.patient_id)
+    log_access(actor_from(request), AccessAction.VIEW, patient=child.patient, record=custody if custody.pk else child)
+    return render(request, "patients/child_custody.html", {"form": form, "patient": child.patient, "child": child})

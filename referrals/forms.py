@@ -97,8 +97,15 @@ class DateTimeFields(PlainErrors, forms.Form):
 class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
     """Common to the three records: the concerns it answers and who among the clinical staff acted."""
 
-    def __init__(self, *args, concerns, staff, **kwargs):
+    def __init__(self, *args, concerns, staff, children=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "children" in self.fields:
+            self.fields["children"].queryset = (
+                children if children is not None else self.fields["children"].queryset.none()
+            )
+            self.fields["children"].widget = forms.CheckboxSelectMultiple(choices=self.fields["children"].choices)
+            self.fields["children"].required = False
+            self.fields["children"].label = "Children it concerns"
         concerns = concerns.select_related("coach")
         if "concerns" in self.fields:
             self.fields["concerns"].queryset = concerns
@@ -220,10 +227,11 @@ class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
 
     class Meta:
         model = CPSReport
-        fields = ["concerns", "agency", "made_by", "reference_number", "what_was_reported", "follow_up"]
+        fields = ["concerns", "children", "agency", "made_by", "reference_number", "what_was_reported", "follow_up"]
 
     field_order = [
         "concerns",
+        "children",
         "date",
         "time",
         "agency",
@@ -240,7 +248,7 @@ class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
 
     def record_fields(self) -> dict:
         data = self.cleaned_data
-        return {"made_at": data["made_at"]} | {
+        return {"made_at": data["made_at"], "children": list(data.get("children") or [])} | {
             name: data[name] for name in ("agency", "made_by", "reference_number", "what_was_reported", "follow_up")
         }
 

@@ -160,6 +160,9 @@ class CPSReport(ClinicalRecord):
     concerns = models.ManyToManyField(
         "coaching.Concern", blank=True, related_name="cps_reports", through="CPSReportConcern"
     )
+    children = models.ManyToManyField(
+        "patients.Child", blank=True, related_name="cps_reports", through="CPSReportChild"
+    )
     made_at = models.DateTimeField("date and time made")
     agency = models.CharField(max_length=200)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -206,6 +209,24 @@ class CPSReportConcern(models.Model):
 
     def __str__(self) -> str:
         return f"CPS report {self.cpsreport_id} answers concern {self.concern_id}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
+class CPSReportChild(models.Model):
+    """A child a CPS report concerns. Unlinking one (a correction) deletes the link row; the history keeps it."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    cpsreport = models.ForeignKey("CPSReport", on_delete=models.PROTECT)
+    child = models.ForeignKey("patients.Child", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cpsreport", "child"], name="cpsreportchild_once_per_report"),
+        ]
+        triggers = [SameProgram("program", "cpsreport", "child")]
+
+    def __str__(self) -> str:
+        return f"CPS report {self.cpsreport_id} concerns child {self.child_id}"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())

@@ -17,7 +17,7 @@ from django.http import Http404
 from coaching.models import Concern
 from coaching.permissions import concerns_visible_to
 from patients import permissions as patient_permissions
-from patients.models import Consent, ConsentScope, Patient
+from patients.models import Child, Consent, ConsentScope, Patient
 from referrals.models import CPSReport, PatientCommunication, Referral, ServiceAgreement
 from staff.models import User
 
@@ -64,6 +64,13 @@ def clinical_staff_of(user: User) -> QuerySet[User]:
 def concerns_of(user: User, patient: Patient) -> QuerySet[Concern]:
     """Concerns about this patient that a record may answer."""
     return concerns_visible_to(user).filter(patient=patient)
+
+
+def children_of(user: User, patient: Patient) -> QuerySet[Child]:
+    """Her children a CPS report may concern: for those who record CPS reports about her (supervisors)."""
+    if not user.has_perm("referrals.add_cpsreport"):
+        return Child.objects.none()
+    return Child.objects.filter(program_id=user.program_id, patient=patient)
 
 
 def current_consents(user: User, patient: Patient) -> QuerySet[Consent]:

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from coaching.models import Concern, Draft
 from coaching.services import draft_discard
-from patients.models import Patient
+from patients.models import Child, Patient
 from recovery_program import outbox
 from recovery_program.audit import AccessAction, Actor, log_access
 from recovery_program.models import Outgoing
@@ -94,6 +94,10 @@ def record_update(
     `version`: the record's version her form was opened at; if one of `fields` was changed since, her correction is
     refused with an EditConflict saying what it holds now (None: no check)."""
     record = type(record)._default_manager.select_for_update().get(pk=record.pk)
+    fields = dict(fields)
+    children = fields.pop("children", None)
+    if children is not None and isinstance(record, CPSReport):
+        _link_children(record, children)
     if version is not None:
         check_version(record, seen=version, saving=fields, user=actor.user)
     for name, value in fields.items():
@@ -137,12 +141,24 @@ def referral_change_status(
     return referral
 
 
+def _link_children(report: CPSReport, children: Iterable[Child]) -> None:
+    """The children a CPS report concerns: hers only (the database keeps them in her program too)."""
+    children = list(children)
+    if any(child.patient_id != report.patient_id for child in children):
+        raise ValidationError({"children": "Choose among her own children."})
+    report.children.set(children, through_defaults={"program_id": report.program_id})
+
+
 @transaction.atomic
 def cps_report_record(
     *, actor: Actor, patient: Patient, fields: dict[str, Any], concerns: Iterable[Concern] = ()
 ) -> CPSReport:
-    """A mandated report: no consent needed, and it goes into her accounting of disclosures."""
+    """A mandated report: no consent needed, and it goes into her accounting of disclosures. `fields` may name
+    the children it concerns ("children"), each hers."""
+    fields = dict(fields)
+    children = fields.pop("children", [])
     report = _create(actor, CPSReport, patient, fields, concerns)
+    _link_children(report, children)
     _disclosure_create(
         actor=actor,
         patient=patient,

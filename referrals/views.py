@@ -111,6 +111,7 @@ def _form_kwargs(request, patient):
     return {
         "concerns": permissions.concerns_of(request.user, patient),
         "staff": permissions.clinical_staff_of(request.user),
+        "children": permissions.children_of(request.user, patient),
     }
 
 
@@ -303,7 +304,12 @@ def cps_report_detail(request, pk):
     return render(
         request,
         "referrals/cps_report_detail.html",
-        {"report": report, "patient": report.patient, "concerns": report.concerns.all()},
+        {
+            "report": report,
+            "patient": report.patient,
+            "concerns": report.concerns.all(),
+            "children": permissions.children_of(request.user, report.patient).filter(cps_reports=report),
+        },
     )
 
 

@@ -37,6 +37,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.change_safetyplan",
         "coaching.keep_week",
         "coaching.change_recoverygoal",
+        # Her caseload's pregnancies (the woman is reached through patients.permissions); never custody or CPS.
+        "patients.change_pregnancy",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
         "referrals.record_in_person_disclosure",
@@ -69,6 +71,9 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.view_child",
         "patients.add_child",
         "patients.change_child",
+        "patients.change_pregnancy",
+        "patients.view_childcustody",
+        "patients.change_childcustody",
         "patients.change_dischargereason",
         "coaching.view_encounter",
         "coaching.view_concern",

@@ -11,7 +11,7 @@ from django.http import Http404
 from coaching import permissions as coaching_permissions
 from coaching.models import Concern, Encounter, EncounterPatient
 from patients import permissions as patient_permissions
-from patients.models import Episode
+from patients.models import Episode, Pregnancy
 from recovery_program.models import Export
 from referrals import permissions as referral_permissions
 from referrals.models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatusChange
@@ -142,6 +142,7 @@ class ReportSources:
     referral_changes: QuerySet[ReferralStatusChange]
     sessions: QuerySet[SupervisionSession]
     coaches: QuerySet[User]
+    pregnancies: QuerySet[Pregnancy]
 
 
 def report_sources_for(user: User) -> ReportSources:
@@ -162,4 +163,5 @@ def report_sources_for(user: User) -> ReportSources:
         referral_changes=ReferralStatusChange.objects.filter(referral__in=referrals),
         sessions=supervision_permissions.sessions_visible_to(user),
         coaches=coaching_permissions.coaches_to_filter_by(user),
+        pregnancies=Pregnancy.objects.filter(program_id=user.program_id, patient__in=patients),
     )

@@ -33,7 +33,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.urls import reverse
 
 from coaching.models import ConcernCategory, EncounterKind, Urgency
-from patients.models import CoachAssignment
+from patients.models import CoachAssignment, WithdrawalTreated
 from referrals.models import CareType, ReferralStatus
 from staff.models import User
 from staff.training import Status
@@ -283,6 +283,7 @@ def program_report(sources: ReportSources, period: Period, coach: User | None) -
         _relapse(sources, by_coach, reached, since, until, links),
         *_referrals(sources, caseload, period),
         _supervision(sources, by_coach, period),
+        _births(sources, caseload, period),
     ]
     for table in tables:
         table.chart = draw(table)
@@ -656,3 +657,28 @@ def program_figure_tables(figures: ProgramFigures) -> dict[str, Table]:
     for table in tables.values():
         table.chart = draw(table)
     return tables
+
+
+def _births(sources: ReportSources, caseload: Q, period: Period) -> Table:
+    """Births in the period (by delivery date), infants treated for withdrawal, and a Plan of Safe Care made by the
+    day of delivery: one aggregate query."""
+    born = sources.pregnancies.filter(caseload, delivery_date__gte=period.start, delivery_date__lte=period.end)
+    figures = born.aggregate(
+        births=Count("pk"),
+        withdrawal=Count("pk", filter=Q(infant_withdrawal=WithdrawalTreated.YES)),
+        safe_care=Count("pk", filter=Q(safe_care_plan=True, safe_care_on__lte=F("delivery_date"))),
+    )
+    return _numbers(
+        slug="births",
+        title="Births and Plans of Safe Care",
+        caption=f"Babies born {period} to the women of the program",
+        row_heading="Births",
+        rows=[
+            Row("Births", [figures["births"]]),
+            Row("Infants treated for withdrawal", [figures["withdrawal"]]),
+            Row("Plan of Safe Care in place at delivery", [figures["safe_care"]]),
+            Row("Plan of Safe Care rate (%)", [_percent(figures["safe_care"], figures["births"])]),
+        ],
+        chart_rows=[0, 1, 2],
+        unit="births",
+    )

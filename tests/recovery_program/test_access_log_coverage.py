@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coaching import services as coaching_services
 from patients import services as patients_services
-from patients.models import BreakGlass, Child, Patient
+from patients.models import BreakGlass, Child, Patient, Pregnancy
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog, Export
 from referrals import services as referrals_services
@@ -133,6 +133,12 @@ class World:
     def child(self):
         return patients_services.child_save(
             actor=self.by(self.supervisor), patient=self.patient, child=Child(first_name="Ada", birth_year=2025)
+        )
+
+    @cached_property
+    def pregnancy(self):
+        return patients_services.pregnancy_save(
+            actor=self.by(self.coach), patient=self.patient, pregnancy=Pregnancy(due_date=TODAY)
         )
 
     @cached_property
@@ -274,6 +280,9 @@ PAGES = [
     Page("patients:told_in_person", "coach", VIEW, "patient", _patient),
     Page("patients:child_add", "supervisor", VIEW, "patient", _patient),
     Page("patients:child_edit", "supervisor", VIEW, "child", lambda w: [w.patient.pk, w.child.pk]),
+    Page("patients:child_custody", "supervisor", VIEW, "child", lambda w: [w.patient.pk, w.child.pk]),
+    Page("patients:pregnancy_add", "coach", VIEW, "patient", _patient),
+    Page("patients:pregnancy_edit", "coach", VIEW, "pregnancy", lambda w: [w.patient.pk, w.pregnancy.pk]),
     Page("patients:access_log", "supervisor", VIEW, "access log", _patient),
     Page("patients:discharge", "supervisor", VIEW, "discharge", _patient),
     Page("patients:reenroll", "supervisor", VIEW, "patient", _patient, needs=("discharged",)),
@@ -781,6 +790,28 @@ SERVICES = [
         "child",
     ),
     Service(
+        "patients.pregnancy_save",
+        "coach",
+        lambda w, actor: partial(
+            patients_services.pregnancy_save, actor=actor, patient=w.patient, pregnancy=Pregnancy(due_date=TODAY)
+        ),
+        CREATE,
+        "pregnancy",
+    ),
+    Service(
+        "patients.child_custody_save",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.child_custody_save,
+            actor=actor,
+            child=w.child,
+            fields={"custody": "foster", "cps": "open", "cps_opened_on": TODAY},
+        ),
+        CREATE,
+        "child custody",
+        needs=("child",),
+    ),
+    Service(
         "patients.patient_discharge",
         "supervisor",
         lambda w, actor: partial(
@@ -1253,6 +1284,9 @@ EXEMPT_SERVICES = {
     "patients.reason_text",
     # A check the services that log make first (encounter_log, concern_share, assignment_start): they log.
     "patients.logging_refusal",
+    # The rules pregnancy_save and child_custody_save check first, shown by their forms: they log.
+    "patients.pregnancy_errors",
+    "patients.custody_errors",
     # What is still open about her and what her discharge will do, for the discharge page, which logs the view.
     "workspace.open_items_of",
     "workspace.discharge_effects",

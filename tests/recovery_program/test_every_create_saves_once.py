@@ -37,6 +37,9 @@ CREATES = {
     "patients:transfer",  # her new coach's assignment
     "staff:discharge_reasons",  # a new reason
     "patients:child_edit",  # the same view and form as child_add
+    "patients:child_custody",  # her child's custody record, made once and then changed in place
+    "patients:pregnancy_add",
+    "patients:pregnancy_edit",  # the same view and form as pregnancy_add
     "patients:reenroll",  # her new episode
     "patients:higher_care",  # a stay in a higher level of care
     "coaching:encounter_new",
@@ -190,12 +193,16 @@ CHOSEN = {
     "referrals:referral_new": {"legal_basis": "emergency", "consent": ""},
     "referrals:disclosure_new": {"legal_basis": "emergency", "consent": ""},
     "patients:told_in_person": {"legal_basis": "emergency", "consent": ""},
+    "patients:child_custody": {"cps": "open", "cps_closed_on": ""},
 }
 
 # Forms the demo data cannot take as filled here, each with the test that sends it twice.
 FILLED_ELSEWHERE = {
     "patients:cover": "two different coaches and days to come; tests/patients/test_cover.py sends it twice",
     "patients:transfer": "a coach other than her own; tests/patients/test_transfer.py sends it twice",
+    "patients:pregnancy_add": "one pregnancy at a time waits for its delivery, and the demo's pregnant women have "
+    "theirs; tests/patients/test_family.py sends it twice",
+    "patients:pregnancy_edit": "the same view and form as pregnancy_add; the demo's dates are not the form's",
     "supervision:break_glass": "the demo sees everyone; tests/supervision/test_break_glass.py sends it twice",
     "supervision:rota": "a new shift must fit the demo's rota; tests/supervision/test_rota_and_reach.py sends it twice",
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coaching.models import Appointment, Concern, Encounter, GoalStep, RecoveryGoal, Reminder, Resource
-from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient
+from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient, Pregnancy
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
@@ -210,6 +210,17 @@ FORMS = [
         "patients:child_edit",
         "supervisor1",
         {"pk": lambda: Child.objects.order_by("pk").first().patient_id, "child_pk": _of(Child)},
+    ),
+    Form(
+        "patients:child_custody",
+        "supervisor1",
+        {"pk": lambda: Child.objects.order_by("pk").first().patient_id, "child_pk": _of(Child)},
+    ),
+    Form("patients:pregnancy_add", "coach1", PATIENT),
+    Form(
+        "patients:pregnancy_edit",
+        "supervisor1",
+        {"pk": lambda: Pregnancy.objects.order_by("pk").first().patient_id, "pregnancy_pk": _of(Pregnancy)},
     ),
     Form("coaching:encounter_new", "coach1"),
     Form("coaching:encounter_edit", "coach1", ENCOUNTER),

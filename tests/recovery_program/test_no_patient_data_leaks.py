@@ -36,7 +36,7 @@ from django.views.debug import ExceptionReporter
 
 from coaching import services as coaching_services
 from coaching.models import Appointment, Concern, Draft, Encounter
-from patients.models import Child
+from patients.models import Child, Pregnancy
 from recovery_program import outbox
 from recovery_program.logs import NoClinicalContent
 from recovery_program.models import AccessLog, OutboundMessage, Outgoing
@@ -357,7 +357,28 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         as_supervisor.post(reverse("coaching:concern_note", args=[concern.pk]), {"text": planted("note", "unicode")})
         as_supervisor.post(reverse("coaching:concern_note", args=[concern.pk]), {"text": planted("note", "nul")})
         child_add = reverse("patients:child_add", args=[patient.pk])
-        assert saved(submit(as_supervisor, child_add, first_name=planted("child", "html"), birth_year="2024"))
+        assert saved(
+            submit(
+                as_supervisor,
+                child_add,
+                first_name=planted("child", "html"),
+                birth_year="2024",
+                visitation=planted("visits", "unicode"),
+            )
+        )
+        assert saved(
+            submit(
+                as_supervisor,
+                reverse("patients:pregnancy_add", args=[patient.pk]),
+                due_date=(timezone.localdate() + datetime.timedelta(days=60)).isoformat(),
+                prenatal_care="on",
+                prenatal_care_where=planted("prenatal", "html"),
+                infant_withdrawal="",
+                safe_care_plan="on",
+                safe_care_with=planted("safe-care"),
+                safe_care_on=timezone.localdate().isoformat(),
+            )
+        )
         actions = {"patient_pk": patient.pk}
         assert saved(
             submit(
@@ -459,6 +480,8 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
     # The records really hold the markers: what follows would prove nothing otherwise.
     assert MARK in Encounter.objects.get(patients=patient).summary
     assert MARK in Child.objects.get(patient=patient).first_name
+    assert MARK in Child.objects.get(patient=patient).visitation
+    assert MARK in Pregnancy.objects.get(patient=patient).safe_care_with
     for model in (Referral, CPSReport, PatientCommunication):
         assert model.objects.filter(patient=patient).exists(), f"no {model.__name__} was recorded"
     assert CaseReview.objects.filter(patient=patient, discussion__contains=MARK).exists()

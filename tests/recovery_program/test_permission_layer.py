@@ -7,7 +7,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["staff", "patients", "coaching", "supervision", "referrals", "recovery_program", "workspace"]
-PROTECTED = ["Patient", "Child", "CoachAssignment", "Consent", "StatusChange", "AccessLog", "BreakGlass", "CoverGrant"]
+PROTECTED = [
+    "Patient",
+    "Child",
+    "ChildCustody",
+    "Pregnancy",
+    "CoachAssignment",
+    "Consent",
+    "StatusChange",
+    "AccessLog",
+    "BreakGlass",
+    "CoverGrant",
+]
 DIRECT_QUERY = re.compile(r"\b(" + "|".join(PROTECTED) + r")\.objects\b")
 
 

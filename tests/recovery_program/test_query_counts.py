@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.services import discharge_reasons_for
+from patients.models import Child, Pregnancy
+from patients.services import child_custody_save, child_save, discharge_reasons_for, pregnancy_save
 from recovery_program.audit import Actor
 from referrals.services import agreement_record, disclosure_in_person_record, disclosure_record
 from staff.models import TrainingKind
@@ -80,6 +81,17 @@ def _grow(size, *, coach, supervisor, admin, patient):
         make_goal(coach, other, steps=[("Call the clinic", tomorrow), ("Visit", None)], done=1)
         if patient.recovery_goals.filter(status="active").count() < 8:
             make_goal(coach, patient, steps=[("Step one", tomorrow), ("Step two", None)], done=1)
+        _family(coach, supervisor, patient)
+
+
+def _family(coach, supervisor, patient):
+    """One more child of hers (with custody, on a CPS report) and one more delivered pregnancy."""
+    long_ago = timezone.localdate() - datetime.timedelta(days=400)
+    kid = child_save(actor=Actor(supervisor, None), patient=patient, child=Child(first_name="Kit", birth_year=2020))
+    child_custody_save(actor=Actor(supervisor, None), child=kid, fields={"custody": "with_her", "cps": "none"})
+    record_cps_report(supervisor, patient, children=[kid])
+    pregnancy = Pregnancy(due_date=long_ago, delivery_date=long_ago, infant_withdrawal="no")
+    pregnancy_save(actor=Actor(coach, None), patient=patient, pregnancy=pregnancy)
 
 
 def _disclosures(coach, supervisor, patient, consent):

@@ -12,16 +12,28 @@ import uuid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, SafetyPlan, Urgency
 from patients import services as patient_services
-from patients.models import DISCHARGE_STATUSES, Child, CoachAssignment, Consent, ConsentScope, Patient, ProgramStatus
+from patients.models import (
+    DISCHARGE_STATUSES,
+    Child,
+    CoachAssignment,
+    Consent,
+    ConsentScope,
+    CPSInvolvement,
+    Custody,
+    Patient,
+    Pregnancy,
+    ProgramStatus,
+)
 from recovery_program.audit import Actor
 from recovery_program.models import Export, ExportFormat, ExportKind
 from referrals import services as referral_services
-from referrals.models import Referral, ServiceAgreement
+from referrals.models import CPSReport, Referral, ServiceAgreement
 from staff import services as staff_services
 from staff.models import Program, TrainingKind, TrainingRecord, User
 from staff.roles import Role
@@ -240,6 +252,7 @@ class Command(BaseCommand):
             self._seed_safety_plans(program)
             seed_recovery_plans(program)
             self._seed_clinical_actions(program)
+            self._seed_family(program)
             self._seed_clinician(program)
             self._seed_disclosure_bases(program)
             self._seed_sessions(program)
@@ -469,6 +482,7 @@ class Command(BaseCommand):
             )
             for first_name, years_old, lives_with in children:
                 Child.objects.create(
+                    program=program,
                     patient=patient,
                     first_name=first_name,
                     birth_year=today.year - years_old,
@@ -760,6 +774,55 @@ class Command(BaseCommand):
                 "follow_up": "Caseworker visit scheduled.",
             },
         )
+
+    def _seed_family(self, program: Program) -> None:
+        """Pregnancies behind the pregnant and postpartum women's dates (one due soon with no Plan of Safe Care, the
+        births with and without one, a baby treated for withdrawal), a child's custody with an open CPS case, and
+        the demo CPS report linked to the child it concerns."""
+        if Pregnancy.objects.filter(program=program).exists():
+            return
+        actor = Actor(User.objects.get(username="supervisor1"), None)
+        today = timezone.localdate()
+        women = Patient.objects.filter(program=program).filter(
+            Q(due_date__isnull=False) | Q(delivery_date__isnull=False)
+        )
+        for index, woman in enumerate(women.order_by("pk")):
+            delivered = woman.delivery_date if woman.pregnancy_status(today) != "pregnant" else None
+            plan = index % 2 == 0
+            patient_services.pregnancy_save(
+                actor=actor,
+                patient=woman,
+                pregnancy=Pregnancy(
+                    due_date=woman.due_date if delivered is None else delivered + datetime.timedelta(days=5),
+                    prenatal_care=True,
+                    prenatal_care_where="Riverbend Women's Health",
+                    moud=index % 3 != 2,
+                    delivery_date=delivered,
+                    gestational_weeks=39 if delivered else None,
+                    birth_weight_grams=3100 + 40 * index if delivered else None,
+                    infant_withdrawal=("yes" if index % 3 == 0 else "no") if delivered else "",
+                    safe_care_plan=plan,
+                    safe_care_with="Hospital social worker" if plan else "",
+                    safe_care_on=(delivered or today) - datetime.timedelta(days=10) if plan else None,
+                ),
+            )
+        report = CPSReport.objects.filter(program=program).order_by("pk").first()
+        if report is None:
+            return
+        child = Child.objects.filter(patient=report.patient).order_by("pk").first() or patient_services.child_save(
+            actor=actor,
+            patient=report.patient,
+            child=Child(first_name="Noah", date_of_birth=today - datetime.timedelta(days=200), lives_with_patient=True),
+        )
+        child.next_court_date = today + datetime.timedelta(days=12)
+        child.visitation = "Family court review at 9 am; her coach goes with her."
+        patient_services.child_save(actor=actor, patient=report.patient, child=child)
+        patient_services.child_custody_save(
+            actor=actor,
+            child=child,
+            fields={"custody": Custody.WITH_HER, "cps": CPSInvolvement.OPEN, "cps_opened_on": report.made_at.date()},
+        )
+        report.children.set([child], through_defaults={"program_id": program.pk})
 
     def _seed_clinician(self, program: Program) -> None:
         """clinician1 becomes the clinical provider of three women (a supervisor names her on each record, so
