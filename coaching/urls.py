@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, resources, safety
+from coaching.views import barc, concerns, drafts, encounters, resources, safety
 
 app_name = "coaching"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path("safety-plans/<int:pk>/edit/", safety.safety_plan_edit, name="safety_plan_edit"),
     path("safety-plans/<int:pk>/reviewed/", safety.safety_plan_review, name="safety_plan_review"),
     path("safety-plans/<int:pk>/history/", safety.safety_plan_history, name="safety_plan_history"),
+    path("barc10/<int:pk>/", barc.barc10_list, name="barc10"),
+    path("barc10/<int:pk>/new/", barc.barc10_new, name="barc10_new"),
+    path("barc10/<int:pk>/<int:barc_pk>/correct/", barc.barc10_correct, name="barc10_correct"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]

@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.log_encounters",
         "coaching.share_concerns",
         "coaching.change_safetyplan",
+        # She takes a woman's BARC-10 with her and reads her trend (coaching.permissions).
+        "coaching.add_barc10",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
         "referrals.record_in_person_disclosure",
@@ -72,6 +74,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.view_concern",
         "coaching.change_concern",
         "coaching.view_safetyplan",
+        "coaching.view_barc10",
+        "coaching.add_barc10",
         "referrals.view_referral",
         "referrals.add_referral",
         "referrals.change_referral",

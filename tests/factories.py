@@ -7,8 +7,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from coaching.models import ConcernCategory, EncounterKind
-from coaching.services import concern_share, encounter_log, safety_plan_save
+from coaching.models import BARC10_ITEMS, ConcernCategory, EncounterKind
+from coaching.services import barc10_record, concern_share, encounter_log, safety_plan_save
 from patients.models import Consent, Patient
 from patients.services import assignment_start
 from recovery_program.audit import Actor
@@ -216,3 +216,14 @@ def send_outbox() -> int:
 
     waiting = Outgoing.objects.filter(status=Outgoing.Status.PENDING).values_list("pk", flat=True)
     return sum(outbox.deliver(message_id) for message_id in list(waiting))
+
+
+def take_barc10(user, patient, *, taken_on=None, occasion="intake", answers=(4,) * 10):
+    """A BARC-10 she answered, entered through the service as the form would (answers: the ten, in order)."""
+    return barc10_record(
+        actor=Actor(user, None),
+        patient=patient,
+        taken_on=taken_on or timezone.localdate(),
+        occasion=occasion,
+        answers=dict(zip(BARC10_ITEMS, answers, strict=True)),
+    )
