@@ -364,3 +364,11 @@ def barc10_due_list_for(user: User) -> QuerySet[Patient]:
     if user.has_perm("coaching.view_barc10") or not user.has_perm("coaching.add_barc10"):
         return Patient.objects.none()
     return patients_for_barc10(user)
+
+
+def barc10s_for_reports(user: User) -> QuerySet[Barc10]:
+    """Every BARC-10 of the women she may see in her program, for a supervisor's reports (counts only); none for
+    anyone else."""
+    if not (user.is_active and user.has_perm("coaching.view_barc10")):
+        return Barc10.objects.none()
+    return Barc10.objects.filter(program_id=user.program_id, patient__in=patient_permissions.patients_visible_to(user))

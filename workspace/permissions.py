@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from coaching import permissions as coaching_permissions
-from coaching.models import Concern, Encounter, EncounterPatient
+from coaching.models import Barc10, Concern, Encounter, EncounterPatient
 from patients import permissions as patient_permissions
 from patients.models import Episode
 from recovery_program.models import Export
@@ -142,6 +142,7 @@ class ReportSources:
     referral_changes: QuerySet[ReferralStatusChange]
     sessions: QuerySet[SupervisionSession]
     coaches: QuerySet[User]
+    barc10s: QuerySet[Barc10] | None = None
 
 
 def report_sources_for(user: User) -> ReportSources:
@@ -162,4 +163,5 @@ def report_sources_for(user: User) -> ReportSources:
         referral_changes=ReferralStatusChange.objects.filter(referral__in=referrals),
         sessions=supervision_permissions.sessions_visible_to(user),
         coaches=coaching_permissions.coaches_to_filter_by(user),
+        barc10s=coaching_permissions.barc10s_for_reports(user),
     )
