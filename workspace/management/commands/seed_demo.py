@@ -42,6 +42,7 @@ from supervision.models import (
 )
 from supervision.services import supervision_assign
 from workspace import services as workspace_services
+from workspace.demo_barc10 import seed_barc10
 
 DEMO_PASSWORD = "recovery-demo-2026"  # noqa: S105 (invented demo accounts; the README publishes it)
 DEMO_PROGRAM = "Riverbend Family Recovery Program"
@@ -236,6 +237,7 @@ class Command(BaseCommand):
             self._seed_coaching(program)
             self._seed_transfer(program)
             self._seed_safety_plans(program)
+            seed_barc10(program)
             self._seed_clinical_actions(program)
             self._seed_clinician(program)
             self._seed_disclosure_bases(program)
