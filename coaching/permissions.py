@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
+from coaching.barc import with_barc10_due
 from coaching.models import (
     Barc10,
     Concern,
@@ -372,3 +373,12 @@ def barc10s_for_reports(user: User) -> QuerySet[Barc10]:
     if not (user.is_active and user.has_perm("coaching.view_barc10")):
         return Barc10.objects.none()
     return Barc10.objects.filter(program_id=user.program_id, patient__in=patient_permissions.patients_visible_to(user))
+
+
+def barc10_due_of(user: User, patient: Patient) -> dict | None:
+    """When her BARC-10s fall due (`barc10_due_on`, `barc10_last_on`, `barc10_episode_on`: see coaching.barc),
+    for someone who may read them; None for anyone else. One query."""
+    if not can_see_barc10(user):
+        return None
+    women = patient_permissions.patients_visible_to(user).filter(pk=patient.pk)
+    return with_barc10_due(women).values("barc10_due_on", "barc10_last_on", "barc10_episode_on").first()

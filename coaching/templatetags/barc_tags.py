@@ -9,8 +9,7 @@ from django import template
 from django.utils import timezone
 
 from coaching import permissions
-from coaching.barc import barc10_due, with_barc10_due
-from patients.models import Patient
+from coaching.barc import barc10_due
 
 register = template.Library()
 
@@ -25,7 +24,7 @@ def barc10_summary(context, patient) -> dict | None:
     user = context["request"].user
     if not permissions.can_see_barc10(user):
         return None
-    row = with_barc10_due(Patient.objects.filter(pk=patient.pk)).values("barc10_due_on", "barc10_last_on").first()
+    row = permissions.barc10_due_of(user, patient)
     if row is None:
         return None
     due_on = row["barc10_due_on"]

@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from coaching import permissions, services
-from coaching.barc import TREND_SHOWN, trend_points, with_barc10_due
+from coaching.barc import TREND_SHOWN, trend_points
 from coaching.forms import Barc10CorrectionForm, Barc10Form
 from coaching.models import Barc10Occasion
-from patients.models import Patient
 from recovery_program.audit import AccessAction, actor_from, log_access
 
 PAGE_SIZE = 10
@@ -24,7 +23,7 @@ def barc10_list(request, pk):
     barcs = permissions.barc10s_of(request.user, patient)
     trend = list(barcs[:TREND_SHOWN])[::-1]
     page = Paginator(barcs, PAGE_SIZE).get_page(request.GET.get("page"))
-    due = with_barc10_due(Patient.objects.filter(pk=patient.pk)).values("barc10_due_on").first()
+    due = permissions.barc10_due_of(request.user, patient)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="BARC-10")
     now = timezone.now()
     return render(
@@ -62,12 +61,13 @@ def barc10_new(request, pk):
                 messages.success(request, "Her BARC-10 is saved.")
                 return redirect("coaching:barc10", pk=patient.pk)
     else:
-        due = with_barc10_due(Patient.objects.filter(pk=patient.pk)).values("barc10_last_on", "barc10_episode_on")[0]
+        due = permissions.barc10_due_of(request.user, patient) or {"barc10_last_on": None}
         first = due["barc10_last_on"] is None or (
             due["barc10_episode_on"] is not None and due["barc10_last_on"] < due["barc10_episode_on"]
         )
         occasion = Barc10Occasion.INTAKE if first else Barc10Occasion.NINETY_DAY
         form = Barc10Form(initial={"taken_on": timezone.localdate(), "occasion": occasion})
+    log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="BARC-10")
     return render(request, "coaching/barc10_form.html", {"form": form, "patient": patient, "barc": None})
 
 

@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coaching import services as coaching_services
+from coaching.models import BARC10_ITEMS
 from patients import services as patients_services
 from patients.models import BreakGlass, Child, Patient
 from recovery_program.audit import Actor
@@ -44,6 +45,7 @@ from tests.factories import (
     record_cps_report,
     record_referral,
     share_concern,
+    take_barc10,
 )
 from workspace import services as workspace_services
 
@@ -100,6 +102,10 @@ class World:
     @cached_property
     def safety_plan(self):
         return make_safety_plan(self.coach, self.patient)
+
+    @cached_property
+    def barc10(self):
+        return take_barc10(self.coach, self.patient)
 
     @cached_property
     def consent(self):
@@ -280,6 +286,17 @@ PAGES = [
     Page("coaching:safety_plan", "supervisor", VIEW, "safety plan", _patient, needs=("safety_plan",)),
     Page("coaching:safety_plan_edit", "coach", VIEW, "safety plan", _patient, needs=("safety_plan",)),
     Page("coaching:safety_plan_history", "supervisor", VIEW, "safety plan history", _patient, needs=("safety_plan",)),
+    Page("coaching:barc10", "coach", VIEW, "BARC-10", _patient, needs=("barc10",)),
+    Page("coaching:barc10", "supervisor", VIEW, "BARC-10", _patient, needs=("barc10",)),
+    Page("coaching:barc10_new", "coach", VIEW, "BARC-10", _patient),
+    Page(
+        "coaching:barc10_correct",
+        "coach",
+        VIEW,
+        "BARC-10",
+        lambda world: [world.patient.pk, world.barc10.pk],
+        needs=("barc10",),
+    ),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
     Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
@@ -481,6 +498,36 @@ def _referral_fields(world):
 
 
 SERVICES = [
+    Service(
+        "coaching.barc10_record",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.barc10_record,
+            actor=actor,
+            patient=w.patient,
+            taken_on=NOW.date(),
+            occasion="intake",
+            answers=dict.fromkeys(BARC10_ITEMS, 4),
+        ),
+        CREATE,
+        "BARC-10",
+    ),
+    Service(
+        "coaching.barc10_correct",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.barc10_correct,
+            actor=actor,
+            barc=w.barc10,
+            taken_on=w.barc10.taken_on,
+            occasion="other",
+            answers=dict.fromkeys(BARC10_ITEMS, 5),
+            version=w.barc10.version,
+        ),
+        CHANGE,
+        "BARC-10",
+        needs=("barc10",),
+    ),
     Service(
         "coaching.safety_plan_save",
         "coach",
