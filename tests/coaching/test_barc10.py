@@ -20,7 +20,7 @@ from patients.models import Episode, Patient, ProgramStatus
 from patients.services import discharge_reasons_for
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
-from tests.factories import take_barc10
+from tests.factories import PatientFactory, on_caseload_of, take_barc10
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,12 @@ def _enrolled(patient, started_on=None):
         defaults={"program_id": patient.program_id, "started_on": started_on or patient.enrollment_date},
     )
     return patient
+
+
+def on_caseload_of_new(coach, supervisor):
+    woman = PatientFactory(program=coach.program, clinical_provider=supervisor)
+    on_caseload_of(woman, coach)
+    return woman
 
 
 def _url(name, patient, *args):
@@ -258,3 +264,17 @@ def test_her_page_runs_the_same_queries_however_many_she_took(
         assert "of 60" in client.get(_url("barc10", patient)).content.decode()
     with django_assert_max_num_queries(len(once)):
         client.get(_url("barc10_new", patient))
+
+
+def test_the_coachs_home_lists_those_due_in_the_same_queries_however_many(
+    client_for, coach, supervisor, patient, django_assert_max_num_queries
+):
+    _enrolled(patient)
+    client = client_for(coach)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as once:
+        assert patient.display_name in client.get(reverse("home")).content.decode()
+    for _ in range(6):
+        _enrolled(on_caseload_of_new(coach, supervisor))
+    with django_assert_max_num_queries(len(once)):
+        assert client.get(reverse("home")).content.decode().count(reverse("coaching:barc10", args=[patient.pk])) == 1
