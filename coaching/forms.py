@@ -408,5 +408,9 @@ class Barc10Form(PlainErrors, forms.Form):
         return {"taken_on": barc.taken_on, "occasion": barc.occasion} | {n: getattr(barc, n) for n in BARC10_ITEMS}
 
 
+class Barc10NewForm(OnceFormMixin, Barc10Form):
+    """A new BARC-10: one tap saves it once."""
+
+
 class Barc10CorrectionForm(VersionedForm, Barc10Form):
     """Correcting a BARC-10 just entered: the form carries the version it was opened at."""

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from coaching import permissions, services
 from coaching.barc import TREND_SHOWN, trend_points
-from coaching.forms import Barc10CorrectionForm, Barc10Form
+from coaching.forms import Barc10CorrectionForm, Barc10Form, Barc10NewForm
 from coaching.models import Barc10Occasion
 from recovery_program.audit import AccessAction, actor_from, log_access
+from recovery_program.once import creates_once
 
 PAGE_SIZE = 10
 
@@ -42,10 +43,11 @@ def barc10_list(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@creates_once
 def barc10_new(request, pk):
     patient = permissions.get_patient_for_barc10_entry(request.user, pk)
     if request.method == "POST":
-        form = Barc10Form(request.POST)
+        form = Barc10NewForm(request.POST)
         if form.is_valid():
             try:
                 services.barc10_record(
@@ -66,7 +68,7 @@ def barc10_new(request, pk):
             due["barc10_episode_on"] is not None and due["barc10_last_on"] < due["barc10_episode_on"]
         )
         occasion = Barc10Occasion.INTAKE if first else Barc10Occasion.NINETY_DAY
-        form = Barc10Form(initial={"taken_on": timezone.localdate(), "occasion": occasion})
+        form = Barc10NewForm(initial={"taken_on": timezone.localdate(), "occasion": occasion})
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="BARC-10")
     return render(request, "coaching/barc10_form.html", {"form": form, "patient": patient, "barc": None})
 
