@@ -8,10 +8,14 @@ from django import forms
 from django.utils import timezone
 
 from coaching.models import (
+    BARC10_ITEMS,
+    BARC10_SCALE,
+    BARC10_STATEMENTS,
     NALOXONE_MAX,
     PLAN_CONTACTS_MAX,
     TEST_STRIPS_MAX,
     AppointmentKind,
+    Barc10Occasion,
     ConcernCategory,
     EncounterKind,
     GoalArea,
@@ -501,3 +505,36 @@ class RecoveryGoalEditForm(VersionedForm, RecoveryGoalForm):
 
 class GoalStepForm(OnceFormMixin, PlainErrors, forms.Form):
     what, due_on = _step_fields("The step", required=True)
+
+
+class Barc10Form(PlainErrors, forms.Form):
+    """A BARC-10 as she answers it: the day, when in her course, and each of the ten statements from 1 (strongly
+    disagree) to 6 (strongly agree), a group of labelled radio buttons each."""
+
+    taken_on = forms.DateField(label="The day she answered it", widget=DateInput())
+    occasion = forms.ChoiceField(label="When in her course", choices=Barc10Occasion.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number, (name, statement) in enumerate(zip(BARC10_ITEMS, BARC10_STATEMENTS, strict=True), start=1):
+            self.fields[name] = forms.TypedChoiceField(
+                label=f"{number}. {statement}", choices=BARC10_SCALE, coerce=int, widget=forms.RadioSelect
+            )
+
+    def statements(self) -> list:
+        return [self[name] for name in BARC10_ITEMS]
+
+    def answers(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name in BARC10_ITEMS}
+
+    @staticmethod
+    def initial_for(barc) -> dict:
+        return {"taken_on": barc.taken_on, "occasion": barc.occasion} | {n: getattr(barc, n) for n in BARC10_ITEMS}
+
+
+class Barc10NewForm(OnceFormMixin, Barc10Form):
+    """A new BARC-10: one tap saves it once."""
+
+
+class Barc10CorrectionForm(VersionedForm, Barc10Form):
+    """Correcting a BARC-10 just entered: the form carries the version it was opened at."""

@@ -736,3 +736,103 @@ class GoalStep(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.pk} of goal {self.goal_id}"
+
+
+# BARC-10 (Brief Assessment of Recovery Capital; Vilsaint et al., 2017): ten statements she answers from 1 (strongly
+# disagree) to 6 (strongly agree), scored as their sum, 10 to 60. Higher is more recovery capital.
+BARC10_STATEMENTS = (
+    "There are more important things to me in life than using substances.",
+    "In general I am happy with my life.",
+    "I have enough energy to complete the tasks I set myself.",
+    "I am proud of the community I live in and feel part of it.",
+    "I get lots of support from friends.",
+    "I regard my life as challenging and fulfilling without the need for using drugs or alcohol.",
+    "My living space has helped to drive my recovery journey.",
+    "I take full responsibility for my actions.",
+    "I am happy dealing with a range of professional people.",
+    "I am making good progress on my recovery journey.",
+)
+BARC10_SCALE = (
+    (1, "Strongly disagree"),
+    (2, "Disagree"),
+    (3, "Somewhat disagree"),
+    (4, "Somewhat agree"),
+    (5, "Agree"),
+    (6, "Strongly agree"),
+)
+BARC10_ITEMS = tuple(f"item_{n}" for n in range(1, 11))
+# How often she takes it while she is in the program, and how late it may be before her supervisor hears of it.
+BARC10_EVERY = datetime.timedelta(days=90)
+BARC10_OVERDUE_AFTER = datetime.timedelta(days=14)
+# The one who entered it may correct a mistyped answer for this long (history kept); after that it stands.
+BARC10_CORRECTION_WINDOW = datetime.timedelta(hours=72)
+
+
+class Barc10Occasion(models.TextChoices):
+    INTAKE = "intake", "At intake"
+    NINETY_DAY = "90_day", "90-day check-in"
+    DISCHARGE = "discharge", "At discharge"
+    OTHER = "other", "Another time"
+
+
+def _barc10_item(number: int) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(BARC10_STATEMENTS[number - 1], choices=BARC10_SCALE)
+
+
+@pghistory.track()
+class Barc10(models.Model):
+    """One BARC-10 she answered with her coach (or a supervisor) on a day: never deleted; a mistyped answer is
+    corrected by whoever entered it within `BARC10_CORRECTION_WINDOW`, every version kept by pghistory."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    taken_on = models.DateField("the day she answered it")
+    occasion = models.CharField("when in her course", max_length=12, choices=Barc10Occasion.choices)
+    item_1 = _barc10_item(1)
+    item_2 = _barc10_item(2)
+    item_3 = _barc10_item(3)
+    item_4 = _barc10_item(4)
+    item_5 = _barc10_item(5)
+    item_6 = _barc10_item(6)
+    item_7 = _barc10_item(7)
+    item_8 = _barc10_item(8)
+    item_9 = _barc10_item(9)
+    item_10 = _barc10_item(10)
+    # Stored for reports and the trend; the database holds it equal to the sum of the answers.
+    total = models.PositiveSmallIntegerField("total, 10 to 60")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = VersionField()
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+        indexes = [models.Index(fields=["patient", "-taken_on"], name="barc10_patient_taken_on")]
+        constraints = [
+            *(
+                models.CheckConstraint(condition=Q(**{f"{name}__gte": 1, f"{name}__lte": 6}), name=f"barc10_{name}_1_6")
+                for name in BARC10_ITEMS
+            ),
+            models.CheckConstraint(
+                condition=Q(total=sum((F(name) for name in BARC10_ITEMS[1:]), F(BARC10_ITEMS[0]))),
+                name="barc10_total_is_the_sum",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=10, total__lte=60), name="barc10_total_10_60"),
+            models.CheckConstraint(condition=Q(occasion__in=Barc10Occasion.values), name="barc10_occasion_known"),
+        ]
+        triggers = [no_delete, SameProgram("program", "patient", "entered_by"), bump_version]
+
+    def __str__(self) -> str:
+        return f"BARC-10 of patient {self.patient_id} on {self.taken_on}"
+
+    def answers(self) -> list[tuple[str, int, str]]:
+        """Each statement, her answer and its words."""
+        scale = dict(BARC10_SCALE)
+        return [
+            (statement, getattr(self, name), scale[getattr(self, name)])
+            for statement, name in zip(BARC10_STATEMENTS, BARC10_ITEMS, strict=True)
+        ]
+
+    def correctable_by(self, user, now: datetime.datetime | None = None) -> bool:
+        """Whoever entered it, within the window after entering it."""
+        return self.entered_by_id == user.pk and (now or timezone.now()) < self.created_at + BARC10_CORRECTION_WINDOW

@@ -15,8 +15,10 @@ import datetime
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
+from coaching.barc import with_barc10_due
 from coaching.models import (
     Appointment,
+    Barc10,
     Concern,
     ConcernNote,
     ConcernQuerySet,
@@ -493,3 +495,84 @@ def steps_due_for(user: User, until: datetime.date) -> QuerySet[GoalStep]:
         .select_related("goal__patient")
         .order_by("due_on", "goal__patient_id", "order")
     )
+
+
+def can_see_barc10(user: User) -> bool:
+    """Her coaches (and a cover on its days) take a woman's BARC-10 with her and read her trend; her program's
+    supervisors read every one (and may take one with her). Admins never see one."""
+    return user.is_active and (user.has_perm("coaching.add_barc10") or user.has_perm("coaching.view_barc10"))
+
+
+def get_patient_for_barc10(user: User, pk: int) -> Patient:
+    """The woman whose BARC-10s she may read: one she can see (a coach's caseload or cover, a supervisor's
+    program), if her role reads them at all; 404 otherwise."""
+    if not can_see_barc10(user):
+        raise Http404
+    return patient_permissions.get_patient_for_user(user, pk)
+
+
+def patients_for_barc10(user: User) -> QuerySet[Patient]:
+    """The women she may take a BARC-10 with: those she can see who are still in the program (not discharged or
+    graduated), if her role takes them (coaches, supervisors)."""
+    if not (user.is_active and user.has_perm("coaching.add_barc10")):
+        return Patient.objects.none()
+    return patient_permissions.patients_visible_to(user).exclude(
+        status__in=[ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED]
+    )
+
+
+def get_patient_for_barc10_entry(user: User, pk: int) -> Patient:
+    """A woman she may take a BARC-10 with (see patients_for_barc10); 404 otherwise."""
+    try:
+        return patients_for_barc10(user).get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such patient.") from None
+
+
+def can_enter_barc10(user: User, patient: Patient) -> bool:
+    """For her BARC-10 page: may she take one with her now?"""
+    return patients_for_barc10(user).filter(pk=patient.pk).exists()
+
+
+def barc10s_of(user: User, patient: Patient) -> QuerySet[Barc10]:
+    """Her BARC-10s, latest first, for someone who may read them (the patient came through the permission
+    layer); none for anyone else."""
+    if not can_see_barc10(user):
+        return Barc10.objects.none()
+    return Barc10.objects.filter(patient=patient, program_id=user.program_id).select_related("entered_by")
+
+
+def get_barc10_for_correction(user: User, patient: Patient, pk: int) -> Barc10:
+    """One of her BARC-10s that this user entered herself, while she may still take one with her: the one who
+    entered it corrects it (within its window, held by the service). Anyone else, or another woman's: 404."""
+    if not can_enter_barc10(user, patient):
+        raise Http404
+    try:
+        return Barc10.objects.get(patient=patient, pk=pk, entered_by=user)
+    except (Barc10.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def barc10_due_list_for(user: User) -> QuerySet[Patient]:
+    """The women on her own caseload (and a covered one on its days) whose BARC-10 is due, for a coach's home.
+    Supervisors read due and overdue ones on each coach's weekly queue instead; anyone else: none."""
+    if user.has_perm("coaching.view_barc10") or not user.has_perm("coaching.add_barc10"):
+        return Patient.objects.none()
+    return patients_for_barc10(user)
+
+
+def barc10s_for_reports(user: User) -> QuerySet[Barc10]:
+    """Every BARC-10 of the women she may see in her program, for a supervisor's reports (counts only); none for
+    anyone else."""
+    if not (user.is_active and user.has_perm("coaching.view_barc10")):
+        return Barc10.objects.none()
+    return Barc10.objects.filter(program_id=user.program_id, patient__in=patient_permissions.patients_visible_to(user))
+
+
+def barc10_due_of(user: User, patient: Patient) -> dict | None:
+    """When her BARC-10s fall due (`barc10_due_on`, `barc10_last_on`, `barc10_episode_on`: see coaching.barc),
+    for someone who may read them; None for anyone else. One query."""
+    if not can_see_barc10(user):
+        return None
+    women = patient_permissions.patients_visible_to(user).filter(pk=patient.pk)
+    return with_barc10_due(women).values("barc10_due_on", "barc10_last_on", "barc10_episode_on").first()

@@ -15,11 +15,15 @@ from django.utils import timezone
 from coaching import permissions
 from coaching.models import (
     ACTIVE_GOALS_MAX,
+    BARC10_CORRECTION_WINDOW,
+    BARC10_ITEMS,
     GOAL_STEPS_MAX,
     PLAN_CONTACTS_MAX,
     Addendum,
     Appointment,
     AppointmentStatus,
+    Barc10,
+    Barc10Occasion,
     Concern,
     ConcernNote,
     ConcernNoteSeen,
@@ -718,3 +722,68 @@ def goal_step_mark(*, actor: Actor, step: GoalStep, status: str) -> GoalStep:
     step.save()
     log_access(actor, AccessAction.CHANGE, patient=step.goal.patient, record=step, record_type="recovery plan")
     return step
+
+
+NOT_FOR_BARC10 = "Only her coach, or a supervisor of her program, takes a BARC-10 with her while she is in the program."
+BARC10_CLOSED = "It can be corrected only by whoever entered it, within 72 hours. Take a new one with her instead."
+
+
+def _check_barc10(actor: Actor, patient: Patient, taken_on: datetime.date, occasion: str, answers: dict) -> None:
+    """What a BARC-10 must be, whoever calls: taken by someone who may take one with her now; on a day from her
+    enrollment to today; at a known point of her course; every statement answered from 1 to 6 (the database
+    holds the answers and their total too)."""
+    if not permissions.patients_for_barc10(actor.user).filter(pk=patient.pk).exists():
+        raise ValidationError(NOT_FOR_BARC10)
+    errors: dict[str, str] = {}
+    if taken_on > timezone.localdate():
+        errors["taken_on"] = "The day she answered it cannot be after today."
+    elif taken_on < patient.enrollment_date:
+        errors["taken_on"] = f"She enrolled on {patient.enrollment_date:%b %-d, %Y}: choose a day from then on."
+    if occasion not in Barc10Occasion.values:
+        errors["occasion"] = "Choose when in her course she answered it."
+    for name in BARC10_ITEMS:
+        if answers.get(name) not in range(1, 7):
+            errors[name] = "Choose her answer, from strongly disagree to strongly agree."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def barc10_record(
+    *, actor: Actor, patient: Patient, taken_on: datetime.date, occasion: str, answers: dict[str, int]
+) -> Barc10:
+    """Keeps a BARC-10 she answered: her ten answers and their total, on the day she answered them."""
+    _check_barc10(actor, patient, taken_on, occasion, answers)
+    barc = Barc10(
+        program_id=patient.program_id,
+        patient=patient,
+        taken_on=taken_on,
+        occasion=occasion,
+        entered_by=actor.user,
+        total=sum(answers[name] for name in BARC10_ITEMS),
+        **{name: answers[name] for name in BARC10_ITEMS},
+    )
+    barc.save()
+    log_access(actor, AccessAction.CREATE, patient=patient, record=barc, record_type="BARC-10")
+    return barc
+
+
+@transaction.atomic
+def barc10_correct(
+    *, actor: Actor, barc: Barc10, taken_on: datetime.date, occasion: str, answers: dict[str, int], version: int
+) -> Barc10:
+    """Corrects a mistyped BARC-10 in place: only whoever entered it, within `BARC10_CORRECTION_WINDOW` of
+    entering it; pghistory keeps what it held before. Someone who saved it since she opened the form: an
+    EditConflict."""
+    barc = Barc10.objects.select_for_update().select_related("patient").get(pk=barc.pk)
+    if barc.entered_by_id != actor.user.pk or timezone.now() >= barc.created_at + BARC10_CORRECTION_WINDOW:
+        raise ValidationError(BARC10_CLOSED)
+    _check_barc10(actor, barc.patient, taken_on, occasion, answers)
+    fields = {"taken_on": taken_on, "occasion": occasion, **{name: answers[name] for name in BARC10_ITEMS}}
+    check_version(barc, seen=version, saving=fields, user=actor.user)
+    for name, value in fields.items():
+        setattr(barc, name, value)
+    barc.total = sum(answers[name] for name in BARC10_ITEMS)
+    barc.save()
+    log_access(actor, AccessAction.CHANGE, patient=barc.patient, record=barc, record_type="BARC-10")
+    return barc

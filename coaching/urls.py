@@ -1,6 +1,6 @@
 from django.urls import path
 
-from coaching.views import concerns, drafts, encounters, goals, resources, safety, week
+from coaching.views import barc, concerns, drafts, encounters, goals, resources, safety, week
 
 app_name = "coaching"
 
@@ -38,6 +38,9 @@ urlpatterns = [
     path("goals/<int:pk>/close/", goals.goal_close, name="goal_close"),
     path("goals/<int:pk>/steps/new/", goals.step_new, name="goal_step_new"),
     path("steps/<int:pk>/mark/", goals.step_mark, name="goal_step_mark"),
+    path("barc10/<int:pk>/", barc.barc10_list, name="barc10"),
+    path("barc10/<int:pk>/new/", barc.barc10_new, name="barc10_new"),
+    path("barc10/<int:pk>/<int:barc_pk>/correct/", barc.barc10_correct, name="barc10_correct"),
     path("resources/", resources.resource_list, name="resources"),
     path("resources/<int:pk>/", resources.resource_edit, name="resource_edit"),
 ]

@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.change_recoverygoal",
         # Her caseload's pregnancies (the woman is reached through patients.permissions); never custody or CPS.
         "patients.change_pregnancy",
+        # She takes a woman's BARC-10 with her and reads her trend (coaching.permissions).
+        "coaching.add_barc10",
         "supervision.add_agendaitem",
         "supervision.add_dualrelationship",
         "referrals.record_in_person_disclosure",
@@ -82,6 +84,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "coaching.view_appointment",
         "coaching.view_recoverygoal",
         "coaching.change_recoverygoal",
+        "coaching.view_barc10",
+        "coaching.add_barc10",
         "referrals.view_referral",
         "referrals.add_referral",
         "referrals.change_referral",

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from coaching import permissions as coaching_permissions
+from coaching.barc import barc10_overdue
 from coaching.debrief import DebriefEvent, debrief_sources
 from coaching.models import Concern, ConcernCategory, ConcernStatus, Encounter, SafetyPlan, Urgency
 from patients import permissions as patient_permissions
@@ -40,6 +41,7 @@ class Queue:
     debriefs: list = field(default_factory=list)
     dual_relationships: list = field(default_factory=list)
     safety_plans: list = field(default_factory=list)
+    barc10_overdue: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -50,6 +52,7 @@ class Queue:
         ordered = [c.patient_id for c in self.concerns]
         ordered += [p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy]
         ordered += [p.pk for p in self.safety_plans]
+        ordered += [p.pk for p in self.barc10_overdue]
         ordered += [i.patient_id for i in self.agenda if i.patient_id]
         ordered += [d.patient_id for d in self.debriefs]
         return list(dict.fromkeys(ordered))
@@ -59,6 +62,7 @@ class Queue:
         ids = {c.patient_id for c in self.concerns} | {i.patient_id for i in self.agenda if i.patient_id}
         ids |= {d.patient_id for d in self.debriefs} | {d.patient_id for d in self.dual_relationships}
         ids |= {p.pk for p in self.safety_plans}
+        ids |= {p.pk for p in self.barc10_overdue}
         return ids | {p.pk for p in self.no_contact + self.higher_care + self.disconnected + self.pregnancy}
 
 
@@ -112,6 +116,7 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
     )
     return Queue(
         safety_plans=safety_plans_to_review(viewer, caseload),
+        barc10_overdue=barc10_overdue_on(viewer, caseload, today),
         concerns=list(
             coaching_permissions.concerns_visible_to(viewer)
             .filter(coach=coach)
@@ -260,3 +265,11 @@ def debriefs_for(viewer: User, coach: User) -> list[DebriefEvent]:
 def _with_kind_label(patient):
     patient.care_kind_label = CareKind(patient.care_kind).label
     return patient
+
+
+def barc10_overdue_on(viewer: User, caseload, today: datetime.date) -> list:
+    """Women of her caseload whose BARC-10 is more than BARC10_OVERDUE_AFTER past due (see coaching.barc), the
+    longest waiting first, each with `barc10_due_on`; none for a viewer who may not read BARC-10s. One query."""
+    if not coaching_permissions.can_see_barc10(viewer):
+        return []
+    return list(barc10_overdue(caseload, today))

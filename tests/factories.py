@@ -7,9 +7,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from coaching.models import ConcernCategory, EncounterKind
+from coaching.models import BARC10_ITEMS, ConcernCategory, EncounterKind
 from coaching.services import (
     appointment_add,
+    barc10_record,
     concern_share,
     encounter_log,
     goal_step_add,
@@ -251,4 +252,15 @@ def add_reminder(coach, patient, *, due_on=None, what="Call her", due_time=None)
     due_on = due_on or timezone.localdate() + datetime.timedelta(days=1)
     return reminder_add(
         actor=Actor(coach, None), patient=patient, fields={"due_on": due_on, "due_time": due_time, "what": what}
+    )
+
+
+def take_barc10(user, patient, *, taken_on=None, occasion="intake", answers=(4,) * 10):
+    """A BARC-10 she answered, entered through the service as the form would (answers: the ten, in order)."""
+    return barc10_record(
+        actor=Actor(user, None),
+        patient=patient,
+        taken_on=taken_on or timezone.localdate(),
+        occasion=occasion,
+        answers=dict(zip(BARC10_ITEMS, answers, strict=True)),
     )

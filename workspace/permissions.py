@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from coaching import permissions as coaching_permissions
-from coaching.models import Concern, Encounter, EncounterPatient
+from coaching.models import Barc10, Concern, Encounter, EncounterPatient
 from patients import permissions as patient_permissions
 from patients.models import Episode, Pregnancy
 from recovery_program.models import Export
@@ -143,6 +143,7 @@ class ReportSources:
     sessions: QuerySet[SupervisionSession]
     coaches: QuerySet[User]
     pregnancies: QuerySet[Pregnancy]
+    barc10s: QuerySet[Barc10] | None = None
 
 
 def report_sources_for(user: User) -> ReportSources:
@@ -164,4 +165,5 @@ def report_sources_for(user: User) -> ReportSources:
         sessions=supervision_permissions.sessions_visible_to(user),
         coaches=coaching_permissions.coaches_to_filter_by(user),
         pregnancies=Pregnancy.objects.filter(program_id=user.program_id, patient__in=patients),
+        barc10s=coaching_permissions.barc10s_for_reports(user),
     )

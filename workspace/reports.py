@@ -29,7 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, TruncWeek
 from django.urls import reverse
 
 from coaching.models import ConcernCategory, EncounterKind, Urgency
@@ -284,6 +284,7 @@ def program_report(sources: ReportSources, period: Period, coach: User | None) -
         *_referrals(sources, caseload, period),
         _supervision(sources, by_coach, period),
         _births(sources, caseload, period),
+        *_barc10(sources, caseload, period),
     ]
     for table in tables:
         table.chart = draw(table)
@@ -682,3 +683,109 @@ def _births(sources: ReportSources, caseload: Q, period: Period) -> Table:
         chart_rows=[0, 1, 2],
         unit="births",
     )
+
+
+class Percentile(Aggregate):
+    """The value below which `fraction` of them lie, interpolated (PostgreSQL's percentile_cont)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Percentile"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra: Any) -> None:
+        self.template = f"%(function)s({float(fraction)}) WITHIN GROUP (ORDER BY %(expressions)s)"
+        super().__init__(expression, **extra)
+
+
+def _quarters(period: Period) -> list[datetime.date]:
+    quarters, day = [], period.start.replace(month=(period.start.month - 1) // 3 * 3 + 1, day=1)
+    while day <= period.end:
+        quarters.append(day)
+        day = (day + datetime.timedelta(days=95)).replace(day=1)
+    return quarters
+
+
+def _quarter_label(day: datetime.date) -> str:
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def _barc10(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
+    """BARC-10 totals per quarter (how many, median and quartiles), and the change from each woman's first to her
+    latest in the period, for women who took two or more. Two grouped queries."""
+    if sources.barc10s is None:
+        return []
+    barcs = sources.barc10s.filter(caseload, taken_on__gte=period.start, taken_on__lte=period.end)
+    by_quarter = {
+        row["quarter"]: row
+        for row in barcs.annotate(quarter=TruncQuarter("taken_on"))
+        .order_by()
+        .values("quarter")
+        .annotate(
+            n=Count("pk"),
+            women=Count("patient", distinct=True),
+            low=Percentile("total", 0.25),
+            median=Percentile("total", 0.5),
+            high=Percentile("total", 0.75),
+        )
+    }
+    rows = []
+    for quarter in _quarters(period):
+        row = by_quarter.get(quarter, {})
+        rows.append(
+            Row(
+                _quarter_label(quarter),
+                [row.get("n", 0), row.get("women", 0)] + [_round(row.get(name)) for name in ("low", "median", "high")],
+            )
+        )
+    distribution = Table(
+        slug="barc10",
+        title="Recovery capital (BARC-10)",
+        caption=f"BARC-10 totals per quarter, {period}",
+        row_heading="Quarter",
+        columns=["Taken", "Women", "Lower quartile", "Median", "Upper quartile"],
+        rows=rows,
+        chart_columns=[3],
+        unit="median BARC-10 total, 10 to 60",
+        note="Each BARC-10 she took in the period, in the quarter she took it. The total runs from 10 to 60; higher "
+        "is more recovery capital.",
+    )
+    in_period = barcs.filter(patient=OuterRef("patient"))
+    later = in_period.filter(
+        Q(taken_on__gt=OuterRef("taken_on")) | Q(taken_on=OuterRef("taken_on"), pk__gt=OuterRef("pk"))
+    )
+    first = in_period.order_by("taken_on", "pk").values("total")[:1]
+    taken = in_period.order_by().values("patient").annotate(n=Count("pk")).values("n")
+    change = F("total") - F("first")
+    figures = (
+        barcs.filter(~Exists(later))
+        .annotate(first=Subquery(first), taken=Subquery(taken))
+        .filter(taken__gte=2)
+        .aggregate(
+            women=Count("pk"),
+            first_median=Median("first"),
+            latest_median=Median("total"),
+            median_change=Median(change),
+            rose=Count("pk", filter=Q(total__gt=F("first"))),
+            fell=Count("pk", filter=Q(total__lt=F("first"))),
+            same=Count("pk", filter=Q(total=F("first"))),
+        )
+    )
+    changed = _numbers(
+        slug="barc10-change",
+        title="BARC-10 change",
+        caption=f"Change from each woman's first BARC-10 to her latest, {period}",
+        row_heading="Women with two or more BARC-10s",
+        rows=[
+            Row("Women with two or more", [figures["women"]]),
+            Row("Rose", [figures["rose"]]),
+            Row("Fell", [figures["fell"]]),
+            Row("Stayed the same", [figures["same"]]),
+            Row("Median first total", [_round(figures["first_median"])]),
+            Row("Median latest total", [_round(figures["latest_median"])]),
+            Row("Median change", [_round(figures["median_change"])]),
+        ],
+        chart_rows=[1, 2, 3],
+        unit="women",
+        note="Only women who took two or more in the period: her first and her latest in it.",
+    )
+    return [distribution, changed]

@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coaching import services as coaching_services
+from coaching.models import BARC10_ITEMS
 from patients import services as patients_services
 from patients.models import BreakGlass, Child, Patient, Pregnancy
 from recovery_program.audit import Actor
@@ -47,6 +48,7 @@ from tests.factories import (
     record_cps_report,
     record_referral,
     share_concern,
+    take_barc10,
 )
 from workspace import services as workspace_services
 
@@ -103,6 +105,10 @@ class World:
     @cached_property
     def safety_plan(self):
         return make_safety_plan(self.coach, self.patient)
+
+    @cached_property
+    def barc10(self):
+        return take_barc10(self.coach, self.patient)
 
     @cached_property
     def appointment(self):
@@ -314,6 +320,17 @@ PAGES = [
     Page("coaching:goal_edit", "coach", VIEW, "recovery plan", _record("goal")),
     Page("coaching:goal_step_new", "supervisor", VIEW, "recovery plan", _record("goal")),
     Page("coaching:recovery_plan_history", "supervisor", VIEW, "recovery plan history", _patient, needs=("goal",)),
+    Page("coaching:barc10", "coach", VIEW, "BARC-10", _patient, needs=("barc10",)),
+    Page("coaching:barc10", "supervisor", VIEW, "BARC-10", _patient, needs=("barc10",)),
+    Page("coaching:barc10_new", "coach", VIEW, "BARC-10", _patient),
+    Page(
+        "coaching:barc10_correct",
+        "coach",
+        VIEW,
+        "BARC-10",
+        lambda world: [world.patient.pk, world.barc10.pk],
+        needs=("barc10",),
+    ),
     Page("supervision:page", "supervisor", VIEW, "concern", _record("page")),
     Page("supervision:on_call", "supervisor", VIEW, "concern", _record("concern")),
     # Neither patient has an encounter on record: the queue names both.
@@ -617,6 +634,36 @@ SERVICES = [
         lambda w, actor: partial(coaching_services.goal_step_mark, actor=actor, step=w.goal.steps.get(), status="done"),
         CHANGE,
         "recovery plan",
+    ),
+    Service(
+        "coaching.barc10_record",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.barc10_record,
+            actor=actor,
+            patient=w.patient,
+            taken_on=NOW.date(),
+            occasion="intake",
+            answers=dict.fromkeys(BARC10_ITEMS, 4),
+        ),
+        CREATE,
+        "BARC-10",
+    ),
+    Service(
+        "coaching.barc10_correct",
+        "coach",
+        lambda w, actor: partial(
+            coaching_services.barc10_correct,
+            actor=actor,
+            barc=w.barc10,
+            taken_on=w.barc10.taken_on,
+            occasion="other",
+            answers=dict.fromkeys(BARC10_ITEMS, 5),
+            version=w.barc10.version,
+        ),
+        CHANGE,
+        "BARC-10",
+        needs=("barc10",),
     ),
     Service(
         "coaching.safety_plan_save",

@@ -31,7 +31,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coaching.models import Appointment, Concern, Encounter, GoalStep, RecoveryGoal, Reminder, Resource
+from coaching.models import Appointment, Barc10, Concern, Encounter, GoalStep, RecoveryGoal, Reminder, Resource
 from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient, Pregnancy
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
@@ -168,6 +168,14 @@ STEP_PATIENT = {
     "pk": lambda: GoalStep.objects.filter(pk=STEP["pk"]()).values_list("goal__patient_id", flat=True).first()
 }
 
+# A BARC-10 coach1 entered (the demo enters them as it runs, so within its 72 hours), and its woman.
+BARC10 = {
+    "pk": lambda: (
+        Barc10.objects.filter(entered_by__username="coach1").order_by("pk").values_list("patient", flat=True)[0]
+    ),
+    "barc_pk": _of(Barc10, entered_by__username="coach1"),
+}
+
 
 def _shift_ahead():
     """The last shift of the demo's rota (removing it leaves no gap)."""
@@ -236,6 +244,8 @@ FORMS = [
     Form("coaching:draft_save", "coach1", {"form": lambda: "encounter"}, page="coaching:encounter_new"),
     Form("coaching:resources", "admin1"),
     Form("coaching:safety_plan_edit", "coach1", PATIENT),
+    Form("coaching:barc10_new", "coach1", PATIENT),
+    Form("coaching:barc10_correct", "coach1", BARC10),
     Form("coaching:safety_plan_review", "coach1", PLANNED, page="coaching:safety_plan", page_kwargs=PLANNED),
     Form("coaching:resource_edit", "admin1", {"pk": _of(Resource)}),
     Form("coaching:appointment_new", "coach1"),
@@ -360,6 +370,7 @@ QUERIES = [
     Query("supervision:rota", "supervisor1", ("page",)),
     Query("coaching:safety_plan_history", "supervisor1", ("page",), PATIENT),
     Query("coaching:recovery_plan_history", "supervisor1", ("page", "steps"), PATIENT),
+    Query("coaching:barc10", "coach1", ("page",), PATIENT),
     Query("referrals:agreements", "supervisor1", ("page",)),
     Query("overview", "supervisor1", ("coach", "all", "mine")),
     Query("reports", "supervisor1", ("period", "start", "end", "coach", "download")),

@@ -298,6 +298,14 @@ def test_no_planted_marker_reaches_a_log_a_task_redis_a_message_or_an_error_page
         new_encounter = reverse("coaching:encounter_new")
         as_coach.post(new_encounter, _encounter_form(patient, summary=planted("encounter", "nul"), date="\x00"))
         assert as_coach.post(new_encounter, _encounter_form(patient)).status_code == 302
+        # Her BARC-10: once with garbage, once as it should be, then her page.
+        barc10_new = reverse("coaching:barc10_new", args=[patient.pk])
+        barc10 = {"taken_on": patient.enrollment_date.isoformat(), "occasion": "intake"} | {
+            f"item_{n}": "4" for n in range(1, 11)
+        }
+        as_coach.post(barc10_new, barc10 | {"taken_on": planted("barc10", "nul"), "item_3": planted("barc10-item")})
+        assert as_coach.post(barc10_new, barc10).status_code == 302
+        assert as_coach.get(reverse("coaching:barc10", args=[patient.pk])).status_code == 200
         as_coach.post(reverse("coaching:draft_save", args=["concern"]), {"description": planted("concern-draft")})
         shared = as_coach.post(
             reverse("coaching:concern_new"),

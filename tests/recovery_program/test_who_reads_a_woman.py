@@ -15,7 +15,7 @@ from django.utils import timezone
 from patients.services import assignment_transfer, cover_end, cover_give
 from recovery_program.audit import Actor
 from supervision.services import break_glass_open, supervision_assign
-from tests.factories import UserFactory, add_shift, log_encounter, make_safety_plan
+from tests.factories import UserFactory, add_shift, log_encounter, make_safety_plan, take_barc10
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,7 @@ def her(coach, supervisor, patient):
     """Rosalind, on Mara's caseload, with an encounter and a safety plan that carry the marker."""
     log_encounter(coach, [patient], summary=f"{MARK} talked about her week.")
     make_safety_plan(coach, patient, what_helps=f"{MARK} walks with the baby")
+    take_barc10(coach, patient)
     return patient
 
 
@@ -36,6 +37,7 @@ def _reads(client, patient) -> bool:
         reverse("patients:detail", args=[patient.pk]),
         reverse("coaching:encounter_list") + f"?patient={patient.pk}",
         reverse("coaching:safety_plan", args=[patient.pk]),
+        reverse("coaching:barc10", args=[patient.pk]),
     ]
     statuses = {}
     for url in pages:

@@ -162,10 +162,11 @@ def _table(sections, slug) -> dict[str, list[str]]:
 def test_each_chart_its_table_and_its_csv_hold_the_same_numbers(client_for, supervisor, known):
     client = client_for(supervisor)
     sections = _report(client, **PERIOD)
-    assert len(sections) == 12
+    assert len(sections) == 14
     for slug, section in sections.items():
         header, rows = section["header"], {row[0]: row for row in section["rows"]}
-        assert section["bars"], slug
+        # No BARC-10 in these records: its medians are none, so its chart has no bar (test_barc10_reports has some).
+        assert section["bars"] or slug == "barc10", slug
         for group, series, value in section["bars"]:
             assert rows[group][header.index(series)] == value, (slug, group, series)
         download = client.get(reverse("reports"), {**PERIOD, "download": slug})

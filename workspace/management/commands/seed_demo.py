@@ -54,6 +54,7 @@ from supervision.models import (
 )
 from supervision.services import supervision_assign
 from workspace import services as workspace_services
+from workspace.demo_barc10 import seed_barc10
 from workspace.demo_goals import seed_recovery_plans
 from workspace.demo_week import seed_week
 
@@ -251,6 +252,7 @@ class Command(BaseCommand):
             self._seed_transfer(program)
             self._seed_safety_plans(program)
             seed_recovery_plans(program)
+            seed_barc10(program)
             self._seed_clinical_actions(program)
             self._seed_family(program)
             self._seed_clinician(program)
