@@ -34,6 +34,7 @@ from workspace.forms import ExportForm, ReportForm
 FAILED_PAGES_SHOWN = 5
 BREAK_GLASS_SHOWN = 10
 HER_PATIENTS_SHOWN = 10
+INTERVIEWS_DUE_SHOWN = 5
 
 
 def home(request):
@@ -69,11 +70,25 @@ def home(request):
             "covers": list(patient_permissions.cover_grants_for(user)),
             "today": timezone.localdate(),
             "her_patients": her_patients,
+            "interviews_due": _interviews_due(request),
             # A clinician with the supervisor role and no coaches or shifts: her own women come first.
             "clinician_only": her_patients is not None
             and not supervision_permissions.has_supervision_work(user, timezone.now()),
         },
     )
+
+
+def _interviews_due(request) -> dict | None:
+    """The first interviews due in the next 30 days (her caseload, or the program) and how many, or None."""
+    if not patient_permissions.can_see_interviews_due(request.user):
+        return None
+    due = patient_permissions.interviews_due_for(request.user)
+    shown = list(due[:INTERVIEWS_DUE_SHOWN])
+    if shown:
+        log_access_many(
+            actor_from(request), AccessAction.VIEW, {e.patient_id for e in shown}, record_type="home: interviews due"
+        )
+    return {"shown": shown, "count": due.count() if len(shown) == INTERVIEWS_DUE_SHOWN else len(shown)}
 
 
 def _break_glass_to_review(user) -> list[tuple[object, bool]]:
