@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.services import discharge_reasons_for
+from patients.services import discharge_reasons_for, grant_interview_record
 from recovery_program.audit import Actor
 from referrals.services import agreement_record, disclosure_in_person_record, disclosure_record
 from staff.models import TrainingKind
@@ -57,6 +57,14 @@ def _grow(size, *, coach, supervisor, admin, patient):
         session = SupervisionSession.objects.create(coach=coach, supervisor=supervisor, held_on=timezone.localdate())
         ActionItem.objects.create(session=session, what="Call", owner=coach, due_on=timezone.localdate())
         AgendaItem.objects.create(coach=coach, text="A question", patient=other)
+        # Her intake interview five months ago: her follow-up comes up in the interviews due.
+        grant_interview_record(
+            actor=Actor(coach, None),
+            patient=other,
+            kind="intake",
+            outcome="done",
+            dated_on=timezone.localdate() - datetime.timedelta(days=150),
+        )
         training_record_add(
             actor=Actor(admin, None),
             user=coach,
@@ -129,6 +137,9 @@ def _pages(coach, patient):
             reverse("patients:transfer", args=[patient.pk]),
             reverse("patients:cover"),
             reverse("staff:discharge_reasons"),
+            reverse("patients:interviews_due"),
+            reverse("patients:interviews_due") + f"?coach={coach.pk}",
+            reverse("patients:interview_record", args=[patient.pk]),
         ],
         "coach": [
             reverse("home"),
@@ -144,6 +155,8 @@ def _pages(coach, patient):
             reverse("coaching:safety_plan", args=[patient.pk]),
             reverse("coaching:safety_plan_edit", args=[patient.pk]),
             reverse("staff:my_training"),
+            reverse("patients:interviews_due"),
+            reverse("patients:interview_record", args=[patient.pk]),
         ],
         "admin": [
             reverse("home"),
