@@ -4,6 +4,7 @@ service's and the database's), the status at the window's edges in the program's
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 import time_machine
@@ -17,6 +18,7 @@ from patients.models import Episode, GrantInterview, InterviewKind, InterviewOut
 from patients.services import grant_interview_record
 from recovery_program.audit import Actor
 from recovery_program.models import AccessLog
+from recovery_program.once import FIELD
 from tests.factories import PatientFactory, on_caseload_of
 
 pytestmark = pytest.mark.django_db
@@ -362,3 +364,11 @@ def test_the_due_list_runs_a_constant_number_of_queries(
     assert len(response.context["page"]) == 7
     with django_assert_max_num_queries(16):
         client.get(reverse("patients:interview_record", args=[woman.pk]))
+
+
+def test_the_form_sent_twice_records_once(client_for, coach, woman):
+    client = client_for(coach)
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        assert _post(client, woman, **{FIELD: key}).status_code == 302
+    assert woman.grant_interviews.filter(kind=FOLLOW_UP).count() == 1
