@@ -1007,3 +1007,102 @@ def where_she_is(patient: Patient, today: datetime.date) -> str:
         months = days * 12 // 365
         return f"Postpartum — {months} month{'s' if months != 1 else ''}"
     return status.label
+
+
+class InterviewKind(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    FOLLOW_UP = "follow_up", "Six-month follow-up"
+    DISCHARGE = "discharge", "Discharge"
+
+
+class InterviewOutcome(models.TextChoices):
+    DONE = "done", "Done"
+    UNREACHABLE = "unreachable", "Could not be reached"
+    DECLINED = "declined", "Declined"
+
+
+# The follow-up interview is meant for six months after intake; past this, inside the window, it is overdue.
+FOLLOW_UP_TARGET_MONTHS = 6
+
+# Built from the models' own table and column names, never from input (see GrantInterview.Meta.triggers).
+_INTERVIEW_RULES = """
+        IF NEW.kind <> 'intake' THEN
+            SELECT dated_on INTO intake FROM patients_grantinterview
+                WHERE episode_id = NEW.episode_id AND kind = 'intake';
+            IF intake IS NULL OR NEW.dated_on < intake THEN
+                RAISE EXCEPTION 'an interview comes after the intake interview'
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'grant_interview_after_intake';
+            END IF;
+            IF NEW.kind = 'follow_up' AND NEW.outcome = 'done' AND NOT NEW.outside_window THEN
+                SELECT interview_window_starts, interview_window_ends INTO opens, closes FROM staff_program
+                    WHERE id = NEW.program_id;
+                IF NEW.dated_on < (intake + make_interval(months => opens))::date
+                        OR NEW.dated_on > (intake + make_interval(months => closes))::date THEN
+                    RAISE EXCEPTION 'a follow-up outside its window is marked so'
+                        USING ERRCODE = 'check_violation', CONSTRAINT = 'grant_interview_in_window';
+                END IF;
+            END IF;
+        END IF;
+        RETURN NEW;
+"""
+
+
+@pghistory.track()
+class GrantInterview(models.Model):
+    """One of the grant's interviews of a woman in one episode of her care: at intake, about six months later (the
+    follow-up, within the program's window), and at discharge. The answers live in the funder's system; this keeps
+    the date and whether it was done, or that she could not be reached or declined (on that date).
+
+    The follow-up window and each woman's status derive from the intake date (patients.interviews). Never deleted;
+    which woman, episode and kind it is cannot change."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="grant_interviews")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="grant_interviews")
+    kind = models.CharField(max_length=16, choices=InterviewKind.choices)
+    outcome = models.CharField(max_length=16, choices=InterviewOutcome.choices, default=InterviewOutcome.DONE)
+    dated_on = models.DateField("date")
+    # A follow-up done before the window opens or after it closes: kept, and not counted in the follow-up rate.
+    outside_window = models.BooleanField("done outside the follow-up window", default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dated_on", "id"]
+        verbose_name = "grant interview"
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "kind"], name="grant_interview_one_of_each_kind"),
+            models.CheckConstraint(condition=Q(kind__in=InterviewKind.values), name="grant_interview_kind_is_known"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=InterviewOutcome.values), name="grant_interview_outcome_is_known"
+            ),
+            # The intake interview starts the clock: it is done, or there is nothing to follow up.
+            models.CheckConstraint(
+                condition=~Q(kind=InterviewKind.INTAKE) | Q(outcome=InterviewOutcome.DONE),
+                name="grant_interview_intake_is_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(outside_window=False) | Q(kind=InterviewKind.FOLLOW_UP, outcome=InterviewOutcome.DONE),
+                name="grant_interview_outside_window_is_a_follow_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "kind", "dated_on"], name="grant_interview_program_kind")]
+        triggers = [
+            no_delete,
+            SameProgram("program", "patient", "episode", "recorded_by"),
+            pgtrigger.ReadOnly(name="grant_interview_fixed", fields=["program", "patient", "episode", "kind"]),
+            pgtrigger.Trigger(
+                name="grant_interview_rules",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                declare=[("intake", "date"), ("opens", "smallint"), ("closes", "smallint")],
+                func=_INTERVIEW_RULES,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} interview on {self.dated_on}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.outcome == InterviewOutcome.DONE

@@ -19,6 +19,7 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
+from patients.interviews import EpisodeInterviews, due_episodes, episode_interviews, with_interview_dates
 from patients.models import (
     BreakGlass,
     Child,
@@ -29,6 +30,7 @@ from patients.models import (
     CoverGrant,
     DischargeReason,
     Episode,
+    GrantInterview,
     Patient,
     PatientQuerySet,
     Pregnancy,
@@ -431,3 +433,66 @@ def get_child_for_custody(user: User, pk: int, child_pk: int) -> Child:
         )
     except (Child.DoesNotExist, ValueError):
         raise Http404("No such child.") from None
+
+
+# The grant's interviews: dates and status of clinical enrollment facts, for her coach and her program's supervisors.
+
+
+def can_record_interviews(user: User, patient: Patient) -> bool:
+    """Her coach (and a coach covering her) and the supervisors who see her record that an interview was done,
+    not reached or declined; admins never (add_grantinterview is a clinical role's). She is a woman this user
+    sees: `patients_visible_to`."""
+    return (
+        user.is_active
+        and user.has_perm("patients.add_grantinterview")
+        and patients_visible_to(user).filter(pk=patient.pk).exists()
+    )
+
+
+def get_patient_for_interviews(user: User, pk: int) -> Patient:
+    """The woman whose interviews she may record; 404 otherwise (out of reach, or an admin)."""
+    patient = get_patient_for_user(user, pk)
+    if not user.has_perm("patients.add_grantinterview"):
+        raise Http404
+    return patient
+
+
+def interviews_for(user: User, patient: Patient) -> list[EpisodeInterviews]:
+    """Her interviews by episode, newest episode first, with the follow-up's window and status, for those who
+    record them (her coach, supervisors who see her); nothing for anyone else. Two queries."""
+    if not user.has_perm("patients.add_grantinterview"):
+        return []
+    episodes = list(patient.episodes.order_by("-started_on", "-id")[:20])
+    rows = GrantInterview.objects.filter(episode__in=[e.pk for e in episodes])
+    by_episode: dict[int, list[GrantInterview]] = {}
+    for row in rows:
+        by_episode.setdefault(row.episode_id, []).append(row)
+    today = timezone.localdate()
+    return [episode_interviews(patient.program, e, by_episode.get(e.pk, []), today) for e in episodes]
+
+
+def can_see_interviews_due(user: User) -> bool:
+    """Coaches (their caseload) and supervisors (their program) see the interviews due; admins do not."""
+    return user.is_active and user.has_perm("patients.add_grantinterview") and can_list_patients(user)
+
+
+def interviews_due_for(user: User, *, coach_id: int | None = None) -> QuerySet[Episode]:
+    """Episodes of the women she sees with an interview due in the next 30 days (`patients.interviews`), with
+    the woman; a supervisor may keep to one coach's current caseload. 404 for anyone who may not see the list."""
+    if not can_see_interviews_due(user):
+        raise Http404
+    episodes = Episode.objects.filter(
+        program_id=user.program_id, patient__in=patients_visible_to(user).values("pk")
+    ).select_related("patient")
+    if coach_id is not None:
+        episodes = episodes.filter(patient__assignments__coach_id=coach_id, patient__assignments__ended_on__isnull=True)
+    return due_episodes(user.program, episodes, timezone.localdate())
+
+
+def episodes_with_interview_dates(user: User, patients: QuerySet[Patient]) -> QuerySet[Episode]:
+    """Her program's episodes of the women given (already read through `patients_visible_to`), with their interview
+    dates (`patients.interviews.with_interview_dates`), for those who see the interviews; none for anyone else."""
+    if not user.has_perm("patients.add_grantinterview"):
+        return Episode.objects.none()
+    episodes = Episode.objects.filter(program_id=user.program_id, patient__in=patients.values("pk"))
+    return with_interview_dates(user.program, episodes)

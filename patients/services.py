@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
+from patients.interviews import follow_up_window
 from patients.models import (
     DEFAULT_DISCHARGE_REASONS,
     DISCHARGE_STATUSES,
@@ -29,7 +30,10 @@ from patients.models import (
     DischargeReason,
     Episode,
     ExpiryEvent,
+    GrantInterview,
     HigherCareStay,
+    InterviewKind,
+    InterviewOutcome,
     Patient,
     PatientUserObjectPermission,
     Pregnancy,
@@ -40,6 +44,7 @@ from patients.permissions import (
     CASELOAD_PERMISSIONS,
     can_give_cover,
     can_keep_discharge_reasons,
+    can_record_interviews,
     coaches_assignable_by,
     has_patient_perm,
 )
@@ -885,3 +890,69 @@ def discharge_reason_set_offered(*, actor: Actor, reason: DischargeReason, offer
     reason.is_active = offered
     reason.save(update_fields=["is_active"])
     return reason
+
+
+# The grant's interviews (intake, follow-up, discharge): dates and status only; the answers live with the funder.
+
+
+@transaction.atomic
+def grant_interview_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    outcome: str,
+    dated_on: datetime.date,
+    outside_window: bool = False,
+) -> GrantInterview:
+    """Records one of her grant interviews in her latest episode: done on a day, or that she could not be reached
+    or declined (that day). Her coach or a supervisor of her program records it; never an admin.
+
+    One of each kind per episode. The intake interview comes first and is done (it starts the follow-up clock);
+    the others are dated on or after it. A follow-up done outside its window says so (`outside_window`), and is
+    not counted in the follow-up rate. The database holds each of these too (`grant_interview_*`)."""
+    if not can_record_interviews(actor.user, patient):
+        raise ValidationError("Only her coach or a supervisor of her program records her interviews.")
+    _not_after_today(dated_on, "dated_on", "date")
+    episode = Episode.objects.select_for_update().filter(patient=patient).order_by("-started_on", "-id").first()
+    if episode is None:
+        episode = _open_episode(patient)
+    if episode is None:  # pragma: no cover (every enrolled woman has an episode, see _open_episode)
+        raise ValidationError("She has no time in the program to record it in.")
+    recorded = {i.kind: i for i in GrantInterview.objects.filter(episode=episode)}
+    if kind in recorded:
+        raise ValidationError({"kind": f"Her {InterviewKind(kind).label.lower()} interview is already recorded."})
+    intake = recorded.get(InterviewKind.INTAKE)
+    if kind == InterviewKind.INTAKE:
+        if outcome != InterviewOutcome.DONE:
+            raise ValidationError({"outcome": "The intake interview is recorded once it is done."})
+    elif intake is None:
+        raise ValidationError({"kind": "Record her intake interview first: the others follow from it."})
+    elif dated_on < intake.dated_on:
+        intake_day = date_format(intake.dated_on, "M j, Y")
+        raise ValidationError({"dated_on": f"Her intake interview was on {intake_day}: pick that day or later."})
+    if outside_window and not (kind == InterviewKind.FOLLOW_UP and outcome == InterviewOutcome.DONE):
+        raise ValidationError({"outside_window": "Only a follow-up interview that was done is outside its window."})
+    if kind == InterviewKind.FOLLOW_UP and outcome == InterviewOutcome.DONE and intake is not None:
+        window = follow_up_window(patient.program, intake.dated_on)
+        if window.holds(dated_on) == outside_window:
+            where = "outside" if outside_window else "inside"
+            raise ValidationError(
+                {
+                    "outside_window": f"Her window runs from {date_format(window.opens, 'M j, Y')} to "
+                    f"{date_format(window.closes, 'M j, Y')}: this day is not {where} it. "
+                    + ("Untick the box." if outside_window else "Tick the box if it was done then.")
+                }
+            )
+    interview = GrantInterview.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        kind=kind,
+        outcome=outcome,
+        dated_on=dated_on,
+        outside_window=outside_window,
+        recorded_by=actor.user,
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=interview)
+    return interview

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import interview_views, views
 
 app_name = "patients"
 
@@ -31,4 +31,6 @@ urlpatterns = [
     path("<int:pk>/re-enroll/", views.patient_reenroll, name="reenroll"),
     path("<int:pk>/higher-care/", views.higher_care_start, name="higher_care"),
     path("<int:pk>/higher-care/return/", views.higher_care_end, name="higher_care_end"),
+    path("<int:pk>/interviews/record/", interview_views.interview_record, name="interview_record"),
+    path("interviews/due/", interview_views.interviews_due, name="interviews_due"),
 ]

@@ -128,6 +128,8 @@ def patient_detail(request, pk):
             "open_stay": patient.open_stay,
             "can_change_course": permissions.can_change_course(request.user, patient),
             "waiting_for_consent": services.logging_refusal([patient]) if not patient.has_left_the_program else "",
+            "interviews": permissions.interviews_for(request.user, patient),
+            "interviews_can_record": permissions.can_record_interviews(request.user, patient),
         },
     )
 

@@ -218,6 +218,7 @@ class ExportKind(models.TextChoices):
     CONCERNS = "concerns", "Concerns"
     REFERRALS = "referrals", "Referrals"
     PATIENTS = "patients", "Women in the program"
+    INTERVIEWS = "interviews", "The grant's interviews (dates only)"
 
 
 class ExportFormat(models.TextChoices):

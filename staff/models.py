@@ -85,6 +85,23 @@ class Program(models.Model):
         default=10,
         help_text="1 is January, 10 is October. The reports offer the grant year from the first of this month.",
     )
+    # The grant's follow-up interview (patients.GrantInterview): its window in whole months after her intake
+    # interview, and the share of women the funder expects to be interviewed within it.
+    interview_window_starts = models.PositiveSmallIntegerField(
+        "follow-up window opens (months after intake)",
+        default=5,
+        help_text="The follow-up interview may be done from this many months after her intake interview.",
+    )
+    interview_window_ends = models.PositiveSmallIntegerField(
+        "follow-up window closes (months after intake)",
+        default=8,
+        help_text="After this many months the follow-up interview is missed.",
+    )
+    interview_target_percent = models.PositiveSmallIntegerField(
+        "follow-up rate target (%)",
+        default=80,
+        help_text="The funder's target: the share of women interviewed within the window. The reports compare.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -106,6 +123,16 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=models.Q(grant_year_starts__gte=1, grant_year_starts__lte=12),
                 name="program_grant_year_starts_is_a_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    interview_window_starts__lt=models.F("interview_window_ends"), interview_window_ends__lte=24
+                ),
+                name="program_interview_window_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interview_target_percent__gte=1, interview_target_percent__lte=100),
+                name="program_interview_target_is_a_percent",
             ),
             # Shown to anyone on the login page: a number and nothing else, never a name or a message.
             models.CheckConstraint(

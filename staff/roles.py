@@ -30,6 +30,7 @@ CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.COACH: {
         "patients.view_caseload",
+        "patients.add_grantinterview",
         # No "patients.export_patients": she works from her phone and needs no file of names that leaves the app
         # (42 CFR Part 2's minimum necessary); supervisors keep theirs.
         "coaching.log_encounters",
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.view_childcustody",
         "patients.change_childcustody",
         "patients.change_dischargereason",
+        "patients.add_grantinterview",
         "coaching.view_encounter",
         "coaching.view_concern",
         "coaching.change_concern",

@@ -24,7 +24,7 @@ from django.utils import timezone
 from coaching import permissions as coaching_permissions
 from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, Urgency
 from patients import permissions as patient_permissions
-from patients.models import ProgramStatus
+from patients.models import InterviewOutcome, ProgramStatus
 from recovery_program.models import Export, ExportKind
 from referrals import permissions as referral_permissions
 from referrals.models import REDISCLOSURE_NOTICE, CareType, Referral, ReferralStatus
@@ -224,11 +224,65 @@ def _patients(choices: Choices, pseudonym: Pseudonyms) -> Rows:
             yield [pseudonym("W", patient.pk), *dates, coach]
 
 
+def _interviews(choices: Choices, pseudonym: Pseudonyms) -> Rows:
+    """The grant's interviews of each woman whose intake-to-window-close span meets the period: due and done dates,
+    and whether each was done, not reached or declined. Never her answers (the funder's system keeps those)."""
+    period = choices.period
+    patients = patient_permissions.patients_visible_to(choices.user)
+    if choices.coach_id:
+        patients = patients.with_coach_during(choices.coach_id, period.starts_on, period.ends_on)
+    episodes = patient_permissions.episodes_with_interview_dates(choices.user, patients)
+    episodes = episodes.filter(intake_on__lte=period.ends_on, closes_on__gte=period.starts_on)
+    written = ("patient__legal_name",) if choices.identified else ()
+    rows = episodes.order_by("intake_on", "pk").values_list(
+        "pk",
+        "patient_id",
+        "intake_on",
+        "opens_on",
+        "closes_on",
+        "follow_up_outcome",
+        "follow_up_on",
+        "follow_up_outside",
+        "ended_on",
+        "discharge_outcome",
+        "discharge_on",
+        *written,
+    )
+    header = ["Woman", "Intake interview", "Follow-up window opens", "Window closes", "Follow-up", "Follow-up on"]
+    header += ["Outside the window", "Discharged", "Discharge interview", "Discharge interview on"]
+    if choices.identified:
+        header = [header[0], "Woman's name", *header[1:]]
+    yield header
+    day = _day if choices.identified else _month
+    for (
+        _,
+        patient,
+        intake,
+        opens,
+        closes,
+        follow_up,
+        follow_on,
+        outside,
+        ended,
+        discharge,
+        discharge_on,
+        *name,
+    ) in rows.iterator(chunk_size=CHUNK):
+        dates = [day(intake), day(opens), day(closes), _outcome(follow_up), day(follow_on)]
+        dates += ["" if follow_up is None else _yes(outside), day(ended), _outcome(discharge), day(discharge_on)]
+        yield [patient, *name, *dates] if choices.identified else [pseudonym("W", patient), *dates]
+
+
+def _outcome(value: str | None) -> str:
+    return InterviewOutcome(value).label if value else ""
+
+
 KINDS: dict[str, Callable[[Choices, Pseudonyms], Rows]] = {
     ExportKind.ENCOUNTERS: _encounters,
     ExportKind.CONCERNS: _concerns,
     ExportKind.REFERRALS: _referrals,
     ExportKind.PATIENTS: _patients,
+    ExportKind.INTERVIEWS: _interviews,
 }
 
 NOTICE_ROWS = [

@@ -28,12 +28,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, TruncWeek
 from django.urls import reverse
 
 from coaching.models import ConcernCategory, EncounterKind, Urgency
-from patients.models import CoachAssignment, WithdrawalTreated
+from patients.interviews import AddMonths
+from patients.models import CoachAssignment, GrantInterview, InterviewKind, InterviewOutcome, WithdrawalTreated
 from referrals.models import CareType, ReferralStatus
 from staff.models import User
 from staff.training import Status
@@ -285,6 +287,7 @@ def program_report(sources: ReportSources, period: Period, coach: User | None) -
         _supervision(sources, by_coach, period),
         _births(sources, caseload, period),
         *_barc10(sources, caseload, period),
+        follow_up_rate(sources.program, episodes, period),
     ]
     for table in tables:
         table.chart = draw(table)
@@ -611,6 +614,51 @@ def _supervision(sources: ReportSources, by_coach: Q, period: Period) -> Table:
         rows=rows,
         chart_columns=[0, 1],
         unit="sessions",
+    )
+
+
+def follow_up_rate(program, episodes: QuerySet, period: Period) -> Table:
+    """The grant's follow-up rate: of the women whose follow-up window closed in the period (their intake interview
+    plus the program's window), how many were interviewed within it, against the program's target. One query."""
+    rows = GrantInterview.objects.filter(episode=OuterRef("pk"), kind=InterviewKind.FOLLOW_UP)
+    intake = GrantInterview.objects.filter(episode=OuterRef("pk"), kind=InterviewKind.INTAKE).values("dated_on")
+    closed = (
+        episodes.annotate(intake_on=Subquery(intake[:1]))
+        .annotate(closes_on=AddMonths(F("intake_on"), Value(program.interview_window_ends)))
+        .filter(closes_on__gte=period.start, closes_on__lte=period.end)
+        .annotate(outcome=Subquery(rows.values("outcome")[:1]), outside=Subquery(rows.values("outside_window")[:1]))
+    )
+    counts: dict[tuple[str | None, bool | None], int] = {
+        (row["outcome"], row["outside"]): row["n"]
+        for row in closed.order_by().values("outcome", "outside").annotate(n=Count("pk"))
+    }
+    figures = {
+        "closed": sum(counts.values()),
+        "within": counts.get((InterviewOutcome.DONE, False), 0),
+        "outside": counts.get((InterviewOutcome.DONE, True), 0),
+        "unreachable": counts.get((InterviewOutcome.UNREACHABLE, False), 0),
+        "declined": counts.get((InterviewOutcome.DECLINED, False), 0),
+        "missed": counts.get((None, None), 0),
+    }
+    return _numbers(
+        slug="follow-up",
+        title="The grant's follow-up interviews",
+        caption=f"Women whose follow-up window closed {period}: interviewed within it, against the target",
+        row_heading="Follow-up interviews",
+        rows=[
+            Row("Women whose window closed", [figures["closed"]]),
+            Row("Interviewed within the window", [figures["within"]]),
+            Row("Interviewed outside the window", [figures["outside"]]),
+            Row("Could not be reached", [figures["unreachable"]]),
+            Row("Declined", [figures["declined"]]),
+            Row("No interview recorded", [figures["missed"]]),
+            Row("Follow-up rate (%)", [_percent(figures["within"], figures["closed"])]),
+            Row("Target (%)", [program.interview_target_percent]),
+        ],
+        chart_rows=[1, 2, 3, 4, 5],
+        unit="women",
+        note=f"The window runs from {program.interview_window_starts} to {program.interview_window_ends} months "
+        "after the intake interview. Only an interview within it counts toward the rate.",
     )
 
 

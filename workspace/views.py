@@ -40,6 +40,7 @@ HER_PATIENTS_SHOWN = 10
 STEPS_DUE_SHOWN = 10
 # "This week" on a coach's home: steps due in the next seven days, and any overdue.
 STEPS_DUE_AHEAD = datetime.timedelta(days=7)
+INTERVIEWS_DUE_SHOWN = 5
 
 
 def home(request):
@@ -78,6 +79,7 @@ def home(request):
             "her_patients": her_patients,
             "my_week": _my_week(request),
             "steps_due": steps_due,
+            "interviews_due": _interviews_due(request),
             # A clinician with the supervisor role and no coaches or shifts: her own women come first.
             "clinician_only": her_patients is not None
             and not supervision_permissions.has_supervision_work(user, timezone.now()),
@@ -102,6 +104,20 @@ def _steps_due(request) -> list:
         named = {step.goal.patient_id for step in steps}
         log_access_many(actor_from(request), AccessAction.VIEW, named, record_type="home: steps due")
     return steps
+
+
+def _interviews_due(request) -> dict | None:
+    """The first interviews due in the next 30 days (her caseload, or the program), and whether there are more, in
+    one query whatever their number; None for those who see no interviews."""
+    if not patient_permissions.can_see_interviews_due(request.user):
+        return None
+    due = list(patient_permissions.interviews_due_for(request.user)[: INTERVIEWS_DUE_SHOWN + 1])
+    shown = due[:INTERVIEWS_DUE_SHOWN]
+    if shown:
+        log_access_many(
+            actor_from(request), AccessAction.VIEW, {e.patient_id for e in shown}, record_type="home: interviews due"
+        )
+    return {"shown": shown, "more": len(due) > INTERVIEWS_DUE_SHOWN}
 
 
 def _break_glass_to_review(user) -> list[tuple[object, bool]]:

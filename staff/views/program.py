@@ -14,6 +14,8 @@ from recovery_program.forms import PlainErrors
 from staff import permissions, services
 from staff.models import Program
 
+INTERVIEW_SETTINGS = ("interview_window_starts", "interview_window_ends", "interview_target_percent")
+
 WEEKDAYS = [
     ("0", "Monday"),
     ("1", "Tuesday"),
@@ -59,6 +61,9 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "break_glass_minutes",
             "urgent_acknowledge_minutes",
             "grant_year_starts",
+            "interview_window_starts",
+            "interview_window_ends",
+            "interview_target_percent",
         ]
         widgets = {
             "office_opens": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -81,7 +86,7 @@ class ProgramForm(PlainErrors, forms.ModelForm):
         self.initial["office_days"] = list(self.instance.office_days)
         self.initial["supervisors_see_all"] = "yes" if self.instance.supervisors_see_all else "no"
         # Forms sent before these settings existed (and scripts) leave them as they are.
-        for name in ("break_glass_minutes", "urgent_acknowledge_minutes", "grant_year_starts"):
+        for name in ("break_glass_minutes", "urgent_acknowledge_minutes", "grant_year_starts", *INTERVIEW_SETTINGS):
             self.fields[name].required = False
 
     def _kept(self, name):
@@ -96,6 +101,15 @@ class ProgramForm(PlainErrors, forms.ModelForm):
 
     def clean_grant_year_starts(self):
         return self._kept("grant_year_starts")
+
+    def clean_interview_window_starts(self):
+        return self._kept("interview_window_starts")
+
+    def clean_interview_window_ends(self):
+        return self._kept("interview_window_ends")
+
+    def clean_interview_target_percent(self):
+        return self._kept("interview_target_percent")
 
     def clean_supervisors_see_all(self):
         value = self.cleaned_data["supervisors_see_all"]
@@ -130,7 +144,18 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             self.add_error("urgent_acknowledge_minutes", "Between 1 and 1440 minutes (a day).")
         if cleaned.get("grant_year_starts") is not None and not 1 <= cleaned["grant_year_starts"] <= 12:
             self.add_error("grant_year_starts", "A month from 1 (January) to 12 (December).")
+        self._clean_interview_settings(cleaned)
         return cleaned
+
+    def _clean_interview_settings(self, cleaned):
+        starts, ends = cleaned.get("interview_window_starts"), cleaned.get("interview_window_ends")
+        if ends is not None and not 1 <= ends <= 24:
+            self.add_error("interview_window_ends", "Between 1 and 24 months.")
+        elif starts is not None and ends is not None and starts >= ends:
+            self.add_error("interview_window_ends", "The window closes after it opens.")
+        target = cleaned.get("interview_target_percent")
+        if target is not None and not 1 <= target <= 100:
+            self.add_error("interview_target_percent", "A percentage from 1 to 100.")
 
 
 @require_http_methods(["GET", "POST"])

@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from coaching import services as coaching_services
 from coaching.models import BARC10_ITEMS
 from patients import services as patients_services
-from patients.models import BreakGlass, Child, Patient, Pregnancy
+from patients.models import BreakGlass, Child, Episode, Patient, Pregnancy
 from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog, Export
 from referrals import services as referrals_services
@@ -93,6 +93,11 @@ class World:
     @cached_property
     def encounter(self):
         return log_encounter(self.coach, self.caseload)
+
+    @cached_property
+    def intake_due(self):
+        """Her time in the program, her intake interview not recorded: the interviews due name her."""
+        return Episode.objects.create(program=self.patient.program, patient=self.patient, started_on=TODAY)
 
     @cached_property
     def concern(self):
@@ -294,6 +299,9 @@ PAGES = [
     Page("patients:reenroll", "supervisor", VIEW, "patient", _patient, needs=("discharged",)),
     Page("patients:higher_care", "supervisor", VIEW, "patient", _patient),
     Page("patients:higher_care_end", "supervisor", VIEW, "patient", _patient),
+    Page("patients:interview_record", "coach", VIEW, "grant interviews", _patient),
+    Page("patients:interviews_due", "coach", VIEW, "interviews due", needs=("intake_due",)),
+    Page("patients:interviews_due", "supervisor", VIEW, "interviews due", needs=("intake_due",)),
     Page("coaching:encounter_list", "supervisor", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
     Page("coaching:encounter_list", "coach", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
     Page("coaching:encounter_new", "coach", VIEW, "encounter form", patients=_caseload),
@@ -928,6 +936,20 @@ SERVICES = [
         ),
         CHANGE,
         "higher care stay",
+    ),
+    Service(
+        "patients.grant_interview_record",
+        "coach",
+        lambda w, actor: partial(
+            patients_services.grant_interview_record,
+            actor=actor,
+            patient=w.patient,
+            kind="intake",
+            outcome="done",
+            dated_on=TODAY,
+        ),
+        CREATE,
+        "grant interview",
     ),
     Service(
         "coaching.encounter_log",

@@ -42,6 +42,7 @@ CREATES = {
     "patients:pregnancy_edit",  # the same view and form as pregnancy_add
     "patients:reenroll",  # her new episode
     "patients:higher_care",  # a stay in a higher level of care
+    "patients:interview_record",  # one of her grant interviews
     "coaching:encounter_new",
     "coaching:encounter_addendum",
     "coaching:concern_new",
@@ -210,6 +211,7 @@ FILLED_ELSEWHERE = {
     "supervision:cover_add": "a cover must fit its shift; tests/supervision/test_rota_changes.py sends it twice",
     "supervision:away": "its days must be ahead; tests/supervision/test_rota_changes.py sends it twice",
     "referrals:agreement_new": "it needs its signed document; tests/referrals/test_agreements.py sends it twice",
+    "patients:interview_record": "a date her window allows; tests/patients/test_grant_interviews.py sends it twice",
 }
 
 

@@ -213,6 +213,7 @@ FORMS = [
     Form("patients:discharge", "supervisor1", PATIENT),
     Form("patients:reenroll", "supervisor1", {"pk": _of(Patient, status="discharged")}),
     Form("patients:higher_care", "supervisor1", PATIENT),
+    Form("patients:interview_record", "coach1", PATIENT),
     Form("patients:higher_care_end", "supervisor1", {"pk": _of(Patient, higher_care_stays__ended_on__isnull=True)}),
     Form(
         "patients:child_edit",
@@ -352,6 +353,8 @@ QUERIES = [
     Query("patients:list", "supervisor1", ("q", "status", "coach", "needs_coach", "mine", "page")),
     Query("patients:list", "coach1", ("q", "status", "page")),
     Query("patients:access_log", "supervisor1", ("page",), PATIENT),
+    Query("patients:interviews_due", "supervisor1", ("coach", "page")),
+    Query("patients:interviews_due", "coach1", ("page",)),
     Query("coaching:encounter_list", "supervisor1", ("patient", "coach", "week", "mine", "until", "older", "newer")),
     Query("coaching:encounter_list", "coach1", ("patient", "coach", "week", "mine", "until", "older", "newer")),
     Query("coaching:concern_list", "supervisor1", ("show", "coach", "mine", "page")),

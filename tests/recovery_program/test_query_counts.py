@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import Child, Pregnancy
-from patients.services import child_custody_save, child_save, discharge_reasons_for, pregnancy_save
+from patients.services import (
+    child_custody_save,
+    child_save,
+    discharge_reasons_for,
+    grant_interview_record,
+    pregnancy_save,
+)
 from recovery_program.audit import Actor
 from referrals.services import agreement_record, disclosure_in_person_record, disclosure_record
 from staff.models import TrainingKind
@@ -64,6 +70,14 @@ def _grow(size, *, coach, supervisor, admin, patient):
         # Her week: an appointment and a reminder with each of them.
         add_appointment(coach, other)
         add_reminder(coach, patient)
+        # Her intake interview five months ago: her follow-up comes up in the interviews due.
+        grant_interview_record(
+            actor=Actor(coach, None),
+            patient=other,
+            kind="intake",
+            outcome="done",
+            dated_on=timezone.localdate() - datetime.timedelta(days=150),
+        )
         training_record_add(
             actor=Actor(admin, None),
             user=coach,
@@ -156,6 +170,9 @@ def _pages(coach, patient):
             reverse("patients:transfer", args=[patient.pk]),
             reverse("patients:cover"),
             reverse("staff:discharge_reasons"),
+            reverse("patients:interviews_due"),
+            reverse("patients:interviews_due") + f"?coach={coach.pk}",
+            reverse("patients:interview_record", args=[patient.pk]),
         ],
         "coach": [
             reverse("home"),
@@ -176,6 +193,8 @@ def _pages(coach, patient):
             reverse("coaching:recovery_plan", args=[patient.pk]),
             reverse("coaching:goal_new", args=[patient.pk]),
             reverse("staff:my_training"),
+            reverse("patients:interviews_due"),
+            reverse("patients:interview_record", args=[patient.pk]),
         ],
         "admin": [
             reverse("home"),

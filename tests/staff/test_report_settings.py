@@ -58,3 +58,46 @@ def test_out_of_range_is_told_next_to_the_field_and_nothing_saved(client_for, ad
 def test_the_database_refuses_them_out_of_range(program, field, value):
     with pytest.raises(IntegrityError), transaction.atomic():
         Program.objects.filter(pk=program.pk).update(**{field: value})
+
+
+INTERVIEWS = {"interview_window_starts": "4", "interview_window_ends": "9", "interview_target_percent": "85"}
+
+
+def test_an_admin_sets_the_follow_up_window_and_target(client_for, admin, program):
+    assert client_for(admin).post(reverse("staff:program"), SETTINGS | INTERVIEWS).status_code == 302
+    program.refresh_from_db()
+    assert (program.interview_window_starts, program.interview_window_ends, program.interview_target_percent) == (
+        4,
+        9,
+        85,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"interview_window_starts": "8", "interview_window_ends": "5"}, "interview_window_ends", "closes after"),
+        ({"interview_window_starts": "6", "interview_window_ends": "6"}, "interview_window_ends", "closes after"),
+        ({"interview_window_ends": "30"}, "interview_window_ends", "Between 1 and 24"),
+        ({"interview_target_percent": "0"}, "interview_target_percent", "from 1 to 100"),
+    ],
+)
+def test_a_window_out_of_order_is_told_next_to_the_field(client_for, admin, program, changes, field, message):
+    response = client_for(admin).post(reverse("staff:program"), SETTINGS | changes)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    program.refresh_from_db()
+    assert (program.interview_window_starts, program.interview_window_ends) == (5, 8)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"interview_window_starts": 8, "interview_window_ends": 5},
+        {"interview_window_ends": 25},
+        {"interview_target_percent": 101},
+    ],
+)
+def test_the_database_refuses_a_window_out_of_order(program, values):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Program.objects.filter(pk=program.pk).update(**values)

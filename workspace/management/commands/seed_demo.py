@@ -18,6 +18,7 @@ from django.utils import timezone
 from coaching import services as coaching_services
 from coaching.models import Concern, ConcernCategory, Encounter, EncounterKind, Resource, SafetyPlan, Urgency
 from patients import services as patient_services
+from patients.interviews import add_months
 from patients.models import (
     DISCHARGE_STATUSES,
     Child,
@@ -26,6 +27,9 @@ from patients.models import (
     ConsentScope,
     CPSInvolvement,
     Custody,
+    GrantInterview,
+    InterviewKind,
+    InterviewOutcome,
     Patient,
     Pregnancy,
     ProgramStatus,
@@ -262,9 +266,41 @@ class Command(BaseCommand):
             self._seed_coach_care(program)
             self._seed_exports(program)
             seed_week(program)
+            self._seed_interviews(program)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo account's password is {DEMO_PASSWORD!r}."))
         for username, *_rest, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<12} {role.label}")
+
+    def _seed_interviews(self, program: Program) -> None:
+        """The grant's interviews, so that the patient pages and the due lists show each status: intake done at
+        enrollment for every woman but the newest; follow-ups done, declined or not reached; others not yet due,
+        overdue or missed by their dates alone; the discharged woman's discharge interview still due."""
+        if GrantInterview.objects.filter(program=program).exists():
+            return
+        today = timezone.localdate()
+        supervisor = Actor(User.objects.get(username="supervisor1"), None)
+        follow_ups = {
+            4: (InterviewOutcome.DONE, 6),  # (what happened, months after intake)
+            7: (InterviewOutcome.DONE, 5),
+            9: (InterviewOutcome.DECLINED, 5),
+            10: (InterviewOutcome.UNREACHABLE, 7),
+        }
+        for index, row in enumerate(DEMO_PATIENTS):
+            patient = Patient.objects.get(enrollment_token=uuid.uuid5(uuid.NAMESPACE_URL, f"demo-patient/{row[0]}"))
+            if index == len(DEMO_PATIENTS) - 1:
+                continue  # enrolled last week: her intake interview is not recorded yet
+            record = {"actor": supervisor, "patient": patient}
+            intake = patient.episodes.order_by("started_on").first()
+            intake_on = intake.started_on if intake else patient.enrollment_date
+            patient_services.grant_interview_record(
+                **record, kind=InterviewKind.INTAKE, outcome=InterviewOutcome.DONE, dated_on=intake_on
+            )
+            if index in follow_ups:
+                outcome, months = follow_ups[index]
+                dated_on = min(add_months(intake_on, months) + datetime.timedelta(days=3), today)
+                patient_services.grant_interview_record(
+                    **record, kind=InterviewKind.FOLLOW_UP, outcome=outcome, dated_on=dated_on
+                )
 
     def _seed_rota(self, program: Program) -> None:
         """After-hours cover for this week and next: weeknights 5 pm to 9 am, Friday evening to Monday morning."""

@@ -1,0 +1,47 @@
+"""The form that records one of her grant interviews. The rules are the service's (grant_interview_record)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from patients.models import InterviewKind, InterviewOutcome
+from recovery_program.forms import DateInput, PlainErrors
+from recovery_program.once import OnceFormMixin
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+class GrantInterviewForm(OnceFormMixin, PlainErrors, forms.Form):
+    kind = forms.ChoiceField(
+        label="Which interview",
+        choices=InterviewKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose which interview.", "required": "Choose which interview."},
+    )
+    outcome = forms.ChoiceField(
+        label="What happened",
+        choices=InterviewOutcome.choices,
+        initial=InterviewOutcome.DONE,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose what happened.", "required": "Choose what happened."},
+    )
+    dated_on = forms.DateField(
+        label="Date", widget=DateInput, initial=_today, help_text="The day of the interview, or of the last try."
+    )
+    outside_window = forms.BooleanField(
+        label="The follow-up was done outside her window",
+        required=False,
+        help_text="It is kept, and not counted in the program's follow-up rate.",
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = kinds
+            if len(kinds) == 1:
+                self.fields["kind"].initial = kinds[0][0]
