@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from recovery_program.models import AccessLog, AccessLogSeal, AccessLogSealer
+from recovery_program.models import AccessLog, AccessLogArchive, AccessLogSeal, AccessLogSealer
 
 VERSION = 2  # what new seals are; seals of version 1, made before `patient_ids`, still verify
 VERSIONS = (1, 2)
@@ -202,6 +202,7 @@ class Verdict:
     head_sequence: int = 0
     head_hash: bytes = GENESIS
     unsealed: int = 0
+    archived: int = 0
 
 
 def verify(
@@ -213,9 +214,12 @@ def verify(
     should have had: then the seal itself was altered. A seal whose row is gone is a removed row; a gap in
     the sequence, removed seals. `head`, a (sequence, hash) recorded earlier outside the database, must
     still be in the chain: otherwise the chain was rewritten from there on. Rows older than
-    `unsealed_before` with no seal are counted (the sealer stopped, or a seal was removed).
+    `unsealed_before` with no seal are counted (the sealer stopped, or a seal was removed). A seal whose row was
+    logged before the last month archived (`AccessLogArchive`) names a row in an archive file, not a removed one:
+    its stored hash carries the chain on, as the archive recorded it.
     """
     verdict = Verdict()
+    archived_before = _archived_before()
     expected = 0
     previous = GENESIS  # the stored hash of the previous seal
     suspect = None  # a seal whose hash did not follow: (message if the row changed, hash it should have had)
@@ -240,6 +244,8 @@ def verify(
             verdict.problems.append(f"{removed} removed (just before the access-log {_row(*named)}).")
         elif version not in VERSIONS:
             verdict.problems.append(f"Seal {sequence} has version {version}, which this code cannot check.")
+        elif row is None and archived_before is not None and logged_at < archived_before:
+            verdict.archived += 1
         elif row is None:
             verdict.problems.append(f"The access-log {_row(*named)} was removed.")
         else:
@@ -267,6 +273,12 @@ def verify(
             f"(the first: row {first}): is the sealer running (beat task seal_access_log)?"
         )
     return verdict
+
+
+def _archived_before() -> str | None:
+    """The end of the last month archived, as the seals' `logged_at` is read (AT_TEXT); None if none was."""
+    last = AccessLogArchive.objects.order_by("-before").values_list("before", flat=True).first()
+    return f"{last:%Y-%m-%d}T00:00:00.000000Z" if last else None
 
 
 def _row(log_id: int, logged_by: int, logged_at: str, sequence: int) -> str:

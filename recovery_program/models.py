@@ -134,6 +134,34 @@ class AccessLogSealer(models.Model):
         return f"Access log sealed through {self.sealed_through}"
 
 
+class AccessLogArchive(models.Model):
+    """A month of the access log moved out of the database into a compressed file (`manage.py access_log_archive`).
+
+    The file holds the month's rows and their seals; `last_sequence` and `last_hash` are the last seal of a row
+    archived, the predecessor of the first row kept, so `verify_access_log` goes on from there and the file can be
+    checked on its own. Seals stay in the seal table: rows logged before `before` whose seal names a row no longer
+    here were archived, not removed. Append-only.
+    """
+
+    month = models.DateField(unique=True, help_text="The first day of the month archived.")
+    before = models.DateField(help_text="The first day after the month archived.")
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    rows = models.BigIntegerField()
+    last_sequence = models.BigIntegerField(null=True)
+    last_hash = models.BinaryField(max_length=32, null=True)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access log of {self.month:%Y-%m}, archived"
+
+
 class OutboundMessage(models.Model):
     """Messages the app sent through the outbox backends (development, tests, closed networks).
 
