@@ -119,9 +119,11 @@ def break_glass_open_for(user: User, patient: Patient) -> BreakGlass | None:
 def break_glass_reads(grant: BreakGlass) -> QuerySet[AccessLog]:
     """What she read under a break-glass access: her access-log rows about the woman inside its window. The grant's
     times, user and patient cannot change (a trigger), so this is fixed once the window has passed."""
-    return AccessLog.objects.filter(
-        user_id=grant.user_id, patient_id=grant.patient_id, at__gte=grant.opened_at, at__lt=grant.ends_at
-    ).order_by("at", "id")
+    return (
+        AccessLog.objects.about(grant.patient_id)
+        .filter(user_id=grant.user_id, at__gte=grant.opened_at, at__lt=grant.ends_at)
+        .order_by("at", "id")
+    )
 
 
 def cover_grants_for(user: User) -> QuerySet[CoverGrant]:
@@ -300,7 +302,7 @@ def access_log_for(user: User, patient: Patient) -> QuerySet[AccessLog]:
     """Who looked at this record: for those who hold view_access_log on her (supervisors)."""
     if not has_patient_perm(user, "patients.view_access_log", patient):
         return AccessLog.objects.none()
-    return AccessLog.objects.filter(patient=patient).select_related("user")
+    return AccessLog.objects.about(patient.pk).select_related("user")
 
 
 def active_caseload_size(user: User) -> int | None:

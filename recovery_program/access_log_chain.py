@@ -23,17 +23,21 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from recovery_program.models import AccessLog, AccessLogSeal, AccessLogSealer
+from recovery_program.models import AccessLog, AccessLogArchive, AccessLogSeal, AccessLogSealer
 
-VERSION = 1
+VERSION = 2  # what new seals are; seals of version 1, made before `patient_ids`, still verify
+VERSIONS = (1, 2)
 GENESIS = bytes(32)  # the "previous hash" of the first seal
 
 # Every column of an access-log row, read as text by the database, in the order version 1 hashes them.
-# A new column on AccessLog needs a version 2 here (tests/recovery_program/test_access_log_chain.py says so).
+# A new column on AccessLog needs a new version here (tests/recovery_program/test_access_log_chain.py says so).
 COLUMNS_V1 = ("id", "at", "user_id", "action", "patient_id", "record_type", "record_id", "ip_address")
+# Version 2 adds the women a list showed, as a JSON array of ids (null on a row about one woman or none).
+COLUMNS_V2 = (*COLUMNS_V1, "patient_ids")
 AT_TEXT = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 ROW_V1 = f"""a.id, {AT_TEXT.format("a.at")}, a.user_id, a.action, a.patient_id, a.record_type, a.record_id,
     host(a.ip_address)"""
+ROW_V2 = f"{ROW_V1}, a.patient_ids"
 
 # An advisory lock key taken only by the sealer (pg_try_advisory_xact_lock: never waited for).
 SEALER_LOCK = 0x5EA1_AC10
@@ -60,7 +64,7 @@ SETTLED = (
 SEALER_MARKS = f"SELECT sealed_through, settled_through FROM {SEALER} WHERE id = 1"
 # The bound is said twice so the anti-join starts both indexes there, not the seals' at their beginning.
 ROWS_TO_SEAL = (
-    f"SELECT {ROW_V1} FROM {LOG} a WHERE a.id > %(above)s "
+    f"SELECT {ROW_V2} FROM {LOG} a WHERE a.id > %(above)s "
     f"AND NOT EXISTS (SELECT 1 FROM {SEAL} s WHERE s.access_log_id = a.id AND s.access_log_id > %(above)s) "
     "ORDER BY a.id LIMIT %(size)s"
 )
@@ -73,7 +77,7 @@ ADD_SEALS = (
 )
 SEALED_THROUGH = f"UPDATE {SEALER} SET sealed_through = %s WHERE id = 1"
 SEALS_WITH_ROWS = (
-    f"SELECT s.sequence, s.access_log_id, s.version, {AT_TEXT.format('s.logged_at')}, s.logged_by, s.hash, {ROW_V1} "
+    f"SELECT s.sequence, s.access_log_id, s.version, {AT_TEXT.format('s.logged_at')}, s.logged_by, s.hash, {ROW_V2} "
     f"FROM {SEAL} s LEFT JOIN {LOG} a ON a.id = s.access_log_id WHERE s.sequence > %s ORDER BY s.sequence LIMIT %s"
 )
 OLD_UNSEALED = f"SELECT count(*), min(a.id) FROM {LOG} a WHERE a.at < %s AND {UNSEALED}"
@@ -82,13 +86,22 @@ OLD_UNSEALED = f"SELECT count(*), min(a.id) FROM {LOG} a WHERE a.at < %s AND {UN
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one each call
 
 
-def canonical(sequence: int, row: Sequence) -> bytes:
-    """The bytes version 1 hashes for a row (as selected by ROW_V1) sealed at `sequence`."""
-    return _JSON.encode([VERSION, sequence, *row]).encode()
+def canonical(sequence: int, row: Sequence, version: int = VERSION) -> bytes:
+    """The bytes a seal of `version` hashes for a row (as selected by ROW_V2) sealed at `sequence`.
+
+    Version 1 knew no `patient_ids`: it hashes the row without it, and only a row whose `patient_ids` is
+    still null can match (`link` makes a version-1 row that gained ids fail), so none can be added unseen.
+    """
+    if version == 1:
+        return _JSON.encode([1, sequence, *row[: len(COLUMNS_V1)]]).encode()
+    return _JSON.encode([version, sequence, *row]).encode()
 
 
-def link(previous: bytes, sequence: int, row: Sequence) -> bytes:
-    return hashlib.sha256(previous + canonical(sequence, row)).digest()
+def link(previous: bytes, sequence: int, row: Sequence, version: int = VERSION) -> bytes:
+    if version == 1 and len(row) > len(COLUMNS_V1) and row[len(COLUMNS_V1)] is not None:
+        # Ids added to a row sealed before the column existed: a hash nothing can match.
+        return hashlib.sha256(previous + b"version 1 rows name no list").digest()
+    return hashlib.sha256(previous + canonical(sequence, row, version)).digest()
 
 
 def seal(*, batch_size: int = 5000, max_seconds: float = 30.0) -> int:
@@ -189,6 +202,7 @@ class Verdict:
     head_sequence: int = 0
     head_hash: bytes = GENESIS
     unsealed: int = 0
+    archived: int = 0
 
 
 def verify(
@@ -200,9 +214,12 @@ def verify(
     should have had: then the seal itself was altered. A seal whose row is gone is a removed row; a gap in
     the sequence, removed seals. `head`, a (sequence, hash) recorded earlier outside the database, must
     still be in the chain: otherwise the chain was rewritten from there on. Rows older than
-    `unsealed_before` with no seal are counted (the sealer stopped, or a seal was removed).
+    `unsealed_before` with no seal are counted (the sealer stopped, or a seal was removed). A seal whose row was
+    logged before the last month archived (`AccessLogArchive`) names a row in an archive file, not a removed one:
+    its stored hash carries the chain on, as the archive recorded it.
     """
     verdict = Verdict()
+    archived_before = _archived_before()
     expected = 0
     previous = GENESIS  # the stored hash of the previous seal
     suspect = None  # a seal whose hash did not follow: (message if the row changed, hash it should have had)
@@ -213,7 +230,7 @@ def verify(
         named = (log_id, logged_by, logged_at, sequence)
         if suspect is not None:
             message, should_have_been = suspect
-            if row is not None and version == VERSION and link(should_have_been, sequence, row) == stored:
+            if row is not None and version in VERSIONS and link(should_have_been, sequence, row, version) == stored:
                 message = f"Seal {sequence - 1} was altered: its hash is not the one sealed."
                 previous = should_have_been
             verdict.problems.append(message)
@@ -225,12 +242,14 @@ def verify(
                 else f"Seal {expected + 1} was"
             )
             verdict.problems.append(f"{removed} removed (just before the access-log {_row(*named)}).")
-        elif version != VERSION:
+        elif version not in VERSIONS:
             verdict.problems.append(f"Seal {sequence} has version {version}, which this code cannot check.")
+        elif row is None and archived_before is not None and logged_at < archived_before:
+            verdict.archived += 1
         elif row is None:
             verdict.problems.append(f"The access-log {_row(*named)} was removed.")
         else:
-            should_be = link(previous, sequence, row)
+            should_be = link(previous, sequence, row, version)
             if should_be != stored:
                 suspect = (f"The access-log {_row(*named)} was changed after it was sealed.", should_be)
             elif row[2] != logged_by or row[1] != logged_at:
@@ -256,12 +275,18 @@ def verify(
     return verdict
 
 
+def _archived_before() -> str | None:
+    """The end of the last month archived, as the seals' `logged_at` is read (AT_TEXT); None if none was."""
+    last = AccessLogArchive.objects.order_by("-before").values_list("before", flat=True).first()
+    return f"{last:%Y-%m-%d}T00:00:00.000000Z" if last else None
+
+
 def _row(log_id: int, logged_by: int, logged_at: str, sequence: int) -> str:
     return f"row {log_id} (logged by user {logged_by} at {logged_at}, seal {sequence})"
 
 
 def _seals(batch_size: int) -> Iterator[tuple]:
-    """Every seal in order, with its row as ROW_V1 reads it (None if the row is gone): one query per batch."""
+    """Every seal in order, with its row as ROW_V2 reads it (None if the row is gone): one query per batch."""
     after = 0
     while True:
         with connection.cursor() as cursor:

@@ -62,24 +62,23 @@ def log_access(
 
 def log_access_many(
     actor: Actor, action: AccessAction, patient_ids: Iterable[int], *, record_type: str, record_id: str = ""
-) -> None:
-    """One row per patient: for exports, and for a record about several patients (a group session).
+) -> AccessLog | None:
+    """One row naming every patient shown: for a list, and for a record about several patients (a group session).
 
-    Without `record_id`, each row names its patient as the record.
+    Several patients go in `patient_ids` (sorted); a list of one is a row about her alone (`patient`), as
+    `log_access` writes it. `AccessLog.objects.about(patient_id)` finds her either way. No row for an empty list.
     """
-    AccessLog.objects.bulk_create(
-        [
-            AccessLog(
-                user=actor.user,
-                action=action,
-                patient_id=patient_id,
-                record_type=record_type,
-                record_id=record_id or str(patient_id),
-                ip_address=actor.ip_address,
-            )
-            for patient_id in patient_ids
-        ],
-        batch_size=1000,
+    ids = sorted({int(patient_id) for patient_id in patient_ids})
+    if not ids:
+        return None
+    return AccessLog.objects.create(
+        user=actor.user,
+        action=action,
+        patient_id=ids[0] if len(ids) == 1 else None,
+        patient_ids=ids if len(ids) > 1 else None,
+        record_type=record_type,
+        record_id=record_id[:64] or (str(ids[0]) if len(ids) == 1 else ""),
+        ip_address=actor.ip_address,
     )
 
 

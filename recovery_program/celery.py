@@ -59,6 +59,10 @@ app.conf.beat_schedule = {
         "task": "recovery_program.tasks.seal_access_log",
         "schedule": 60.0,
     },
+    "add-access-log-partitions": {
+        "task": "recovery_program.tasks.add_access_log_partitions",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "missed-supervision": {
         "task": "supervision.tasks.notify_missed_sessions",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),

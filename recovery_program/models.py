@@ -8,6 +8,8 @@ import uuid
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -18,11 +20,30 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", "Exported"
 
 
+class AccessLogQuerySet(models.QuerySet):
+    def about(self, patient_id: int) -> AccessLogQuerySet:
+        """Rows about this woman: hers alone (`patient`), or a list or a record that named her (`patient_ids`).
+
+        Each half has its index (accesslog_patient_at, the GIN accesslog_patient_ids); Postgres ORs the two.
+        """
+        return self.filter(models.Q(patient_id=patient_id) | models.Q(patient_ids__contains=[patient_id]))
+
+    def touched_by(self, user_id: int, since, until) -> AccessLogQuerySet:
+        """What this account touched in [since, until), newest first: an index-only scan of accesslog_user_at."""
+        return self.filter(user_id=user_id, at__gte=since, at__lt=until).order_by("-at").only(*TOUCHED_COLUMNS)
+
+
+# What "what did this account touch" reads: the covering index accesslog_user_at holds every one of them.
+TOUCHED_COLUMNS = ("id", "at", "user", "action", "patient", "patient_ids", "record_type", "record_id")
+
+
 class AccessLog(models.Model):
     """One row for every read, create, change or export of a clinical record.
 
-    Append-only: a database trigger refuses UPDATE and DELETE, whoever asks,
-    raw SQL included. Rows carry ids and the kind of record, never its content.
+    A page or a record about several women (a list, a group session) is one row whose `patient_ids` names
+    each of them; `AccessLog.objects.about(patient_id)` finds both kinds. Append-only: a database trigger
+    refuses UPDATE and DELETE, whoever asks, raw SQL included. Rows carry ids and the kind of record, never
+    its content.
     """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -32,10 +53,25 @@ class AccessLog(models.Model):
     record_type = models.CharField(max_length=64, help_text="What was touched, e.g. patient, consent, caseload.")
     record_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True)
+    # No foreign key can hold an array's elements; a patient is never deleted (no_delete), so the ids stay good.
+    patient_ids = ArrayField(
+        models.IntegerField(), null=True, help_text="Every woman a list or a record about several women showed."
+    )
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "-at"], name="accesslog_patient_at")]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="accesslog_patient_at"),
+            GinIndex(fields=["patient_ids"], name="accesslog_patient_ids"),
+            # Covering: an account's year is read from the index alone (docs/performance.md, "The access log").
+            models.Index(
+                fields=["user", "-at"],
+                include=["id", "action", "patient", "patient_ids", "record_type", "record_id"],
+                name="accesslog_user_at",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
@@ -96,6 +132,34 @@ class AccessLogSealer(models.Model):
 
     def __str__(self) -> str:
         return f"Access log sealed through {self.sealed_through}"
+
+
+class AccessLogArchive(models.Model):
+    """A month of the access log moved out of the database into a compressed file (`manage.py access_log_archive`).
+
+    The file holds the month's rows and their seals; `last_sequence` and `last_hash` are the last seal of a row
+    archived, the predecessor of the first row kept, so `verify_access_log` goes on from there and the file can be
+    checked on its own. Seals stay in the seal table: rows logged before `before` whose seal names a row no longer
+    here were archived, not removed. Append-only.
+    """
+
+    month = models.DateField(unique=True, help_text="The first day of the month archived.")
+    before = models.DateField(help_text="The first day after the month archived.")
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    rows = models.BigIntegerField()
+    last_sequence = models.BigIntegerField(null=True)
+    last_hash = models.BinaryField(max_length=32, null=True)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access log of {self.month:%Y-%m}, archived"
 
 
 class OutboundMessage(models.Model):

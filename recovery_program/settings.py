@@ -281,6 +281,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Backups (`make backup`, recovery_program/backup.py): where the archives go, and how long they are kept (every
 # archive for BACKUP_KEEP_DAYS days, and the first of each month for BACKUP_KEEP_MONTHS months).
 BACKUP_DIR = Path(env.string("BACKUP_DIR", str(VAR_DIR / "backups")))
+# The access log is kept in the database this many years (HIPAA keeps documentation six), then archived to files
+# by `manage.py access_log_archive` (docs/design.md, "History, the access log and background work").
+ACCESS_LOG_RETENTION_YEARS = env.integer("ACCESS_LOG_RETENTION_YEARS", 6)
+ACCESS_LOG_ARCHIVE_DIR = Path(env.string("ACCESS_LOG_ARCHIVE_DIR", str(VAR_DIR / "access-log-archive")))
 BACKUP_KEEP_DAYS = env.integer("BACKUP_KEEP_DAYS", 35)
 BACKUP_KEEP_MONTHS = env.integer("BACKUP_KEEP_MONTHS", 12)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from recovery_program import access_log_chain, once, outbox
+from recovery_program import access_log_chain, access_log_partitions, once, outbox
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -27,6 +27,14 @@ def seal_access_log() -> int:
 
     Safe to run twice or at once: a row is sealed once, and one run at a time does the sealing."""
     return access_log_chain.seal()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def add_access_log_partitions() -> int:
+    """Daily: makes the access log's partitions for this month and the next three; returns how many it made.
+
+    Safe to run twice or at once: a month that has its partition is left as it is (one maker at a time)."""
+    return len(access_log_partitions.add_months())
 
 
 @shared_task(

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from recovery_program import access_log_chain
 from recovery_program.access_log_chain import seal
-from recovery_program.audit import Actor, log_access
+from recovery_program.audit import Actor, log_access, log_access_many
 from recovery_program.celery import app
 from recovery_program.database_roles import INSERT_ONLY_TABLES
 from recovery_program.models import AccessAction, AccessLog, AccessLogSeal, AccessLogSealer
@@ -93,8 +93,9 @@ def test_sealing_links_each_row_to_the_one_before_in_id_order(three_rows):
     for sequence, (row, link) in enumerate(zip(rows, seals(), strict=True), start=1):
         # Written out here rather than through the module, so a change of what is hashed fails this test.
         at = row.at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        form = [1, sequence, row.pk, at, row.user_id, row.action, row.patient_id, row.record_type, row.record_id]
-        previous = hashlib.sha256(previous + json.dumps([*form, row.ip_address], separators=(",", ":")).encode())
+        form = [2, sequence, row.pk, at, row.user_id, row.action, row.patient_id, row.record_type, row.record_id]
+        form += [row.ip_address, row.patient_ids]
+        previous = hashlib.sha256(previous + json.dumps(form, separators=(",", ":")).encode())
         previous = previous.digest()
         assert (link.sequence, link.access_log_id, link.logged_by, link.logged_at) == (
             sequence,
@@ -106,11 +107,66 @@ def test_sealing_links_each_row_to_the_one_before_in_id_order(three_rows):
 
 
 def test_the_hashed_form_holds_every_column_of_the_access_log():
-    # A new column on AccessLog must be hashed too: add a version 2 of the form (and keep version 1 for the
-    # seals already written) before changing this list.
-    assert [field.column for field in AccessLog._meta.concrete_fields] == list(access_log_chain.COLUMNS_V1)
-    for column in access_log_chain.COLUMNS_V1:
-        assert f"a.{column}" in access_log_chain.ROW_V1
+    # A new column on AccessLog must be hashed too: add a version 3 of the form (and keep versions 1 and 2 for
+    # the seals already written) before changing this list.
+    assert [field.column for field in AccessLog._meta.concrete_fields] == list(access_log_chain.COLUMNS_V2)
+    for column in access_log_chain.COLUMNS_V2:
+        assert f"a.{column}" in access_log_chain.ROW_V2
+
+
+def test_a_list_row_is_sealed_with_its_patient_ids_and_a_changed_list_is_named(supervisor, patient):
+    listed = log_access_many(Actor(supervisor, None), AccessAction.VIEW, [patient.pk, 7], record_type="patient list")
+    seal()
+    assert AccessLogSeal.objects.get(access_log=listed).version == 2
+    verify()
+
+    with triggers_set_aside() as cursor:
+        cursor.execute("UPDATE recovery_program_accesslog SET patient_ids = '{7}' WHERE id = %s", [listed.pk])
+
+    assert f"The access-log row {listed.pk} " in refused()
+
+
+def _seal_as_version_1(rows) -> None:
+    """Seals rows the way the code before `patient_ids` did (version 1), as the seals made before it were."""
+    previous = access_log_chain.GENESIS
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {access_log_chain.ROW_V1} FROM recovery_program_accesslog a ORDER BY a.id")  # noqa: S608
+        for sequence, row in enumerate(cursor.fetchall(), start=1):
+            form = json.dumps([1, sequence, *row], separators=(",", ":")).encode()
+            previous = hashlib.sha256(previous + form).digest()
+            logged = AccessLog.objects.get(pk=row[0])
+            AccessLogSeal.objects.create(
+                sequence=sequence,
+                access_log=logged,
+                version=1,
+                logged_at=logged.at,
+                logged_by=logged.user_id,
+                hash=previous,
+            )
+
+
+def test_seals_of_version_1_still_verify_and_the_chain_goes_on_in_version_2(log, supervisor, patient):
+    log()
+    log()
+    _seal_as_version_1(AccessLog.objects.all())
+    AccessLogSealer.objects.update_or_create(id=1, defaults={"sealed_through": 0})
+    listed = log_access_many(Actor(supervisor, None), AccessAction.VIEW, [patient.pk], record_type="patient list")
+    seal()
+
+    assert list(AccessLogSeal.objects.values_list("version", flat=True)) == [1] * (len(seals()) - 1) + [2]
+    assert AccessLogSeal.objects.get(access_log=listed).version == 2
+    verify()
+
+
+def test_a_row_sealed_in_version_1_that_gains_patient_ids_is_named(log, patient):
+    old = log()
+    _seal_as_version_1(AccessLog.objects.all())
+    with triggers_set_aside() as cursor:
+        cursor.execute(
+            "UPDATE recovery_program_accesslog SET patient_ids = ARRAY[%s] WHERE id = %s", [patient.pk, old.pk]
+        )
+
+    assert f"The access-log row {old.pk} " in refused()
 
 
 def test_sealing_twice_seals_each_row_once_and_the_next_row_goes_on_the_end(three_rows, log):
@@ -205,7 +261,8 @@ def test_a_row_whose_transaction_commits_late_with_a_lower_id_is_sealed_later(
     late = other_connection.cursor()
     late.execute("BEGIN")
     late_id = insert_row(late, supervisor.pk)  # a request still at work
-    log(), log()
+    log()
+    log()
     sealed_before = list(AccessLog.objects.order_by("pk").values_list("pk", flat=True))
     assert seal() == len(sealed_before)
 
@@ -361,5 +418,5 @@ def test_verify_reads_the_chain_in_batches_of_constant_queries(log):
     assert len(seals()) == 7
     with CaptureQueriesContext(connection) as queries:
         verify("--batch-size", "2")
-    # Four batches (2, 2, 2, 1 seals) and the count of rows left unsealed.
-    assert len(queries) == 5
+    # The end of the months archived, four batches (2, 2, 2, 1 seals) and the count of rows left unsealed.
+    assert len(queries) == 6
