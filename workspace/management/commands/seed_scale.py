@@ -229,6 +229,7 @@ class Command(BaseCommand):
             insert_select(
                 CoachAssignment,
                 {
+                    "program_id": str(shape.program.pk),
                     "patient_id": f"{start} + g",
                     "coach_id": _pick(shape.coaches, "g"),
                     "started_on": "today - mod(g, 700)",
@@ -251,7 +252,12 @@ class Command(BaseCommand):
         )
         insert_select(
             PatientUserObjectPermission,
-            {"permission_id": "perm", "user_id": "a.coach_id", "content_object_id": "a.patient_id"},
+            {
+                "program_id": "a.program_id",
+                "permission_id": "perm",
+                "user_id": "a.coach_id",
+                "content_object_id": "a.patient_id",
+            },
             f"{CoachAssignment._meta.db_table} AS a CROSS JOIN unnest(%s::int[]) AS perm",
             [permissions],
         )
