@@ -299,7 +299,7 @@ class Command(BaseCommand):
             )
             insert_select(
                 EncounterPatient,
-                {"encounter_id": f"{start} + g", "patient_id": "patient"},
+                {"program_id": str(shape.program.pk), "encounter_id": f"{start} + g", "patient_id": "patient"},
                 rows,
                 [self.now, SPAN],
             )
