@@ -179,6 +179,7 @@ class Command(BaseCommand):
         SupervisionAssignment.objects.bulk_create(
             [
                 SupervisionAssignment(
+                    program_id=shape.program.pk,
                     coach_id=coach,
                     supervisor_id=shape.supervisors[index % len(shape.supervisors)],
                     started_on=(self.now - SPAN).date(),
