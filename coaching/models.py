@@ -12,7 +12,7 @@ from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from patients.models import SameProgram, no_delete
+from patients.models import ProgramFromParent, SameProgram, no_delete
 from recovery_program.versioning import VersionField, bump_version
 
 # A coach may change her own encounter for this long; after that a correction is an addendum.
@@ -81,7 +81,7 @@ class Encounter(models.Model):
     # A group encounter's text from before each woman had her own note: it may name any of them, so only
     # supervisors read it (migration 0008).
     note_before_per_woman = models.TextField("note written before notes were per woman", blank=True)
-    resources = models.ManyToManyField(Resource, blank=True, related_name="+")
+    resources = models.ManyToManyField(Resource, blank=True, related_name="+", through="EncounterResource")
     resources_other = models.CharField("other resources shared", max_length=500, blank=True)
     naloxone_kits = models.PositiveSmallIntegerField("naloxone kits handed out", default=0)
     test_strips = models.PositiveSmallIntegerField("fentanyl test strips handed out", default=0)
@@ -140,27 +140,50 @@ class Encounter(models.Model):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class EncounterPatient(models.Model):
+class EncounterPatient(ProgramFromParent):
     """A patient present at an encounter. Changing who was there within the edit window is kept in the history."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["encounter", "patient"], name="encounter_patient_once")]
         indexes = [models.Index(fields=["patient", "encounter"], name="encounterpatient_patient")]
-        triggers = [SameProgram("encounter", "patient")]
+        triggers = [SameProgram("program", "encounter", "patient")]
+
+    program_from = "encounter"
 
     def __str__(self) -> str:
         return f"Patient {self.patient_id} at encounter {self.encounter_id}"
 
 
+class EncounterResource(ProgramFromParent):
+    """A resource shared at an encounter (the table Django made for the plain many-to-many field, kept with its
+    rows, now with the program beside them)."""
+
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT)
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT)
+
+    program_from = "encounter"
+
+    class Meta:
+        db_table = "coaching_encounter_resources"
+        unique_together = [("encounter", "resource")]
+        triggers = [SameProgram("program", "encounter", "resource")]
+
+    def __str__(self) -> str:
+        return f"Resource {self.resource_id} at encounter {self.encounter_id}"
+
+
 @pghistory.track()
-class EncounterNote(models.Model):
+class EncounterNote(ProgramFromParent):
     """What the coach wrote about one woman at an encounter: in her record only, never in another woman's.
 
     Never deleted: a woman taken off the encounter keeps her row, shown nowhere while she is off it."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="notes")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     text = models.TextField("her own note", blank=True)
@@ -171,15 +194,18 @@ class EncounterNote(models.Model):
             models.UniqueConstraint(fields=["encounter", "patient"], name="encounternote_one_per_woman"),
         ]
         indexes = [models.Index(fields=["patient", "encounter"], name="encounternote_patient")]
-        triggers = [no_delete, SameProgram("encounter", "patient")]
+        triggers = [no_delete, SameProgram("program", "encounter", "patient")]
+
+    program_from = "encounter"
 
     def __str__(self) -> str:
         return f"Note on patient {self.patient_id} at encounter {self.encounter_id}"
 
 
-class Addendum(models.Model):
+class Addendum(ProgramFromParent):
     """A dated, signed correction or addition under an encounter. Written once: never changed, never removed."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
@@ -188,7 +214,12 @@ class Addendum(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "addenda"
-        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete),
+            SameProgram("program", "encounter"),
+        ]
+
+    program_from = "encounter"
 
     def __str__(self) -> str:
         return f"Addendum of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
@@ -313,9 +344,10 @@ class Concern(models.Model):
         return said if said.endswith(".") else f"{said}."  # "2:14 a.m." ends the sentence already
 
 
-class ConcernNote(models.Model):
+class ConcernNote(ProgramFromParent):
     """A supervisor's note to the coach who shared the concern. She sees these; written once."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
@@ -323,27 +355,38 @@ class ConcernNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete),
+            SameProgram("program", "concern"),
+        ]
+
+    program_from = "concern"
 
     def __str__(self) -> str:
         return f"Note of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
-class ConcernNoteSeen(models.Model):
+class ConcernNoteSeen(ProgramFromParent):
     """When the coach who shared the concern first opened it after this note was written: until then the note
     is new to her, and her home page and concern list say so. (A note is written once, so the mark is its own row.)"""
 
     note = models.OneToOneField(ConcernNote, on_delete=models.PROTECT, primary_key=True, related_name="seen_by_coach")
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     seen_at = models.DateTimeField()
 
     class Meta:
-        triggers = [pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="written_once", operation=pgtrigger.Update | pgtrigger.Delete),
+            SameProgram("program", "note"),
+        ]
+
+    program_from = "note"
 
     def __str__(self) -> str:
         return f"Seen {timezone.localtime(self.seen_at):%Y-%m-%d %H:%M}"
 
 
-class Draft(models.Model):
+class Draft(ProgramFromParent):
     """What she is typing in a long form, saved as she goes, so a dropped connection or an ended session loses nothing.
 
     A working copy, not a record: it is removed once the record is saved, and at her deactivation. One per user,
@@ -361,6 +404,7 @@ class Draft(models.Model):
         COMMUNICATION = "communication", "Note of what she was told"
         DISCLOSURE = "disclosure", "Disclosure"
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
     form = models.CharField(max_length=16, choices=Form.choices)
     key = models.CharField(max_length=20, blank=True, default="")
@@ -374,6 +418,9 @@ class Draft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "form", "key"], name="one_draft_per_form_and_key")]
+        triggers = [SameProgram("program", "user")]
+
+    program_from = "user"
 
     def __str__(self) -> str:
         return f"{self.get_form_display()} draft"

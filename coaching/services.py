@@ -169,9 +169,11 @@ def encounter_log(
     notes = notes or {}
     _check_notes(fields.get("summary", ""), notes, patients)
     encounter = Encounter.objects.create(program_id=actor.user.program_id, coach=actor.user, **fields)
-    EncounterPatient.objects.bulk_create([EncounterPatient(encounter=encounter, patient=p) for p in patients])
+    EncounterPatient.objects.bulk_create(
+        [EncounterPatient(program_id=encounter.program_id, encounter=encounter, patient=p) for p in patients]
+    )
     _write_notes(encounter, notes, [p.pk for p in patients])
-    encounter.resources.set(resources)
+    encounter.resources.set(resources, through_defaults={"program_id": encounter.program_id})
     _log_encounter(actor, AccessAction.CREATE, encounter, [p.pk for p in patients])
     if appointment is not None:
         appointment_mark_done(actor=actor, appointment=appointment, encounter=encounter)
@@ -217,10 +219,13 @@ def encounter_update(
     encounter.save()
     EncounterPatient.objects.filter(encounter=encounter, patient_id__in=present - wanted).delete()
     EncounterPatient.objects.bulk_create(
-        [EncounterPatient(encounter=encounter, patient_id=pk) for pk in sorted(wanted - present)]
+        [
+            EncounterPatient(program_id=encounter.program_id, encounter=encounter, patient_id=pk)
+            for pk in sorted(wanted - present)
+        ]
     )
     _write_notes(encounter, notes, sorted(wanted))
-    encounter.resources.set(resources)
+    encounter.resources.set(resources, through_defaults={"program_id": encounter.program_id})
     _log_encounter(actor, AccessAction.CHANGE, encounter, sorted(wanted | present))
     draft_discard(user=actor.user, form=Draft.Form.ENCOUNTER, key=str(encounter.pk))
     return encounter
@@ -362,7 +367,7 @@ def concern_notes_mark_seen(*, user: User, concern: Concern) -> int:
     new = ConcernNote.objects.filter(concern=concern, seen_by_coach__isnull=True).values_list("pk", flat=True)
     now = timezone.now()
     marks = ConcernNoteSeen.objects.bulk_create(
-        [ConcernNoteSeen(note_id=pk, seen_at=now) for pk in new], ignore_conflicts=True
+        [ConcernNoteSeen(program_id=concern.program_id, note_id=pk, seen_at=now) for pk in new], ignore_conflicts=True
     )
     return len(marks)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pghistory
 import pgtrigger
@@ -72,6 +73,32 @@ def _column_of(model: type[models.Model], name: str, row_id: str) -> str:
     table, pk = quote_name(model._meta.db_table), quote_name(model._meta.pk.column)
     column = quote_name(model._meta.get_field(name).column)
     return f"(SELECT {column} FROM {table} WHERE {pk} = {row_id})"  # noqa: S608 (model metadata, never input)
+
+
+class ProgramFromParent(models.Model):
+    """A clinical row that carries its program's id itself, copied from its parent when first saved.
+
+    Every clinical table has `program_id`, so that the tables can later be distributed by program (docs/scaling.md)
+    with each row beside its patient's. `program_from` names the parent as SameProgram does ("patient",
+    "session__coach"); the model's SameProgram trigger also lists "program", so the copy never disagrees with the
+    parent. Bulk inserts, which skip save(), pass the program themselves.
+    """
+
+    program_from: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.program_id is None:  # type: ignore[attr-defined]
+            self.program_id = self.parent_program_id()
+        super().save(*args, **kwargs)
+
+    def parent_program_id(self) -> int:
+        parent: Any = self
+        for name in self.program_from.split("__"):
+            parent = getattr(parent, name)
+        return parent.pk if parent._meta.label == "staff.Program" else parent.program_id
 
 
 class ProgramStatus(models.TextChoices):
@@ -257,23 +284,43 @@ class Patient(models.Model):
         return self.pregnancy_status()
 
 
-class PatientUserObjectPermission(UserObjectPermissionBase):
+class PatientUserObjectPermission(ProgramFromParent, UserObjectPermissionBase):
     """A coach's permissions on one patient of her caseload (django-guardian, with a real foreign key)."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     content_object = models.ForeignKey(Patient, on_delete=models.CASCADE)
 
+    program_from = "content_object"
 
-class PatientGroupObjectPermission(GroupObjectPermissionBase):
+    class Meta(UserObjectPermissionBase.Meta):
+        triggers = [SameProgram("program", "content_object")]
+
+    def __str__(self) -> str:
+        return f"Permission {self.permission_id} on patient {self.content_object_id}"
+
+
+class PatientGroupObjectPermission(ProgramFromParent, GroupObjectPermissionBase):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     content_object = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+    program_from = "content_object"
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        triggers = [SameProgram("program", "content_object")]
+
+    def __str__(self) -> str:
+        return f"Permission {self.permission_id} on patient {self.content_object_id}"
 
 
 @pghistory.track()
-class StatusChange(models.Model):
+class StatusChange(ProgramFromParent):
     """Each change of a patient's program status, with its date and reason.
 
     The reason is for the clinical staff; her coach reads it only when the supervisor shares it with her."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="status_changes")
+    program_from = "patient"
     status = models.CharField(max_length=16, choices=ProgramStatus.choices)
     changed_on = models.DateField()
     reason = models.TextField(blank=True)
@@ -283,7 +330,7 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["-changed_on", "-recorded_at"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient")]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} on {self.changed_on}"
@@ -376,14 +423,16 @@ class ChildCustody(models.Model):
 
 
 @pghistory.track()
-class CoachAssignment(models.Model):
+class CoachAssignment(ProgramFromParent):
     """A coach's care of one patient, from `started_on` until the day before `ended_on` (open while unset).
 
     While it is open the coach holds object permissions on the patient; ending it
     takes them away (patients.services).
     """
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assignments")
+    program_from = "patient"
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
@@ -432,7 +481,7 @@ class CoachAssignment(models.Model):
         indexes = [
             models.Index(fields=["coach"], condition=Q(ended_on__isnull=True), name="assignment_open_by_coach"),
         ]
-        triggers = [no_delete, SameProgram("patient", "coach", "compliance_override_by")]
+        triggers = [no_delete, SameProgram("program", "patient", "coach", "compliance_override_by")]
 
     def __str__(self) -> str:
         return f"{self.coach} from {self.started_on}"
@@ -502,10 +551,12 @@ class ConsentQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class Consent(models.Model):
+class Consent(ProgramFromParent):
     """Her written consent to disclose (42 CFR Part 2): to whom, for what, what may be shared, until when."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    program_from = "patient"
     scope = models.CharField("what it allows", max_length=8, choices=ConsentScope.choices, default=ConsentScope.NAMED)
     recipient = models.CharField(
         max_length=200,
@@ -566,7 +617,7 @@ class Consent(models.Model):
             # of its own patient, or none (referrals migration disclosure_consent_is_the_patients).
             models.UniqueConstraint(fields=["id", "patient"], name="consent_id_patient"),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "patient")]
 
     def __str__(self) -> str:
         return f"Consent to share with {self.recipient}"
@@ -857,11 +908,13 @@ class HigherCareStayQuerySet(models.QuerySet):
 
 
 @pghistory.track()
-class HigherCareStay(models.Model):
+class HigherCareStay(ProgramFromParent):
     """A dated stay in a higher level of care. She stays on her coach's caseload, who may keep visiting and
     logging; the weekly queue shows her with the day she went and when she is expected back."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="higher_care_stays")
+    program_from = "patient"
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="higher_care_stays")
     kind = models.CharField("where she went", max_length=16, choices=CareKind.choices)
     started_on = models.DateField("went on")
@@ -888,7 +941,7 @@ class HigherCareStay(models.Model):
             ),
             models.CheckConstraint(condition=Q(kind__in=CareKind.values), name="stay_kind_is_known"),
         ]
-        triggers = [no_delete, SameProgram("patient", "episode")]
+        triggers = [no_delete, SameProgram("program", "patient", "episode")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.started_on}"

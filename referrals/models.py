@@ -16,7 +16,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
 
-from patients.models import Consent, SameProgram, TPOPurpose, no_delete, recipient_key
+from patients.models import Consent, ProgramFromParent, SameProgram, TPOPurpose, no_delete, recipient_key
 from recovery_program.storage import private_storage
 from recovery_program.uploads import DOCUMENT_HELP
 from recovery_program.versioning import VersionField, bump_version
@@ -137,8 +137,10 @@ class Referral(ClinicalRecord):
 
 
 @pghistory.track()
-class ReferralStatusChange(models.Model):
+class ReferralStatusChange(ProgramFromParent):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="status_changes")
+    program_from = "referral"
     status = models.CharField(max_length=20, choices=ReferralStatus.choices)
     changed_on = models.DateField()
     note = models.CharField(max_length=500, blank=True)
@@ -147,7 +149,7 @@ class ReferralStatusChange(models.Model):
 
     class Meta:
         ordering = ["changed_on", "recorded_at"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "referral")]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} on {self.changed_on}"
@@ -186,26 +188,32 @@ class CPSReport(ClinicalRecord):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class ReferralConcern(models.Model):
+class ReferralConcern(ProgramFromParent):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey("Referral", on_delete=models.PROTECT)
+    program_from = "referral"
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
 
     class Meta:
         db_table = "referrals_referral_concerns"
         unique_together = [("referral", "concern")]
+        triggers = [SameProgram("program", "referral", "concern")]
 
     def __str__(self) -> str:
         return f"Referral {self.referral_id} answers concern {self.concern_id}"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class CPSReportConcern(models.Model):
+class CPSReportConcern(ProgramFromParent):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     cpsreport = models.ForeignKey("CPSReport", on_delete=models.PROTECT)
+    program_from = "cpsreport"
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
 
     class Meta:
         db_table = "referrals_cpsreport_concerns"
         unique_together = [("cpsreport", "concern")]
+        triggers = [SameProgram("program", "cpsreport", "concern")]
 
     def __str__(self) -> str:
         return f"CPS report {self.cpsreport_id} answers concern {self.concern_id}"
@@ -230,13 +238,16 @@ class CPSReportChild(models.Model):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())
-class PatientCommunicationConcern(models.Model):
+class PatientCommunicationConcern(ProgramFromParent):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patientcommunication = models.ForeignKey("PatientCommunication", on_delete=models.PROTECT)
+    program_from = "patientcommunication"
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT)
 
     class Meta:
         db_table = "referrals_patientcommunication_concerns"
         unique_together = [("patientcommunication", "concern")]
+        triggers = [SameProgram("program", "patientcommunication", "concern")]
 
     def __str__(self) -> str:
         return f"Communication {self.patientcommunication_id} answers concern {self.concern_id}"

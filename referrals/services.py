@@ -46,7 +46,7 @@ def _create(
     if concerns:
         if not isinstance(record, Referral | CPSReport | PatientCommunication):
             raise TypeError(f"A {model.__name__} answers no concern.")
-        record.concerns.set(concerns)
+        record.concerns.set(concerns, through_defaults={"program_id": record.program_id})
     log_access(actor, AccessAction.CREATE, patient=patient, record=record)
     return record
 
@@ -104,7 +104,7 @@ def record_update(
         setattr(record, name, value)
     record.save()
     if concerns is not None:
-        record.concerns.set(concerns)
+        record.concerns.set(concerns, through_defaults={"program_id": record.program_id})
     if isinstance(record, CPSReport):
         for disclosure in Disclosure.objects.select_for_update().filter(cps_report=record):
             disclosure.disclosed_on = record.made_at.date()

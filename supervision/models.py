@@ -8,15 +8,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from patients.models import SameProgram, no_delete
+from patients.models import ProgramFromParent, SameProgram, no_delete
 from recovery_program.versioning import VersionField, bump_version
 
 
 @pghistory.track()
-class SupervisionAssignment(models.Model):
+class SupervisionAssignment(ProgramFromParent):
     """Who supervises a coach: one primary supervisor at a time, dated, with the history kept."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervised_by")
+    program_from = "coach"
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervises")
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
@@ -39,7 +41,7 @@ class SupervisionAssignment(models.Model):
                 fields=["supervisor"], condition=Q(ended_on__isnull=True), name="supervision_open_by_supervisor"
             )
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "coach")]
 
     def __str__(self) -> str:
         return f"{self.supervisor} supervises {self.coach} from {self.started_on}"
@@ -192,10 +194,12 @@ COVER_RULES = pgtrigger.Trigger(
 
 
 @pghistory.track()
-class ShiftCover(models.Model):
+class ShiftCover(ProgramFromParent):
     """A one-off substitute for part of a shift: from `starts_at` to `ends_at` the substitute is the primary."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     shift = models.ForeignKey(OnCallShift, on_delete=models.PROTECT, related_name="covers")
+    program_from = "shift"
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     substitute = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -214,7 +218,7 @@ class ShiftCover(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="cover_ends_after_it_starts"),
         ]
-        triggers = [COVER_RULES, SameProgram("shift__program", "substitute"), no_delete]
+        triggers = [COVER_RULES, SameProgram("program", "shift", "substitute"), no_delete]
 
     def __str__(self) -> str:
         return f"Cover {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
@@ -227,11 +231,13 @@ class UnavailableReason(models.TextChoices):
 
 
 @pghistory.track()
-class Unavailability(models.Model):
+class Unavailability(ProgramFromParent):
     """Days a supervisor cannot answer (her program's dates, both included): paging passes her over as primary and
     backup, and the rota shows her shifts as needing cover. Only the kind of reason: no health details."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="unavailable")
+    program_from = "supervisor"
     starts_on = models.DateField("first day")
     ends_on = models.DateField("last day")
     reason = models.CharField(max_length=8, choices=UnavailableReason.choices)
@@ -248,7 +254,7 @@ class Unavailability(models.Model):
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="unavailable_ends_after_start")
         ]
         indexes = [models.Index(fields=["supervisor", "ends_on"], name="unavailable_by_supervisor")]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "supervisor")]
 
     def __str__(self) -> str:
         return f"Unavailable {self.starts_on} to {self.ends_on}"
@@ -262,7 +268,7 @@ class PageStep(models.IntegerChoices):
     EVERYONE = 3, "Every supervisor of the program"
 
 
-class Page(models.Model):
+class Page(ProgramFromParent):
     """One message to one supervisor about an urgent concern: an outbox row, written in the same transaction
     as the concern (or the escalation), delivered by a task.
 
@@ -289,7 +295,9 @@ class Page(models.Model):
         HELD = "held", "Held after a restore"
         DROPPED = "dropped", "No longer needed"
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
+    program_from = "concern"
     step = models.PositiveSmallIntegerField(choices=PageStep.choices)
     # Every supervisor is paged again, round after round, until someone has it (settings.PAGE_EVERYONE_ROUNDS).
     round = models.PositiveSmallIntegerField(default=1)
@@ -342,7 +350,7 @@ class Page(models.Model):
             ),
             models.Index(fields=["concern"], condition=Q(status="failed"), name="page_failed"),
         ]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "concern")]
 
     def __str__(self) -> str:
         return f"Page {self.pk} ({self.get_channel_display()}, step {self.step}, round {self.round})"
@@ -370,12 +378,14 @@ class BoundaryTopic(models.TextChoices):
 
 
 @pghistory.track()
-class AgendaItem(models.Model):
+class AgendaItem(ProgramFromParent):
     """Something a coach wants to bring to supervision herself: a topic (about a patient or not), a private
     check-in about how she is doing (never about a patient; only she and the supervisors linked to her read it),
     or a boundary question raised without naming anyone, which a supervisor answers."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agenda_items")
+    program_from = "coach"
     kind = models.CharField(max_length=12, choices=AgendaKind.choices, default=AgendaKind.TOPIC)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     boundary_topic = models.CharField("what it is about", max_length=24, choices=BoundaryTopic.choices, blank=True)
@@ -408,7 +418,7 @@ class AgendaItem(models.Model):
         indexes = [
             models.Index(fields=["coach"], condition=Q(discussed_in__isnull=True), name="agenda_open_by_coach"),
         ]
-        triggers = [no_delete, SameProgram("coach", "patient")]
+        triggers = [no_delete, SameProgram("program", "coach", "patient")]
 
     def __str__(self) -> str:
         return f"Agenda item of {self.created_at:%Y-%m-%d}"
@@ -425,8 +435,10 @@ class SessionStatus(models.TextChoices):
 
 
 @pghistory.track()
-class SupervisionSession(models.Model):
+class SupervisionSession(ProgramFromParent):
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervision_sessions")
+    program_from = "coach"
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField("date")
     minutes = models.PositiveSmallIntegerField("length (minutes)", default=60)
@@ -439,17 +451,19 @@ class SupervisionSession(models.Model):
     class Meta:
         ordering = ["-held_on", "-id"]
         indexes = [models.Index(fields=["coach", "-held_on"], name="session_coach_date")]
-        triggers = [no_delete, bump_version]
+        triggers = [no_delete, SameProgram("program", "coach"), bump_version]
 
     def __str__(self) -> str:
         return f"Supervision on {self.held_on} ({self.get_status_display().lower()})"
 
 
 @pghistory.track()
-class CaseReview(models.Model):
+class CaseReview(ProgramFromParent):
     """A case reviewed in a session: what was discussed and decided. Shared with the coach only when marked."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="cases")
+    program_from = "session"
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     discussion = models.TextField(blank=True)
     decisions = models.TextField(blank=True)
@@ -457,17 +471,19 @@ class CaseReview(models.Model):
 
     class Meta:
         ordering = ["id"]
-        triggers = [no_delete, SameProgram("session__coach", "patient")]
+        triggers = [no_delete, SameProgram("program", "session", "patient")]
 
     def __str__(self) -> str:
         return f"Case reviewed in session {self.session_id}"
 
 
 @pghistory.track()
-class ActionItem(models.Model):
+class ActionItem(ProgramFromParent):
     """Something to do after a session; it comes back on the next queue until it is done."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="action_items")
+    program_from = "session"
     what = models.CharField(max_length=500)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="who")
     due_on = models.DateField("due")
@@ -475,22 +491,25 @@ class ActionItem(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
-        triggers = [no_delete]
+        triggers = [no_delete, SameProgram("program", "session")]
 
     def __str__(self) -> str:
         return self.what
 
 
-class MissedSessionNotice(models.Model):
+class MissedSessionNotice(ProgramFromParent):
     """The Monday e-mail about a coach whose weekly session did not happen: one per coach and week."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     week_starting = models.DateField()
+    program_from = "coach"
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["coach", "week_starting"], name="missed_notice_once")]
+        triggers = [SameProgram("program", "coach")]
 
     def __str__(self) -> str:
         return f"Missed supervision notice for week of {self.week_starting}"
@@ -501,12 +520,14 @@ class DebriefKind(models.TextChoices):
     CPS_REPORT = "cps_report", "A report to child protective services"
 
 
-class Debrief(models.Model):
+class Debrief(ProgramFromParent):
     """A hard event talked over with the coach in a session: an urgent concern closed, or a CPS report made about
     a woman on her caseload. The queue offers every such event since her last session until one of these marks it
     discussed. `record_id` names the concern or the report (a report lives in referrals, a sibling app)."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debriefs")
+    program_from = "coach"
     kind = models.CharField(max_length=16, choices=DebriefKind.choices)
     record_id = models.PositiveBigIntegerField()
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -517,7 +538,7 @@ class Debrief(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["coach", "kind", "record_id"], name="debrief_once_per_event"),
         ]
-        triggers = [no_delete, SameProgram("coach", "patient")]
+        triggers = [no_delete, SameProgram("program", "coach", "patient")]
 
     def __str__(self) -> str:
         return f"Debrief in session {self.session_id}"
@@ -538,11 +559,13 @@ class DualRelationshipDecision(models.TextChoices):
 
 
 @pghistory.track()
-class DualRelationship(models.Model):
+class DualRelationship(ProgramFromParent):
     """A coach's declaration that she knows a woman assigned to her outside the program, and how a supervisor
     decided to handle it. A record about the patient: her access rules apply."""
 
+    program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dual_relationships")
+    program_from = "coach"
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("how you know her", max_length=16, choices=DualRelationshipKind.choices)
     details = models.TextField("anything your supervisor should know", blank=True)
@@ -568,7 +591,7 @@ class DualRelationship(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["patient"], condition=Q(decision=""), name="dual_relationship_pending")]
-        triggers = [no_delete, SameProgram("coach", "patient", "decided_by"), bump_version]
+        triggers = [no_delete, SameProgram("program", "coach", "patient", "decided_by"), bump_version]
 
     def __str__(self) -> str:
         return f"Dual relationship declared {self.declared_at:%Y-%m-%d}"

@@ -201,8 +201,11 @@ def session_record(
     Each patient it names (a case reviewed, an agenda item settled, a debrief) gets an access-log row.
     """
     session = SupervisionSession.objects.create(coach=coach, supervisor=actor.user, **fields)
-    CaseReview.objects.bulk_create([CaseReview(session=session, **case) for case in cases])
-    ActionItem.objects.bulk_create([ActionItem(session=session, **item) for item in action_items])
+    program_id = session.program_id
+    CaseReview.objects.bulk_create([CaseReview(program_id=program_id, session=session, **case) for case in cases])
+    ActionItem.objects.bulk_create(
+        [ActionItem(program_id=program_id, session=session, **item) for item in action_items]
+    )
     named = {case["patient"].pk for case in cases}
     if session.status == SessionStatus.HELD:
         AgendaItem.objects.filter(pk__in=[item.pk for item in agenda_done]).update(discussed_in=session)
@@ -211,6 +214,7 @@ def session_record(
         Debrief.objects.bulk_create(
             [
                 Debrief(
+                    program_id=program_id,
                     coach=coach,
                     kind=event.kind,
                     record_id=event.record_id,

@@ -179,6 +179,7 @@ class Command(BaseCommand):
         SupervisionAssignment.objects.bulk_create(
             [
                 SupervisionAssignment(
+                    program_id=shape.program.pk,
                     coach_id=coach,
                     supervisor_id=shape.supervisors[index % len(shape.supervisors)],
                     started_on=(self.now - SPAN).date(),
@@ -229,6 +230,7 @@ class Command(BaseCommand):
             insert_select(
                 CoachAssignment,
                 {
+                    "program_id": str(shape.program.pk),
                     "patient_id": f"{start} + g",
                     "coach_id": _pick(shape.coaches, "g"),
                     "started_on": "today - mod(g, 700)",
@@ -251,7 +253,12 @@ class Command(BaseCommand):
         )
         insert_select(
             PatientUserObjectPermission,
-            {"permission_id": "perm", "user_id": "a.coach_id", "content_object_id": "a.patient_id"},
+            {
+                "program_id": "a.program_id",
+                "permission_id": "perm",
+                "user_id": "a.coach_id",
+                "content_object_id": "a.patient_id",
+            },
             f"{CoachAssignment._meta.db_table} AS a CROSS JOIN unnest(%s::int[]) AS perm",
             [permissions],
         )
@@ -293,7 +300,7 @@ class Command(BaseCommand):
             )
             insert_select(
                 EncounterPatient,
-                {"encounter_id": f"{start} + g", "patient_id": "patient"},
+                {"program_id": str(shape.program.pk), "encounter_id": f"{start} + g", "patient_id": "patient"},
                 rows,
                 [self.now, SPAN],
             )
