@@ -202,8 +202,9 @@ def test_detail_queries_do_not_grow(client_for, supervisor, patient, django_asse
     for _ in range(10):
         ConsentFactory(patient=patient)
     client = client_for(supervisor)
-    # 26: her episodes (with their stays in a higher level of care) and her open stay, whatever their number.
-    with django_assert_max_num_queries(26):
+    # 30: her episodes (with their stays in a higher level of care) and her open stay, her pregnancy and children,
+    # BARC-10, recovery plan and interviews, whatever their number.
+    with django_assert_max_num_queries(30):
         client.get(reverse("patients:detail", args=[patient.pk]))
 
 

@@ -238,4 +238,6 @@ def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
     large = _counts(client_for, users, pages)
     grew = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
     assert grew == {}
-    assert max(large.values()) <= 40
+    # The heaviest is a coach's view of a woman's page (44): one or two queries for each of its blocks (safety plan,
+    # BARC-10, recovery plan, pregnancy and children, interviews, …), none growing with her record.
+    assert max(large.values()) <= 44
