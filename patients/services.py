@@ -522,9 +522,7 @@ def enroll_pregnancies(
     `Patient.due_date` and `delivery_date`): a delivery close enough to the due date is that pregnancy's; an earlier
     one is a pregnancy of its own (its due date taken as the delivery day), before the one she is due with now."""
     saved: list[Pregnancy] = []
-    earliest_birth = (
-        due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20) if due_date is not None else None
-    )
+    earliest_birth = due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20) if due_date is not None else None
     if delivery_date is not None and (earliest_birth is None or delivery_date < earliest_birth):
         earlier = Pregnancy(due_date=delivery_date, delivery_date=delivery_date)
         saved.append(pregnancy_save(actor=actor, patient=patient, pregnancy=earlier))
