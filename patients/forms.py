@@ -154,11 +154,12 @@ class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors
 
 
 class PatientForm(VersionedForm, PatientDatesMixin, PlainErrors, forms.ModelForm):
-    """A supervisor's edit of the whole record, but for status and coach, which have their own pages."""
+    """A supervisor's edit of the whole record, but for status and coach, which have their own pages, and her due and
+    delivery dates, which are her pregnancy's (the page links to it; patients.services.pregnancy_save)."""
 
     class Meta:
         model = Patient
-        fields = [*IDENTITY_FIELDS, *CONTACT_FIELDS, *PREGNANCY_FIELDS, "enrollment_date", "clinical_provider"]
+        fields = [*IDENTITY_FIELDS, *CONTACT_FIELDS, "enrollment_date", "clinical_provider"]
         widgets = EnrollForm.Meta.widgets
         error_messages = EnrollForm.Meta.error_messages
 

@@ -89,6 +89,8 @@ def patient_enroll(
     if existing:
         return existing, False
     _check_clinical_provider(actor.user.program_id, fields.get("clinical_provider"))
+    fields = dict(fields)
+    due, delivered = fields.pop("due_date", None), fields.pop("delivery_date", None)
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -109,6 +111,7 @@ def patient_enroll(
         program_id=patient.program_id, patient=patient, started_on=patient.enrollment_date, started_by=actor.user
     )
     log_access(actor, AccessAction.CREATE, patient=patient)
+    enroll_pregnancies(actor=actor, patient=patient, due_date=due, delivery_date=delivered)
     if coach is not None:
         assignment_start(
             actor=actor,
@@ -133,6 +136,9 @@ def patient_update(
 
     `version`: her record's version the form was opened at; if one of `fields` was changed since, her save is
     refused with an EditConflict saying what it holds now (None: no check)."""
+    if PREGNANCY_DATES & set(fields):
+        # Her dates are a copy of her latest pregnancy's, written by `pregnancy_save` alone.
+        raise ValidationError("Change her due date or delivery date on her pregnancy, on her page.")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
         check_version(patient, seen=version, saving=fields, user=actor.user)
@@ -503,6 +509,30 @@ def pregnancy_errors(pregnancy: Pregnancy, today: datetime.date) -> dict[str, st
     elif (pregnancy.safe_care_with or "").strip() or pregnancy.safe_care_on is not None:
         errors["safe_care_plan"] = "Tick that a Plan of Safe Care is made, or leave with whom and when empty."
     return errors
+
+
+PREGNANCY_DATES = {"due_date", "delivery_date"}
+
+
+@transaction.atomic
+def enroll_pregnancies(
+    *, actor: Actor, patient: Patient, due_date: datetime.date | None, delivery_date: datetime.date | None
+) -> list[Pregnancy]:
+    """The pregnancies behind the dates typed when she enrolled, through `pregnancy_save` (the one writer of
+    `Patient.due_date` and `delivery_date`): a delivery close enough to the due date is that pregnancy's; an earlier
+    one is a pregnancy of its own (its due date taken as the delivery day), before the one she is due with now."""
+    saved: list[Pregnancy] = []
+    earliest_birth = due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20) if due_date is not None else None
+    if delivery_date is not None and (earliest_birth is None or delivery_date < earliest_birth):
+        earlier = Pregnancy(due_date=delivery_date, delivery_date=delivery_date)
+        saved.append(pregnancy_save(actor=actor, patient=patient, pregnancy=earlier))
+        delivery_date = None
+    if due_date is not None:
+        current = Pregnancy(due_date=due_date, delivery_date=delivery_date)
+        saved.append(pregnancy_save(actor=actor, patient=patient, pregnancy=current))
+    if saved:
+        patient.refresh_from_db(fields=sorted(PREGNANCY_DATES))
+    return saved
 
 
 @transaction.atomic

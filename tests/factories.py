@@ -20,7 +20,7 @@ from coaching.services import (
     safety_plan_save,
 )
 from patients.models import Consent, Patient
-from patients.services import assignment_start
+from patients.services import assignment_start, enroll_pregnancies
 from recovery_program.audit import Actor
 from referrals.services import communication_record, cps_report_record, referral_record
 from staff.models import Program, User
@@ -85,6 +85,16 @@ class PatientFactory(factory.django.DjangoModelFactory):
     clinical_provider = factory.SubFactory(
         UserFactory, program=factory.SelfAttribute("..program"), role=Role.SUPERVISOR
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Her due and delivery dates become her pregnancies, through the service, as when she enrolls."""
+        due, delivered = kwargs.pop("due_date", None), kwargs.pop("delivery_date", None)
+        patient = super()._create(model_class, *args, **kwargs)
+        if due is not None or delivered is not None:
+            writer = patient.clinical_provider or UserFactory(program=patient.program, role=Role.SUPERVISOR)
+            enroll_pregnancies(actor=Actor(writer, None), patient=patient, due_date=due, delivery_date=delivered)
+        return patient
 
 
 def on_caseload_of(patient, coach, *, started_on=None):

@@ -12,7 +12,6 @@ import uuid
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from coaching import services as coaching_services
@@ -817,33 +816,25 @@ class Command(BaseCommand):
         """Pregnancies behind the pregnant and postpartum women's dates (one due soon with no Plan of Safe Care, the
         births with and without one, a baby treated for withdrawal), a child's custody with an open CPS case, and
         the demo CPS report linked to the child it concerns."""
-        if Pregnancy.objects.filter(program=program).exists():
+        # Enrolling made her pregnancies from the dates typed (patients.services.enroll_pregnancies): fill in the rest.
+        if Pregnancy.objects.filter(program=program, prenatal_care=True).exists():
             return
         actor = Actor(User.objects.get(username="supervisor1"), None)
         today = timezone.localdate()
-        women = Patient.objects.filter(program=program).filter(
-            Q(due_date__isnull=False) | Q(delivery_date__isnull=False)
-        )
-        for index, woman in enumerate(women.order_by("pk")):
-            delivered = woman.delivery_date if woman.pregnancy_status(today) != "pregnant" else None
+        pregnancies = Pregnancy.objects.filter(program=program).select_related("patient")
+        for index, pregnancy in enumerate(pregnancies.order_by("patient_id", "-due_date", "-pk")):
+            delivered = pregnancy.delivery_date
             plan = index % 2 == 0
-            patient_services.pregnancy_save(
-                actor=actor,
-                patient=woman,
-                pregnancy=Pregnancy(
-                    due_date=woman.due_date if delivered is None else delivered + datetime.timedelta(days=5),
-                    prenatal_care=True,
-                    prenatal_care_where="Riverbend Women's Health",
-                    moud=index % 3 != 2,
-                    delivery_date=delivered,
-                    gestational_weeks=39 if delivered else None,
-                    birth_weight_grams=3100 + 40 * index if delivered else None,
-                    infant_withdrawal=("yes" if index % 3 == 0 else "no") if delivered else "",
-                    safe_care_plan=plan,
-                    safe_care_with="Hospital social worker" if plan else "",
-                    safe_care_on=(delivered or today) - datetime.timedelta(days=10) if plan else None,
-                ),
-            )
+            pregnancy.prenatal_care = True
+            pregnancy.prenatal_care_where = "Riverbend Women's Health"
+            pregnancy.moud = index % 3 != 2
+            pregnancy.gestational_weeks = 39 if delivered else None
+            pregnancy.birth_weight_grams = 3100 + 40 * index if delivered else None
+            pregnancy.infant_withdrawal = ("yes" if index % 3 == 0 else "no") if delivered else ""
+            pregnancy.safe_care_plan = plan
+            pregnancy.safe_care_with = "Hospital social worker" if plan else ""
+            pregnancy.safe_care_on = (delivered or today) - datetime.timedelta(days=10) if plan else None
+            patient_services.pregnancy_save(actor=actor, patient=pregnancy.patient, pregnancy=pregnancy)
         report = CPSReport.objects.filter(program=program).order_by("pk").first()
         if report is None:
             return
