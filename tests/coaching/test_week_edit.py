@@ -94,7 +94,9 @@ def _appointment_form(appointment, **fields) -> dict:
 
 
 def test_she_moves_a_planned_appointment_and_its_history_is_kept(appointment, coach):
-    _change(coach, appointment, starts_at=SATURDAY_TEN + datetime.timedelta(days=2), place="Family court", kind="housing")
+    _change(
+        coach, appointment, starts_at=SATURDAY_TEN + datetime.timedelta(days=2), place="Family court", kind="housing"
+    )
     appointment.refresh_from_db()
     assert (appointment.place, appointment.kind, appointment.version) == ("Family court", "housing", 2)
     assert [event.place for event in appointment.events.order_by("pgh_id")] == ["County courthouse", "Family court"]
@@ -143,7 +145,11 @@ def test_she_moves_an_open_reminder_and_says_better_what_it_is(reminder, coach):
         version=reminder.version,
     )
     reminder.refresh_from_db()
-    assert (reminder.due_on, reminder.due_time, reminder.what) == (datetime.date(2027, 3, 16), datetime.time(9, 30), "Text her")
+    assert (reminder.due_on, reminder.due_time, reminder.what) == (
+        datetime.date(2027, 3, 16),
+        datetime.time(9, 30),
+        "Text her",
+    )
     assert reminder.events.count() == 2
 
 
