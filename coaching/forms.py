@@ -386,17 +386,9 @@ class SafetyPlanEditForm(VersionedForm, SafetyPlanForm):
     """Changing her plan: the form carries the version it was opened at."""
 
 
-class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
-    """An appointment she will go to with a woman: the day and time are read in the program's zone."""
+class AppointmentFields(NoMaxLengthMixin, PlainErrors, forms.Form):
+    """An appointment's day, time, kind, place and note: the day and time are read in the program's zone."""
 
-    patient = forms.ModelChoiceField(
-        queryset=None,
-        label="With",
-        error_messages={
-            "required": "Choose who you are going with.",
-            "invalid_choice": "Choose a woman of your caseload.",
-        },
-    )
     kind = forms.ChoiceField(
         label="Where to",
         choices=[("", "Choose one"), *AppointmentKind.choices],
@@ -414,10 +406,6 @@ class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         help_text="For you: what to bring, where to meet her.",
     )
 
-    def __init__(self, *args, patients, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patients
-
     def clean(self):
         cleaned = super().clean()
         day, time = cleaned.get("appointment_day"), cleaned.get("appointment_time")
@@ -433,14 +421,42 @@ class AppointmentForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         return {"starts_at": data["starts_at"], "kind": data["kind"], "place": data["place"], "note": data["note"]}
 
 
-class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
-    """A next contact she means to make: a day, a time if she wants one, and what."""
+class AppointmentForm(OnceFormMixin, AppointmentFields):
+    """An appointment she will go to with a woman of her caseload."""
 
+    field_order = ["patient"]
     patient = forms.ModelChoiceField(
         queryset=None,
         label="With",
-        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a woman of your caseload."},
+        error_messages={
+            "required": "Choose who you are going with.",
+            "invalid_choice": "Choose a woman of your caseload.",
+        },
     )
+
+    def __init__(self, *args, patients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+
+
+class AppointmentEditForm(VersionedForm, AppointmentFields):
+    """Moving or correcting a planned appointment: the form carries the version it was opened at."""
+
+    @staticmethod
+    def initial_for(appointment) -> dict:
+        moment = timezone.localtime(appointment.starts_at)
+        return {
+            "kind": appointment.kind,
+            "appointment_day": moment.date(),
+            "appointment_time": moment.time().replace(second=0, microsecond=0),
+            "place": appointment.place,
+            "note": appointment.note,
+        }
+
+
+class ReminderFields(NoMaxLengthMixin, PlainErrors, forms.Form):
+    """A next contact she means to make: a day, a time if she wants one, and what."""
+
     what = forms.CharField(
         max_length=200,
         label="What",
@@ -450,13 +466,32 @@ class ReminderForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     reminder_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
     reminder_time = forms.TimeField(label="Time (optional)", widget=TimeInput(), required=False)
 
+    def reminder_fields(self) -> dict:
+        data = self.cleaned_data
+        return {"what": data["what"], "due_on": data["reminder_day"], "due_time": data["reminder_time"]}
+
+
+class ReminderForm(OnceFormMixin, ReminderFields):
+    """A next contact she means to make with a woman of her caseload."""
+
+    field_order = ["patient"]
+    patient = forms.ModelChoiceField(
+        queryset=None,
+        label="With",
+        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a woman of your caseload."},
+    )
+
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patient"].queryset = patients
 
-    def reminder_fields(self) -> dict:
-        data = self.cleaned_data
-        return {"what": data["what"], "due_on": data["reminder_day"], "due_time": data["reminder_time"]}
+
+class ReminderEditForm(VersionedForm, ReminderFields):
+    """Moving an open reminder or saying better what it is: the form carries the version it was opened at."""
+
+    @staticmethod
+    def initial_for(reminder) -> dict:
+        return {"what": reminder.what, "reminder_day": reminder.due_on, "reminder_time": reminder.due_time}
 
 
 def _step_fields(what_label: str, required: bool) -> tuple[forms.CharField, forms.DateField]:

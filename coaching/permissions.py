@@ -398,7 +398,7 @@ def get_reminder_for_change(user: User, pk: int | str) -> Reminder:
     if not can_keep_week(user):
         raise Http404
     try:
-        return reminders_visible_to(user).get(pk=pk, coach=user)
+        return reminders_visible_to(user).select_related("patient").get(pk=pk, coach=user)
     except (Reminder.DoesNotExist, ValueError, TypeError):
         raise Http404("No such reminder.") from None
 

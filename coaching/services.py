@@ -792,3 +792,54 @@ def barc10_correct(
     barc.save()
     log_access(actor, AccessAction.CHANGE, patient=barc.patient, record=barc, record_type="BARC-10")
     return barc
+
+
+# What she is told when the reminder was marked done or dismissed (in another tab) while she changed it.
+REMINDER_CLOSED = "This reminder is already closed: it was marked done or dismissed."
+APPOINTMENT_LABELS = {"starts_at": "Day and time", "kind": "Where to"}
+REMINDER_LABELS = {"due_on": "Day", "due_time": "Time", "what": "What"}
+
+
+@transaction.atomic
+def appointment_change(
+    *, actor: Actor, appointment: Appointment, fields: dict[str, Any], version: int | None
+) -> Appointment:
+    """She moves or corrects a planned appointment of her own (day, time, place, note, kind), by the rules of
+    adding one: a woman of her caseload still, not more than a day in the past. Once logged, cancelled or missed
+    it stays as it was. `version`: the one her form was opened at (an EditConflict if someone changed it since)."""
+    appointment = Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+    if appointment.coach_id != actor.user.pk:
+        raise ValidationError("Only the coach of the appointment changes it.")
+    if appointment.status != AppointmentStatus.PLANNED:
+        raise ValidationError(NOT_PLANNED)
+    _check_her_woman(actor, appointment.patient)
+    if fields["starts_at"] < timezone.now() - datetime.timedelta(days=1):
+        raise ValidationError({"appointment_day": "This is in the past. Log what happened as an encounter instead."})
+    check_version(appointment, seen=version, saving=fields, user=actor.user, labels=APPOINTMENT_LABELS)
+    for name, value in fields.items():
+        setattr(appointment, name, value)
+    appointment.save()
+    log_access(actor, AccessAction.CHANGE, patient=appointment.patient, record=appointment)
+    return appointment
+
+
+@transaction.atomic
+def reminder_change(*, actor: Actor, reminder: Reminder, fields: dict[str, Any], version: int | None) -> Reminder:
+    """She moves an open reminder of her own to another day or time, or says better what she means to do; by the
+    rules of setting one. A reminder done or dismissed stays as it was."""
+    reminder = Reminder.objects.select_for_update().select_related("patient").get(pk=reminder.pk)
+    if reminder.coach_id != actor.user.pk:
+        raise ValidationError("Only the coach of the reminder changes it.")
+    if reminder.status != ReminderStatus.OPEN:
+        raise ValidationError(REMINDER_CLOSED)
+    _check_her_woman(actor, reminder.patient)
+    if fields["due_on"] < timezone.localdate():
+        raise ValidationError({"reminder_day": "Choose today or a day to come."})
+    if not fields.get("what", "").strip():
+        raise ValidationError({"what": "Write what you mean to do, like “call her”."})
+    check_version(reminder, seen=version, saving=fields, user=actor.user, labels=REMINDER_LABELS)
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+    reminder.save()
+    log_access(actor, AccessAction.CHANGE, patient=reminder.patient, record=reminder)
+    return reminder

@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
-from coaching.forms import AppointmentForm, ReminderForm
+from coaching.forms import AppointmentEditForm, AppointmentForm, ReminderEditForm, ReminderForm
 from coaching.models import AppointmentStatus, ReminderStatus
 from coaching.views.encounters import _done, _render_form
 from coaching.week import week_of
-from recovery_program.audit import AccessAction, actor_from, log_access_many
+from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.ids import id_or_none
 from recovery_program.once import creates_once
 
@@ -147,3 +147,58 @@ def reminder_close(request, pk, status):
     else:
         messages.success(request, "Reminder done." if status == ReminderStatus.DONE else "Reminder dismissed.")
     return redirect("coaching:week")
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_edit(request, pk):
+    """Moving or correcting her planned appointment: the day, the time, where, the note."""
+    appointment = permissions.get_appointment_for_change(request.user, pk)
+    return _edit(
+        request,
+        appointment,
+        AppointmentEditForm,
+        "coaching/appointment_edit.html",
+        lambda form: services.appointment_change(
+            actor=actor_from(request),
+            appointment=appointment,
+            fields=form.appointment_fields(),
+            version=form.cleaned_data["version"],
+        ),
+        "Appointment changed.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reminder_edit(request, pk):
+    """Moving her open reminder to another day or time, or saying better what it is."""
+    reminder = permissions.get_reminder_for_change(request.user, pk)
+    return _edit(
+        request,
+        reminder,
+        ReminderEditForm,
+        "coaching/reminder_edit.html",
+        lambda form: services.reminder_change(
+            actor=actor_from(request),
+            reminder=reminder,
+            fields=form.reminder_fields(),
+            version=form.cleaned_data["version"],
+        ),
+        "Reminder changed.",
+    )
+
+
+def _edit(request, record, form_class, template, change, done):
+    if request.method == "POST":
+        form = form_class(request.POST, version=record.version)
+        if form.is_valid():
+            try:
+                change(form)
+            except ValidationError as error:
+                form.refuse(error)
+            else:
+                messages.success(request, done)
+                return _done(request, "coaching:week")
+    else:
+        form = form_class(initial=form_class.initial_for(record), version=record.version)
+    log_access(actor_from(request), AccessAction.VIEW, patient=record.patient, record=record)
+    return _render_form(request, template, {"form": form, "record": record})

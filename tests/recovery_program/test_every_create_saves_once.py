@@ -101,6 +101,8 @@ NOT_CREATING = {
     "coaching:resource_edit": "renames or retires",
     "coaching:appointment_close": "cancels it or marks it missed once; a second time is refused",
     "coaching:reminder_close": "closes it once; a second time is refused",
+    "coaching:appointment_edit": "changes the appointment to the same a second time",
+    "coaching:reminder_edit": "changes the reminder to the same a second time",
     "coaching:safety_plan_edit": "one plan per woman: a second save finds it and changes it to the same",
     "coaching:safety_plan_review": "marks it gone over with her now; a second time says the same",
     "coaching:goal_edit": "changes her goal",

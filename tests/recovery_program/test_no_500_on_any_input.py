@@ -253,6 +253,8 @@ FORMS = [
     Form("coaching:reminder_new", "coach1"),
     Form("coaching:appointment_close", "coach1", APPOINTMENT, page="coaching:week"),
     Form("coaching:reminder_close", "coach1", REMINDER, page="coaching:week"),
+    Form("coaching:appointment_edit", "coach1", {"pk": APPOINTMENT["pk"]}),
+    Form("coaching:reminder_edit", "coach1", {"pk": REMINDER["pk"]}),
     Form("coaching:goal_new", "coach1", PATIENT),
     Form("coaching:goal_edit", "coach1", GOAL),
     Form("coaching:goal_step_new", "coach1", GOAL),

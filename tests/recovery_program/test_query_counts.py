@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.models import Appointment, Reminder
 from patients.models import Child, Pregnancy
 from patients.services import (
     child_custody_save,
@@ -131,6 +132,8 @@ def _pages(coach, patient):
     encounter = coach.encounters.order_by("pk").first()
     concern = coach.concerns_shared.order_by("pk").first()
     referral = patient.pk and concern.referrals.first()
+    appointment = Appointment.objects.filter(coach=coach).order_by("pk").first()
+    reminder = Reminder.objects.filter(coach=coach).order_by("pk").first()
     return {
         "supervisor": [
             reverse("home"),
@@ -190,6 +193,8 @@ def _pages(coach, patient):
             reverse("coaching:week"),
             reverse("coaching:appointment_new"),
             reverse("coaching:reminder_new"),
+            reverse("coaching:appointment_edit", args=[appointment.pk]),
+            reverse("coaching:reminder_edit", args=[reminder.pk]),
             reverse("coaching:recovery_plan", args=[patient.pk]),
             reverse("coaching:goal_new", args=[patient.pk]),
             reverse("staff:my_training"),
