@@ -173,6 +173,7 @@ def _pages(coach, patient):
             reverse("patients:interviews_due"),
             reverse("patients:interviews_due") + f"?coach={coach.pk}",
             reverse("patients:interview_record", args=[patient.pk]),
+            _interview_correct_url(coach.program),
         ],
         "coach": [
             reverse("home"),
@@ -239,3 +240,11 @@ def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
     grew = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
     assert grew == {}
     assert max(large.values()) <= 40
+
+
+def _interview_correct_url(program) -> str:
+    """A supervisor's correction form for one of the interviews recorded above."""
+    from patients.models import GrantInterview
+
+    interview = GrantInterview.objects.filter(program=program).order_by("pk").first()
+    return reverse("patients:interview_correct", args=[interview.patient_id, interview.pk])
