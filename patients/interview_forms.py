@@ -10,6 +10,7 @@ from django.utils import timezone
 from patients.models import InterviewKind, InterviewOutcome
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
+from recovery_program.versioning import VersionedForm
 
 
 def _today() -> datetime.date:
@@ -45,3 +46,29 @@ class GrantInterviewForm(OnceFormMixin, PlainErrors, forms.Form):
             self.fields["kind"].choices = kinds
             if len(kinds) == 1:
                 self.fields["kind"].initial = kinds[0][0]
+
+
+class GrantInterviewCorrectForm(VersionedForm):
+    """A supervisor's correction of a recorded interview: its date, what happened, the window box, and why."""
+
+    outcome = forms.ChoiceField(
+        label="What happened",
+        choices=InterviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose what happened.", "required": "Choose what happened."},
+    )
+    dated_on = forms.DateField(
+        label="Date", widget=DateInput, help_text="The day of the interview, or of the last try."
+    )
+    outside_window = forms.BooleanField(
+        label="The follow-up was done outside her window",
+        required=False,
+        help_text="It is kept, and not counted in the program's follow-up rate.",
+    )
+    reason = forms.CharField(
+        label="Why it is corrected",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other supervisors see this with the correction.",
+        error_messages={"required": "Say why it is corrected."},
+    )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients import permissions, services
-from patients.interview_forms import GrantInterviewForm
+from patients.interview_forms import GrantInterviewCorrectForm, GrantInterviewForm
 from recovery_program.audit import AccessAction, actor_from, log_access, log_access_many
 from recovery_program.once import creates_once
 
@@ -60,3 +60,30 @@ def interviews_due(request):
             "coach_query": f"coach={coach_id}" if coach_id else "",
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def interview_correct(request, pk, interview_pk):
+    """A supervisor of her program corrects a recorded interview, saying why; 404 for everyone else."""
+    interview = permissions.get_interview_to_correct(request.user, pk, interview_pk)
+    initial = {"outcome": interview.outcome, "dated_on": interview.dated_on, "outside_window": interview.outside_window}
+    form = GrantInterviewCorrectForm(request.POST or None, initial=initial, version=interview.version)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.grant_interview_correct(
+                actor=actor_from(request),
+                interview=interview,
+                outcome=data["outcome"],
+                dated_on=data["dated_on"],
+                outside_window=data["outside_window"],
+                reason=data["reason"],
+                version=data["version"],
+            )
+        except ValidationError as error:
+            form.refuse(error)
+        else:
+            messages.success(request, "Interview corrected.")
+            return redirect("patients:detail", pk=interview.patient_id)
+    log_access(actor_from(request), AccessAction.VIEW, patient=interview.patient, record=interview)
+    return render(request, "patients/interview_correct.html", {"form": form, "interview": interview})

@@ -1119,6 +1119,14 @@ class GrantInterview(models.Model):
     outside_window = models.BooleanField("done outside the follow-up window", default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Her supervisor's latest correction (patients.services.grant_interview_correct); pghistory keeps every
+    # earlier one, each with its reason, and what the interview said before.
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    correction_reason = models.TextField("why it was corrected", blank=True, max_length=1000)
+    version = VersionField()
 
     class Meta:
         ordering = ["dated_on", "id"]
@@ -1138,11 +1146,18 @@ class GrantInterview(models.Model):
                 condition=Q(outside_window=False) | Q(kind=InterviewKind.FOLLOW_UP, outcome=InterviewOutcome.DONE),
                 name="grant_interview_outside_window_is_a_follow_up",
             ),
+            # A correction says who made it, when and why; an uncorrected interview says none of it.
+            models.CheckConstraint(
+                condition=Q(corrected_by__isnull=True, corrected_at__isnull=True, correction_reason="")
+                | (Q(corrected_by__isnull=False, corrected_at__isnull=False) & ~Q(correction_reason="")),
+                name="grant_interview_correction_is_complete",
+            ),
         ]
         indexes = [models.Index(fields=["program", "kind", "dated_on"], name="grant_interview_program_kind")]
         triggers = [
             no_delete,
-            SameProgram("program", "patient", "episode", "recorded_by"),
+            SameProgram("program", "patient", "episode", "recorded_by", "corrected_by"),
+            bump_version,
             pgtrigger.ReadOnly(name="grant_interview_fixed", fields=["program", "patient", "episode", "kind"]),
             pgtrigger.Trigger(
                 name="grant_interview_rules",

@@ -15,6 +15,7 @@ from typing import cast
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
@@ -465,7 +466,7 @@ def interviews_for(user: User, patient: Patient) -> list[EpisodeInterviews]:
     if not user.has_perm("patients.add_grantinterview"):
         return []
     episodes = list(patient.episodes.order_by("-started_on", "-id")[:20])
-    rows = GrantInterview.objects.filter(episode__in=[e.pk for e in episodes])
+    rows = GrantInterview.objects.filter(episode__in=[e.pk for e in episodes]).select_related("corrected_by")
     by_episode: dict[int, list[GrantInterview]] = {}
     for row in rows:
         by_episode.setdefault(row.episode_id, []).append(row)
@@ -498,3 +499,28 @@ def episodes_with_interview_dates(user: User, patients: QuerySet[Patient]) -> Qu
         return Episode.objects.none()
     episodes = Episode.objects.filter(program_id=user.program_id, patient__in=patients.values("pk"))
     return with_interview_dates(user.program, episodes)
+
+
+def can_correct_interviews(user: User) -> bool:
+    """A supervisor corrects her program's recorded interviews (change_grantinterview); coaches and admins never."""
+    return user.is_active and user.has_perm("patients.change_grantinterview") and user.program_id is not None
+
+
+def get_interview_to_correct(user: User, pk: int, interview_pk: int) -> GrantInterview:
+    """One of her recorded interviews, for a supervisor of her program to correct; 404 for everyone else."""
+    if not can_correct_interviews(user):
+        raise Http404
+    patient = get_patient_for_interviews(user, pk)
+    return get_object_or_404(
+        GrantInterview.objects.select_related("patient", "corrected_by", "recorded_by"),
+        pk=interview_pk,
+        patient=patient,
+        program_id=user.program_id,
+    )
+
+
+def can_correct_interviews_of(user: User, patient: Patient) -> bool:
+    """A supervisor of her program, on her page: the links to correct her interviews."""
+    return (
+        can_correct_interviews(user) and patient.program_id == user.program_id and can_record_interviews(user, patient)
+    )

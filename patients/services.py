@@ -42,6 +42,7 @@ from patients.models import (
 )
 from patients.permissions import (
     CASELOAD_PERMISSIONS,
+    can_correct_interviews,
     can_give_cover,
     can_keep_discharge_reasons,
     can_record_interviews,
@@ -952,7 +953,78 @@ def grant_interview_record(
     recorded = {i.kind: i for i in GrantInterview.objects.filter(episode=episode)}
     if kind in recorded:
         raise ValidationError({"kind": f"Her {InterviewKind(kind).label.lower()} interview is already recorded."})
-    intake = recorded.get(InterviewKind.INTAKE)
+    _interview_rules(patient, kind, outcome, dated_on, outside_window, recorded.get(InterviewKind.INTAKE))
+    interview = GrantInterview.objects.create(
+        program_id=patient.program_id,
+        patient=patient,
+        episode=episode,
+        kind=kind,
+        outcome=outcome,
+        dated_on=dated_on,
+        outside_window=outside_window,
+        recorded_by=actor.user,
+    )
+    log_access(actor, AccessAction.CREATE, patient=patient, record=interview)
+    return interview
+
+
+@transaction.atomic
+def grant_interview_correct(
+    *,
+    actor: Actor,
+    interview: GrantInterview,
+    outcome: str,
+    dated_on: datetime.date,
+    outside_window: bool,
+    reason: str,
+    version: int | None = None,
+) -> GrantInterview:
+    """A supervisor of her program corrects a recorded interview: its date, what happened, and whether a follow-up
+    was done outside its window, saying why. The same rules as recording it (`_interview_rules`, and the database's
+    `grant_interview_rules`); which woman, episode and kind it is never changes. pghistory keeps what it said before.
+
+    `version`: the interview's version her form was opened at; a change since is refused (EditConflict)."""
+    if not can_correct_interviews(actor.user) or interview.program_id != actor.user.program_id:
+        raise ValidationError("Only a supervisor of her program corrects her interviews.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why it is corrected."})
+    interview = GrantInterview.objects.select_for_update().select_related("patient__program").get(pk=interview.pk)
+    fields = {"outcome": outcome, "dated_on": dated_on, "outside_window": outside_window}
+    if version is not None:
+        check_version(interview, seen=version, saving=fields, user=actor.user)
+    _not_after_today(dated_on, "dated_on", "date")
+    intake = None
+    if interview.kind != InterviewKind.INTAKE:
+        intake = GrantInterview.objects.filter(episode_id=interview.episode_id, kind=InterviewKind.INTAKE).first()
+    else:
+        earlier = GrantInterview.objects.filter(episode_id=interview.episode_id, dated_on__lt=dated_on)
+        if earlier.exclude(pk=interview.pk).exists():
+            raise ValidationError({"dated_on": "Her other interviews come after the intake: pick an earlier day."})
+    _interview_rules(interview.patient, interview.kind, outcome, dated_on, outside_window, intake)
+    if all(getattr(interview, name) == value for name, value in fields.items()):
+        raise ValidationError("Nothing was changed: change the date, what happened or the window box.")
+    for name, value in fields.items():
+        setattr(interview, name, value)
+    interview.corrected_by = actor.user
+    interview.corrected_at = timezone.now()
+    interview.correction_reason = reason
+    interview.save(update_fields=[*fields, "corrected_by", "corrected_at", "correction_reason"])
+    interview.refresh_from_db(fields=["version"])
+    log_access(actor, AccessAction.CHANGE, patient=interview.patient, record=interview)
+    return interview
+
+
+def _interview_rules(
+    patient: Patient,
+    kind: str,
+    outcome: str,
+    dated_on: datetime.date,
+    outside_window: bool,
+    intake: GrantInterview | None,
+) -> None:
+    """The date and window rules of an interview, recorded or corrected (`intake`: her intake interview in the
+    episode, None if not recorded)."""
     if kind == InterviewKind.INTAKE:
         if outcome != InterviewOutcome.DONE:
             raise ValidationError({"outcome": "The intake interview is recorded once it is done."})
@@ -974,15 +1046,3 @@ def grant_interview_record(
                     + ("Untick the box." if outside_window else "Tick the box if it was done then.")
                 }
             )
-    interview = GrantInterview.objects.create(
-        program_id=patient.program_id,
-        patient=patient,
-        episode=episode,
-        kind=kind,
-        outcome=outcome,
-        dated_on=dated_on,
-        outside_window=outside_window,
-        recorded_by=actor.user,
-    )
-    log_access(actor, AccessAction.CREATE, patient=patient, record=interview)
-    return interview

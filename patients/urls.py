@@ -33,4 +33,9 @@ urlpatterns = [
     path("<int:pk>/higher-care/return/", views.higher_care_end, name="higher_care_end"),
     path("<int:pk>/interviews/record/", interview_views.interview_record, name="interview_record"),
     path("interviews/due/", interview_views.interviews_due, name="interviews_due"),
+    path(
+        "<int:pk>/interviews/<int:interview_pk>/correct/",
+        interview_views.interview_correct,
+        name="interview_correct",
+    ),
 ]

@@ -130,6 +130,7 @@ def patient_detail(request, pk):
             "waiting_for_consent": services.logging_refusal([patient]) if not patient.has_left_the_program else "",
             "interviews": permissions.interviews_for(request.user, patient),
             "interviews_can_record": permissions.can_record_interviews(request.user, patient),
+            "interviews_can_correct": permissions.can_correct_interviews_of(request.user, patient),
         },
     )
 

@@ -79,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "patients.change_childcustody",
         "patients.change_dischargereason",
         "patients.add_grantinterview",
+        "patients.change_grantinterview",
         "coaching.view_encounter",
         "coaching.view_concern",
         "coaching.change_concern",

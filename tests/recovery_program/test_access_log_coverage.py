@@ -101,6 +101,13 @@ class World:
         return Episode.objects.create(program=self.patient.program, patient=self.patient, started_on=TODAY)
 
     @cached_property
+    def intake_interview(self):
+        """Her intake interview, recorded today: a supervisor may correct it."""
+        return patients_services.grant_interview_record(
+            actor=self.by(self.coach), patient=self.patient, kind="intake", outcome="done", dated_on=TODAY
+        )
+
+    @cached_property
     def concern(self):
         return share_concern(self.coach, self.patient, urgency="urgent_now")
 
@@ -302,6 +309,13 @@ PAGES = [
     Page("patients:higher_care_end", "supervisor", VIEW, "patient", _patient),
     Page("patients:interview_record", "coach", VIEW, "grant interviews", _patient),
     Page("patients:interviews_due", "coach", VIEW, "interviews due", needs=("intake_due",)),
+    Page(
+        "patients:interview_correct",
+        "supervisor",
+        VIEW,
+        "grant interview",
+        lambda w: [w.patient.pk, w.intake_interview.pk],
+    ),
     Page("patients:interviews_due", "supervisor", VIEW, "interviews due", needs=("intake_due",)),
     Page("coaching:encounter_list", "supervisor", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
     Page("coaching:encounter_list", "coach", VIEW, "encounter list", needs=("encounter",), patients=_caseload),
@@ -980,6 +994,21 @@ SERVICES = [
             dated_on=TODAY,
         ),
         CREATE,
+        "grant interview",
+    ),
+    Service(
+        "patients.grant_interview_correct",
+        "supervisor",
+        lambda w, actor: partial(
+            patients_services.grant_interview_correct,
+            actor=actor,
+            interview=w.intake_interview,
+            outcome="done",
+            dated_on=TODAY - datetime.timedelta(days=1),
+            outside_window=False,
+            reason="It was the day before.",
+        ),
+        CHANGE,
         "grant interview",
     ),
     Service(

@@ -80,6 +80,7 @@ NOT_CREATING = {
     "exports": "downloads a file; each download is its own, recorded once",
     "patients:contact": "changes her record",
     "patients:edit": "changes her record",
+    "patients:interview_correct": "changes a recorded interview in place (version-checked)",
     "patients:unassign": "ends the current assignment; a second time finds none and says so",
     "patients:cover_end": "ends the cover early; a second time finds it ended (404)",
     "staff:discharge_reason_edit": "renames, retires or offers again",

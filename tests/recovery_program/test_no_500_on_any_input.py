@@ -32,7 +32,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coaching.models import Appointment, Barc10, Concern, Encounter, GoalStep, RecoveryGoal, Reminder, Resource
-from patients.models import BreakGlass, Child, Consent, CoverGrant, DischargeReason, Patient, Pregnancy
+from patients.models import (
+    BreakGlass,
+    Child,
+    Consent,
+    CoverGrant,
+    DischargeReason,
+    GrantInterview,
+    Patient,
+    Pregnancy,
+)
 from recovery_program.models import AccessLog
 from recovery_program.once import FIELD
 from referrals.models import CPSReport, PatientCommunication, Referral
@@ -136,6 +145,11 @@ def _break_glass():
     return grant.pk
 
 
+def _interview_of_supervisor1():
+    """A recorded interview of supervisor1's program (the demo records them)."""
+    return _of(GrantInterview, program=_user("supervisor1").program, kind="follow_up")()
+
+
 def _cover():
     """A cover of coach1's caseload by coach2 this week (made here, in the test's transaction: the demo has none)."""
     cover = CoverGrant.objects.filter(ended_early_at__isnull=True).order_by("pk").first()
@@ -214,6 +228,14 @@ FORMS = [
     Form("patients:reenroll", "supervisor1", {"pk": _of(Patient, status="discharged")}),
     Form("patients:higher_care", "supervisor1", PATIENT),
     Form("patients:interview_record", "coach1", PATIENT),
+    Form(
+        "patients:interview_correct",
+        "supervisor1",
+        {
+            "pk": lambda: GrantInterview.objects.get(pk=_interview_of_supervisor1()).patient_id,
+            "interview_pk": _interview_of_supervisor1,
+        },
+    ),
     Form("patients:higher_care_end", "supervisor1", {"pk": _of(Patient, higher_care_stays__ended_on__isnull=True)}),
     Form(
         "patients:child_edit",

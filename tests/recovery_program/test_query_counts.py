@@ -176,6 +176,7 @@ def _pages(coach, patient):
             reverse("patients:interviews_due"),
             reverse("patients:interviews_due") + f"?coach={coach.pk}",
             reverse("patients:interview_record", args=[patient.pk]),
+            _interview_correct_url(coach.program),
         ],
         "coach": [
             reverse("home"),
@@ -246,3 +247,11 @@ def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
     # The heaviest is a coach's view of a woman's page (44): one or two queries for each of its blocks (safety plan,
     # BARC-10, recovery plan, pregnancy and children, interviews, …), none growing with her record.
     assert max(large.values()) <= 44
+
+
+def _interview_correct_url(program) -> str:
+    """A supervisor's correction form for one of the interviews recorded above."""
+    from patients.models import GrantInterview
+
+    interview = GrantInterview.objects.filter(program=program).order_by("pk").first()
+    return reverse("patients:interview_correct", args=[interview.patient_id, interview.pk])

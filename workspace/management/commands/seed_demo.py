@@ -297,9 +297,18 @@ class Command(BaseCommand):
             if index in follow_ups:
                 outcome, months = follow_ups[index]
                 dated_on = min(add_months(intake_on, months) + datetime.timedelta(days=3), today)
-                patient_services.grant_interview_record(
+                interview = patient_services.grant_interview_record(
                     **record, kind=InterviewKind.FOLLOW_UP, outcome=outcome, dated_on=dated_on
                 )
+                if index == 4:  # typed a day late, and corrected by her supervisor
+                    patient_services.grant_interview_correct(
+                        actor=supervisor,
+                        interview=interview,
+                        outcome=outcome,
+                        dated_on=dated_on - datetime.timedelta(days=1),
+                        outside_window=False,
+                        reason="The coach typed the day after; her notes say the day before.",
+                    )
 
     def _seed_rota(self, program: Program) -> None:
         """After-hours cover for this week and next: weeknights 5 pm to 9 am, Friday evening to Monday morning."""
