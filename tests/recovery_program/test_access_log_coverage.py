@@ -1363,6 +1363,9 @@ SERVICES = [
 
 # Services of the patient-data apps that neither show nor change patient data, and why.
 EXEMPT_SERVICES = {
+    # Called only inside patient_enroll, whose row covers it; each pregnancy it makes goes through pregnancy_save,
+    # which writes its own row.
+    "patients.enroll_pregnancies",
     # Wiring done once at start-up (supervision hands coaching its pager): it reads and writes no record.
     "coaching.concern_pager_set",
     # A training reminder is about her training record, never a patient.
