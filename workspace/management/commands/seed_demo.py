@@ -858,7 +858,11 @@ class Command(BaseCommand):
         patient_services.child_custody_save(
             actor=actor,
             child=child,
-            fields={"custody": Custody.WITH_HER, "cps": CPSInvolvement.OPEN, "cps_opened_on": timezone.localdate(report.made_at)},
+            fields={
+                "custody": Custody.WITH_HER,
+                "cps": CPSInvolvement.OPEN,
+                "cps_opened_on": timezone.localdate(report.made_at),
+            },
         )
         report.children.set([child], through_defaults={"program_id": program.pk})
 
