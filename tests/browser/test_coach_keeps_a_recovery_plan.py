@@ -28,6 +28,9 @@ def test_coach_adds_a_goal_with_a_step_and_ticks_it(live_server, page: Page, coa
     page.get_by_role("button", name="Add her goal").click()
     expect(page.get_by_text("Write her goal, in her words.").first).to_be_visible()
     expect(page.get_by_label("A first step (if she has one)")).to_have_value("Call the caseworker about visits")
+    # keep.js fills the form back in from what the phone kept once the page has loaded: it runs before she types
+    # (on a busy machine, typing sooner had it put back the empty goal).
+    page.wait_for_load_state("load")
     page.get_by_label("Her goal, in her words").fill("Have my kids home with me by summer.")
     due = timezone.localdate() + datetime.timedelta(days=3)
     page.get_by_label("By when").fill(due.isoformat())
