@@ -76,9 +76,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language before login: the one picked on the login page, else the browser's.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After login, the language she chose on her account page.
+    "staff.middleware.LanguageMiddleware",
     # A session ends some hours after login, however active.
     "staff.middleware.SessionLifetimeMiddleware",
     # Times are typed, shown and reckoned in the zone of her program.
@@ -237,8 +241,14 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Internationalisation and time
-LANGUAGE_CODE = "en-us"
+# Internationalisation and time. Each person reads the app in her own language (User.language; before login, the
+# browser's or the one she picked on the login page). Another language is a catalogue under locale/ and a line here.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.string("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Pages that must stay reachable before the code is given.
@@ -79,3 +79,18 @@ class ProgramTimeZoneMiddleware:
             return self.get_response(request)
         with timezone.override(request.user.program.zone):
             return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """After login, pages are in the language she chose on her account page (User.language); with none chosen,
+    LocaleMiddleware's choice stands (the login page's pick, else the browser's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -203,6 +203,9 @@ class User(AbstractUser):
     phone = models.CharField(max_length=32, blank=True, help_text="Shown to colleagues who need to reach her.")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="staff")
     start_date = models.DateField(null=True, blank=True)
+    # A code of settings.LANGUAGES ("en", "es"); empty: the browser's. No choices here, so that another language is a
+    # catalogue and a settings line, not a migration; staff.services.set_language checks the code.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     objects = StaffManager()
 
