@@ -6,36 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staff', '0014_interviews_program_settings'),
+        ("staff", "0014_interviews_program_settings"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='user',
-            name='insert_insert',
+            model_name="user",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='user',
-            name='update_update',
+            model_name="user",
+            name="update_update",
         ),
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=10),
+            model_name="user",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=10),
         ),
         migrations.AddField(
-            model_name='userevent',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=10),
+            model_name="userevent",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=10),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "staff_userevent" ("date_joined", "email", "first_name", "id", "is_active", "is_staff", "is_superuser", "language", "last_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "program_id", "start_date", "username") VALUES (NEW."date_joined", NEW."email", NEW."first_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."language", NEW."last_name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."program_id", NEW."start_date", NEW."username"); RETURN NULL;', hash='0e601630a3511e926efc9a80b8c3ba06ea5af4d4', operation='INSERT', pgid='pgtrigger_insert_insert_ee817', table='staff_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "staff_userevent" ("date_joined", "email", "first_name", "id", "is_active", "is_staff", "is_superuser", "language", "last_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "program_id", "start_date", "username") VALUES (NEW."date_joined", NEW."email", NEW."first_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."language", NEW."last_name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."program_id", NEW."start_date", NEW."username"); RETURN NULL;',
+                    hash="0e601630a3511e926efc9a80b8c3ba06ea5af4d4",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_ee817",
+                    table="staff_user",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='user',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."date_joined" IS DISTINCT FROM (NEW."date_joined") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."is_staff" IS DISTINCT FROM (NEW."is_staff") OR OLD."is_superuser" IS DISTINCT FROM (NEW."is_superuser") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."program_id" IS DISTINCT FROM (NEW."program_id") OR OLD."start_date" IS DISTINCT FROM (NEW."start_date") OR OLD."username" IS DISTINCT FROM (NEW."username"))', func='INSERT INTO "staff_userevent" ("date_joined", "email", "first_name", "id", "is_active", "is_staff", "is_superuser", "language", "last_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "program_id", "start_date", "username") VALUES (NEW."date_joined", NEW."email", NEW."first_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."language", NEW."last_name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."program_id", NEW."start_date", NEW."username"); RETURN NULL;', hash='5116c73d377c7ad1f659b57d3a4e82c75e184c3c', operation='UPDATE', pgid='pgtrigger_update_update_8c3eb', table='staff_user', when='AFTER')),
+            model_name="user",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."date_joined" IS DISTINCT FROM (NEW."date_joined") OR OLD."email" IS DISTINCT FROM (NEW."email") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."is_active" IS DISTINCT FROM (NEW."is_active") OR OLD."is_staff" IS DISTINCT FROM (NEW."is_staff") OR OLD."is_superuser" IS DISTINCT FROM (NEW."is_superuser") OR OLD."language" IS DISTINCT FROM (NEW."language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."program_id" IS DISTINCT FROM (NEW."program_id") OR OLD."start_date" IS DISTINCT FROM (NEW."start_date") OR OLD."username" IS DISTINCT FROM (NEW."username"))',
+                    func='INSERT INTO "staff_userevent" ("date_joined", "email", "first_name", "id", "is_active", "is_staff", "is_superuser", "language", "last_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "program_id", "start_date", "username") VALUES (NEW."date_joined", NEW."email", NEW."first_name", NEW."id", NEW."is_active", NEW."is_staff", NEW."is_superuser", NEW."language", NEW."last_name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."program_id", NEW."start_date", NEW."username"); RETURN NULL;',
+                    hash="5116c73d377c7ad1f659b57d3a4e82c75e184c3c",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_8c3eb",
+                    table="staff_user",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
