@@ -11,6 +11,12 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 
+def language_of(person) -> str:
+    """The language of what the app sends her: the one on her account, else the program's default."""
+    chosen = getattr(person, "language", "")
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def render_templated(name: str, context: dict) -> tuple[str, str]:
     """The subject and body of the e-mail `name`."""
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}

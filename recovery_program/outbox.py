@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from recovery_program.locks import sender_lock
-from recovery_program.mail import send_templated
+from recovery_program.mail import language_of, send_templated
 from recovery_program.models import Outgoing
 
 logger = logging.getLogger("recovery_program.outbox")
@@ -101,12 +101,14 @@ def deliver(message_id: int) -> bool:
         if message is None:
             return False
         try:
-            built = _builders[message.kind](message)
-            if built is None:
-                Outgoing.objects.filter(pk=message.pk).update(status=Outgoing.Status.DROPPED)
-                return False
-            to = message.address or message.recipient.email
-            send_templated(message.template, to=[to], context=built.context, key=str(message.key))
+            # In her language: the e-mail's words, and any the builder makes.
+            with translation.override(language_of(message.recipient)):
+                built = _builders[message.kind](message)
+                if built is None:
+                    Outgoing.objects.filter(pk=message.pk).update(status=Outgoing.Status.DROPPED)
+                    return False
+                to = message.address or message.recipient.email
+                send_templated(message.template, to=[to], context=built.context, key=str(message.key))
         except Exception as error:
             retry_at = _record_failure(message, error)
             if retry_at is None:

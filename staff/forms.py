@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.utils.translation import gettext_lazy
 
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
@@ -154,3 +156,17 @@ class RequirementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         if bool(cleaned.get("hours")) != bool(cleaned.get("period_months")):
             self.add_error("hours", "Give both the hours and the period, or neither.")
         return cleaned
+
+
+class LanguageForm(PlainErrors, forms.Form):
+    # Each language is named in itself, so that whoever reads the list finds her own.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("Your pages, and the e-mails and texts the app sends you, are in this language."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", gettext_lazy("The language of my browser")), *settings.LANGUAGES]

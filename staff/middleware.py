@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Pages that must stay reachable before the code is given.
-OPEN_PATHS = ("/login/", "/logout/", "/healthz", "/static/", "/password/reset/")
+OPEN_PATHS = ("/login/", "/logout/", "/healthz", "/static/", "/password/reset/", "/language/")
 
 
 class TwoStepMiddleware:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from recovery_program import outbox
 from recovery_program.audit import Actor
@@ -581,3 +582,13 @@ def two_step_reset(*, actor: Actor, user: User) -> None:
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
     if removed:
         staff_event_record(actor, StaffEvent.Action.TWO_STEP_OFF, subject=user)
+
+
+def language_set(*, user: User, code: str) -> User:
+    """Her own choice of the language of her pages and of what the app sends her; "" follows her browser."""
+    if code and code not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": gettext("Pick one of the languages listed.")})
+    if user.language != code:
+        user.language = code
+        user.save(update_fields=["language"])
+    return user

@@ -38,10 +38,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coaching.models import Concern, ConcernStatus, Urgency
 from recovery_program.locks import sender_lock
+from recovery_program.mail import language_of
 from recovery_program.messaging import send_email, send_sms
 from staff.models import Program, User
 from staff.roles import Role, members_with_role
@@ -388,11 +389,12 @@ def _claim(page_id: int, now: datetime.datetime) -> Page | None:
 def _send(page: Page) -> str | None:
     """Sends the page under its key; returns the provider's id of a text, if it gives one."""
     link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
-    body = MESSAGE.format(link=link)
     key = str(page.key)
-    if page.channel == Page.Channel.SMS:
-        return send_sms(to=page.recipient.phone, body=body, key=key)
-    send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+    with translation.override(language_of(page.recipient)):
+        body = MESSAGE.format(link=link)
+        if page.channel == Page.Channel.SMS:
+            return send_sms(to=page.recipient.phone, body=body, key=key)
+        send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
     return None
 
 

@@ -209,7 +209,7 @@ def client_for(client):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser and Celery-worker tests need Chromium and Redis.
+    """Browser, Celery-worker and catalogue tests need Chromium, Redis and GNU gettext.
 
     On a developer's machine without them those tests are left out, and the run
     says so. In CI (CI=true) a missing one is an error: nothing is skipped there.
@@ -222,6 +222,8 @@ def pytest_collection_modifyitems(config, items):
     missing = {}
     if not shutil.which("chromium") and not os.path.exists(CHROMIUM):
         missing["browser"] = "Chromium is not installed (apt-get install chromium)"
+    if not shutil.which("xgettext"):
+        missing["gettext"] = "GNU gettext is not installed (apt-get install gettext)"
     if not settings.REDIS_URL:
         missing["celery_worker"] = missing["broker"] = "REDIS_URL is not set"
     if not missing:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from patients import urls as patients_urls
 from patients import views as patients_views
@@ -14,6 +15,7 @@ from recovery_program.health import healthz, healthz_web
 from referrals import views as referrals_views
 from staff import urls as staff_urls
 from staff.forms import OwnPasswordChangeForm
+from staff.views import account as own_account
 from staff.views import accounts as staff_views
 from staff.views import two_step
 from workspace import offline, views
@@ -66,6 +68,9 @@ urlpatterns = [
     path("logout/", staff_views.LogoutView.as_view(), name="logout"),
     path("sw.js", offline.service_worker, name="service_worker"),
     path("login/verify/", two_step.verify, name="two_step_verify"),
+    path("account/", own_account.account, name="account"),
+    # The login page's choice of language (a cookie), before anyone is logged in.
+    path("language/", login_not_required(set_language), name="set_language"),
     path("account/two-step/", two_step.setup, name="two_step_setup"),
     path("account/two-step/off/", two_step.turn_off, name="two_step_off"),
     path("account/two-step/recovery-codes/", two_step.recovery_codes, name="two_step_recovery_codes"),

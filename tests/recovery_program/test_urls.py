@@ -19,6 +19,7 @@ PUBLIC = {
     "admin_login",
     "password_reset_confirm",
     "password_reset_complete",
+    "set_language",  # the login page's choice of language: a cookie, nothing else
 }
 
 
