@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from recovery_program.forms import DateInput, PlainErrors, typed_moment
 from recovery_program.once import OnceFormMixin
@@ -23,9 +25,11 @@ from supervision.models import (
 
 class SupervisionForm(OnceFormMixin, PlainErrors, forms.Form):
     supervisor = forms.ModelChoiceField(
-        queryset=None, error_messages={"invalid_choice": "Choose a supervisor of your program."}
+        queryset=None,
+        label=_("Supervisor"),
+        error_messages={"invalid_choice": _("Choose a supervisor of your program.")},
     )
-    started_on = forms.DateField(label="From", widget=DateInput, initial=timezone.localdate)
+    started_on = forms.DateField(label=_("From"), widget=DateInput, initial=timezone.localdate)
 
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,22 +62,25 @@ class ProgramDateTimeField(forms.DateTimeField):
         try:
             naive = datetime.datetime.fromisoformat(str(value))
         except ValueError:
-            raise forms.ValidationError("Type a date and a time, such as 2027-03-02 17:00.", code="invalid") from None
+            raise forms.ValidationError(
+                gettext("Type a date and a time, such as 2027-03-02 17:00."), code="invalid"
+            ) from None
         if naive.tzinfo is not None or not (2000 <= naive.year <= 2100):
-            raise forms.ValidationError("Type a date and a time, such as 2027-03-02 17:00.", code="invalid")
+            raise forms.ValidationError(gettext("Type a date and a time, such as 2027-03-02 17:00."), code="invalid")
         return typed_moment(naive.date(), naive.time().replace(second=0, microsecond=0))
 
 
 def zone_note() -> str:
     """Says in which zone times are typed and shown: the program's (active for the request)."""
-    return f"In the program's time, {timezone.get_current_timezone_name().replace('_', ' ')}."
+    zone = timezone.get_current_timezone_name().replace("_", " ")
+    return gettext("In the program's time, %(zone)s.") % {"zone": zone}
 
 
 class ShiftFields(PlainErrors, forms.Form):
-    starts_at = ProgramDateTimeField(label="Starts")
-    ends_at = ProgramDateTimeField(label="Ends")
-    primary = forms.ModelChoiceField(queryset=None, label="Primary supervisor")
-    backup = forms.ModelChoiceField(queryset=None, label="Backup supervisor")
+    starts_at = ProgramDateTimeField(label=_("Starts"))
+    ends_at = ProgramDateTimeField(label=_("Ends"))
+    primary = forms.ModelChoiceField(queryset=None, label=_("Primary supervisor"))
+    backup = forms.ModelChoiceField(queryset=None, label=_("Backup supervisor"))
 
     def __init__(self, *args, supervisors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,15 +88,15 @@ class ShiftFields(PlainErrors, forms.Form):
             self.fields[name].help_text = zone_note()
         for name in ("primary", "backup"):
             self.fields[name].queryset = supervisors
-            self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
+            self.fields[name].error_messages["invalid_choice"] = gettext("Choose a supervisor of your program.")
 
     def clean(self):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
-            self.add_error("ends_at", "A shift ends after it starts.")
+            self.add_error("ends_at", gettext("A shift ends after it starts."))
         if cleaned.get("primary") and cleaned.get("primary") == cleaned.get("backup"):
-            self.add_error("backup", "The backup must be someone else.")
+            self.add_error("backup", gettext("The backup must be someone else."))
         return cleaned
 
 
@@ -109,15 +116,15 @@ class ShiftEditForm(ShiftFields):
 class SwapForm(PlainErrors, forms.Form):
     other = forms.ModelChoiceField(
         queryset=None,
-        label="Swap with",
+        label=_("Swap with"),
         empty_label=None,
-        help_text="The two primaries change places; times and backups stay.",
-        error_messages={"invalid_choice": "Choose another shift of the rota."},
+        help_text=_("The two primaries change places; times and backups stay."),
+        error_messages={"invalid_choice": _("Choose another shift of the rota.")},
     )
 
     # Who was the primary when the page was shown: a second tap, or a swap by someone else meanwhile, is refused
     # instead of swapping back.
-    seen_primary = forms.IntegerField(widget=forms.HiddenInput)
+    seen_primary = forms.IntegerField(label=_("Primary when shown"), widget=forms.HiddenInput)
 
     def __init__(self, *args, shifts, label, shift, **kwargs):
         super().__init__(*args, initial={"seen_primary": shift.primary_id}, **kwargs)
@@ -126,17 +133,17 @@ class SwapForm(PlainErrors, forms.Form):
 
 
 class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
-    substitute = forms.ModelChoiceField(queryset=None, label="Who covers")
-    starts_at = ProgramDateTimeField(label="From")
-    ends_at = ProgramDateTimeField(label="Until")
+    substitute = forms.ModelChoiceField(queryset=None, label=_("Who covers"))
+    starts_at = ProgramDateTimeField(label=_("From"))
+    ends_at = ProgramDateTimeField(label=_("Until"))
 
     def __init__(self, *args, supervisors, shift, **kwargs):
         now = timezone.now().replace(second=0, microsecond=0)
         kwargs.setdefault("initial", {"starts_at": max(shift.starts_at, now), "ends_at": shift.ends_at})
         super().__init__(*args, **kwargs)
         self.fields["substitute"].queryset = supervisors
-        self.fields["substitute"].error_messages["invalid_choice"] = "Choose a supervisor of your program."
-        self.fields["substitute"].help_text = "She is the primary on call for these hours; the backup stays."
+        self.fields["substitute"].error_messages["invalid_choice"] = gettext("Choose a supervisor of your program.")
+        self.fields["substitute"].help_text = gettext("She is the primary on call for these hours; the backup stays.")
         for name in ("starts_at", "ends_at"):
             self.fields[name].help_text = zone_note()
 
@@ -144,37 +151,37 @@ class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends and ends <= starts:
-            self.add_error("ends_at", "A cover ends after it starts.")
+            self.add_error("ends_at", gettext("A cover ends after it starts."))
         return cleaned
 
 
 class UnavailabilityForm(OnceFormMixin, PlainErrors, forms.Form):
-    starts_on = forms.DateField(label="First day", widget=DateInput, initial=timezone.localdate)
-    ends_on = forms.DateField(label="Last day", widget=DateInput, initial=timezone.localdate)
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput, initial=timezone.localdate)
+    ends_on = forms.DateField(label=_("Last day"), widget=DateInput, initial=timezone.localdate)
     reason = forms.ChoiceField(
-        label="Why",
+        label=_("Why"),
         choices=UnavailableReason.choices,
         widget=forms.RadioSelect,
-        help_text="Only the kind of reason: no details are asked or kept.",
+        help_text=_("Only the kind of reason: no details are asked or kept."),
     )
 
     def clean(self):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
-            self.add_error("ends_on", "The last day comes on or after the first.")
+            self.add_error("ends_on", gettext("The last day comes on or after the first."))
         return cleaned
 
 
 class AgendaItemForm(OnceFormMixin, PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(
-        queryset=None, required=False, label="About (optional)", empty_label="Not about one patient"
+        queryset=None, required=False, label=_("About (optional)"), empty_label=_("Not about one patient")
     )
     text = forms.CharField(
-        label="What you want to talk about",
+        label=_("What you want to talk about"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        help_text="Boundary questions are welcome here.",
+        help_text=_("Boundary questions are welcome here."),
     )
 
     def __init__(self, *args, patients, **kwargs):
@@ -184,37 +191,41 @@ class AgendaItemForm(OnceFormMixin, PlainErrors, forms.Form):
 
 class CheckInForm(OnceFormMixin, PlainErrors, forms.Form):
     text = forms.CharField(
-        label="How are you doing?",
+        label=_("How are you doing?"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
-        help_text="How you are, what is weighing on you, how your own recovery supports are going. "
-        "Only you and your supervisor read this.",
+        help_text=_(
+            "How you are, what is weighing on you, how your own recovery supports are going. "
+            "Only you and your supervisor read this."
+        ),
     )
 
 
 class BoundaryQuestionForm(OnceFormMixin, PlainErrors, forms.Form):
     boundary_topic = forms.ChoiceField(
-        label="What is it about? (optional)",
-        choices=[("", "Choose if one fits"), *BoundaryTopic.choices],
+        label=_("What is it about? (optional)"),
+        choices=[("", _("Choose if one fits")), *BoundaryTopic.choices],
         required=False,
     )
     text = forms.CharField(
-        label="Your question",
+        label=_("Your question"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
-        help_text="You do not need to name anyone: say what happened, not who.",
+        help_text=_("You do not need to name anyone: say what happened, not who."),
     )
 
 
 class DualRelationshipForm(OnceFormMixin, PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None,
-        label="Which woman",
-        error_messages={"invalid_choice": "Choose one of the women on your caseload."},
+        label=_("Which woman"),
+        error_messages={"invalid_choice": _("Choose one of the women on your caseload.")},
     )
-    kind = forms.ChoiceField(label="How you know her", choices=DualRelationshipKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("How you know her"), choices=DualRelationshipKind.choices, widget=forms.RadioSelect
+    )
     details = forms.CharField(
-        label="Anything your supervisor should know (optional)",
+        label=_("Anything your supervisor should know (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -227,14 +238,14 @@ class DualRelationshipForm(OnceFormMixin, PlainErrors, forms.Form):
 
 class DualRelationshipDecisionForm(VersionedForm, PlainErrors, forms.ModelForm):
     decision = forms.ChoiceField(
-        label="How it is handled", choices=DualRelationshipDecision.choices, widget=forms.RadioSelect
+        label=_("How it is handled"), choices=DualRelationshipDecision.choices, widget=forms.RadioSelect
     )
     notes = forms.CharField(
-        label="Safeguards and reasons",
+        label=_("Safeguards and reasons"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="She sees this. To keep her with this coach, write the safeguards.",
+        help_text=_("She sees this. To keep her with this coach, write the safeguards."),
     )
 
     class Meta:
@@ -244,38 +255,38 @@ class DualRelationshipDecisionForm(VersionedForm, PlainErrors, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == DualRelationshipDecision.KEEP and not (cleaned.get("notes") or "").strip():
-            self.add_error("notes", "Write down the safeguards she keeps with this woman.")
+            self.add_error("notes", gettext("Write down the safeguards she keeps with this woman."))
         return cleaned
 
 
 class BoundaryAnswerForm(PlainErrors, forms.Form):
     answer = forms.CharField(
-        label="How it was answered",
+        label=_("How it was answered"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="She sees this.",
+        help_text=_("She sees this."),
     )
 
 
 class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
-    held_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
-    minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480, initial=60)
-    status = forms.ChoiceField(choices=SessionStatus.choices, initial=SessionStatus.HELD, label="Did it happen?")
-    notes = forms.CharField(label="Notes for supervisors", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    held_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+    minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=1, max_value=480, initial=60)
+    status = forms.ChoiceField(choices=SessionStatus.choices, initial=SessionStatus.HELD, label=_("Did it happen?"))
+    notes = forms.CharField(label=_("Notes for supervisors"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     notes_for_coach = forms.CharField(
-        label="Notes for the coach",
+        label=_("Notes for the coach"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="She sees these.",
+        help_text=_("She sees these."),
     )
     agenda_done = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Her agenda items you discussed"
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("Her agenda items you discussed")
     )
     actions_done = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Action items now done"
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("Action items now done")
     )
     debriefs_done = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Hard events you talked over with her (debrief)"
+        required=False, widget=forms.CheckboxSelectMultiple, label=_("Hard events you talked over with her (debrief)")
     )
 
     def __init__(self, *args, agenda, actions, debriefs=(), **kwargs):
@@ -288,10 +299,20 @@ class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
         self.fields["agenda_done"].queryset = agenda
         self.fields["agenda_done"].label_from_instance = lambda item: item.text[:80]
         self.fields["actions_done"].queryset = actions
-        self.fields["actions_done"].label_from_instance = lambda item: f"{item.what} ({item.owner}, due {item.due_on})"
+        self.fields["actions_done"].label_from_instance = lambda item: (
+            gettext("%(what)s (%(owner)s, due %(due)s)")
+            % {
+                "what": item.what,
+                "owner": item.owner,
+                "due": item.due_on,
+            }
+        )
 
     def clean_held_on(self):
-        return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
+        return not_in_future(
+            self.cleaned_data["held_on"],
+            message=gettext("A session cannot be recorded for a future date."),
+        )
 
     def clean_debriefs_done(self):
         return [self.debriefs[key] for key in self.cleaned_data["debriefs_done"]]
@@ -300,7 +321,7 @@ class SessionForm(OnceFormMixin, PlainErrors, forms.Form):
 class SessionEditForm(VersionedForm, PlainErrors, forms.ModelForm):
     """A correction of what a session's record says about itself; its cases and action items stay as recorded."""
 
-    minutes = forms.IntegerField(label="Length (minutes)", min_value=1, max_value=480)
+    minutes = forms.IntegerField(label=_("Length (minutes)"), min_value=1, max_value=480)
 
     class Meta:
         model = SupervisionSession
@@ -310,18 +331,21 @@ class SessionEditForm(VersionedForm, PlainErrors, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "notes_for_coach": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"held_on": "Date", "notes": "Notes for supervisors"}
-        help_texts = {"notes_for_coach": "She sees these."}
+        labels = {"held_on": _("Date"), "notes": _("Notes for supervisors")}
+        help_texts = {"notes_for_coach": _("She sees these.")}
 
     def clean_held_on(self):
-        return not_in_future(self.cleaned_data["held_on"], message="A session cannot be recorded for a future date.")
+        return not_in_future(
+            self.cleaned_data["held_on"],
+            message=gettext("A session cannot be recorded for a future date."),
+        )
 
 
 class CaseReviewForm(PlainErrors, forms.Form):
-    patient = forms.ModelChoiceField(queryset=None, required=False, label="Patient")
-    discussion = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    decisions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    shared_with_coach = forms.BooleanField(required=False, label="The coach sees this case's notes")
+    patient = forms.ModelChoiceField(queryset=None, required=False, label=_("Patient"))
+    discussion = forms.CharField(label=_("Discussion"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decisions = forms.CharField(label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    shared_with_coach = forms.BooleanField(required=False, label=_("The coach sees this case's notes"))
 
     def __init__(self, *args, patients, **kwargs):
         super().__init__(*args, **kwargs)
@@ -330,14 +354,14 @@ class CaseReviewForm(PlainErrors, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("discussion") or cleaned.get("decisions")) and not cleaned.get("patient"):
-            self.add_error("patient", "Choose the patient these notes are about.")
+            self.add_error("patient", gettext("Choose the patient these notes are about."))
         return cleaned
 
 
 class ActionItemForm(PlainErrors, forms.Form):
-    what = forms.CharField(required=False, max_length=500)
-    owner = forms.ModelChoiceField(queryset=None, required=False, label="Who")
-    due_on = forms.DateField(required=False, widget=DateInput, label="Due")
+    what = forms.CharField(label=_("What"), required=False, max_length=500)
+    owner = forms.ModelChoiceField(queryset=None, required=False, label=_("Who"))
+    due_on = forms.DateField(required=False, widget=DateInput, label=_("Due"))
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -346,27 +370,27 @@ class ActionItemForm(PlainErrors, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("what") and not (cleaned.get("owner") and cleaned.get("due_on")):
-            self.add_error("what", "Say who does it and by when.")
+            self.add_error("what", gettext("Say who does it and by when."))
         return cleaned
 
 
 class BreakGlassForm(OnceFormMixin, PlainErrors, forms.Form):
     """Whose record, and why: her name and date of birth are typed, so that no list of women is shown."""
 
-    legal_name = forms.CharField(label="Her legal name", max_length=200)
-    date_of_birth = forms.DateField(label="Her date of birth", widget=DateInput)
+    legal_name = forms.CharField(label=_("Her legal name"), max_length=200)
+    date_of_birth = forms.DateField(label=_("Her date of birth"), widget=DateInput)
     reason = forms.CharField(
-        label="Why you are opening it",
+        label=_("Why you are opening it"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="A few words: the danger, and who you could not reach. Another supervisor reads it.",
+        help_text=_("A few words: the danger, and who you could not reach. Another supervisor reads it."),
     )
 
 
 class BreakGlassReviewForm(PlainErrors, forms.Form):
     note = forms.CharField(
-        label="Your review",
+        label=_("Your review"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Was opening it needed, and what follows from it.",
+        help_text=_("Was opening it needed, and what follows from it."),
     )

@@ -7,6 +7,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import ProgramFromParent, SameProgram, no_delete
 from recovery_program.versioning import VersionField, bump_version
@@ -225,9 +226,9 @@ class ShiftCover(ProgramFromParent):
 
 
 class UnavailableReason(models.TextChoices):
-    SICK = "sick", "Sick"
-    LEAVE = "leave", "On leave"
-    OTHER = "other", "Away for another reason"
+    SICK = "sick", _("Sick")
+    LEAVE = "leave", _("On leave")
+    OTHER = "other", _("Away for another reason")
 
 
 @pghistory.track()
@@ -238,8 +239,8 @@ class Unavailability(ProgramFromParent):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="unavailable")
     program_from = "supervisor"
-    starts_on = models.DateField("first day")
-    ends_on = models.DateField("last day")
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
     reason = models.CharField(max_length=8, choices=UnavailableReason.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -262,10 +263,10 @@ class Unavailability(ProgramFromParent):
 
 class PageStep(models.IntegerChoices):
     # Before the first step, in office hours only, when she is someone the first step would not page anyway.
-    PROVIDER = 0, "The woman's clinical provider"
-    FIRST = 1, "Her supervisor or the supervisor on call"
-    BACKUP = 2, "The backup supervisor"
-    EVERYONE = 3, "Every supervisor of the program"
+    PROVIDER = 0, _("The woman's clinical provider")
+    FIRST = 1, _("Her supervisor or the supervisor on call")
+    BACKUP = 2, _("The backup supervisor")
+    EVERYONE = 3, _("Every supervisor of the program")
 
 
 class Page(ProgramFromParent):
@@ -282,18 +283,18 @@ class Page(ProgramFromParent):
     DELIVERY_UNKNOWN = "delivery-unknown"
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        SMS = "sms", "Text message"
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"  # handed to the mail server or the text provider; for an e-mail, the last word
-        DELIVERED = "delivered", "Delivered"  # the text provider's receipt: it reached her phone
-        FAILED = "failed", "Could not be delivered"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")  # handed to the mail server or the text provider; for an e-mail, the last word
+        DELIVERED = "delivered", _("Delivered")  # the text provider's receipt: it reached her phone
+        FAILED = "failed", _("Could not be delivered")
         # Waiting when the database was backed up, and restored since: a supervisor sends it or drops it.
-        HELD = "held", "Held after a restore"
-        DROPPED = "dropped", "No longer needed"
+        HELD = "held", _("Held after a restore")
+        DROPPED = "dropped", _("No longer needed")
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     concern = models.ForeignKey("coaching.Concern", on_delete=models.PROTECT, related_name="pages")
@@ -362,19 +363,19 @@ class Page(ProgramFromParent):
 
 
 class AgendaKind(models.TextChoices):
-    TOPIC = "topic", "Something to talk about"
-    CHECK_IN = "check_in", "A private check-in"
-    BOUNDARY = "boundary", "A boundary question"
+    TOPIC = "topic", _("Something to talk about")
+    CHECK_IN = "check_in", _("A private check-in")
+    BOUNDARY = "boundary", _("A boundary question")
 
 
 class BoundaryTopic(models.TextChoices):
-    GIFTS = "gifts", "Gifts"
-    RIDES = "rides", "Rides"
-    SOCIAL_MEDIA = "social_media", "Social media"
-    OUTSIDE = "outside", "Meeting outside the program"
-    MONEY = "money", "Money"
-    RECOVERY_COMMUNITY = "recovery_community", "Our shared recovery community (meetings, home group)"
-    OTHER = "other", "Something else"
+    GIFTS = "gifts", _("Gifts")
+    RIDES = "rides", _("Rides")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    OUTSIDE = "outside", _("Meeting outside the program")
+    MONEY = "money", _("Money")
+    RECOVERY_COMMUNITY = "recovery_community", _("Our shared recovery community (meetings, home group)")
+    OTHER = "other", _("Something else")
 
 
 @pghistory.track()
@@ -388,13 +389,13 @@ class AgendaItem(ProgramFromParent):
     program_from = "coach"
     kind = models.CharField(max_length=12, choices=AgendaKind.choices, default=AgendaKind.TOPIC)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    boundary_topic = models.CharField("what it is about", max_length=24, choices=BoundaryTopic.choices, blank=True)
-    text = models.TextField("what you want to talk about")
+    boundary_topic = models.CharField(_("what it is about"), max_length=24, choices=BoundaryTopic.choices, blank=True)
+    text = models.TextField(_("what you want to talk about"))
     created_at = models.DateTimeField(auto_now_add=True)
     discussed_in = models.ForeignKey(
         "SupervisionSession", on_delete=models.PROTECT, null=True, blank=True, related_name="agenda_items"
     )
-    answer = models.TextField("how it was answered", blank=True)
+    answer = models.TextField(_("how it was answered"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -429,9 +430,9 @@ class AgendaItem(ProgramFromParent):
 
 
 class SessionStatus(models.TextChoices):
-    HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
-    MISSED = "missed", "Missed"
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+    MISSED = "missed", _("Missed")
 
 
 @pghistory.track()
@@ -440,11 +441,11 @@ class SupervisionSession(ProgramFromParent):
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervision_sessions")
     program_from = "coach"
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    held_on = models.DateField("date")
-    minutes = models.PositiveSmallIntegerField("length (minutes)", default=60)
+    held_on = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(_("length (minutes)"), default=60)
     status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.HELD)
-    notes = models.TextField("notes for supervisors", blank=True)
-    notes_for_coach = models.TextField("notes for the coach", blank=True)
+    notes = models.TextField(_("notes for supervisors"), blank=True)
+    notes_for_coach = models.TextField(_("notes for the coach"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = VersionField()
 
@@ -467,7 +468,7 @@ class CaseReview(ProgramFromParent):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     discussion = models.TextField(blank=True)
     decisions = models.TextField(blank=True)
-    shared_with_coach = models.BooleanField("the coach sees this", default=False)
+    shared_with_coach = models.BooleanField(_("the coach sees this"), default=False)
 
     class Meta:
         ordering = ["id"]
@@ -485,8 +486,10 @@ class ActionItem(ProgramFromParent):
     session = models.ForeignKey(SupervisionSession, on_delete=models.PROTECT, related_name="action_items")
     program_from = "session"
     what = models.CharField(max_length=500)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="who")
-    due_on = models.DateField("due")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    due_on = models.DateField(_("due"))
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -516,8 +519,8 @@ class MissedSessionNotice(ProgramFromParent):
 
 
 class DebriefKind(models.TextChoices):
-    URGENT_CONCERN = "urgent_concern", "An urgent concern, now closed"
-    CPS_REPORT = "cps_report", "A report to child protective services"
+    URGENT_CONCERN = "urgent_concern", _("An urgent concern, now closed")
+    CPS_REPORT = "cps_report", _("A report to child protective services")
 
 
 class Debrief(ProgramFromParent):
@@ -545,17 +548,17 @@ class Debrief(ProgramFromParent):
 
 
 class DualRelationshipKind(models.TextChoices):
-    HOME_GROUP = "home_group", "Same home group or meetings"
-    NEIGHBOURHOOD = "neighbourhood", "Same neighbourhood"
-    USING = "using", "We knew each other from using"
-    FAMILY_FRIEND = "family_friend", "Family or friend"
-    OTHER = "other", "Something else"
+    HOME_GROUP = "home_group", _("Same home group or meetings")
+    NEIGHBOURHOOD = "neighbourhood", _("Same neighbourhood")
+    USING = "using", _("We knew each other from using")
+    FAMILY_FRIEND = "family_friend", _("Family or friend")
+    OTHER = "other", _("Something else")
 
 
 class DualRelationshipDecision(models.TextChoices):
-    KEEP = "keep", "Keep her with this coach, with safeguards"
-    REASSIGN = "reassign", "Give her another coach"
-    NO_CONCERN = "no_concern", "No concern"
+    KEEP = "keep", _("Keep her with this coach, with safeguards")
+    REASSIGN = "reassign", _("Give her another coach")
+    NO_CONCERN = "no_concern", _("No concern")
 
 
 @pghistory.track()
@@ -567,11 +570,11 @@ class DualRelationship(ProgramFromParent):
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dual_relationships")
     program_from = "coach"
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField("how you know her", max_length=16, choices=DualRelationshipKind.choices)
-    details = models.TextField("anything your supervisor should know", blank=True)
+    kind = models.CharField(_("how you know her"), max_length=16, choices=DualRelationshipKind.choices)
+    details = models.TextField(_("anything your supervisor should know"), blank=True)
     declared_at = models.DateTimeField(auto_now_add=True)
     decision = models.CharField(max_length=12, choices=DualRelationshipDecision.choices, blank=True)
-    decision_notes = models.TextField("how it is handled (safeguards)", blank=True)
+    decision_notes = models.TextField(_("how it is handled (safeguards)"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -39,6 +39,8 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coaching.models import Concern, ConcernStatus, Urgency
 from recovery_program.locks import sender_lock
@@ -56,7 +58,9 @@ logger = logging.getLogger("supervision.paging")
 SWEEP_GRACE = datetime.timedelta(seconds=30)
 # A retry scheduled by one worker may run on another whose clock is a little behind.
 CLOCK_SLACK = datetime.timedelta(seconds=5)
-MESSAGE = "A concern needs you now. Open it and let the coach know you have it: {link}"
+# Never anything clinical: that a concern needs her, and a link. Sent in the recipient's language (the caller
+# activates it), so it is translated when it is sent.
+MESSAGE = gettext_lazy("A concern needs you now. Open it and let the coach know you have it: {link}")
 # A concern shared "within 24 hours" that nobody has after this long is paged like an urgent one.
 DAY_CLOCK = datetime.timedelta(hours=24)
 PAGED_URGENCIES = (Urgency.URGENT_NOW, Urgency.WITHIN_24_HOURS)
@@ -268,20 +272,23 @@ def escalation_of(concern: Concern, pages: list[Page]) -> Escalation:
         return Escalation("acknowledged")
     if not pages:
         if concern.urgency == Urgency.WITHIN_24_HOURS:
-            return Escalation("clock", concern.created_at + DAY_CLOCK, "her supervisor or the supervisor on call")
+            return Escalation("clock", concern.created_at + DAY_CLOCK, _("her supervisor or the supervisor on call"))
         return Escalation("none")
     last_step = max(page.step for page in pages)
     rounds = max(page.round for page in pages if page.step == last_step)
     next_at = max(page.created_at for page in pages) + datetime.timedelta(minutes=concern.program.escalation_minutes)
     if last_step < PageStep.EVERYONE:
         label = {
-            PageStep.PROVIDER: "her supervisor or the supervisor on call",
-            PageStep.FIRST: "the backup on call, or else every supervisor",
-        }.get(last_step, "every supervisor")
+            PageStep.PROVIDER: _("her supervisor or the supervisor on call"),
+            PageStep.FIRST: _("the backup on call, or else every supervisor"),
+        }.get(last_step, _("every supervisor"))
         return Escalation("waiting", next_at, label)
     if rounds >= settings.PAGE_EVERYONE_ROUNDS:
         return Escalation("exhausted", rounds_paged=rounds)
-    label = f"every supervisor again ({rounds + 1} of {settings.PAGE_EVERYONE_ROUNDS})"
+    label = _("every supervisor again (%(round)d of %(rounds)d)") % {
+        "round": rounds + 1,
+        "rounds": settings.PAGE_EVERYONE_ROUNDS,
+    }
     return Escalation("waiting", next_at, label, rounds_paged=rounds)
 
 
@@ -391,10 +398,10 @@ def _send(page: Page) -> str | None:
     link = settings.SITE_URL.rstrip("/") + reverse("supervision:page", args=[page.pk])
     key = str(page.key)
     with translation.override(language_of(page.recipient)):
-        body = MESSAGE.format(link=link)
+        body = str(MESSAGE).format(link=link)
         if page.channel == Page.Channel.SMS:
             return send_sms(to=page.recipient.phone, body=body, key=key)
-        send_email(to=page.recipient.email, subject="A concern needs you now", body=body, key=key)
+        send_email(to=page.recipient.email, subject=_("A concern needs you now"), body=body, key=key)
     return None
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from coaching import permissions as coaching_permissions
 from coaching.barc import barc10_overdue
@@ -177,24 +179,26 @@ def safety_plans_to_review(viewer: User, caseload) -> list:
 
 def _with_plan_reason(patient):
     if not patient.has_plan:
-        patient.plan_reason = "No safety plan yet"
+        patient.plan_reason = _("No safety plan yet")
     elif patient.relapse_at and (patient.plan_reviewed_at is None or patient.relapse_at > patient.plan_reviewed_at):
-        patient.plan_reason = f"Not gone over since a concern about a return to use on {_day(patient.relapse_at)}"
+        patient.plan_reason = _("Not gone over since a concern about a return to use on %(day)s") % {
+            "day": _day(patient.relapse_at)
+        }
     elif patient.returned_on and (patient.plan_reviewed_on is None or patient.returned_on > patient.plan_reviewed_on):
-        patient.plan_reason = (
-            f"Not gone over since she came back from a higher level of care on {patient.returned_on:%b %-d}"
-        )
+        patient.plan_reason = _("Not gone over since she came back from a higher level of care on %(day)s") % {
+            "day": _day(patient.returned_on)
+        }
     elif patient.plan_reviewed_at is None:
-        patient.plan_reason = "Never gone over with her"
+        patient.plan_reason = _("Never gone over with her")
     else:
         days = (timezone.localdate() - timezone.localdate(patient.plan_reviewed_at)).days
-        patient.plan_reason = f"Not gone over in {days} days"
+        patient.plan_reason = _("Not gone over in %(days)d days") % {"days": days}
     return patient
 
 
 def _day(moment: datetime.date | datetime.datetime) -> str:
     day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
-    return f"{day:%b} {day.day}"
+    return date_format(day, "M j")
 
 
 def debrief_since(coach: User) -> datetime.datetime:

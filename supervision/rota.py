@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from staff.models import Program
 from supervision.models import OnCallShift, ShiftCover, Unavailability
@@ -49,17 +51,22 @@ def after_hours_spans(program: Program, start: datetime.datetime, end: datetime.
 def say_span(program: Program, start: datetime.datetime, end: datetime.datetime) -> str:
     """ "Tuesday 1 December 17:00 to 21:00", in the program's zone; the end's day is named when it differs."""
     first, last = start.astimezone(program.zone), end.astimezone(program.zone)
-    head = f"{first:%A} {first.day} {first:%B} {first:%H:%M}"
+    # Translators: a day and time in Django's date format syntax: "Tuesday 1 December 17:00".
+    day_and_time = _("l j F H:i")
+    head = date_format(first, day_and_time)
     if last.date() == first.date() or (last.time() == datetime.time(0) and last.date() == first.date() + ONE_DAY):
-        return f"{head} to {last:%H:%M}"
-    return f"{head} to {last:%A} {last.day} {last:%B} {last:%H:%M}"
+        tail = date_format(last, "H:i")
+    else:
+        tail = date_format(last, day_and_time)
+    return _("%(start)s to %(end)s") % {"start": head, "end": tail}
 
 
 ONE_DAY = datetime.timedelta(days=1)
 
 
 def say_spans(program: Program, spans: Iterable[Span]) -> str:
-    return " and ".join(say_span(program, start, end) for start, end in spans)
+    word = _("and")
+    return f" {word} ".join(say_span(program, start, end) for start, end in spans)
 
 
 def away_days(program: Program, start: datetime.datetime, end: datetime.datetime) -> dict[int, list[Span]]:

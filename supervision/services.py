@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from coaching.debrief import DebriefEvent
 from coaching.models import Draft
@@ -58,9 +60,11 @@ def supervision_assign(
     current = SupervisionAssignment.objects.filter(coach=coach, ended_on__isnull=True).first()
     if current is not None:
         if current.supervisor_id == supervisor.pk:
-            raise ValidationError({"supervisor": f"{supervisor} already supervises her."})
+            raise ValidationError({"supervisor": _("%(name)s already supervises her.") % {"name": supervisor}})
         if started_on < current.started_on:
-            raise ValidationError({"started_on": f"Her current supervision began {date_format(current.started_on)}."})
+            raise ValidationError(
+                {"started_on": _("Her current supervision began %(date)s.") % {"date": date_format(current.started_on)}}
+            )
         current.ended_on = started_on
         current.save(update_fields=["ended_on"])
     return SupervisionAssignment.objects.create(
@@ -85,16 +89,22 @@ def supervision_links_end(*, user: User, on: datetime.date, now: datetime.dateti
     shift = OnCallShift.live.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now).order_by("starts_at").first()
     if shift is not None:
         errors.append(
-            f"{user} is on the on-call rota (from {_when(shift.starts_at)}). "
-            "Give her shifts to another supervisor first."
+            _("%(name)s is on the on-call rota (from %(when)s). Give her shifts to another supervisor first.")
+            % {"name": user, "when": _when(shift.starts_at)}
         )
     cover = ShiftCover.live.filter(substitute=user, ends_at__gt=now, shift__removed_at__isnull=True).first()
     if cover is not None:
-        errors.append(f"{user} covers a shift from {_when(cover.starts_at)}. End that cover first.")
+        errors.append(
+            _("%(name)s covers a shift from %(when)s. End that cover first.")
+            % {"name": user, "when": _when(cover.starts_at)}
+        )
     coaches = members_with_role(Role.COACH, program_id=user.program_id)
     waiting = sorted(str(link.coach) for link in links if link.supervisor_id == user.pk and link.coach in coaches)
     if waiting:
-        errors.append(f"{user} supervises {', '.join(waiting)}. Give them another supervisor first.")
+        errors.append(
+            _("%(name)s supervises %(coaches)s. Give them another supervisor first.")
+            % {"name": user, "coaches": ", ".join(waiting)}
+        )
     if errors:
         raise ValidationError({"role": errors})
     for link in links:
@@ -115,7 +125,7 @@ def agenda_item_add(
     """Her own item for supervision; one that names a patient is a record about her. A private check-in and a
     boundary question name no one (the database refuses a patient on them)."""
     if kind != AgendaKind.TOPIC and patient is not None:
-        raise ValidationError({"patient": "A check-in or a boundary question is not about one woman."})
+        raise ValidationError({"patient": _("A check-in or a boundary question is not about one woman.")})
     item = AgendaItem.objects.create(
         coach=actor.user,
         text=text,
@@ -146,7 +156,7 @@ def boundary_question_answer(*, actor: Actor, item: AgendaItem, answer: str) -> 
     history keeps the earlier one."""
     item = AgendaItem.objects.select_for_update().get(pk=item.pk)
     if item.kind != AgendaKind.BOUNDARY:
-        raise ValidationError("Only a boundary question is answered here.")
+        raise ValidationError(_("Only a boundary question is answered here."))
     item.answer = answer
     item.answered_by = actor.user
     item.answered_at = timezone.now()
@@ -173,7 +183,7 @@ def dual_relationship_decide(
     if version is not None:
         check_version(declaration, seen=version, saving=fields, user=actor.user)
     if decision == DualRelationshipDecision.KEEP and not notes.strip():
-        raise ValidationError({"notes": "Write down the safeguards she keeps with this woman."})
+        raise ValidationError({"notes": _("Write down the safeguards she keeps with this woman.")})
     declaration.decision = decision
     declaration.decision_notes = notes
     declaration.decided_by = actor.user
@@ -313,7 +323,7 @@ def missed_session_notices_send(*, program: Program, today: datetime.date) -> in
     )
     sent = 0
     for link in links:
-        notice, _ = MissedSessionNotice.objects.get_or_create(
+        notice, _created = MissedSessionNotice.objects.get_or_create(
             coach=link.coach, week_starting=last_week, defaults={"supervisor": link.supervisor}
         )
         with transaction.atomic():
@@ -361,7 +371,7 @@ def _gaps_left(program: Program, shifts: list[Span]) -> list[tuple[Span, list[Sp
     """Each gap between consecutive shifts that holds after-hours time, with the hours it would leave uncovered."""
     shifts = sorted(shifts)
     gaps = []
-    for (_, ended), (started, _) in itertools.pairwise(shifts):
+    for (_start, ended), (started, _end) in itertools.pairwise(shifts):
         if ended < started and program.after_hours_within(ended, started):
             gaps.append(((ended, started), rota.after_hours_spans(program, ended, started)))
     return gaps
@@ -384,7 +394,7 @@ def _check_rota(
     rota_then = _rota_around(program, min(window), max(window), leaving_out=shift)
     if starts_at is not None and ends_at is not None:
         if any(start < ends_at and starts_at < end for start, end in rota_then):
-            raise ValidationError({"starts_at": ROTA_REFUSALS[ROTA_NO_OVERLAP]})
+            raise ValidationError({"starts_at": str(ROTA_REFUSALS[ROTA_NO_OVERLAP])})
         rota_then.append((starts_at, ends_at))
     errors: dict[str, list[str]] = {}
     for (gap_start, gap_end), spans in _gaps_left(program, rota_then):
@@ -394,12 +404,18 @@ def _check_rota(
         elif gap_start == ends_at:
             where = "ends_at"
         errors.setdefault(where, []).append(
-            f"{rota.say_spans(program, spans)} would have no one on call. "
-            + (
-                "Change the times so that the shifts meet, or add a shift for those hours first."
+            (
+                _(
+                    "%(hours)s would have no one on call. "
+                    "Change the times so that the shifts meet, or add a shift for those hours first."
+                )
                 if shift is None or starts_at is not None
-                else "Add a shift for those hours first, or give this shift to someone else."
+                else _(
+                    "%(hours)s would have no one on call. "
+                    "Add a shift for those hours first, or give this shift to someone else."
+                )
             )
+            % {"hours": rota.say_spans(program, spans)}
         )
     if errors:
         raise ValidationError(errors)
@@ -416,7 +432,7 @@ def _save_shift(shift: OnCallShift, fields: list[str] | None = None) -> OnCallSh
         message = ROTA_REFUSALS.get(refused)
         if message is None:
             raise
-        raise ValidationError({"starts_at": message}) from None
+        raise ValidationError({"starts_at": str(message)}) from None
     return shift
 
 
@@ -438,9 +454,9 @@ def shift_add(
 def _locked(shift: OnCallShift, now: datetime.datetime) -> OnCallShift:
     shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
     if shift.removed_at is not None:
-        raise ValidationError("This shift was removed from the rota.")
+        raise ValidationError(_("This shift was removed from the rota."))
     if shift.ends_at <= now:
-        raise ValidationError("This shift is over: its record stays as it was.")
+        raise ValidationError(_("This shift is over: its record stays as it was."))
     return shift
 
 
@@ -459,15 +475,15 @@ def shift_change(
     now = timezone.now()
     shift = _locked(shift, now)
     if shift.starts_at <= now and starts_at != shift.starts_at:
-        raise ValidationError({"starts_at": "This shift has started: its start stays as it was."})
+        raise ValidationError({"starts_at": _("This shift has started: its start stays as it was.")})
     if ends_at <= now:
-        raise ValidationError({"ends_at": "A shift cannot end in the past."})
+        raise ValidationError({"ends_at": _("A shift cannot end in the past.")})
     outside = shift.covers(manager="live").exclude(starts_at__gte=starts_at, ends_at__lte=ends_at).first()
     if outside is not None:
         raise ValidationError(
             {
-                "__all__": f"{outside.substitute} covers {_cover_span(outside)}, "
-                "outside these times. Remove that cover first."
+                "__all__": _("%(name)s covers %(span)s, outside these times. Remove that cover first.")
+                % {"name": outside.substitute, "span": _cover_span(outside)}
             }
         )
     _check_rota(shift.program, starts_at=starts_at, ends_at=ends_at, shift=shift)
@@ -488,13 +504,19 @@ def shift_swap(
     first, second = _locked(first, now), _locked(second, now)
     shift, other = (first, second) if first.pk == shift.pk else (second, first)
     if seen_primary is not None and shift.primary_id != seen_primary:
-        raise ValidationError(f"{shift.primary} is now the primary of this shift: the rota changed. Look at it again.")
+        raise ValidationError(
+            _("%(name)s is now the primary of this shift: the rota changed. Look at it again.")
+            % {"name": shift.primary}
+        )
     if shift.pk == other.pk or shift.primary_id == other.primary_id:
-        raise ValidationError({"other": "Choose a shift that someone else is on call for."})
+        raise ValidationError({"other": _("Choose a shift that someone else is on call for.")})
     for mine, theirs in ((shift, other), (other, shift)):
         if theirs.primary_id == mine.backup_id:
             raise ValidationError(
-                {"other": f"{theirs.primary} is the backup of the shift {_span(mine)}: she cannot be its primary too."}
+                {
+                    "other": _("%(name)s is the backup of the shift %(span)s: she cannot be its primary too.")
+                    % {"name": theirs.primary, "span": _span(mine)}
+                }
             )
     shift.primary_id, other.primary_id = other.primary_id, shift.primary_id
     _save_shift(shift, ["primary"])
@@ -505,10 +527,13 @@ def shift_swap(
 def shift_remove_effects(shift: OnCallShift) -> list[str]:
     covers = shift.covers(manager="live").count()
     return [
-        f"The shift {_span(shift)} ({shift.primary}, backup {shift.backup}) leaves the rota; "
-        "its record and history stay.",
+        _("The shift %(span)s (%(primary)s, backup %(backup)s) leaves the rota; its record and history stay.")
+        % {"span": _span(shift), "primary": shift.primary, "backup": shift.backup},
         *(
-            [f"Its {covers} cover{'s' if covers != 1 else ''} end{'s' if covers == 1 else ''} with it."]
+            [
+                ngettext("Its %(count)d cover ends with it.", "Its %(count)d covers end with it.", covers)
+                % {"count": covers}
+            ]
             if covers
             else []
         ),
@@ -531,7 +556,7 @@ def shift_remove(*, actor: Actor, shift: OnCallShift) -> OnCallShift:
     now = timezone.now()
     shift = _locked(shift, now)
     if shift.starts_at <= now:
-        raise ValidationError("This shift has started: change its end or hand it to someone else instead.")
+        raise ValidationError(_("This shift has started: change its end or hand it to someone else instead."))
     _check_rota(shift.program, starts_at=None, ends_at=None, shift=shift)
     shift.covers(manager="live").update(removed_at=now, removed_by=actor.user)
     shift.removed_at, shift.removed_by = now, actor.user
@@ -586,9 +611,9 @@ def unavailability_add(
     """She marks days she cannot answer (the kind of reason only): paging passes her over as primary and backup,
     and the rota shows the hours of her shifts as needing cover."""
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "The last day comes on or after the first."})
+        raise ValidationError({"ends_on": _("The last day comes on or after the first.")})
     if ends_on < timezone.localdate():
-        raise ValidationError({"ends_on": "These days are past."})
+        raise ValidationError({"ends_on": _("These days are past.")})
     return Unavailability.objects.create(
         supervisor=actor.user, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=actor.user
     )
@@ -608,9 +633,11 @@ def unavailability_remove(*, actor: Actor, unavailability: Unavailability) -> Un
 COVER_SLACK = datetime.timedelta(minutes=10)
 
 ROTA_REFUSALS = {
-    ROTA_NO_OVERLAP: "This shift overlaps another shift of the rota.",
-    ROTA_AFTER_HOURS_COVERED: "Someone else changed the rota at the same moment, and this would now leave "
-    "after-hours time with no one on call. Look at the rota again.",
+    ROTA_NO_OVERLAP: gettext_lazy("This shift overlaps another shift of the rota."),
+    ROTA_AFTER_HOURS_COVERED: gettext_lazy(
+        "Someone else changed the rota at the same moment, and this would now leave "
+        "after-hours time with no one on call. Look at the rota again."
+    ),
 }
 
 
@@ -647,17 +674,19 @@ def break_glass_open(*, actor: Actor, patient: Patient, reason: str, now: dateti
     already in her reach. The supervisors are told after the commit."""
     user = actor.user
     if not patient_permissions.can_break_glass(user) or patient.program_id != user.program_id:
-        raise ValidationError("Only a supervisor of the program can open a record in an emergency.")
+        raise ValidationError(_("Only a supervisor of the program can open a record in an emergency."))
     reason = reason.strip()
     errors = {}
     if not on_call_now(user, now):
-        errors["reason"] = "Only the supervisor on call now can open a record in an emergency. Call whoever is on call."
+        errors["reason"] = _(
+            "Only the supervisor on call now can open a record in an emergency. Call whoever is on call."
+        )
     elif not reason:
-        errors["reason"] = "Say in a few words why she is in danger and who you could not reach."
+        errors["reason"] = _("Say in a few words why she is in danger and who you could not reach.")
     elif len(reason) > BREAK_GLASS_REASON_MAX:
-        errors["reason"] = f"Keep the reason to {BREAK_GLASS_REASON_MAX} characters."
+        errors["reason"] = _("Keep the reason to %(max)d characters.") % {"max": BREAK_GLASS_REASON_MAX}
     elif patient_permissions.patients_visible_to(user).filter(pk=patient.pk).exists():
-        errors["reason"] = "You can already see her record: open it from the patient list."
+        errors["reason"] = _("You can already see her record: open it from the patient list.")
     if errors:
         raise ValidationError(errors)
     grant = BreakGlass.objects.create(
@@ -691,13 +720,13 @@ def break_glass_review(*, actor: Actor, grant: BreakGlass, note: str, now: datet
     grant = BreakGlass.objects.select_for_update().get(pk=grant.pk)
     note = note.strip()
     if not user.has_perm("patients.view_patient") or grant.program_id != user.program_id:
-        raise ValidationError("Only a supervisor of the program reviews a record opened in an emergency.")
+        raise ValidationError(_("Only a supervisor of the program reviews a record opened in an emergency."))
     if grant.user_id == user.pk:
-        raise ValidationError({"note": "Another supervisor reviews what you opened."})
+        raise ValidationError({"note": _("Another supervisor reviews what you opened.")})
     if grant.reviewed_at is not None:
-        raise ValidationError({"note": f"{grant.reviewed_by} reviewed it already."})
+        raise ValidationError({"note": _("%(name)s reviewed it already.") % {"name": grant.reviewed_by}})
     if not note:
-        raise ValidationError({"note": "Write what you found: was opening it needed, and what follows."})
+        raise ValidationError({"note": _("Write what you found: was opening it needed, and what follows.")})
     grant.reviewed_by, grant.reviewed_at, grant.review_note = user, now, note[:2000]
     grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
     log_access(actor, AccessAction.CHANGE, patient=grant.patient, record=grant, record_type="break-glass access")

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
@@ -64,7 +66,11 @@ def coach_supervisor(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form.cleaned_data['supervisor']} supervises {coach} now.")
+            messages.success(
+                request,
+                _("%(supervisor)s supervises %(coach)s now.")
+                % {"supervisor": form.cleaned_data["supervisor"], "coach": coach},
+            )
             return redirect("staff:detail", pk=coach.pk)
     return render(
         request,
@@ -98,7 +104,7 @@ def rota(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Shift added to the rota.")
+            messages.success(request, _("Shift added to the rota."))
             return redirect("supervision:rota")
     program = request.user.program
     now = timezone.now()
@@ -123,7 +129,8 @@ def rota(request):
 
 
 def _shift_label(shift) -> str:
-    return f"{rota_module.say_span(shift.program, shift.starts_at, shift.ends_at)}: {shift.primary}"
+    span = rota_module.say_span(shift.program, shift.starts_at, shift.ends_at)
+    return _("%(span)s: %(primary)s") % {"span": span, "primary": shift.primary}
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,7 +144,7 @@ def shift_edit(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Shift changed. The rota keeps its history.")
+            messages.success(request, _("Shift changed. The rota keeps its history."))
             return redirect("supervision:rota")
     return render(request, "supervision/shift_form.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
 
@@ -154,7 +161,7 @@ def shift_swap(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Shifts swapped.")
+            messages.success(request, _("Shifts swapped."))
             return redirect("supervision:rota")
     return render(request, "supervision/shift_swap.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
 
@@ -170,19 +177,19 @@ def shift_remove(request, pk):
     if not confirmed(request):
         return confirm_page(
             request,
-            title="Remove this shift from the rota?",
+            title=_("Remove this shift from the rota?"),
             effects=services.shift_remove_effects(shift),
-            button="Remove the shift",
+            button=_("Remove the shift"),
             action=reverse("supervision:shift_remove", args=[shift.pk]),
             cancel_url=reverse("supervision:rota"),
-            back_label="On-call rota",
+            back_label=_("On-call rota"),
         )
     try:
         services.shift_remove(actor=actor_from(request), shift=shift)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Shift removed from the rota. Its record stays in the history.")
+        messages.success(request, _("Shift removed from the rota. Its record stays in the history."))
     return redirect("supervision:rota")
 
 
@@ -198,7 +205,7 @@ def cover_add(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form.cleaned_data['substitute']} covers those hours.")
+            messages.success(request, _("%(name)s covers those hours.") % {"name": form.cleaned_data["substitute"]})
             return redirect("supervision:rota")
     return render(request, "supervision/cover_form.html", {"shift": shift, "form": form, "label": _shift_label(shift)})
 
@@ -210,15 +217,18 @@ def cover_remove(request, pk):
         span = rota_module.say_span(cover.shift.program, cover.starts_at, cover.ends_at)
         return confirm_page(
             request,
-            title="End this cover?",
-            effects=[f"{cover.substitute} no longer covers {span}: the shift's own primary is on call again then."],
-            button="End the cover",
+            title=_("End this cover?"),
+            effects=[
+                _("%(name)s no longer covers %(span)s: the shift's own primary is on call again then.")
+                % {"name": cover.substitute, "span": span}
+            ],
+            button=_("End the cover"),
             action=reverse("supervision:cover_remove", args=[cover.pk]),
             cancel_url=reverse("supervision:rota"),
-            back_label="On-call rota",
+            back_label=_("On-call rota"),
         )
     services.cover_remove(actor=actor_from(request), cover=cover)
-    messages.success(request, "Cover ended.")
+    messages.success(request, _("Cover ended."))
     return redirect("supervision:rota")
 
 
@@ -235,7 +245,9 @@ def away(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Marked. Pages pass you over on those days; the rota shows your hours to cover.")
+            messages.success(
+                request, _("Marked. Pages pass you over on those days; the rota shows your hours to cover.")
+            )
             return redirect("supervision:away")
     days = permissions.unavailability_of(request.user).filter(ends_on__gte=timezone.localdate())
     return render(request, "supervision/away.html", {"form": form, "days": days})
@@ -247,18 +259,18 @@ def away_remove(request, pk):
     if not confirmed(request):
         return confirm_page(
             request,
-            title="Take these days off your days away?",
+            title=_("Take these days off your days away?"),
             effects=[
-                f"From {row.starts_on:%b} {row.starts_on.day} to {row.ends_on:%b} {row.ends_on.day}, pages reach you "
-                "again as on any other day."
+                _("From %(first)s to %(last)s, pages reach you again as on any other day.")
+                % {"first": date_format(row.starts_on, "M j"), "last": date_format(row.ends_on, "M j")}
             ],
-            button="I can answer these days",
+            button=_("I can answer these days"),
             action=reverse("supervision:away_remove", args=[row.pk]),
             cancel_url=reverse("supervision:away"),
-            back_label="Days away",
+            back_label=_("Days away"),
         )
     services.unavailability_remove(actor=actor_from(request), unavailability=row)
-    messages.success(request, "Those days no longer count as away.")
+    messages.success(request, _("Those days no longer count as away."))
     return redirect("supervision:away")
 
 
@@ -276,9 +288,9 @@ def page_release(request, pk):
     send = request.POST.get("decision") == "send"
     page = services.page_release(actor=actor_from(request), page=page, send=send)
     if page.status == page.Status.PENDING:
-        messages.success(request, f"The page to {page.recipient} is on its way.")
+        messages.success(request, _("The page to %(name)s is on its way.") % {"name": page.recipient})
     elif page.status == page.Status.DROPPED:
-        messages.success(request, f"The page to {page.recipient} will not be sent.")
+        messages.success(request, _("The page to %(name)s will not be sent.") % {"name": page.recipient})
     return redirect("home")
 
 
@@ -297,7 +309,9 @@ def _on_call(request, concern):
             messages.info(request, error.messages[0])
         else:
             if concern.acknowledged_by_id == request.user.pk:
-                messages.success(request, "Thank you: you have it. The coach sees that a supervisor has her concern.")
+                messages.success(
+                    request, _("Thank you: you have it. The coach sees that a supervisor has her concern.")
+                )
             else:  # two said "I have it" at once, or the page was stale: the second is told who has it
                 messages.info(request, concern.who_has_it(request.user))
         return redirect("supervision:on_call", pk=concern.pk)
@@ -373,7 +387,7 @@ def check_in_add(request):
         CheckInForm,
         AgendaKind.CHECK_IN,
         "supervision/check_in_form.html",
-        "Thank you. It is on your agenda for your next session, for your supervisor only.",
+        _("Thank you. It is on your agenda for your next session, for your supervisor only."),
     )
 
 
@@ -386,7 +400,7 @@ def boundary_question_add(request):
         BoundaryQuestionForm,
         AgendaKind.BOUNDARY,
         "supervision/boundary_form.html",
-        "Your question is on your agenda for your next session.",
+        _("Your question is on your agenda for your next session."),
     )
 
 
@@ -409,9 +423,9 @@ def boundary_answer(request, pk):
     form = BoundaryAnswerForm(request.POST)
     if form.is_valid():
         services.boundary_question_answer(actor=actor_from(request), item=item, answer=form.cleaned_data["answer"])
-        messages.success(request, "Answer saved. She sees it on her agenda.")
+        messages.success(request, _("Answer saved. She sees it on her agenda."))
     else:
-        messages.error(request, "Write how the question was answered.")
+        messages.error(request, _("Write how the question was answered."))
     return redirect("supervision:queue", coach_pk=item.coach_id)
 
 
@@ -425,7 +439,7 @@ def dual_relationship_add(request):
     form = DualRelationshipForm(request.POST or None, patients=patients)
     if request.method == "POST" and form.is_valid():
         services.dual_relationship_declare(actor=actor_from(request), **form.cleaned_data)
-        messages.success(request, "Thank you for telling us. Your supervisor will talk it over with you.")
+        messages.success(request, _("Thank you for telling us. Your supervisor will talk it over with you."))
         return redirect("supervision:queue", coach_pk=request.user.pk)
     # The form lists her caseload by name to choose from.
     log_access_many(
@@ -455,7 +469,7 @@ def dual_relationship_decide(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Decision saved. The coach sees it.")
+            messages.success(request, _("Decision saved. The coach sees it."))
             return redirect("supervision:queue", coach_pk=declaration.coach_id)
     log_access(actor_from(request), AccessAction.VIEW, patient=declaration.patient, record=declaration)
     return render(request, "supervision/dual_relationship_decide.html", {"declaration": declaration, "form": form})
@@ -470,7 +484,7 @@ def agenda_add(request):
     form = AgendaItemForm(request.POST or None, patients=patients)
     if request.method == "POST" and form.is_valid():
         services.agenda_item_add(actor=actor_from(request), **form.cleaned_data)
-        messages.success(request, "Added to your supervision agenda.")
+        messages.success(request, _("Added to your supervision agenda."))
         return redirect("supervision:queue", coach_pk=request.user.pk)
     # The form lists her caseload by name to choose from.
     log_access_many(
@@ -529,7 +543,7 @@ def session_new(request, coach_pk):
             actions_done=list(form.cleaned_data["actions_done"]),
             debriefs_done=form.cleaned_data["debriefs_done"],
         )
-        messages.success(request, "Session recorded.")
+        messages.success(request, _("Session recorded."))
         return redirect("supervision:session", pk=session.pk)
     # The form lists the coach's caseload by name, and starts with a line for each patient of her queue.
     log_access_many(
@@ -631,7 +645,7 @@ def session_edit(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Saved. The earlier version is kept in the session's history.")
+            messages.success(request, _("Saved. The earlier version is kept in the session's history."))
             return redirect("supervision:session", pk=session.pk)
     log_access_many(
         actor_from(request),
@@ -667,7 +681,7 @@ def weeks(request):
 def action_item_done(request, pk):
     item = permissions.get_action_item_for_update(request.user, pk)
     services.action_item_done(actor=actor_from(request), item=item)
-    messages.success(request, f"Done: {item.what}")
+    messages.success(request, _("Done: %(what)s") % {"what": item.what})
     return redirect("supervision:queue", coach_pk=item.session.coach_id)
 
 
@@ -685,7 +699,7 @@ def break_glass_open(request):
             user, legal_name=data["legal_name"], date_of_birth=data["date_of_birth"]
         )
         if patient is None:
-            form.add_error("legal_name", "No woman of your program out of your reach has this name and birth date.")
+            form.add_error("legal_name", _("No woman of your program out of your reach has this name and birth date."))
         else:
             try:
                 grant = services.break_glass_open(
@@ -695,7 +709,9 @@ def break_glass_open(request):
                 form.add_error(None, error)
             else:
                 until = timezone.localtime(grant.ends_at)
-                messages.warning(request, f"Her record is open to you until {until:%-I:%M %p}.")
+                messages.warning(
+                    request, _("Her record is open to you until %(time)s.") % {"time": date_format(until, "g:i A")}
+                )
                 return redirect("patients:detail", pk=patient.pk)
     on_call = services.on_call_now(user, timezone.now())
     return render(request, "supervision/break_glass.html", {"form": form, "on_call": on_call})
@@ -714,7 +730,7 @@ def break_glass_review(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Your review is recorded.")
+            messages.success(request, _("Your review is recorded."))
             return redirect("supervision:break_glass_review", pk=grant.pk)
     log_access(
         actor_from(request), AccessAction.VIEW, patient=grant.patient, record=grant, record_type="break-glass review"
