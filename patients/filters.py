@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from patients import permissions
 from patients.models import DISCHARGE_STATUSES, Patient, ProgramStatus
@@ -11,28 +12,33 @@ HIGHER_CARE = "higher_care"
 EVERYONE = "all"
 # Where she is in her course; with none chosen, those who left the program are left out.
 STATUS_CHOICES = [
-    (ProgramStatus.ACTIVE.value, "Enrolled"),
-    (HIGHER_CARE, "In a higher level of care"),
+    (ProgramStatus.ACTIVE.value, _("Enrolled")),
+    (HIGHER_CARE, _("In a higher level of care")),
     (ProgramStatus.DISCONNECTED.value, ProgramStatus.DISCONNECTED.label),
     (ProgramStatus.DISCHARGED.value, ProgramStatus.DISCHARGED.label),
     (ProgramStatus.GRADUATED.value, ProgramStatus.GRADUATED.label),
-    (EVERYONE, "Everyone, discharged included"),
+    (EVERYONE, _("Everyone, discharged included")),
 ]
 
 
 class PatientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="search", label="Name", widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+        method="search", label=_("Name"), widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
     )
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="by_status", empty_label="Enrolled, in higher care or disconnected"
+        choices=STATUS_CHOICES,
+        method="by_status",
+        label=_("Status"),
+        empty_label=_("Enrolled, in higher care or disconnected"),
     )
-    coach = django_filters.ModelChoiceFilter(queryset=None, method="by_coach", label="Coach", empty_label="Any coach")
+    coach = django_filters.ModelChoiceFilter(
+        queryset=None, method="by_coach", label=_("Coach"), empty_label=_("Any coach")
+    )
     needs_coach = django_filters.BooleanFilter(
-        method="without_coach", label="Only those without a coach", widget=forms.CheckboxInput
+        method="without_coach", label=_("Only those without a coach"), widget=forms.CheckboxInput
     )
     mine = django_filters.BooleanFilter(
-        method="of_mine", label="Only women I am the clinical provider for", widget=forms.CheckboxInput
+        method="of_mine", label=_("Only women I am the clinical provider for"), widget=forms.CheckboxInput
     )
 
     class Meta:

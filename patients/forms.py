@@ -6,6 +6,9 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from patients import services
 from patients.models import (
@@ -20,7 +23,7 @@ from patients.models import (
     ProgramStatus,
     WithdrawalTreated,
 )
-from patients.services import OUT_OF_COMPLIANCE, OVER_CAP
+from patients.services import NOT_IN_FUTURE, OUT_OF_COMPLIANCE, OVER_CAP
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.once import OnceFormMixin
 from recovery_program.uploads import DOCUMENT_HELP, checked_document
@@ -35,6 +38,18 @@ def _today() -> datetime.date:
 CONTACT_FIELDS = ["phone", "ok_to_leave_message", "ok_to_text", "safe_contact_notes", "preferred_language"]
 IDENTITY_FIELDS = ["legal_name", "preferred_name", "date_of_birth"]
 PREGNANCY_FIELDS = ["due_date", "delivery_date"]
+# Labels of the fields whose model field has no verbose name (Django's label from the field name is not translated).
+PATIENT_LABELS = {
+    "legal_name": _("Legal name"),
+    "preferred_name": _("Preferred name"),
+    "date_of_birth": _("Date of birth"),
+    "phone": _("Phone"),
+    "safe_contact_notes": _("Safe contact notes"),
+    "preferred_language": _("Preferred language"),
+    "delivery_date": _("Delivery date"),
+    "enrollment_date": _("Enrollment date"),
+    "clinical_provider": _("Clinical provider"),
+}
 
 
 class PatientDatesMixin:
@@ -42,26 +57,33 @@ class PatientDatesMixin:
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
-        not_in_future(born, "date of birth")
+        not_in_future(born, "date of birth", message=NOT_IN_FUTURE["date of birth"])
         age = (_today() - born).days // 365
         if not 12 <= age <= 65:
-            raise forms.ValidationError(f"Please check the date of birth: she would be {age} years old.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Please check the date of birth: she would be %(age)d year old.",
+                    "Please check the date of birth: she would be %(age)d years old.",
+                    age,
+                )
+                % {"age": age}
+            )
         return born
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
         if due and due > _today() + datetime.timedelta(weeks=43):
-            raise forms.ValidationError("A due date is at most 43 weeks away. Please check the year.")
+            raise forms.ValidationError(gettext("A due date is at most 43 weeks away. Please check the year."))
         return due
 
     def clean_delivery_date(self):
         delivered = self.cleaned_data.get("delivery_date")
-        not_in_future(delivered, "delivery date")
+        not_in_future(delivered, "delivery date", message=NOT_IN_FUTURE["delivery date"])
         return delivered
 
     def clean_enrollment_date(self):
         enrolled = self.cleaned_data.get("enrollment_date")
-        not_in_future(enrolled, "enrollment date")
+        not_in_future(enrolled, "enrollment date", message=NOT_IN_FUTURE["enrollment date"])
         return enrolled
 
     def clean(self):
@@ -71,17 +93,21 @@ class PatientDatesMixin:
         if due and not delivered and due < _today() - datetime.timedelta(days=30):
             self.add_error(
                 "due_date",
-                "This due date is more than a month ago. If she has had her baby, enter the delivery date; "
-                "otherwise check the year.",
+                gettext(
+                    "This due date is more than a month ago. If she has had her baby, enter the delivery date; "
+                    "otherwise check the year."
+                ),
             )
         if delivered and enrolled and delivered < enrolled - datetime.timedelta(days=365):
             self.add_error(
                 "delivery_date",
-                "This delivery is more than a year before she enrolled. Record that child under Children instead.",
+                gettext(
+                    "This delivery is more than a year before she enrolled. Record that child under Children instead."
+                ),
             )
         born = cleaned.get("date_of_birth")
         if born and enrolled and enrolled < born:
-            self.add_error("enrollment_date", "She cannot enroll before she was born.")
+            self.add_error("enrollment_date", gettext("She cannot enroll before she was born."))
         return cleaned
 
 
@@ -91,15 +117,15 @@ class CaseloadCapMixin(PlainErrors, forms.Form):
     carry."""
 
     over_cap_confirmed = forms.BooleanField(
-        required=False, widget=forms.HiddenInput, label="Yes, assign her anyway: I have looked at this coach's load"
+        required=False, widget=forms.HiddenInput, label=_("Yes, assign her anyway: I have looked at this coach's load")
     )
     # Asked only when the service refuses a coach out of compliance with her required training.
     compliance_override_reason = forms.CharField(
         required=False,
         max_length=500,
         widget=forms.HiddenInput,
-        label="Why she may have this woman anyway (training override)",
-        help_text="Kept on the assignment with your name and the time.",
+        label=_("Why she may have this woman anyway (training override)"),
+        help_text=_("Kept on the assignment with your name and the time."),
     )
 
     def ask_to_confirm(self, error) -> None:
@@ -113,16 +139,17 @@ class CaseloadCapMixin(PlainErrors, forms.Form):
 
 def _offer_providers(field, providers) -> None:
     field.queryset = providers
-    field.empty_label = "No clinical provider"
+    field.empty_label = gettext("No clinical provider")
 
 
 class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors, forms.ModelForm):
     coach = forms.ModelChoiceField(
         queryset=None,
+        label=_("Coach"),
         required=False,
-        empty_label="No coach yet",
-        help_text="She joins this coach's caseload from her enrollment date.",
-        error_messages={"invalid_choice": "Choose one of your program's coaches."},
+        empty_label=_("No coach yet"),
+        help_text=_("She joins this coach's caseload from her enrollment date."),
+        error_messages={"invalid_choice": _("Choose one of your program's coaches.")},
     )
 
     class Meta:
@@ -142,8 +169,9 @@ class EnrollForm(OnceFormMixin, PatientDatesMixin, CaseloadCapMixin, PlainErrors
             "safe_contact_notes": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
+        labels = PATIENT_LABELS
         error_messages = {
-            "clinical_provider": {"invalid_choice": "Choose one of your program's supervisors."},
+            "clinical_provider": {"invalid_choice": _("Choose one of your program's supervisors.")},
         }
 
     def __init__(self, *args, coaches, providers, **kwargs):
@@ -161,6 +189,7 @@ class PatientForm(VersionedForm, PatientDatesMixin, PlainErrors, forms.ModelForm
         model = Patient
         fields = [*IDENTITY_FIELDS, *CONTACT_FIELDS, "enrollment_date", "clinical_provider"]
         widgets = EnrollForm.Meta.widgets
+        labels = PATIENT_LABELS
         error_messages = EnrollForm.Meta.error_messages
 
     def __init__(self, *args, providers, **kwargs):
@@ -175,6 +204,7 @@ class ContactForm(VersionedForm, PlainErrors, forms.ModelForm):
         model = Patient
         fields = CONTACT_FIELDS
         widgets = EnrollForm.Meta.widgets
+        labels = PATIENT_LABELS
 
 
 # Discharge has its own page (a reason from the program's list, what is still open): the status page offers the rest.
@@ -184,16 +214,18 @@ STATUS_CHOICES = [(s.value, s.label) for s in (ProgramStatus.ACTIVE, ProgramStat
 class StatusForm(OnceFormMixin, PlainErrors, forms.Form):
     status = forms.ChoiceField(
         choices=STATUS_CHOICES,
-        label="New status",
-        help_text="To discharge her, use “Discharge her” on her page.",
-        error_messages={"invalid_choice": "Choose active or disconnected. To discharge her, use “Discharge her”."},
+        label=_("New status"),
+        help_text=_("To discharge her, use “Discharge her” on her page."),
+        error_messages={"invalid_choice": _("Choose active or disconnected. To discharge her, use “Discharge her”.")},
     )
-    changed_on = forms.DateField(label="Since", widget=DateInput, initial=_today)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="A few words on why.")
+    changed_on = forms.DateField(label=_("Since"), widget=DateInput, initial=_today)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("A few words on why.")
+    )
     shared_with_coach = forms.BooleanField(
         required=False,
-        label="Her coach may read the reason",
-        help_text="Otherwise only the clinical staff read it; her coach sees the new status.",
+        label=_("Her coach may read the reason"),
+        help_text=_("Otherwise only the clinical staff read it; her coach sees the new status."),
     )
 
     def __init__(self, *args, patient: Patient, **kwargs):
@@ -203,22 +235,24 @@ class StatusForm(OnceFormMixin, PlainErrors, forms.Form):
     def clean_status(self):
         status = self.cleaned_data["status"]
         if status == self.patient.status:
-            raise forms.ValidationError(f"She is already {ProgramStatus(status).label.lower()}.")
+            raise forms.ValidationError(
+                gettext("She is already %(status)s.") % {"status": ProgramStatus(status).label.lower()}
+            )
         return status
 
     def clean_changed_on(self):
         changed_on = self.cleaned_data["changed_on"]
-        not_in_future(changed_on, "date")
+        not_in_future(changed_on, "date", message=NOT_IN_FUTURE["date"])
         if changed_on < self.patient.enrollment_date:
-            raise forms.ValidationError("The change cannot come before she enrolled.")
+            raise forms.ValidationError(gettext("The change cannot come before she enrolled."))
         return changed_on
 
 
 class AssignmentForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
     coach = forms.ModelChoiceField(
-        queryset=None, error_messages={"invalid_choice": "Choose one of your program's coaches."}
+        queryset=None, label=_("Coach"), error_messages={"invalid_choice": _("Choose one of your program's coaches.")}
     )
-    started_on = forms.DateField(label="From", widget=DateInput, initial=_today)
+    started_on = forms.DateField(label=_("From"), widget=DateInput, initial=_today)
 
     def __init__(self, *args, coaches, patient: Patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,28 +262,30 @@ class AssignmentForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
     def clean_started_on(self):
         started_on = self.cleaned_data["started_on"]
         if started_on > _today() + datetime.timedelta(days=30):
-            raise forms.ValidationError("Assign a coach at most a month ahead.")
+            raise forms.ValidationError(gettext("Assign a coach at most a month ahead."))
         if started_on < self.patient.enrollment_date:
-            raise forms.ValidationError("A coach cannot start before she enrolled.")
+            raise forms.ValidationError(gettext("A coach cannot start before she enrolled."))
         return started_on
 
 
 class TransferForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
     coach = forms.ModelChoiceField(
-        queryset=None, label="Her new coach", error_messages={"invalid_choice": "Choose one of your program's coaches."}
+        queryset=None,
+        label=_("Her new coach"),
+        error_messages={"invalid_choice": _("Choose one of your program's coaches.")},
     )
     handoff_note = forms.CharField(
-        label="Handoff note for her new coach",
+        label=_("Handoff note for her new coach"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What the new coach needs to pick up her care: her goals, what works, what to watch for.",
+        help_text=_("What the new coach needs to pick up her care: her goals, what works, what to watch for."),
     )
     previous_coach_note = forms.CharField(
-        label="What her coach until now wants to pass on (optional)",
+        label=_("What her coach until now wants to pass on (optional)"),
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Talk with her coach and write it down here; she loses access to the record with the transfer.",
+        help_text=_("Talk with her coach and write it down here; she loses access to the record with the transfer."),
     )
 
     def __init__(self, *args, coaches, **kwargs):
@@ -258,23 +294,27 @@ class TransferForm(OnceFormMixin, CaseloadCapMixin, PlainErrors, forms.Form):
 
 
 class EndAssignmentForm(PlainErrors, forms.Form):
-    ended_on = forms.DateField(label="Last day with her coach", widget=DateInput, initial=_today)
-    reason = forms.CharField(max_length=200, help_text="For example: the coach left the program.")
+    ended_on = forms.DateField(label=_("Last day with her coach"), widget=DateInput, initial=_today)
+    reason = forms.CharField(label=_("Reason"), max_length=200, help_text=_("For example: the coach left the program."))
     shared_with_coach = forms.BooleanField(
         required=False,
-        label="Coaches may read the reason",
-        help_text="Otherwise only the clinical staff read it; coaches see the dates.",
+        label=_("Coaches may read the reason"),
+        help_text=_("Otherwise only the clinical staff read it; coaches see the dates."),
     )
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]
-        not_in_future(ended_on, "date")
+        not_in_future(ended_on, "date", message=NOT_IN_FUTURE["date"])
         return ended_on
 
 
 class SignedFormField(forms.FileField):
     def __init__(self, **kwargs):
-        super().__init__(label="The signed form", help_text=f"{DOCUMENT_HELP} A photo of it will do.", **kwargs)
+        super().__init__(
+            label=_("The signed form"),
+            help_text=format_lazy("{} {}", DOCUMENT_HELP, _("A photo of it will do.")),
+            **kwargs,
+        )
 
 
 class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
@@ -289,10 +329,16 @@ class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
             "information_scope": forms.Textarea(attrs={"rows": 3}),
             "scope": forms.RadioSelect,
         }
+        labels = {
+            "recipient": _("Recipient"),
+            "purpose": _("Purpose"),
+            "signed_on": _("Signed on"),
+            "expires_on": _("Expires on"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expiry_event"].choices = [("", "No event: it ends on its date"), *ExpiryEvent.choices]
+        self.fields["expiry_event"].choices = [("", gettext("No event: it ends on its date")), *ExpiryEvent.choices]
         self.fields["scope"].required = False  # left unchosen, it names one recipient, as every consent did before
 
     def clean_scope(self):
@@ -307,16 +353,16 @@ class ConsentForm(OnceFormMixin, PlainErrors, forms.ModelForm):
 
     def clean_signed_on(self):
         signed_on = self.cleaned_data["signed_on"]
-        not_in_future(signed_on, "signing date")
+        not_in_future(signed_on, "signing date", message=NOT_IN_FUTURE["signing date"])
         return signed_on
 
     def clean(self):
         cleaned = super().clean()
         signed, expires = cleaned.get("signed_on"), cleaned.get("expires_on")
         if not expires and not cleaned.get("expiry_event"):
-            self.add_error("expires_on", "A consent must say when it ends: give a date or an event.")
+            self.add_error("expires_on", gettext("A consent must say when it ends: give a date or an event."))
         if signed and expires and expires < signed:
-            self.add_error("expires_on", "It cannot expire before it was signed.")
+            self.add_error("expires_on", gettext("It cannot expire before it was signed."))
         return cleaned
 
 
@@ -328,7 +374,7 @@ class SignedConsentForm(OnceFormMixin, PlainErrors, forms.Form):
 
 
 class ConsentRevokeForm(PlainErrors, forms.Form):
-    revoked_on = forms.DateField(label="Revoked on", widget=DateInput, initial=_today)
+    revoked_on = forms.DateField(label=_("Revoked on"), widget=DateInput, initial=_today)
 
     def __init__(self, *args, consent: Consent, **kwargs):
         super().__init__(*args, **kwargs)
@@ -336,9 +382,9 @@ class ConsentRevokeForm(PlainErrors, forms.Form):
 
     def clean_revoked_on(self):
         revoked_on = self.cleaned_data["revoked_on"]
-        not_in_future(revoked_on, "date")
+        not_in_future(revoked_on, "date", message=NOT_IN_FUTURE["date"])
         if revoked_on < self.consent.signed_on:
-            raise forms.ValidationError("It cannot be revoked before it was signed.")
+            raise forms.ValidationError(gettext("It cannot be revoked before it was signed."))
         return revoked_on
 
 
@@ -351,7 +397,8 @@ class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
             "next_court_date": DateInput,
             "visitation": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {"birth_year": "Only if the date of birth is not known."}
+        labels = {"first_name": _("First name"), "date_of_birth": _("Date of birth")}
+        help_texts = {"birth_year": _("Only if the date of birth is not known.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -360,7 +407,9 @@ class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     def clean_birth_year(self):
         year = self.cleaned_data["birth_year"]
         if year is not None and not 1950 <= year <= _today().year:
-            raise forms.ValidationError(f"Enter a year between 1950 and {_today().year}.")
+            raise forms.ValidationError(
+                gettext("Enter a year between %(first)d and %(last)d.") % {"first": 1950, "last": _today().year}
+            )
         return year
 
     def clean(self):
@@ -369,7 +418,7 @@ class ChildForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         if born is not None:
             cleaned["birth_year"] = born.year  # the year is the date's
         elif cleaned.get("birth_year") is None and "date_of_birth" not in self.errors:
-            self.add_error("date_of_birth", "Enter the child's date of birth, or at least the year.")
+            self.add_error("date_of_birth", gettext("Enter the child's date of birth, or at least the year."))
         return cleaned
 
 
@@ -403,14 +452,15 @@ class PregnancyForm(OnceFormMixin, PlainErrors, forms.ModelForm):
             "safe_care_on",
         ]
         widgets = {"due_date": DateInput, "delivery_date": DateInput, "safe_care_on": DateInput}
+        labels = {"delivery_date": _("Delivery date")}
         help_texts = {
-            "delivery_date": "Once she has delivered; then what is known of the birth.",
-            "safe_care_with": "For example the hospital social worker, or her prenatal clinic.",
+            "delivery_date": _("Once she has delivered; then what is known of the birth."),
+            "safe_care_with": _("For example the hospital social worker, or her prenatal clinic."),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["infant_withdrawal"].choices = [("", "Not recorded yet"), *WithdrawalTreated.choices]
+        self.fields["infant_withdrawal"].choices = [("", gettext("Not recorded yet")), *WithdrawalTreated.choices]
 
     def clean(self):
         cleaned = super().clean()
@@ -426,13 +476,15 @@ class PregnancyForm(OnceFormMixin, PlainErrors, forms.ModelForm):
 
 class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
     covered = forms.ModelChoiceField(
-        queryset=None, label="Coach who is away", error_messages={"invalid_choice": "Choose one of your coaches."}
+        queryset=None, label=_("Coach who is away"), error_messages={"invalid_choice": _("Choose one of your coaches.")}
     )
     covering = forms.ModelChoiceField(
-        queryset=None, label="Coach who covers", error_messages={"invalid_choice": "Choose one of your coaches."}
+        queryset=None, label=_("Coach who covers"), error_messages={"invalid_choice": _("Choose one of your coaches.")}
     )
-    starts_on = forms.DateField(label="First day", widget=DateInput, initial=_today)
-    ends_on = forms.DateField(label="Last day", widget=DateInput, help_text="She covers until the end of this day.")
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput, initial=_today)
+    ends_on = forms.DateField(
+        label=_("Last day"), widget=DateInput, help_text=_("She covers until the end of this day.")
+    )
 
     def __init__(self, *args, coaches, **kwargs):
         super().__init__(*args, **kwargs)
@@ -441,11 +493,13 @@ class CoverForm(OnceFormMixin, PlainErrors, forms.Form):
 
 
 class DischargeReasonForm(PlainErrors, forms.Form):
-    label = forms.CharField(label="New wording", max_length=100)
+    label = forms.CharField(label=_("New wording"), max_length=100)
 
 
 class DischargeReasonAddForm(OnceFormMixin, PlainErrors, forms.Form):
-    label = forms.CharField(label="A new reason", max_length=100, help_text="As it should be offered at discharge.")
+    label = forms.CharField(
+        label=_("A new reason"), max_length=100, help_text=_("As it should be offered at discharge.")
+    )
 
 
 class DischargeForm(PlainErrors, forms.Form):
@@ -454,16 +508,16 @@ class DischargeForm(PlainErrors, forms.Form):
 
     reason = forms.ModelChoiceField(
         queryset=None,
-        label="Why she leaves",
-        empty_label="Choose a reason",
-        error_messages={"invalid_choice": "Choose one of the program's reasons."},
+        label=_("Why she leaves"),
+        empty_label=_("Choose a reason"),
+        error_messages={"invalid_choice": _("Choose one of the program's reasons.")},
     )
-    ended_on = forms.DateField(label="Her last day in the program", widget=DateInput, initial=_today)
+    ended_on = forms.DateField(label=_("Her last day in the program"), widget=DateInput, initial=_today)
     summary = forms.CharField(
-        label="A short summary of her time in the program",
+        label=_("A short summary of her time in the program"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="For the clinical staff: what she worked on, where she goes from here.",
+        help_text=_("For the clinical staff: what she worked on, where she goes from here."),
     )
 
     def __init__(self, *args, reasons, open_items, patient: Patient, **kwargs):
@@ -474,14 +528,14 @@ class DischargeForm(PlainErrors, forms.Form):
         for item in open_items:
             self.fields[item.field] = forms.ChoiceField(
                 label=item.label,
-                choices=[("carry", "Carry it: leave it open"), ("close", "Close it now")],
+                choices=[("carry", gettext("Carry it: leave it open")), ("close", gettext("Close it now"))],
                 initial="carry",
                 widget=forms.RadioSelect,
             )
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]
-        not_in_future(ended_on, "last day")
+        not_in_future(ended_on, "last day", message=NOT_IN_FUTURE["last day"])
         return ended_on
 
     def closing(self) -> set[str]:
@@ -490,47 +544,47 @@ class DischargeForm(PlainErrors, forms.Form):
 
 class ReenrollForm(OnceFormMixin, PlainErrors, forms.Form):
     started_on = forms.DateField(
-        label="She comes back on",
+        label=_("She comes back on"),
         widget=DateInput,
         initial=_today,
-        help_text="Her new time in the program starts with a new consent: record it next.",
+        help_text=_("Her new time in the program starts with a new consent: record it next."),
     )
 
     def clean_started_on(self):
         started_on = self.cleaned_data["started_on"]
-        not_in_future(started_on, "date")
+        not_in_future(started_on, "date", message=NOT_IN_FUTURE["date"])
         return started_on
 
 
 class HigherCareForm(OnceFormMixin, PlainErrors, forms.Form):
     kind = forms.ChoiceField(
-        label="Where she went",
+        label=_("Where she went"),
         choices=CareKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose where she went."},
+        error_messages={"invalid_choice": _("Choose where she went.")},
     )
-    started_on = forms.DateField(label="She went on", widget=DateInput, initial=_today)
+    started_on = forms.DateField(label=_("She went on"), widget=DateInput, initial=_today)
     expected_return_on = forms.DateField(
-        label="Expected back", widget=DateInput, required=False, help_text="Leave empty if nobody knows yet."
+        label=_("Expected back"), widget=DateInput, required=False, help_text=_("Leave empty if nobody knows yet.")
     )
 
     def clean_started_on(self):
         started_on = self.cleaned_data["started_on"]
-        not_in_future(started_on, "date she went")
+        not_in_future(started_on, "date she went", message=NOT_IN_FUTURE["date she went"])
         return started_on
 
     def clean(self):
         cleaned = super().clean()
         went, back = cleaned.get("started_on"), cleaned.get("expected_return_on")
         if went and back and back < went:
-            self.add_error("expected_return_on", "She is expected back after she went: check the dates.")
+            self.add_error("expected_return_on", gettext("She is expected back after she went: check the dates."))
         return cleaned
 
 
 class HigherCareEndForm(PlainErrors, forms.Form):
-    ended_on = forms.DateField(label="She came back on", widget=DateInput, initial=_today)
+    ended_on = forms.DateField(label=_("She came back on"), widget=DateInput, initial=_today)
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]
-        not_in_future(ended_on, "date she came back")
+        not_in_future(ended_on, "date she came back", message=NOT_IN_FUTURE["date she came back"])
         return ended_on

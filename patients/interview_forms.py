@@ -6,6 +6,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import InterviewKind, InterviewOutcome
 from recovery_program.forms import DateInput, PlainErrors
@@ -19,25 +20,25 @@ def _today() -> datetime.date:
 
 class GrantInterviewForm(OnceFormMixin, PlainErrors, forms.Form):
     kind = forms.ChoiceField(
-        label="Which interview",
+        label=_("Which interview"),
         choices=InterviewKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose which interview.", "required": "Choose which interview."},
+        error_messages={"invalid_choice": _("Choose which interview."), "required": _("Choose which interview.")},
     )
     outcome = forms.ChoiceField(
-        label="What happened",
+        label=_("What happened"),
         choices=InterviewOutcome.choices,
         initial=InterviewOutcome.DONE,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose what happened.", "required": "Choose what happened."},
+        error_messages={"invalid_choice": _("Choose what happened."), "required": _("Choose what happened.")},
     )
     dated_on = forms.DateField(
-        label="Date", widget=DateInput, initial=_today, help_text="The day of the interview, or of the last try."
+        label=_("Date"), widget=DateInput, initial=_today, help_text=_("The day of the interview, or of the last try.")
     )
     outside_window = forms.BooleanField(
-        label="The follow-up was done outside her window",
+        label=_("The follow-up was done outside her window"),
         required=False,
-        help_text="It is kept, and not counted in the program's follow-up rate.",
+        help_text=_("It is kept, and not counted in the program's follow-up rate."),
     )
 
     def __init__(self, *args, kinds: list[tuple[str, str]] | None = None, **kwargs):
@@ -52,23 +53,23 @@ class GrantInterviewCorrectForm(VersionedForm):
     """A supervisor's correction of a recorded interview: its date, what happened, the window box, and why."""
 
     outcome = forms.ChoiceField(
-        label="What happened",
+        label=_("What happened"),
         choices=InterviewOutcome.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose what happened.", "required": "Choose what happened."},
+        error_messages={"invalid_choice": _("Choose what happened."), "required": _("Choose what happened.")},
     )
     dated_on = forms.DateField(
-        label="Date", widget=DateInput, help_text="The day of the interview, or of the last try."
+        label=_("Date"), widget=DateInput, help_text=_("The day of the interview, or of the last try.")
     )
     outside_window = forms.BooleanField(
-        label="The follow-up was done outside her window",
+        label=_("The follow-up was done outside her window"),
         required=False,
-        help_text="It is kept, and not counted in the program's follow-up rate.",
+        help_text=_("It is kept, and not counted in the program's follow-up rate."),
     )
     reason = forms.CharField(
-        label="Why it is corrected",
+        label=_("Why it is corrected"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Other supervisors see this with the correction.",
-        error_messages={"required": "Say why it is corrected."},
+        help_text=_("Other supervisors see this with the correction."),
+        error_messages={"required": _("Say why it is corrected.")},
     )

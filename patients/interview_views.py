@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients import permissions, services
@@ -30,7 +31,7 @@ def interview_record(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Interview recorded.")
+            messages.success(request, gettext("Interview recorded."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type="grant interviews")
     return render(
@@ -83,7 +84,7 @@ def interview_correct(request, pk, interview_pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Interview corrected.")
+            messages.success(request, gettext("Interview corrected."))
             return redirect("patients:detail", pk=interview.patient_id)
     log_access(actor_from(request), AccessAction.VIEW, patient=interview.patient, record=interview)
     return render(request, "patients/interview_correct.html", {"form": form, "interview": interview})

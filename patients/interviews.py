@@ -13,21 +13,22 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Case, DateField, Exists, F, Func, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import FOLLOW_UP_TARGET_MONTHS, GrantInterview, InterviewKind, InterviewOutcome
 from staff.models import Program
 
 
 class FollowUpStatus(models.TextChoices):
-    NO_INTAKE = "no_intake", "Intake interview not recorded"
-    NOT_YET_DUE = "not_yet_due", "Not yet due"
-    DUE = "due", "Due"
-    OVERDUE = "overdue", "Overdue"
-    DONE = "done", "Done"
-    DONE_OUTSIDE = "done_outside", "Done outside the window"
-    UNREACHABLE = "unreachable", "Could not be reached"
-    DECLINED = "declined", "Declined"
-    MISSED = "missed", "Missed"
+    NO_INTAKE = "no_intake", _("Intake interview not recorded")
+    NOT_YET_DUE = "not_yet_due", _("Not yet due")
+    DUE = "due", _("Due")
+    OVERDUE = "overdue", _("Overdue")
+    DONE = "done", _("Done")
+    DONE_OUTSIDE = "done_outside", _("Done outside the window")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+    DECLINED = "declined", _("Declined")
+    MISSED = "missed", _("Missed")
 
 
 class AddMonths(Func):

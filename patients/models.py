@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from recovery_program.storage import private_storage
@@ -102,16 +104,16 @@ class ProgramFromParent(models.Model):
 
 
 class ProgramStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    DISCONNECTED = "disconnected", "Disconnected from treatment"
-    DISCHARGED = "discharged", "Discharged"
-    GRADUATED = "graduated", "Graduated"
+    ACTIVE = "active", _("Active")
+    DISCONNECTED = "disconnected", _("Disconnected from treatment")
+    DISCHARGED = "discharged", _("Discharged")
+    GRADUATED = "graduated", _("Graduated")
 
 
 class PregnancyStatus(models.TextChoices):
-    PREGNANT = "pregnant", "Pregnant"
-    POSTPARTUM = "postpartum", "Postpartum"
-    PARENTING = "parenting", "Parenting"
+    PREGNANT = "pregnant", _("Pregnant")
+    POSTPARTUM = "postpartum", _("Postpartum")
+    PARENTING = "parenting", _("Parenting")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -194,20 +196,20 @@ class Patient(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="patients")
 
     legal_name = models.CharField(max_length=200)
-    preferred_name = models.CharField(max_length=100, blank=True, help_text="What she likes to be called.")
+    preferred_name = models.CharField(max_length=100, blank=True, help_text=_("What she likes to be called."))
     date_of_birth = models.DateField()
     phone = models.CharField(max_length=32, blank=True)
     ok_to_leave_message = models.BooleanField(
-        "OK to leave a voice message", default=False, help_text="Her phone may be shared with a partner."
+        _("OK to leave a voice message"), default=False, help_text=_("Her phone may be shared with a partner.")
     )
-    ok_to_text = models.BooleanField("OK to send a text", default=False)
+    ok_to_text = models.BooleanField(_("OK to send a text"), default=False)
     safe_contact_notes = models.TextField(
-        blank=True, help_text="When and how it is safe to reach her, and what not to say if someone else answers."
+        blank=True, help_text=_("When and how it is safe to reach her, and what not to say if someone else answers.")
     )
     preferred_language = models.CharField(max_length=64, default="English")
 
-    due_date = models.DateField("estimated due date", null=True, blank=True)
-    delivery_date = models.DateField(null=True, blank=True, help_text="Her most recent delivery.")
+    due_date = models.DateField(_("estimated due date"), null=True, blank=True)
+    delivery_date = models.DateField(null=True, blank=True, help_text=_("Her most recent delivery."))
 
     enrollment_date = models.DateField()
     status = models.CharField(max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.ACTIVE)
@@ -217,8 +219,10 @@ class Patient(models.Model):
         null=True,
         blank=True,
         related_name="provider_for",
-        help_text="The clinician of the program who knows her (a supervisor, for example her group therapist or "
-        "prescriber): named on her concerns and referrals, and asked first about an urgent concern in office hours.",
+        help_text=_(
+            "The clinician of the program who knows her (a supervisor, for example her group therapist or "
+            "prescriber): named on her concerns and referrals, and asked first about an urgent concern in office hours."
+        ),
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -324,7 +328,7 @@ class StatusChange(ProgramFromParent):
     status = models.CharField(max_length=16, choices=ProgramStatus.choices)
     changed_on = models.DateField()
     reason = models.TextField(blank=True)
-    shared_with_coach = models.BooleanField("her coach may read the reason", default=False)
+    shared_with_coach = models.BooleanField(_("her coach may read the reason"), default=False)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -344,17 +348,20 @@ class Child(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="children")
     first_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField(null=True, blank=True, help_text="Leave empty if only the year is known.")
-    birth_year = models.PositiveSmallIntegerField("year of birth")
-    lives_with_patient = models.BooleanField("lives with her", default=True)
-    next_court_date = models.DateField("next court date", null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, help_text=_("Leave empty if only the year is known."))
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"))
+    lives_with_patient = models.BooleanField(_("lives with her"), default=True)
+    next_court_date = models.DateField(_("next court date"), null=True, blank=True)
     visitation = models.TextField(
-        "visits", blank=True, max_length=2000, help_text="When and where she sees the child, if not living with her."
+        _("visits"),
+        blank=True,
+        max_length=2000,
+        help_text=_("When and where she sees the child, if not living with her."),
     )
 
     class Meta:
         ordering = ["birth_year", "first_name"]
-        verbose_name_plural = "children"
+        verbose_name_plural = _("children")
         constraints = [
             models.CheckConstraint(condition=Q(birth_year__gte=1950), name="child_birth_year_plausible"),
             # The year is kept for children recorded before their date of birth was asked, and agrees with it.
@@ -370,18 +377,18 @@ class Child(models.Model):
 
 
 class Custody(models.TextChoices):
-    WITH_HER = "with_her", "With her"
-    SHARED = "shared", "Shared with the other parent"
-    OTHER_PARENT = "other_parent", "With the other parent"
-    RELATIVE = "relative", "With a relative (kinship care)"
-    FOSTER = "foster", "In foster care"
-    ENDED = "ended", "Her parental rights ended"
+    WITH_HER = "with_her", _("With her")
+    SHARED = "shared", _("Shared with the other parent")
+    OTHER_PARENT = "other_parent", _("With the other parent")
+    RELATIVE = "relative", _("With a relative (kinship care)")
+    FOSTER = "foster", _("In foster care")
+    ENDED = "ended", _("Her parental rights ended")
 
 
 class CPSInvolvement(models.TextChoices):
-    NONE = "none", "None"
-    OPEN = "open", "Open case"
-    CLOSED = "closed", "Closed case"
+    NONE = "none", _("None")
+    OPEN = "open", _("Open case")
+    CLOSED = "closed", _("Closed case")
 
 
 @pghistory.track()
@@ -391,16 +398,16 @@ class ChildCustody(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     child = models.OneToOneField(Child, on_delete=models.PROTECT, related_name="custody")
-    custody = models.CharField("custody", max_length=16, choices=Custody.choices, default=Custody.WITH_HER)
+    custody = models.CharField(_("custody"), max_length=16, choices=Custody.choices, default=Custody.WITH_HER)
     cps = models.CharField(
-        "child protective services", max_length=8, choices=CPSInvolvement.choices, default=CPSInvolvement.NONE
+        _("child protective services"), max_length=8, choices=CPSInvolvement.choices, default=CPSInvolvement.NONE
     )
-    cps_opened_on = models.DateField("case opened on", null=True, blank=True)
-    cps_closed_on = models.DateField("case closed on", null=True, blank=True)
+    cps_opened_on = models.DateField(_("case opened on"), null=True, blank=True)
+    cps_closed_on = models.DateField(_("case closed on"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "child custody"
+        verbose_name_plural = _("child custody")
         constraints = [
             models.CheckConstraint(condition=Q(custody__in=Custody.values), name="childcustody_custody_known"),
             models.CheckConstraint(condition=Q(cps__in=CPSInvolvement.values), name="childcustody_cps_known"),
@@ -438,14 +445,14 @@ class CoachAssignment(ProgramFromParent):
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=200, blank=True)
     # Written by a supervisor, the reason is for the clinical staff unless she shares it with the coaches.
-    end_reason_shared_with_coach = models.BooleanField("coaches may read the reason", default=False)
+    end_reason_shared_with_coach = models.BooleanField(_("coaches may read the reason"), default=False)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The one who assigned her confirmed that this passes the program's caseload cap (patients.services).
-    over_cap = models.BooleanField("assigned past the caseload cap", default=False)
+    over_cap = models.BooleanField(_("assigned past the caseload cap"), default=False)
     # A transfer from another coach (patients.services.assignment_transfer): the supervisor's handoff note, and
     # what the old coach told her supervisor for the new one (written by the supervisor after talking with her).
-    handoff_note = models.TextField("handoff note", blank=True, max_length=4000)
-    previous_coach_note = models.TextField("the previous coach's note", blank=True, max_length=4000)
+    handoff_note = models.TextField(_("handoff note"), blank=True, max_length=4000)
+    previous_coach_note = models.TextField(_("the previous coach's note"), blank=True, max_length=4000)
     # A coach out of compliance with her required training is given a caseload only with a supervisor's override.
     compliance_override_reason = models.CharField(max_length=500, blank=True)
     compliance_override_by = models.ForeignKey(
@@ -502,8 +509,17 @@ class CoachAssignment(ProgramFromParent):
 class ExpiryEvent(models.TextChoices):
     """What a consent may end at instead of (or as well as) a date: only events the program records."""
 
-    DISCHARGE = "discharge", "Her discharge from the program"
+    DISCHARGE = "discharge", _("Her discharge from the program")
 
+
+# What a consent's state code (`Consent.state_on`) says to a person.
+CONSENT_STATE_LABELS = {
+    "revoked": _("revoked"),
+    "ended": _("ended"),
+    "expired": _("expired"),
+    "not yet in effect": _("not yet in effect"),
+    "current": _("current"),
+}
 
 # The status changes that are her discharge, for a consent that ends at it: graduating is leaving the program too.
 DISCHARGE_STATUSES = frozenset({ProgramStatus.DISCHARGED, ProgramStatus.GRADUATED})
@@ -522,16 +538,16 @@ def recipient_key(name: str) -> str:
 class ConsentScope(models.TextChoices):
     """What a consent allows (42 CFR 2.31, 2.33 as the 2024 rule has them)."""
 
-    NAMED = "named", "To the recipient named on it, for the purpose written on it"
+    NAMED = "named", _("To the recipient named on it, for the purpose written on it")
     # 42 CFR 2.33(b): one consent for all future uses and disclosures for treatment, payment and health care
     # operations, to providers, health plans and their business associates; each disclosure on it says which.
-    TPO = "tpo", "Treatment, payment and health care operations (one consent for all of them)"
+    TPO = "tpo", _("Treatment, payment and health care operations (one consent for all of them)")
 
 
 class TPOPurpose(models.TextChoices):
-    TREATMENT = "treatment", "Treatment"
-    PAYMENT = "payment", "Payment"
-    OPERATIONS = "operations", "Health care operations"
+    TREATMENT = "treatment", _("Treatment")
+    PAYMENT = "payment", _("Payment")
+    OPERATIONS = "operations", _("Health care operations")
 
 
 def signed_consent_path(consent: Consent, filename: str) -> str:
@@ -557,23 +573,28 @@ class Consent(ProgramFromParent):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     program_from = "patient"
-    scope = models.CharField("what it allows", max_length=8, choices=ConsentScope.choices, default=ConsentScope.NAMED)
+    scope = models.CharField(
+        _("what it allows"), max_length=8, choices=ConsentScope.choices, default=ConsentScope.NAMED
+    )
     recipient = models.CharField(
         max_length=200,
-        help_text="The person or organisation that may receive it, e.g. 'Harbor Family Services'; for a consent to "
-        "treatment, payment and operations, the recipients as written on it, e.g. 'her treating providers and plans'.",
+        help_text=_(
+            "The person or organisation that may receive it, e.g. 'Harbor Family Services'; for a consent to "
+            "treatment, payment and operations, the recipients as written on it, e.g. 'her treating providers and "
+            "plans'."
+        ),
     )
-    purpose = models.CharField(max_length=300, help_text="Why, e.g. 'coordinate residential treatment'.")
-    information_scope = models.TextField("what may be shared", help_text="As written on the signed form.")
+    purpose = models.CharField(max_length=300, help_text=_("Why, e.g. 'coordinate residential treatment'."))
+    information_scope = models.TextField(_("what may be shared"), help_text=_("As written on the signed form."))
     signed_on = models.DateField()
     expires_on = models.DateField(null=True, blank=True)
     # Its length stays as it was when this was free text: the history keeps the words first typed.
     expiry_event = models.CharField(
-        "ends at",
+        _("ends at"),
         max_length=200,
         choices=ExpiryEvent.choices,
         blank=True,
-        help_text="If it ends when something happens, instead of or as well as on a date.",
+        help_text=_("If it ends when something happens, instead of or as well as on a date."),
     )
     # The day its expiry event happened (set by the service that records the event): not in force from that day.
     ended_on = models.DateField(null=True, blank=True, editable=False)
@@ -638,6 +659,11 @@ class Consent(ProgramFromParent):
     def state(self) -> str:
         return self.state_on()
 
+    @property
+    def state_label(self) -> str:
+        """Its state today in words a person reads (`state` is the code the page and the checks compare)."""
+        return str(CONSENT_STATE_LABELS[self.state])
+
     def is_current(self, on: datetime.date | None = None) -> bool:
         """In force on `on` (today by default): signed, not expired, not revoked, its expiry event not yet come."""
         return self.state_on(on) == "current"
@@ -659,31 +685,35 @@ class Consent(ProgramFromParent):
     def with_whom(self) -> str:
         """Who may receive her information on it, in plain words (the coach's summary, the accounting)."""
         if self.is_tpo:
-            return f"{self.recipient} (for her treatment, payment and health care operations)"
+            return gettext("%(recipient)s (for her treatment, payment and health care operations)") % {
+                "recipient": self.recipient
+            }
         return self.recipient
 
     def why_not_current(self, on: datetime.date) -> str:
         """In plain words, why it is not in force on `on` (empty when it is)."""
         state = self.state_on(on)
         if state == "revoked":
-            return f"This consent was revoked on {_day(self.revoked_on)}."
+            return gettext("This consent was revoked on %(day)s.") % {"day": _day(self.revoked_on)}
         if state == "ended":
-            return f"This consent ended at {self.get_expiry_event_display().lower()} on {_day(self.ended_on)}."
+            return gettext("This consent ended at %(event)s on %(day)s.") % {
+                "event": self.get_expiry_event_display().lower(),
+                "day": _day(self.ended_on),
+            }
         if state == "expired":
-            return f"This consent expired on {_day(self.expires_on)}."
+            return gettext("This consent expired on %(day)s.") % {"day": _day(self.expires_on)}
         if state == "not yet in effect":
-            return f"This consent was signed later, on {_day(self.signed_on)}."
+            return gettext("This consent was signed later, on %(day)s.") % {"day": _day(self.signed_on)}
         return ""
 
     @property
     def ends(self) -> str:
         """When it ends, as written on it: "on May 1, 2027", "at her discharge from the program", or both."""
-        ends = []
-        if self.expires_on:
-            ends.append(f"on {_day(self.expires_on)}")
-        if self.expiry_event:
-            ends.append(f"at {self.get_expiry_event_display().lower()}")
-        return ", or ".join(ends) + (" (whichever comes first)" if len(ends) > 1 else "")
+        on = gettext("on %(day)s") % {"day": _day(self.expires_on)} if self.expires_on else ""
+        at = gettext("at %(event)s") % {"event": self.get_expiry_event_display().lower()} if self.expiry_event else ""
+        if on and at:
+            return gettext("%(on_day)s, or %(at_event)s (whichever comes first)") % {"on_day": on, "at_event": at}
+        return on or at
 
 
 @pghistory.track()
@@ -712,8 +742,8 @@ class BreakGlass(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
-        verbose_name = "break-glass access"
-        verbose_name_plural = "break-glass accesses"
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("opened_at")), name="break_glass_ends_after"),
             models.CheckConstraint(condition=~Q(reason=""), name="break_glass_has_reason"),
@@ -820,7 +850,7 @@ class DischargeReason(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="discharge_reasons")
     code = models.SlugField(max_length=40)
     label = models.CharField(max_length=100)
-    is_active = models.BooleanField("offered", default=True)
+    is_active = models.BooleanField(_("offered"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -855,7 +885,7 @@ class Episode(models.Model):
     discharge_reason = models.ForeignKey(
         DischargeReason, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    summary = models.TextField("summary of her time in the program", blank=True)
+    summary = models.TextField(_("summary of her time in the program"), blank=True)
     # What was still open at discharge and what the supervisor did with each: [{"kind", "id", "outcome"}].
     open_at_discharge = models.JSONField(default=list, blank=True)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
@@ -896,10 +926,10 @@ class Episode(models.Model):
 
 
 class CareKind(models.TextChoices):
-    RESIDENTIAL = "residential", "Residential treatment"
-    INPATIENT = "inpatient", "Inpatient care"
-    DETOX = "detox", "Detox (withdrawal management)"
-    INCARCERATED = "incarcerated", "Incarcerated"
+    RESIDENTIAL = "residential", _("Residential treatment")
+    INPATIENT = "inpatient", _("Inpatient care")
+    DETOX = "detox", _("Detox (withdrawal management)")
+    INCARCERATED = "incarcerated", _("Incarcerated")
 
 
 class HigherCareStayQuerySet(models.QuerySet):
@@ -916,10 +946,10 @@ class HigherCareStay(ProgramFromParent):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="higher_care_stays")
     program_from = "patient"
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="higher_care_stays")
-    kind = models.CharField("where she went", max_length=16, choices=CareKind.choices)
-    started_on = models.DateField("went on")
-    expected_return_on = models.DateField("expected back", null=True, blank=True)
-    ended_on = models.DateField("came back on", null=True, blank=True)
+    kind = models.CharField(_("where she went"), max_length=16, choices=CareKind.choices)
+    started_on = models.DateField(_("went on"))
+    expected_return_on = models.DateField(_("expected back"), null=True, blank=True)
+    ended_on = models.DateField(_("came back on"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -952,9 +982,9 @@ class HigherCareStay(ProgramFromParent):
 
 
 class WithdrawalTreated(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    UNKNOWN = "unknown", "Not known"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not known")
 
 
 # When a due date is this near with no Plan of Safe Care, her page says one is due.
@@ -969,25 +999,25 @@ class Pregnancy(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="pregnancies")
-    due_date = models.DateField("estimated due date")
-    prenatal_care = models.BooleanField("she has prenatal care", default=False)
-    prenatal_care_where = models.CharField("where", max_length=200, blank=True)
-    moud = models.BooleanField("she takes medication for opioid use disorder", default=False)
+    due_date = models.DateField(_("estimated due date"))
+    prenatal_care = models.BooleanField(_("she has prenatal care"), default=False)
+    prenatal_care_where = models.CharField(_("where"), max_length=200, blank=True)
+    moud = models.BooleanField(_("she takes medication for opioid use disorder"), default=False)
     delivery_date = models.DateField(null=True, blank=True)
-    gestational_weeks = models.PositiveSmallIntegerField("weeks of pregnancy at delivery", null=True, blank=True)
-    birth_weight_grams = models.PositiveSmallIntegerField("birth weight (grams)", null=True, blank=True)
+    gestational_weeks = models.PositiveSmallIntegerField(_("weeks of pregnancy at delivery"), null=True, blank=True)
+    birth_weight_grams = models.PositiveSmallIntegerField(_("birth weight (grams)"), null=True, blank=True)
     infant_withdrawal = models.CharField(
-        "infant treated for withdrawal", max_length=8, choices=WithdrawalTreated.choices, blank=True
+        _("infant treated for withdrawal"), max_length=8, choices=WithdrawalTreated.choices, blank=True
     )
-    safe_care_plan = models.BooleanField("a Plan of Safe Care is made", default=False)
-    safe_care_with = models.CharField("made with", max_length=200, blank=True)
-    safe_care_on = models.DateField("made on", null=True, blank=True)
+    safe_care_plan = models.BooleanField(_("a Plan of Safe Care is made"), default=False)
+    safe_care_with = models.CharField(_("made with"), max_length=200, blank=True)
+    safe_care_on = models.DateField(_("made on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-due_date", "-id"]
-        verbose_name_plural = "pregnancies"
+        verbose_name_plural = _("pregnancies")
         indexes = [models.Index(fields=["program", "delivery_date"], name="pregnancy_program_delivery")]
         constraints = [
             models.UniqueConstraint(
@@ -1040,9 +1070,9 @@ class Pregnancy(models.Model):
         if self.safe_care_plan:
             return []
         if not self.delivered and self.due_date - today <= SAFE_CARE_DUE_WITHIN:
-            return ["Her due date is near and no Plan of Safe Care is recorded."]
+            return [gettext("Her due date is near and no Plan of Safe Care is recorded.")]
         if self.delivered and (today - self.delivery_date).days <= POSTPARTUM_DAYS:
-            return ["She has delivered and no Plan of Safe Care is recorded."]
+            return [gettext("She has delivered and no Plan of Safe Care is recorded.")]
         return []
 
 
@@ -1051,27 +1081,27 @@ def where_she_is(patient: Patient, today: datetime.date) -> str:
     status = patient.pregnancy_status(today)
     if status == PregnancyStatus.PREGNANT and patient.due_date:
         weeks = Pregnancy(due_date=patient.due_date).weeks_pregnant(today)
-        return f"Pregnant — {weeks} week{'s' if weeks != 1 else ''}"
+        return ngettext("Pregnant — %(weeks)d week", "Pregnant — %(weeks)d weeks", weeks) % {"weeks": weeks}
     if status == PregnancyStatus.POSTPARTUM and patient.delivery_date:
         days = (today - patient.delivery_date).days
         if days < 31:
             weeks = days // 7
-            return f"Postpartum — {weeks} week{'s' if weeks != 1 else ''}"
+            return ngettext("Postpartum — %(weeks)d week", "Postpartum — %(weeks)d weeks", weeks) % {"weeks": weeks}
         months = days * 12 // 365
-        return f"Postpartum — {months} month{'s' if months != 1 else ''}"
-    return status.label
+        return ngettext("Postpartum — %(months)d month", "Postpartum — %(months)d months", months) % {"months": months}
+    return str(status.label)
 
 
 class InterviewKind(models.TextChoices):
-    INTAKE = "intake", "Intake"
-    FOLLOW_UP = "follow_up", "Six-month follow-up"
-    DISCHARGE = "discharge", "Discharge"
+    INTAKE = "intake", _("Intake")
+    FOLLOW_UP = "follow_up", _("Six-month follow-up")
+    DISCHARGE = "discharge", _("Discharge")
 
 
 class InterviewOutcome(models.TextChoices):
-    DONE = "done", "Done"
-    UNREACHABLE = "unreachable", "Could not be reached"
-    DECLINED = "declined", "Declined"
+    DONE = "done", _("Done")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+    DECLINED = "declined", _("Declined")
 
 
 # The follow-up interview is meant for six months after intake; past this, inside the window, it is overdue.
@@ -1114,9 +1144,9 @@ class GrantInterview(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="grant_interviews")
     kind = models.CharField(max_length=16, choices=InterviewKind.choices)
     outcome = models.CharField(max_length=16, choices=InterviewOutcome.choices, default=InterviewOutcome.DONE)
-    dated_on = models.DateField("date")
+    dated_on = models.DateField(_("date"))
     # A follow-up done before the window opens or after it closes: kept, and not counted in the follow-up rate.
-    outside_window = models.BooleanField("done outside the follow-up window", default=False)
+    outside_window = models.BooleanField(_("done outside the follow-up window"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Her supervisor's latest correction (patients.services.grant_interview_correct); pghistory keeps every
@@ -1125,12 +1155,12 @@ class GrantInterview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     corrected_at = models.DateTimeField(null=True, blank=True)
-    correction_reason = models.TextField("why it was corrected", blank=True, max_length=1000)
+    correction_reason = models.TextField(_("why it was corrected"), blank=True, max_length=1000)
     version = VersionField()
 
     class Meta:
         ordering = ["dated_on", "id"]
-        verbose_name = "grant interview"
+        verbose_name = _("grant interview")
         constraints = [
             models.UniqueConstraint(fields=["episode", "kind"], name="grant_interview_one_of_each_kind"),
             models.CheckConstraint(condition=Q(kind__in=InterviewKind.values), name="grant_interview_kind_is_known"),

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
@@ -332,7 +333,8 @@ def patient_counts_for(user: User) -> dict[str, int] | None:
     counts = Patient.objects.filter(program_id=user.program_id).aggregate(
         total=Count("pk"), **{status.value: Count("pk", filter=Q(status=status.value)) for status in ProgramStatus}
     )
-    return {"Enrolled": counts.pop("total")} | {ProgramStatus(key).label: value for key, value in counts.items()}
+    enrolled = {gettext("Enrolled"): counts.pop("total")}
+    return enrolled | {str(ProgramStatus(key).label): value for key, value in counts.items()}
 
 
 def can_break_glass(user: User) -> bool:

@@ -14,6 +14,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from patients.interviews import follow_up_window
@@ -64,7 +66,7 @@ def _check_clinical_provider(program_id: int, provider: User | None) -> None:
     supervisors = members_with_role(Role.SUPERVISOR, program_id=program_id)
     if provider is not None and not supervisors.filter(pk=provider.pk).exists():
         raise ValidationError(
-            {"clinical_provider": "Choose an active supervisor of her program as her clinical provider, or nobody."}
+            {"clinical_provider": _("Choose an active supervisor of her program as her clinical provider, or nobody.")}
         )
 
 
@@ -139,7 +141,7 @@ def patient_update(
     refused with an EditConflict saying what it holds now (None: no check)."""
     if PREGNANCY_DATES & set(fields):
         # Her dates are a copy of her latest pregnancy's, written by `pregnancy_save` alone.
-        raise ValidationError("Change her due date or delivery date on her pregnancy, on her page.")
+        raise ValidationError(_("Change her due date or delivery date on her pregnancy, on her page."))
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if version is not None:
         check_version(patient, seen=version, saving=fields, user=actor.user)
@@ -168,7 +170,9 @@ def patient_change_status(
     `shared_with_coach`: her coach may read the reason (by default only the clinical staff do)."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if status in DISCHARGE_STATUSES and patient.status in DISCHARGE_STATUSES:
-        raise ValidationError({"status": f"She is already {patient.get_status_display().lower()}."})
+        raise ValidationError(
+            {"status": _("She is already %(status)s.") % {"status": patient.get_status_display().lower()}}
+        )
     if status in DISCHARGE_STATUSES:
         episode = _open_episode(patient)
         if episode is not None:
@@ -213,8 +217,8 @@ def _end_open_assignment(
     if ended_on < current.started_on:
         raise ValidationError(
             {
-                "started_on": f"{current.coach} has been her coach since {date_format(current.started_on)}: "
-                "the change cannot start before that."
+                "started_on": _("%(coach)s has been her coach since %(day)s: the change cannot start before that.")
+                % {"coach": current.coach, "day": date_format(current.started_on)}
             }
         )
     current.ended_on = ended_on
@@ -266,7 +270,7 @@ def assignment_start(
         raise ValidationError({"coach": refusal})
     current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
     if current is not None and current.coach_id == coach.pk:
-        raise ValidationError({"coach": f"{coach} is already her coach."})
+        raise ValidationError({"coach": _("%(coach)s is already her coach.") % {"coach": coach}})
     # Two assignments to her at once count each other: her row is the lock.
     coach = User.objects.select_for_update(of=("self",)).select_related("program").get(pk=coach.pk)
     override = compliance_override_reason.strip()
@@ -275,15 +279,23 @@ def assignment_start(
         override = ""  # nothing to override: no override is recorded
     elif not override:
         raise ValidationError(
-            f"{coach.first_name or coach} is out of compliance with her required training "
-            f"({'; '.join(missing.missing)}). A supervisor may give her this woman anyway with a reason.",
+            _(
+                "%(coach)s is out of compliance with her required training (%(missing)s). A supervisor may give "
+                "her this woman anyway with a reason."
+            )
+            % {"coach": coach.first_name or coach, "missing": "; ".join(str(m) for m in missing.missing)},
             code=OUT_OF_COMPLIANCE,
         )
     carrying, cap = caseload_cap_check(coach=coach)
     over_cap = carrying > cap
     if over_cap and not over_cap_confirmed:
         raise ValidationError(
-            f"This would give {coach.first_name or coach} {carrying} women; the program's cap is {cap}.",
+            ngettext(
+                "This would give %(coach)s %(carrying)d women; the program's cap is %(cap)d.",
+                "This would give %(coach)s %(carrying)d women; the program's cap is %(cap)d.",
+                carrying,
+            )
+            % {"coach": coach.first_name or coach, "carrying": carrying, "cap": cap},
             code=OVER_CAP,
         )
     reason = f"Transferred to {coach}" if handoff_note else f"Reassigned to {coach}"
@@ -323,15 +335,15 @@ def assignment_transfer(
     `assignment_start`), the new one starts; both stay in her history. The new coach sees her earlier encounters in
     the program (`coaching.permissions.encounters_visible_to`)."""
     if not has_patient_perm(actor.user, "patients.assign_coach", patient):
-        raise ValidationError("Only a supervisor of her program transfers her.")
+        raise ValidationError(_("Only a supervisor of her program transfers her."))
     handoff_note = handoff_note.strip()
     if not handoff_note:
-        raise ValidationError({"handoff_note": "Write a handoff note for her new coach."})
+        raise ValidationError({"handoff_note": _("Write a handoff note for her new coach.")})
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.assignments.filter(ended_on__isnull=True).exists():
-        raise ValidationError({"coach": "She has no coach to transfer from: assign her a coach instead."})
+        raise ValidationError({"coach": _("She has no coach to transfer from: assign her a coach instead.")})
     if not coaches_assignable_by(actor.user).filter(pk=coach.pk).exists():
-        raise ValidationError({"coach": "Choose an active coach of your program."})
+        raise ValidationError({"coach": _("Choose an active coach of your program.")})
     return assignment_start(
         actor=actor,
         patient=patient,
@@ -354,7 +366,7 @@ def assignment_end(
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     ended = _end_open_assignment(patient, ended_on, reason, shared_with_coach=shared_with_coach)
     if ended is None:
-        raise ValidationError("She has no coach at the moment.")
+        raise ValidationError(_("She has no coach at the moment."))
     log_access(actor, AccessAction.CHANGE, patient=patient, record=ended)
     return ended
 
@@ -370,8 +382,11 @@ def consent_record(
     if fields.get("expiry_event") == ExpiryEvent.DISCHARGE and patient.status in DISCHARGE_STATUSES:
         raise ValidationError(
             {
-                "expiry_event": f"She is {patient.get_status_display().lower()}: a consent that ends at her "
-                "discharge would already have ended. Give the date it ends instead."
+                "expiry_event": _(
+                    "She is %(status)s: a consent that ends at her discharge would already have ended. Give the "
+                    "date it ends instead."
+                )
+                % {"status": patient.get_status_display().lower()}
             }
         )
     episode = _open_episode(patient)
@@ -383,8 +398,10 @@ def consent_record(
     ):
         raise ValidationError(
             {
-                "signed_on": f"She came back on {date_format(episode.started_on, 'M j, Y')}: her new episode starts "
-                "with a consent signed that day or later."
+                "signed_on": _(
+                    "She came back on %(day)s: her new episode starts with a consent signed that day or later."
+                )
+                % {"day": date_format(episode.started_on, "M j, Y")}
             }
         )
     consent = Consent(patient=patient, recorded_by=actor.user, episode=episode, **fields)
@@ -430,10 +447,10 @@ def child_save(*, actor: Actor, patient: Patient, child: Child) -> Child:
     child.program_id = patient.program_id
     if child.date_of_birth is not None:
         if child.date_of_birth > timezone.localdate():
-            raise ValidationError({"date_of_birth": "The date of birth cannot be in the future."})
+            raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
         child.birth_year = child.date_of_birth.year
     if child.birth_year is None:
-        raise ValidationError({"date_of_birth": "Enter her date of birth, or at least the year."})
+        raise ValidationError({"date_of_birth": _("Enter her date of birth, or at least the year.")})
     child.save()
     log_access(actor, AccessAction.CREATE if created else AccessAction.CHANGE, patient=patient, record=child)
     return child
@@ -463,15 +480,15 @@ def custody_errors(fields: dict[str, Any]) -> dict[str, str]:
     cps, opened, closed = fields.get("cps"), fields.get("cps_opened_on"), fields.get("cps_closed_on")
     errors: dict[str, str] = {}
     if cps == CPSInvolvement.NONE and (opened or closed):
-        errors["cps"] = "With no case, leave the case dates empty."
+        errors["cps"] = _("With no case, leave the case dates empty.")
     if cps in (CPSInvolvement.OPEN, CPSInvolvement.CLOSED) and not opened:
-        errors["cps_opened_on"] = "Enter the day the case was opened."
+        errors["cps_opened_on"] = _("Enter the day the case was opened.")
     if cps == CPSInvolvement.OPEN and closed:
-        errors["cps_closed_on"] = "An open case has no closing date: choose Closed case, or leave it empty."
+        errors["cps_closed_on"] = _("An open case has no closing date: choose Closed case, or leave it empty.")
     if cps == CPSInvolvement.CLOSED and not closed:
-        errors["cps_closed_on"] = "Enter the day the case was closed."
+        errors["cps_closed_on"] = _("Enter the day the case was closed.")
     if opened and closed and closed < opened:
-        errors["cps_closed_on"] = "A case closes on or after the day it was opened."
+        errors["cps_closed_on"] = _("A case closes on or after the day it was opened.")
     for name in ("cps_opened_on", "cps_closed_on"):
         if fields.get(name) and fields[name] > timezone.localdate():
             errors[name] = "This date cannot be in the future."
@@ -484,31 +501,31 @@ def pregnancy_errors(pregnancy: Pregnancy, today: datetime.date) -> dict[str, st
     born = pregnancy.delivery_date
     delivered = born is not None
     if born is not None and born > today:
-        errors["delivery_date"] = "The delivery date cannot be in the future."
+        errors["delivery_date"] = _("The delivery date cannot be in the future.")
     if born is not None and born < pregnancy.due_date - datetime.timedelta(weeks=FULL_TERM_WEEKS - 20):
-        errors["delivery_date"] = "That is more than 20 weeks before the due date: check both dates."
+        errors["delivery_date"] = _("That is more than 20 weeks before the due date: check both dates.")
     if not delivered:
         if pregnancy.gestational_weeks is not None:
-            errors["gestational_weeks"] = "Record the delivery date first."
+            errors["gestational_weeks"] = _("Record the delivery date first.")
         if pregnancy.birth_weight_grams is not None:
-            errors["birth_weight_grams"] = "Record the delivery date first."
+            errors["birth_weight_grams"] = _("Record the delivery date first.")
         if pregnancy.infant_withdrawal:
-            errors["infant_withdrawal"] = "Record the delivery date first."
+            errors["infant_withdrawal"] = _("Record the delivery date first.")
     if pregnancy.gestational_weeks is not None and not 20 <= pregnancy.gestational_weeks <= 45:
-        errors["gestational_weeks"] = "Enter a number of weeks between 20 and 45."
+        errors["gestational_weeks"] = _("Enter a number of weeks between 20 and 45.")
     if pregnancy.birth_weight_grams is not None and not 300 <= pregnancy.birth_weight_grams <= 7000:
-        errors["birth_weight_grams"] = "Enter a weight between 300 and 7000 grams."
+        errors["birth_weight_grams"] = _("Enter a weight between 300 and 7000 grams.")
     if pregnancy.prenatal_care_where and not pregnancy.prenatal_care:
-        errors["prenatal_care_where"] = "Tick that she has prenatal care, or leave where empty."
+        errors["prenatal_care_where"] = _("Tick that she has prenatal care, or leave where empty.")
     if pregnancy.safe_care_plan:
         if not (pregnancy.safe_care_with or "").strip():
-            errors["safe_care_with"] = "Say with whom the Plan of Safe Care was made."
+            errors["safe_care_with"] = _("Say with whom the Plan of Safe Care was made.")
         if pregnancy.safe_care_on is None:
-            errors["safe_care_on"] = "Enter the day the Plan of Safe Care was made."
+            errors["safe_care_on"] = _("Enter the day the Plan of Safe Care was made.")
         elif pregnancy.safe_care_on > today:
-            errors["safe_care_on"] = "This date cannot be in the future."
+            errors["safe_care_on"] = _("This date cannot be in the future.")
     elif (pregnancy.safe_care_with or "").strip() or pregnancy.safe_care_on is not None:
-        errors["safe_care_plan"] = "Tick that a Plan of Safe Care is made, or leave with whom and when empty."
+        errors["safe_care_plan"] = _("Tick that a Plan of Safe Care is made, or leave with whom and when empty.")
     return errors
 
 
@@ -549,7 +566,9 @@ def pregnancy_save(*, actor: Actor, patient: Patient, pregnancy: Pregnancy) -> P
     errors = pregnancy_errors(pregnancy, timezone.localdate())
     open_ones = Pregnancy.objects.filter(patient=patient, delivery_date__isnull=True).exclude(pk=pregnancy.pk)
     if pregnancy.delivery_date is None and open_ones.exists():
-        errors["due_date"] = "She already has a pregnancy with no delivery recorded: record the delivery there first."
+        errors["due_date"] = _(
+            "She already has a pregnancy with no delivery recorded: record the delivery there first."
+        )
     if errors:
         raise ValidationError(errors)
     pregnancy.save()
@@ -601,22 +620,24 @@ def cover_give(
     starts and ends by itself. The access log names each woman of the covered caseload (who may now be seen)."""
     user = actor.user
     if not can_give_cover(user):
-        raise ValidationError("Only a supervisor of the program gives cover.")
+        raise ValidationError(_("Only a supervisor of the program gives cover."))
     coaches = coaches_assignable_by(user)
     errors = {}
     if not coaches.filter(pk=covering.pk).exists():
-        errors["covering"] = "Choose an active coach of your program."
+        errors["covering"] = _("Choose an active coach of your program.")
     if not coaches.filter(pk=covered.pk).exists():
-        errors["covered"] = "Choose an active coach of your program."
+        errors["covered"] = _("Choose an active coach of your program.")
     elif covering.pk == covered.pk:
-        errors["covering"] = "Choose another coach than the one away."
+        errors["covering"] = _("Choose another coach than the one away.")
     today = timezone.localdate()
     if ends_on < starts_on:
-        errors["ends_on"] = "The last day comes on or after the first."
+        errors["ends_on"] = _("The last day comes on or after the first.")
     elif ends_on < today:
-        errors["ends_on"] = "The last day is today or later."
+        errors["ends_on"] = _("The last day is today or later.")
     elif (ends_on - starts_on).days >= COVER_MAX_DAYS:
-        errors["ends_on"] = f"A cover lasts at most {COVER_MAX_DAYS} days; for longer, assign her women to a coach."
+        errors["ends_on"] = _("A cover lasts at most %(days)d days; for longer, assign her women to a coach.") % {
+            "days": COVER_MAX_DAYS
+        }
     if errors:
         raise ValidationError(errors)
     cover = CoverGrant.objects.create(
@@ -638,13 +659,13 @@ def cover_end(*, actor: Actor, cover: CoverGrant) -> CoverGrant:
     caseload (the permission layer reads `ended_early_at`). The cover stays, marked ended early, by whom and when."""
     user = actor.user
     if not can_give_cover(user) or cover.program_id != user.program_id:
-        raise ValidationError("Only a supervisor of the program ends a cover.")
+        raise ValidationError(_("Only a supervisor of the program ends a cover."))
     cover = CoverGrant.objects.select_for_update().get(pk=cover.pk)
     if cover.ended_early_at is not None:
         ended = date_format(timezone.localtime(cover.ended_early_at))
-        raise ValidationError(f"This cover was already ended on {ended}.")
+        raise ValidationError(_("This cover was already ended on %(day)s.") % {"day": ended})
     if cover.ends_on < timezone.localdate():
-        raise ValidationError("This cover is already over.")
+        raise ValidationError(_("This cover is already over."))
     cover.ended_early_at = timezone.now()
     cover.ended_early_by = user
     cover.save(update_fields=["ended_early_at", "ended_early_by"])
@@ -687,23 +708,81 @@ def _open_episode(patient: Patient) -> Episode | None:
     return episode
 
 
+# What `not_in_future` says for each day the forms and services here check, as whole sentences for the translators.
+NOT_IN_FUTURE = {
+    "date": gettext_lazy("The date cannot be in the future."),
+    "date of birth": gettext_lazy("The date of birth cannot be in the future."),
+    "delivery date": gettext_lazy("The delivery date cannot be in the future."),
+    "enrollment date": gettext_lazy("The enrollment date cannot be in the future."),
+    "signing date": gettext_lazy("The signing date cannot be in the future."),
+    "last day": gettext_lazy("The last day cannot be in the future."),
+    "date she went": gettext_lazy("The date she went cannot be in the future."),
+    "date she came back": gettext_lazy("The date she came back cannot be in the future."),
+}
+
+
+# logging_refusal's sentences, whole for the translators, for each `doing` its callers pass: (discharged, waiting
+# for her new consent).
+REFUSALS = {
+    "logged about": (
+        gettext_lazy(
+            "%(name)s was discharged: nothing new can be logged about her. A supervisor can re-enroll her if she "
+            "comes back."
+        ),
+        gettext_lazy(
+            "%(name)s came back on %(day)s: nothing can be logged about her until a supervisor records the consent "
+            "she signs for her new episode."
+        ),
+    ),
+    "given a coach": (
+        gettext_lazy(
+            "%(name)s was discharged: nothing new can be given a coach her. A supervisor can re-enroll her if she "
+            "comes back."
+        ),
+        gettext_lazy(
+            "%(name)s came back on %(day)s: nothing can be given a coach her until a supervisor records the consent "
+            "she signs for her new episode."
+        ),
+    ),
+    "shared about": (
+        gettext_lazy(
+            "%(name)s was discharged: nothing new can be shared about her. A supervisor can re-enroll her if she "
+            "comes back."
+        ),
+        gettext_lazy(
+            "%(name)s came back on %(day)s: nothing can be shared about her until a supervisor records the consent "
+            "she signs for her new episode."
+        ),
+    ),
+    "planned for": (
+        gettext_lazy(
+            "%(name)s was discharged: nothing new can be planned for her. A supervisor can re-enroll her if she "
+            "comes back."
+        ),
+        gettext_lazy(
+            "%(name)s came back on %(day)s: nothing can be planned for her until a supervisor records the consent "
+            "she signs for her new episode."
+        ),
+    ),
+}
+
+
 def logging_refusal(patients: list[Patient], *, doing: str = "logged about") -> str:
     """Why nothing new may be logged about (or a coach given for) these women, in plain words; empty if nothing
-    stands in the way. A discharged woman is re-enrolled first; one re-enrolled waits for her new consent."""
+    stands in the way. A discharged woman is re-enrolled first; one re-enrolled waits for her new consent.
+    `doing` is one of REFUSALS' keys (a new one is added there, with its sentences)."""
+    discharged, waiting_for_consent = REFUSALS[doing]
     for patient in patients:
         if patient.has_left_the_program:
-            return (
-                f"{patient.display_name} was discharged: nothing new can be {doing} her. "
-                "A supervisor can re-enroll her if she comes back."
-            )
+            return discharged % {"name": patient.display_name}
     waiting = Episode.objects.filter(
         patient__in=patients, ended_on__isnull=True, needs_consent=True, consents__isnull=True
     ).select_related("patient")
     for episode in waiting:
-        return (
-            f"{episode.patient.display_name} came back on {date_format(episode.started_on, 'M j, Y')}: nothing can "
-            f"be {doing} her until a supervisor records the consent she signs for her new episode."
-        )
+        return waiting_for_consent % {
+            "name": episode.patient.display_name,
+            "day": date_format(episode.started_on, "M j, Y"),
+        }
     return ""
 
 
@@ -719,8 +798,8 @@ def _end_episode(
     if ended_on < episode.started_on:
         raise ValidationError(
             {
-                "ended_on": f"This episode started on {date_format(episode.started_on, 'M j, Y')}: "
-                "pick that day or later."
+                "ended_on": _("This episode started on %(day)s: pick that day or later.")
+                % {"day": date_format(episode.started_on, "M j, Y")}
             }
         )
     episode.ended_on = ended_on
@@ -740,7 +819,7 @@ def _end_episode(
 def _not_after_today(value: datetime.date, field: str, what: str) -> None:
     """A day of her course (discharge, return, a stay) is today or earlier, whoever calls: next to `field`."""
     try:
-        not_in_future(value, what)
+        not_in_future(value, what, message=NOT_IN_FUTURE[what])
     except ValidationError as error:
         raise ValidationError({field: error.messages}) from None
 
@@ -761,15 +840,15 @@ def patient_discharge(
     _not_after_today(ended_on, "ended_on", "last day")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.has_left_the_program:
-        raise ValidationError(f"She is already {patient.get_status_display().lower()}.")
+        raise ValidationError(_("She is already %(status)s.") % {"status": patient.get_status_display().lower()})
     if reason.program_id != patient.program_id or not reason.is_active:
-        raise ValidationError({"reason": "Choose one of your program's discharge reasons."})
+        raise ValidationError({"reason": _("Choose one of your program's discharge reasons.")})
     for item in open_items:
         if item.get("kind") not in OPEN_ITEM_KINDS or item.get("outcome") not in OUTCOMES:
-            raise ValidationError("Say for each open item whether it is closed or carried.")
+            raise ValidationError(_("Say for each open item whether it is closed or carried."))
     episode = _open_episode(patient)
     if episode is None:  # pragma: no cover (a woman not discharged always has one, see _open_episode)
-        raise ValidationError("She has no open episode.")
+        raise ValidationError(_("She has no open episode."))
     _end_episode(actor, episode, reason=reason, ended_on=ended_on, summary=summary, open_items=open_items)
     if patient.assignments.filter(ended_on__isnull=True).exists():
         assignment_end(
@@ -793,11 +872,14 @@ def patient_reenroll(*, actor: Actor, patient: Patient, started_on: datetime.dat
     _not_after_today(started_on, "started_on", "date")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not patient.has_left_the_program:
-        raise ValidationError("She is enrolled: there is nothing to re-enroll.")
+        raise ValidationError(_("She is enrolled: there is nothing to re-enroll."))
     last = patient.episodes.order_by("-started_on", "-id").first()
     if last is not None and last.ended_on and started_on < last.ended_on:
         raise ValidationError(
-            {"started_on": f"She was discharged on {date_format(last.ended_on, 'M j, Y')}: pick that day or later."}
+            {
+                "started_on": _("She was discharged on %(day)s: pick that day or later.")
+                % {"day": date_format(last.ended_on, "M j, Y")}
+            }
         )
     episode = Episode.objects.create(
         program_id=patient.program_id, patient=patient, started_on=started_on, needs_consent=True, started_by=actor.user
@@ -824,14 +906,14 @@ def higher_care_start(
     _not_after_today(started_on, "started_on", "date she went")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.has_left_the_program:
-        raise ValidationError("She was discharged: re-enroll her first.")
+        raise ValidationError(_("She was discharged: re-enroll her first."))
     if patient.higher_care_stays.filter(ended_on__isnull=True).exists():
-        raise ValidationError("She is already in a higher level of care: record her return first.")
+        raise ValidationError(_("She is already in a higher level of care: record her return first."))
     episode = _open_episode(patient)
     if episode is None or started_on < episode.started_on:
-        raise ValidationError({"started_on": "Pick a day in her current time in the program."})
+        raise ValidationError({"started_on": _("Pick a day in her current time in the program.")})
     if expected_return_on and expected_return_on < started_on:
-        raise ValidationError({"expected_return_on": "She is expected back after she went."})
+        raise ValidationError({"expected_return_on": _("She is expected back after she went.")})
     stay = HigherCareStay.objects.create(
         patient=patient,
         episode=episode,
@@ -850,10 +932,13 @@ def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) 
     _not_after_today(ended_on, "ended_on", "date she came back")
     stay = HigherCareStay.objects.select_for_update().filter(patient=patient, ended_on__isnull=True).first()
     if stay is None:
-        raise ValidationError("She is not in a higher level of care.")
+        raise ValidationError(_("She is not in a higher level of care."))
     if ended_on < stay.started_on:
         raise ValidationError(
-            {"ended_on": f"She went on {date_format(stay.started_on, 'M j, Y')}: pick that day or later."}
+            {
+                "ended_on": _("She went on %(day)s: pick that day or later.")
+                % {"day": date_format(stay.started_on, "M j, Y")}
+            }
         )
     stay.ended_on = ended_on
     stay.save(update_fields=["ended_on"])
@@ -867,18 +952,19 @@ def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) 
 def _check_reason_label(program_id: int, label: str, *, besides: DischargeReason | None = None) -> str:
     label = " ".join(label.split())
     if not label:
-        raise ValidationError({"label": "Write the reason as it should be offered."})
+        raise ValidationError({"label": _("Write the reason as it should be offered.")})
     same = DischargeReason.objects.filter(program_id=program_id, label__iexact=label)
     if besides is not None:
         same = same.exclude(pk=besides.pk)
     if same.exists():
-        raise ValidationError({"label": f"Your program already has the reason \u201c{label}\u201d."})
+        already = _("Your program already has the reason “%(label)s”.") % {"label": label}
+        raise ValidationError({"label": already})
     return label
 
 
 def _keeper(actor: Actor) -> User:
     if not can_keep_discharge_reasons(actor.user):
-        raise ValidationError("Only a supervisor of the program changes its discharge reasons.")
+        raise ValidationError(_("Only a supervisor of the program changes its discharge reasons."))
     return actor.user
 
 
@@ -917,7 +1003,7 @@ def discharge_reason_set_offered(*, actor: Actor, reason: DischargeReason, offer
     if not offered and reason.is_active:
         others = DischargeReason.objects.filter(program_id=user.program_id, is_active=True).exclude(pk=reason.pk)
         if not others.exists():
-            raise ValidationError("This is the last reason offered: add another before retiring it.")
+            raise ValidationError(_("This is the last reason offered: add another before retiring it."))
     reason.is_active = offered
     reason.save(update_fields=["is_active"])
     return reason
@@ -943,16 +1029,18 @@ def grant_interview_record(
     the others are dated on or after it. A follow-up done outside its window says so (`outside_window`), and is
     not counted in the follow-up rate. The database holds each of these too (`grant_interview_*`)."""
     if not can_record_interviews(actor.user, patient):
-        raise ValidationError("Only her coach or a supervisor of her program records her interviews.")
+        raise ValidationError(_("Only her coach or a supervisor of her program records her interviews."))
     _not_after_today(dated_on, "dated_on", "date")
     episode = Episode.objects.select_for_update().filter(patient=patient).order_by("-started_on", "-id").first()
     if episode is None:
         episode = _open_episode(patient)
     if episode is None:  # pragma: no cover (every enrolled woman has an episode, see _open_episode)
-        raise ValidationError("She has no time in the program to record it in.")
+        raise ValidationError(_("She has no time in the program to record it in."))
     recorded = {i.kind: i for i in GrantInterview.objects.filter(episode=episode)}
     if kind in recorded:
-        raise ValidationError({"kind": f"Her {InterviewKind(kind).label.lower()} interview is already recorded."})
+        raise ValidationError(
+            {"kind": _("Her %(kind)s interview is already recorded.") % {"kind": InterviewKind(kind).label.lower()}}
+        )
     _interview_rules(patient, kind, outcome, dated_on, outside_window, recorded.get(InterviewKind.INTAKE))
     interview = GrantInterview.objects.create(
         program_id=patient.program_id,
@@ -985,10 +1073,10 @@ def grant_interview_correct(
 
     `version`: the interview's version her form was opened at; a change since is refused (EditConflict)."""
     if not can_correct_interviews(actor.user) or interview.program_id != actor.user.program_id:
-        raise ValidationError("Only a supervisor of her program corrects her interviews.")
+        raise ValidationError(_("Only a supervisor of her program corrects her interviews."))
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why it is corrected."})
+        raise ValidationError({"reason": _("Say why it is corrected.")})
     interview = GrantInterview.objects.select_for_update().select_related("patient__program").get(pk=interview.pk)
     fields = {"outcome": outcome, "dated_on": dated_on, "outside_window": outside_window}
     if version is not None:
@@ -1000,10 +1088,10 @@ def grant_interview_correct(
     else:
         earlier = GrantInterview.objects.filter(episode_id=interview.episode_id, dated_on__lt=dated_on)
         if earlier.exclude(pk=interview.pk).exists():
-            raise ValidationError({"dated_on": "Her other interviews come after the intake: pick an earlier day."})
+            raise ValidationError({"dated_on": _("Her other interviews come after the intake: pick an earlier day.")})
     _interview_rules(interview.patient, interview.kind, outcome, dated_on, outside_window, intake)
     if all(getattr(interview, name) == value for name, value in fields.items()):
-        raise ValidationError("Nothing was changed: change the date, what happened or the window box.")
+        raise ValidationError(_("Nothing was changed: change the date, what happened or the window box."))
     for name, value in fields.items():
         setattr(interview, name, value)
     interview.corrected_by = actor.user
@@ -1027,22 +1115,25 @@ def _interview_rules(
     episode, None if not recorded)."""
     if kind == InterviewKind.INTAKE:
         if outcome != InterviewOutcome.DONE:
-            raise ValidationError({"outcome": "The intake interview is recorded once it is done."})
+            raise ValidationError({"outcome": _("The intake interview is recorded once it is done.")})
     elif intake is None:
-        raise ValidationError({"kind": "Record her intake interview first: the others follow from it."})
+        raise ValidationError({"kind": _("Record her intake interview first: the others follow from it.")})
     elif dated_on < intake.dated_on:
         intake_day = date_format(intake.dated_on, "M j, Y")
-        raise ValidationError({"dated_on": f"Her intake interview was on {intake_day}: pick that day or later."})
+        raise ValidationError(
+            {"dated_on": _("Her intake interview was on %(day)s: pick that day or later.") % {"day": intake_day}}
+        )
     if outside_window and not (kind == InterviewKind.FOLLOW_UP and outcome == InterviewOutcome.DONE):
-        raise ValidationError({"outside_window": "Only a follow-up interview that was done is outside its window."})
+        raise ValidationError({"outside_window": _("Only a follow-up interview that was done is outside its window.")})
     if kind == InterviewKind.FOLLOW_UP and outcome == InterviewOutcome.DONE and intake is not None:
         window = follow_up_window(patient.program, intake.dated_on)
         if window.holds(dated_on) == outside_window:
-            where = "outside" if outside_window else "inside"
-            raise ValidationError(
-                {
-                    "outside_window": f"Her window runs from {date_format(window.opens, 'M j, Y')} to "
-                    f"{date_format(window.closes, 'M j, Y')}: this day is not {where} it. "
-                    + ("Untick the box." if outside_window else "Tick the box if it was done then.")
-                }
-            )
+            if outside_window:
+                message = _("Her window runs from %(opens)s to %(closes)s: this day is not outside it. Untick the box.")
+            else:
+                message = _(
+                    "Her window runs from %(opens)s to %(closes)s: this day is not inside it. Tick the box if it was "
+                    "done then."
+                )
+            days = {"opens": date_format(window.opens, "M j, Y"), "closes": date_format(window.closes, "M j, Y")}
+            raise ValidationError({"outside_window": message % days})

@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import permissions, services
@@ -91,7 +93,7 @@ def patient_enroll(request):
         except ValidationError as error:
             form.ask_to_confirm(error)
         else:
-            messages.success(request, f"{patient.display_name} is enrolled.")
+            messages.success(request, gettext("%(name)s is enrolled.") % {"name": patient.display_name})
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "patients/patient_enroll.html", {"form": form})
 
@@ -152,7 +154,7 @@ def _edit(request, pk, *, perm, form_class, template, **form_kwargs):
             form.refuse(error)
         else:
             if changed:
-                messages.success(request, "Saved.")
+                messages.success(request, gettext("Saved."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, template, {"form": form, "patient": patient})
@@ -188,7 +190,7 @@ def patient_status(request, pk):
     form = StatusForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         services.patient_change_status(actor=actor_from(request), patient=patient, **form.cleaned_data)
-        messages.success(request, "Status changed.")
+        messages.success(request, gettext("Status changed."))
         return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/patient_status.html", {"form": form, "patient": patient})
@@ -206,7 +208,7 @@ def patient_assign(request, pk):
         except ValidationError as error:
             form.ask_to_confirm(error)
         else:
-            messages.success(request, f"{form.cleaned_data['coach']} is now her coach.")
+            messages.success(request, gettext("%(coach)s is now her coach.") % {"coach": form.cleaned_data["coach"]})
             return redirect("patients:detail", pk=patient.pk)
     return _render_assign(request, patient, form, EndAssignmentForm())
 
@@ -221,7 +223,7 @@ def patient_unassign(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "She has no coach now. Assign one soon.")
+            messages.success(request, gettext("She has no coach now. Assign one soon."))
             return redirect("patients:detail", pk=patient.pk)
     coaches = permissions.coaches_assignable_by(request.user)
     return _render_assign(request, patient, AssignmentForm(coaches=coaches, patient=patient), form)
@@ -239,7 +241,11 @@ def patient_transfer(request, pk):
         except ValidationError as error:
             form.ask_to_confirm(error)
         else:
-            messages.success(request, f"{patient.display_name} is transferred to {assignment.coach}.")
+            messages.success(
+                request,
+                gettext("%(name)s is transferred to %(coach)s.")
+                % {"name": patient.display_name, "coach": assignment.coach},
+            )
             return redirect("patients:detail", pk=patient.pk)
     current = patient.assignments.filter(ended_on__isnull=True).select_related("coach").first()
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
@@ -272,7 +278,7 @@ def consent_add(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Consent recorded.")
+            messages.success(request, gettext("Consent recorded."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "patients/consent_form.html", {"form": form, "patient": patient})
@@ -292,7 +298,10 @@ def consent_signed_form_add(request, pk, consent_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"The signed consent to share with {consent.recipient} is kept.")
+            messages.success(
+                request,
+                gettext("The signed consent to share with %(recipient)s is kept.") % {"recipient": consent.recipient},
+            )
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=consent)
     return render(request, "patients/consent_signed_form.html", {"form": form, "patient": patient, "consent": consent})
@@ -313,7 +322,9 @@ def consent_revoke(request, pk, consent_pk):
     form = ConsentRevokeForm(request.POST or None, consent=consent)
     if request.method == "POST" and form.is_valid():
         services.consent_revoke(actor=actor_from(request), consent=consent, **form.cleaned_data)
-        messages.success(request, f"Consent to share with {consent.recipient} is revoked.")
+        messages.success(
+            request, gettext("Consent to share with %(recipient)s is revoked.") % {"recipient": consent.recipient}
+        )
         return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=consent)
     return render(request, "patients/consent_revoke.html", {"form": form, "patient": patient, "consent": consent})
@@ -332,7 +343,7 @@ def child_edit(request, pk, child_pk=None):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=child if child.pk else patient)
     return render(request, "patients/child_form.html", {"form": form, "patient": patient, "child": child})
@@ -361,8 +372,13 @@ def cover(request):
         else:
             messages.success(
                 request,
-                f"{cover.covering} covers {cover.covered}'s caseload from {cover.starts_on:%B %-d} to "
-                f"{cover.ends_on:%B %-d}.",
+                gettext("%(covering)s covers %(covered)s's caseload from %(starts)s to %(ends)s.")
+                % {
+                    "covering": cover.covering,
+                    "covered": cover.covered,
+                    "starts": date_format(cover.starts_on, "F j"),
+                    "ends": date_format(cover.ends_on, "F j"),
+                },
             )
             return redirect("patients:cover")
     covers = permissions.covers_not_over(request.user)
@@ -378,7 +394,11 @@ def cover_end(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{cover.covering} no longer covers {cover.covered}'s caseload.")
+        messages.success(
+            request,
+            gettext("%(covering)s no longer covers %(covered)s's caseload.")
+            % {"covering": cover.covering, "covered": cover.covered},
+        )
     return redirect("patients:cover")
 
 
@@ -395,7 +415,9 @@ def discharge_reasons(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"\u201c{reason.label}\u201d is offered at discharge.")
+            messages.success(
+                request, gettext("“%(reason)s” is offered at discharge.") % {"reason": reason.label}
+            )
             return redirect("staff:discharge_reasons")
     return render(request, "patients/discharge_reasons.html", {"form": form, "reasons": reasons})
 
@@ -411,11 +433,16 @@ def discharge_reason_edit(request, pk):
             if "offered" in request.POST:
                 offered = request.POST["offered"] == "1"
                 services.discharge_reason_set_offered(actor=actor, reason=reason, offered=offered)
-                messages.success(request, f"\u201c{reason.label}\u201d is {'offered' if offered else 'retired'}.")
+                done = (
+                    gettext("“%(reason)s” is offered.")
+                    if offered
+                    else gettext("“%(reason)s” is retired.")
+                )
+                messages.success(request, done % {"reason": reason.label})
                 return redirect("staff:discharge_reasons")
             if form.is_valid():
                 services.discharge_reason_rename(actor=actor, reason=reason, label=form.cleaned_data["label"])
-                messages.success(request, "Renamed.")
+                messages.success(request, gettext("Renamed."))
                 return redirect("staff:discharge_reasons")
         except ValidationError as error:
             form.add_error(None, error)
@@ -438,7 +465,7 @@ def patient_reenroll(request, pk):
     patient = permissions.get_patient_for_course(request.user, pk)
     if not patient.has_left_the_program:
         log_access(actor_from(request), AccessAction.VIEW, patient=patient)
-        messages.info(request, "She is enrolled.")
+        messages.info(request, gettext("She is enrolled."))
         return redirect("patients:detail", pk=patient.pk)
     form = ReenrollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -447,15 +474,17 @@ def patient_reenroll(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "She is enrolled again. Record the consent she signs for this time next.")
+            messages.success(
+                request, gettext("She is enrolled again. Record the consent she signs for this time next.")
+            )
             return redirect("patients:consent_add", pk=patient.pk)
     return _course_form(
         request,
         patient,
         form,
-        title="Re-enroll her",
-        button="Re-enroll her",
-        intro="Her record and everything in it stay; a new time in the program begins.",
+        title=gettext("Re-enroll her"),
+        button=gettext("Re-enroll her"),
+        intro=gettext("Her record and everything in it stay; a new time in the program begins."),
     )
 
 
@@ -471,15 +500,15 @@ def higher_care_start(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Recorded. She stays on her coach's caseload.")
+            messages.success(request, gettext("Recorded. She stays on her coach's caseload."))
             return redirect("patients:detail", pk=patient.pk)
     return _course_form(
         request,
         patient,
         form,
-        title="She went to a higher level of care",
-        button="Record it",
-        intro="Her coach keeps her on her caseload and may keep visiting her and logging.",
+        title=gettext("She went to a higher level of care"),
+        button=gettext("Record it"),
+        intro=gettext("Her coach keeps her on her caseload and may keep visiting her and logging."),
     )
 
 
@@ -493,9 +522,9 @@ def higher_care_end(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Welcome back: recorded.")
+            messages.success(request, gettext("Welcome back: recorded."))
             return redirect("patients:detail", pk=patient.pk)
-    return _course_form(request, patient, form, title="She came back", button="Record her return")
+    return _course_form(request, patient, form, title=gettext("She came back"), button=gettext("Record her return"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -512,7 +541,7 @@ def pregnancy_edit(request, pk, pregnancy_pk=None):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=pregnancy if pregnancy.pk else patient)
     context = {"form": form, "patient": patient, "pregnancy": pregnancy}
@@ -532,7 +561,7 @@ def child_custody(request, pk, child_pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("patients:detail", pk=child.patient_id)
     log_access(actor_from(request), AccessAction.VIEW, patient=child.patient, record=custody if custody.pk else child)
     return render(request, "patients/child_custody.html", {"form": form, "patient": child.patient, "child": child})

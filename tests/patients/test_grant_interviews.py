@@ -219,7 +219,7 @@ def test_the_status_turns_at_midnight_in_the_programs_zone(
     clock.move_to(datetime.datetime.fromisoformat(local).replace(tzinfo=ZoneInfo("America/Los_Angeles")))
     response = client_for(coach).get(reverse("patients:detail", args=[woman.pk]))
     assert response.context["interviews"][0].status == status
-    assert status.label in response.content.decode()
+    assert str(status.label) in response.content.decode()
 
 
 def test_the_follow_up_done_is_done_and_outside_is_said(coach, woman):
