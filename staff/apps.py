@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender, apps=None, **kwargs):
@@ -13,7 +14,7 @@ def _sync_roles(sender, apps=None, **kwargs):
 
 class StaffConfig(AppConfig):
     name = "staff"
-    verbose_name = "Staff and programs"
+    verbose_name = _("Staff and programs")
 
     def ready(self) -> None:
         # Keeps the role groups' permissions equal to staff.roles.ROLE_PERMISSIONS.

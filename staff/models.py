@@ -13,6 +13,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from recovery_program.storage import private_storage
 from staff.roles import Role
@@ -38,69 +40,75 @@ class Program(models.Model):
     """
 
     name = models.CharField(max_length=200, unique=True)
-    time_zone = models.CharField(max_length=64, default=server_time_zone, help_text="For example America/New_York.")
+    time_zone = models.CharField(max_length=64, default=server_time_zone, help_text=_("For example America/New_York."))
     office_opens = models.TimeField(default=datetime.time(9, 0))
     office_closes = models.TimeField(default=datetime.time(17, 0))
     office_days = models.CharField(
-        max_length=7, default="01234", help_text="Weekdays with office hours: 0 is Monday, 6 is Sunday."
+        max_length=7, default="01234", help_text=_("Weekdays with office hours: 0 is Monday, 6 is Sunday.")
     )
     escalation_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="How long an urgent page waits for an acknowledgement before the next one is paged."
+        default=15, help_text=_("How long an urgent page waits for an acknowledgement before the next one is paged.")
     )
     no_contact_days = models.PositiveSmallIntegerField(
-        default=14, help_text="A patient with no encounter for this many days comes up in weekly supervision."
+        default=14, help_text=_("A patient with no encounter for this many days comes up in weekly supervision.")
     )
     caseload_cap = models.PositiveSmallIntegerField(
-        "caseload cap",
+        _("caseload cap"),
         default=15,
-        help_text="The most women one coach carries. Assigning past it takes a supervisor's confirmation.",
+        help_text=_("The most women one coach carries. Assigning past it takes a supervisor's confirmation."),
     )
     on_call_line = models.CharField(
-        "on-call line",
+        _("on-call line"),
         max_length=32,
         blank=True,
-        help_text="A phone number that forwards to whoever is on call, for example 603-555-0100. The login and "
-        "lockout pages show it, with no name, so that a coach who cannot log in still knows whom to call.",
+        help_text=_(
+            "A phone number that forwards to whoever is on call, for example 603-555-0100. The login and "
+            "lockout pages show it, with no name, so that a coach who cannot log in still knows whom to call."
+        ),
     )
     supervisors_see_all = models.BooleanField(
-        "supervisors see every woman of the program",
+        _("supervisors see every woman of the program"),
         default=True,
-        help_text="When off, a supervisor sees the women on the caseloads of the coaches she supervises, the women "
-        "whose clinical provider she is and the women without a coach; the supervisor on call can open another "
-        "woman's record in an emergency (break-glass).",
+        help_text=_(
+            "When off, a supervisor sees the women on the caseloads of the coaches she supervises, the women "
+            "whose clinical provider she is and the women without a coach; the supervisor on call can open another "
+            "woman's record in an emergency (break-glass)."
+        ),
     )
     break_glass_minutes = models.PositiveSmallIntegerField(
-        "break-glass minutes",
+        _("break-glass minutes"),
         default=60,
-        help_text="How long a record opened in an emergency stays open to the supervisor on call.",
+        help_text=_("How long a record opened in an emergency stays open to the supervisor on call."),
     )
     urgent_acknowledge_minutes = models.PositiveSmallIntegerField(
-        "minutes to acknowledge an urgent concern",
+        _("minutes to acknowledge an urgent concern"),
         default=30,
-        help_text="The program's target: a supervisor says she has an urgent concern within this many minutes. "
-        "The reports count the concerns acknowledged within it.",
+        help_text=_(
+            "The program's target: a supervisor says she has an urgent concern within this many minutes. "
+            "The reports count the concerns acknowledged within it."
+        ),
     )
     grant_year_starts = models.PositiveSmallIntegerField(
-        "month the grant year starts",
+        _("month the grant year starts"),
         default=10,
-        help_text="1 is January, 10 is October. The reports offer the grant year from the first of this month.",
+        help_text=_("1 is January, 10 is October. The reports offer the grant year from the first of this month."),
     )
     # The grant's follow-up interview (patients.GrantInterview): its window in whole months after her intake
     # interview, and the share of women the funder expects to be interviewed within it.
     interview_window_starts = models.PositiveSmallIntegerField(
-        "follow-up window opens (months after intake)",
+        _("follow-up window opens (months after intake)"),
         default=5,
-        help_text="The follow-up interview may be done from this many months after her intake interview.",
+        help_text=_("The follow-up interview may be done from this many months after her intake interview."),
     )
     interview_window_ends = models.PositiveSmallIntegerField(
-        "follow-up window closes (months after intake)",
+        _("follow-up window closes (months after intake)"),
         default=8,
-        help_text="After this many months the follow-up interview is missed.",
+        help_text=_("After this many months the follow-up interview is missed."),
     )
     interview_target_percent = models.PositiveSmallIntegerField(
-        "follow-up rate target (%)",
+        _("follow-up rate target (%)"),
         default=80,
-        help_text="The funder's target: the share of women interviewed within the window. The reports compare.",
+        help_text=_("The funder's target: the share of women interviewed within the window. The reports compare."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -158,8 +166,9 @@ class Program(models.Model):
         if self.time_zone not in available_timezones():
             raise ValidationError(
                 {
-                    "time_zone": "This is not a time-zone name we know. "
-                    "Write it as Region/City, for example America/Chicago."
+                    "time_zone": gettext(
+                        "This is not a time-zone name we know. Write it as Region/City, for example America/Chicago."
+                    )
                 }
             )
 
@@ -199,8 +208,8 @@ class StaffManager(UserManager):
 class User(AbstractUser):
     """A staff member: a coach, a supervisor or an admin of one program."""
 
-    email = models.EmailField("e-mail address")
-    phone = models.CharField(max_length=32, blank=True, help_text="Shown to colleagues who need to reach her.")
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(max_length=32, blank=True, help_text=_("Shown to colleagues who need to reach her."))
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="staff")
     start_date = models.DateField(null=True, blank=True)
     # A code of settings.LANGUAGES ("en", "es"); empty: the browser's. No choices here, so that another language is a
@@ -238,10 +247,10 @@ class TrainingKind(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="training_kinds")
     name = models.CharField(max_length=200)
     validity_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="How long a completion stays valid. Leave blank if it never expires."
+        null=True, blank=True, help_text=_("How long a completion stays valid. Leave blank if it never expires.")
     )
     counts_as_hours = models.BooleanField(
-        "continuing-education hours", default=False, help_text="Counted by its hours, toward a rolling total."
+        _("continuing-education hours"), default=False, help_text=_("Counted by its hours, toward a rolling total.")
     )
     is_active = models.BooleanField(default=True)
 
@@ -275,7 +284,11 @@ class TrainingRequirement(models.Model):
 
     def __str__(self) -> str:
         if self.hours:
-            return f"{self.hours} hours of {self.kind} every {self.period_months} months"
+            return gettext("%(hours)s hours of %(kind)s every %(months)s months") % {
+                "hours": self.hours,
+                "kind": self.kind,
+                "months": self.period_months,
+            }
         return str(self.kind)
 
 
@@ -317,10 +330,10 @@ class TrainingReminder(models.Model):
     """One reminder about one record: written before it is sent, marked when sent, never sent twice."""
 
     class Step(models.TextChoices):
-        DAYS_60 = "60", "60 days before"
-        DAYS_30 = "30", "30 days before"
-        DAYS_7 = "7", "7 days before"
-        LAPSED = "lapsed", "Lapsed"
+        DAYS_60 = "60", _("60 days before")
+        DAYS_30 = "30", _("30 days before")
+        DAYS_7 = "7", _("7 days before")
+        LAPSED = "lapsed", _("Lapsed")
 
     record = models.ForeignKey(TrainingRecord, on_delete=models.CASCADE, related_name="reminders")
     step = models.CharField(max_length=8, choices=Step.choices)
@@ -342,28 +355,28 @@ class StaffEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        ACCOUNT_CREATED = "account_created", "Account created"
-        DETAILS_CHANGED = "details_changed", "Details changed"
-        ROLE_CHANGED = "role_changed", "Role changed"
-        DEACTIVATED = "deactivated", "Deactivated"
-        REACTIVATED = "reactivated", "Reactivated"
-        PASSWORD_LINK_SENT = "password_link_sent", "Password link sent"
-        TWO_STEP_OFF = "two_step_off", "Two-step login turned off"
-        CHANGE_PROPOSED = "change_proposed", "Change proposed, for a second person to approve"
-        CHANGE_APPROVED = "change_approved", "Change approved"
-        CHANGE_DECLINED = "change_declined", "Change declined"
-        CHANGE_WITHDRAWN = "change_withdrawn", "Change withdrawn (an account was deactivated)"
-        PROGRAM_SETTINGS_CHANGED = "program_settings_changed", "Program settings changed"
-        TRAINING_SET_UP = "training_set_up", "Standard training set up"
-        TRAINING_KIND_ADDED = "training_kind_added", "Kind of training added"
-        TRAINING_KIND_CHANGED = "training_kind_changed", "Kind of training changed"
-        REQUIREMENT_ADDED = "requirement_added", "Training requirement added"
-        REQUIREMENT_REMOVED = "requirement_removed", "Training requirement removed"
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        DETAILS_CHANGED = "details_changed", _("Details changed")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        REACTIVATED = "reactivated", _("Reactivated")
+        PASSWORD_LINK_SENT = "password_link_sent", _("Password link sent")
+        TWO_STEP_OFF = "two_step_off", _("Two-step login turned off")
+        CHANGE_PROPOSED = "change_proposed", _("Change proposed, for a second person to approve")
+        CHANGE_APPROVED = "change_approved", _("Change approved")
+        CHANGE_DECLINED = "change_declined", _("Change declined")
+        CHANGE_WITHDRAWN = "change_withdrawn", _("Change withdrawn (an account was deactivated)")
+        PROGRAM_SETTINGS_CHANGED = "program_settings_changed", _("Program settings changed")
+        TRAINING_SET_UP = "training_set_up", _("Standard training set up")
+        TRAINING_KIND_ADDED = "training_kind_added", _("Kind of training added")
+        TRAINING_KIND_CHANGED = "training_kind_changed", _("Kind of training changed")
+        REQUIREMENT_ADDED = "requirement_added", _("Training requirement added")
+        REQUIREMENT_REMOVED = "requirement_removed", _("Training requirement removed")
 
     at = models.DateTimeField(auto_now_add=True)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, related_name="+", help_text="Empty: the operators, or a command."
+        User, on_delete=models.PROTECT, null=True, related_name="+", help_text=_("Empty: the operators, or a command.")
     )
     subject = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=32, choices=Action.choices)
@@ -389,26 +402,26 @@ class AccountChangeRequest(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ROLE = "role", "Role"
-        TWO_STEP_OFF = "two_step_off", "Two-step login off"
-        EMAIL = "email", "E-mail address"
+        ROLE = "role", _("Role")
+        TWO_STEP_OFF = "two_step_off", _("Two-step login off")
+        EMAIL = "email", _("E-mail address")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
         # Her account, or the proposer's, was deactivated while it waited: nobody decided it (the staff history
         # says who deactivated whom).
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="change_requests")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ROLE)
-    role = models.CharField(max_length=16, choices=Role.choices, blank=True, help_text="The role proposed.")
-    email = models.EmailField("new e-mail address", blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, help_text=_("The role proposed."))
+    email = models.EmailField(_("new e-mail address"), blank=True)
     proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     proposed_as = models.CharField(
-        max_length=16, choices=Role.choices, help_text="The side she proposed from: the approver is of the other."
+        max_length=16, choices=Role.choices, help_text=_("The side she proposed from: the approver is of the other.")
     )
     proposed_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -453,10 +466,10 @@ class AccountChangeRequest(models.Model):
     def what(self) -> str:
         """What it changes, in words: "supervisor", "two-step login off", "e-mail address new@example.org"."""
         if self.kind == self.Kind.EMAIL:
-            return f"e-mail address {self.email}"
-        return self.get_role_display().lower() if self.kind == self.Kind.ROLE else "two-step login off"
+            return gettext("e-mail address %(email)s") % {"email": self.email}
+        return self.get_role_display().lower() if self.kind == self.Kind.ROLE else gettext("two-step login off")
 
     @property
     def approver_words(self) -> str:
         """Who approves it, in words: someone of the other side."""
-        return "a supervisor" if self.proposed_as == Role.ADMIN else "an admin"
+        return gettext("a supervisor") if self.proposed_as == Role.ADMIN else gettext("an admin")

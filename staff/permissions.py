@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from staff.models import AccountChangeRequest, StaffEvent, TrainingKind, TrainingRecord, User
 from staff.roles import CLINICAL_ROLES, Role, members_with_role
@@ -52,7 +53,7 @@ def staff_counts_for(user: User) -> dict[str, int] | None:
     counts = User.objects.filter(program_id=user.program_id, is_active=True).aggregate(
         **{role.value: Count("pk", filter=Q(groups__name=role.value), distinct=True) for role in Role}
     )
-    plural = {Role.COACH: "Coaches", Role.SUPERVISOR: "Supervisors", Role.ADMIN: "Admins"}
+    plural = {Role.COACH: gettext("Coaches"), Role.SUPERVISOR: gettext("Supervisors"), Role.ADMIN: gettext("Admins")}
     return {plural[Role(name)]: count for name, count in counts.items()}
 
 

@@ -11,16 +11,18 @@ each app's permissions.py asks for these permissions instead.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    COACH = "coach", "Coach"
-    SUPERVISOR = "supervisor", "Supervisor"
-    ADMIN = "admin", "Admin"
+    # The values are the group names in the database: they never change; only the labels are translated.
+    COACH = "coach", _("Coach")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Admin")
 
 
 # In a sentence about everyone who holds a role ("required of coaches").
-ROLE_PLURALS = {Role.COACH: "coaches", Role.SUPERVISOR: "supervisors", Role.ADMIN: "admins"}
+ROLE_PLURALS = {Role.COACH: _("coaches"), Role.SUPERVISOR: _("supervisors"), Role.ADMIN: _("admins")}
 
 # The roles that reach patients' records: giving one takes two people (staff.models.AccountChangeRequest).
 CLINICAL_ROLES = frozenset({Role.COACH, Role.SUPERVISOR})
@@ -154,7 +156,7 @@ def sync_roles(apps) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, _created = Group.objects.get_or_create(name=role.value)
         wanted = [name.split(".") for name in names]
         query = models.Q(pk__in=[])
         for app_label, codename in wanted:

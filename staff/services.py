@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
@@ -80,7 +80,9 @@ def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
         before = getattr(instance, name)
         if before != value:
             field = instance._meta.get_field(name)
-            label = str(getattr(field, "verbose_name", name)).capitalize()
+            # The history is written once, in the site's language, whoever's language the page was in.
+            with translation.override(settings.LANGUAGE_CODE):
+                label = str(getattr(field, "verbose_name", name)).capitalize()
             changed[name] = f"{label}: {_shown(name, before)} → {_shown(name, value)}"
             setattr(instance, name, value)
     return changed
@@ -90,7 +92,15 @@ def refuse_own_account(actor: Actor | None, user: User, *, field: str, change: s
     """Nobody changes her own role, e-mail address, two-step login or account through the pages where she
     manages other people's: another admin of her program does. Refused next to `field`."""
     if actor is not None and actor.user.pk == user.pk:
-        raise ValidationError({field: f"You cannot {change} here. Another admin of your program can."})
+        raise ValidationError(
+            {field: gettext("You cannot %(change)s here. Another admin of your program can.") % {"change": change}}
+        )
+
+
+def _label(role: Role | str) -> str:
+    """A role's name for the staff history, which is written in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(Role(role).label)
 
 
 def _give_role(user: User, role: Role) -> None:
@@ -115,7 +125,7 @@ def user_set_role(*, actor: Actor | None, user: User, role: Role, note: str = ""
         actor,
         StaffEvent.Action.ROLE_CHANGED,
         subject=user,
-        description=f"{before.label if before else 'No role'} → {Role(role).label}" + (f"; {note}" if note else ""),
+        description=f"{_label(before) if before else 'No role'} → {_label(role)}" + (f"; {note}" if note else ""),
     )
 
 
@@ -135,7 +145,7 @@ def staff_create(*, actor: Actor, fields: dict[str, Any], role: Role) -> User:
         actor,
         StaffEvent.Action.ACCOUNT_CREATED,
         subject=user,
-        description=f"{user.username}, {Role(role).label.lower()}" + (" (waiting for approval)" if clinical else ""),
+        description=f"{user.username}, {_label(role).lower()}" + (" (waiting for approval)" if clinical else ""),
     )
     if clinical:
         role_change_propose(actor=actor, user=user, role=role)
@@ -148,16 +158,26 @@ def _change_words(request: AccountChangeRequest, before: Role | None) -> str:
         return "Two-step login off"
     if request.kind == AccountChangeRequest.Kind.EMAIL:
         return f"E-mail address: {request.subject.email} → {request.email}"
-    return f"{before.label if before else 'No role'} → {Role(request.role).label}"
+    return f"{_label(before) if before else 'No role'} → {_label(request.role)}"
 
 
 def _change_propose(
     *, actor: Actor, user: User, kind: AccountChangeRequest.Kind, field: str, role: Role | str = "", email: str = ""
 ) -> AccountChangeRequest:
     if not user.is_active:
-        raise ValidationError({field: f"{user}'s account is deactivated: reactivate it before proposing a change."})
+        raise ValidationError(
+            {
+                field: gettext("%(name)s's account is deactivated: reactivate it before proposing a change.")
+                % {"name": user}
+            }
+        )
     if AccountChangeRequest.objects.filter(subject=user, kind=kind, status=AccountChangeRequest.Status.PENDING):
-        raise ValidationError({field: f"A change of {user}'s {kind.label.lower()} is already waiting for approval."})
+        raise ValidationError(
+            {
+                field: gettext("A change of %(name)s's %(what)s is already waiting for approval.")
+                % {"name": user, "what": kind.label.lower()}
+            }
+        )
     request = AccountChangeRequest.objects.create(
         program_id=user.program_id,
         subject=user,
@@ -180,11 +200,13 @@ def role_change_propose(*, actor: Actor, user: User, role: Role) -> AccountChang
     another proposal for her is waiting."""
     if not needs_a_second_person(role):
         raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
-    refuse_own_account(actor, user, field="role", change="change your own role")
+    refuse_own_account(actor, user, field="role", change=gettext("change your own role"))
     user = User.objects.select_for_update().get(pk=user.pk)
     user.__dict__.pop("role", None)
     if user.role == role:
-        raise ValidationError({"role": f"{user} is already {Role(role).label.lower()}."})
+        raise ValidationError(
+            {"role": gettext("%(name)s is already %(role)s.") % {"name": user, "role": Role(role).label.lower()}}
+        )
     return _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.ROLE, field="role", role=role)
 
 
@@ -200,17 +222,26 @@ def account_change_decide(*, actor: Actor, request: AccountChangeRequest, approv
         AccountChangeRequest.objects.select_for_update().select_related("subject", "proposed_by").get(pk=request.pk)
     )
     if request.status != AccountChangeRequest.Status.PENDING:
-        raise ValidationError(f"This proposal was already {request.get_status_display().lower()}.")
+        raise ValidationError(
+            gettext("This proposal was already %(status)s.") % {"status": request.get_status_display().lower()}
+        )
     if approve and not (request.subject.is_active and request.proposed_by.is_active):
         gone = request.subject if not request.subject.is_active else request.proposed_by
         raise ValidationError(
-            f"{gone}'s account is deactivated, so this proposal cannot be approved. Decline it; "
-            "if it is still wanted once she is back, someone proposes it again."
+            gettext(
+                "%(name)s's account is deactivated, so this proposal cannot be approved. Decline it; "
+                "if it is still wanted once she is back, someone proposes it again."
+            )
+            % {"name": gone}
         )
     if actor.user.pk in (request.proposed_by_id, request.subject_id):
-        raise ValidationError("Someone else decides on this proposal: neither its proposer nor the person it is about.")
+        raise ValidationError(
+            gettext("Someone else decides on this proposal: neither its proposer nor the person it is about.")
+        )
     if proposing_side(actor.user) == request.proposed_as or actor.user.program_id != request.program_id:
-        raise ValidationError(f"This proposal waits for {request.approver_words} of the program.")
+        raise ValidationError(
+            gettext("This proposal waits for %(approver)s of the program.") % {"approver": request.approver_words}
+        )
     request.status = AccountChangeRequest.Status.APPROVED if approve else AccountChangeRequest.Status.DECLINED
     request.decided_by = actor.user
     request.decided_at = timezone.now()
@@ -235,9 +266,9 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
     user = User.objects.select_for_update().get(pk=user.pk)
     old_email = user.email
     if "email" in fields and fields["email"] != old_email:
-        refuse_own_account(actor, user, field="email", change="change your own e-mail address")
+        refuse_own_account(actor, user, field="email", change=gettext("change your own e-mail address"))
         if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
-            raise ValidationError({"email": "Another account already uses this e-mail address."})
+            raise ValidationError({"email": gettext("Another account already uses this e-mail address.")})
         if needs_a_second_person(user.role) and not confirmed:
             email = fields.pop("email")
             _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.EMAIL, field="email", email=email)
@@ -292,7 +323,9 @@ def staff_send_password_link(*, actor: Actor, user: User) -> None:
 
     Refused for a deactivated account: she is to be reactivated first, on purpose."""
     if not user.is_active:
-        raise ValidationError(f"{user}'s account is deactivated. Reactivate it before sending a password link.")
+        raise ValidationError(
+            gettext("%(name)s's account is deactivated. Reactivate it before sending a password link.") % {"name": user}
+        )
     staff_event_record(actor, StaffEvent.Action.PASSWORD_LINK_SENT, subject=user)
     _password_link_add(user, welcome=False)
 
@@ -409,7 +442,7 @@ def on_call_line_clean(line: str) -> str:
     line = line.strip()
     digits = sum(character.isdigit() for character in line)
     if line and (not re.fullmatch(ON_CALL_LINE_PATTERN, line) or not 7 <= digits <= 15):
-        raise ValidationError({"on_call_line": "Type a phone number only, for example 603-555-0100."})
+        raise ValidationError({"on_call_line": gettext("Type a phone number only, for example 603-555-0100.")})
     return line
 
 
@@ -563,7 +596,7 @@ def staff_two_step_off(*, actor: Actor, user: User) -> bool:
     proposed, and turned off when a supervisor confirms it: returns False then, True when it is off now."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    refuse_own_account(actor, user, field="two_step", change="turn off your own two-step login")
+    refuse_own_account(actor, user, field="two_step", change=gettext("turn off your own two-step login"))
     if needs_a_second_person(user.role) and TOTPDevice.objects.filter(user=user).exists():
         _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.TWO_STEP_OFF, field="two_step")
         return False

@@ -10,6 +10,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from dateutil.relativedelta import relativedelta
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from staff.models import TrainingRecord, TrainingRequirement, User
 
@@ -22,9 +25,9 @@ class Status:
     OUT = "out"
 
     LABELS: ClassVar[dict[str, str]] = {
-        COMPLIANT: "Compliant",
-        EXPIRING: "Expiring within 60 days",
-        OUT: "Out of compliance",
+        COMPLIANT: _("Compliant"),
+        EXPIRING: _("Expiring within 60 days"),
+        OUT: _("Out of compliance"),
     }
 
 
@@ -43,7 +46,7 @@ class Compliance:
 
     @property
     def label(self) -> str:
-        return Status.LABELS[self.status]
+        return str(Status.LABELS[self.status])
 
 
 def default_expiry(kind, completed_on: datetime.date) -> datetime.date | None:
@@ -94,11 +97,20 @@ def _check_completion(compliance, requirement, done, today) -> None:
     name = requirement.kind.name
     latest = done[0] if done else None
     if latest is None:
-        compliance.missing.append(f"{name}: not on record")
+        compliance.missing.append(gettext("%(name)s: not on record") % {"name": name})
     elif latest.expires_on and latest.expires_on < today:
-        compliance.missing.append(f"{name}: lapsed on {latest.expires_on:%b %d, %Y}")
+        compliance.missing.append(
+            gettext("%(name)s: lapsed on %(date)s") % {"name": name, "date": _day(latest.expires_on)}
+        )
     elif latest.expires_on and latest.expires_on <= today + EXPIRING_WITHIN:
-        compliance.expiring.append(f"{name}: expires {latest.expires_on:%b %d, %Y}")
+        compliance.expiring.append(
+            gettext("%(name)s: expires %(date)s") % {"name": name, "date": _day(latest.expires_on)}
+        )
+
+
+def _day(day: datetime.date) -> str:
+    # "Mar 05, 2027" in English, as it always was; in the reader's language otherwise.
+    return date_format(day, "M d, Y")
 
 
 def _hours_within(done, since: datetime.date, until: datetime.date) -> Decimal:
@@ -111,12 +123,20 @@ def _check_hours(compliance, requirement, done, today) -> None:
     have = _hours_within(done, today - window, today)
     if have < requirement.hours:
         compliance.missing.append(
-            f"{name}: {have.normalize():f} of {requirement.hours} hours in the last {requirement.period_months} months"
+            gettext("%(name)s: %(have)s of %(hours)s hours in the last %(months)s months")
+            % {
+                "name": name,
+                "have": f"{have.normalize():f}",
+                "hours": requirement.hours,
+                "months": requirement.period_months,
+            }
         )
         return
     later = today + EXPIRING_WITHIN
     if _hours_within(done, later - window, today) < requirement.hours:
-        compliance.expiring.append(f"{name}: hours fall below {requirement.hours} within 60 days")
+        compliance.expiring.append(
+            gettext("%(name)s: hours fall below %(hours)s within 60 days") % {"name": name, "hours": requirement.hours}
+        )
 
 
 STANDARD_KINDS = [

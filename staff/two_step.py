@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -22,7 +23,7 @@ RECOVERY_CODE_COUNT = 10
 
 def _password_check(user: User, password: str) -> None:
     if not user.check_password(password):
-        raise ValidationError({"password": "That is not your password."})
+        raise ValidationError({"password": gettext("That is not your password.")})
 
 
 @transaction.atomic
@@ -41,7 +42,9 @@ def setup_confirm(*, user: User, device: TOTPDevice, code: str) -> list[str]:
     Raises ValidationError when the code is wrong."""
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
     if not device.verify_token(code.replace(" ", "")):
-        raise ValidationError({"code": "That code is not right, or too old. Type the code your app shows now."})
+        raise ValidationError(
+            {"code": gettext("That code is not right, or too old. Type the code your app shows now.")}
+        )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return _recovery_codes_make(user)

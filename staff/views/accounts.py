@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import client_address
@@ -68,9 +69,11 @@ def password_ask(request):
         services.password_link_ask(typed=form.cleaned_data["typed"], ip_address=client_address(request))
         messages.info(
             request,
-            "If that is the username or e-mail address of an active account, a link to set a new password is on "
-            "its way to that account's e-mail address. It can take a few minutes; look in your spam folder too. "
-            "If nothing comes, ask your program's admin.",
+            _(
+                "If that is the username or e-mail address of an active account, a link to set a new password is on "
+                "its way to that account's e-mail address. It can take a few minutes; look in your spam folder too. "
+                "If nothing comes, ask your program's admin."
+            ),
         )
         return redirect("login")
     return render(request, "registration/password_ask.html", {"form": form})

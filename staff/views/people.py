@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import user_has_device
 
@@ -44,7 +45,11 @@ def staff_new(request):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in StaffForm.Meta.fields}
         member = services.staff_create(actor=actor_from(request), fields=fields, role=Role(form.cleaned_data["role"]))
-        messages.success(request, f"{member} can now set her password from the link sent to {member.email}.")
+        messages.success(
+            request,
+            _("%(name)s can now set her password from the link sent to %(email)s.")
+            % {"name": member, "email": member.email},
+        )
         return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form})
 
@@ -84,7 +89,9 @@ def staff_edit(request, pk):
             form.add_error(None, error)
         else:
             waits = "email" in changed and saved.email != changed["email"]
-            messages.success(request, "Saved." + (" The new e-mail address waits for a supervisor." if waits else ""))
+            messages.success(
+                request, _("Saved. The new e-mail address waits for a supervisor.") if waits else _("Saved.")
+            )
             return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/staff_form.html", {"form": form, "member": member})
 
@@ -102,7 +109,11 @@ def staff_role_propose(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Proposed: {member} as {role.label.lower()}. An admin approves it.")
+            messages.success(
+                request,
+                _("Proposed: %(name)s as %(role)s. An admin approves it.")
+                % {"name": member, "role": role.label.lower()},
+            )
             return redirect("staff:detail", pk=member.pk)
     return detail_page(request, member, propose_form=form)
 
@@ -111,7 +122,7 @@ def staff_role_propose(request, pk):
 def staff_reactivate(request, pk):
     member = permissions.get_staff_member_for_manager(request.user, pk)
     services.staff_reactivate(actor=actor_from(request), user=member)
-    messages.success(request, f"{member} can log in again.")
+    messages.success(request, _("%(name)s can log in again.") % {"name": member})
     return redirect("staff:detail", pk=member.pk)
 
 
@@ -123,7 +134,9 @@ def staff_password_link(request, pk):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"A one-time link to set a new password is on its way to {member.email}.")
+        messages.success(
+            request, _("A one-time link to set a new password is on its way to %(email)s.") % {"email": member.email}
+        )
     return redirect("staff:detail", pk=member.pk)
 
 
@@ -133,27 +146,36 @@ def staff_two_step_off(request, pk):
     up again. The page first says what will happen."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
     if not user_has_device(member, confirmed=None):
-        messages.info(request, f"{member} has not set up two-step login: there is nothing to turn off.")
+        messages.info(
+            request, _("%(name)s has not set up two-step login: there is nothing to turn off.") % {"name": member}
+        )
         return redirect("staff:detail", pk=member.pk)
     if not confirmed(request):
         second_person = permissions.needs_a_second_person(Role(member.role) if member.role else None)
         return confirm_page(
             request,
-            title=f"Turn off {member}'s two-step login?",
+            title=_("Turn off %(name)s's two-step login?") % {"name": member},
             effects=[
-                "She logs in with her password alone until she sets up two-step login again on her new phone. "
-                "Her recovery codes stop working.",
+                _(
+                    "She logs in with her password alone until she sets up two-step login again on her new phone. "
+                    "Her recovery codes stop working."
+                ),
                 *(
                     [
-                        "As she is a coach or supervisor, this is a proposal: it happens when a supervisor of the "
-                        "program confirms it."
+                        _(
+                            "As she is a coach or supervisor, this is a proposal: it happens when a supervisor of "
+                            "the program confirms it."
+                        )
                     ]
                     if second_person
                     else []
                 ),
-                "Do this only when you know it is her asking, for example by calling her back at the number you have.",
+                _(
+                    "Do this only when you know it is her asking, for example by calling her back at the number "
+                    "you have."
+                ),
             ],
-            button="Propose turning it off" if second_person else "Turn off her two-step login",
+            button=_("Propose turning it off") if second_person else _("Turn off her two-step login"),
             action=reverse("staff:two_step_off", args=[member.pk]),
             cancel_url=reverse("staff:detail", args=[member.pk]),
             back_label=str(member),
@@ -165,9 +187,10 @@ def staff_two_step_off(request, pk):
     else:
         messages.success(
             request,
-            f"Two-step login is off for {member}. She can set it up again after logging in."
+            _("Two-step login is off for %(name)s. She can set it up again after logging in.") % {"name": member}
             if off
-            else f"Proposed: two-step login off for {member}. It is turned off when a supervisor confirms it.",
+            else _("Proposed: two-step login off for %(name)s. It is turned off when a supervisor confirms it.")
+            % {"name": member},
         )
     return redirect("staff:detail", pk=member.pk)
 

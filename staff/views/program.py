@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import actor_from
@@ -17,33 +19,35 @@ from staff.models import Program
 INTERVIEW_SETTINGS = ("interview_window_starts", "interview_window_ends", "interview_target_percent")
 
 WEEKDAYS = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
 ]
 
 
 class ProgramForm(PlainErrors, forms.ModelForm):
     office_days = forms.MultipleChoiceField(
-        choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Days with office hours"
+        choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label=_("Days with office hours")
     )
     # A choice rather than a checkbox: a form sent without it keeps what the program has.
     supervisors_see_all = forms.TypedChoiceField(
-        label="Which women supervisors see",
+        label=_("Which women supervisors see"),
         choices=[
-            ("yes", "Every woman of the program"),
-            ("no", "The caseloads of the coaches they supervise, their own patients and women without a coach"),
+            ("yes", _("Every woman of the program")),
+            ("no", _("The caseloads of the coaches they supervise, their own patients and women without a coach")),
         ],
         coerce=lambda value: value == "yes",
         required=False,
         empty_value=None,
         widget=forms.RadioSelect,
-        help_text="With the second, the supervisor on call can open another woman's record in an emergency "
-        "(break-glass), for a limited time, and another supervisor reviews it.",
+        help_text=_(
+            "With the second, the supervisor on call can open another woman's record in an emergency "
+            "(break-glass), for a limited time, and another supervisor reviews it."
+        ),
     )
 
     class Meta:
@@ -71,14 +75,18 @@ class ProgramForm(PlainErrors, forms.ModelForm):
             "on_call_line": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
         labels = {
-            "time_zone": "Time zone",
-            "escalation_minutes": "Minutes before an unanswered urgent page goes to the next supervisor",
-            "no_contact_days": "Days without an encounter before a patient comes up in supervision",
-            "caseload_cap": "Most women on one coach's caseload",
+            "time_zone": _("Time zone"),
+            "office_opens": _("Office opens"),
+            "office_closes": _("Office closes"),
+            "escalation_minutes": _("Minutes before an unanswered urgent page goes to the next supervisor"),
+            "no_contact_days": _("Days without an encounter before a patient comes up in supervision"),
+            "caseload_cap": _("Most women on one coach's caseload"),
         }
         help_texts = {
-            "time_zone": "Where the program works, for example America/New_York or America/Chicago. Everyone in "
-            "the program types and sees times in it, and its date is their today.",
+            "time_zone": _(
+                "Where the program works, for example America/New_York or America/Chicago. Everyone in "
+                "the program types and sees times in it, and its date is their today."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -128,34 +136,34 @@ class ProgramForm(PlainErrors, forms.ModelForm):
         cleaned = super().clean()
         opens, closes = cleaned.get("office_opens"), cleaned.get("office_closes")
         if opens and closes and closes <= opens:
-            self.add_error("office_closes", "The office closes after it opens.")
+            self.add_error("office_closes", gettext("The office closes after it opens."))
         if cleaned.get("escalation_minutes") is not None and not 1 <= cleaned["escalation_minutes"] <= 120:
-            self.add_error("escalation_minutes", "Between 1 and 120 minutes.")
+            self.add_error("escalation_minutes", gettext("Between 1 and 120 minutes."))
         if cleaned.get("no_contact_days") is not None and not 1 <= cleaned["no_contact_days"] <= 90:
-            self.add_error("no_contact_days", "Between 1 and 90 days.")
+            self.add_error("no_contact_days", gettext("Between 1 and 90 days."))
         if cleaned.get("break_glass_minutes") is not None and not 5 <= cleaned["break_glass_minutes"] <= 720:
-            self.add_error("break_glass_minutes", "Between 5 and 720 minutes.")
+            self.add_error("break_glass_minutes", gettext("Between 5 and 720 minutes."))
         if cleaned.get("caseload_cap") is not None and not 1 <= cleaned["caseload_cap"] <= 100:
-            self.add_error("caseload_cap", "Between 1 and 100 women.")
+            self.add_error("caseload_cap", gettext("Between 1 and 100 women."))
         if (
             cleaned.get("urgent_acknowledge_minutes") is not None
             and not 1 <= cleaned["urgent_acknowledge_minutes"] <= 1440
         ):
-            self.add_error("urgent_acknowledge_minutes", "Between 1 and 1440 minutes (a day).")
+            self.add_error("urgent_acknowledge_minutes", gettext("Between 1 and 1440 minutes (a day)."))
         if cleaned.get("grant_year_starts") is not None and not 1 <= cleaned["grant_year_starts"] <= 12:
-            self.add_error("grant_year_starts", "A month from 1 (January) to 12 (December).")
+            self.add_error("grant_year_starts", gettext("A month from 1 (January) to 12 (December)."))
         self._clean_interview_settings(cleaned)
         return cleaned
 
     def _clean_interview_settings(self, cleaned):
         starts, ends = cleaned.get("interview_window_starts"), cleaned.get("interview_window_ends")
         if ends is not None and not 1 <= ends <= 24:
-            self.add_error("interview_window_ends", "Between 1 and 24 months.")
+            self.add_error("interview_window_ends", gettext("Between 1 and 24 months."))
         elif starts is not None and ends is not None and starts >= ends:
-            self.add_error("interview_window_ends", "The window closes after it opens.")
+            self.add_error("interview_window_ends", gettext("The window closes after it opens."))
         target = cleaned.get("interview_target_percent")
         if target is not None and not 1 <= target <= 100:
-            self.add_error("interview_target_percent", "A percentage from 1 to 100.")
+            self.add_error("interview_target_percent", gettext("A percentage from 1 to 100."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,6 +178,6 @@ def program_settings(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Program settings saved.")
+            messages.success(request, gettext("Program settings saved."))
             return redirect("staff:program")
     return render(request, "staff/program.html", {"form": form})

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from recovery_program.audit import actor_from
@@ -55,7 +56,7 @@ def training_add(request, pk):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in TrainingRecordForm.Meta.fields}
         services.training_record_add(actor=actor_from(request), user=member, fields=fields)
-        messages.success(request, "Training recorded.")
+        messages.success(request, _("Training recorded."))
         return redirect("staff:training", pk=member.pk)
     return render(request, "staff/training_form.html", {"form": form, "member": member})
 
@@ -90,16 +91,16 @@ def compliance_csv(request):
         raise Http404
     response, writer = csv_download(
         "training-compliance.csv",
-        ["Name", "Role", "E-mail", "Status", "Missing or lapsed", "Expiring within 60 days"],
+        [_("Name"), _("Role"), _("E-mail"), _("Status"), _("Missing or lapsed"), _("Expiring within 60 days")],
     )
     people = permissions.compliance_people_for(request.user).prefetch_related("groups").order_by("first_name", "pk")
     for person, result in _compliance_rows(request, people):
         writer.writerow(
             [
                 str(person),
-                person.role.label if person.role else "",
+                str(person.role.label) if person.role else "",
                 person.email,
-                result.label,
+                str(result.label),
                 "; ".join(result.missing),
                 "; ".join(result.expiring),
             ]
@@ -119,20 +120,20 @@ def kinds(request):
     )
     if "add_kind" in request.POST and kind_form.is_valid():
         if kinds.filter(name__iexact=kind_form.cleaned_data["name"]).exists():
-            kind_form.add_error("name", "There is already a kind of training by that name.")
+            kind_form.add_error("name", _("There is already a kind of training by that name."))
         else:
             services.training_kind_add(actor=actor_from(request), fields=kind_form.cleaned_data)
-            messages.success(request, "Kind of training added.")
+            messages.success(request, _("Kind of training added."))
             return redirect("staff:training_kinds")
     if "add_requirement" in request.POST and requirement_form.is_valid():
         data = requirement_form.cleaned_data
         if TrainingRequirement.objects.filter(
             program_id=request.user.program_id, role=data["role"], kind=data["kind"]
         ).exists():
-            requirement_form.add_error("kind", "This role already requires it.")
+            requirement_form.add_error("kind", _("This role already requires it."))
         else:
             services.training_requirement_add(actor=actor_from(request), fields=data)
-            messages.success(request, "Requirement added.")
+            messages.success(request, _("Requirement added."))
             return redirect("staff:training_kinds")
     return render(
         request,
@@ -157,7 +158,7 @@ def kind_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         services.training_kind_change(actor=actor_from(request), kind=kind, fields=changed)
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("staff:training_kinds")
     return render(request, "staff/training_kind_edit.html", {"form": form, "kind": kind})
 
@@ -171,16 +172,17 @@ def requirement_remove(request, pk):
     if not confirmed(request):
         return confirm_page(
             request,
-            title=f"Remove “{requirement}” for {role}?",
+            title=_("Remove “%(requirement)s” for %(roles)s?") % {"requirement": requirement, "roles": role},
             effects=[
-                f"It is no longer required of {role}: compliance and reminders stop counting it.",
-                "Training records already kept stay as they are, and the staff history notes who removed it.",
+                _("It is no longer required of %(roles)s: compliance and reminders stop counting it.")
+                % {"roles": role},
+                _("Training records already kept stay as they are, and the staff history notes who removed it."),
             ],
-            button="Remove the requirement",
+            button=_("Remove the requirement"),
             action=reverse("staff:requirement_remove", args=[requirement.pk]),
             cancel_url=reverse("staff:training_kinds"),
-            back_label="Training kinds",
+            back_label=_("Training kinds"),
         )
     services.training_requirement_remove(actor=actor_from(request), requirement=requirement)
-    messages.success(request, "Requirement removed.")
+    messages.success(request, _("Requirement removed."))
     return redirect("staff:training_kinds")

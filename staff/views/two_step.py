@@ -16,6 +16,8 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -32,27 +34,27 @@ PENDING_DEVICE_KEY = "two_step_pending_device"
 
 class PasswordForm(PlainErrors, forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-        error_messages={"required": "Type your password."},
+        error_messages={"required": _("Type your password.")},
     )
 
 
 class CodeForm(PlainErrors, forms.Form):
     code = forms.CharField(
-        label="6-digit code from your app",
+        label=_("6-digit code from your app"),
         max_length=20,
-        error_messages={"required": "Type the 6-digit code your app shows now."},
+        error_messages={"required": _("Type the 6-digit code your app shows now.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
     )
 
 
 class LoginCodeForm(CodeForm):
     code = forms.CharField(
-        label="6-digit code from your app, or a recovery code",
+        label=_("6-digit code from your app, or a recovery code"),
         max_length=20,
-        error_messages={"required": "Type the 6-digit code your app shows now, or one of your recovery codes."},
+        error_messages={"required": _("Type the 6-digit code your app shows now, or one of your recovery codes.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}),
     )
 
@@ -66,7 +68,7 @@ def _wrong_try(request):
         request.session[WRONG_TRIES_KEY] = tries
         return None
     logout(request)
-    messages.error(request, "Too many wrong tries: you have been logged out. Log in again to go on.")
+    messages.error(request, gettext("Too many wrong tries: you have been logged out. Log in again to go on."))
     return redirect("login")
 
 
@@ -106,7 +108,9 @@ def setup(request):
         else:
             del request.session[PENDING_DEVICE_KEY]
             _verified(request, device)
-            messages.success(request, "Two-step login is on. From now on you will type a code after your password.")
+            messages.success(
+                request, gettext("Two-step login is on. From now on you will type a code after your password.")
+            )
             return render(request, "registration/two_step_codes.html", {"codes": codes})
     qr = segno.make(device.config_url, error="m")
     return render(
@@ -129,8 +133,8 @@ def _setup_password(request):
         request,
         lambda password: two_step.setup_start(user=request.user, password=password),
         started,
-        title="Turn on two-step login",
-        button="Continue",
+        title=gettext("Turn on two-step login"),
+        button=gettext("Continue"),
     )
 
 
@@ -144,8 +148,8 @@ def recovery_codes(request):
         request,
         lambda password: two_step.recovery_codes_renew(user=request.user, password=password),
         lambda codes: render(request, "registration/two_step_codes.html", {"codes": codes}),
-        title="New recovery codes",
-        button="Make new codes",
+        title=gettext("New recovery codes"),
+        button=gettext("Make new codes"),
     )
 
 
@@ -179,7 +183,7 @@ def verify(request):
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = "home"
             return redirect(target)
-        form.add_error("code", "That code is not right, or too old. Type the code your app shows now.")
+        form.add_error("code", gettext("That code is not right, or too old. Type the code your app shows now."))
         if ended := _wrong_try(request):
             return ended
     return render(request, "registration/two_step_verify.html", {"form": form})
@@ -198,7 +202,7 @@ def turn_off(request):
         except ValidationError as error:
             _with_errors(form, error)
         else:
-            messages.success(request, "Two-step login is off.")
+            messages.success(request, gettext("Two-step login is off."))
             return redirect("two_step_setup")
     if ended := _wrong_try(request):
         return ended
