@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recovery_program.forms import DateInput, PlainErrors
@@ -176,12 +176,12 @@ class RequirementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
 class LanguageForm(PlainErrors, forms.Form):
     # Each language is named in itself, so that whoever reads the list finds her own.
     language = forms.ChoiceField(
-        label=gettext_lazy("Language"),
+        label=_("Language"),
         required=False,
         widget=forms.RadioSelect,
-        help_text=gettext_lazy("Your pages, and the e-mails and texts the app sends you, are in this language."),
+        help_text=_("Your pages, and the e-mails and texts the app sends you, are in this language."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", gettext_lazy("The language of my browser")), *settings.LANGUAGES]
+        self.fields["language"].choices = [("", _("The language of my browser")), *settings.LANGUAGES]
