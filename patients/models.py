@@ -526,7 +526,7 @@ DISCHARGE_STATUSES = frozenset({ProgramStatus.DISCHARGED, ProgramStatus.GRADUATE
 
 
 def _day(day: datetime.date) -> str:
-    return date_format(day, "M j, Y")
+    return date_format(day, gettext("M j, Y"))
 
 
 def recipient_key(name: str) -> str:

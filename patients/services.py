@@ -401,7 +401,7 @@ def consent_record(
                 "signed_on": _(
                     "She came back on %(day)s: her new episode starts with a consent signed that day or later."
                 )
-                % {"day": date_format(episode.started_on, "M j, Y")}
+                % {"day": date_format(episode.started_on, _("M j, Y"))}
             }
         )
     consent = Consent(patient=patient, recorded_by=actor.user, episode=episode, **fields)
@@ -781,7 +781,7 @@ def logging_refusal(patients: list[Patient], *, doing: str = "logged about") -> 
     for episode in waiting:
         return waiting_for_consent % {
             "name": episode.patient.display_name,
-            "day": date_format(episode.started_on, "M j, Y"),
+            "day": date_format(episode.started_on, _("M j, Y")),
         }
     return ""
 
@@ -799,7 +799,7 @@ def _end_episode(
         raise ValidationError(
             {
                 "ended_on": _("This episode started on %(day)s: pick that day or later.")
-                % {"day": date_format(episode.started_on, "M j, Y")}
+                % {"day": date_format(episode.started_on, _("M j, Y"))}
             }
         )
     episode.ended_on = ended_on
@@ -878,7 +878,7 @@ def patient_reenroll(*, actor: Actor, patient: Patient, started_on: datetime.dat
         raise ValidationError(
             {
                 "started_on": _("She was discharged on %(day)s: pick that day or later.")
-                % {"day": date_format(last.ended_on, "M j, Y")}
+                % {"day": date_format(last.ended_on, _("M j, Y"))}
             }
         )
     episode = Episode.objects.create(
@@ -937,7 +937,7 @@ def higher_care_end(*, actor: Actor, patient: Patient, ended_on: datetime.date) 
         raise ValidationError(
             {
                 "ended_on": _("She went on %(day)s: pick that day or later.")
-                % {"day": date_format(stay.started_on, "M j, Y")}
+                % {"day": date_format(stay.started_on, _("M j, Y"))}
             }
         )
     stay.ended_on = ended_on
@@ -1119,7 +1119,7 @@ def _interview_rules(
     elif intake is None:
         raise ValidationError({"kind": _("Record her intake interview first: the others follow from it.")})
     elif dated_on < intake.dated_on:
-        intake_day = date_format(intake.dated_on, "M j, Y")
+        intake_day = date_format(intake.dated_on, _("M j, Y"))
         raise ValidationError(
             {"dated_on": _("Her intake interview was on %(day)s: pick that day or later.") % {"day": intake_day}}
         )
@@ -1135,5 +1135,5 @@ def _interview_rules(
                     "Her window runs from %(opens)s to %(closes)s: this day is not inside it. Tick the box if it was "
                     "done then."
                 )
-            days = {"opens": date_format(window.opens, "M j, Y"), "closes": date_format(window.closes, "M j, Y")}
+            days = {"opens": date_format(window.opens, _("M j, Y")), "closes": date_format(window.closes, _("M j, Y"))}
             raise ValidationError({"outside_window": message % days})

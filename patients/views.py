@@ -376,8 +376,8 @@ def cover(request):
                 % {
                     "covering": cover.covering,
                     "covered": cover.covered,
-                    "starts": date_format(cover.starts_on, "F j"),
-                    "ends": date_format(cover.ends_on, "F j"),
+                    "starts": date_format(cover.starts_on, gettext("F j")),
+                    "ends": date_format(cover.ends_on, gettext("F j")),
                 },
             )
             return redirect("patients:cover")
@@ -415,9 +415,7 @@ def discharge_reasons(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, gettext("“%(reason)s” is offered at discharge.") % {"reason": reason.label}
-            )
+            messages.success(request, gettext("“%(reason)s” is offered at discharge.") % {"reason": reason.label})
             return redirect("staff:discharge_reasons")
     return render(request, "patients/discharge_reasons.html", {"form": form, "reasons": reasons})
 
@@ -433,11 +431,7 @@ def discharge_reason_edit(request, pk):
             if "offered" in request.POST:
                 offered = request.POST["offered"] == "1"
                 services.discharge_reason_set_offered(actor=actor, reason=reason, offered=offered)
-                done = (
-                    gettext("“%(reason)s” is offered.")
-                    if offered
-                    else gettext("“%(reason)s” is retired.")
-                )
+                done = gettext("“%(reason)s” is offered.") if offered else gettext("“%(reason)s” is retired.")
                 messages.success(request, done % {"reason": reason.label})
                 return redirect("staff:discharge_reasons")
             if form.is_valid():

@@ -110,7 +110,7 @@ def _check_completion(compliance, requirement, done, today) -> None:
 
 def _day(day: datetime.date) -> str:
     # "Mar 05, 2027" in English, as it always was; in the reader's language otherwise.
-    return date_format(day, "M d, Y")
+    return date_format(day, gettext("M d, Y"))
 
 
 def _hours_within(done, since: datetime.date, until: datetime.date) -> Decimal:

@@ -198,7 +198,7 @@ def _with_plan_reason(patient):
 
 def _day(moment: datetime.date | datetime.datetime) -> str:
     day = timezone.localdate(moment) if isinstance(moment, datetime.datetime) else moment
-    return date_format(day, "M j")
+    return date_format(day, _("M j"))
 
 
 def debrief_since(coach: User) -> datetime.datetime:

@@ -55,7 +55,7 @@ def say_span(program: Program, start: datetime.datetime, end: datetime.datetime)
     day_and_time = _("l j F H:i")
     head = date_format(first, day_and_time)
     if last.date() == first.date() or (last.time() == datetime.time(0) and last.date() == first.date() + ONE_DAY):
-        tail = date_format(last, "H:i")
+        tail = date_format(last, _("H:i"))
     else:
         tail = date_format(last, day_and_time)
     return _("%(start)s to %(end)s") % {"start": head, "end": tail}

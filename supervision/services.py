@@ -650,7 +650,7 @@ def _cover_span(cover: ShiftCover) -> str:
 
 
 def _when(moment: datetime.datetime) -> str:
-    return date_format(timezone.localtime(moment), "D M j, g:i a")
+    return date_format(timezone.localtime(moment), _("D M j, g:i a"))
 
 
 # Break-glass: the supervisor on call opens a record out of her reach in an emergency. The grant is

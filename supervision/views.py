@@ -262,7 +262,7 @@ def away_remove(request, pk):
             title=_("Take these days off your days away?"),
             effects=[
                 _("From %(first)s to %(last)s, pages reach you again as on any other day.")
-                % {"first": date_format(row.starts_on, "M j"), "last": date_format(row.ends_on, "M j")}
+                % {"first": date_format(row.starts_on, _("M j")), "last": date_format(row.ends_on, _("M j"))}
             ],
             button=_("I can answer these days"),
             action=reverse("supervision:away_remove", args=[row.pk]),
@@ -710,7 +710,7 @@ def break_glass_open(request):
             else:
                 until = timezone.localtime(grant.ends_at)
                 messages.warning(
-                    request, _("Her record is open to you until %(time)s.") % {"time": date_format(until, "g:i A")}
+                    request, _("Her record is open to you until %(time)s.") % {"time": date_format(until, _("g:i A"))}
                 )
                 return redirect("patients:detail", pk=patient.pk)
     on_call = services.on_call_now(user, timezone.now())
