@@ -6,6 +6,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coaching.models import (
     BARC10_ITEMS,
@@ -43,16 +45,16 @@ from staff.models import User
 
 # The kinds, short enough to read whole in a pick list on a 320 px phone (the record shows the long name).
 KIND_SHORT_LABELS = {
-    EncounterKind.GROUP: "Group treatment session",
-    EncounterKind.COMMUNITY: "One-on-one in person",
-    EncounterKind.PHONE: "Phone call or text",
-    EncounterKind.TWELVE_STEP: "Twelve-step meeting",
-    EncounterKind.FAMILY_RESOURCE: "Family Resource Center",
-    EncounterKind.MEDICAL: "Medical or dental visit",
-    EncounterKind.COURT: "Court appointment",
-    EncounterKind.OUTREACH: "Tried to reach her",
-    EncounterKind.WARM_HANDOFF: "Warm handoff",
-    EncounterKind.OTHER: "Something else",
+    EncounterKind.GROUP: _("Group treatment session"),
+    EncounterKind.COMMUNITY: _("One-on-one in person"),
+    EncounterKind.PHONE: _("Phone call or text"),
+    EncounterKind.TWELVE_STEP: _("Twelve-step meeting"),
+    EncounterKind.FAMILY_RESOURCE: _("Family Resource Center"),
+    EncounterKind.MEDICAL: _("Medical or dental visit"),
+    EncounterKind.COURT: _("Court appointment"),
+    EncounterKind.OUTREACH: _("Tried to reach her"),
+    EncounterKind.WARM_HANDOFF: _("Warm handoff"),
+    EncounterKind.OTHER: _("Something else"),
 }
 
 
@@ -62,10 +64,10 @@ def note_name(patient_id: int) -> str:
 
 def _own_note(patient) -> forms.CharField:
     field = long_text(
-        f"Her own note: {patient.display_name}",
+        gettext("Her own note: %(name)s") % {"name": patient.display_name},
         required=False,
         rows=3,
-        help_text="Only in her record. No other woman's name.",
+        help_text=_("Only in her record. No other woman's name."),
     )
     field.widget.attrs.pop("maxlength", None)
     field.widget.attrs["data-note-for"] = str(patient.pk)
@@ -80,59 +82,63 @@ def _handed_out(label: str, most: int) -> forms.IntegerField:
         max_value=most,
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text="Leave empty if none.",
+        help_text=_("Leave empty if none."),
     )
 
 
 class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     patients = forms.ModelMultipleChoiceField(
         queryset=None,
-        widget=forms.CheckboxSelectMultiple(attrs={"data-search": "Find a name"}),
-        label="Who was there",
-        error_messages={"required": "Pick at least one person who was there."},
+        widget=forms.CheckboxSelectMultiple(attrs={"data-search": _("Find a name")}),
+        label=_("Who was there"),
+        error_messages={"required": _("Pick at least one person who was there.")},
     )
     kind = forms.ChoiceField(
-        label="What you did",
-        choices=[("", "Choose one"), *KIND_SHORT_LABELS.items()],
-        error_messages={"required": "Choose what you did."},
+        label=_("What you did"),
+        choices=[("", _("Choose one")), *KIND_SHORT_LABELS.items()],
+        error_messages={"required": _("Choose what you did.")},
     )
     other_coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="The other coach present (warm handoff only)",
-        help_text="For a warm handoff: the coach who met her with you. It shows in her records too.",
-        empty_label="No other coach",
+        label=_("The other coach present (warm handoff only)"),
+        help_text=_("For a warm handoff: the coach who met her with you. It shows in her records too."),
+        empty_label=_("No other coach"),
         widget=forms.Select(attrs={"data-handoff": "1"}),
-        error_messages={"invalid_choice": "Choose one of your program's coaches."},
+        error_messages={"invalid_choice": _("Choose one of your program's coaches.")},
     )
     started = forms.ChoiceField(
-        label="When did it start?", choices=STARTED_CHOICES, widget=forms.RadioSelect, required=False
+        label=_("When did it start?"), choices=STARTED_CHOICES, widget=forms.RadioSelect, required=False
     )
     # Asked only for "Another time" (the page hides them otherwise).
-    date = forms.DateField(widget=DateInput(attrs={"data-when": PICK}), required=False)
-    start_time = forms.TimeField(label="Start time", widget=TimeInput(attrs={"data-when": PICK}), required=False)
+    date = forms.DateField(label=_("Date"), widget=DateInput(attrs={"data-when": PICK}), required=False)
+    start_time = forms.TimeField(label=_("Start time"), widget=TimeInput(attrs={"data-when": PICK}), required=False)
     duration_minutes = forms.IntegerField(
-        label="How long (minutes)",
+        label=_("How long (minutes)"),
         min_value=1,
         max_value=720,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"required": "Type how long it took, in minutes, like 30."},
+        error_messages={"required": _("Type how long it took, in minutes, like 30.")},
     )
     summary = long_text(
-        "What happened",
+        _("What happened"),
         required=False,
-        help_text="In the record of every woman on it. For a group, write about the group as a whole, with no names.",
+        help_text=_(
+            "In the record of every woman on it. For a group, write about the group as a whole, with no names."
+        ),
     )
-    place = forms.CharField(max_length=200, required=False, help_text="For example: the clinic, a coffee shop.")
+    place = forms.CharField(
+        label=_("Place"), max_length=200, required=False, help_text=_("For example: the clinic, a coffee shop.")
+    )
     resources = forms.ModelMultipleChoiceField(
         queryset=None,
-        widget=forms.CheckboxSelectMultiple(attrs={"data-search": "Find a resource"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"data-search": _("Find a resource")}),
         required=False,
-        label="Resources you shared",
+        label=_("Resources you shared"),
     )
-    resources_other = forms.CharField(label="Other resources shared", max_length=500, required=False)
-    naloxone_kits = _handed_out("Naloxone kits you handed out", NALOXONE_MAX)
-    test_strips = _handed_out("Fentanyl test strips you handed out", TEST_STRIPS_MAX)
+    resources_other = forms.CharField(label=_("Other resources shared"), max_length=500, required=False)
+    naloxone_kits = _handed_out(_("Naloxone kits you handed out"), NALOXONE_MAX)
+    test_strips = _handed_out(_("Fentanyl test strips you handed out"), TEST_STRIPS_MAX)
 
     def __init__(self, *args, patients, resources, coaches=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +148,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         # Her own note, one per woman she may pick, after the shared one (static/js/forms.js shows only those of
         # the women ticked): in her record only.
         fields = list(self.fields.items())
-        after = [name for name, _ in fields].index("summary") + 1
+        after = [name for name, _field in fields].index("summary") + 1
         notes = [(note_name(patient.pk), _own_note(patient)) for patient in patients]
         self.fields = dict(fields[:after] + notes + fields[after:])
 
@@ -157,7 +163,7 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
         if cleaned.get("kind") != EncounterKind.WARM_HANDOFF:
             cleaned["other_coach"] = None  # asked only for a warm handoff
         elif not cleaned.get("other_coach") and "other_coach" not in self.errors:
-            self.add_error("other_coach", "Choose the coach who met her with you.")
+            self.add_error("other_coach", gettext("Choose the coach who met her with you."))
         # The service refuses it too (and says so next to the same field); here it is said with her other mistakes.
         ticked = cleaned.get("patients") or []
         if (
@@ -165,11 +171,11 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             and not cleaned["summary"].strip()
             and not any(cleaned.get(note_name(patient.pk), "").strip() for patient in ticked)
         ):
-            self.add_error("summary", NOTHING_WRITTEN)
+            self.add_error("summary", gettext(NOTHING_WRITTEN))
         date, start = cleaned.get("date"), cleaned.get("start_time")
         choice = cleaned.get("started") or (PICK if date and start else "")
         if not choice:
-            self.add_error("started", "Choose when it started.")
+            self.add_error("started", gettext("Choose when it started."))
             return cleaned
         # Counted back from now, the moment she saves: "30 minutes ago" is never when she opened the form.
         try:
@@ -178,12 +184,12 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
             self.add_error("start_time" if choice == PICK and date and start else "started", error)
             return cleaned
         try:
-            not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
+            not_in_future(occurred_at, message=_("An encounter cannot be in the future. Check the date and time."))
         except forms.ValidationError as error:
             self.add_error("date", error)
         else:
             if occurred_at < timezone.now() - datetime.timedelta(days=365):
-                self.add_error("date", "This is more than a year ago. Please check the date.")
+                self.add_error("date", gettext("This is more than a year ago. Please check the date."))
         cleaned["occurred_at"] = occurred_at
         return cleaned
 
@@ -230,38 +236,41 @@ class EncounterEditForm(VersionedForm, EncounterForm):
 
 
 class AddendumForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
-    text = long_text("Addendum", help_text="It is dated and signed with your name, under the encounter.", rows=4)
+    text = long_text(_("Addendum"), help_text=_("It is dated and signed with your name, under the encounter."), rows=4)
 
 
 class EnteredInErrorForm(PlainErrors, forms.Form):
     reason = forms.CharField(
-        max_length=500, label="Why is it a mistake?", help_text="For example: logged for the wrong patient."
+        max_length=500, label=_("Why is it a mistake?"), help_text=_("For example: logged for the wrong patient.")
     )
 
 
 class ConcernForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
     patient = forms.ModelChoiceField(
         queryset=None,
-        label="About",
-        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a patient of your caseload."},
+        label=_("About"),
+        error_messages={
+            "required": _("Choose who it is about."),
+            "invalid_choice": _("Choose a patient of your caseload."),
+        },
     )
     category = forms.ChoiceField(
-        label="What it is about",
+        label=_("What it is about"),
         choices=ConcernCategory.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what it is about."},
+        error_messages={"required": _("Choose what it is about.")},
     )
     description = long_text(
-        "What you saw or heard",
-        help_text="In your own words. Your supervisor decides what happens next.",
-        if_empty="Write what you saw or heard.",
+        _("What you saw or heard"),
+        help_text=_("In your own words. Your supervisor decides what happens next."),
+        if_empty=_("Write what you saw or heard."),
     )
     urgency = forms.ChoiceField(
-        label="How soon should a supervisor see it?",
+        label=_("How soon should a supervisor see it?"),
         choices=Urgency.choices,
         widget=forms.RadioSelect,
         initial=Urgency.ROUTINE,
-        error_messages={"required": "Choose how soon a supervisor should see it."},
+        error_messages={"required": _("Choose how soon a supervisor should see it.")},
     )
 
     def __init__(self, *args, patients, **kwargs):
@@ -270,16 +279,18 @@ class ConcernForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
 
 
 class ConcernNoteForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
-    text = long_text("Note to the coach", help_text="She sees this note with her concern.", rows=3)
+    text = long_text(_("Note to the coach"), help_text=_("She sees this note with her concern."), rows=3)
 
 
 class ConcernCloseForm(NoMaxLengthMixin, PlainErrors, forms.Form):
-    reason = forms.CharField(max_length=500, label="Why close it?", help_text="She sees that it is closed, not this.")
+    reason = forms.CharField(
+        max_length=500, label=_("Why close it?"), help_text=_("She sees that it is closed, not this.")
+    )
     note_to_coach = long_text(
-        "Closing note to the coach",
+        _("Closing note to the coach"),
         required=False,
         rows=3,
-        help_text="Optional. She sees this with her closed concern.",
+        help_text=_("Optional. She sees this with her closed concern."),
     )
 
 
@@ -287,7 +298,7 @@ class ResourceForm(OnceFormMixin, PlainErrors, forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["name", "kind", "is_active"]
-        labels = {"is_active": "Offer it to coaches"}
+        labels = {"name": _("Name"), "kind": _("Kind"), "is_active": _("Offer it to coaches")}
 
 
 # The plan's own fields, as the form and the model name them (the contacts are gathered from pairs of fields).
@@ -299,45 +310,51 @@ class SafetyPlanForm(NoMaxLengthMixin, PlainErrors, forms.Form):
     `contacts` (a list of {"name", "phone"})."""
 
     warning_signs = long_text(
-        "Warning signs she notices",
+        _("Warning signs she notices"),
         required=False,
         rows=3,
-        help_text="In her words: what tells her things are getting hard.",
+        help_text=_("In her words: what tells her things are getting hard."),
     )
     what_helps = long_text(
-        "What she says helps", required=False, rows=3, help_text="People, places, things to do, what to tell herself."
+        _("What she says helps"),
+        required=False,
+        rows=3,
+        help_text=_("People, places, things to do, what to tell herself."),
     )
     naloxone = forms.ChoiceField(
-        label="Does she have naloxone (Narcan)?",
+        label=_("Does she have naloxone (Narcan)?"),
         choices=NaloxoneAtHand.choices,
         widget=forms.RadioSelect,
         initial=NaloxoneAtHand.UNKNOWN,
-        error_messages={"required": "Choose whether she has naloxone."},
+        error_messages={"required": _("Choose whether she has naloxone.")},
     )
     risk_moments = forms.MultipleChoiceField(
-        label="Times her risk of an overdose is higher",
+        label=_("Times her risk of an overdose is higher"),
         choices=RiskMoment.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="After a break from using, her body cannot take what it used to.",
+        help_text=_("After a break from using, her body cannot take what it used to."),
     )
-    safety_at_home = forms.BooleanField(label="Safety at home is part of her plan", required=False)
+    safety_at_home = forms.BooleanField(label=_("Safety at home is part of her plan"), required=False)
     safety_at_home_plan = long_text(
-        "Her plan if she is not safe at home",
+        _("Her plan if she is not safe at home"),
         required=False,
         rows=3,
-        help_text="Where she can go, who she can call, what she keeps ready.",
+        help_text=_("Where she can go, who she can call, what she keeps ready."),
     )
-    reviewed_with_her = forms.BooleanField(label="We went over it together today", required=False, initial=True)
+    reviewed_with_her = forms.BooleanField(label=_("We went over it together today"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for n in range(1, PLAN_CONTACTS_MAX + 1):
             self.fields[f"contact_{n}_name"] = forms.CharField(
-                label=f"Person or place {n}", max_length=100, required=False, help_text="For example: Dana, my sponsor."
+                label=gettext("Person or place %(number)s") % {"number": n},
+                max_length=100,
+                required=False,
+                help_text=_("For example: Dana, my sponsor."),
             )
             self.fields[f"contact_{n}_phone"] = forms.CharField(
-                label=f"Phone number {n}",
+                label=gettext("Phone number %(number)s") % {"number": n},
                 max_length=32,
                 required=False,
                 widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
@@ -352,9 +369,9 @@ class SafetyPlanForm(NoMaxLengthMixin, PlainErrors, forms.Form):
         for n in range(1, PLAN_CONTACTS_MAX + 1):
             name, phone = cleaned.get(f"contact_{n}_name", "").strip(), cleaned.get(f"contact_{n}_phone", "").strip()
             if name and not phone:
-                self.add_error(f"contact_{n}_phone", f"Type the phone number for {name}.")
+                self.add_error(f"contact_{n}_phone", gettext("Type the phone number for %(name)s.") % {"name": name})
             elif phone and not name:
-                self.add_error(f"contact_{n}_name", "Write who this phone number is for.")
+                self.add_error(f"contact_{n}_name", gettext("Write who this phone number is for."))
             elif name:
                 contacts.append({"name": name, "phone": phone})
         cleaned["contacts"] = contacts
@@ -390,20 +407,24 @@ class AppointmentFields(NoMaxLengthMixin, PlainErrors, forms.Form):
     """An appointment's day, time, kind, place and note: the day and time are read in the program's zone."""
 
     kind = forms.ChoiceField(
-        label="Where to",
-        choices=[("", "Choose one"), *AppointmentKind.choices],
-        error_messages={"required": "Choose where you are going."},
+        label=_("Where to"),
+        choices=[("", _("Choose one")), *AppointmentKind.choices],
+        error_messages={"required": _("Choose where you are going.")},
     )
-    appointment_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
+    appointment_day = forms.DateField(
+        label=_("Day"), widget=DateInput(), error_messages={"required": _("Choose the day.")}
+    )
     appointment_time = forms.TimeField(
-        label="Time", widget=TimeInput(), error_messages={"required": "Type the time, like 14:30."}
+        label=_("Time"), widget=TimeInput(), error_messages={"required": _("Type the time, like 14:30.")}
     )
-    place = forms.CharField(max_length=200, required=False, help_text="For example: the courthouse on Main Street.")
+    place = forms.CharField(
+        label=_("Place"), max_length=200, required=False, help_text=_("For example: the courthouse on Main Street.")
+    )
     note = forms.CharField(
         max_length=500,
         required=False,
-        label="Note (optional)",
-        help_text="For you: what to bring, where to meet her.",
+        label=_("Note (optional)"),
+        help_text=_("For you: what to bring, where to meet her."),
     )
 
     def clean(self):
@@ -427,10 +448,10 @@ class AppointmentForm(OnceFormMixin, AppointmentFields):
     field_order = ["patient"]
     patient = forms.ModelChoiceField(
         queryset=None,
-        label="With",
+        label=_("With"),
         error_messages={
-            "required": "Choose who you are going with.",
-            "invalid_choice": "Choose a woman of your caseload.",
+            "required": _("Choose who you are going with."),
+            "invalid_choice": _("Choose a woman of your caseload."),
         },
     )
 
@@ -459,12 +480,14 @@ class ReminderFields(NoMaxLengthMixin, PlainErrors, forms.Form):
 
     what = forms.CharField(
         max_length=200,
-        label="What",
-        help_text="For example: call her about the court date.",
-        error_messages={"required": "Write what you mean to do, like “call her”."},
+        label=_("What"),
+        help_text=_("For example: call her about the court date."),
+        error_messages={"required": _("Write what you mean to do, like “call her”.")},
     )
-    reminder_day = forms.DateField(label="Day", widget=DateInput(), error_messages={"required": "Choose the day."})
-    reminder_time = forms.TimeField(label="Time (optional)", widget=TimeInput(), required=False)
+    reminder_day = forms.DateField(
+        label=_("Day"), widget=DateInput(), error_messages={"required": _("Choose the day.")}
+    )
+    reminder_time = forms.TimeField(label=_("Time (optional)"), widget=TimeInput(), required=False)
 
     def reminder_fields(self) -> dict:
         data = self.cleaned_data
@@ -477,8 +500,11 @@ class ReminderForm(OnceFormMixin, ReminderFields):
     field_order = ["patient"]
     patient = forms.ModelChoiceField(
         queryset=None,
-        label="With",
-        error_messages={"required": "Choose who it is about.", "invalid_choice": "Choose a woman of your caseload."},
+        label=_("With"),
+        error_messages={
+            "required": _("Choose who it is about."),
+            "invalid_choice": _("Choose a woman of your caseload."),
+        },
     )
 
     def __init__(self, *args, patients, **kwargs):
@@ -499,9 +525,11 @@ def _step_fields(what_label: str, required: bool) -> tuple[forms.CharField, form
         label=what_label,
         max_length=200,
         required=required,
-        help_text="Something small she can do, like \u201cCall the housing office\u201d.",
+        help_text=_("Something small she can do, like “Call the housing office”."),
     )
-    due = forms.DateField(label="By when", required=False, widget=DateInput(), help_text="Leave it empty if no date.")
+    due = forms.DateField(
+        label=_("By when"), required=False, widget=DateInput(), help_text=_("Leave it empty if no date.")
+    )
     return what, due
 
 
@@ -509,19 +537,22 @@ class RecoveryGoalForm(NoMaxLengthMixin, PlainErrors, forms.Form):
     """A goal of her recovery plan, in her words."""
 
     area = forms.ChoiceField(
-        label="What it is about",
+        label=_("What it is about"),
         choices=GoalArea.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what her goal is about."},
+        error_messages={"required": _("Choose what her goal is about.")},
     )
     in_her_words = long_text(
-        "Her goal, in her words",
+        _("Her goal, in her words"),
         rows=3,
-        help_text="Write it the way she says it.",
-        if_empty="Write her goal, in her words.",
+        help_text=_("Write it the way she says it."),
+        if_empty=_("Write her goal, in her words."),
     )
     target_on = forms.DateField(
-        label="When she hopes to get there", required=False, widget=DateInput(), help_text="Leave it empty if no date."
+        label=_("When she hopes to get there"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave it empty if no date."),
     )
 
     def goal_fields(self) -> dict:
@@ -531,7 +562,7 @@ class RecoveryGoalForm(NoMaxLengthMixin, PlainErrors, forms.Form):
 class RecoveryGoalNewForm(OnceFormMixin, RecoveryGoalForm):
     """A new goal, which may carry its first step."""
 
-    first_step, first_step_due = _step_fields("A first step (if she has one)", required=False)
+    first_step, first_step_due = _step_fields(_("A first step (if she has one)"), required=False)
 
 
 class RecoveryGoalEditForm(VersionedForm, RecoveryGoalForm):
@@ -539,21 +570,23 @@ class RecoveryGoalEditForm(VersionedForm, RecoveryGoalForm):
 
 
 class GoalStepForm(OnceFormMixin, PlainErrors, forms.Form):
-    what, due_on = _step_fields("The step", required=True)
+    what, due_on = _step_fields(_("The step"), required=True)
 
 
 class Barc10Form(PlainErrors, forms.Form):
     """A BARC-10 as she answers it: the day, when in her course, and each of the ten statements from 1 (strongly
     disagree) to 6 (strongly agree), a group of labelled radio buttons each."""
 
-    taken_on = forms.DateField(label="The day she answered it", widget=DateInput())
-    occasion = forms.ChoiceField(label="When in her course", choices=Barc10Occasion.choices, widget=forms.RadioSelect)
+    taken_on = forms.DateField(label=_("The day she answered it"), widget=DateInput())
+    occasion = forms.ChoiceField(
+        label=_("When in her course"), choices=Barc10Occasion.choices, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for number, (name, statement) in enumerate(zip(BARC10_ITEMS, BARC10_STATEMENTS, strict=True), start=1):
             self.fields[name] = forms.TypedChoiceField(
-                label=f"{number}. {statement}", choices=BARC10_SCALE, coerce=int, widget=forms.RadioSelect
+                label=f"{number}. {gettext(statement)}", choices=BARC10_SCALE, coerce=int, widget=forms.RadioSelect
             )
 
     def statements(self) -> list:

@@ -11,6 +11,8 @@ from django.db.models import Case, F, Func, IntegerField, Q, Value, When
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import ProgramFromParent, SameProgram, no_delete
 from recovery_program.versioning import VersionField, bump_version
@@ -24,29 +26,29 @@ TEST_STRIPS_MAX = 200
 
 
 class EncounterKind(models.TextChoices):
-    GROUP = "group", "Group treatment session"
-    COMMUNITY = "community", "One-on-one in the community (coffee, a walk)"
-    PHONE = "phone", "Phone call or text"
-    TWELVE_STEP = "twelve_step", "Went with her to a twelve-step meeting"
-    FAMILY_RESOURCE = "family_resource", "Went with her to the Family Resource Center"
-    MEDICAL = "medical", "Went with her to a medical or dental visit"
-    COURT = "court", "Went with her to a court appointment"
-    OUTREACH = "outreach", "Tried to reach her, no contact"
-    WARM_HANDOFF = "warm_handoff", "Warm handoff: met her with another coach"
-    OTHER = "other", "Something else"
+    GROUP = "group", _("Group treatment session")
+    COMMUNITY = "community", _("One-on-one in the community (coffee, a walk)")
+    PHONE = "phone", _("Phone call or text")
+    TWELVE_STEP = "twelve_step", _("Went with her to a twelve-step meeting")
+    FAMILY_RESOURCE = "family_resource", _("Went with her to the Family Resource Center")
+    MEDICAL = "medical", _("Went with her to a medical or dental visit")
+    COURT = "court", _("Went with her to a court appointment")
+    OUTREACH = "outreach", _("Tried to reach her, no contact")
+    WARM_HANDOFF = "warm_handoff", _("Warm handoff: met her with another coach")
+    OTHER = "other", _("Something else")
 
 
 class Resource(models.Model):
     """Something a coach can share: a twelve-step meeting, a local service. Each program keeps its own list."""
 
     class Kind(models.TextChoices):
-        MEETING = "meeting", "Twelve-step or recovery meeting"
-        SERVICE = "service", "Local service"
+        MEETING = "meeting", _("Twelve-step or recovery meeting")
+        SERVICE = "service", _("Local service")
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="resources")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SERVICE)
-    is_active = models.BooleanField(default=True, help_text="Retired resources stay on old encounters.")
+    is_active = models.BooleanField(default=True, help_text=_("Retired resources stay on old encounters."))
 
     class Meta:
         ordering = ["kind", "name"]
@@ -70,21 +72,21 @@ class Encounter(models.Model):
         null=True,
         blank=True,
         related_name="handoff_encounters",
-        verbose_name="the other coach present",
+        verbose_name=_("the other coach present"),
     )
-    occurred_at = models.DateTimeField("when")
-    duration_minutes = models.PositiveSmallIntegerField("how long (minutes)")
+    occurred_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveSmallIntegerField(_("how long (minutes)"))
     place = models.CharField(max_length=200, blank=True)
     patients = models.ManyToManyField("patients.Patient", through="EncounterPatient", related_name="encounters")
     # Shared by every woman on it: in each one's record. For a group, about the group as a whole, no names.
-    summary = models.TextField("what happened", blank=True)
+    summary = models.TextField(_("what happened"), blank=True)
     # A group encounter's text from before each woman had her own note: it may name any of them, so only
     # supervisors read it (migration 0008).
-    note_before_per_woman = models.TextField("note written before notes were per woman", blank=True)
+    note_before_per_woman = models.TextField(_("note written before notes were per woman"), blank=True)
     resources = models.ManyToManyField(Resource, blank=True, related_name="+", through="EncounterResource")
-    resources_other = models.CharField("other resources shared", max_length=500, blank=True)
-    naloxone_kits = models.PositiveSmallIntegerField("naloxone kits handed out", default=0)
-    test_strips = models.PositiveSmallIntegerField("fentanyl test strips handed out", default=0)
+    resources_other = models.CharField(_("other resources shared"), max_length=500, blank=True)
+    naloxone_kits = models.PositiveSmallIntegerField(_("naloxone kits handed out"), default=0)
+    test_strips = models.PositiveSmallIntegerField(_("fentanyl test strips handed out"), default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -186,7 +188,7 @@ class EncounterNote(ProgramFromParent):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="notes")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    text = models.TextField("her own note", blank=True)
+    text = models.TextField(_("her own note"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -226,21 +228,21 @@ class Addendum(ProgramFromParent):
 
 
 class ConcernCategory(models.TextChoices):
-    RETURN_TO_USE = "return_to_use", "Return to use, or signs of it"
-    DOMESTIC_VIOLENCE = "domestic_violence", "Domestic violence"
-    CHILD_SAFETY = "child_safety", "A child's safety"
-    MENTAL_HEALTH = "mental_health", "Mental health or suicide risk"
-    BASIC_NEEDS = "basic_needs", "Housing or basic needs"
-    DISCONNECTED = "disconnected", "Disconnected from treatment"
-    PATIENT_REQUEST = "patient_request", "Something she wants the care team to know"
-    BOUNDARY = "boundary", "A boundary question of my own"
-    OTHER = "other", "Something else"
+    RETURN_TO_USE = "return_to_use", _("Return to use, or signs of it")
+    DOMESTIC_VIOLENCE = "domestic_violence", _("Domestic violence")
+    CHILD_SAFETY = "child_safety", _("A child's safety")
+    MENTAL_HEALTH = "mental_health", _("Mental health or suicide risk")
+    BASIC_NEEDS = "basic_needs", _("Housing or basic needs")
+    DISCONNECTED = "disconnected", _("Disconnected from treatment")
+    PATIENT_REQUEST = "patient_request", _("Something she wants the care team to know")
+    BOUNDARY = "boundary", _("A boundary question of my own")
+    OTHER = "other", _("Something else")
 
 
 class Urgency(models.TextChoices):
-    ROUTINE = "routine", "Routine: next weekly supervision"
-    WITHIN_24_HOURS = "within_24h", "Within 24 hours"
-    URGENT_NOW = "urgent_now", "Urgent: a supervisor must act now"
+    ROUTINE = "routine", _("Routine: next weekly supervision")
+    WITHIN_24_HOURS = "within_24h", _("Within 24 hours")
+    URGENT_NOW = "urgent_now", _("Urgent: a supervisor must act now")
 
 
 URGENCY_RANK = Case(
@@ -252,10 +254,10 @@ URGENCY_RANK = Case(
 
 
 class ConcernStatus(models.TextChoices):
-    SHARED = "shared", "Shared"
-    SEEN = "seen", "Seen by a supervisor"
-    IN_REVIEW = "in_review", "In review"
-    CLOSED = "closed", "Closed"
+    SHARED = "shared", _("Shared")
+    SEEN = "seen", _("Seen by a supervisor")
+    IN_REVIEW = "in_review", _("In review")
+    CLOSED = "closed", _("Closed")
 
 
 class ConcernQuerySet(models.QuerySet):
@@ -281,9 +283,9 @@ class Concern(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="concerns")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns_shared")
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns")
-    category = models.CharField("what it is about", max_length=24, choices=ConcernCategory.choices)
-    description = models.TextField("what you saw or heard")
-    urgency = models.CharField("how soon", max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    category = models.CharField(_("what it is about"), max_length=24, choices=ConcernCategory.choices)
+    description = models.TextField(_("what you saw or heard"))
+    urgency = models.CharField(_("how soon"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     status = models.CharField(max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.SHARED)
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -337,10 +339,12 @@ class Concern(models.Model):
         page): "Iris Vance has it since 2:14 a.m.", in the active (the program's) time zone."""
         if self.acknowledged_at is None:
             return ""
-        who = "You have" if self.acknowledged_by_id == user.pk else f"{self.acknowledged_by} has"
         moment = timezone.localtime(self.acknowledged_at)
         when = date_format(moment, "g:i a" if moment.date() == timezone.localdate() else "M j, g:i a")
-        said = f"{who} it since {when}"
+        if self.acknowledged_by_id == user.pk:
+            said = gettext("You have it since %(when)s") % {"when": when}
+        else:
+            said = gettext("%(name)s has it since %(when)s") % {"name": self.acknowledged_by, "when": when}
         return said if said.endswith(".") else f"{said}."  # "2:14 a.m." ends the sentence already
 
 
@@ -396,13 +400,13 @@ class Draft(ProgramFromParent):
     """
 
     class Form(models.TextChoices):
-        ENCOUNTER = "encounter", "Encounter"
-        CONCERN = "concern", "Concern"
-        SESSION = "session", "Supervision session"
-        REFERRAL = "referral", "Referral"
-        CPS_REPORT = "cps_report", "CPS report"
-        COMMUNICATION = "communication", "Note of what she was told"
-        DISCLOSURE = "disclosure", "Disclosure"
+        ENCOUNTER = "encounter", _("Encounter")
+        CONCERN = "concern", _("Concern")
+        SESSION = "session", _("Supervision session")
+        REFERRAL = "referral", _("Referral")
+        CPS_REPORT = "cps_report", _("CPS report")
+        COMMUNICATION = "communication", _("Note of what she was told")
+        DISCLOSURE = "disclosure", _("Disclosure")
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
@@ -429,17 +433,17 @@ class Draft(ProgramFromParent):
 class RiskMoment(models.TextChoices):
     """Times when the risk of an overdose is highest, because tolerance has dropped or life has turned over."""
 
-    LEAVING_CARE = "leaving_care", "Leaving residential care, detox or the hospital"
-    RELEASED = "released", "Coming home from jail or prison"
-    AFTER_RELAPSE = "after_relapse", "After a return to use"
-    POSTPARTUM = "postpartum", "The year after the baby is born"
-    USING_ALONE = "using_alone", "Using alone"
+    LEAVING_CARE = "leaving_care", _("Leaving residential care, detox or the hospital")
+    RELEASED = "released", _("Coming home from jail or prison")
+    AFTER_RELAPSE = "after_relapse", _("After a return to use")
+    POSTPARTUM = "postpartum", _("The year after the baby is born")
+    USING_ALONE = "using_alone", _("Using alone")
 
 
 class NaloxoneAtHand(models.TextChoices):
-    YES = "yes", "Yes, she has it"
-    NO = "no", "No"
-    UNKNOWN = "unknown", "Not asked yet"
+    YES = "yes", _("Yes, she has it")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not asked yet")
 
 
 # How many people and places a plan lists.
@@ -453,16 +457,19 @@ class SafetyPlan(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.OneToOneField("patients.Patient", on_delete=models.PROTECT, related_name="safety_plan")
-    warning_signs = models.TextField("warning signs she notices", blank=True)
-    what_helps = models.TextField("what she says helps", blank=True)
+    warning_signs = models.TextField(_("warning signs she notices"), blank=True)
+    what_helps = models.TextField(_("what she says helps"), blank=True)
     # [{"name": "Dana, my sponsor", "phone": "603-555-0100"}, …]: who and where she can call.
-    contacts = models.JSONField("people and places she can call", default=list, blank=True)
+    contacts = models.JSONField(_("people and places she can call"), default=list, blank=True)
     naloxone = models.CharField(
-        "does she have naloxone (Narcan)?", max_length=8, choices=NaloxoneAtHand.choices, default=NaloxoneAtHand.UNKNOWN
+        _("does she have naloxone (Narcan)?"),
+        max_length=8,
+        choices=NaloxoneAtHand.choices,
+        default=NaloxoneAtHand.UNKNOWN,
     )
     risk_moments = ArrayField(models.CharField(max_length=16, choices=RiskMoment.choices), default=list, blank=True)
-    safety_at_home = models.BooleanField("safety at home is part of her plan", default=False)
-    safety_at_home_plan = models.TextField("her plan if she is not safe at home", blank=True)
+    safety_at_home = models.BooleanField(_("safety at home is part of her plan"), default=False)
+    safety_at_home_plan = models.TextField(_("her plan if she is not safe at home"), blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -528,13 +535,13 @@ class SafetyPlan(models.Model):
 class AppointmentKind(models.TextChoices):
     """Where a coach goes with her: each becomes the matching kind of encounter once logged (`ENCOUNTER_KIND`)."""
 
-    COURT = "court", "Court"
-    DENTAL = "dental", "Dental visit"
-    MEDICAL = "medical", "Medical or prenatal visit"
-    FAMILY_RESOURCE = "family_resource", "Family Resource Center"
-    TWELVE_STEP = "twelve_step", "Her first twelve-step meeting"
-    HOUSING = "housing", "Housing"
-    OTHER = "other", "Something else"
+    COURT = "court", _("Court")
+    DENTAL = "dental", _("Dental visit")
+    MEDICAL = "medical", _("Medical or prenatal visit")
+    FAMILY_RESOURCE = "family_resource", _("Family Resource Center")
+    TWELVE_STEP = "twelve_step", _("Her first twelve-step meeting")
+    HOUSING = "housing", _("Housing")
+    OTHER = "other", _("Something else")
 
     @property
     def encounter_kind(self) -> str:
@@ -548,10 +555,10 @@ class AppointmentKind(models.TextChoices):
 
 
 class AppointmentStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "She did not come"
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("She did not come")
 
 
 @pghistory.track()
@@ -562,8 +569,8 @@ class Appointment(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    starts_at = models.DateTimeField("when")
-    kind = models.CharField("where to", max_length=20, choices=AppointmentKind.choices)
+    starts_at = models.DateTimeField(_("when"))
+    kind = models.CharField(_("where to"), max_length=20, choices=AppointmentKind.choices)
     place = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.PLANNED)
@@ -600,9 +607,9 @@ class Appointment(models.Model):
 
 
 class ReminderStatus(models.TextChoices):
-    OPEN = "open", "To do"
-    DONE = "done", "Done"
-    DISMISSED = "dismissed", "Dismissed"
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 @pghistory.track()
@@ -612,8 +619,8 @@ class Reminder(models.Model):
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    due_on = models.DateField("day")
-    due_time = models.TimeField("time", null=True, blank=True)
+    due_on = models.DateField(_("day"))
+    due_time = models.TimeField(_("time"), null=True, blank=True)
     what = models.CharField(max_length=200)
     status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -643,25 +650,25 @@ class Reminder(models.Model):
 class GoalArea(models.TextChoices):
     """The parts of her life a recovery goal is about, in the program's own words."""
 
-    HOUSING = "housing", "Housing"
-    CHILDREN = "children", "Custody and her children"
-    WORK = "work", "Work or school"
-    PARENTING = "parenting", "Parenting"
-    HEALTH = "health", "Health"
-    RECOVERY = "recovery", "Recovery"
-    OTHER = "other", "Something else"
+    HOUSING = "housing", _("Housing")
+    CHILDREN = "children", _("Custody and her children")
+    WORK = "work", _("Work or school")
+    PARENTING = "parenting", _("Parenting")
+    HEALTH = "health", _("Health")
+    RECOVERY = "recovery", _("Recovery")
+    OTHER = "other", _("Something else")
 
 
 class GoalStatus(models.TextChoices):
-    ACTIVE = "active", "Working on it"
-    REACHED = "reached", "Reached"
-    SET_ASIDE = "set_aside", "Set aside"
+    ACTIVE = "active", _("Working on it")
+    REACHED = "reached", _("Reached")
+    SET_ASIDE = "set_aside", _("Set aside")
 
 
 class StepStatus(models.TextChoices):
-    OPEN = "open", "To do"
-    DONE = "done", "Done"
-    NOT_NEEDED = "not_needed", "Not needed"
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    NOT_NEEDED = "not_needed", _("Not needed")
 
 
 # A few goals at a time: more than this and none of them gets done (the database holds it too).
@@ -693,11 +700,11 @@ class RecoveryGoal(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="recovery_goals")
-    area = models.CharField("what it is about", max_length=16, choices=GoalArea.choices)
-    in_her_words = models.TextField("her goal, in her words")
-    target_on = models.DateField("when she hopes to get there", null=True, blank=True)
+    area = models.CharField(_("what it is about"), max_length=16, choices=GoalArea.choices)
+    in_her_words = models.TextField(_("her goal, in her words"))
+    target_on = models.DateField(_("when she hopes to get there"), null=True, blank=True)
     status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
-    closed_on = models.DateField("reached or set aside on", null=True, blank=True)
+    closed_on = models.DateField(_("reached or set aside on"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -752,8 +759,8 @@ class GoalStep(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     goal = models.ForeignKey(RecoveryGoal, on_delete=models.PROTECT, related_name="steps")
-    what = models.CharField("the step", max_length=200)
-    due_on = models.DateField("by when", null=True, blank=True)
+    what = models.CharField(_("the step"), max_length=200)
+    due_on = models.DateField(_("by when"), null=True, blank=True)
     status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.OPEN)
     # When it was ticked done or marked not needed, and by whom.
     done_on = models.DateField(null=True, blank=True)
@@ -788,24 +795,24 @@ class GoalStep(models.Model):
 # BARC-10 (Brief Assessment of Recovery Capital; Vilsaint et al., 2017): ten statements she answers from 1 (strongly
 # disagree) to 6 (strongly agree), scored as their sum, 10 to 60. Higher is more recovery capital.
 BARC10_STATEMENTS = (
-    "There are more important things to me in life than using substances.",
-    "In general I am happy with my life.",
-    "I have enough energy to complete the tasks I set myself.",
-    "I am proud of the community I live in and feel part of it.",
-    "I get lots of support from friends.",
-    "I regard my life as challenging and fulfilling without the need for using drugs or alcohol.",
-    "My living space has helped to drive my recovery journey.",
-    "I take full responsibility for my actions.",
-    "I am happy dealing with a range of professional people.",
-    "I am making good progress on my recovery journey.",
+    gettext_noop("There are more important things to me in life than using substances."),
+    gettext_noop("In general I am happy with my life."),
+    gettext_noop("I have enough energy to complete the tasks I set myself."),
+    gettext_noop("I am proud of the community I live in and feel part of it."),
+    gettext_noop("I get lots of support from friends."),
+    gettext_noop("I regard my life as challenging and fulfilling without the need for using drugs or alcohol."),
+    gettext_noop("My living space has helped to drive my recovery journey."),
+    gettext_noop("I take full responsibility for my actions."),
+    gettext_noop("I am happy dealing with a range of professional people."),
+    gettext_noop("I am making good progress on my recovery journey."),
 )
 BARC10_SCALE = (
-    (1, "Strongly disagree"),
-    (2, "Disagree"),
-    (3, "Somewhat disagree"),
-    (4, "Somewhat agree"),
-    (5, "Agree"),
-    (6, "Strongly agree"),
+    (1, _("Strongly disagree")),
+    (2, _("Disagree")),
+    (3, _("Somewhat disagree")),
+    (4, _("Somewhat agree")),
+    (5, _("Agree")),
+    (6, _("Strongly agree")),
 )
 BARC10_ITEMS = tuple(f"item_{n}" for n in range(1, 11))
 # How often she takes it while she is in the program, and how late it may be before her supervisor hears of it.
@@ -816,14 +823,14 @@ BARC10_CORRECTION_WINDOW = datetime.timedelta(hours=72)
 
 
 class Barc10Occasion(models.TextChoices):
-    INTAKE = "intake", "At intake"
-    NINETY_DAY = "90_day", "90-day check-in"
-    DISCHARGE = "discharge", "At discharge"
-    OTHER = "other", "Another time"
+    INTAKE = "intake", _("At intake")
+    NINETY_DAY = "90_day", _("90-day check-in")
+    DISCHARGE = "discharge", _("At discharge")
+    OTHER = "other", _("Another time")
 
 
 def _barc10_item(number: int) -> models.PositiveSmallIntegerField:
-    return models.PositiveSmallIntegerField(BARC10_STATEMENTS[number - 1], choices=BARC10_SCALE)
+    return models.PositiveSmallIntegerField(_(BARC10_STATEMENTS[number - 1]), choices=BARC10_SCALE)
 
 
 @pghistory.track()
@@ -833,8 +840,8 @@ class Barc10(models.Model):
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    taken_on = models.DateField("the day she answered it")
-    occasion = models.CharField("when in her course", max_length=12, choices=Barc10Occasion.choices)
+    taken_on = models.DateField(_("the day she answered it"))
+    occasion = models.CharField(_("when in her course"), max_length=12, choices=Barc10Occasion.choices)
     item_1 = _barc10_item(1)
     item_2 = _barc10_item(2)
     item_3 = _barc10_item(3)
@@ -846,7 +853,7 @@ class Barc10(models.Model):
     item_9 = _barc10_item(9)
     item_10 = _barc10_item(10)
     # Stored for reports and the trend; the database holds it equal to the sum of the answers.
-    total = models.PositiveSmallIntegerField("total, 10 to 60")
+    total = models.PositiveSmallIntegerField(_("total, 10 to 60"))
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -876,7 +883,7 @@ class Barc10(models.Model):
         """Each statement, her answer and its words."""
         scale = dict(BARC10_SCALE)
         return [
-            (statement, getattr(self, name), scale[getattr(self, name)])
+            (gettext(statement), getattr(self, name), scale[getattr(self, name)])
             for statement, name in zip(BARC10_STATEMENTS, BARC10_ITEMS, strict=True)
         ]
 

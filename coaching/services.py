@@ -11,6 +11,9 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from coaching import permissions
 from coaching.models import (
@@ -52,8 +55,8 @@ from recovery_program.versioning import EditConflict, check_version, said_when
 from staff.models import User
 
 # What a coach or supervisor is told when the record's state no longer allows what she asked.
-IN_ERROR = "This encounter is marked entered in error: it can no longer be changed or added to."
-CLOSED = "This concern is already closed: nothing more can be done with it here."
+IN_ERROR = gettext_lazy("This encounter is marked entered in error: it can no longer be changed or added to.")
+CLOSED = gettext_lazy("This concern is already closed: nothing more can be done with it here.")
 
 # What a draft may hold: up to about ten pages of typing.
 DRAFT_MAX_BYTES = 20_000
@@ -63,7 +66,7 @@ DRAFT_LOG_EVERY = datetime.timedelta(minutes=10)
 
 # What her encounter form calls a field whose name says something else, in the message when someone else saved
 # the encounter while she was changing it.
-ENCOUNTER_LABELS = {"kind": "What you did"}
+ENCOUNTER_LABELS = {"kind": gettext_lazy("What you did")}
 
 
 # How far back an encounter may be logged: further is almost always a mistyped year.
@@ -78,26 +81,27 @@ def _check_encounter(actor: Actor, fields: dict[str, Any], patient_ids: set[int]
     occurred_at = fields.get("occurred_at")
     if occurred_at is not None:
         try:
-            not_in_future(occurred_at, message="An encounter cannot be in the future. Check the date and time.")
+            not_in_future(occurred_at, message=_("An encounter cannot be in the future. Check the date and time."))
         except ValidationError as error:
             errors["date"] = error.messages[0]
         else:
             if occurred_at < timezone.now() - OLDEST:
-                errors["date"] = "This is more than a year ago. Please check the date."
+                errors["date"] = _("This is more than a year ago. Please check the date.")
     hers = set(permissions.patients_for_logging(actor.user).filter(pk__in=patient_ids).values_list("pk", flat=True))
     if patient_ids - hers:
-        errors["patients"] = "Only women of your caseload can be on an encounter you log."
+        errors["patients"] = _("Only women of your caseload can be on an encounter you log.")
     other_coach = fields.get("other_coach")
     if fields.get("kind") == EncounterKind.WARM_HANDOFF:
         if other_coach is None or not permissions.handoff_coaches_for(actor.user).filter(pk=other_coach.pk).exists():
-            errors["other_coach"] = "Choose the coach of your program who met her with you."
+            errors["other_coach"] = _("Choose the coach of your program who met her with you.")
     elif other_coach is not None:
-        errors["other_coach"] = "Only a warm handoff names another coach."
+        errors["other_coach"] = _("Only a warm handoff names another coach.")
     if errors:
         raise ValidationError(errors)
 
 
-NOTHING_WRITTEN = "Write what happened. For a group, write about the group, or in each woman's own note."
+# A plain string (the tests look for it in the page); translated where it is said.
+NOTHING_WRITTEN = gettext_noop("Write what happened. For a group, write about the group, or in each woman's own note.")
 
 
 def _names_of(patient: Patient) -> set[str]:
@@ -109,7 +113,7 @@ def _check_notes(summary: str, notes: dict[int, str], patients: list[Patient]) -
     """Something is written: the shared note or a woman's own note. A group's shared note is in every attendee's
     record, so it names none of them (a name, as a whole word, written as it is spelled in her record)."""
     if not summary.strip() and not any(text.strip() for pk, text in notes.items() if pk in {p.pk for p in patients}):
-        raise ValidationError({"summary": NOTHING_WRITTEN})
+        raise ValidationError({"summary": _(NOTHING_WRITTEN)})
     if len(patients) < 2:
         return
     for patient in patients:
@@ -119,8 +123,11 @@ def _check_notes(summary: str, notes: dict[int, str], patients: list[Patient]) -
         if named:
             raise ValidationError(
                 {
-                    "summary": f"The note about the group names {named[0]}: every woman on it reads it in her "
-                    "record. Write about her in her own note instead."
+                    "summary": _(
+                        "The note about the group names %(name)s: every woman on it reads it in her record. Write "
+                        "about her in her own note instead."
+                    )
+                    % {"name": named[0]}
                 }
             )
 
@@ -161,7 +168,7 @@ def encounter_log(
     note, in hers only. Either may be empty, not both (`_check_notes`)."""
     patients = list(patients)
     if not patients:
-        raise ValidationError({"patients": "Pick at least one person who was there."})
+        raise ValidationError({"patients": _("Pick at least one person who was there.")})
     refusal = logging_refusal(patients)
     if refusal:
         raise ValidationError({"patients": refusal})
@@ -201,13 +208,13 @@ def encounter_update(
     if encounter.is_entered_in_error:
         raise ValidationError(IN_ERROR)
     if not encounter.edit_window_open():
-        raise ValidationError("The 72 hours to change this encounter have passed. Add an addendum instead.")
+        raise ValidationError(_("The 72 hours to change this encounter have passed. Add an addendum instead."))
     if version is not None:
         check_version(encounter, seen=version, saving=fields, user=actor.user, labels=ENCOUNTER_LABELS)
     patients = list(patients)
     wanted = {p.pk for p in patients}
     if not wanted:
-        raise ValidationError({"patients": "Pick at least one person who was there."})
+        raise ValidationError({"patients": _("Pick at least one person who was there.")})
     present = set(EncounterPatient.objects.filter(encounter=encounter).values_list("patient_id", flat=True))
     # A woman already on it stays allowed (she may have left the caseload since); one added must be hers.
     _check_encounter(actor, fields, wanted - present)
@@ -247,7 +254,7 @@ def encounter_mark_in_error(*, actor: Actor, encounter: Encounter, reason: str) 
     """Marks a mistaken entry; it stays, struck through, with its history."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter.pk)
     if encounter.is_entered_in_error:
-        raise ValidationError("This encounter is already marked entered in error.")
+        raise ValidationError(_("This encounter is already marked entered in error."))
     encounter.entered_in_error_at = timezone.now()
     encounter.entered_in_error_reason = reason
     encounter.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
@@ -319,11 +326,20 @@ def _still_open(actor: Actor, concern: Concern) -> None:
     Only its state counts, not its version: another supervisor's note or acknowledgement does not contradict hers."""
     if concern.is_open or concern.closed_at is None:  # a closed concern has its date (a constraint)
         return
-    who = "you, in another tab or window," if concern.closed_by_id == actor.user.pk else str(concern.closed_by)
+    if concern.closed_by_id == actor.user.pk:
+        said = _(
+            "This concern is already closed: you, in another tab or window, closed it %(when)s while you were "
+            "writing. Status is now Closed (“%(reason)s”). Nothing more can be done with it here, and nothing you "
+            "wrote was saved: your text is still below, to keep or copy."
+        )
+    else:
+        said = _(
+            "This concern is already closed: %(who)s closed it %(when)s while you were writing. Status is now "
+            "Closed (“%(reason)s”). Nothing more can be done with it here, and nothing you wrote was saved: your "
+            "text is still below, to keep or copy."
+        )
     raise EditConflict(
-        f"This concern is already closed: {who} closed it {said_when(concern.closed_at)} while you were writing. "
-        f"Status is now Closed (“{concern.close_reason}”). Nothing more can be done with it here, and nothing you "
-        "wrote was saved: your text is still below, to keep or copy.",
+        said % {"who": concern.closed_by, "when": said_when(concern.closed_at), "reason": concern.close_reason},
         version=concern.version,
     )
 
@@ -391,10 +407,12 @@ def draft_save(
     kept = {name: [value.replace("\x00", "") for value in values] for name, values in data.items() if name in fields}
     if len(json.dumps(kept, ensure_ascii=False).encode()) > DRAFT_MAX_BYTES:
         raise ValidationError(
-            "Not saved: this is too long to keep as a draft. What you typed is kept on this phone: "
-            "save it when you are done."
+            _(
+                "Not saved: this is too long to keep as a draft. What you typed is kept on this phone: "
+                "save it when you are done."
+            )
         )
-    draft, _ = Draft.objects.update_or_create(
+    draft, _created = Draft.objects.update_or_create(
         user=actor.user, form=form, key=key, defaults={"data": kept, "page": page}
     )
     # Autosaved at every pause in her typing: the access log names each patient once per DRAFT_LOG_EVERY, and
@@ -417,9 +435,9 @@ def drafts_discard_all(*, user: User) -> None:
 
 
 # What her plan's form calls its fields, in the message when someone else saved the plan while she was changing it.
-PLAN_LABELS = {"contacts": "People and places she can call"}
+PLAN_LABELS = {"contacts": gettext_lazy("People and places she can call")}
 PHONE_CHARACTERS = set("0123456789+-(). ")
-NOT_HER_COACH = "Only her coach keeps her safety plan with her."
+NOT_HER_COACH = gettext_lazy("Only her coach keeps her safety plan with her.")
 
 
 def _check_plan(actor: Actor, patient: Patient, fields: dict[str, Any]) -> None:
@@ -433,16 +451,18 @@ def _check_plan(actor: Actor, patient: Patient, fields: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     contacts = fields.get("contacts", [])
     if len(contacts) > PLAN_CONTACTS_MAX:
-        errors["contacts"] = f"A plan lists at most {PLAN_CONTACTS_MAX} people and places."
+        errors["contacts"] = _("A plan lists at most %(most)s people and places.") % {"most": PLAN_CONTACTS_MAX}
     for contact in contacts:
         if not contact.get("name", "").strip():
-            errors["contacts"] = "Write who each phone number is for, like \u201cDana, my sponsor\u201d."
+            errors["contacts"] = _("Write who each phone number is for, like “Dana, my sponsor”.")
         elif not set(contact.get("phone", "")) <= PHONE_CHARACTERS or not any(c.isdigit() for c in contact["phone"]):
-            errors["contacts"] = f"Check the phone number for {contact['name']}: use digits, like 603-555-0100."
+            errors["contacts"] = _("Check the phone number for %(name)s: use digits, like 603-555-0100.") % {
+                "name": contact["name"]
+            }
     if not set(fields.get("risk_moments", [])) <= set(RiskMoment.values):
-        errors["risk_moments"] = "Choose the moments from the list."
+        errors["risk_moments"] = _("Choose the moments from the list.")
     if fields.get("safety_at_home_plan", "").strip() and not fields.get("safety_at_home"):
-        errors["safety_at_home"] = (
+        errors["safety_at_home"] = _(
             "Tick this to keep her plan for safety at home, or clear that plan if she does not want one."
         )
     if errors:
@@ -483,7 +503,7 @@ def safety_plan_review(*, actor: Actor, patient: Patient) -> SafetyPlan:
     _check_plan(actor, patient, {})
     plan = SafetyPlan.objects.select_for_update().filter(patient=patient).first()
     if plan is None:
-        raise ValidationError("She has no safety plan yet. Make one with her first.")
+        raise ValidationError(_("She has no safety plan yet. Make one with her first."))
     plan.reviewed_at, plan.reviewed_by = timezone.now(), actor.user
     plan.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
     log_access(actor, AccessAction.CHANGE, patient=patient, record=plan, record_type="safety plan")
@@ -491,12 +511,14 @@ def safety_plan_review(*, actor: Actor, patient: Patient) -> SafetyPlan:
 
 
 # What she is told when the appointment was already logged, cancelled or marked missed (in another tab).
-NOT_PLANNED = "This appointment is no longer planned: it was already logged, cancelled or marked as missed."
+NOT_PLANNED = gettext_lazy(
+    "This appointment is no longer planned: it was already logged, cancelled or marked as missed."
+)
 
 
 def _check_her_woman(actor: Actor, patient: Patient, field: str = "patient") -> None:
     if not permissions.patients_for_logging(actor.user).filter(pk=patient.pk).exists():
-        raise ValidationError({field: "Choose a woman of your caseload."})
+        raise ValidationError({field: _("Choose a woman of your caseload.")})
     refusal = logging_refusal([patient], doing="planned for")
     if refusal:
         raise ValidationError({field: refusal})
@@ -509,7 +531,7 @@ def appointment_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -
     _check_her_woman(actor, patient)
     starts_at = fields["starts_at"]
     if starts_at < timezone.now() - datetime.timedelta(days=1):
-        raise ValidationError({"appointment_day": "This is in the past. Log what happened as an encounter instead."})
+        raise ValidationError({"appointment_day": _("This is in the past. Log what happened as an encounter instead.")})
     appointment = Appointment.objects.create(
         program_id=actor.user.program_id, patient=patient, coach=actor.user, created_by=actor.user, **fields
     )
@@ -524,9 +546,9 @@ def appointment_mark_done(*, actor: Actor, appointment: Appointment, encounter: 
     if appointment.status != AppointmentStatus.PLANNED:
         raise ValidationError(NOT_PLANNED)
     if appointment.coach_id != actor.user.pk or encounter.coach_id != actor.user.pk:
-        raise ValidationError("Only the coach of the appointment logs it.")
+        raise ValidationError(_("Only the coach of the appointment logs it."))
     if not encounter.patients.filter(pk=appointment.patient_id).exists():
-        raise ValidationError({"patients": "The woman of the appointment must be on the encounter that logs it."})
+        raise ValidationError({"patients": _("The woman of the appointment must be on the encounter that logs it.")})
     appointment.status = AppointmentStatus.DONE
     appointment.encounter = encounter
     appointment.save(update_fields=["status", "encounter", "updated_at"])
@@ -538,7 +560,7 @@ def appointment_mark_done(*, actor: Actor, appointment: Appointment, encounter: 
 def appointment_close(*, actor: Actor, appointment: Appointment, status: str) -> Appointment:
     """Cancelled, or she did not come: only a planned appointment, never deleted. Done is for `encounter_log`."""
     if status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
-        raise ValidationError("An appointment is done only by logging it as an encounter.")
+        raise ValidationError(_("An appointment is done only by logging it as an encounter."))
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.PLANNED:
         raise ValidationError(NOT_PLANNED)
@@ -553,9 +575,9 @@ def reminder_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> R
     """A next contact she means to make with a woman of her caseload ("call Thursday"), from today on."""
     _check_her_woman(actor, patient)
     if fields["due_on"] < timezone.localdate():
-        raise ValidationError({"reminder_day": "Choose today or a day to come."})
+        raise ValidationError({"reminder_day": _("Choose today or a day to come.")})
     if not fields.get("what", "").strip():
-        raise ValidationError({"what": "Write what you mean to do, like “call her”."})
+        raise ValidationError({"what": _("Write what you mean to do, like “call her”.")})
     reminder = Reminder.objects.create(
         program_id=actor.user.program_id, patient=patient, coach=actor.user, created_by=actor.user, **fields
     )
@@ -567,10 +589,10 @@ def reminder_add(*, actor: Actor, patient: Patient, fields: dict[str, Any]) -> R
 def reminder_close(*, actor: Actor, reminder: Reminder, status: str) -> Reminder:
     """Done, or dismissed: an open reminder only; it stays, closed, with its history."""
     if status not in (ReminderStatus.DONE, ReminderStatus.DISMISSED):
-        raise ValidationError("A reminder is closed as done or dismissed.")
+        raise ValidationError(_("A reminder is closed as done or dismissed."))
     reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if reminder.status != ReminderStatus.OPEN:
-        raise ValidationError("This reminder is already closed.")
+        raise ValidationError(_("This reminder is already closed."))
     reminder.status = status
     reminder.closed_at = timezone.now()
     reminder.save(update_fields=["status", "closed_at", "updated_at"])
@@ -579,12 +601,9 @@ def reminder_close(*, actor: Actor, reminder: Reminder, status: str) -> Reminder
 
 
 # Her recovery plan: goals in her words, steps toward them. Each write logs "recovery plan" in the same transaction.
-NOT_HER_PLAN = "Only her coach, or a supervisor of her program, changes her recovery plan."
-GOAL_CLOSED = "This goal is no longer one she is working on: open a new goal with her instead."
-TOO_MANY_GOALS = (
-    f"She is working on {ACTIVE_GOALS_MAX} goals already. Mark one reached or set one aside with her first."
-)
-GOAL_LABELS = {"in_her_words": "Her goal", "target_on": "When she hopes to get there"}
+NOT_HER_PLAN = gettext_lazy("Only her coach, or a supervisor of her program, changes her recovery plan.")
+GOAL_CLOSED = gettext_lazy("This goal is no longer one she is working on: open a new goal with her instead.")
+GOAL_LABELS = {"in_her_words": gettext_lazy("Her goal"), "target_on": gettext_lazy("When she hopes to get there")}
 
 
 def _check_goal_keeper(actor: Actor, patient: Patient) -> None:
@@ -597,12 +616,12 @@ def _check_goal_fields(fields: dict[str, Any], *, before: RecoveryGoal | None = 
     before may be)."""
     errors: dict[str, str] = {}
     if fields.get("area") not in GoalArea.values:
-        errors["area"] = "Choose what her goal is about."
+        errors["area"] = _("Choose what her goal is about.")
     if not fields.get("in_her_words", "").strip():
-        errors["in_her_words"] = "Write her goal, in her words."
+        errors["in_her_words"] = _("Write her goal, in her words.")
     target = fields.get("target_on")
     if target and target < timezone.localdate() and (before is None or before.target_on != target):
-        errors["target_on"] = "This date has passed: choose a date from today on, or leave it empty."
+        errors["target_on"] = _("This date has passed: choose a date from today on, or leave it empty.")
     if errors:
         raise ValidationError(errors)
 
@@ -610,9 +629,9 @@ def _check_goal_fields(fields: dict[str, Any], *, before: RecoveryGoal | None = 
 def _check_step_fields(what: str, due_on: datetime.date | None, field: str = "what", due: str = "due_on") -> None:
     errors: dict[str, str] = {}
     if not what.strip():
-        errors[field] = "Write the step, like \u201cCall the housing office\u201d."
+        errors[field] = _("Write the step, like “Call the housing office”.")
     if due_on and due_on < timezone.localdate():
-        errors[due] = "This date has passed: choose a date from today on, or leave it empty."
+        errors[due] = _("This date has passed: choose a date from today on, or leave it empty.")
     if errors:
         raise ValidationError(errors)
 
@@ -620,7 +639,9 @@ def _check_step_fields(what: str, due_on: datetime.date | None, field: str = "wh
 def _add_step(actor: Actor, goal: RecoveryGoal, what: str, due_on: datetime.date | None) -> GoalStep:
     steps = list(goal.steps.select_for_update().values_list("order", flat=True))
     if len(steps) >= GOAL_STEPS_MAX:
-        raise ValidationError({"what": f"A goal holds at most {GOAL_STEPS_MAX} steps. Make a second goal with her."})
+        raise ValidationError(
+            {"what": _("A goal holds at most %(most)s steps. Make a second goal with her.") % {"most": GOAL_STEPS_MAX}}
+        )
     return GoalStep.objects.create(
         program_id=goal.program_id,
         goal=goal,
@@ -649,7 +670,10 @@ def recovery_goal_add(
     # Her row locked: two goals added at once cannot both be the one over the limit.
     Patient.objects.select_for_update().filter(pk=patient.pk).exists()
     if RecoveryGoal.objects.filter(patient=patient, status=GoalStatus.ACTIVE).count() >= ACTIVE_GOALS_MAX:
-        raise ValidationError(TOO_MANY_GOALS)
+        raise ValidationError(
+            _("She is working on %(most)s goals already. Mark one reached or set one aside with her first.")
+            % {"most": ACTIVE_GOALS_MAX}
+        )
     goal = RecoveryGoal.objects.create(
         program_id=patient.program_id,
         patient=patient,
@@ -688,9 +712,11 @@ def recovery_goal_close(*, actor: Actor, goal: RecoveryGoal, status: str) -> Rec
     goal = RecoveryGoal.objects.select_for_update().get(pk=goal.pk)
     _check_goal_keeper(actor, goal.patient)
     if status not in (GoalStatus.REACHED, GoalStatus.SET_ASIDE):
-        raise ValidationError("Choose whether she reached this goal or set it aside.")
+        raise ValidationError(_("Choose whether she reached this goal or set it aside."))
     if not goal.is_active:
-        raise ValidationError(f"This goal is already marked {goal.get_status_display().lower()}.")
+        raise ValidationError(
+            _("This goal is already marked %(status)s.") % {"status": goal.get_status_display().lower()}
+        )
     goal.status, goal.closed_on, goal.closed_by = status, timezone.localdate(), actor.user
     goal.save()
     log_access(actor, AccessAction.CHANGE, patient=goal.patient, record=goal, record_type="recovery plan")
@@ -717,7 +743,7 @@ def goal_step_mark(*, actor: Actor, step: GoalStep, status: str) -> GoalStep:
     step = GoalStep.objects.select_for_update().select_related("goal__patient").get(pk=step.pk)
     _check_goal_keeper(actor, step.goal.patient)
     if status not in StepStatus.values:
-        raise ValidationError("Choose whether the step is done, not needed, or still to do.")
+        raise ValidationError(_("Choose whether the step is done, not needed, or still to do."))
     if not step.goal.is_active:
         raise ValidationError(GOAL_CLOSED)
     if step.status == status:
@@ -729,8 +755,12 @@ def goal_step_mark(*, actor: Actor, step: GoalStep, status: str) -> GoalStep:
     return step
 
 
-NOT_FOR_BARC10 = "Only her coach, or a supervisor of her program, takes a BARC-10 with her while she is in the program."
-BARC10_CLOSED = "It can be corrected only by whoever entered it, within 72 hours. Take a new one with her instead."
+NOT_FOR_BARC10 = gettext_lazy(
+    "Only her coach, or a supervisor of her program, takes a BARC-10 with her while she is in the program."
+)
+BARC10_CLOSED = gettext_lazy(
+    "It can be corrected only by whoever entered it, within 72 hours. Take a new one with her instead."
+)
 
 
 def _check_barc10(actor: Actor, patient: Patient, taken_on: datetime.date, occasion: str, answers: dict) -> None:
@@ -741,14 +771,16 @@ def _check_barc10(actor: Actor, patient: Patient, taken_on: datetime.date, occas
         raise ValidationError(NOT_FOR_BARC10)
     errors: dict[str, str] = {}
     if taken_on > timezone.localdate():
-        errors["taken_on"] = "The day she answered it cannot be after today."
+        errors["taken_on"] = _("The day she answered it cannot be after today.")
     elif taken_on < patient.enrollment_date:
-        errors["taken_on"] = f"She enrolled on {patient.enrollment_date:%b %-d, %Y}: choose a day from then on."
+        errors["taken_on"] = _("She enrolled on %(day)s: choose a day from then on.") % {
+            "day": date_format(patient.enrollment_date, "M j, Y")
+        }
     if occasion not in Barc10Occasion.values:
-        errors["occasion"] = "Choose when in her course she answered it."
+        errors["occasion"] = _("Choose when in her course she answered it.")
     for name in BARC10_ITEMS:
         if answers.get(name) not in range(1, 7):
-            errors[name] = "Choose her answer, from strongly disagree to strongly agree."
+            errors[name] = _("Choose her answer, from strongly disagree to strongly agree.")
     if errors:
         raise ValidationError(errors)
 
@@ -795,9 +827,9 @@ def barc10_correct(
 
 
 # What she is told when the reminder was marked done or dismissed (in another tab) while she changed it.
-REMINDER_CLOSED = "This reminder is already closed: it was marked done or dismissed."
-APPOINTMENT_LABELS = {"starts_at": "Day and time", "kind": "Where to"}
-REMINDER_LABELS = {"due_on": "Day", "due_time": "Time", "what": "What"}
+REMINDER_CLOSED = gettext_lazy("This reminder is already closed: it was marked done or dismissed.")
+APPOINTMENT_LABELS = {"starts_at": gettext_lazy("Day and time"), "kind": gettext_lazy("Where to")}
+REMINDER_LABELS = {"due_on": gettext_lazy("Day"), "due_time": gettext_lazy("Time"), "what": gettext_lazy("What")}
 
 
 @transaction.atomic
@@ -809,12 +841,12 @@ def appointment_change(
     it stays as it was. `version`: the one her form was opened at (an EditConflict if someone changed it since)."""
     appointment = Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
     if appointment.coach_id != actor.user.pk:
-        raise ValidationError("Only the coach of the appointment changes it.")
+        raise ValidationError(_("Only the coach of the appointment changes it."))
     if appointment.status != AppointmentStatus.PLANNED:
         raise ValidationError(NOT_PLANNED)
     _check_her_woman(actor, appointment.patient)
     if fields["starts_at"] < timezone.now() - datetime.timedelta(days=1):
-        raise ValidationError({"appointment_day": "This is in the past. Log what happened as an encounter instead."})
+        raise ValidationError({"appointment_day": _("This is in the past. Log what happened as an encounter instead.")})
     check_version(appointment, seen=version, saving=fields, user=actor.user, labels=APPOINTMENT_LABELS)
     for name, value in fields.items():
         setattr(appointment, name, value)
@@ -829,14 +861,14 @@ def reminder_change(*, actor: Actor, reminder: Reminder, fields: dict[str, Any],
     rules of setting one. A reminder done or dismissed stays as it was."""
     reminder = Reminder.objects.select_for_update().select_related("patient").get(pk=reminder.pk)
     if reminder.coach_id != actor.user.pk:
-        raise ValidationError("Only the coach of the reminder changes it.")
+        raise ValidationError(_("Only the coach of the reminder changes it."))
     if reminder.status != ReminderStatus.OPEN:
         raise ValidationError(REMINDER_CLOSED)
     _check_her_woman(actor, reminder.patient)
     if fields["due_on"] < timezone.localdate():
-        raise ValidationError({"reminder_day": "Choose today or a day to come."})
+        raise ValidationError({"reminder_day": _("Choose today or a day to come.")})
     if not fields.get("what", "").strip():
-        raise ValidationError({"what": "Write what you mean to do, like “call her”."})
+        raise ValidationError({"what": _("Write what you mean to do, like “call her”.")})
     check_version(reminder, seen=version, saving=fields, user=actor.user, labels=REMINDER_LABELS)
     for name, value in fields.items():
         setattr(reminder, name, value)

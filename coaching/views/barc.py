@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from coaching import permissions, services
@@ -60,7 +61,7 @@ def barc10_new(request, pk):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Her BARC-10 is saved.")
+                messages.success(request, _("Her BARC-10 is saved."))
                 return redirect("coaching:barc10", pk=patient.pk)
     else:
         due = permissions.barc10_due_of(request.user, patient) or {"barc10_last_on": None}
@@ -92,7 +93,7 @@ def barc10_correct(request, pk, barc_pk):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Her BARC-10 is corrected. What it held before is kept.")
+                messages.success(request, _("Her BARC-10 is corrected. What it held before is kept."))
                 return redirect("coaching:barc10", pk=patient.pk)
     else:
         form = Barc10CorrectionForm(initial=Barc10Form.initial_for(barc), version=barc.version)

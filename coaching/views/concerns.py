@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
@@ -104,7 +105,7 @@ def concern_new(request):
             except ValidationError as error:  # she was discharged, or waits for her new consent
                 form.add_error(None, error.messages)
         if concern is not None:
-            messages.success(request, "Shared with your supervisor. You can follow it here.")
+            messages.success(request, _("Shared with your supervisor. You can follow it here."))
             return _done(request, "coaching:concern_detail", pk=concern.pk)
     else:
         initial = {}
@@ -113,7 +114,7 @@ def concern_new(request):
         if request.GET.get("patient"):
             initial["patient"] = permissions.get_patient_for_logging(request.user, request.GET["patient"]).pk
         if draft is None and encounter is None and not patients.exists():
-            return render(request, "coaching/nothing_to_log.html", {"what": "share a concern"})
+            return render(request, "coaching/nothing_to_log.html", {"what": _("share a concern")})
         form = ConcernForm(initial=initial, patients=patients)
     # The form lists her caseload by name to choose from.
     log_access_many(
@@ -152,7 +153,7 @@ def concern_acknowledge(request, pk):
         messages.error(request, error.messages[0])
     else:
         if concern.acknowledged_by_id == request.user.pk:
-            messages.success(request, "Marked as seen. The coach can see that a supervisor has it.")
+            messages.success(request, _("Marked as seen. The coach can see that a supervisor has it."))
         else:  # someone else had it first
             messages.info(request, concern.who_has_it(request.user))
     return redirect("coaching:concern_detail", pk=concern.pk)
@@ -192,7 +193,7 @@ def _action(request, pk, form_class, do):
 def concern_note(request, pk):
     def do(concern, data):
         services.concern_add_note(actor=actor_from(request), concern=concern, text=data["text"])
-        return "Note added. The coach sees it with her concern."
+        return _("Note added. The coach sees it with her concern.")
 
     return _action(request, pk, ConcernNoteForm, do)
 
@@ -203,7 +204,7 @@ def concern_close(request, pk):
         services.concern_close(
             actor=actor_from(request), concern=concern, reason=data["reason"], note_to_coach=data["note_to_coach"]
         )
-        return "Concern closed."
+        return _("Concern closed.")
 
     return _action(request, pk, ConcernCloseForm, do)
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coaching import permissions, services
@@ -49,7 +50,7 @@ def draft_answer(
     except ValidationError as error:
         # 200, so that the status line shows the refusal where "Saved as draft" would be.
         return HttpResponse(error.messages[0])
-    return HttpResponse(f"Saved as draft at {time_format(timezone.localtime(), 'g:i a')}.")
+    return HttpResponse(_("Saved as draft at %(time)s.") % {"time": time_format(timezone.localtime(), "g:i a")})
 
 
 def posted_ids(request, name: str) -> list[int]:

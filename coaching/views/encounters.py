@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -157,7 +158,7 @@ def encounter_new(request):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Encounter saved.")
+                messages.success(request, _("Encounter saved."))
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
     elif appointment is not None:
@@ -168,7 +169,7 @@ def encounter_new(request):
         draft, initial = draft_initial(request.user, Draft.Form.ENCOUNTER, EncounterForm)
         if draft is None and not kwargs["patients"].exists():
             # A new coach: what to do next, not an empty pick list (a draft is shown whatever happens).
-            return render(request, "coaching/nothing_to_log.html", {"what": "log an encounter"})
+            return render(request, "coaching/nothing_to_log.html", {"what": _("log an encounter")})
         if draft is None:
             initial = _defaults(request.user, kwargs["patients"], request.GET.get("patient"))
         else:
@@ -311,7 +312,7 @@ def encounter_edit(request, pk):
         messages.info(request, services.IN_ERROR)
         return redirect("coaching:encounter_detail", pk=encounter.pk)
     if not encounter.edit_window_open():
-        messages.info(request, "The 72 hours to change this encounter have passed. Add an addendum instead.")
+        messages.info(request, _("The 72 hours to change this encounter have passed. Add an addendum instead."))
         return redirect("coaching:encounter_addendum", pk=encounter.pk)
     kwargs = _choices(request.user)
     if request.method == "POST":
@@ -331,7 +332,7 @@ def encounter_edit(request, pk):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Encounter changed.")
+                messages.success(request, _("Encounter changed."))
                 return _done(request, "coaching:encounter_detail", pk=encounter.pk)
         draft = None
     else:
@@ -350,7 +351,7 @@ def encounter_addendum(request, pk):
     def act(encounter, data):
         services.encounter_add_addendum(actor=actor_from(request), encounter=encounter, text=data["text"])
 
-    return _encounter_action(request, pk, AddendumForm, "coaching/encounter_addendum.html", act, "Addendum added.")
+    return _encounter_action(request, pk, AddendumForm, "coaching/encounter_addendum.html", act, _("Addendum added."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -358,7 +359,7 @@ def encounter_error(request, pk):
     def act(encounter, data):
         services.encounter_mark_in_error(actor=actor_from(request), encounter=encounter, reason=data["reason"])
 
-    done = "Marked as entered in error. It stays in the record, struck through."
+    done = _("Marked as entered in error. It stays in the record, struck through.")
     return _encounter_action(request, pk, EnteredInErrorForm, "coaching/encounter_error.html", act, done)
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
@@ -55,7 +56,7 @@ def goal_new(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Her goal is in her plan.")
+            messages.success(request, _("Her goal is in her plan."))
             return redirect("coaching:recovery_plan", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record_type=RECORD)
     return render(request, "coaching/goal_form.html", {"form": form, "patient": patient, "goal": None})
@@ -77,7 +78,7 @@ def goal_edit(request, pk):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Her goal is saved.")
+                messages.success(request, _("Her goal is saved."))
                 return redirect("coaching:recovery_plan", pk=goal.patient_id)
     else:
         initial = {name: getattr(goal, name) for name in RecoveryGoalForm.base_fields}
@@ -96,9 +97,10 @@ def goal_close(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        done = (
-            "Marked reached. Well done to her." if status == GoalStatus.REACHED else "Set aside. It stays in her plan."
-        )
+        if status == GoalStatus.REACHED:
+            done = _("Marked reached. Well done to her.")
+        else:
+            done = _("Set aside. It stays in her plan.")
         messages.success(request, done)
     return redirect("coaching:recovery_plan", pk=goal.patient_id)
 
@@ -116,7 +118,7 @@ def step_new(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "The step is in her plan.")
+            messages.success(request, _("The step is in her plan."))
             return redirect("coaching:recovery_plan", pk=goal.patient_id)
     log_access(actor_from(request), AccessAction.VIEW, patient=goal.patient, record=goal, record_type=RECORD)
     return render(request, "coaching/goal_step_form.html", {"form": form, "patient": goal.patient, "goal": goal})
@@ -140,7 +142,7 @@ def step_mark(request, pk):
     if error:
         messages.error(request, error)
     elif request.POST.get("status") == StepStatus.DONE:
-        messages.success(request, "Step done.")
+        messages.success(request, _("Step done."))
     return redirect("coaching:recovery_plan", pk=patient.pk)
 
 

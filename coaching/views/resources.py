@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from coaching import permissions
@@ -18,10 +19,10 @@ def resource_list(request):
     if request.method == "POST" and form.is_valid():
         form.instance.program_id = request.user.program_id
         if resources.filter(name__iexact=form.cleaned_data["name"]).exists():
-            form.add_error("name", "This program already has a resource by that name.")
+            form.add_error("name", _("This program already has a resource by that name."))
         else:
             form.save()
-            messages.success(request, f"{form.instance.name} added.")
+            messages.success(request, _("%(name)s added.") % {"name": form.instance.name})
             return redirect("coaching:resources")
     return render(request, "coaching/resource_list.html", {"resources": resources, "form": form})
 
@@ -32,6 +33,6 @@ def resource_edit(request, pk):
     form = ResourceForm(request.POST or None, instance=resource)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("coaching:resources")
     return render(request, "coaching/resource_edit.html", {"resource": resource, "form": form})

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
@@ -54,7 +55,7 @@ def safety_plan_edit(request, pk):
             except ValidationError as error:
                 form.refuse(error)
             else:
-                messages.success(request, "Her safety plan is saved.")
+                messages.success(request, _("Her safety plan is saved."))
                 return redirect("coaching:safety_plan", pk=patient.pk)
     else:
         initial = SafetyPlanForm.initial_for(plan) if plan else {"risk_moments": SafetyPlan.moments_that_apply(patient)}
@@ -71,7 +72,7 @@ def safety_plan_review(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Marked as gone over with her today.")
+        messages.success(request, _("Marked as gone over with her today."))
     return redirect("coaching:safety_plan", pk=patient.pk)
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions, services
@@ -74,13 +75,13 @@ def _render_week(request, coach):
 @require_http_methods(["GET", "POST"])
 @creates_once
 def appointment_new(request):
-    return _new(request, AppointmentForm, "coaching/appointment_form.html", _add_appointment, "Appointment added.")
+    return _new(request, AppointmentForm, "coaching/appointment_form.html", _add_appointment, _("Appointment added."))
 
 
 @require_http_methods(["GET", "POST"])
 @creates_once
 def reminder_new(request):
-    return _new(request, ReminderForm, "coaching/reminder_form.html", _add_reminder, "Reminder set.")
+    return _new(request, ReminderForm, "coaching/reminder_form.html", _add_reminder, _("Reminder set."))
 
 
 def _add_appointment(request, form):
@@ -131,7 +132,7 @@ def appointment_close(request, pk, status):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Appointment cancelled." if status == AppointmentStatus.CANCELLED else "Noted.")
+        messages.success(request, _("Appointment cancelled.") if status == AppointmentStatus.CANCELLED else _("Noted."))
     return redirect("coaching:week")
 
 
@@ -145,7 +146,7 @@ def reminder_close(request, pk, status):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Reminder done." if status == ReminderStatus.DONE else "Reminder dismissed.")
+        messages.success(request, _("Reminder done.") if status == ReminderStatus.DONE else _("Reminder dismissed."))
     return redirect("coaching:week")
 
 
@@ -164,7 +165,7 @@ def appointment_edit(request, pk):
             fields=form.appointment_fields(),
             version=form.cleaned_data["version"],
         ),
-        "Appointment changed.",
+        _("Appointment changed."),
     )
 
 
@@ -183,7 +184,7 @@ def reminder_edit(request, pk):
             fields=form.reminder_fields(),
             version=form.cleaned_data["version"],
         ),
-        "Reminder changed.",
+        _("Reminder changed."),
     )
 
 
