@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from coaching import permissions as coaching_permissions
 from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, Urgency
@@ -211,7 +211,15 @@ def _patients(choices: Choices, pseudonym: Pseudonyms) -> Rows:
     patients = patients.with_current_coach().order_by("enrollment_date", "pk")
     if not choices.identified:
         patients = patients.only("pk", "enrollment_date", "status", "due_date", "delivery_date")
-    header = [_("Woman"), _("Enrolled"), _("Status"), _("Pregnancy"), _("Due"), _("Delivered"), _("Coach now")]
+    header = [
+        _("Woman"),
+        _("Enrolled"),
+        _("Status"),
+        _("Pregnancy"),
+        pgettext("due date", "Due"),
+        _("Delivered"),
+        _("Coach now"),
+    ]
     if choices.identified:
         names = [_("Legal name"), _("Preferred name"), _("Date of birth")]
         header = [*header[:1], *names, *header[1:], _("Phone"), _("Language")]
@@ -253,7 +261,7 @@ def _interviews(choices: Choices, pseudonym: Pseudonyms) -> Rows:
         *written,
     )
     header = [_("Woman"), _("Intake interview"), _("Follow-up window opens"), _("Window closes"), _("Follow-up")]
-    header += [_("Follow-up on"), _("Outside the window"), _("Discharged"), _("Discharge interview")]
+    header += [_("Follow-up on"), _("Outside the window"), pgettext("date", "Discharged"), _("Discharge interview")]
     header += [_("Discharge interview on")]
     if choices.identified:
         header = [header[0], _("Woman's name"), *header[1:]]

@@ -34,7 +34,7 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, Trun
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from coaching.models import ConcernCategory, EncounterKind, Urgency
 from patients.interviews import AddMonths
@@ -90,6 +90,15 @@ def _months_after(day, months: int) -> Func:
     return Func(day, template=f"((%(expressions)s) + INTERVAL '{int(months)} months')::date", output_field=DateField())
 
 
+def _long_day(day: datetime.date) -> str:
+    """ "Nov 3, 2026" in English; each language's catalogue gives its own order (Django's date format letters)."""
+    return date_format(day, pgettext("date format of a report", "M j, Y"))
+
+
+def _short_day(day: datetime.date) -> str:
+    return date_format(day, pgettext("date format of a report", "M j"))
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime.date
@@ -97,8 +106,8 @@ class Period:
 
     def __str__(self) -> str:
         return _("%(start)s to %(end)s") % {
-            "start": date_format(self.start, "M j, Y"),
-            "end": date_format(self.end, "M j, Y"),
+            "start": _long_day(self.start),
+            "end": _long_day(self.end),
         }
 
     @property
@@ -351,7 +360,7 @@ def _women(episodes: QuerySet, period: Period, links: dict[str, str]) -> list[Ta
         slug="retention",
         title=_("Retention at 3, 6 and 12 months"),
         caption=_("Women still in the program 3, 6 and 12 months after enrolling, as of %(day)s")
-        % {"day": date_format(period.end, "M j, Y")},
+        % {"day": _long_day(period.end)},
         row_heading=_("After"),
         columns=[_("Enrolled long enough ago"), _("Still in the program"), _("Retained (%)")],
         rows=[
@@ -488,7 +497,7 @@ def _concerns(
     counts = _counted(shared.annotate(week=TruncWeek("created_at", tzinfo=zone)), "week", "category")
     concerns = _cross_table(
         counts,
-        [(date_format(week, "M j"), week) for week in _weeks(period)],
+        [(_short_day(week), week) for week in _weeks(period)],
         categories,
         _("All concerns"),
         slug="concerns",
@@ -724,7 +733,7 @@ def program_figure_tables(figures: ProgramFigures) -> dict[str, Table]:
             row_heading=_("As of"),
             columns=[_("Compliant"), _("Expiring"), _("Out of compliance")],
             rows=[
-                Row(date_format(day, "M j"), [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
+                Row(_short_day(day), [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
                 for day, counts in figures.compliance
             ],
             chart_columns=[0, 1, 2],
