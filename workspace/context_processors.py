@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from coaching import permissions as coaching_permissions
 from patients import permissions as patient_permissions
 from staff import permissions as staff_permissions
@@ -14,14 +16,16 @@ def navigation(request) -> dict:
         return {}
     return {
         "nav_patients": patient_permissions.can_list_patients(user),
-        "nav_patients_label": "Patients" if patient_permissions.sees_whole_program(user) else "My caseload",
+        "nav_patients_label": _("Patients") if patient_permissions.sees_whole_program(user) else _("My caseload"),
         "nav_log_encounters": coaching_permissions.can_log_encounters(user),
         "nav_encounters": coaching_permissions.can_see_encounters(user),
         "nav_concerns": coaching_permissions.can_share_concerns(user) or coaching_permissions.can_act_on_concerns(user),
-        "nav_concerns_label": "Concern queue" if coaching_permissions.can_act_on_concerns(user) else "My concerns",
+        "nav_concerns_label": _("Concern queue")
+        if coaching_permissions.can_act_on_concerns(user)
+        else _("My concerns"),
         "nav_resources": coaching_permissions.can_keep_resources(user),
         "nav_week": coaching_permissions.can_read_weeks(user),
-        "nav_week_label": "My week" if coaching_permissions.can_keep_week(user) else "Coaches' weeks",
+        "nav_week_label": _("My week") if coaching_permissions.can_keep_week(user) else _("Coaches' weeks"),
         "nav_compliance": staff_permissions.can_see_compliance(user),
         "nav_supervision": supervision_permissions.sees_supervision(user),
         "nav_overview": workspace_permissions.sees_coach_overview(user),

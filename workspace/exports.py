@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from coaching import permissions as coaching_permissions
 from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, Urgency
@@ -122,9 +124,9 @@ def _encounters(choices: Choices, pseudonym: Pseudonyms) -> Rows:
         # Names and notes are read only for a file that carries them.
         *(("patients__legal_name", "place", "summary") if choices.identified else ()),
     )
-    header = ["Encounter", "Woman", "When", "Kind", "Minutes", "Coach", "Entered in error"]
+    header = [_("Encounter"), _("Woman"), _("When"), _("Kind"), _("Minutes"), _("Coach"), _("Entered in error")]
     if choices.identified:
-        yield [*header[:2], "Woman's name", *header[2:], "Place", "What happened"]
+        yield [*header[:2], _("Woman's name"), *header[2:], _("Place"), _("What happened")]
     else:
         yield header
     for pk, patient, at, kind, minutes, first, last, error, *written in rows.iterator(chunk_size=CHUNK):
@@ -146,9 +148,10 @@ def _concerns(choices: Choices, pseudonym: Pseudonyms) -> Rows:
     fields += ["coach__last_name", "acknowledged_at", "closed_at"]
     written = ("patient__legal_name", "description") if choices.identified else ()
     rows = concerns.order_by("created_at", "pk").values_list(*fields, *written)
-    header = ["Concern", "Woman", "Shared", "About", "How soon", "Status", "Coach", "Seen", "Closed"]
+    header = [_("Concern"), _("Woman"), _("Shared"), _("About"), _("How soon"), _("Status"), _("Coach")]
+    header += [_("Seen"), _("Closed")]
     if choices.identified:
-        yield [*header[:2], "Woman's name", *header[2:], "What the coach saw or heard"]
+        yield [*header[:2], _("Woman's name"), *header[2:], _("What the coach saw or heard")]
     else:
         yield header
     for pk, patient, shared, category, urgency, status, first, last, seen, closed, *words in rows.iterator(
@@ -186,9 +189,9 @@ def _referrals(choices: Choices, pseudonym: Pseudonyms) -> Rows:
     rows = referrals.order_by("referred_on", "pk").values_list(
         "pk", "patient_id", "referred_on", "care_type", "status", *written
     )
-    header = ["Referral", "Woman", "Referred", "Kind of care", "Status"]
+    header = [_("Referral"), _("Woman"), _("Referred"), _("Kind of care"), _("Status")]
     if choices.identified:
-        yield [*header[:2], "Woman's name", *header[2:], "Receiving provider", "Outcome"]
+        yield [*header[:2], _("Woman's name"), *header[2:], _("Receiving provider"), _("Outcome")]
     else:
         yield header
     for pk, patient, referred_on, care_type, status, *written_values in rows.iterator(chunk_size=CHUNK):
@@ -208,9 +211,18 @@ def _patients(choices: Choices, pseudonym: Pseudonyms) -> Rows:
     patients = patients.with_current_coach().order_by("enrollment_date", "pk")
     if not choices.identified:
         patients = patients.only("pk", "enrollment_date", "status", "due_date", "delivery_date")
-    header = ["Woman", "Enrolled", "Status", "Pregnancy", "Due", "Delivered", "Coach now"]
+    header = [
+        _("Woman"),
+        _("Enrolled"),
+        _("Status"),
+        _("Pregnancy"),
+        pgettext("due date", "Due"),
+        _("Delivered"),
+        _("Coach now"),
+    ]
     if choices.identified:
-        header = [*header[:1], "Legal name", "Preferred name", "Date of birth", *header[1:], "Phone", "Language"]
+        names = [_("Legal name"), _("Preferred name"), _("Date of birth")]
+        header = [*header[:1], *names, *header[1:], _("Phone"), _("Language")]
     yield header
     for patient in patients.iterator(chunk_size=CHUNK):
         coach = str(patient.open_assignments[0].coach) if patient.open_assignments else ""
@@ -248,14 +260,15 @@ def _interviews(choices: Choices, pseudonym: Pseudonyms) -> Rows:
         "discharge_on",
         *written,
     )
-    header = ["Woman", "Intake interview", "Follow-up window opens", "Window closes", "Follow-up", "Follow-up on"]
-    header += ["Outside the window", "Discharged", "Discharge interview", "Discharge interview on"]
+    header = [_("Woman"), _("Intake interview"), _("Follow-up window opens"), _("Window closes"), _("Follow-up")]
+    header += [_("Follow-up on"), _("Outside the window"), pgettext("date", "Discharged"), _("Discharge interview")]
+    header += [_("Discharge interview on")]
     if choices.identified:
-        header = [header[0], "Woman's name", *header[1:]]
+        header = [header[0], _("Woman's name"), *header[1:]]
     yield header
     day = _day if choices.identified else _month
     for (
-        _,
+        _pk,
         patient,
         intake,
         opens,
@@ -286,7 +299,7 @@ KINDS: dict[str, Callable[[Choices, Pseudonyms], Rows]] = {
 }
 
 NOTICE_ROWS = [
-    ["Identified: names, dates and notes. Keep it safe and delete it when you are done."],
+    [gettext_lazy("Identified: names, dates and notes. Keep it safe and delete it when you are done.")],
     [REDISCLOSURE_NOTICE],
     [],
 ]
@@ -296,8 +309,9 @@ def export_rows(export: Export) -> Rows:
     """The file's rows, read from the database as they are written (a server-side cursor, CHUNK rows at a time).
 
     Called in the request, read while the response is sent, after the request's transaction and its program's
-    time zone have ended: so the zone is taken now, and the rows are read in a transaction of their own, which
-    keeps the cursor a plain one (outside a transaction, PostgreSQL would compute every row at once to hold it).
+    time zone have ended: so the zone and the reader's language are taken now, and the rows are read in a
+    transaction of their own, which keeps the cursor a plain one (outside a transaction, PostgreSQL would compute
+    every row at once to hold it). Headings and labels are in her language; codes and pseudonyms never change.
     """
     choices = Choices(
         user=export.user,
@@ -305,11 +319,13 @@ def export_rows(export: Export) -> Rows:
         coach_id=export.coach_id,
         identified=export.identified,
     )
-    return _rows_in(timezone.get_current_timezone(), choices, KINDS[export.kind])
+    return _rows_in(timezone.get_current_timezone(), translation.get_language(), choices, KINDS[export.kind])
 
 
-def _rows_in(zone: datetime.tzinfo, choices: Choices, kind: Callable[[Choices, Pseudonyms], Rows]) -> Rows:
-    with timezone.override(zone), transaction.atomic():
+def _rows_in(
+    zone: datetime.tzinfo, language: str | None, choices: Choices, kind: Callable[[Choices, Pseudonyms], Rows]
+) -> Rows:
+    with timezone.override(zone), translation.override(language), transaction.atomic():
         if choices.identified:
             yield from NOTICE_ROWS
         yield from kind(choices, Pseudonyms())

@@ -7,6 +7,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recovery_program.forms import DateInput, PlainErrors
 from recovery_program.models import ExportFormat, ExportKind
@@ -26,11 +28,11 @@ class Preset:
     CHOSEN = "dates"
 
     choices = [
-        (LAST_12_WEEKS, "The last 12 weeks"),
-        (THIS_QUARTER, "This quarter"),
-        (LAST_QUARTER, "Last quarter"),
-        (GRANT_YEAR, "This grant year"),
-        (CHOSEN, "The dates below"),
+        (LAST_12_WEEKS, gettext_lazy("The last 12 weeks")),
+        (THIS_QUARTER, gettext_lazy("This quarter")),
+        (LAST_QUARTER, gettext_lazy("Last quarter")),
+        (GRANT_YEAR, gettext_lazy("This grant year")),
+        (CHOSEN, gettext_lazy("The dates below")),
     ]
 
 
@@ -51,11 +53,16 @@ def preset_period(preset: str, today: datetime.date, program: Program) -> Period
 
 
 class ReportForm(PlainErrors, forms.Form):
-    period = forms.ChoiceField(label="Period", choices=Preset.choices, required=False, widget=forms.RadioSelect)
-    start = forms.DateField(label="First day", required=False, widget=DateInput())
-    end = forms.DateField(label="Last day (included)", required=False, widget=DateInput())
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"), choices=Preset.choices, required=False, widget=forms.RadioSelect
+    )
+    start = forms.DateField(label=gettext_lazy("First day"), required=False, widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("Last day (included)"), required=False, widget=DateInput())
     coach = forms.ModelChoiceField(
-        label="Coach", queryset=User.objects.none(), required=False, empty_label="Every coach"
+        label=gettext_lazy("Coach"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Every coach"),
     )
 
     def __init__(self, data, *, coaches, today: datetime.date, program: Program):
@@ -71,18 +78,18 @@ class ReportForm(PlainErrors, forms.Form):
             return cleaned
         start, end = cleaned.get("start"), cleaned.get("end")
         if "start" not in self.errors and start is None:
-            self.add_error("start", "Choose the first day of the period.")
+            self.add_error("start", _("Choose the first day of the period."))
         if "end" not in self.errors and end is None:
-            self.add_error("end", "Choose the last day of the period.")
+            self.add_error("end", _("Choose the last day of the period."))
         if start and start.year < 2000:
-            self.add_error("start", "The first day is in the year 2000 or later.")
+            self.add_error("start", _("The first day is in the year 2000 or later."))
         elif start and end:
             if end < start:
-                self.add_error("end", "The last day comes on or after the first day.")
+                self.add_error("end", _("The last day comes on or after the first day."))
             elif end > self.today:
-                self.add_error("end", "The last day is today or before: the report counts what has happened.")
+                self.add_error("end", _("The last day is today or before: the report counts what has happened."))
             elif end - start > LONGEST:
-                self.add_error("start", "A period of three years at most.")
+                self.add_error("start", _("A period of three years at most."))
             else:
                 cleaned["range"] = Period(start, end)
 
@@ -97,33 +104,43 @@ def _year_ago() -> datetime.date:
 
 
 class ExportForm(PlainErrors, forms.Form):
-    kind = forms.ChoiceField(label="Which list", choices=ExportKind.choices, widget=forms.RadioSelect)
-    starts_on = forms.DateField(label="From", widget=DateInput, initial=_year_ago, help_text="The first day included.")
+    kind = forms.ChoiceField(label=gettext_lazy("Which list"), choices=ExportKind.choices, widget=forms.RadioSelect)
+    starts_on = forms.DateField(
+        label=gettext_lazy("From"),
+        widget=DateInput,
+        initial=_year_ago,
+        help_text=gettext_lazy("The first day included."),
+    )
     ends_on = forms.DateField(
-        label="To", widget=DateInput, initial=timezone.localdate, help_text="The last day included."
+        label=gettext_lazy("To"),
+        widget=DateInput,
+        initial=timezone.localdate,
+        help_text=gettext_lazy("The last day included."),
     )
     coach = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Coach",
-        empty_label="All coaches",
-        error_messages={"invalid_choice": "Choose one of your program's coaches, or all coaches."},
+        label=gettext_lazy("Coach"),
+        empty_label=gettext_lazy("All coaches"),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of your program's coaches, or all coaches.")},
     )
     file_format = forms.ChoiceField(
-        label="File", choices=ExportFormat.choices, widget=forms.RadioSelect, initial=ExportFormat.CSV
+        label=gettext_lazy("File"), choices=ExportFormat.choices, widget=forms.RadioSelect, initial=ExportFormat.CSV
     )
     identified = forms.BooleanField(
-        label="Include names, exact dates and notes",
+        label=gettext_lazy("Include names, exact dates and notes"),
         required=False,
-        help_text="Leave this off unless you need them: without it, each woman is a code that changes with every "
-        "download, and dates are months.",
+        help_text=gettext_lazy(
+            "Leave this off unless you need them: without it, each woman is a code that changes with every "
+            "download, and dates are months."
+        ),
     )
     reason = forms.CharField(
-        label="Why you need names and dates",
+        label=gettext_lazy("Why you need names and dates"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed for a file with names. It is kept with the record of this download.",
+        help_text=gettext_lazy("Needed for a file with names. It is kept with the record of this download."),
     )
 
     def __init__(self, *args, coaches, **kwargs):
@@ -135,7 +152,7 @@ class ExportForm(PlainErrors, forms.Form):
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on:
             if ends_on < starts_on:
-                self.add_error("ends_on", "“To” is before “From”. Type a last day on or after the first.")
+                self.add_error("ends_on", _("“To” is before “From”. Type a last day on or after the first."))
             elif ends_on - starts_on > LONGEST_PERIOD:
-                self.add_error("ends_on", "Choose a period of three years or less.")
+                self.add_error("ends_on", _("Choose a period of three years or less."))
         return cleaned

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coaching import permissions as coaching_permissions
 from coaching.models import Encounter, Urgency
@@ -39,12 +41,14 @@ def waited(since: datetime.datetime, now: datetime.datetime) -> str:
     """How long something has waited, in plain words: "42 min", "3 h 5 min", "2 days"."""
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)d min") % {"minutes": minutes}
     if minutes < 24 * 60:
         hours, rest = divmod(minutes, 60)
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
+        if rest:
+            return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+        return _("%(hours)d h") % {"hours": hours}
     days = minutes // (24 * 60)
-    return f"{days} day{'s' if days != 1 else ''}"
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
 
 
 @dataclass
@@ -238,9 +242,9 @@ def program_figures(viewer: User, *, now: datetime.datetime) -> ProgramFigures:
     staff = list(User.objects.filter(program_id=program.pk, is_active=True).prefetch_related("groups").order_by("pk"))
     by_role = Counter(user.role for user in staff)
     staff_by_role = {
-        "Coaches": by_role[Role.COACH],
-        "Supervisors": by_role[Role.SUPERVISOR],
-        "Admins": by_role[Role.ADMIN],
+        _("Coaches"): by_role[Role.COACH],
+        _("Supervisors"): by_role[Role.SUPERVISOR],
+        _("Admins"): by_role[Role.ADMIN],
     }
 
     ends = [min(start + datetime.timedelta(days=6), today) for start in weeks]

@@ -32,6 +32,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth, TruncQuarter, TruncWeek
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from coaching.models import ConcernCategory, EncounterKind, Urgency
 from patients.interviews import AddMonths
@@ -51,6 +54,13 @@ ACCOMPANIMENTS = [
     EncounterKind.COURT,
 ]
 RETENTION_MONTHS = (3, 6, 12)
+# Where she went, as the accompaniments table names it (the kind's label without "Went with her to").
+DESTINATIONS = {
+    EncounterKind.TWELVE_STEP: gettext_lazy("a twelve-step meeting"),
+    EncounterKind.FAMILY_RESOURCE: gettext_lazy("the Family Resource Center"),
+    EncounterKind.MEDICAL: gettext_lazy("a medical or dental visit"),
+    EncounterKind.COURT: gettext_lazy("a court appointment"),
+}
 SHOWN_SESSIONS = [SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.CANCELLED]
 
 
@@ -80,13 +90,25 @@ def _months_after(day, months: int) -> Func:
     return Func(day, template=f"((%(expressions)s) + INTERVAL '{int(months)} months')::date", output_field=DateField())
 
 
+def _long_day(day: datetime.date) -> str:
+    """ "Nov 3, 2026" in English; each language's catalogue gives its own order (Django's date format letters)."""
+    return date_format(day, pgettext("date format of a report", "M j, Y"))
+
+
+def _short_day(day: datetime.date) -> str:
+    return date_format(day, pgettext("date format of a report", "M j"))
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime.date
     end: datetime.date  # included
 
     def __str__(self) -> str:
-        return f"{self.start:%b %-d, %Y} to {self.end:%b %-d, %Y}"
+        return _("%(start)s to %(end)s") % {
+            "start": _long_day(self.start),
+            "end": _long_day(self.end),
+        }
 
     @property
     def key(self) -> str:
@@ -226,7 +248,7 @@ def _counted(rows: QuerySet, by: str, of: str) -> dict[Any, dict[str, int]]:
 
 def _numbers(**table: Any) -> Table:
     """A table of one column of numbers, one a row; the chart draws the rows it names (all by default)."""
-    return Table(columns=["Number"], chart_columns=[0], **table)
+    return Table(columns=[_("Number")], chart_columns=[0], **table)
 
 
 def _cross_table(counts: dict, rows: list[tuple[str, Any]], choices: list, total: str, **table: Any) -> Table:
@@ -235,7 +257,7 @@ def _cross_table(counts: dict, rows: list[tuple[str, Any]], choices: list, total
     for label, key in rows:
         values = [counts[key].get(choice, 0) for choice in choices]
         built.append(Row(label, [*values, sum(values)]))
-    columns = [*(choice.label for choice in choices), total]
+    columns = [*(str(choice.label) for choice in choices), total]
     return Table(rows=built, columns=columns, chart_columns=list(range(len(choices))), **table)
 
 
@@ -320,26 +342,30 @@ def _women(episodes: QuerySet, period: Period, links: dict[str, str]) -> list[Ta
     )
     women = _numbers(
         slug="women",
-        title="Women served, enrolled and discharged",
-        caption=f"Women served, enrolled and discharged, {period}",
-        row_heading="Women",
+        title=_("Women served, enrolled and discharged"),
+        caption=_("Women served, enrolled and discharged, %(period)s") % {"period": period},
+        row_heading=_("Women"),
         rows=[
-            Row("Served (in the program at some time in the period)", [totals["served"]], links["patients"]),
-            Row("Enrolled or re-enrolled", [totals["enrolled"]], links["patients"]),
-            Row("Discharged", [totals["discharged"]], links["discharged"]),
-            *(Row(f"Discharged: {row['discharge_reason__label']}", [row["n"]]) for row in reasons),
+            Row(_("Served (in the program at some time in the period)"), [totals["served"]], links["patients"]),
+            Row(_("Enrolled or re-enrolled"), [totals["enrolled"]], links["patients"]),
+            Row(_("Discharged"), [totals["discharged"]], links["discharged"]),
+            *(
+                Row(_("Discharged: %(reason)s") % {"reason": row["discharge_reason__label"]}, [row["n"]])
+                for row in reasons
+            ),
         ],
-        unit="women",
+        unit=_("women"),
     )
     retention = Table(
         slug="retention",
-        title="Retention at 3, 6 and 12 months",
-        caption=f"Women still in the program 3, 6 and 12 months after enrolling, as of {period.end:%b %-d, %Y}",
-        row_heading="After",
-        columns=["Enrolled long enough ago", "Still in the program", "Retained (%)"],
+        title=_("Retention at 3, 6 and 12 months"),
+        caption=_("Women still in the program 3, 6 and 12 months after enrolling, as of %(day)s")
+        % {"day": _long_day(period.end)},
+        row_heading=_("After"),
+        columns=[_("Enrolled long enough ago"), _("Still in the program"), _("Retained (%)")],
         rows=[
             Row(
-                f"{months} months",
+                ngettext("%(months)d month", "%(months)d months", months) % {"months": months},
                 [
                     totals[f"cohort_{months}"],
                     totals[f"stayed_{months}"],
@@ -350,8 +376,10 @@ def _women(episodes: QuerySet, period: Period, links: dict[str, str]) -> list[Ta
         ],
         chart_columns=[2],
         unit="%",
-        note="Each row counts the women who enrolled in the 12 months before the day that many months before the "
-        "period's end, and how many of them had not been discharged that many months after enrolling.",
+        note=_(
+            "Each row counts the women who enrolled in the 12 months before the day that many months before the "
+            "period's end, and how many of them had not been discharged that many months after enrolling."
+        ),
     )
     return [women, retention]
 
@@ -384,19 +412,20 @@ def _first_contact(
     )
     return _numbers(
         slug="first-contact",
-        title="From enrollment to the first coach contact",
-        caption=f"Days from enrollment to the first contact with a coach, women enrolled {period}",
-        row_heading="Women enrolled in the period",
+        title=_("From enrollment to the first coach contact"),
+        caption=_("Days from enrollment to the first contact with a coach, women enrolled %(period)s")
+        % {"period": period},
+        row_heading=_("Women enrolled in the period"),
         rows=[
-            Row("Enrolled or re-enrolled", [figures["enrolled"]], links["patients"]),
-            Row("Seen by a coach since", [figures["seen"]], links["encounters"]),
-            Row("Not seen by a coach yet", [figures["enrolled"] - figures["seen"]], links["patients"]),
-            Row("Median days to the first contact", [_round(figures["median"])]),
-            Row("Slowest: days to the first contact", [figures["slowest"]]),
+            Row(_("Enrolled or re-enrolled"), [figures["enrolled"]], links["patients"]),
+            Row(_("Seen by a coach since"), [figures["seen"]], links["encounters"]),
+            Row(_("Not seen by a coach yet"), [figures["enrolled"] - figures["seen"]], links["patients"]),
+            Row(_("Median days to the first contact"), [_round(figures["median"])]),
+            Row(_("Slowest: days to the first contact"), [figures["slowest"]]),
         ],
         chart_rows=[3, 4],
-        unit="days",
-        note="A contact is an encounter that reached her, not an attempt with no contact.",
+        unit=_("days"),
+        note=_("A contact is an encounter that reached her, not an attempt with no contact."),
     )
 
 
@@ -422,31 +451,40 @@ def _encounters(
         women = seen.get(month, {}).get("women", 0)
         contacts = seen.get(month, {}).get("contacts", 0)
         rows.append(
-            Row(f"{month:%b %Y}", [*per_kind, sum(per_kind), women, round(contacts / women, 1) if women else None])
+            Row(
+                date_format(month, "M Y"),
+                [*per_kind, sum(per_kind), women, round(contacts / women, 1) if women else None],
+            )
         )
     encounters = Table(
         slug="encounters",
-        title="Encounters per month, by kind, and per woman",
-        caption=f"Encounters per month by kind, women seen and contacts per woman seen, {period}",
-        row_heading="Month",
-        columns=[*(kind.label for kind in kinds), "All encounters", "Women seen", "Contacts per woman seen"],
+        title=_("Encounters per month, by kind, and per woman"),
+        caption=_("Encounters per month by kind, women seen and contacts per woman seen, %(period)s")
+        % {"period": period},
+        row_heading=_("Month"),
+        columns=[
+            *(str(kind.label) for kind in kinds),
+            _("All encounters"),
+            _("Women seen"),
+            _("Contacts per woman seen"),
+        ],
         rows=rows,
         chart_columns=list(range(len(kinds))),
-        unit="encounters",
-        note="A group session is one encounter; each woman in it counts as a contact. Months are cut to the period.",
-        link=("See the encounters", links["encounters"]),
+        unit=_("encounters"),
+        note=_("A group session is one encounter; each woman in it counts as a contact. Months are cut to the period."),
+        link=(_("See the encounters"), links["encounters"]),
     )
     totals = {kind: sum(counts[m].get(kind, 0) for m in months) for kind in ACCOMPANIMENTS}
     accompaniments = Table(
         slug="accompaniments",
-        title="Accompaniments, by where she went",
-        caption=f"Times a coach went with her, by destination, {period}",
-        row_heading="Went with her to",
-        columns=["Encounters"],
-        rows=[Row(kind.label.removeprefix("Went with her to "), [totals[kind]]) for kind in ACCOMPANIMENTS],
+        title=_("Accompaniments, by where she went"),
+        caption=_("Times a coach went with her, by destination, %(period)s") % {"period": period},
+        row_heading=_("Went with her to"),
+        columns=[_("Encounters")],
+        rows=[Row(str(DESTINATIONS[kind]), [totals[kind]]) for kind in ACCOMPANIMENTS],
         chart_columns=[0],
-        unit="encounters",
-        link=("See the encounters", links["encounters"]),
+        unit=_("encounters"),
+        link=(_("See the encounters"), links["encounters"]),
     )
     return [encounters, accompaniments]
 
@@ -459,15 +497,15 @@ def _concerns(
     counts = _counted(shared.annotate(week=TruncWeek("created_at", tzinfo=zone)), "week", "category")
     concerns = _cross_table(
         counts,
-        [(f"{week:%b %-d}", week) for week in _weeks(period)],
+        [(_short_day(week), week) for week in _weeks(period)],
         categories,
-        "All concerns",
+        _("All concerns"),
         slug="concerns",
-        title="Concerns per week, by what they were about",
-        caption=f"Concerns shared per week (weeks start on Monday) by category, {period}",
-        row_heading="Week of",
-        unit="concerns",
-        link=("See the concern queue", links["concerns"]),
+        title=_("Concerns per week, by what they were about"),
+        caption=_("Concerns shared per week (weeks start on Monday) by category, %(period)s") % {"period": period},
+        row_heading=_("Week of"),
+        unit=_("concerns"),
+        link=(_("See the concern queue"), links["concerns"]),
     )
     target = sources.program.urgent_acknowledge_minutes
     minutes = _hours_between(F("acknowledged_at"), F("created_at"), per=60)
@@ -483,21 +521,27 @@ def _concerns(
     )
     acknowledgement = _numbers(
         slug="urgent",
-        title="Urgent concerns: time to acknowledgement",
-        caption=f"Urgent concerns and the minutes until a supervisor acknowledged them, against the program's "
-        f"target of {target} minutes, {period}",
-        row_heading="Urgent concerns",
+        title=_("Urgent concerns: time to acknowledgement"),
+        caption=_(
+            "Urgent concerns and the minutes until a supervisor acknowledged them, against the program's "
+            "target of %(target)s minutes, %(period)s"
+        )
+        % {"target": target, "period": period},
+        row_heading=_("Urgent concerns"),
         rows=[
-            Row("Shared as urgent", [urgent["shared"]], links["concerns"]),
-            Row(f"Acknowledged within {target} minutes", [urgent["within"]]),
-            Row(f"Acknowledged after {target} minutes", [urgent["acknowledged"] - urgent["within"]]),
-            Row("Not acknowledged yet", [urgent["shared"] - urgent["acknowledged"]], links["concerns"]),
-            Row("Median minutes to acknowledgement", [_round(urgent["median"])]),
-            Row("Slowest: minutes to acknowledgement", [_round(urgent["slowest"])]),
+            Row(_("Shared as urgent"), [urgent["shared"]], links["concerns"]),
+            Row(_("Acknowledged within %(target)s minutes") % {"target": target}, [urgent["within"]]),
+            Row(
+                _("Acknowledged after %(target)s minutes") % {"target": target},
+                [urgent["acknowledged"] - urgent["within"]],
+            ),
+            Row(_("Not acknowledged yet"), [urgent["shared"] - urgent["acknowledged"]], links["concerns"]),
+            Row(_("Median minutes to acknowledgement"), [_round(urgent["median"])]),
+            Row(_("Slowest: minutes to acknowledgement"), [_round(urgent["slowest"])]),
         ],
         chart_rows=[1, 2, 3],
-        unit="concerns",
-        note="The target is a program setting (an admin changes it in the program settings).",
+        unit=_("concerns"),
+        note=_("The target is a program setting (an admin changes it in the program settings)."),
     )
     return [concerns, acknowledgement]
 
@@ -524,21 +568,23 @@ def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, unti
     )
     return _numbers(
         slug="relapse",
-        title="Return to use and reconnection",
-        caption="Returns to use noted, and reconnections with a coach after them",
-        row_heading="Return to use",
+        title=_("Return to use and reconnection"),
+        caption=_("Returns to use noted, and reconnections with a coach after them"),
+        row_heading=_("Return to use"),
         rows=[
-            Row("Noted (concerns about a return to use)", [figures["noted"]], links["concerns"]),
-            Row("Women they were about", [figures["women"]]),
-            Row("Reconnected with a coach after it", [figures["back"]]),
-            Row("Not reconnected yet", [figures["noted"] - figures["back"]]),
-            Row("Median days to reconnect", [_round(figures["median"])]),
-            Row("Slowest: days to reconnect", [_round(figures["slowest"])]),
+            Row(_("Noted (concerns about a return to use)"), [figures["noted"]], links["concerns"]),
+            Row(_("Women they were about"), [figures["women"]]),
+            Row(_("Reconnected with a coach after it"), [figures["back"]]),
+            Row(_("Not reconnected yet"), [figures["noted"] - figures["back"]]),
+            Row(_("Median days to reconnect"), [_round(figures["median"])]),
+            Row(_("Slowest: days to reconnect"), [_round(figures["slowest"])]),
         ],
         chart_rows=[0, 2, 3],
-        unit="concerns",
-        note="The records have no relapse of their own: a return to use is a concern shared about it (“Return to "
-        "use, or signs of it”), and she reconnected at her next encounter with a coach that reached her.",
+        unit=_("concerns"),
+        note=_(
+            "The records have no relapse of their own: a return to use is a concern shared about it (“Return to "
+            "use, or signs of it”), and she reconnected at her next encounter with a coach that reached her."
+        ),
     )
 
 
@@ -548,14 +594,14 @@ def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Tabl
     counts = _counted(made, "care_type", "status")
     by_care = _cross_table(
         counts,
-        [(care.label, care) for care in care_types],
+        [(str(care.label), care) for care in care_types],
         statuses,
-        "All referrals",
+        _("All referrals"),
         slug="referrals",
-        title="Referrals, by level of care and where they stand",
-        caption=f"Referrals made {period}, by level or kind of care and their status today",
-        row_heading="Level or kind of care",
-        unit="referrals",
+        title=_("Referrals, by level of care and where they stand"),
+        caption=_("Referrals made %(period)s, by level or kind of care and their status today") % {"period": period},
+        row_heading=_("Level or kind of care"),
+        unit=_("referrals"),
     )
     completed_on = (
         sources.referral_changes.filter(referral=OuterRef("pk"), status=ReferralStatus.COMPLETED)
@@ -572,18 +618,18 @@ def _referrals(sources: ReportSources, caseload: Q, period: Period) -> list[Tabl
     )
     completion = _numbers(
         slug="referral-completion",
-        title="Referrals completed, and how long it took",
-        caption=f"Referrals made {period}: how many were completed and the days it took",
-        row_heading="Referrals",
+        title=_("Referrals completed, and how long it took"),
+        caption=_("Referrals made %(period)s: how many were completed and the days it took") % {"period": period},
+        row_heading=_("Referrals"),
         rows=[
-            Row("Made", [figures["made"]]),
-            Row("Completed", [figures["completed"]]),
-            Row("Completion rate (%)", [_percent(figures["completed"], figures["made"])]),
-            Row("Median days to completion", [_round(figures["median"])]),
-            Row("Slowest: days to completion", [figures["slowest"]]),
+            Row(_("Made"), [figures["made"]]),
+            Row(_("Completed"), [figures["completed"]]),
+            Row(_("Completion rate (%)"), [_percent(figures["completed"], figures["made"])]),
+            Row(_("Median days to completion"), [_round(figures["median"])]),
+            Row(_("Slowest: days to completion"), [figures["slowest"]]),
         ],
         chart_rows=[0, 1],
-        unit="referrals",
+        unit=_("referrals"),
     )
     return [by_care, completion]
 
@@ -607,13 +653,13 @@ def _supervision(sources: ReportSources, by_coach: Q, period: Period) -> Table:
     ]
     return Table(
         slug="supervision",
-        title="Supervision held and missed, per coach",
-        caption=f"Supervision sessions per coach, {period}",
-        row_heading="Coach",
-        columns=[status.label for status in SHOWN_SESSIONS],
+        title=_("Supervision held and missed, per coach"),
+        caption=_("Supervision sessions per coach, %(period)s") % {"period": period},
+        row_heading=_("Coach"),
+        columns=[str(status.label) for status in SHOWN_SESSIONS],
         rows=rows,
         chart_columns=[0, 1],
-        unit="sessions",
+        unit=_("sessions"),
     )
 
 
@@ -642,23 +688,27 @@ def follow_up_rate(program, episodes: QuerySet, period: Period) -> Table:
     }
     return _numbers(
         slug="follow-up",
-        title="The grant's follow-up interviews",
-        caption=f"Women whose follow-up window closed {period}: interviewed within it, against the target",
-        row_heading="Follow-up interviews",
+        title=_("The grant's follow-up interviews"),
+        caption=_("Women whose follow-up window closed %(period)s: interviewed within it, against the target")
+        % {"period": period},
+        row_heading=_("Follow-up interviews"),
         rows=[
-            Row("Women whose window closed", [figures["closed"]]),
-            Row("Interviewed within the window", [figures["within"]]),
-            Row("Interviewed outside the window", [figures["outside"]]),
-            Row("Could not be reached", [figures["unreachable"]]),
-            Row("Declined", [figures["declined"]]),
-            Row("No interview recorded", [figures["missed"]]),
-            Row("Follow-up rate (%)", [_percent(figures["within"], figures["closed"])]),
-            Row("Target (%)", [program.interview_target_percent]),
+            Row(_("Women whose window closed"), [figures["closed"]]),
+            Row(_("Interviewed within the window"), [figures["within"]]),
+            Row(_("Interviewed outside the window"), [figures["outside"]]),
+            Row(_("Could not be reached"), [figures["unreachable"]]),
+            Row(_("Declined"), [figures["declined"]]),
+            Row(_("No interview recorded"), [figures["missed"]]),
+            Row(_("Follow-up rate (%)"), [_percent(figures["within"], figures["closed"])]),
+            Row(_("Target (%)"), [program.interview_target_percent]),
         ],
         chart_rows=[1, 2, 3, 4, 5],
-        unit="women",
-        note=f"The window runs from {program.interview_window_starts} to {program.interview_window_ends} months "
-        "after the intake interview. Only an interview within it counts toward the rate.",
+        unit=_("women"),
+        note=_(
+            "The window runs from %(starts)s to %(ends)s months after the intake interview. Only an interview "
+            "within it counts toward the rate."
+        )
+        % {"starts": program.interview_window_starts, "ends": program.interview_window_ends},
     )
 
 
@@ -668,39 +718,39 @@ def program_figure_tables(figures: ProgramFigures) -> dict[str, Table]:
     tables = {
         "staff": Table(
             slug="staff",
-            title="Staff by role",
-            caption="Active staff by role",
-            row_heading="Role",
-            columns=["Active staff"],
+            title=_("Staff by role"),
+            caption=_("Active staff by role"),
+            row_heading=_("Role"),
+            columns=[_("Active staff")],
             rows=[Row(label, [count]) for label, count in figures.staff_by_role.items()],
             chart_columns=[0],
-            unit="people",
+            unit=_("people"),
         ),
         "training": Table(
             slug="training",
-            title="Training compliance",
-            caption="Training compliance, week by week",
-            row_heading="As of",
-            columns=["Compliant", "Expiring", "Out of compliance"],
+            title=_("Training compliance"),
+            caption=_("Training compliance, week by week"),
+            row_heading=_("As of"),
+            columns=[_("Compliant"), _("Expiring"), _("Out of compliance")],
             rows=[
-                Row(f"{day:%b %-d}", [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
+                Row(_short_day(day), [counts[Status.COMPLIANT], counts[Status.EXPIRING], counts[Status.OUT]])
                 for day, counts in figures.compliance
             ],
             chart_columns=[0, 1, 2],
-            unit="people",
+            unit=_("people"),
         ),
         "supervision": Table(
             slug="supervision",
-            title="Supervision",
-            caption="Supervision sessions per coach",
-            row_heading="Coach",
-            columns=["Held", "Missed", "Cancelled", "Weeks with none held"],
+            title=_("Supervision"),
+            caption=_("Supervision sessions per coach"),
+            row_heading=_("Coach"),
+            columns=[_("Held"), _("Missed"), _("Cancelled"), _("Weeks with none held")],
             rows=[
                 Row(str(coach), [counts["held"], counts["missed"], counts["cancelled"], counts["weeks_without"]])
                 for coach, counts in figures.supervision
             ],
             chart_columns=[0, 1],
-            unit="sessions",
+            unit=_("sessions"),
         ),
     }
     for table in tables.values():
@@ -719,17 +769,17 @@ def _births(sources: ReportSources, caseload: Q, period: Period) -> Table:
     )
     return _numbers(
         slug="births",
-        title="Births and Plans of Safe Care",
-        caption=f"Babies born {period} to the women of the program",
-        row_heading="Births",
+        title=_("Births and Plans of Safe Care"),
+        caption=_("Babies born %(period)s to the women of the program") % {"period": period},
+        row_heading=_("Births"),
         rows=[
-            Row("Births", [figures["births"]]),
-            Row("Infants treated for withdrawal", [figures["withdrawal"]]),
-            Row("Plan of Safe Care in place at delivery", [figures["safe_care"]]),
-            Row("Plan of Safe Care rate (%)", [_percent(figures["safe_care"], figures["births"])]),
+            Row(_("Births"), [figures["births"]]),
+            Row(_("Infants treated for withdrawal"), [figures["withdrawal"]]),
+            Row(_("Plan of Safe Care in place at delivery"), [figures["safe_care"]]),
+            Row(_("Plan of Safe Care rate (%)"), [_percent(figures["safe_care"], figures["births"])]),
         ],
         chart_rows=[0, 1, 2],
-        unit="births",
+        unit=_("births"),
     )
 
 
@@ -754,7 +804,7 @@ def _quarters(period: Period) -> list[datetime.date]:
 
 
 def _quarter_label(day: datetime.date) -> str:
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+    return _("%(year)d Q%(quarter)d") % {"year": day.year, "quarter": (day.month - 1) // 3 + 1}
 
 
 def _barc10(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
@@ -787,15 +837,17 @@ def _barc10(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
         )
     distribution = Table(
         slug="barc10",
-        title="Recovery capital (BARC-10)",
-        caption=f"BARC-10 totals per quarter, {period}",
-        row_heading="Quarter",
-        columns=["Taken", "Women", "Lower quartile", "Median", "Upper quartile"],
+        title=_("Recovery capital (BARC-10)"),
+        caption=_("BARC-10 totals per quarter, %(period)s") % {"period": period},
+        row_heading=_("Quarter"),
+        columns=[_("Taken"), _("Women"), _("Lower quartile"), _("Median"), _("Upper quartile")],
         rows=rows,
         chart_columns=[3],
-        unit="median BARC-10 total, 10 to 60",
-        note="Each BARC-10 she took in the period, in the quarter she took it. The total runs from 10 to 60; higher "
-        "is more recovery capital.",
+        unit=_("median BARC-10 total, 10 to 60"),
+        note=_(
+            "Each BARC-10 she took in the period, in the quarter she took it. The total runs from 10 to 60; higher "
+            "is more recovery capital."
+        ),
     )
     in_period = barcs.filter(patient=OuterRef("patient"))
     later = in_period.filter(
@@ -820,20 +872,20 @@ def _barc10(sources: ReportSources, caseload: Q, period: Period) -> list[Table]:
     )
     changed = _numbers(
         slug="barc10-change",
-        title="BARC-10 change",
-        caption=f"Change from each woman's first BARC-10 to her latest, {period}",
-        row_heading="Women with two or more BARC-10s",
+        title=_("BARC-10 change"),
+        caption=_("Change from each woman's first BARC-10 to her latest, %(period)s") % {"period": period},
+        row_heading=_("Women with two or more BARC-10s"),
         rows=[
-            Row("Women with two or more", [figures["women"]]),
-            Row("Rose", [figures["rose"]]),
-            Row("Fell", [figures["fell"]]),
-            Row("Stayed the same", [figures["same"]]),
-            Row("Median first total", [_round(figures["first_median"])]),
-            Row("Median latest total", [_round(figures["latest_median"])]),
-            Row("Median change", [_round(figures["median_change"])]),
+            Row(_("Women with two or more"), [figures["women"]]),
+            Row(_("Rose"), [figures["rose"]]),
+            Row(_("Fell"), [figures["fell"]]),
+            Row(_("Stayed the same"), [figures["same"]]),
+            Row(_("Median first total"), [_round(figures["first_median"])]),
+            Row(_("Median latest total"), [_round(figures["latest_median"])]),
+            Row(_("Median change"), [_round(figures["median_change"])]),
         ],
         chart_rows=[1, 2, 3],
-        unit="women",
-        note="Only women who took two or more in the period: her first and her latest in it.",
+        unit=_("women"),
+        note=_("Only women who took two or more in the period: her first and her latest in it."),
     )
     return [distribution, changed]

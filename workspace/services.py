@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from coaching import permissions as coaching_permissions
 from coaching.models import Draft
@@ -42,27 +43,32 @@ def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]
     """What deactivating her ends, in words, for the page that asks the admin to confirm it (counts only)."""
     caseload, coaches, shifts = _what_her_role_holds(user, now=now)
     return [
-        "She is logged out at once and can no longer log in. Everything she recorded stays in the program.",
+        _("She is logged out at once and can no longer log in. Everything she recorded stays in the program."),
         *caseload,
         *_counted(
             coaches,
-            "A coach has her as supervisor: give the coach another supervisor (her urgent concerns go to the next "
-            "supervisor in line until then).",
-            "%(count)d coaches have her as supervisor: give them another supervisor (their urgent concerns go to "
-            "the next supervisor in line until then).",
+            ngettext(
+                "A coach has her as supervisor: give the coach another supervisor (her urgent concerns go to the "
+                "next supervisor in line until then).",
+                "%(count)d coaches have her as supervisor: give them another supervisor (their urgent concerns go "
+                "to the next supervisor in line until then).",
+                coaches,
+            ),
         ),
         *_counted(
             shifts,
-            "She is on an on-call shift from now on: the other supervisor of that shift is paged instead until "
-            "the rota is changed.",
-            "She is on %(count)d on-call shifts from now on: the other supervisor of each is paged instead until "
-            "the rota is changed.",
+            ngettext(
+                "She is on an on-call shift from now on: the other supervisor of that shift is paged instead until "
+                "the rota is changed.",
+                "She is on %(count)d on-call shifts from now on: the other supervisor of each is paged instead "
+                "until the rota is changed.",
+                shifts,
+            ),
         ),
         *_provider_of(user),
         *_counted(
-            Draft.objects.filter(user=user).count(),
-            "Her unfinished draft is removed.",
-            "Her %(count)d unfinished drafts are removed.",
+            drafts := Draft.objects.filter(user=user).count(),
+            ngettext("Her unfinished draft is removed.", "Her %(count)d unfinished drafts are removed.", drafts),
         ),
     ]
 
@@ -70,14 +76,21 @@ def staff_deactivate_effects(user: User, *, now: datetime.datetime) -> list[str]
 def staff_role_change_effects(user: User, role: Role, *, now: datetime.datetime) -> list[str]:
     """What changing her role at once ends, in words, for the page that asks the admin to confirm it."""
     caseload, coaches, shifts = _what_her_role_holds(user, now=now)
-    today = f" (today she is {user.role.label.lower()})" if user.role else ""
+    new_role = str(role.label).lower()
+    if user.role:
+        becomes = _("She is %(role)s from now on (today she is %(today)s).") % {
+            "role": new_role,
+            "today": str(user.role.label).lower(),
+        }
+    else:
+        becomes = _("She is %(role)s from now on.") % {"role": new_role}
     return [
-        f"She is {role.label.lower()} from now on{today}.",
+        becomes,
         *caseload,
-        *(["She no longer sees any patient's record."] if role == Role.ADMIN else []),
+        *([_("She no longer sees any patient's record.")] if role == Role.ADMIN else []),
         *(_provider_of(user) if role != Role.SUPERVISOR else []),
         *(
-            ["She supervises coaches or is on the on-call rota: give those to another supervisor first."]
+            [_("She supervises coaches or is on the on-call rota: give those to another supervisor first.")]
             if coaches or shifts
             else []
         ),
@@ -85,20 +98,29 @@ def staff_role_change_effects(user: User, role: Role, *, now: datetime.datetime)
 
 
 def _provider_of(user: User) -> list[str]:
+    count = Patient.objects.filter(clinical_provider=user).count()
     return _counted(
-        Patient.objects.filter(clinical_provider=user).count(),
-        "A woman has her as clinical provider: she will have none named until a supervisor names another.",
-        "%(count)d women have her as clinical provider: they will have none named until a supervisor names another.",
+        count,
+        ngettext(
+            "A woman has her as clinical provider: she will have none named until a supervisor names another.",
+            "%(count)d women have her as clinical provider: they will have none named until a supervisor names "
+            "another.",
+            count,
+        ),
     )
 
 
 def _what_her_role_holds(user: User, *, now: datetime.datetime) -> tuple[list[str], int, int]:
     """Her caseload in words, how many active coaches she supervises, and her on-call shifts still to come."""
+    count = CoachAssignment.objects.filter(coach=user, ended_on__isnull=True).count()
     caseload = _counted(
-        CoachAssignment.objects.filter(coach=user, ended_on__isnull=True).count(),
-        "The patient on her caseload is left without a coach; supervisors see her listed to assign a new one.",
-        "The %(count)d patients on her caseload are left without a coach; supervisors see them listed to "
-        "assign a new one.",
+        count,
+        ngettext(
+            "The patient on her caseload is left without a coach; supervisors see her listed to assign a new one.",
+            "The %(count)d patients on her caseload are left without a coach; supervisors see them listed to "
+            "assign a new one.",
+            count,
+        ),
     )
     coaches = SupervisionAssignment.objects.filter(supervisor=user, ended_on__isnull=True, coach__is_active=True)
     shifts = OnCallShift.live.filter(Q(primary=user) | Q(backup=user), ends_at__gt=now)
@@ -109,8 +131,9 @@ def _no_provider(count: int) -> str:
     return f"{count} women no longer have her as clinical provider"
 
 
-def _counted(count: int, one: str, many: str) -> list[str]:
-    return [ngettext(one, many, count) % {"count": count}] if count else []
+def _counted(count: int, message: str) -> list[str]:
+    """The message (ngettext's, for `count`) with its count in, or nothing when there are none."""
+    return [message % {"count": count}] if count else []
 
 
 @transaction.atomic
@@ -247,7 +270,8 @@ def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
             OpenItem(
                 "concern",
                 c.pk,
-                f"Concern: {c.get_category_display()}, shared {date_format(timezone.localtime(c.created_at), 'M j')}",
+                _("Concern: %(category)s, shared %(day)s")
+                % {"category": c.get_category_display(), "day": date_format(timezone.localtime(c.created_at), "M j")},
                 reverse("coaching:concern_detail", args=[c.pk]),
             )
             for c in concerns
@@ -256,7 +280,8 @@ def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
             OpenItem(
                 "referral",
                 r.pk,
-                f"Referral to {r.receiving_provider} ({r.get_status_display().lower()})",
+                _("Referral to %(provider)s (%(status)s)")
+                % {"provider": r.receiving_provider, "status": r.get_status_display().lower()},
                 reverse("referrals:referral_detail", args=[r.pk]),
             )
             for r in referrals
@@ -265,7 +290,7 @@ def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
             OpenItem(
                 "action_item",
                 a.pk,
-                f"Action item: {a.what} (due {date_format(a.due_on, 'M j')})",
+                _("Action item: %(what)s (due %(day)s)") % {"what": a.what, "day": date_format(a.due_on, "M j")},
                 reverse("supervision:session", args=[a.session_id]),
             )
             for a in items.distinct().order_by("due_on", "pk")
@@ -315,10 +340,11 @@ def discharge_effects(patient: Patient, open_items: list[OpenItem], closing: set
     closed = sum(1 for item in open_items if item.field in closing)
     carried = len(open_items) - closed
     effects = [
-        f"{patient.display_name}'s time in the program ends; her record and everything in it stay.",
-        "Her coach's care ends, and her coach can no longer open her record.",
-        "Consents that end at her discharge end.",
-        "Nothing new can be logged about her until she is re-enrolled.",
+        _("%(name)s's time in the program ends; her record and everything in it stay.")
+        % {"name": patient.display_name},
+        _("Her coach's care ends, and her coach can no longer open her record."),
+        _("Consents that end at her discharge end."),
+        _("Nothing new can be logged about her until she is re-enrolled."),
     ]
     if closed:
         effects.append(ngettext("%d open item is closed.", "%d open items are closed.", closed) % closed)
@@ -329,7 +355,9 @@ def discharge_effects(patient: Patient, open_items: list[OpenItem], closing: set
     return effects
 
 
-EXPORT_NEEDS_A_REASON = "Say why you need names and dates: the reason is kept with the record of this download."
+EXPORT_NEEDS_A_REASON = gettext_lazy(
+    "Say why you need names and dates: the reason is kept with the record of this download."
+)
 # A longer period is refused: a file past a few years is not a list anyone reads (and not one to carry off).
 EXPORT_LONGEST_PERIOD = datetime.timedelta(days=3 * 366)
 
@@ -360,15 +388,15 @@ def export_record(
     if not workspace_permissions.can_export(actor.user) or (
         identified and not workspace_permissions.can_export_identified(actor.user)
     ):
-        raise ValidationError("Only the program's supervisors download these lists.")
+        raise ValidationError(_("Only the program's supervisors download these lists."))
     if (refusal := export_refusal(identified=identified, reason=reason)) is not None:
         raise refusal
     if coach is not None and not workspace_permissions.export_coaches_for(actor.user).filter(pk=coach.pk).exists():
-        raise ValidationError({"coach": "Choose one of your program's coaches, or all coaches."})
+        raise ValidationError({"coach": _("Choose one of your program's coaches, or all coaches.")})
     if ends_on < starts_on:
-        raise ValidationError({"ends_on": "“To” is before “From”. Type a last day on or after the first."})
+        raise ValidationError({"ends_on": _("“To” is before “From”. Type a last day on or after the first.")})
     if ends_on - starts_on > EXPORT_LONGEST_PERIOD:
-        raise ValidationError({"ends_on": "Choose a period of three years or less."})
+        raise ValidationError({"ends_on": _("Choose a period of three years or less.")})
     export = Export.objects.create(
         user=actor.user,
         kind=kind,

@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching import permissions as coaching_permissions
@@ -132,14 +134,14 @@ def staff_deactivate(request, pk):
     """Says what deactivating her ends; the button on that page deactivates her."""
     member = permissions.get_staff_member_for_manager(request.user, pk)
     if not member.is_active:
-        messages.info(request, f"{member}'s account is already deactivated.")
+        messages.info(request, _("%(name)s's account is already deactivated.") % {"name": member})
         return redirect("staff:detail", pk=member.pk)
     if not confirmed(request):
         return confirm_page(
             request,
-            title=f"Deactivate {member}'s account?",
+            title=_("Deactivate %(name)s's account?") % {"name": member},
             effects=services.staff_deactivate_effects(member, now=timezone.now()),
-            button="Deactivate her account",
+            button=_("Deactivate her account"),
             action=reverse("staff:deactivate", args=[member.pk]),
             cancel_url=reverse("staff:detail", args=[member.pk]),
             back_label=str(member),
@@ -149,7 +151,9 @@ def staff_deactivate(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("staff:detail", pk=member.pk)
-    messages.success(request, f"{member} can no longer log in; her sessions have ended.{_waiting(left)}")
+    messages.success(
+        request, _("%(name)s can no longer log in; her sessions have ended.") % {"name": member} + _waiting(left)
+    )
     return redirect("staff:detail", pk=member.pk)
 
 
@@ -164,13 +168,16 @@ def staff_role(request, pk):
         try:
             if permissions.needs_a_second_person(role):
                 staff_services.role_change_propose(actor=actor_from(request), user=member, role=role)
-                done = f"Proposed: {member} as {role.label.lower()}. A supervisor of the program approves it."
+                done = _("Proposed: %(name)s as %(role)s. A supervisor of the program approves it.") % {
+                    "name": member,
+                    "role": str(role.label).lower(),
+                }
             elif member.role != role and not confirmed(request):
                 return confirm_page(
                     request,
-                    title=f"Make {member} {role.label.lower()}?",
+                    title=_("Make %(name)s %(role)s?") % {"name": member, "role": str(role.label).lower()},
                     effects=services.staff_role_change_effects(member, role, now=timezone.now()),
-                    button=f"Make her {role.label.lower()}",
+                    button=_("Make her %(role)s") % {"role": str(role.label).lower()},
                     action=reverse("staff:role", args=[member.pk]),
                     cancel_url=reverse("staff:detail", args=[member.pk]),
                     back_label=str(member),
@@ -178,7 +185,10 @@ def staff_role(request, pk):
                 )
             else:
                 left = services.staff_role_change(actor=actor_from(request), user=member, role=role)
-                done = f"{member} is now {role.label.lower()}. Her access changed at once." + _waiting(left)
+                done = _("%(name)s is now %(role)s. Her access changed at once.") % {
+                    "name": member,
+                    "role": str(role.label).lower(),
+                } + _waiting(left)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -194,17 +204,31 @@ def role_change_decide(request, pk):
     try:
         if request.POST.get("decision") == "approve":
             left = services.account_change_approve(actor=actor_from(request), request=proposal)
-            messages.success(request, f"Approved and done: {proposal.what} for {proposal.subject}.{_waiting(left)}")
+            messages.success(
+                request,
+                _("Approved and done: %(what)s for %(name)s.") % {"what": proposal.what, "name": proposal.subject}
+                + _waiting(left),
+            )
         else:
             staff_services.account_change_decide(actor=actor_from(request), request=proposal, approve=False)
-            messages.success(request, f"Declined: {proposal.what} for {proposal.subject}. Nothing changed.")
+            messages.success(
+                request,
+                _("Declined: %(what)s for %(name)s. Nothing changed.")
+                % {"what": proposal.what, "name": proposal.subject},
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("staff:list")
 
 
 def _waiting(left: list[int]) -> str:
-    return f" {len(left)} of her patients now need a coach; supervisors see them listed." if left else ""
+    if not left:
+        return ""
+    return " " + ngettext(
+        "%(count)d of her patients now need a coach; supervisors see them listed.",
+        "%(count)d of her patients now need a coach; supervisors see them listed.",
+        len(left),
+    ) % {"count": len(left)}
 
 
 def overview(request):
@@ -278,7 +302,7 @@ def patient_discharge(request, pk):
     carried. A page then says what will happen; its button discharges her."""
     patient = patient_permissions.get_patient_for_course(request.user, pk)
     if patient.has_left_the_program:
-        messages.info(request, f"She is already {patient.get_status_display().lower()}.")
+        messages.info(request, _("She is already %(status)s.") % {"status": patient.get_status_display().lower()})
         return redirect("patients:detail", pk=patient.pk)
     open_items = services.open_items_of(request.user, patient)
     reasons = discharge_reasons_for(patient.program, offered_only=True)
@@ -288,9 +312,9 @@ def patient_discharge(request, pk):
         if not confirmed(request):
             return confirm_page(
                 request,
-                title=f"Discharge {patient.display_name}?",
+                title=_("Discharge %(name)s?") % {"name": patient.display_name},
                 effects=services.discharge_effects(patient, open_items, form.closing()),
-                button="Discharge her",
+                button=_("Discharge her"),
                 action=reverse("patients:discharge", args=[patient.pk]),
                 cancel_url=reverse("patients:detail", args=[patient.pk]),
                 back_label=patient.display_name,
@@ -308,7 +332,7 @@ def patient_discharge(request, pk):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, f"{patient.display_name} is discharged. Her record stays.")
+            messages.success(request, _("%(name)s is discharged. Her record stays.") % {"name": patient.display_name})
             return redirect("patients:detail", pk=patient.pk)
     return render(request, "workspace/patient_discharge.html", {"form": form, "patient": patient})
 
