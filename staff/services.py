@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from recovery_program import outbox
 from recovery_program.audit import Actor
@@ -88,13 +88,20 @@ def _change(instance: models.Model, fields: dict[str, Any]) -> dict[str, str]:
     return changed
 
 
-def refuse_own_account(actor: Actor | None, user: User, *, field: str, change: str) -> None:
+# What she is told when she tries it on her own account, whole sentences so that each language can word them.
+OWN_ACCOUNT_REFUSALS = {
+    "role": gettext_lazy("You cannot change your own role here. Another admin of your program can."),
+    "email": gettext_lazy("You cannot change your own e-mail address here. Another admin of your program can."),
+    "two_step": gettext_lazy("You cannot turn off your own two-step login here. Another admin of your program can."),
+    "account": gettext_lazy("You cannot deactivate your own account here. Another admin of your program can."),
+}
+
+
+def refuse_own_account(actor: Actor | None, user: User, *, field: str) -> None:
     """Nobody changes her own role, e-mail address, two-step login or account through the pages where she
     manages other people's: another admin of her program does. Refused next to `field`."""
     if actor is not None and actor.user.pk == user.pk:
-        raise ValidationError(
-            {field: gettext("You cannot %(change)s here. Another admin of your program can.") % {"change": change}}
-        )
+        raise ValidationError({field: str(OWN_ACCOUNT_REFUSALS[field])})
 
 
 def _label(role: Role | str) -> str:
@@ -200,7 +207,7 @@ def role_change_propose(*, actor: Actor, user: User, role: Role) -> AccountChang
     another proposal for her is waiting."""
     if not needs_a_second_person(role):
         raise ValueError("Only a clinical role is proposed; an admin gives any other at once.")
-    refuse_own_account(actor, user, field="role", change=gettext("change your own role"))
+    refuse_own_account(actor, user, field="role")
     user = User.objects.select_for_update().get(pk=user.pk)
     user.__dict__.pop("role", None)
     if user.role == role:
@@ -266,7 +273,7 @@ def staff_update(*, actor: Actor, user: User, fields: dict[str, Any], confirmed:
     user = User.objects.select_for_update().get(pk=user.pk)
     old_email = user.email
     if "email" in fields and fields["email"] != old_email:
-        refuse_own_account(actor, user, field="email", change=gettext("change your own e-mail address"))
+        refuse_own_account(actor, user, field="email")
         if User.objects.filter(email__iexact=fields["email"]).exclude(pk=user.pk).exists():
             raise ValidationError({"email": gettext("Another account already uses this e-mail address.")})
         if needs_a_second_person(user.role) and not confirmed:
@@ -596,7 +603,7 @@ def staff_two_step_off(*, actor: Actor, user: User) -> bool:
     proposed, and turned off when a supervisor confirms it: returns False then, True when it is off now."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    refuse_own_account(actor, user, field="two_step", change=gettext("turn off your own two-step login"))
+    refuse_own_account(actor, user, field="two_step")
     if needs_a_second_person(user.role) and TOTPDevice.objects.filter(user=user).exists():
         _change_propose(actor=actor, user=user, kind=AccountChangeRequest.Kind.TWO_STEP_OFF, field="two_step")
         return False

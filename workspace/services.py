@@ -145,7 +145,7 @@ def staff_deactivate(*, actor: Actor, user: User) -> list[int]:
     working copies that were never records, are removed. Changes waiting for a second person, about her or
     proposed by her, are withdrawn. Another admin deactivates an admin, never herself.
     """
-    staff_services.refuse_own_account(actor, user, field="account", change="deactivate your own account")
+    staff_services.refuse_own_account(actor, user, field="account")
     user = staff_services.account_deactivate(user=user)
     staff_services.account_changes_withdraw(actor=actor, user=user)
     drafts_discard_all(user=user)
@@ -169,7 +169,7 @@ def staff_role_change(*, actor: Actor, user: User, role: Role) -> list[int]:
     while coaches would be left without a supervisor. Returns the patients left waiting for a coach.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
-    staff_services.refuse_own_account(actor, user, field="role", change="change your own role")
+    staff_services.refuse_own_account(actor, user, field="role")
     if user.role == role:
         return []
     links = supervision_links_end(user=user, on=timezone.localdate(), now=timezone.now())
