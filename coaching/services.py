@@ -774,7 +774,7 @@ def _check_barc10(actor: Actor, patient: Patient, taken_on: datetime.date, occas
         errors["taken_on"] = _("The day she answered it cannot be after today.")
     elif taken_on < patient.enrollment_date:
         errors["taken_on"] = _("She enrolled on %(day)s: choose a day from then on.") % {
-            "day": date_format(patient.enrollment_date, "M j, Y")
+            "day": date_format(patient.enrollment_date, _("M j, Y"))
         }
     if occasion not in Barc10Occasion.values:
         errors["occasion"] = _("Choose when in her course she answered it.")

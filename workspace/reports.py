@@ -452,7 +452,7 @@ def _encounters(
         contacts = seen.get(month, {}).get("contacts", 0)
         rows.append(
             Row(
-                date_format(month, "M Y"),
+                date_format(month, _("M Y")),
                 [*per_kind, sum(per_kind), women, round(contacts / women, 1) if women else None],
             )
         )

@@ -271,7 +271,10 @@ def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
                 "concern",
                 c.pk,
                 _("Concern: %(category)s, shared %(day)s")
-                % {"category": c.get_category_display(), "day": date_format(timezone.localtime(c.created_at), "M j")},
+                % {
+                    "category": c.get_category_display(),
+                    "day": date_format(timezone.localtime(c.created_at), _("M j")),
+                },
                 reverse("coaching:concern_detail", args=[c.pk]),
             )
             for c in concerns
@@ -290,7 +293,7 @@ def open_items_of(user: User, patient: Patient) -> list[OpenItem]:
             OpenItem(
                 "action_item",
                 a.pk,
-                _("Action item: %(what)s (due %(day)s)") % {"what": a.what, "day": date_format(a.due_on, "M j")},
+                _("Action item: %(what)s (due %(day)s)") % {"what": a.what, "day": date_format(a.due_on, _("M j"))},
                 reverse("supervision:session", args=[a.session_id]),
             )
             for a in items.distinct().order_by("due_on", "pk")
