@@ -127,7 +127,10 @@ class Referral(ClinicalRecord):
         triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by"), bump_version]
 
     def __str__(self) -> str:
-        return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
+        return _("Referral to %(provider)s (%(care_type)s)") % {
+            "provider": self.receiving_provider,
+            "care_type": self.get_care_type_display(),
+        }
 
     def allowed_next_statuses(self) -> list[tuple[str, str]]:
         # Closing at her discharge is done by the discharge itself, never offered on the referral's own form.
@@ -154,7 +157,7 @@ class ReferralStatusChange(ProgramFromParent):
         triggers = [no_delete, SameProgram("program", "referral")]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} on {self.changed_on}"
+        return _("%(status)s on %(day)s") % {"status": self.get_status_display(), "day": self.changed_on}
 
 
 @pghistory.track()
@@ -181,7 +184,7 @@ class CPSReport(ClinicalRecord):
         triggers = [no_delete, SameProgram("program", "patient", "made_by"), bump_version]
 
     def __str__(self) -> str:
-        return f"CPS report to {self.agency}"
+        return _("CPS report to %(agency)s") % {"agency": self.agency}
 
 
 # A record's links to the concerns it answers. A correction that unlinks a concern deletes the link row, and the
@@ -281,7 +284,7 @@ class PatientCommunication(ClinicalRecord):
         triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral"), bump_version]
 
     def __str__(self) -> str:
-        return f"Told her ({self.get_method_display().lower()})"
+        return _("Told her (%(method)s)") % {"method": self.get_method_display().lower()}
 
 
 class LegalBasis(models.TextChoices):
@@ -358,7 +361,7 @@ class ServiceAgreement(models.Model):
         triggers = [no_delete, SameProgram("program", "recorded_by")]
 
     def __str__(self) -> str:
-        return f"Agreement with {self.organization}"
+        return _("Agreement with %(organization)s") % {"organization": self.organization}
 
     def in_force_on(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
@@ -474,7 +477,7 @@ class Disclosure(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Disclosure to {self.recipient} on {self.disclosed_on}"
+        return _("Disclosure to %(recipient)s on %(day)s") % {"recipient": self.recipient, "day": self.disclosed_on}
 
     def check_legal_basis(self) -> None:
         """The 42 CFR Part 2 rule, which every service that records a disclosure applies (and forms, to show the
