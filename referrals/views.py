@@ -10,8 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching.models import Draft
@@ -154,7 +153,7 @@ def referral_new(request, patient_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Referral recorded."))
+            messages.success(request, gettext("Referral recorded."))
             return redirect("referrals:referral_detail", pk=referral.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
@@ -203,7 +202,7 @@ def referral_status(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Status changed."))
+            messages.success(request, gettext("Status changed."))
             return redirect("referrals:referral_detail", pk=referral.pk)
     return _render_referral(request, referral, form)
 
@@ -251,7 +250,7 @@ def _edit(request, record, form_class, detail_url, **extra):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, _("Saved. The earlier version is kept in the record's history."))
+            messages.success(request, gettext("Saved. The earlier version is kept in the record's history."))
             return redirect(detail_url, pk=record.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=record)
     return render(
@@ -274,7 +273,9 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, kind,
         )
         messages.success(request, RECORDED[model])
         return redirect(detail_url, pk=record.pk)
-    title = {CPSReport: _("Record a CPS report"), PatientCommunication: _("Record what she was told")}[model]
+    title = {CPSReport: gettext("Record a CPS report"), PatientCommunication: gettext("Record what she was told")}[
+        model
+    ]
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
         request,
@@ -395,7 +396,7 @@ def disclosure_new(request, patient_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Disclosure recorded in her accounting."))
+            messages.success(request, gettext("Disclosure recorded in her accounting."))
             return redirect("referrals:accounting", patient_pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
@@ -422,7 +423,7 @@ def in_person_disclosure(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Recorded in her accounting of disclosures. Your supervisor is told."))
+            messages.success(request, gettext("Recorded in her accounting of disclosures. Your supervisor is told."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/in_person_form.html", {"form": form, "patient": patient, "consents": consents})
@@ -458,7 +459,7 @@ def agreement_new(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Agreement kept."))
+            messages.success(request, gettext("Agreement kept."))
             return redirect("referrals:agreements")
     return render(request, "referrals/agreement_form.html", {"form": form})
 
