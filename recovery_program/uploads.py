@@ -30,7 +30,7 @@ def checked_document(upload: UploadedFile, stem: str) -> UploadedFile:
         size = (upload.size or 0) / 1_048_576
         raise ValidationError(
             _("This file is %(size)s MB; the most is %(most)s MB.")
-            % {"size": number_format(size, 1), "most": settings.MAX_UPLOAD_BYTES // 1_048_576}
+            % {"size": number_format(round(size, 1), 1), "most": settings.MAX_UPLOAD_BYTES // 1_048_576}
         )
     upload.seek(0)
     head = upload.read(16)
