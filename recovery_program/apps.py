@@ -5,6 +5,7 @@ import logging
 from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 from recovery_program.database_roles import harden_trigger_ignore
 
@@ -13,7 +14,7 @@ logger = logging.getLogger("recovery_program")
 
 class RecoveryProgramConfig(AppConfig):
     name = "recovery_program"
-    verbose_name = "Recovery program"
+    verbose_name = gettext_lazy("Recovery program")
 
     def ready(self) -> None:
         from recovery_program.health import check_register

@@ -9,6 +9,9 @@ from typing import Any
 from django import forms
 from django.forms.utils import pretty_name
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Free text is generous, but not unbounded.
 MAX_TEXT = 20_000
@@ -40,8 +43,10 @@ def long_text(
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": rows}),
         error_messages={
-            "max_length": "This is longer than %(limit_value)d characters (it has %(show_value)d). "
-            "Please shorten it: your text is still here.",
+            "max_length": gettext_lazy(
+                "This is longer than %(limit_value)d characters (it has %(show_value)d). "
+                "Please shorten it: your text is still here."
+            ),
             **({"required": if_empty} if if_empty else {}),
         },
     )
@@ -67,14 +72,20 @@ def typed_moment(date: datetime.date, time: datetime.time) -> datetime.datetime:
     moment = datetime.datetime.combine(date, time, tzinfo=zone)
     if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise forms.ValidationError(
-            f"There is no {time:%H:%M} on {date:%b} {date.day}: the clocks skipped that hour. Check the time."
+            _("There is no %(time)s on %(day)s: the clocks skipped that hour. Check the time.")
+            % {"time": f"{time:%H:%M}", "day": date_format(date, "M j")}
         )
     return moment
 
 
 # "When did it start?": the answers, in minutes before the moment she saves, or a date and time she types.
 PICK = "pick"
-STARTED_CHOICES = [("0", "Now"), ("30", "30 minutes ago"), ("60", "1 hour ago"), (PICK, "Another time")]
+STARTED_CHOICES = [
+    ("0", gettext_lazy("Now")),
+    ("30", gettext_lazy("30 minutes ago")),
+    ("60", gettext_lazy("1 hour ago")),
+    (PICK, gettext_lazy("Another time")),
+]
 
 
 def started_at(choice: str, date: datetime.date | None = None, time: datetime.time | None = None) -> datetime.datetime:
@@ -86,11 +97,11 @@ def started_at(choice: str, date: datetime.date | None = None, time: datetime.ti
     """
     if choice == PICK:
         if date is None or time is None:
-            raise forms.ValidationError("Type the date and the time it started.")
+            raise forms.ValidationError(_("Type the date and the time it started."))
         return typed_moment(date, time)
     minutes = dict(STARTED_CHOICES)
     if choice not in minutes:
-        raise forms.ValidationError("Choose when it started.")
+        raise forms.ValidationError(_("Choose when it started."))
     return timezone.now() - datetime.timedelta(minutes=int(choice))
 
 
@@ -98,59 +109,77 @@ def _example_date() -> str:
     return f"{timezone.localdate():%m/%d/%Y}"
 
 
+def _with_limit(message: str, named: str) -> str:
+    """A message that Django fills in later with the field's limit (%(limit_value)d...), with the field named now."""
+    return message.replace("%(field)s", named)
+
+
 def _plain(field: forms.Field, label: str) -> dict[str, str]:
     """What to say instead of Django's generic messages for this kind of field, naming its label."""
     named = f"“{label}”"
+    field_named = {"field": named}
     if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
         return {
-            "required": f"Pick at least one for {named}.",
-            "invalid_choice": f"One of the choices for {named} is no longer offered. Pick again.",
-            "invalid_list": f"Pick again for {named}.",
-            "invalid_pk_value": f"Pick again for {named}.",
+            "required": _("Pick at least one for %(field)s.") % field_named,
+            "invalid_choice": _("One of the choices for %(field)s is no longer offered. Pick again.") % field_named,
+            "invalid_list": _("Pick again for %(field)s.") % field_named,
+            "invalid_pk_value": _("Pick again for %(field)s.") % field_named,
         }
     if isinstance(field, forms.ModelChoiceField | forms.ChoiceField):
         return {
-            "required": f"Choose one for {named}.",
-            "invalid_choice": f"That choice for {named} is no longer offered. Choose another.",
+            "required": _("Choose one for %(field)s.") % field_named,
+            "invalid_choice": _("That choice for %(field)s is no longer offered. Choose another.") % field_named,
         }
     if isinstance(field, forms.DateTimeField):
-        message = f"Type a date and time in {named}, like {_example_date()} 2:30 PM."
+        message = _("Type a date and time in %(field)s, like %(example)s 2:30 PM.") % {
+            "field": named,
+            "example": _example_date(),
+        }
         return {"required": message, "invalid": message}
     if isinstance(field, forms.DateField):
-        message = f"Type a date in {named}, like {_example_date()}."
+        message = _("Type a date in %(field)s, like %(example)s.") % {"field": named, "example": _example_date()}
         return {"required": message, "invalid": message}
     if isinstance(field, forms.TimeField):
-        message = f"Type a time in {named}, like 2:30 PM."
+        message = _("Type a time in %(field)s, like 2:30 PM.") % field_named
         return {"required": message, "invalid": message}
     if isinstance(field, forms.IntegerField):  # DecimalField and FloatField too
-        number = "a whole number" if type(field) is forms.IntegerField else "a number"
+        if type(field) is forms.IntegerField:
+            required = _("Type a whole number in %(field)s.") % field_named
+            invalid = _("Type a whole number in %(field)s, in digits.") % field_named
+        else:
+            required = _("Type a number in %(field)s.") % field_named
+            invalid = _("Type a number in %(field)s, in digits.") % field_named
         return {
-            "required": f"Type {number} in {named}.",
-            "invalid": f"Type {number} in {named}, in digits.",
-            "max_value": f"Type a number no larger than %(limit_value)s in {named}.",
-            "min_value": f"Type a number no smaller than %(limit_value)s in {named}.",
-            "max_digits": f"Type a shorter number in {named}.",
-            "max_decimal_places": f"Type at most %(max)s digits after the point in {named}.",
-            "max_whole_digits": f"Type a shorter number in {named}.",
+            "required": required,
+            "invalid": invalid,
+            "max_value": _with_limit(_("Type a number no larger than %(limit_value)s in %(field)s."), named),
+            "min_value": _with_limit(_("Type a number no smaller than %(limit_value)s in %(field)s."), named),
+            "max_digits": _("Type a shorter number in %(field)s.") % field_named,
+            "max_decimal_places": _with_limit(_("Type at most %(max)s digits after the point in %(field)s."), named),
+            "max_whole_digits": _("Type a shorter number in %(field)s.") % field_named,
         }
     if isinstance(field, forms.EmailField):
         return {
-            "required": f"Type an e-mail address in {named}.",
-            "invalid": "Type an e-mail address with an @ in it, like name@example.org.",
+            "required": _("Type an e-mail address in %(field)s.") % field_named,
+            "invalid": _("Type an e-mail address with an @ in it, like name@example.org."),
         }
     if isinstance(field, forms.FileField):
         return {
-            "required": f"Choose a file for {named}.",
-            "empty": f"The file for {named} is empty. Choose another.",
-            "invalid": f"The file for {named} could not be read. Choose it again.",
-            "missing": f"The file for {named} did not arrive. Choose it again.",
+            "required": _("Choose a file for %(field)s.") % field_named,
+            "empty": _("The file for %(field)s is empty. Choose another.") % field_named,
+            "invalid": _("The file for %(field)s could not be read. Choose it again.") % field_named,
+            "missing": _("The file for %(field)s did not arrive. Choose it again.") % field_named,
         }
     if isinstance(field, forms.BooleanField):
-        return {"required": f"Tick {named} to go on."}
+        return {"required": _("Tick %(field)s to go on.") % field_named}
     return {
-        "required": f"Fill in {named}.",
-        "max_length": f"Shorten {named} to %(limit_value)d characters or fewer (it has %(show_value)d).",
-        "min_length": f"Type at least %(limit_value)d characters for {named} (it has %(show_value)d).",
+        "required": _("Fill in %(field)s.") % field_named,
+        "max_length": _with_limit(
+            _("Shorten %(field)s to %(limit_value)d characters or fewer (it has %(show_value)d)."), named
+        ),
+        "min_length": _with_limit(
+            _("Type at least %(limit_value)d characters for %(field)s (it has %(show_value)d)."), named
+        ),
     }
 
 

@@ -9,9 +9,10 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_noop
 from psycopg import errors as database_errors
 
-SESSION_ENDED = "Your session ended. What you typed is kept on this phone. Log in again to go on."
+SESSION_ENDED = gettext_noop("Your session ended. What you typed is kept on this phone. Log in again to go on.")
 
 
 class SessionEndedMiddleware:
@@ -39,7 +40,7 @@ class SessionEndedMiddleware:
         login = f"{login_url}?{urlencode({'next': _page_sent_from(request)})}"
         if not from_script:
             return HttpResponseRedirect(login)
-        answer = HttpResponse(SESSION_ENDED, status=401, content_type="text/plain; charset=utf-8")
+        answer = HttpResponse(gettext(SESSION_ENDED), status=401, content_type="text/plain; charset=utf-8")
         answer["HX-Trigger"] = json.dumps({"sessionEnded": {"login": login}})
         return answer
 

@@ -11,13 +11,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class AccessAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    CREATE = "create", "Created"
-    CHANGE = "change", "Changed"
-    EXPORT = "export", "Exported"
+    VIEW = "view", gettext_lazy("Viewed")
+    CREATE = "create", gettext_lazy("Created")
+    CHANGE = "change", gettext_lazy("Changed")
+    EXPORT = "export", gettext_lazy("Exported")
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -50,12 +51,16 @@ class AccessLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=16, choices=AccessAction.choices)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, related_name="+")
-    record_type = models.CharField(max_length=64, help_text="What was touched, e.g. patient, consent, caseload.")
+    record_type = models.CharField(
+        max_length=64, help_text=gettext_lazy("What was touched, e.g. patient, consent, caseload.")
+    )
     record_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True)
     # No foreign key can hold an array's elements; a patient is never deleted (no_delete), so the ids stay good.
     patient_ids = ArrayField(
-        models.IntegerField(), null=True, help_text="Every woman a list or a record about several women showed."
+        models.IntegerField(),
+        null=True,
+        help_text=gettext_lazy("Every woman a list or a record about several women showed."),
     )
 
     objects = AccessLogQuerySet.as_manager()
@@ -97,7 +102,7 @@ class AccessLogSeal(models.Model):
     access_log = models.OneToOneField(AccessLog, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     version = models.PositiveSmallIntegerField()
     logged_at = models.DateTimeField()
-    logged_by = models.BigIntegerField(help_text="The user id of the row, as it was when sealed.")
+    logged_by = models.BigIntegerField(help_text=gettext_lazy("The user id of the row, as it was when sealed."))
     hash = models.BinaryField(max_length=32)
 
     class Meta:
@@ -125,7 +130,9 @@ class AccessLogSealer(models.Model):
     settled_through = models.BigIntegerField(default=0)
     pending_through = models.BigIntegerField(null=True)
     pending_at = models.DateTimeField(null=True)
-    pending_fence = models.BigIntegerField(null=True, help_text="A transaction id taken after pending_at.")
+    pending_fence = models.BigIntegerField(
+        null=True, help_text=gettext_lazy("A transaction id taken after pending_at.")
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="access_log_sealer_one_row")]
@@ -143,8 +150,8 @@ class AccessLogArchive(models.Model):
     here were archived, not removed. Append-only.
     """
 
-    month = models.DateField(unique=True, help_text="The first day of the month archived.")
-    before = models.DateField(help_text="The first day after the month archived.")
+    month = models.DateField(unique=True, help_text=gettext_lazy("The first day of the month archived."))
+    before = models.DateField(help_text=gettext_lazy("The first day after the month archived."))
     file_name = models.CharField(max_length=300)
     sha256 = models.CharField(max_length=64)
     rows = models.BigIntegerField()
@@ -229,13 +236,13 @@ class Outgoing(models.Model):
     repeat). `held`: written before a restore of the database; waits for someone to send it or drop it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Could not be sent"
-        UNKNOWN = "unknown", "Perhaps sent: its sender stopped while sending"
-        HELD = "held", "Held after a restore"
-        DROPPED = "dropped", "No longer needed"
+        PENDING = "pending", gettext_lazy("Waiting to be sent")
+        SENDING = "sending", gettext_lazy("Being sent")
+        SENT = "sent", gettext_lazy("Sent")
+        FAILED = "failed", gettext_lazy("Could not be sent")
+        UNKNOWN = "unknown", gettext_lazy("Perhaps sent: its sender stopped while sending")
+        HELD = "held", gettext_lazy("Held after a restore")
+        DROPPED = "dropped", gettext_lazy("No longer needed")
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=40)
@@ -278,16 +285,16 @@ class Outgoing(models.Model):
 
 
 class ExportKind(models.TextChoices):
-    ENCOUNTERS = "encounters", "Encounters"
-    CONCERNS = "concerns", "Concerns"
-    REFERRALS = "referrals", "Referrals"
-    PATIENTS = "patients", "Women in the program"
-    INTERVIEWS = "interviews", "The grant's interviews (dates only)"
+    ENCOUNTERS = "encounters", gettext_lazy("Encounters")
+    CONCERNS = "concerns", gettext_lazy("Concerns")
+    REFERRALS = "referrals", gettext_lazy("Referrals")
+    PATIENTS = "patients", gettext_lazy("Women in the program")
+    INTERVIEWS = "interviews", gettext_lazy("The grant's interviews (dates only)")
 
 
 class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV (any spreadsheet)"
-    XLSX = "xlsx", "Excel (.xlsx)"
+    CSV = "csv", gettext_lazy("CSV (any spreadsheet)")
+    XLSX = "xlsx", gettext_lazy("Excel (.xlsx)")
 
 
 class Export(models.Model):

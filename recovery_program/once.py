@@ -30,14 +30,16 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django_htmx.http import HttpResponseClientRedirect
 
 from recovery_program.models import Submission
 
 FIELD = "once_key"
 KEEP = datetime.timedelta(days=7)
-ALREADY_SAVED = "This was already saved. Here it is."
-NOT_MATCHED = (
+# Marked here, translated where they are shown (gettext_noop keeps them plain strings).
+ALREADY_SAVED = gettext_noop("This was already saved. Here it is.")
+NOT_MATCHED = gettext_noop(
     "This form could not be matched to the page you opened, so nothing was saved yet. "
     "Check what you typed and save it again."
 )
@@ -45,7 +47,10 @@ NOT_MATCHED = (
 
 class OnceKeyField(forms.UUIDField):
     widget = forms.HiddenInput
-    default_error_messages: ClassVar[dict[str, str]] = {"required": NOT_MATCHED, "invalid": NOT_MATCHED}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "required": gettext_lazy(NOT_MATCHED),
+        "invalid": gettext_lazy(NOT_MATCHED),
+    }
 
     def has_changed(self, initial, data) -> bool:
         # A fresh key is not a change she made.
@@ -121,7 +126,7 @@ def _result_url(response: HttpResponse) -> str:
 
 def replay(request: HttpRequest, submission: Submission) -> HttpResponse:
     """The answer to a repeat: back to what the first submission created."""
-    messages.info(request, ALREADY_SAVED)
+    messages.info(request, gettext(ALREADY_SAVED))
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(submission.result_url)
     return redirect(submission.result_url)

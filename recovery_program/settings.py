@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "recovery_program.context_processors.ui_strings",
                 "csp.context_processors.nonce",
                 "workspace.context_processors.navigation",
                 "staff.context_processors.on_call_line",

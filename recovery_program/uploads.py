@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # What a document may be, known by its first bytes, and the file ending it is stored under.
 DOCUMENT_SIGNATURES = {
@@ -16,7 +19,7 @@ DOCUMENT_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ".png",
     b"\xff\xd8\xff": ".jpg",
 }
-DOCUMENT_HELP = "A PDF, PNG or JPEG, at most 10 MB."
+DOCUMENT_HELP = gettext_lazy("A PDF, PNG or JPEG, at most 10 MB.")
 logger = logging.getLogger(__name__)
 
 
@@ -25,13 +28,16 @@ def checked_document(upload: UploadedFile, stem: str) -> UploadedFile:
     PDF, PNG or JPEG (its first bytes are read, whatever it was called)."""
     if upload.size is None or upload.size > settings.MAX_UPLOAD_BYTES:
         size = (upload.size or 0) / 1_048_576
-        raise ValidationError(f"This file is {size:.1f} MB; the most is {settings.MAX_UPLOAD_BYTES // 1_048_576} MB.")
+        raise ValidationError(
+            _("This file is %(size)s MB; the most is %(most)s MB.")
+            % {"size": number_format(round(size, 1), 1), "most": settings.MAX_UPLOAD_BYTES // 1_048_576}
+        )
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     ending = next((ending for signature, ending in DOCUMENT_SIGNATURES.items() if head.startswith(signature)), None)
     if ending is None:
-        raise ValidationError("This file is not a PDF, PNG or JPEG (its content was checked, not its name).")
+        raise ValidationError(_("This file is not a PDF, PNG or JPEG (its content was checked, not its name)."))
     upload.name = f"{stem}{ending}"  # stored and served by what it is, whatever it was called
     return upload
 

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # A typed time may run a little ahead of the server's clock: a phone's clock, or the minute she is typing in.
 FUTURE_GRACE = datetime.timedelta(minutes=10)
@@ -26,5 +27,7 @@ def not_in_future(value: When, what: str = "date", *, message: str | None = None
     else:
         too_late = value > timezone.localdate()
     if too_late:
-        raise ValidationError(message or f"The {what} cannot be in the future.", code="future")
+        # `what` is given in English by most callers: read through the catalogue, it is her language when marked.
+        message = message or _("The %(what)s cannot be in the future.") % {"what": _(str(what))}
+        raise ValidationError(message, code="future")
     return value

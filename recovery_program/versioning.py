@@ -26,6 +26,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from recovery_program.forms import PlainErrors
 
@@ -46,7 +48,8 @@ bump_version = pgtrigger.Trigger(
 )
 
 MAX_VERSION = 2**31 - 1
-STALE_FORM = (
+# Marked here, translated where it is shown (gettext_noop keeps it a plain string).
+STALE_FORM = gettext_noop(
     "This page did not say which version of the record you started from, so nothing was saved. "
     "Check what you typed against the record and save again."
 )
@@ -72,7 +75,7 @@ class _VersionInput(forms.IntegerField):
         super().__init__(
             min_value=1,
             max_value=MAX_VERSION,
-            error_messages=dict.fromkeys(["required", "invalid", "min_value", "max_value"], STALE_FORM),
+            error_messages=dict.fromkeys(["required", "invalid", "min_value", "max_value"], gettext_lazy(STALE_FORM)),
         )
 
 
@@ -93,7 +96,7 @@ class VersionedForm(PlainErrors, forms.Form):
         cleaned = super().clean()
         if "version" in self._errors:
             self._errors.pop("version")
-            self.add_error(None, STALE_FORM)
+            self.add_error(None, _(STALE_FORM))
             self._carry_version(self.current_version)
         return cleaned
 
@@ -143,14 +146,22 @@ def check_version(
         return
     since = events.filter(version__gt=seen or 0).select_related("pgh_context").order_by("pgh_id")
     labels = labels or {}
-    now = "; ".join(f"{_label(record, name, labels)} is now {_shown(record, name)}" for name in changed)
-    last = since.last()
-    when = f" {said_when(last.pgh_created_at)}" if last else ""
-    raise EditConflict(
-        f"{_who(since, user)} changed this{when} while you were editing: {now}. "
-        "Your text is still below: check it and save again.",
-        version=current,
+    now = "; ".join(
+        _("%(field)s is now %(value)s") % {"field": _label(record, name, labels), "value": _shown(record, name)}
+        for name in changed
     )
+    last = since.last()
+    who = _who(since, user)
+    if last:
+        message = _(
+            "%(who)s changed this %(when)s while you were editing: %(now)s. "
+            "Your text is still below: check it and save again."
+        ) % {"who": who, "when": said_when(last.pgh_created_at), "now": now}
+    else:
+        message = _(
+            "%(who)s changed this while you were editing: %(now)s. Your text is still below: check it and save again."
+        ) % {"who": who, "now": now}
+    raise EditConflict(message, version=current)
 
 
 def _who(events, user) -> str:
@@ -160,19 +171,21 @@ def _who(events, user) -> str:
     people = get_user_model().objects.filter(pk__in=[pk for pk in ids if pk and (not mine or pk != user.pk)])
     names = [str(person) for person in people]
     if mine:
-        names.append("you, in another tab or window,")
+        names.append(_("you, in another tab or window,"))
     if not names:
-        return "Someone"
+        return _("Someone")
     names[0] = names[0][:1].upper() + names[0][1:]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def said_when(moment: datetime.datetime) -> str:
     """'at 2:14 pm' today, 'on Nov 3, 2:14 pm' another day: in her program's zone."""
     moment = timezone.localtime(moment)
     if moment.date() == timezone.localdate():
-        return f"at {date_format(moment, 'g:i a')}"
-    return f"on {date_format(moment, 'M j, g:i a')}"
+        return _("at %(time)s") % {"time": date_format(moment, "g:i a")}
+    return _("on %(day)s") % {"day": date_format(moment, "M j, g:i a")}
 
 
 def _label(record: models.Model, name: str, labels: Mapping[str, str]) -> str:
@@ -184,11 +197,11 @@ def _shown(record: models.Model, name: str) -> str:
     field = record._meta.get_field(name)
     value = getattr(record, name)
     if value is None or value == "":
-        return "empty"
+        return _("empty")
     if field.choices:
         value = getattr(record, f"get_{name}_display")()
     elif isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     elif isinstance(value, datetime.datetime):
         value = date_format(timezone.localtime(value), "M j, Y, g:i a")
     elif isinstance(value, datetime.date):

@@ -7,6 +7,9 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.models import Patient, TPOPurpose
 from recovery_program.forms import DateInput, NoMaxLengthMixin, PlainErrors, TimeInput, long_text, typed_moment
@@ -68,16 +71,16 @@ def _show_rule_errors(form, *, disclosed_on: datetime.date | None, **fields) -> 
 def _tpo_purpose_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         required=False,
-        label="On a consent to treatment, payment and operations: for which",
-        choices=[("", "Choose"), *TPOPurpose.choices],
+        label=gettext_lazy("On a consent to treatment, payment and operations: for which"),
+        choices=[("", gettext_lazy("Choose")), *TPOPurpose.choices],
     )
 
 
 class DateTimeFields(PlainErrors, forms.Form):
     """A date and a time, combined into an aware datetime that cannot be in the future."""
 
-    date = forms.DateField(widget=DateInput)
-    time = forms.TimeField(widget=TimeInput)
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput)
+    time = forms.TimeField(label=gettext_lazy("Time"), widget=TimeInput)
 
     def combined(self, cleaned) -> datetime.datetime | None:
         if cleaned.get("date") and cleaned.get("time"):
@@ -87,7 +90,7 @@ class DateTimeFields(PlainErrors, forms.Form):
                 self.add_error("time", error)
                 return None
             try:
-                not_in_future(moment, message="This cannot be in the future.")
+                not_in_future(moment, message=_("This cannot be in the future."))
             except forms.ValidationError as error:
                 self.add_error("date", error)
             return moment
@@ -105,41 +108,54 @@ class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
             )
             self.fields["children"].widget = forms.CheckboxSelectMultiple(choices=self.fields["children"].choices)
             self.fields["children"].required = False
-            self.fields["children"].label = "Children it concerns"
+            self.fields["children"].label = _("Children it concerns")
         concerns = concerns.select_related("coach")
         if "concerns" in self.fields:
             self.fields["concerns"].queryset = concerns
             self.fields["concerns"].label_from_instance = lambda concern: (
-                f"{concern.get_category_display()}, shared {timezone.localtime(concern.created_at):%b %d}"
-                f" by {concern.coach} ({concern.get_status_display().lower()})"
+                _("%(category)s, shared %(date)s by %(coach)s (%(status)s)")
+                % {
+                    "category": concern.get_category_display(),
+                    "date": date_format(timezone.localtime(concern.created_at), "M d"),
+                    "coach": concern.coach,
+                    "status": concern.get_status_display().lower(),
+                }
             )
             self.fields["concerns"].widget = forms.CheckboxSelectMultiple(choices=self.fields["concerns"].choices)
             self.fields["concerns"].required = False
-            self.fields["concerns"].label = "Concerns it answers"
+            self.fields["concerns"].label = _("Concerns it answers")
         for name in ("decided_by", "made_by", "told_by"):
             if name in self.fields:
                 self.fields[name].queryset = staff
-                self.fields[name].error_messages["invalid_choice"] = "Choose a supervisor of your program."
+                self.fields[name].error_messages["invalid_choice"] = _("Choose a supervisor of your program.")
 
 
 class ReferralForm(OnceFormMixin, RecordForm):
-    sends_information = forms.BooleanField(required=False, label="This referral sends her information to the provider")
-    information = forms.CharField(required=False, label="What is sent", widget=forms.Textarea(attrs={"rows": 2}))
-    purpose = forms.CharField(required=False, max_length=300, label="Purpose of sending it")
+    sends_information = forms.BooleanField(
+        required=False, label=gettext_lazy("This referral sends her information to the provider")
+    )
+    information = forms.CharField(
+        required=False, label=gettext_lazy("What is sent"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    purpose = forms.CharField(required=False, max_length=300, label=gettext_lazy("Purpose of sending it"))
     legal_basis = forms.ChoiceField(
         required=False,
-        label="On what basis",
+        label=gettext_lazy("On what basis"),
         choices=[
-            ("", "Choose"),
+            ("", gettext_lazy("Choose")),
             (LegalBasis.CONSENT, LegalBasis.CONSENT.label),
-            (LegalBasis.EMERGENCY, "A medical emergency (no consent)"),
+            (LegalBasis.EMERGENCY, gettext_lazy("A medical emergency (no consent)")),
         ],
     )
-    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this provider")
+    consent = forms.ModelChoiceField(
+        queryset=None, required=False, label=gettext_lazy("Her consent covering this provider")
+    )
     tpo_purpose = _tpo_purpose_field()
-    recipient_person = forms.CharField(required=False, max_length=200, label="Who received it (emergency)")
+    recipient_person = forms.CharField(
+        required=False, max_length=200, label=gettext_lazy("Who received it (emergency)")
+    )
     emergency_nature = forms.CharField(
-        required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, label=gettext_lazy("Nature of the emergency"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
     class Meta:
@@ -155,6 +171,13 @@ class ReferralForm(OnceFormMixin, RecordForm):
             "outcome",
         ]
         widgets = {"referred_on": DateInput, "outcome": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "receiving_provider": gettext_lazy("Receiving provider"),
+            "decided_by": gettext_lazy("Decided by"),
+            "made_by": gettext_lazy("Made by"),
+            "status": gettext_lazy("Status"),
+            "outcome": gettext_lazy("Outcome"),
+        }
 
     def __init__(self, *args, patient: Patient, consents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,7 +197,7 @@ class ReferralForm(OnceFormMixin, RecordForm):
             return cleaned
         for name in ("information", "purpose", "legal_basis"):
             if not cleaned.get(name):
-                self.add_error(name, "Say this when the referral sends her information.")
+                self.add_error(name, _("Say this when the referral sends her information."))
         if cleaned.get("legal_basis"):
             _show_rule_errors(
                 self,
@@ -200,34 +223,40 @@ class ReferralEditForm(VersionedForm, RecordForm):
         model = Referral
         fields = ["concerns", "care_type", "receiving_provider", "decided_by", "made_by", "referred_on", "outcome"]
         widgets = ReferralForm.Meta.widgets
+        labels = ReferralForm.Meta.labels
 
     def clean_referred_on(self):
         return not_in_future(self.cleaned_data["referred_on"])
 
 
 class ReferralStatusForm(OnceFormMixin, PlainErrors, forms.Form):
-    status = forms.ChoiceField(label="New status")
-    changed_on = forms.DateField(label="On", widget=DateInput, initial=timezone.localdate)
-    note = forms.CharField(max_length=500, required=False)
+    status = forms.ChoiceField(label=gettext_lazy("New status"))
+    changed_on = forms.DateField(label=gettext_lazy("On"), widget=DateInput, initial=timezone.localdate)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
 
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = referral.allowed_next_statuses()
-        self.fields["status"].error_messages["invalid_choice"] = (
-            f"A referral that is {referral.get_status_display().lower()} cannot go back or sideways to that."
-        )
+        self.fields["status"].error_messages["invalid_choice"] = _(
+            "A referral that is %(status)s cannot go back or sideways to that."
+        ) % {"status": referral.get_status_display().lower()}
 
     def clean_changed_on(self):
         return not_in_future(self.cleaned_data["changed_on"])
 
 
 class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
-    what_was_reported = long_text("What was reported")
-    follow_up = long_text("Follow-up", required=False, rows=3)
+    what_was_reported = long_text(gettext_lazy("What was reported"))
+    follow_up = long_text(gettext_lazy("Follow-up"), required=False, rows=3)
 
     class Meta:
         model = CPSReport
         fields = ["concerns", "children", "agency", "made_by", "reference_number", "what_was_reported", "follow_up"]
+        labels = {
+            "agency": gettext_lazy("Agency"),
+            "made_by": gettext_lazy("Made by"),
+            "reference_number": gettext_lazy("Reference number"),
+        }
 
     field_order = [
         "concerns",
@@ -254,19 +283,20 @@ class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
 
 
 class CommunicationForm(OnceFormMixin, RecordForm, DateTimeFields):
-    what_was_said = long_text("What was said")
-    response = long_text("How she responded", required=False, rows=3)
+    what_was_said = long_text(gettext_lazy("What was said"))
+    response = long_text(gettext_lazy("How she responded"), required=False, rows=3)
 
     class Meta:
         model = PatientCommunication
         fields = ["concerns", "referral", "told_by", "method", "what_was_said", "response"]
+        labels = {"told_by": gettext_lazy("Told by")}
 
     field_order = ["concerns", "referral", "told_by", "date", "time", "method", "what_was_said", "response"]
 
     def __init__(self, *args, referrals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = referrals
-        self.fields["referral"].label = "About the referral (if any)"
+        self.fields["referral"].label = _("About the referral (if any)")
         self.fields["method"].choices = CommunicationMethod.choices
 
     def clean(self):
@@ -296,33 +326,41 @@ class DisclosureForm(OnceFormMixin, PlainErrors, forms.Form):
 
     in_person = False
 
-    disclosed_on = forms.DateField(widget=DateInput, initial=timezone.localdate)
-    recipient = forms.CharField(max_length=200)
-    information = forms.CharField(label="What was disclosed", widget=forms.Textarea(attrs={"rows": 2}))
-    purpose = forms.CharField(max_length=300)
+    disclosed_on = forms.DateField(label=gettext_lazy("Disclosed on"), widget=DateInput, initial=timezone.localdate)
+    recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=200)
+    information = forms.CharField(label=gettext_lazy("What was disclosed"), widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(label=gettext_lazy("Purpose"), max_length=300)
     legal_basis = forms.ChoiceField(
-        label="On what basis",
+        label=gettext_lazy("On what basis"),
         choices=[
-            ("", "Choose"),
+            ("", gettext_lazy("Choose")),
             *((basis.value, basis.label) for basis in LegalBasis if basis != LegalBasis.MANDATED_REPORT),
         ],
     )
-    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent covering this recipient")
+    consent = forms.ModelChoiceField(
+        queryset=None, required=False, label=gettext_lazy("Her consent covering this recipient")
+    )
     tpo_purpose = _tpo_purpose_field()
     recipient_person = forms.CharField(
-        required=False, max_length=200, label="Who received it (needed in an emergency and for an audit)"
+        required=False, max_length=200, label=gettext_lazy("Who received it (needed in an emergency and for an audit)")
     )
     emergency_nature = forms.CharField(
-        required=False, label="Nature of the emergency", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, label=gettext_lazy("Nature of the emergency"), widget=forms.Textarea(attrs={"rows": 2})
     )
     court_order_reference = forms.CharField(
-        required=False, max_length=200, label="The court order", help_text="The court and its docket or order number."
+        required=False,
+        max_length=200,
+        label=gettext_lazy("The court order"),
+        help_text=gettext_lazy("The court and its docket or order number."),
     )
     agreement = forms.ModelChoiceField(
-        queryset=None, required=False, label="The qualified service organization agreement"
+        queryset=None, required=False, label=gettext_lazy("The qualified service organization agreement")
     )
     irb_approval_reference = forms.CharField(
-        required=False, max_length=200, label="The IRB's approval", help_text="The review board and approval number."
+        required=False,
+        max_length=200,
+        label=gettext_lazy("The IRB's approval"),
+        help_text=gettext_lazy("The review board and approval number."),
     )
 
     def __init__(self, *args, patient: Patient, consents, agreements, **kwargs):
@@ -360,20 +398,26 @@ class InPersonDisclosureForm(DisclosureForm):
     in_person = True
 
     recipient = forms.CharField(
-        max_length=200, label="Who you told: the place or organization", help_text="As her consent names it."
+        max_length=200,
+        label=gettext_lazy("Who you told: the place or organization"),
+        help_text=gettext_lazy("As her consent names it."),
     )
-    recipient_person = forms.CharField(required=False, max_length=200, label="The person you told, if you know")
-    information = forms.CharField(label="What you said about her", widget=forms.Textarea(attrs={"rows": 2}))
-    purpose = forms.CharField(max_length=300, label="Why you told them")
+    recipient_person = forms.CharField(
+        required=False, max_length=200, label=gettext_lazy("The person you told, if you know")
+    )
+    information = forms.CharField(
+        label=gettext_lazy("What you said about her"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    purpose = forms.CharField(max_length=300, label=gettext_lazy("Why you told them"))
     legal_basis = forms.ChoiceField(
-        label="Why you could tell them",
+        label=gettext_lazy("Why you could tell them"),
         widget=forms.RadioSelect,
         choices=[
-            (LegalBasis.CONSENT, "She agreed in writing (her consent)"),
-            (LegalBasis.EMERGENCY, "A medical emergency"),
+            (LegalBasis.CONSENT, gettext_lazy("She agreed in writing (her consent)")),
+            (LegalBasis.EMERGENCY, gettext_lazy("A medical emergency")),
         ],
     )
-    consent = forms.ModelChoiceField(queryset=None, required=False, label="Her consent that names them")
+    consent = forms.ModelChoiceField(queryset=None, required=False, label=gettext_lazy("Her consent that names them"))
 
     field_order = [
         "disclosed_on",
@@ -390,7 +434,13 @@ class InPersonDisclosureForm(DisclosureForm):
         super().__init__(*args, agreements=ServiceAgreement.objects.none(), **kwargs)
         for name in ("tpo_purpose", "court_order_reference", "agreement", "irb_approval_reference"):
             del self.fields[name]
-        self.fields["consent"].label_from_instance = lambda consent: f"{consent.recipient} (until {consent.ends})"
+        self.fields["consent"].label_from_instance = lambda consent: (
+            _("%(recipient)s (until %(ends)s)")
+            % {
+                "recipient": consent.recipient,
+                "ends": consent.ends,
+            }
+        )
 
 
 class AgreementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
@@ -406,7 +456,7 @@ class AgreementForm(OnceFormMixin, PlainErrors, forms.ModelForm):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts and ends and ends < starts:
-            self.add_error("ends_on", "It cannot end before it is in force.")
+            self.add_error("ends_on", _("It cannot end before it is in force."))
         return cleaned
 
     def agreement_fields(self) -> dict:

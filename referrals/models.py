@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.models import Consent, ProgramFromParent, SameProgram, TPOPurpose, no_delete, recipient_key
 from recovery_program.storage import private_storage
@@ -41,38 +43,38 @@ REDISCLOSURE_NOTICE = (
 # Its abbreviated form (42 CFR 2.32(a)(2), "Statement 2"), where space is short: the head of each printed page.
 REDISCLOSURE_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 
-ONLY_IN_AN_EMERGENCY = (
+ONLY_IN_AN_EMERGENCY = gettext_lazy(
     "Without a current consent for this recipient, nothing may be sent except in a medical emergency."
 )
-IN_PERSON_ONLY = (
+IN_PERSON_ONLY = gettext_lazy(
     "What you tell someone in person rests on her consent that names them, or on a medical emergency. For anything "
     "else, ask your supervisor."
 )
-NO_CURRENT_CONSENT = (
+NO_CURRENT_CONSENT = gettext_lazy(
     "She has no current consent to share her information. Nothing may be sent without one, except in a medical "
     "emergency."
 )
 
 
 class CareType(models.TextChoices):
-    WITHDRAWAL = "withdrawal", "Withdrawal management"
-    RESIDENTIAL = "residential", "Residential treatment"
-    IOP = "iop", "Intensive outpatient"
-    MOUD = "moud", "Change in medication for opioid use disorder"
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    DV = "dv", "Domestic-violence advocacy or shelter"
-    HOUSING = "housing", "Housing"
-    OTHER = "other", "Other"
+    WITHDRAWAL = "withdrawal", gettext_lazy("Withdrawal management")
+    RESIDENTIAL = "residential", gettext_lazy("Residential treatment")
+    IOP = "iop", gettext_lazy("Intensive outpatient")
+    MOUD = "moud", gettext_lazy("Change in medication for opioid use disorder")
+    MENTAL_HEALTH = "mental_health", gettext_lazy("Mental health")
+    DV = "dv", gettext_lazy("Domestic-violence advocacy or shelter")
+    HOUSING = "housing", gettext_lazy("Housing")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class ReferralStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    SENT = "sent", "Sent"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined by the provider"
-    PATIENT_DECLINED = "patient_declined", "Declined by the patient"
-    COMPLETED = "completed", "Completed"
-    CLOSED = "closed", "Closed at her discharge"
+    PLANNED = "planned", gettext_lazy("Planned")
+    SENT = "sent", gettext_lazy("Sent")
+    ACCEPTED = "accepted", gettext_lazy("Accepted")
+    DECLINED = "declined", gettext_lazy("Declined by the provider")
+    PATIENT_DECLINED = "patient_declined", gettext_lazy("Declined by the patient")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    CLOSED = "closed", gettext_lazy("Closed at her discharge")
 
 
 # Still to be done: what a supervisor closes or carries when she discharges the woman.
@@ -110,11 +112,11 @@ class Referral(ClinicalRecord):
     concerns = models.ManyToManyField(
         "coaching.Concern", blank=True, related_name="referrals", through="ReferralConcern"
     )
-    care_type = models.CharField("level or kind of care", max_length=20, choices=CareType.choices)
+    care_type = models.CharField(gettext_lazy("level or kind of care"), max_length=20, choices=CareType.choices)
     receiving_provider = models.CharField(max_length=200)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    referred_on = models.DateField("date")
+    referred_on = models.DateField(gettext_lazy("date"))
     status = models.CharField(max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PLANNED)
     outcome = models.TextField(blank=True)
     version = VersionField()
@@ -125,7 +127,10 @@ class Referral(ClinicalRecord):
         triggers = [no_delete, SameProgram("program", "patient", "decided_by", "made_by"), bump_version]
 
     def __str__(self) -> str:
-        return f"Referral to {self.receiving_provider} ({self.get_care_type_display()})"
+        return _("Referral to %(provider)s (%(care_type)s)") % {
+            "provider": self.receiving_provider,
+            "care_type": self.get_care_type_display(),
+        }
 
     def allowed_next_statuses(self) -> list[tuple[str, str]]:
         # Closing at her discharge is done by the discharge itself, never offered on the referral's own form.
@@ -152,7 +157,7 @@ class ReferralStatusChange(ProgramFromParent):
         triggers = [no_delete, SameProgram("program", "referral")]
 
     def __str__(self) -> str:
-        return f"{self.get_status_display()} on {self.changed_on}"
+        return _("%(status)s on %(day)s") % {"status": self.get_status_display(), "day": self.changed_on}
 
 
 @pghistory.track()
@@ -165,7 +170,7 @@ class CPSReport(ClinicalRecord):
     children = models.ManyToManyField(
         "patients.Child", blank=True, related_name="cps_reports", through="CPSReportChild"
     )
-    made_at = models.DateTimeField("date and time made")
+    made_at = models.DateTimeField(gettext_lazy("date and time made"))
     agency = models.CharField(max_length=200)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reference_number = models.CharField(max_length=100, blank=True)
@@ -175,11 +180,11 @@ class CPSReport(ClinicalRecord):
 
     class Meta:
         ordering = ["-made_at", "-id"]
-        verbose_name = "CPS report"
+        verbose_name = gettext_lazy("CPS report")
         triggers = [no_delete, SameProgram("program", "patient", "made_by"), bump_version]
 
     def __str__(self) -> str:
-        return f"CPS report to {self.agency}"
+        return _("CPS report to %(agency)s") % {"agency": self.agency}
 
 
 # A record's links to the concerns it answers. A correction that unlinks a concern deletes the link row, and the
@@ -254,9 +259,9 @@ class PatientCommunicationConcern(ProgramFromParent):
 
 
 class CommunicationMethod(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    PHONE = "phone", "Phone"
-    LETTER = "letter", "Letter"
+    IN_PERSON = "in_person", gettext_lazy("In person")
+    PHONE = "phone", gettext_lazy("Phone")
+    LETTER = "letter", gettext_lazy("Letter")
 
 
 @pghistory.track()
@@ -268,10 +273,10 @@ class PatientCommunication(ClinicalRecord):
     )
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     told_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    told_at = models.DateTimeField("when")
-    method = models.CharField("how", max_length=16, choices=CommunicationMethod.choices)
+    told_at = models.DateTimeField(gettext_lazy("when"))
+    method = models.CharField(gettext_lazy("how"), max_length=16, choices=CommunicationMethod.choices)
     what_was_said = models.TextField()
-    response = models.TextField("how she responded", blank=True)
+    response = models.TextField(gettext_lazy("how she responded"), blank=True)
     version = VersionField()
 
     class Meta:
@@ -279,17 +284,17 @@ class PatientCommunication(ClinicalRecord):
         triggers = [no_delete, SameProgram("program", "patient", "told_by", "referral"), bump_version]
 
     def __str__(self) -> str:
-        return f"Told her ({self.get_method_display().lower()})"
+        return _("Told her (%(method)s)") % {"method": self.get_method_display().lower()}
 
 
 class LegalBasis(models.TextChoices):
-    CONSENT = "consent", "Her written consent"
-    EMERGENCY = "emergency", "Medical emergency"
-    MANDATED_REPORT = "mandated_report", "Mandated report of child abuse or neglect"
-    COURT_ORDER = "court_order", "Court order (42 CFR 2.61 to 2.64)"
-    QSOA = "qsoa", "Qualified service organization agreement"
-    AUDIT = "audit", "Audit or evaluation (42 CFR 2.53)"
-    RESEARCH = "research", "Research approved by an IRB (42 CFR 2.52)"
+    CONSENT = "consent", gettext_lazy("Her written consent")
+    EMERGENCY = "emergency", gettext_lazy("Medical emergency")
+    MANDATED_REPORT = "mandated_report", gettext_lazy("Mandated report of child abuse or neglect")
+    COURT_ORDER = "court_order", gettext_lazy("Court order (42 CFR 2.61 to 2.64)")
+    QSOA = "qsoa", gettext_lazy("Qualified service organization agreement")
+    AUDIT = "audit", gettext_lazy("Audit or evaluation (42 CFR 2.53)")
+    RESEARCH = "research", gettext_lazy("Research approved by an IRB (42 CFR 2.52)")
 
 
 # What each basis needs, beyond the recipient and what was disclosed: held by `Disclosure.check_legal_basis` and by
@@ -324,12 +329,16 @@ class ServiceAgreement(models.Model):
     with the signed agreement; a disclosure under it names it."""
 
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+")
-    organization = models.CharField("organization", max_length=200, help_text="As named on the agreement.")
-    services = models.CharField("what it does for the program", max_length=300)
-    starts_on = models.DateField("in force from")
-    ends_on = models.DateField("until", null=True, blank=True, help_text="Leave blank if it has no end date.")
+    organization = models.CharField(
+        gettext_lazy("organization"), max_length=200, help_text=gettext_lazy("As named on the agreement.")
+    )
+    services = models.CharField(gettext_lazy("what it does for the program"), max_length=300)
+    starts_on = models.DateField(gettext_lazy("in force from"))
+    ends_on = models.DateField(
+        gettext_lazy("until"), null=True, blank=True, help_text=gettext_lazy("Leave blank if it has no end date.")
+    )
     document = models.FileField(
-        "signed agreement", upload_to=agreement_path, storage=private_storage, help_text=DOCUMENT_HELP
+        gettext_lazy("signed agreement"), upload_to=agreement_path, storage=private_storage, help_text=DOCUMENT_HELP
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -338,7 +347,7 @@ class ServiceAgreement(models.Model):
 
     class Meta:
         ordering = ["organization", "-starts_on", "id"]
-        verbose_name = "qualified service organization agreement"
+        verbose_name = gettext_lazy("qualified service organization agreement")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
@@ -352,7 +361,7 @@ class ServiceAgreement(models.Model):
         triggers = [no_delete, SameProgram("program", "recorded_by")]
 
     def __str__(self) -> str:
-        return f"Agreement with {self.organization}"
+        return _("Agreement with %(organization)s") % {"organization": self.organization}
 
     def in_force_on(self, on: datetime.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
@@ -361,8 +370,8 @@ class ServiceAgreement(models.Model):
     def dates(self) -> str:
         start = date_format(self.starts_on, "M j, Y")
         if self.ends_on is None:
-            return f"from {start}, no end date"
-        return f"from {start} to {date_format(self.ends_on, 'M j, Y')}"
+            return _("from %(start)s, no end date") % {"start": start}
+        return _("from %(start)s to %(end)s") % {"start": start, "end": date_format(self.ends_on, "M j, Y")}
 
 
 def _filled(field: str) -> GreaterThan:
@@ -375,20 +384,22 @@ class Disclosure(ClinicalRecord):
 
     disclosed_on = models.DateField()
     recipient = models.CharField(max_length=200)
-    recipient_person = models.CharField("who received it", max_length=200, blank=True)
-    information = models.TextField("what was disclosed")
+    recipient_person = models.CharField(gettext_lazy("who received it"), max_length=200, blank=True)
+    information = models.TextField(gettext_lazy("what was disclosed"))
     purpose = models.CharField(max_length=300)
     legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
     consent = models.ForeignKey("patients.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # On a consent to treatment, payment and operations: which of the three this disclosure was for.
-    tpo_purpose = models.CharField("for", max_length=12, choices=TPOPurpose.choices, blank=True, db_default="")
-    emergency_nature = models.TextField("nature of the emergency", blank=True)
+    tpo_purpose = models.CharField(
+        gettext_lazy("for"), max_length=12, choices=TPOPurpose.choices, blank=True, db_default=""
+    )
+    emergency_nature = models.TextField(gettext_lazy("nature of the emergency"), blank=True)
     court_order_reference = models.CharField(
-        "court order",
+        gettext_lazy("court order"),
         max_length=200,
         blank=True,
         db_default="",
-        help_text="The court and the order's docket or reference number.",
+        help_text=gettext_lazy("The court and the order's docket or reference number."),
     )
     agreement = models.ForeignKey(
         ServiceAgreement,
@@ -396,10 +407,14 @@ class Disclosure(ClinicalRecord):
         null=True,
         blank=True,
         related_name="disclosures",
-        verbose_name="qualified service organization agreement",
+        verbose_name=gettext_lazy("qualified service organization agreement"),
     )
     irb_approval_reference = models.CharField(
-        "IRB approval", max_length=200, blank=True, db_default="", help_text="The review board and its approval number."
+        gettext_lazy("IRB approval"),
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text=gettext_lazy("The review board and its approval number."),
     )
     # Told in person by the one who recorded it (a coach at court, at the Family Resource Center).
     in_person = models.BooleanField(default=False, db_default=False)
@@ -462,7 +477,7 @@ class Disclosure(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Disclosure to {self.recipient} on {self.disclosed_on}"
+        return _("Disclosure to %(recipient)s on %(day)s") % {"recipient": self.recipient, "day": self.disclosed_on}
 
     def check_legal_basis(self) -> None:
         """The 42 CFR Part 2 rule, which every service that records a disclosure applies (and forms, to show the
@@ -477,7 +492,7 @@ class Disclosure(ClinicalRecord):
         if self.in_person and self.legal_basis not in IN_PERSON_BASES:
             errors["legal_basis"] = IN_PERSON_ONLY
         elif self.in_person and self.consent is not None and self.consent.is_tpo:
-            errors["consent"] = (
+            errors["consent"] = _(
                 "A consent to treatment, payment and operations is for the clinical staff to use. Choose the consent "
                 "that names who you told."
             )
@@ -485,21 +500,21 @@ class Disclosure(ClinicalRecord):
             errors = self._consent_errors()
         elif self.legal_basis == LegalBasis.EMERGENCY:
             if not self.emergency_nature.strip():
-                errors["emergency_nature"] = "Describe the medical emergency."
+                errors["emergency_nature"] = _("Describe the medical emergency.")
             if not self.recipient_person.strip():
-                errors["recipient_person"] = "Say who received her information."
+                errors["recipient_person"] = _("Say who received her information.")
         elif self.legal_basis == LegalBasis.MANDATED_REPORT and self.cps_report_id is None:
-            errors["legal_basis"] = "A mandated report is recorded as a CPS report."
+            errors["legal_basis"] = _("A mandated report is recorded as a CPS report.")
         elif self.legal_basis == LegalBasis.COURT_ORDER and not self.court_order_reference.strip():
-            errors["court_order_reference"] = "Give the court order's reference: the court and its docket number."
+            errors["court_order_reference"] = _("Give the court order's reference: the court and its docket number.")
         elif self.legal_basis == LegalBasis.QSOA:
             errors = self._agreement_errors()
         elif self.legal_basis == LegalBasis.AUDIT and not self.recipient_person.strip():
-            errors["recipient_person"] = "Say who carried out the audit or evaluation."
+            errors["recipient_person"] = _("Say who carried out the audit or evaluation.")
         elif self.legal_basis == LegalBasis.RESEARCH and not self.irb_approval_reference.strip():
-            errors["irb_approval_reference"] = "Give the IRB's approval reference: research needs one."
+            errors["irb_approval_reference"] = _("Give the IRB's approval reference: research needs one.")
         elif self.legal_basis not in LegalBasis.values:
-            errors["legal_basis"] = "Choose on what basis her information was disclosed."
+            errors["legal_basis"] = _("Choose on what basis her information was disclosed.")
         if errors:
             raise ValidationError(errors)
 
@@ -508,27 +523,37 @@ class Disclosure(ClinicalRecord):
         if consent is None:
             if not Consent.objects.filter(patient_id=self.patient_id).current(on).exists():
                 return {"legal_basis": NO_CURRENT_CONSENT}
-            return {"consent": "Choose the consent that covers this recipient."}
+            return {"consent": _("Choose the consent that covers this recipient.")}
         if consent.patient_id != self.patient_id:
-            return {"consent": "This consent is another patient's. Choose one of hers."}
+            return {"consent": _("This consent is another patient's. Choose one of hers.")}
         if not consent.is_current(on):
             return {"consent": f"{consent.why_not_current(on)} {ONLY_IN_AN_EMERGENCY}"}
         if not consent.covers(self.recipient, on):
-            return {"consent": f"This consent covers {consent.recipient}, not {self.recipient}. {ONLY_IN_AN_EMERGENCY}"}
+            covers = _("This consent covers %(covered)s, not %(recipient)s.") % {
+                "covered": consent.recipient,
+                "recipient": self.recipient,
+            }
+            return {"consent": f"{covers} {ONLY_IN_AN_EMERGENCY}"}
         if consent.is_tpo and self.tpo_purpose not in TPOPurpose.values:
-            return {"tpo_purpose": "Say whether it was for her treatment, payment or health care operations."}
+            return {"tpo_purpose": _("Say whether it was for her treatment, payment or health care operations.")}
         return {}
 
     def _agreement_errors(self) -> dict[str, str]:
         agreement, on = self.agreement, self.disclosed_on
         if agreement is None:
-            return {"agreement": "Choose the program's agreement with this organization."}
+            return {"agreement": _("Choose the program's agreement with this organization.")}
         if agreement.program_id != self.program_id:
-            return {"agreement": "This agreement is another program's."}
+            return {"agreement": _("This agreement is another program's.")}
         if not agreement.in_force_on(on):
-            return {"agreement": f"This agreement is in force {agreement.dates}, not on {date_format(on, 'M j, Y')}."}
+            return {
+                "agreement": _("This agreement is in force %(dates)s, not on %(day)s.")
+                % {"dates": agreement.dates, "day": date_format(on, "M j, Y")}
+            }
         if recipient_key(agreement.organization) != recipient_key(self.recipient):
-            return {"agreement": f"This agreement is with {agreement.organization}, not {self.recipient}."}
+            return {
+                "agreement": _("This agreement is with %(organization)s, not %(recipient)s.")
+                % {"organization": agreement.organization, "recipient": self.recipient}
+            }
         return {}
 
     @property
@@ -538,23 +563,29 @@ class Disclosure(ClinicalRecord):
         if basis == LegalBasis.CONSENT:
             return self._consent_statement()
         if basis == LegalBasis.EMERGENCY:
-            return (
-                "Disclosed without her consent in a medical emergency (42 CFR 2.51): "
-                f"{self.emergency_nature.rstrip('.')}. Received by {self.recipient_person}."
-            )
+            return _(
+                "Disclosed without her consent in a medical emergency (42 CFR 2.51): %(nature)s. "
+                "Received by %(person)s."
+            ) % {"nature": self.emergency_nature.rstrip("."), "person": self.recipient_person}
         if basis == LegalBasis.COURT_ORDER:
-            return f"Disclosed under a court order (42 CFR 2.61 to 2.64): {self.court_order_reference.rstrip('.')}."
+            return _("Disclosed under a court order (42 CFR 2.61 to 2.64): %(reference)s.") % {
+                "reference": self.court_order_reference.rstrip(".")
+            }
         if basis == LegalBasis.QSOA:
             agreement = self.agreement
-            return (
-                f"Disclosed to a qualified service organization under its written agreement with the program "
-                f"(42 CFR 2.12(c)(4)): {agreement.organization}, {agreement.services}, in force {agreement.dates}."
-            )
+            return _(
+                "Disclosed to a qualified service organization under its written agreement with the program "
+                "(42 CFR 2.12(c)(4)): %(organization)s, %(services)s, in force %(dates)s."
+            ) % {"organization": agreement.organization, "services": agreement.services, "dates": agreement.dates}
         if basis == LegalBasis.AUDIT:
-            return f"Disclosed for an audit or evaluation (42 CFR 2.53), carried out by {self.recipient_person}."
+            return _("Disclosed for an audit or evaluation (42 CFR 2.53), carried out by %(person)s.") % {
+                "person": self.recipient_person
+            }
         if basis == LegalBasis.RESEARCH:
-            return f"Disclosed for research (42 CFR 2.52), approved by: {self.irb_approval_reference.rstrip('.')}."
-        return (
+            return _("Disclosed for research (42 CFR 2.52), approved by: %(approval)s.") % {
+                "approval": self.irb_approval_reference.rstrip(".")
+            }
+        return _(
             "Disclosed without her consent in a report of suspected child abuse or neglect that state law requires "
             "(42 CFR 2.12(c)(6))."
         )
@@ -563,13 +594,24 @@ class Disclosure(ClinicalRecord):
         consent = self.consent
         signed = date_format(consent.signed_on, "M j, Y")
         if consent.is_tpo:
-            return (
-                f"Disclosed for her {self.get_tpo_purpose_display().lower()} on her single written consent to uses "
-                f"and disclosures for treatment, payment and health care operations (42 CFR 2.33(b)), signed "
-                f"{signed}, to {consent.recipient}. It allows sharing: {consent.information_scope}. It ends "
-                f"{consent.ends}."
-            )
-        return (
-            f"Disclosed on her written consent signed {signed}, to {consent.recipient}, for: {consent.purpose}. "
-            f"It allows sharing: {consent.information_scope}. It ends {consent.ends}."
-        )
+            return _(
+                "Disclosed for her %(purpose)s on her single written consent to uses and disclosures for treatment, "
+                "payment and health care operations (42 CFR 2.33(b)), signed %(signed)s, to %(recipient)s. It allows "
+                "sharing: %(scope)s. It ends %(ends)s."
+            ) % {
+                "purpose": self.get_tpo_purpose_display().lower(),
+                "signed": signed,
+                "recipient": consent.recipient,
+                "scope": consent.information_scope,
+                "ends": consent.ends,
+            }
+        return _(
+            "Disclosed on her written consent signed %(signed)s, to %(recipient)s, for: %(purpose)s. It allows "
+            "sharing: %(scope)s. It ends %(ends)s."
+        ) % {
+            "signed": signed,
+            "recipient": consent.recipient,
+            "purpose": consent.purpose,
+            "scope": consent.information_scope,
+            "ends": consent.ends,
+        }

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from coaching.models import Concern, Draft
 from coaching.services import draft_discard
@@ -123,14 +125,17 @@ def referral_change_status(
     if status not in NEXT_STATUSES[referral.status]:
         raise ValidationError(
             {
-                "status": f"A referral that is {referral.get_status_display().lower()} cannot become "
-                f"{ReferralStatus(status).label.lower()}."
+                "status": _("A referral that is %(status)s cannot become %(new_status)s.")
+                % {"status": referral.get_status_display().lower(), "new_status": ReferralStatus(status).label.lower()}
             }
         )
     last = referral.status_changes.order_by("-changed_on").first()
     if last and changed_on < last.changed_on:
         raise ValidationError(
-            {"changed_on": f"The last change was on {last.changed_on:%B %d, %Y}: pick that day or later."}
+            {
+                "changed_on": _("The last change was on %(day)s: pick that day or later.")
+                % {"day": date_format(last.changed_on, "F d, Y")}
+            }
         )
     ReferralStatusChange.objects.create(
         referral=referral, status=status, changed_on=changed_on, note=note, changed_by=actor.user
@@ -145,7 +150,7 @@ def _link_children(report: CPSReport, children: Iterable[Child]) -> None:
     """The children a CPS report concerns: hers only (the database keeps them in her program too)."""
     children = list(children)
     if any(child.patient_id != report.patient_id for child in children):
-        raise ValidationError({"children": "Choose among her own children."})
+        raise ValidationError({"children": _("Choose among her own children.")})
     report.children.set(children, through_defaults={"program_id": report.program_id})
 
 
@@ -220,7 +225,7 @@ def disclosure_in_person_record(*, actor: Actor, patient: Patient, fields: dict[
     program) is told through the outbox: that a
     disclosure was recorded, and a link; nothing of what was said."""
     if not actor.user.has_perm("referrals.record_in_person_disclosure"):
-        raise ValidationError("Only a coach records a disclosure she made in person.")
+        raise ValidationError(_("Only a coach records a disclosure she made in person."))
     disclosure = _disclosure_create(actor=actor, patient=patient, fields={**fields, "in_person": True})
     supervisors = (
         list(supervisors_of_coach(actor.user).exclude(email=""))
@@ -245,15 +250,15 @@ def agreement_record(*, actor: Actor, fields: dict[str, Any], document: Uploaded
     """Keeps a qualified service organization agreement of her program, with the signed agreement (a PDF, PNG or
     JPEG, at most 10 MB, known by its content) in the private storage. Supervisors only."""
     if not actor.user.has_perm("referrals.add_serviceagreement"):
-        raise ValidationError("Only a supervisor keeps the program's agreements.")
+        raise ValidationError(_("Only a supervisor keeps the program's agreements."))
     try:
         document = checked_document(document, "agreement")
     except ValidationError as error:
         raise ValidationError({"document": error.messages}) from None
     agreement = ServiceAgreement(program_id=actor.user.program_id, recorded_by=actor.user, document=document, **fields)
     if not agreement.organization.strip():
-        raise ValidationError({"organization": "Name the organization, as the agreement does."})
+        raise ValidationError({"organization": _("Name the organization, as the agreement does.")})
     if agreement.ends_on and agreement.ends_on < agreement.starts_on:
-        raise ValidationError({"ends_on": "It cannot end before it is in force."})
+        raise ValidationError({"ends_on": _("It cannot end before it is in force.")})
     agreement.save()
     return agreement

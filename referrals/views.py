@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coaching.models import Draft
@@ -41,6 +42,10 @@ from referrals.models import (
 )
 
 ACCOUNTING_YEARS = 3
+RECORDED = {
+    CPSReport: gettext_lazy("CPS report recorded."),
+    PatientCommunication: gettext_lazy("Patient communication recorded."),
+}
 # Every printed disclosure carries the notice: in full at its end, abbreviated at its head.
 NOTICES = {"notice": REDISCLOSURE_NOTICE, "notice_short": REDISCLOSURE_NOTICE_SHORT}
 
@@ -148,7 +153,7 @@ def referral_new(request, patient_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Referral recorded.")
+            messages.success(request, gettext("Referral recorded."))
             return redirect("referrals:referral_detail", pk=referral.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
@@ -197,7 +202,7 @@ def referral_status(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Status changed.")
+            messages.success(request, gettext("Status changed."))
             return redirect("referrals:referral_detail", pk=referral.pk)
     return _render_referral(request, referral, form)
 
@@ -245,7 +250,7 @@ def _edit(request, record, form_class, detail_url, **extra):
         except ValidationError as error:
             form.refuse(error)
         else:
-            messages.success(request, "Saved. The earlier version is kept in the record's history.")
+            messages.success(request, gettext("Saved. The earlier version is kept in the record's history."))
             return redirect(detail_url, pk=record.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient, record=record)
     return render(
@@ -266,9 +271,11 @@ def _new(request, patient_pk, model, form_class, service, detail_url, who, kind,
             fields=form.record_fields(),
             concerns=form.cleaned_data["concerns"],
         )
-        messages.success(request, f"{model._meta.verbose_name.capitalize()} recorded.")
+        messages.success(request, RECORDED[model])
         return redirect(detail_url, pk=record.pk)
-    title = {CPSReport: "Record a CPS report", PatientCommunication: "Record what she was told"}[model]
+    title = {CPSReport: gettext("Record a CPS report"), PatientCommunication: gettext("Record what she was told")}[
+        model
+    ]
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
         request,
@@ -389,7 +396,7 @@ def disclosure_new(request, patient_pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Disclosure recorded in her accounting.")
+            messages.success(request, gettext("Disclosure recorded in her accounting."))
             return redirect("referrals:accounting", patient_pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(
@@ -416,7 +423,7 @@ def in_person_disclosure(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Recorded in her accounting of disclosures. Your supervisor is told.")
+            messages.success(request, gettext("Recorded in her accounting of disclosures. Your supervisor is told."))
             return redirect("patients:detail", pk=patient.pk)
     log_access(actor_from(request), AccessAction.VIEW, patient=patient)
     return render(request, "referrals/in_person_form.html", {"form": form, "patient": patient, "consents": consents})
@@ -452,7 +459,7 @@ def agreement_new(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Agreement kept.")
+            messages.success(request, gettext("Agreement kept."))
             return redirect("referrals:agreements")
     return render(request, "referrals/agreement_form.html", {"form": form})
 

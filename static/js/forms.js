@@ -3,12 +3,34 @@
 // if the request is lost or the server fails, she is told next to the button and can press it again: the form
 // still holds the same key, so a retry never saves twice. (The drafts' autosave line is not handled here.)
 
-const SAVING = "Saving…";
-const NO_CONNECTION = "Not sent: no connection. Your text is still here. Try again.";
-const SERVER_TROUBLE = "Not saved: something went wrong on our side. Your text is still here. Try again in a moment.";
-const REFUSED = "Not saved. Your text is still here. Reload the page if it happens again.";
-const SLOW =
-  "Still sending… If nothing happens, check your signal. Your text is still here; you can press the button again.";
+// The words the scripts show, in her language: base.html puts them in the page (#ui-strings, from
+// recovery_program.context_processors.ui_strings). `uiText(key, english, {count: 2})` gives the translation, or the
+// English when the page has none, with each "{name}" filled in. keep.js and offline.js (loaded after) use it too.
+const UI_STRINGS = (() => {
+  const block = document.getElementById("ui-strings");
+  try {
+    return block ? JSON.parse(block.textContent) || {} : {};
+  } catch {
+    return {};
+  }
+})();
+
+function uiText(key, english, values = {}) {
+  const text = typeof UI_STRINGS[key] === "string" ? UI_STRINGS[key] : english;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+const SAVING = uiText("saving", "Saving…");
+const NO_CONNECTION = uiText("noConnection", "Not sent: no connection. Your text is still here. Try again.");
+const SERVER_TROUBLE = uiText(
+  "serverTrouble",
+  "Not saved: something went wrong on our side. Your text is still here. Try again in a moment.",
+);
+const REFUSED = uiText("refused", "Not saved. Your text is still here. Reload the page if it happens again.");
+const SLOW = uiText(
+  "slow",
+  "Still sending… If nothing happens, check your signal. Your text is still here; you can press the button again.",
+);
 // A plain form's lost request cannot be seen from the page: after this long she may try again.
 const WAIT_MS = 20000;
 

@@ -13,10 +13,14 @@
   const user = document.body.dataset.user || "";
   const page = location.pathname + location.search;
   const here = PREFIX + page;
+  // In her language (uiText, static/js/forms.js).
   const say = {
-    noConnection: "Not saved: no connection — kept on this phone.",
-    sessionEnded: "Not saved: session ended — kept on this phone.",
-    serverError: "Not saved: the server did not answer — kept on this phone. It is tried again as you type.",
+    noConnection: uiText("keptNoConnection", "Not saved: no connection — kept on this phone."),
+    sessionEnded: uiText("keptSessionEnded", "Not saved: session ended — kept on this phone."),
+    serverError: uiText(
+      "keptServerError",
+      "Not saved: the server did not answer — kept on this phone. It is tried again as you type.",
+    ),
   };
 
   const read = (key) => {

@@ -17,12 +17,19 @@
   const RETRY_MS = 30000;
   const user = document.body.dataset.user || "";
   const keptCopy = document.body.hasAttribute("data-kept-copy");
-  const KINDS = { encounter: "Encounter", concern: "Concern for your supervisor" };
-  const REFUSED = {
-    404: "It could not be saved: the patient is no longer on your caseload, or it is no longer yours to log.",
-    403: "It could not be saved: it was refused.",
+  // In her language (uiText, static/js/forms.js).
+  const KINDS = {
+    encounter: uiText("kindEncounter", "Encounter"),
+    concern: uiText("kindConcern", "Concern for your supervisor"),
   };
-  const MISTAKE = "It could not be saved as it is:";
+  const REFUSED = {
+    404: uiText(
+      "refusedGone",
+      "It could not be saved: the patient is no longer on your caseload, or it is no longer yours to log.",
+    ),
+    403: uiText("refusedForbidden", "It could not be saved: it was refused."),
+  };
+  const MISTAKE = uiText("mistake", "It could not be saved as it is:");
 
   // IndexedDB, one store of entries keyed by their one-time key: the same entry queued twice is one entry.
   function openDb() {
@@ -168,7 +175,7 @@
       // Two taps: the text is gone from the phone for good.
       if (discard.dataset.sure !== "yes") {
         discard.dataset.sure = "yes";
-        discard.textContent = "Tap again to remove it from this phone for good";
+        discard.textContent = uiText("discardSure", "Tap again to remove it from this phone for good");
         return;
       }
       drop(discard.dataset.discard).then(show, show);
@@ -186,7 +193,7 @@
     const text = await response.text().catch(() => "");
     const page = new DOMParser().parseFromString(text, "text/html");
     const errors = [...page.querySelectorAll(".error-summary li")].map((item) => item.textContent.trim());
-    return errors.length ? `${MISTAKE} ${errors.join(" ")}` : "It could not be saved.";
+    return errors.length ? `${MISTAKE} ${errors.join(" ")}` : uiText("notSaved", "It could not be saved.");
   }
 
   async function send(entry) {
@@ -236,17 +243,20 @@
     }
   }
 
-  const when = (at) => new Date(at).toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+  const when = (at) => new Date(at).toLocaleString(document.documentElement.lang || [], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
 
   function unsent(entry) {
     const item = document.createElement("div");
     item.className = "unsent";
     const title = document.createElement("p");
     const strong = document.createElement("strong");
-    strong.textContent = `Not saved: ${KINDS[entry.kind] || "Entry"}, written ${when(entry.at)}.`;
+    strong.textContent = uiText("notSavedEntry", "Not saved: {kind}, written {when}.", {
+      kind: KINDS[entry.kind] || uiText("kindEntry", "Entry"),
+      when: when(entry.at),
+    });
     title.append(strong, ` ${entry.problem}`);
     const label = document.createElement("label");
-    label.textContent = "What you wrote, to copy";
+    label.textContent = uiText("whatYouWrote", "What you wrote, to copy");
     const text = document.createElement("textarea");
     text.readOnly = true;
     text.rows = 6;
@@ -256,7 +266,7 @@
     discard.type = "button";
     discard.className = "button";
     discard.dataset.discard = entry.key;
-    discard.textContent = "Discard it";
+    discard.textContent = uiText("discard", "Discard it");
     item.append(title, label, discard);
     return item;
   }
@@ -271,14 +281,19 @@
     const count = box.querySelector("[data-outbox-count]");
     const says = box.querySelector("[data-outbox-says]");
     if (waiting.length) {
-      count.textContent = `Waiting to send (${waiting.length})`;
-      says.textContent = sessionEnded ? "" : "Kept on this phone. Sent by itself when there is signal.";
+      count.textContent = uiText("waitingToSend", "Waiting to send ({count})", { count: waiting.length });
+      says.textContent = sessionEnded
+        ? ""
+        : uiText("keptUntilSignal", "Kept on this phone. Sent by itself when there is signal.");
     } else if (sent) {
-      count.textContent = "Sent.";
-      says.textContent = `What was waiting on this phone is saved (${sent}).`;
+      count.textContent = uiText("sent", "Sent.");
+      says.textContent = uiText("sentSaved", "What was waiting on this phone is saved ({count}).", { count: sent });
     } else if (keptCopy) {
-      count.textContent = "No signal.";
-      says.textContent = "This form was kept on this phone. What you save is sent when there is signal.";
+      count.textContent = uiText("noSignal", "No signal.");
+      says.textContent = uiText(
+        "formKept",
+        "This form was kept on this phone. What you save is sent when there is signal.",
+      );
     } else {
       count.textContent = "";
       says.textContent = "";
@@ -303,7 +318,12 @@
     event.preventDefault();
     entries().then(async (all) => {
       const waiting = all.filter((entry) => entry.user === user).length;
-      if (waiting && !window.confirm(`${waiting} not sent yet will be removed from this phone. Log out anyway?`)) return;
+      const question = uiText(
+        "logOutAnyway",
+        "{count} not sent yet will be removed from this phone. Log out anyway?",
+        { count: waiting },
+      );
+      if (waiting && !window.confirm(question)) return;
       leaving = true; // an answer arriving now does not put an entry back
       await forgetEverything();
       form.dataset.cleared = "yes";
