@@ -73,7 +73,7 @@ def typed_moment(date: datetime.date, time: datetime.time) -> datetime.datetime:
     if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
         raise forms.ValidationError(
             _("There is no %(time)s on %(day)s: the clocks skipped that hour. Check the time.")
-            % {"time": f"{time:%H:%M}", "day": date_format(date, "M j")}
+            % {"time": f"{time:%H:%M}", "day": date_format(date, _("M j"))}
         )
     return moment
 

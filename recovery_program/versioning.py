@@ -184,8 +184,8 @@ def said_when(moment: datetime.datetime) -> str:
     """'at 2:14 pm' today, 'on Nov 3, 2:14 pm' another day: in her program's zone."""
     moment = timezone.localtime(moment)
     if moment.date() == timezone.localdate():
-        return _("at %(time)s") % {"time": date_format(moment, "g:i a")}
-    return _("on %(day)s") % {"day": date_format(moment, "M j, g:i a")}
+        return _("at %(time)s") % {"time": date_format(moment, _("g:i a"))}
+    return _("on %(day)s") % {"day": date_format(moment, _("M j, g:i a"))}
 
 
 def _label(record: models.Model, name: str, labels: Mapping[str, str]) -> str:
@@ -203,7 +203,7 @@ def _shown(record: models.Model, name: str) -> str:
     elif isinstance(value, bool):
         return _("yes") if value else _("no")
     elif isinstance(value, datetime.datetime):
-        value = date_format(timezone.localtime(value), "M j, Y, g:i a")
+        value = date_format(timezone.localtime(value), _("M j, Y, g:i a"))
     elif isinstance(value, datetime.date):
-        value = date_format(value, "M j, Y")
+        value = date_format(value, _("M j, Y"))
     return f"“{Truncator(str(value)).chars(200)}”"

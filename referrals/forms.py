@@ -116,7 +116,7 @@ class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
                 _("%(category)s, shared %(date)s by %(coach)s (%(status)s)")
                 % {
                     "category": concern.get_category_display(),
-                    "date": date_format(timezone.localtime(concern.created_at), "M d"),
+                    "date": date_format(timezone.localtime(concern.created_at), _("M d")),
                     "coach": concern.coach,
                     "status": concern.get_status_display().lower(),
                 }

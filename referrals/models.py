@@ -368,10 +368,10 @@ class ServiceAgreement(models.Model):
 
     @property
     def dates(self) -> str:
-        start = date_format(self.starts_on, "M j, Y")
+        start = date_format(self.starts_on, _("M j, Y"))
         if self.ends_on is None:
             return _("from %(start)s, no end date") % {"start": start}
-        return _("from %(start)s to %(end)s") % {"start": start, "end": date_format(self.ends_on, "M j, Y")}
+        return _("from %(start)s to %(end)s") % {"start": start, "end": date_format(self.ends_on, _("M j, Y"))}
 
 
 def _filled(field: str) -> GreaterThan:
@@ -547,7 +547,7 @@ class Disclosure(ClinicalRecord):
         if not agreement.in_force_on(on):
             return {
                 "agreement": _("This agreement is in force %(dates)s, not on %(day)s.")
-                % {"dates": agreement.dates, "day": date_format(on, "M j, Y")}
+                % {"dates": agreement.dates, "day": date_format(on, _("M j, Y"))}
             }
         if recipient_key(agreement.organization) != recipient_key(self.recipient):
             return {
@@ -592,7 +592,7 @@ class Disclosure(ClinicalRecord):
 
     def _consent_statement(self) -> str:
         consent = self.consent
-        signed = date_format(consent.signed_on, "M j, Y")
+        signed = date_format(consent.signed_on, _("M j, Y"))
         if consent.is_tpo:
             return _(
                 "Disclosed for her %(purpose)s on her single written consent to uses and disclosures for treatment, "

@@ -134,7 +134,7 @@ def referral_change_status(
         raise ValidationError(
             {
                 "changed_on": _("The last change was on %(day)s: pick that day or later.")
-                % {"day": date_format(last.changed_on, "F d, Y")}
+                % {"day": date_format(last.changed_on, _("F d, Y"))}
             }
         )
     ReferralStatusChange.objects.create(
