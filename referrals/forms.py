@@ -108,7 +108,6 @@ class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
             )
             self.fields["children"].widget = forms.CheckboxSelectMultiple(choices=self.fields["children"].choices)
             self.fields["children"].required = False
-            self.fields["children"].label = _("Children it concerns")
         concerns = concerns.select_related("coach")
         if "concerns" in self.fields:
             self.fields["concerns"].queryset = concerns
@@ -123,7 +122,6 @@ class RecordForm(NoMaxLengthMixin, PlainErrors, forms.ModelForm):
             )
             self.fields["concerns"].widget = forms.CheckboxSelectMultiple(choices=self.fields["concerns"].choices)
             self.fields["concerns"].required = False
-            self.fields["concerns"].label = _("Concerns it answers")
         for name in ("decided_by", "made_by", "told_by"):
             if name in self.fields:
                 self.fields[name].queryset = staff
@@ -172,6 +170,7 @@ class ReferralForm(OnceFormMixin, RecordForm):
         ]
         widgets = {"referred_on": DateInput, "outcome": forms.Textarea(attrs={"rows": 2})}
         labels = {
+            "concerns": gettext_lazy("Concerns it answers"),
             "receiving_provider": gettext_lazy("Receiving provider"),
             "decided_by": gettext_lazy("Decided by"),
             "made_by": gettext_lazy("Made by"),
@@ -253,6 +252,8 @@ class CPSReportForm(OnceFormMixin, RecordForm, DateTimeFields):
         model = CPSReport
         fields = ["concerns", "children", "agency", "made_by", "reference_number", "what_was_reported", "follow_up"]
         labels = {
+            "concerns": gettext_lazy("Concerns it answers"),
+            "children": gettext_lazy("Children it concerns"),
             "agency": gettext_lazy("Agency"),
             "made_by": gettext_lazy("Made by"),
             "reference_number": gettext_lazy("Reference number"),
@@ -289,14 +290,17 @@ class CommunicationForm(OnceFormMixin, RecordForm, DateTimeFields):
     class Meta:
         model = PatientCommunication
         fields = ["concerns", "referral", "told_by", "method", "what_was_said", "response"]
-        labels = {"told_by": gettext_lazy("Told by")}
+        labels = {
+            "concerns": gettext_lazy("Concerns it answers"),
+            "referral": gettext_lazy("About the referral (if any)"),
+            "told_by": gettext_lazy("Told by"),
+        }
 
     field_order = ["concerns", "referral", "told_by", "date", "time", "method", "what_was_said", "response"]
 
     def __init__(self, *args, referrals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = referrals
-        self.fields["referral"].label = _("About the referral (if any)")
         self.fields["method"].choices = CommunicationMethod.choices
 
     def clean(self):

@@ -50,7 +50,9 @@ def test_her_choice_wins_over_her_browser(client_for, supervisor):
 
 
 @pytest.mark.parametrize("who", ["coach", "supervisor", "admin"])
-def test_each_of_them_picks_spanish_on_her_account_page_and_the_next_page_is_in_it(request, client, who):
+def test_each_of_them_picks_spanish_on_her_account_page_and_the_next_page_is_in_it(
+    request, client, coach, supervisor, admin, who
+):
     member = request.getfixturevalue(who)
     client.force_login(member)
 
