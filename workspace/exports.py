@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from coaching import permissions as coaching_permissions
-from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, Urgency
+from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, EncounterNote, Urgency
 from patients import permissions as patient_permissions
 from patients.models import InterviewOutcome, ProgramStatus
 from recovery_program.models import Export, ExportKind
@@ -111,6 +112,10 @@ def _encounters(choices: Choices, pseudonym: Pseudonyms) -> Rows:
     )
     if choices.coach_id:
         encounters = encounters.filter(coach_id=choices.coach_id)
+    if choices.identified:
+        # Her own note on a group encounter: in her row alone, never in another woman's.
+        own_note = EncounterNote.objects.filter(encounter=OuterRef("pk"), patient=OuterRef("patients__pk"))
+        encounters = encounters.annotate(own_note=Subquery(own_note.values("text")[:1]))
     # One row per woman of each encounter (a group session has several).
     rows = encounters.order_by("occurred_at", "pk").values_list(
         "pk",
@@ -122,18 +127,18 @@ def _encounters(choices: Choices, pseudonym: Pseudonyms) -> Rows:
         "coach__last_name",
         "entered_in_error_at",
         # Names and notes are read only for a file that carries them.
-        *(("patients__legal_name", "place", "summary") if choices.identified else ()),
+        *(("patients__legal_name", "place", "summary", "own_note") if choices.identified else ()),
     )
     header = [_("Encounter"), _("Woman"), _("When"), _("Kind"), _("Minutes"), _("Coach"), _("Entered in error")]
     if choices.identified:
-        yield [*header[:2], _("Woman's name"), *header[2:], _("Place"), _("What happened")]
+        yield [*header[:2], _("Woman's name"), *header[2:], _("Place"), _("What happened"), _("Her own note")]
     else:
         yield header
     for pk, patient, at, kind, minutes, first, last, error, *written in rows.iterator(chunk_size=CHUNK):
         details = [EncounterKind(kind).label, minutes, _name(first, last), _yes(error)]
         if choices.identified:
-            name, place, summary = written
-            yield [pk, patient, name, _moment(at), *details, place, summary]
+            name, place, summary, own_note = written
+            yield [pk, patient, name, _moment(at), *details, place, summary, own_note or ""]
         else:
             yield [pseudonym("E", pk), pseudonym("W", patient), _month(at), *details]
 

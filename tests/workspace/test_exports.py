@@ -124,6 +124,37 @@ def test_an_identified_file_starts_with_the_part_2_notice_and_its_reason_is_kept
     assert (export.identified, export.reason, export.kind) == (True, "Court order 2027-114", "encounters")
 
 
+def test_an_identified_file_gives_each_woman_her_own_note_of_a_group_encounter_and_no_one_elses(
+    client_for, coach, supervisor, patient
+):
+    neighbour = PatientFactory(program=coach.program, legal_name="Juniper Hale", clinical_provider=supervisor)
+    on_caseload_of(neighbour, coach)
+    log_encounter(
+        coach,
+        [patient, neighbour],
+        summary="Group on sleep.",
+        notes={patient.pk: "Asked about a sleep clinic.", neighbour.pk: "Left before the break."},
+    )
+
+    rows = _rows(client_for(supervisor).post(URL, _choices(identified="on", reason="Audit")))
+
+    header = next(row for row in rows if row[:2] == ["Encounter", "Woman"])
+    by_name = {row[2]: row for row in rows[rows.index(header) + 1 :]}
+    assert header[-1] == "Her own note"
+    assert by_name[patient.legal_name][-1] == "Asked about a sleep clinic."
+    assert by_name["Juniper Hale"][-1] == "Left before the break."
+    assert "Left before the break." not in repr(by_name[patient.legal_name])
+
+
+def test_a_de_identified_file_carries_no_note_at_all(client_for, coach, supervisor, patient):
+    log_encounter(coach, [patient], notes={patient.pk: "Asked about a sleep clinic."})
+
+    rows = _rows(client_for(supervisor).post(URL, _choices()))
+
+    assert "Asked about a sleep clinic." not in repr(rows)
+    assert "Her own note" not in rows[0]
+
+
 def test_each_download_leaves_one_access_log_row_naming_its_choices(client_for, supervisor, coach, logged):
     before = AccessLog.objects.count()
 
