@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 # A typed time may run a little ahead of the server's clock: a phone's clock, or the minute she is typing in.
@@ -15,7 +16,7 @@ FUTURE_GRACE = datetime.timedelta(minutes=10)
 When = TypeVar("When", datetime.date, datetime.datetime, None)
 
 
-def not_in_future(value: When, what: str = "date", *, message: str | None = None) -> When:
+def not_in_future(value: When, what: str = "date", *, message: str | Promise | None = None) -> When:
     """Refuses a date after today, or a moment more than a few minutes from now, and returns the value.
 
     "Today" is the date in the active time zone: the program's, for its people's requests.

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -120,7 +121,7 @@ def check_version(
     seen: int | None,
     saving: Mapping[str, Any],
     user: Any = None,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str | Promise] | None = None,
 ) -> None:
     """Raises EditConflict if `record` (locked by the caller) moved on since version `seen` and one of the fields
     she is `saving` (model field name: her value) holds something else now than at `seen`, and than her value.
@@ -188,8 +189,8 @@ def said_when(moment: datetime.datetime) -> str:
     return _("on %(day)s") % {"day": date_format(moment, _("M j, g:i a"))}
 
 
-def _label(record: models.Model, name: str, labels: Mapping[str, str]) -> str:
-    label = labels.get(name) or str(record._meta.get_field(name).verbose_name)
+def _label(record: models.Model, name: str, labels: Mapping[str, str | Promise]) -> str:
+    label = str(labels.get(name) or record._meta.get_field(name).verbose_name)
     return label[:1].upper() + label[1:]
 
 
