@@ -18,6 +18,7 @@ from recovery_program.audit import Actor
 from recovery_program.models import AccessAction, AccessLog
 from referrals.services import referral_change_status
 from staff.roles import Role
+from staff.services import language_set
 from supervision.models import SessionStatus, SupervisionSession
 from tests.factories import PatientFactory, UserFactory, log_encounter, on_caseload_of, record_referral, share_concern
 
@@ -372,3 +373,27 @@ def test_the_admins_program_figures_chart_their_tables_with_no_womans_name(clien
         assert episode.patient.legal_name not in page
     for clinical in ("She seemed unwell", "Granite House", "Talked about her week", "Completed the program"):
         assert clinical not in page
+
+
+def test_a_supervisor_who_reads_spanish_gets_the_reports_in_spanish_and_the_charts_keep_their_numbers(
+    client_for, supervisor, known
+):
+    english = _report(client_for(supervisor), **PERIOD)
+    language_set(user=supervisor, code="es")
+    client = client_for(supervisor)
+
+    sections = _report(client, **PERIOD)
+
+    assert sections.keys() == english.keys()
+    decimals = 0
+    for slug, section in sections.items():
+        assert section["header"] != english[slug]["header"], slug  # her words
+        header, rows = section["header"], {row[0]: row for row in section["rows"]}
+        for group, series, value in section["bars"]:
+            # What the code reads keeps the point; what she reads has the Spanish comma.
+            shown = rows[group][header.index(series)]
+            assert float(value) == float(shown.replace(",", ".")), (slug, group, series)
+            decimals += "," in shown
+        download = client.get(reverse("reports"), {**PERIOD, "download": slug})
+        assert next(csv.reader(io.StringIO(download.content.decode()))) == header, slug
+    assert decimals  # some figure has a decimal part, so the comma was seen
