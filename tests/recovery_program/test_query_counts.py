@@ -177,6 +177,7 @@ def _pages(coach, patient):
             reverse("patients:interviews_due") + f"?coach={coach.pk}",
             reverse("patients:interview_record", args=[patient.pk]),
             _interview_correct_url(coach.program),
+            reverse("account"),
         ],
         "coach": [
             reverse("home"),
@@ -201,6 +202,7 @@ def _pages(coach, patient):
             reverse("staff:my_training"),
             reverse("patients:interviews_due"),
             reverse("patients:interview_record", args=[patient.pk]),
+            reverse("account"),
         ],
         "admin": [
             reverse("home"),
@@ -208,6 +210,7 @@ def _pages(coach, patient):
             reverse("staff:compliance"),
             reverse("staff:detail", args=[coach.pk]),
             reverse("program_figures"),
+            reverse("account"),
         ],
     }
 
