@@ -360,6 +360,11 @@ FORMS = [
     Form("password_ask", None),
     Form("two_step_setup", "coach1"),
     Form("password_change", "coach1"),
+    Form("account", "coach1"),
+    # The login page's language buttons (Django's set_language): a code and where to go back to.
+    Form(
+        "set_language", None, fields={"language": ["es", "en", "xx"], "next": ["/login/", "https://elsewhere.example/"]}
+    ),
 ]
 
 
