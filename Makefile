@@ -49,9 +49,11 @@ lock: $(VENV)/.installed-dev
 # it. Needs GNU gettext (Debian: apt-get install gettext). Then translate the new entries in django.po and run it again;
 # tests/recovery_program/test_translation.py fails while an entry is untranslated or fuzzy.
 MESSAGES_IGNORE := --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "docs/*" --ignore "staticfiles/*"
+# (A database address, never connected to, so that no embedded PostgreSQL starts for it.)
+MESSAGES_ENV := DEBUG=true DATABASE_URL=postgres://messages@127.0.0.1/messages
 messages: $(VENV)/.installed-dev
-	DEBUG=true $(BIN)/python manage.py makemessages --locale es --no-location --no-obsolete $(MESSAGES_IGNORE)
-	DEBUG=true $(BIN)/python manage.py compilemessages --locale es $(MESSAGES_IGNORE)
+	$(MESSAGES_ENV) $(BIN)/python manage.py makemessages --locale es --no-location --no-obsolete $(MESSAGES_IGNORE)
+	$(MESSAGES_ENV) $(BIN)/python manage.py compilemessages --locale es $(MESSAGES_IGNORE)
 
 # Without DATABASE_URL the tests use the embedded PostgreSQL, stopped again at the end.
 test: lint typecheck
