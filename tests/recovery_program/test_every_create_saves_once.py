@@ -78,6 +78,8 @@ CREATES = {
 
 NOT_CREATING = {
     "exports": "downloads a file; each download is its own, recorded once",
+    "account": "sets her language; a second time sets the same",
+    "set_language": "sets a cookie; nothing is stored",
     "patients:contact": "changes her record",
     "patients:edit": "changes her record",
     "patients:interview_correct": "changes a recorded interview in place (version-checked)",
