@@ -14,6 +14,8 @@ from django.db import connection, connections
 # Tables the app only adds to and reads: its role may not UPDATE or DELETE there at all (their triggers refuse
 # it to everyone else, the owner included, unless set aside).
 INSERT_ONLY_TABLES = ("recovery_program_accesslogseal",)
+# Tables only the owner writes (`manage.py access_log_archive` runs as the owner): the app's role only reads them.
+READ_ONLY_TABLES = ("recovery_program_accesslogarchive",)
 
 # Same name and signature as pgtrigger's; its body adds the owner check. Each `pgtrigger` install during a
 # migration puts the permissive one back, so `harden_trigger_ignore` runs after every migrate (apps.py).
@@ -49,7 +51,8 @@ def grant_app_role(name: str, password: str | None) -> None:
 
     Run as the owner of the tables (who runs `migrate`): the grants cover the tables and sequences there now,
     and the default privileges cover those its later migrations create. On the seals of the access log
-    (INSERT_ONLY_TABLES) it may only INSERT and SELECT: run it again after every migrate.
+    (INSERT_ONLY_TABLES) it may only INSERT and SELECT, on the record of archived months (READ_ONLY_TABLES) only
+    SELECT: run it again after every migrate.
     """
     quote = connection.ops.quote_name
     role, database = quote(name), quote(connection.settings_dict["NAME"])
@@ -67,5 +70,6 @@ def grant_app_role(name: str, password: str | None) -> None:
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role}",
             *(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {role}" for table in INSERT_ONLY_TABLES),
+            *(f"REVOKE INSERT, UPDATE, DELETE ON {quote(table)} FROM {role}" for table in READ_ONLY_TABLES),
         ):
             cursor.execute(statement)

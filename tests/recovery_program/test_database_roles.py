@@ -107,6 +107,21 @@ def test_the_app_role_adds_and_reads_seals_of_the_access_log_but_never_changes_o
             as_app.execute(statement)
 
 
+def test_the_app_role_reads_the_record_of_archived_months_but_never_writes_it(as_app):
+    # Only the owner archives (manage.py access_log_archive): a leaked app password cannot forge or hide a month.
+    as_app.execute("SELECT count(*) FROM recovery_program_accesslogarchive")
+    assert as_app.fetchone()[0] == 0
+    for statement in (
+        "INSERT INTO recovery_program_accesslogarchive (month, before, file_name, sha256, rows, archived_at) "
+        "VALUES ('2019-01-01', '2019-02-01', 'forged.jsonl.gz', '', 0, now())",
+        "UPDATE recovery_program_accesslogarchive SET rows = 0",
+        "DELETE FROM recovery_program_accesslogarchive",
+        "TRUNCATE recovery_program_accesslogarchive",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            as_app.execute(statement)
+
+
 def test_the_app_role_runs_the_sealer_and_the_check(as_app, logged):
     with connection.cursor() as cursor:
         cursor.execute(f'SET ROLE "{connection.settings_dict["NAME"]}_app"')
