@@ -2,9 +2,11 @@
 
 The table is partitioned by month of `at` (migration 0010); a default partition catches a row no month holds.
 `add_months` makes this month's partition and the next ones (through `recovery_program_accesslog_add_month`, a
-SECURITY DEFINER function of the tables' owner: the app's role owns no table). `archive_month` detaches one
-month, writes its rows and their seals to a gzip file, records the seal its last row had (the predecessor of the
-first row kept) in `AccessLogArchive`, and only then drops the detached table. Run it as the tables' owner.
+SECURITY DEFINER function of the tables' owner: the app's role owns no table). `claim_default_months` does the
+same for old months whose rows wait in the default partition, which is never archived itself. `archive_month`
+detaches one month, writes its rows and their seals to a gzip file, records the seal its last row had (the
+predecessor of the first row kept) in `AccessLogArchive`, and only then drops the detached table. Run it as the
+tables' owner.
 """
 
 from __future__ import annotations
@@ -46,6 +48,23 @@ def add_months(*, ahead: int = AHEAD) -> list[datetime.date]:
             if cursor.fetchone()[0]:
                 made.append(month)
     return made
+
+
+def claim_default_months(before: datetime.date) -> list[datetime.date]:
+    """Gives each month before `before` that has rows in the default partition its own partition (the rows move
+    into it), so that archiving can take them: the default partition itself is never archived. Returns those
+    months, oldest first."""
+    until = datetime.datetime.combine(before, datetime.time(), tzinfo=datetime.UTC)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC')::date FROM {LOG}_default "  # noqa: S608 (our table's name)
+            "WHERE at < %s ORDER BY 1",
+            [until],
+        )
+        claimed = [month for (month,) in cursor.fetchall()]
+        for month in claimed:
+            cursor.execute("SELECT recovery_program_accesslog_add_month(%s)", [month])
+    return claimed
 
 
 def months() -> list[datetime.date]:

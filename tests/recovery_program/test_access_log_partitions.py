@@ -132,3 +132,19 @@ def test_the_archive_moves_months_past_retention_to_a_file_and_the_chain_still_v
     assert json.loads(lines[0])["last_hash"] == bytes(last_old_seal.hash).hex()
     assert [lines[1], lines[4], len(lines)] == ["-- rows", "-- seals", 7]
     assert (verdict.problems, verdict.archived) == ([], 2)
+
+
+def test_old_rows_left_in_the_default_partition_are_archived_with_their_month(supervisor, patient, tmp_path):
+    # No partition for January 2020 (the beat task never ran then): the rows wait in the default partition.
+    stray = [logged_at(JAN_2020, supervisor, patient), logged_at(JAN_2020, supervisor, patient)]
+    assert {partition_of(row) for row in stray} == {"recovery_program_accesslog_default"}
+    kept = logged_at(JUNE_2027 + datetime.timedelta(days=400), supervisor, patient)  # in the default too, but young
+    with time_machine.travel(JUNE_2027, tick=False):
+        seal()
+        output = _archive("--before", "2020-02", "--to", str(tmp_path))
+
+    assert "2020-01: moved out of the default partition" in output
+    assert "2020-01: 2 rows" in output
+    assert not AccessLog.objects.filter(pk__in=[row.pk for row in stray]).exists()
+    assert partition_of(kept) == "recovery_program_accesslog_default"
+    assert AccessLogArchive.objects.get().rows == 2

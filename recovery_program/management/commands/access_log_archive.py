@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 f"{kept_from:%Y-%m} on stay. Give --before {kept_from:%Y-%m} or earlier."
             )
         directory = to or Path(settings.ACCESS_LOG_ARCHIVE_DIR)
+        for month in access_log_partitions.claim_default_months(before):
+            self.stdout.write(f"{month:%Y-%m}: moved out of the default partition into its own")
         archived = 0
         for month in access_log_partitions.months():
             if month < before:
