@@ -147,9 +147,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # took too long (recovery_program.middleware.TookTooLongMiddleware). gunicorn.conf.py sets it for web processes;
 # 0, the default elsewhere (commands, workers, tests), is no limit.
 STATEMENT_TIMEOUT_MS = env.integer("STATEMENT_TIMEOUT_MS", 0)
+# No JIT compilation: PostgreSQL compiles any query its planner costs above jit_above_cost, which a report's or a
+# deep list's query passes at state scale; compiling took 89 ms of a 127 ms report query (docs/performance.md),
+# more than it saves on queries that read an index for milliseconds.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if STATEMENT_TIMEOUT_MS:
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
+    _options["options"] = f"{_options['options']} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Staff accounts
