@@ -44,6 +44,21 @@ def test_reassignment_moves_the_patient_between_caseloads_at_once(coach, other_c
     assert not coach.has_perm("patients.change_patient_contact", patient)
 
 
+def test_a_coachs_reach_is_built_once_per_page_and_still_follows_her_caseload(
+    monkeypatch, coach, supervisor, patient, other_patient
+):
+    # A page asks up to seven times; guardian's subquery is built once for her, and stays lazy.
+    built = []
+    real = permissions.get_objects_for_user
+    monkeypatch.setattr(permissions, "get_objects_for_user", lambda *a, **k: built.append(1) or real(*a, **k))
+    assert list(permissions.patients_visible_to(coach)) == [patient]
+    services.assignment_start(
+        actor=Actor(supervisor, None), patient=other_patient, coach=coach, started_on=timezone.localdate()
+    )
+    assert set(permissions.patients_visible_to(coach)) == {patient, other_patient}
+    assert len(built) == 1
+
+
 def test_ending_an_assignment_takes_the_coachs_access_away(coach, supervisor, patient):
     services.assignment_end(actor=Actor(supervisor, None), patient=patient, ended_on=timezone.localdate(), reason="x")
     assert not permissions.patients_visible_to(coach).exists()
