@@ -57,6 +57,14 @@ def encounters_visible_to(user: User) -> QuerySet[Encounter]:
     return Encounter.objects.none()
 
 
+def encounter_patients_visible_to(user: User) -> QuerySet[EncounterPatient]:
+    """Who was at which of the encounters she may see (`encounters_visible_to`), a row per woman. A supervisor's are
+    her program's rows, read by their own program column: no join to every encounter of the program."""
+    if user.is_active and user.has_perm("coaching.view_encounter"):
+        return EncounterPatient.objects.filter(program_id=user.program_id)
+    return EncounterPatient.objects.filter(encounter__in=encounters_visible_to(user))
+
+
 def _caseload_now(user: User) -> QuerySet[Patient]:
     """The women of her own open assignments (not a cover's: a cover is for days, not her history)."""
     return Patient.objects.filter(

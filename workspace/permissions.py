@@ -158,7 +158,7 @@ def report_sources_for(user: User) -> ReportSources:
         program=user.program,
         episodes=Episode.objects.filter(program_id=user.program_id, patient__in=patients),
         encounters=encounters,
-        encounter_patients=EncounterPatient.objects.filter(encounter__in=encounters, patient__in=patients),
+        encounter_patients=coaching_permissions.encounter_patients_visible_to(user).filter(patient__in=patients),
         concerns=coaching_permissions.concerns_visible_to(user),
         referrals=referrals,
         referral_changes=ReferralStatusChange.objects.filter(referral__in=referrals),

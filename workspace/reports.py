@@ -18,6 +18,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DateField,
+    DateTimeField,
     Exists,
     F,
     FloatField,
@@ -74,6 +75,13 @@ class Median(Aggregate):
 def _days_between(later, earlier) -> Func:
     """Whole days from one date to a later one (PostgreSQL's date minus date)."""
     return Func(later, earlier, arg_joiner=" - ", template="(%(expressions)s)", output_field=IntegerField())
+
+
+def _start_of(day, zone: datetime.tzinfo) -> Func:
+    """The moment a date begins in the program's zone (PostgreSQL's timezone(zone, day::timestamp)), so that a
+    comparison with a time reads an index on it."""
+    midnight = Func(day, template="(%(expressions)s)::timestamp", output_field=DateTimeField())
+    return Func(Value(str(zone)), midnight, function="timezone", output_field=DateTimeField())
 
 
 def _hours_between(later, earlier, *, per: int = 3600) -> Func:
@@ -296,13 +304,12 @@ def program_report(sources: ReportSources, period: Period, coach: User | None) -
     caseload = _on_caseload_of(coach, period)
     by_coach = Q(coach=coach) if coach is not None else Q()
     episodes = sources.episodes.filter(caseload)
-    reached = sources.encounter_patients.filter(encounter__entered_in_error_at__isnull=True).exclude(
-        encounter__kind=EncounterKind.OUTREACH
-    )
+    # Each woman's contacts: the encounter's time and "it reached her" are copied onto her row (an index each).
+    reached = sources.encounter_patients.filter(reached=True)
     tables = [
         *_women(episodes, period, links),
         _first_contact(episodes, reached, period, zone, links),
-        *_encounters(sources, by_coach, in_period, period, zone, links),
+        *_encounters(sources, reached, coach, in_period, period, zone, links),
         *_concerns(sources, by_coach, since, until, period, zone, links),
         _relapse(sources, by_coach, reached, since, until, links),
         *_referrals(sources, caseload, period),
@@ -394,10 +401,9 @@ def _first_contact(
     episodes: QuerySet, reached: QuerySet, period: Period, zone: datetime.tzinfo, links: dict[str, str]
 ) -> Table:
     first = (
-        reached.annotate(day=TruncDate("encounter__occurred_at", tzinfo=zone))
-        .filter(patient=OuterRef("patient"), day__gte=OuterRef("started_on"))
-        .order_by("encounter__occurred_at")
-        .values("day")[:1]
+        reached.filter(patient=OuterRef("patient"), occurred_at__gte=_start_of(OuterRef("started_on"), zone))
+        .order_by("occurred_at")
+        .values(day=TruncDate("occurred_at", tzinfo=zone))[:1]
     )
     waited = _days_between(F("first"), F("started_on"))
     figures = (
@@ -430,16 +436,25 @@ def _first_contact(
 
 
 def _encounters(
-    sources: ReportSources, by_coach: Q, in_period: dict, period: Period, zone, links: dict[str, str]
+    sources: ReportSources,
+    reached: QuerySet,
+    coach: User | None,
+    in_period: dict,
+    period: Period,
+    zone,
+    links: dict[str, str],
 ) -> list[Table]:
     kinds = list(EncounterKind)
     months = _months(period)
+    by_coach = Q(coach=coach) if coach is not None else Q()
     logged = sources.encounters.filter(by_coach, entered_in_error_at__isnull=True, **in_period)
     counts = _counted(logged.annotate(month=TruncMonth("occurred_at", tzinfo=zone)), "month", "kind")
+    contacts = reached.filter(**in_period)
+    if coach is not None:
+        contacts = contacts.filter(encounter__in=logged)
     seen: dict[datetime.date, dict[str, int]] = {}
     for row in (
-        sources.encounter_patients.filter(encounter__in=logged.exclude(kind=EncounterKind.OUTREACH))
-        .annotate(month=TruncMonth("encounter__occurred_at", tzinfo=zone))
+        contacts.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         .order_by()
         .values("month")
         .annotate(women=Count("patient", distinct=True), contacts=Count("pk"))
@@ -548,9 +563,9 @@ def _concerns(
 
 def _relapse(sources: ReportSources, by_coach: Q, reached: QuerySet, since, until, links: dict[str, str]) -> Table:
     next_contact = (
-        reached.filter(patient=OuterRef("patient"), encounter__occurred_at__gt=OuterRef("created_at"))
-        .order_by("encounter__occurred_at")
-        .values("encounter__occurred_at")[:1]
+        reached.filter(patient=OuterRef("patient"), occurred_at__gt=OuterRef("created_at"))
+        .order_by("occurred_at")
+        .values("occurred_at")[:1]
     )
     days = _hours_between(F("reconnected"), F("created_at"), per=86400)
     back = Q(reconnected__isnull=False)

@@ -234,6 +234,20 @@ def test_the_numbers_are_those_of_the_records(client_for, supervisor, known):
     assert _table(sections, "supervision") == {"Mara Quill": ["2", "1", "0"], "Nell Rowe": ["0", "1", "1"]}
 
 
+def test_the_first_contact_counts_from_her_enrollment_day_in_the_programs_zone(client_for, supervisor, coach, program):
+    woman = _woman(program, supervisor, coach, "2027-02-15")
+    # 22:30 on 14 February in New York, the evening before she enrolled (already the 15th in UTC): not after it.
+    log_encounter(coach, [woman], kind=EncounterKind.PHONE, occurred_at=at("2027-02-15", hour=3))
+    # 23:30 on 15 February in New York, her enrollment day (the 16th in UTC).
+    log_encounter(coach, [woman], kind=EncounterKind.PHONE, occurred_at=at("2027-02-16", hour=4))
+
+    first = _table(_report(client_for(supervisor), **PERIOD), "first-contact")
+
+    assert first["Seen by a coach since"] == ["1"]
+    assert first["Median days to the first contact"] == ["0.0"]
+    assert first["Slowest: days to the first contact"] == ["0"]
+
+
 def test_one_coach_narrows_every_section_to_her_work_and_caseload(client_for, supervisor, coach, known):
     sections = _report(client_for(supervisor), **PERIOD, coach=coach.pk)
 

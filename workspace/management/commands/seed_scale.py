@@ -300,7 +300,14 @@ class Command(BaseCommand):
             )
             insert_select(
                 EncounterPatient,
-                {"program_id": str(shape.program.pk), "encounter_id": f"{start} + g", "patient_id": "patient"},
+                {
+                    "program_id": str(shape.program.pk),
+                    "encounter_id": f"{start} + g",
+                    "patient_id": "patient",
+                    # The encounter's copies (triggers are off for the load); no kind above is an outreach attempt.
+                    "occurred_at": "at",
+                    "reached": "true",
+                },
                 rows,
                 [self.now, SPAN],
             )
