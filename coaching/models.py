@@ -7,7 +7,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -127,6 +127,8 @@ class Encounter(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["coach", "-occurred_at"], name="encounter_coach_when"),
+            # The last one she logged (the log form starts from its kind and length).
+            models.Index(fields=["coach", "-created_at"], name="encounter_coach_logged"),
             models.Index(fields=["program", "-occurred_at"], name="encounter_program_when"),
         ]
         constraints = [
@@ -188,8 +190,8 @@ class EncounterPatient(ProgramFromParent):
         constraints = [models.UniqueConstraint(fields=["encounter", "patient"], name="encounter_patient_once")]
         indexes = [
             models.Index(fields=["patient", "encounter"], name="encounterpatient_patient"),
-            # Her first contact after a day (reports: first contact, reconnecting after a return to use).
-            models.Index(fields=["patient", "occurred_at"], condition=Q(reached=True), name="encounterpatient_reached"),
+            # Her last encounter (no contact in N days), her first contact after a day (reports).
+            models.Index(fields=["patient", "occurred_at"], include=["reached"], name="encounterpatient_patient_at"),
             # A program's rows, and its contacts per month (read from the index alone).
             models.Index(
                 fields=["program", "occurred_at"],
@@ -203,6 +205,13 @@ class EncounterPatient(ProgramFromParent):
 
     def __str__(self) -> str:
         return f"Patient {self.patient_id} at encounter {self.encounter_id}"
+
+
+def last_encounter_of(patient: OuterRef) -> Subquery:
+    """When her last encounter happened (any kind, by any coach, entered in error included, as "no contact in N
+    days" has always counted), for an annotation of women: one read of encounterpatient_patient_at each."""
+    latest = EncounterPatient.objects.filter(patient=patient).order_by("-occurred_at").values("occurred_at")[:1]
+    return Subquery(latest, output_field=models.DateTimeField())
 
 
 class EncounterResource(ProgramFromParent):

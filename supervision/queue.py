@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from coaching import permissions as coaching_permissions
 from coaching.barc import barc10_overdue
 from coaching.debrief import DebriefEvent, debrief_sources
-from coaching.models import Concern, ConcernCategory, ConcernStatus, Encounter, SafetyPlan, Urgency
+from coaching.models import Concern, ConcernCategory, ConcernStatus, Encounter, SafetyPlan, Urgency, last_encounter_of
 from patients import permissions as patient_permissions
 from patients.models import CareKind, HigherCareStay, ProgramStatus, StatusChange
 from staff.models import User
@@ -77,7 +77,7 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
     # "No contact in N days" leaves out a woman in a higher level of care, and counts from her return after one.
     stays = HigherCareStay.objects.filter(patient=OuterRef("pk"))
     with_contact = caseload.annotate(
-        last_encounter=Max("encounters__occurred_at"),
+        last_encounter=last_encounter_of(OuterRef("pk")),
         in_higher_care=Exists(stays.filter(ended_on__isnull=True)),
         returned_on=Subquery(stays.filter(ended_on__isnull=False).order_by("-ended_on").values("ended_on")[:1]),
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coaching import permissions as coaching_permissions
-from coaching.models import Encounter, Urgency
+from coaching.models import Encounter, Urgency, last_encounter_of
 from patients import permissions as patient_permissions
 from patients.models import ProgramStatus
 from staff import permissions as staff_permissions
@@ -142,7 +142,7 @@ def coach_overview(viewer: User, coaches: list[User], *, mine: bool, now: dateti
 
     # The weekly case queue's rule (supervision.queue): no encounter of any coach for the program's days.
     since = now - datetime.timedelta(days=program.no_contact_days)
-    last_seen = Encounter.objects.filter(patients=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    last_seen = last_encounter_of(OuterRef("pk"))
     for row in (
         patients.filter(**current)
         .annotate(last_seen=Subquery(last_seen))

@@ -89,9 +89,7 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="encounterpatient",
             index=models.Index(
-                condition=models.Q(("reached", True)),
-                fields=["patient", "occurred_at"],
-                name="encounterpatient_reached",
+                fields=["patient", "occurred_at"], include=("reached",), name="encounterpatient_patient_at"
             ),
         ),
         AddIndexConcurrently(
@@ -101,6 +99,10 @@ class Migration(migrations.Migration):
                 include=("patient", "encounter", "reached"),
                 name="encounterpatient_program_at",
             ),
+        ),
+        AddIndexConcurrently(
+            model_name="encounter",
+            index=models.Index(fields=["coach", "-created_at"], name="encounter_coach_logged"),
         ),
         # The program's own indexes go: the two-column ones that begin with it serve its lookups, and a column of its
         # own drew the planner to read a whole program in table order when a date range was asked.

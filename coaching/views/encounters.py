@@ -236,13 +236,19 @@ def _defaults(user, patients, patient_id) -> dict:
     """The kind and length she logged last, and the patient whose page she came from: the common case takes a
     few taps. "When did it start?" is left for her to answer; the date is today's, for "another time".
     A patient id that is not of her caseload is ignored."""
-    last = permissions.encounters_visible_to(user).filter(coach=user).order_by("-created_at").first()
+    last = (
+        permissions.encounters_visible_to(user)
+        .filter(coach=user)
+        .order_by("-created_at")
+        .values("duration_minutes", "kind")
+        .first()
+    )
     wanted = id_or_none(patient_id)
     return {
         "patients": list(patients.filter(pk=wanted).values_list("pk", flat=True)) if wanted else [],
         "date": timezone.localdate(),
-        "duration_minutes": last.duration_minutes if last else 60,
-        "kind": last.kind if last else None,
+        "duration_minutes": last["duration_minutes"] if last else 60,
+        "kind": last["kind"] if last else None,
         "place": "",
     }
 
