@@ -92,7 +92,11 @@ class Encounter(models.Model):
     # Indexed by encounter_program_when, which begins with it: a column of its own would draw the planner to read
     # a whole program's encounters in table order when a date range was asked.
     program = models.ForeignKey("staff.Program", on_delete=models.PROTECT, related_name="+", db_index=False)
-    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters")
+    # Indexed by encounter_coach_when, for the same reason (twelve weeks of a program's coaches: 357 ms through a
+    # column of its own, 77 ms through the two-column index).
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="encounters", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=EncounterKind.choices)
     # A warm handoff: the other coach who met her too; the encounter is in that coach's records for her as well.
     other_coach = models.ForeignKey(

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
+from django.conf import settings
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models, transaction
 
@@ -111,6 +112,16 @@ class Migration(migrations.Migration):
             name="program",
             field=models.ForeignKey(
                 db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="staff.program"
+            ),
+        ),
+        migrations.AlterField(
+            model_name="encounter",
+            name="coach",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="encounters",
+                to=settings.AUTH_USER_MODEL,
             ),
         ),
         migrations.AlterField(
