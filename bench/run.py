@@ -155,6 +155,8 @@ PAGES = [
     Page("supervisor", "supervisor: encounters, a year back", _get("/coaching/encounters/?until={year_ago}")),
     Page("supervisor", "supervisor: a coach's weekly queue", _get("/supervision/queue/{coach}/")),
     Page("supervisor", "supervisor: coaches at a glance", _get("/overview/")),
+    Page("supervisor", "supervisor: report, last 12 weeks", _get("/reports/")),
+    Page("supervisor", "supervisor: report, this grant year", _get("/reports/?period=grant_year")),
 ]
 
 
