@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
@@ -88,6 +91,12 @@ def test_seed_demo_has_a_woman_discharged_and_one_in_residential_care():
     assert in_care.assignments.filter(ended_on__isnull=True).exists()  # still on her coach's caseload
 
 
+# 23:30 in New York on 30 November, after the clocks went back: 120 days of 24 hours earlier is 00:30 on
+# 3 August, 119 days back on the calendar, so a plan gone over "120 days ago" read as 119 when days were hours.
+LAST_HOUR_AFTER_THE_CLOCKS_WENT_BACK = datetime.datetime(2026, 12, 1, 4, 30, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(LAST_HOUR_AFTER_THE_CLOCKS_WENT_BACK, tick=False)
 def test_seed_demo_gives_women_safety_plans_one_overdue_and_one_after_a_relapse():
     call_command("seed_demo")
     coach, supervisor = User.objects.get(username="coach1"), User.objects.get(username="supervisor1")

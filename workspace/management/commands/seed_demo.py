@@ -724,7 +724,9 @@ class Command(BaseCommand):
         )
         # Two with no concern about a return to use (gone over lately, and overdue), then one with such a concern.
         caseload = [p for p in caseload if p.pk not in relapsed][:2] + [p for p in caseload if p.pk in relapsed][:1]
-        now = timezone.now()
+        # Days back on the program's wall clock: 120 days of 24 hours across the change of the clocks would land on
+        # the day before, in the evening's last hour.
+        now = timezone.localtime(timezone.now(), program.zone)
         plans = [
             (10, True, "Bag packed at my sister's on Elm Street. Code word with Jolene: 'blue sweater'."),
             (120, False, ""),
