@@ -73,6 +73,7 @@ copy_from_encounter = pgtrigger.Trigger(
         RETURN NEW;
     """,  # noqa: S608 (constant SQL)
 )
+# Setting the time fires copy_from_encounter on each row, which reads the kind and the error mark afresh too.
 copy_to_women = pgtrigger.Trigger(
     name="copy_to_women",
     when=pgtrigger.After,

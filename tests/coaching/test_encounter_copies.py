@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from coaching.models import EncounterKind, EncounterPatient
+from coaching.permissions import encounter_patients_visible_to
 from coaching.services import encounter_log, encounter_mark_in_error, encounter_update
 from recovery_program.audit import Actor
 
@@ -72,3 +73,19 @@ def test_the_copy_cannot_be_made_to_disagree_with_the_encounter(coach, patient):
             [encounter.pk],
         )
     assert _rows(encounter) == {(patient.pk, encounter.occurred_at, False)}
+
+
+def test_each_role_sees_the_rows_of_the_encounters_it_may_see(
+    coach, other_coach, patient, other_patient, supervisor, outside_supervisor, admin
+):
+    hers = _log(coach, [patient])
+    theirs = _log(other_coach, [other_patient])
+
+    def seen(user):
+        return set(encounter_patients_visible_to(user).values_list("encounter_id", flat=True))
+
+    assert seen(coach) == {hers.pk}
+    assert seen(other_coach) == {theirs.pk}
+    assert seen(supervisor) == {hers.pk, theirs.pk}
+    assert seen(outside_supervisor) == set()
+    assert seen(admin) == set()
