@@ -16,7 +16,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from patients.models import Consent, ProgramFromParent, SameProgram, TPOPurpose, no_delete, recipient_key
 from recovery_program.storage import private_storage
@@ -25,7 +25,8 @@ from recovery_program.versioning import VersionField, bump_version
 
 # The statement that must accompany a disclosure (42 CFR 2.32(a)(1), "Statement 1", as the 2024 final rule words
 # it; in force since February 16, 2026). Printed with every disclosure, with the consent's scope or the legal basis.
-REDISCLOSURE_NOTICE = (
+# Always in the rule's English words; a reader of another language also reads it in hers (`notices()`), above them.
+REDISCLOSURE_NOTICE = gettext_noop(
     "This record which has been disclosed to you is protected by Federal confidentiality rules (42 CFR part 2). "
     "These rules prohibit you from using or disclosing this record, or testimony that describes the information "
     "contained in this record, in any civil, criminal, administrative, or legislative proceedings by any Federal, "
@@ -41,7 +42,20 @@ REDISCLOSURE_NOTICE = (
     "the record (see 42 CFR 2.31)."
 )
 # Its abbreviated form (42 CFR 2.32(a)(2), "Statement 2"), where space is short: the head of each printed page.
-REDISCLOSURE_NOTICE_SHORT = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+REDISCLOSURE_NOTICE_SHORT = gettext_noop("42 CFR part 2 prohibits unauthorized use or disclosure of these records.")
+
+
+def notices() -> dict[str, str]:
+    """The notice for a printed disclosure: the rule's English words, and the same in the reader's language when
+    hers is another (empty otherwise)."""
+    read, read_short = _(REDISCLOSURE_NOTICE), _(REDISCLOSURE_NOTICE_SHORT)
+    return {
+        "notice": REDISCLOSURE_NOTICE,
+        "notice_short": REDISCLOSURE_NOTICE_SHORT,
+        "notice_read": read if read != REDISCLOSURE_NOTICE else "",
+        "notice_short_read": read_short if read_short != REDISCLOSURE_NOTICE_SHORT else "",
+    }
+
 
 ONLY_IN_AN_EMERGENCY = gettext_lazy(
     "Without a current consent for this recipient, nothing may be sent except in a medical emergency."

@@ -33,12 +33,11 @@ from referrals.forms import (
     ReferralStatusForm,
 )
 from referrals.models import (
-    REDISCLOSURE_NOTICE,
-    REDISCLOSURE_NOTICE_SHORT,
     CPSReport,
     Disclosure,
     PatientCommunication,
     Referral,
+    notices,
 )
 
 ACCOUNTING_YEARS = 3
@@ -46,8 +45,6 @@ RECORDED = {
     CPSReport: gettext_lazy("CPS report recorded."),
     PatientCommunication: gettext_lazy("Patient communication recorded."),
 }
-# Every printed disclosure carries the notice: in full at its end, abbreviated at its head.
-NOTICES = {"notice": REDISCLOSURE_NOTICE, "notice_short": REDISCLOSURE_NOTICE_SHORT}
 
 
 # The long forms whose typing is kept as a draft, one per supervisor, form and patient: the address part of
@@ -219,7 +216,7 @@ def referral_summary(request, pk):
             "patient": referral.patient,
             "disclosures": referral.disclosures.select_related("consent"),
             "printed_at": timezone.now(),
-            **NOTICES,
+            **notices(),
         },
     )
 
@@ -376,7 +373,7 @@ def accounting(request, patient_pk):
     return render(
         request,
         "referrals/accounting.html",
-        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now(), **NOTICES},
+        {"patient": patient, "disclosures": disclosures, "since": since, "printed_at": timezone.now(), **notices()},
     )
 
 

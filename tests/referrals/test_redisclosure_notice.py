@@ -17,6 +17,7 @@ from patients.models import ExpiryEvent
 from recovery_program.audit import Actor
 from referrals.models import REDISCLOSURE_NOTICE, REDISCLOSURE_NOTICE_SHORT, LegalBasis
 from referrals.services import disclosure_record
+from staff.services import language_set
 from tests.factories import ConsentFactory, record_cps_report, record_referral
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,34 @@ def test_the_accounting_costs_the_same_queries_with_one_disclosure_or_many(clien
             client.get(url)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("name", ["referrals:referral_summary", "referrals:accounting"])
+def test_a_spanish_reader_prints_the_notice_in_spanish_and_in_the_rules_own_english(
+    client_for, supervisor, patient, consent, name
+):
+    """The rule's words are English; whoever gets the page in Spanish (the woman asking for her accounting) reads
+    it in Spanish first, and the English follows, whole."""
+    referral = record_referral(
+        supervisor,
+        patient,
+        disclosure={"information": "Attendance", "purpose": "Admission", "legal_basis": "consent", "consent": consent},
+    )
+    language_set(user=supervisor, code="es")
+    pk = referral.pk if name == "referrals:referral_summary" else patient.pk
+
+    page = _page(client_for(supervisor), name, pk)
+
+    _assert_notice(page)
+    spanish = "Este expediente que se le ha divulgado está protegido por las normas federales de confidencialidad"
+    assert spanish in page
+    assert page.index(spanish) < page.index(REDISCLOSURE_NOTICE)
+    assert "42 CFR parte 2 prohíbe el uso o la divulgación no autorizados de estos expedientes." in page
+    assert f'<p class="notice-text" lang="en">{REDISCLOSURE_NOTICE}</p>' in page
+
+
+def test_an_english_reader_reads_the_notice_once(client_for, supervisor, patient):
+    page = _page(client_for(supervisor), "referrals:accounting", patient.pk)
+
+    assert page.count(REDISCLOSURE_NOTICE) == 1
+    assert "As the federal rule words it:" not in page
