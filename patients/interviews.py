@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Case, DateField, Exists, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DateField, F, Func, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import FOLLOW_UP_TARGET_MONTHS, GrantInterview, InterviewKind, InterviewOutcome
@@ -127,26 +127,22 @@ DUE_WITHIN_DAYS = 30
 
 def due_episodes(program: Program, episodes: models.QuerySet, today: datetime.date) -> models.QuerySet:
     """The episodes (of the women given) with an interview due within DUE_WITHIN_DAYS: an intake not recorded in
-        an open episode; a follow-up whose window opens by then and has not closed, none recorded; a discharge
-        interview not recorded within DUE_WITHIN_DAYS of her discharge (listed before her follow-up, which comes back
-    once it is recorded). Each has `due_kind` and `due_on` (the day it
-        is due: her start, the window's opening, her discharge), `intake_on` and `closes_on`; soonest first."""
+    an open episode; a follow-up whose window opens by then and has not closed, none recorded; a discharge
+    interview not recorded within DUE_WITHIN_DAYS of her discharge (listed before her follow-up, which comes back
+    once it is recorded). Each has `due_kind` and `due_on` (the day it is due: her start, the window's opening, her
+    discharge), `intake_on` and `closes_on`; soonest first."""
     ahead = today + datetime.timedelta(days=DUE_WITHIN_DAYS)
-    rows = GrantInterview.objects.filter(episode=OuterRef("pk"))
-    intake_on = Subquery(rows.filter(kind=InterviewKind.INTAKE).values("dated_on")[:1])
+    # Her interviews are copied onto the episode (intake_on, follow_up_recorded, discharge_recorded): no lookup
+    # per episode.
     annotated = episodes.annotate(
-        intake_on=intake_on,
-        has_follow_up=Exists(rows.filter(kind=InterviewKind.FOLLOW_UP)),
-        has_discharge=Exists(rows.filter(kind=InterviewKind.DISCHARGE)),
-    ).annotate(
         opens_on=AddMonths(F("intake_on"), Value(program.interview_window_starts)),
         closes_on=AddMonths(F("intake_on"), Value(program.interview_window_ends)),
     )
     intake_due = Q(intake_on__isnull=True, ended_on__isnull=True)
-    follow_up_due = Q(intake_on__isnull=False, has_follow_up=False, opens_on__lte=ahead, closes_on__gte=today)
+    follow_up_due = Q(intake_on__isnull=False, follow_up_recorded=False, opens_on__lte=ahead, closes_on__gte=today)
     discharge_due = Q(
         intake_on__isnull=False,
-        has_discharge=False,
+        discharge_recorded=False,
         ended_on__isnull=False,
         ended_on__gte=today - datetime.timedelta(days=DUE_WITHIN_DAYS),
     )
@@ -175,7 +171,6 @@ def with_interview_dates(program: Program, episodes: models.QuerySet) -> models.
     follow_up = rows.filter(kind=InterviewKind.FOLLOW_UP)
     discharge = rows.filter(kind=InterviewKind.DISCHARGE)
     return episodes.annotate(
-        intake_on=Subquery(rows.filter(kind=InterviewKind.INTAKE).values("dated_on")[:1]),
         follow_up_outcome=Subquery(follow_up.values("outcome")[:1]),
         follow_up_on=Subquery(follow_up.values("dated_on")[:1]),
         follow_up_outside=Subquery(follow_up.values("outside_window")[:1]),

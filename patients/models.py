@@ -870,7 +870,36 @@ class EpisodeQuerySet(models.QuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-@pghistory.track()
+# Her grant interviews, copied onto the episode (`intake_on`, `follow_up_recorded`, `discharge_recorded`) so that
+# "interviews due" reads one row per episode instead of three lookups each. The database keeps them: every insert
+# and update of an episode takes them afresh from its interviews (so a save from stale memory cannot undo them),
+# and every interview recorded or corrected touches its episode.
+interviews_onto_episode = pgtrigger.Trigger(
+    name="interviews_onto_episode",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    func="""
+        SELECT
+            (SELECT g.dated_on FROM patients_grantinterview g WHERE g.episode_id = NEW.id AND g.kind = 'intake'),
+            EXISTS (SELECT 1 FROM patients_grantinterview g WHERE g.episode_id = NEW.id AND g.kind = 'follow_up'),
+            EXISTS (SELECT 1 FROM patients_grantinterview g WHERE g.episode_id = NEW.id AND g.kind = 'discharge')
+        INTO NEW.intake_on, NEW.follow_up_recorded, NEW.discharge_recorded;
+        RETURN NEW;
+    """,
+)
+interview_to_episode = pgtrigger.Trigger(
+    name="interview_to_episode",
+    when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    func="""
+        UPDATE patients_episode SET intake_on = NULL WHERE id = NEW.episode_id;  -- interviews_onto_episode sets it
+        RETURN NULL;
+    """,
+)
+
+
+# The copies of her interviews are theirs (their own history has them).
+@pghistory.track(exclude=["intake_on", "follow_up_recorded", "discharge_recorded"])
 class Episode(models.Model):
     """One dated stretch of her care in the program, from enrollment (or re-enrollment) to discharge.
 
@@ -893,6 +922,10 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Copies of her grant interviews in this episode, kept by the database (interviews_onto_episode): never set them.
+    intake_on = models.DateField(null=True, editable=False)
+    follow_up_recorded = models.BooleanField(default=False, editable=False)
+    discharge_recorded = models.BooleanField(default=False, editable=False)
 
     objects = EpisodeQuerySet.as_manager()
 
@@ -911,7 +944,7 @@ class Episode(models.Model):
                 name="episode_ends_with_a_reason",
             ),
         ]
-        triggers = [no_delete, SameProgram("program", "patient", "discharge_reason")]
+        triggers = [no_delete, SameProgram("program", "patient", "discharge_reason"), interviews_onto_episode]
 
     def __str__(self) -> str:
         return f"Episode from {self.started_on}"
@@ -1196,6 +1229,7 @@ class GrantInterview(models.Model):
                 declare=[("intake", "date"), ("opens", "smallint"), ("closes", "smallint")],
                 func=_INTERVIEW_RULES,
             ),
+            interview_to_episode,
         ]
 
     def __str__(self) -> str:

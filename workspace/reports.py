@@ -682,10 +682,8 @@ def follow_up_rate(program, episodes: QuerySet, period: Period) -> Table:
     """The grant's follow-up rate: of the women whose follow-up window closed in the period (their intake interview
     plus the program's window), how many were interviewed within it, against the program's target. One query."""
     rows = GrantInterview.objects.filter(episode=OuterRef("pk"), kind=InterviewKind.FOLLOW_UP)
-    intake = GrantInterview.objects.filter(episode=OuterRef("pk"), kind=InterviewKind.INTAKE).values("dated_on")
     closed = (
-        episodes.annotate(intake_on=Subquery(intake[:1]))
-        .annotate(closes_on=AddMonths(F("intake_on"), Value(program.interview_window_ends)))
+        episodes.annotate(closes_on=AddMonths(F("intake_on"), Value(program.interview_window_ends)))
         .filter(closes_on__gte=period.start, closes_on__lte=period.end)
         .annotate(outcome=Subquery(rows.values("outcome")[:1]), outside=Subquery(rows.values("outside_window")[:1]))
     )
