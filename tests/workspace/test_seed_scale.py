@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from coaching.models import Concern, Encounter
-from patients.models import Episode, Patient
+from patients.models import Episode, GrantInterview, InterviewKind, Patient
 from patients.permissions import patients_visible_to
 from recovery_program.models import AccessLog
 from staff.models import Program, User
@@ -55,6 +55,23 @@ def test_every_record_is_of_its_coachs_caseload_and_program(seeded):
     assert Episode.objects.filter(ended_on__isnull=True).count() == Patient.objects.count()
     coach = User.objects.get(username="p1-coach1")
     assert patients_visible_to(coach).count() == Patient.objects.filter(assignments__coach=coach).count() > 0
+
+
+def test_its_grant_interviews_are_as_a_program_keeps_them_and_on_their_episodes(seeded):
+    intakes = GrantInterview.objects.filter(kind=InterviewKind.INTAKE)
+    follow_ups = GrantInterview.objects.filter(kind=InterviewKind.FOLLOW_UP)
+    assert 0 < follow_ups.count() < intakes.count() < Episode.objects.count()
+    # The copies are what the database's own trigger gives when the episode is touched again.
+    seeded_copies = set(Episode.objects.values_list("pk", "intake_on", "follow_up_recorded", "discharge_recorded"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")  # the seed's load ran with triggers off
+        cursor.execute("UPDATE patients_episode SET intake_on = NULL")
+    assert set(Episode.objects.values_list("pk", "intake_on", "follow_up_recorded", "discharge_recorded")) == (
+        seeded_copies
+    )
+    # Each follow-up within its window, as the interviews' own trigger holds it.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE patients_grantinterview SET dated_on = dated_on")
 
 
 def test_a_seeded_coach_and_supervisor_can_work(seeded, client_for):

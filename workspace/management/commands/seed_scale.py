@@ -26,7 +26,14 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from coaching.models import Concern, Encounter, EncounterPatient
-from patients.models import CoachAssignment, Episode, Patient, PatientUserObjectPermission
+from patients.models import (
+    CoachAssignment,
+    Episode,
+    GrantInterview,
+    InterviewKind,
+    Patient,
+    PatientUserObjectPermission,
+)
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.models import AccessLog
 from staff.models import Program, User
@@ -131,6 +138,7 @@ class Command(BaseCommand):
                 cursor.execute("SET LOCAL session_replication_role = replica")  # no triggers during the load
             shapes = self._staff(options)
             self._patients(shapes, options["patients"])
+            self._interviews()
             self._encounters(shapes, options["encounters"])
             self._concerns(shapes, options["concerns"])
             self._access_log(shapes, options["access_log"])
@@ -205,7 +213,8 @@ class Command(BaseCommand):
         )
 
     def _patients(self, shapes: list[ProgramShape], total: int) -> None:
-        """Caseloads: a program's patients go round its coaches; ids are consecutive within a program."""
+        """Caseloads: a program's patients go round its coaches; ids are consecutive within a program. Enrollments
+        spread over two years however few the women (g * 37 steps through the 700 days)."""
         counts = shares(total, [len(shape.coaches) for shape in shapes], at_least=1)
         start = reserve_ids(Patient, sum(counts))
         for shape, count in zip(shapes, counts, strict=True):
@@ -218,7 +227,7 @@ class Command(BaseCommand):
                     "program_id": str(shape.program.pk),
                     "legal_name": f"'Scale patient ' || ({start} + g)",
                     "date_of_birth": "today - (7000 + mod(g, 5000))",
-                    "enrollment_date": "today - mod(g, 700)",
+                    "enrollment_date": "today - mod(g * 37, 700)",
                     "status": "CASE WHEN mod(g, 12) = 0 THEN 'disconnected' ELSE 'active' END",
                     "clinical_provider_id": f"{_pick(shape.supervisors, 'g')}",
                     "due_date": "CASE WHEN mod(g, 3) = 0 THEN today + mod(g, 200) END",
@@ -233,7 +242,7 @@ class Command(BaseCommand):
                     "program_id": str(shape.program.pk),
                     "patient_id": f"{start} + g",
                     "coach_id": _pick(shape.coaches, "g"),
-                    "started_on": "today - mod(g, 700)",
+                    "started_on": "today - mod(g * 37, 700)",
                     "assigned_by_id": str(shape.supervisors[0]),
                 },
                 rows,
@@ -263,6 +272,48 @@ class Command(BaseCommand):
             [permissions],
         )
         self._say("patients, each on a coach's caseload", sum(counts))
+
+    def _interviews(self) -> None:
+        """The grant's interviews as a program keeps them: the intake within ten days of enrolling (none yet for
+        one woman in 25, and for women enrolled in the last two weeks), and the follow-up for four in five of those
+        whose window has opened, at six months or today. The episodes' copies are set here (triggers are off)."""
+        episodes, assignments = Episode._meta.db_table, CoachAssignment._meta.db_table
+        today = f"'{self.now.date().isoformat()}'::date"  # a literal: insert_select's defaults take the %s
+        source = f"{episodes} AS e JOIN {assignments} AS a ON a.patient_id = e.patient_id"
+        intakes = insert_select(
+            GrantInterview,
+            {
+                "program_id": "e.program_id",
+                "patient_id": "e.patient_id",
+                "episode_id": "e.id",
+                "kind": f"'{InterviewKind.INTAKE.value}'",
+                "dated_on": f"LEAST(e.started_on + mod(e.id, 10)::int, {today})",
+                "recorded_by_id": "a.coach_id",
+            },
+            f"{source} WHERE mod(e.id, 25) <> 0 AND e.started_on <= {today} - 14",
+        )
+        intake_table = GrantInterview._meta.db_table
+        follow_ups = insert_select(
+            GrantInterview,
+            {
+                "program_id": "i.program_id",
+                "patient_id": "i.patient_id",
+                "episode_id": "i.episode_id",
+                "kind": f"'{InterviewKind.FOLLOW_UP.value}'",
+                "dated_on": f"LEAST((i.dated_on + interval '6 months')::date, {today})",
+                "recorded_by_id": "i.recorded_by_id",
+            },
+            f"{intake_table} AS i WHERE i.kind = '{InterviewKind.INTAKE.value}' AND mod(i.episode_id, 5) <> 0 "
+            f"AND (i.dated_on + interval '5 months')::date <= {today}",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {episodes} AS e SET intake_on = i.dated_on, follow_up_recorded = EXISTS ("  # noqa: S608
+                f"SELECT 1 FROM {intake_table} AS f WHERE f.episode_id = e.id AND f.kind = %s) "
+                f"FROM {intake_table} AS i WHERE i.episode_id = e.id AND i.kind = %s",
+                [InterviewKind.FOLLOW_UP.value, InterviewKind.INTAKE.value],
+            )
+        self._say("grant interviews (intake and follow-up)", intakes + follow_ups)
 
     def _rows(self, shape: ProgramShape, count: int, spread: int) -> str:
         """Rows g = 0 .. count - 1, oldest first, each with `now_at`, a moment `at` (row g of n happened (n - g) / n
