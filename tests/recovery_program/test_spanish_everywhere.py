@@ -507,3 +507,26 @@ def test_the_pages_before_logging_in_read_in_spanish(demo, client):
         assert response.status_code == 200
         found.check(f"GET {reverse(name)} ({name})", name, _read(response)[0], catalogue, demo)
     assert found.english == {}, "English on a Spanish reader's page:\n" + _report(found.english)
+
+
+def test_the_notices_sent_on_a_schedule_read_in_spanish(demo, quiet_texts):
+    """The Monday notice of a missed supervision session and the training reminders (no form sends them)."""
+    from supervision.tasks import notify_missed_sessions
+    from workspace.tasks import send_training_reminders
+
+    catalogue, found = _catalogue(), Found()
+    mail.outbox.clear()
+    monday = INSTANT + datetime.timedelta(days=6, hours=-6)  # the next Monday, 9:30 in the morning
+    with time_machine.travel(monday, tick=False):
+        notify_missed_sessions()
+        send_training_reminders()
+        kinds = set(Outgoing.objects.filter(status=Outgoing.Status.PENDING).values_list("kind", flat=True))
+        for message_id in Outgoing.objects.filter(status=Outgoing.Status.PENDING).values_list("pk", flat=True):
+            outbox.deliver(message_id)
+    for message in mail.outbox:
+        found.check(
+            f"e-mail {message.subject!r} to {message.to}", "message", [message.subject, message.body], catalogue, demo
+        )
+
+    assert mail.outbox, "nothing was sent"
+    assert found.english == {}, "English in an e-mail to a Spanish reader:\n" + _report(found.english) + f"\n{kinds}"
