@@ -54,7 +54,7 @@ def log_access(
         user=actor.user,
         action=action,
         patient=patient,
-        record_type=record_type or record._meta.verbose_name,
+        record_type=record_type or record._meta.verbose_name_raw,  # in English whoever reads: shown translated
         record_id=str(record.pk) if record is not None else record_id[:64],
         ip_address=actor.ip_address,
     )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class AccessAction(models.TextChoices):
@@ -19,6 +19,74 @@ class AccessAction(models.TextChoices):
     CREATE = "create", gettext_lazy("Created")
     CHANGE = "change", gettext_lazy("Changed")
     EXPORT = "export", gettext_lazy("Exported")
+
+
+# What a row's record_type names (stored in English, as the code writes it), in the reader's language.
+RECORD_TYPES = {
+    "access log": pgettext_lazy("kind of record read", "access log"),
+    "accounting of disclosures": pgettext_lazy("kind of record read", "accounting of disclosures"),
+    "agenda form": pgettext_lazy("kind of record read", "agenda form"),
+    "BARC-10": pgettext_lazy("kind of record read", "BARC-10"),
+    "break-glass access": pgettext_lazy("kind of record read", "break-glass access"),
+    "break-glass review": pgettext_lazy("kind of record read", "break-glass review"),
+    "clinical actions": pgettext_lazy("kind of record read", "clinical actions"),
+    "clinical provider": pgettext_lazy("kind of record read", "clinical provider"),
+    "coach overview": pgettext_lazy("kind of record read", "coach overview"),
+    "concern": pgettext_lazy("kind of record read", "concern"),
+    "concern form": pgettext_lazy("kind of record read", "concern form"),
+    "concern list": pgettext_lazy("kind of record read", "concern list"),
+    "consent": pgettext_lazy("kind of record read", "consent"),
+    "cover": pgettext_lazy("kind of record read", "cover"),
+    "CPS report": pgettext_lazy("kind of record read", "CPS report"),
+    "discharge": pgettext_lazy("kind of record read", "discharge"),
+    "disclosure": pgettext_lazy("kind of record read", "disclosure"),
+    "draft": pgettext_lazy("kind of record read", "draft"),
+    "dual relationship": pgettext_lazy("kind of record read", "dual relationship"),
+    "encounter": pgettext_lazy("kind of record read", "encounter"),
+    "encounter form": pgettext_lazy("kind of record read", "encounter form"),
+    "encounter list": pgettext_lazy("kind of record read", "encounter list"),
+    "export": pgettext_lazy("kind of record read", "export"),
+    "grant interview": pgettext_lazy("kind of record read", "grant interview"),
+    "grant interviews": pgettext_lazy("kind of record read", "grant interviews"),
+    "home: her patients": pgettext_lazy("kind of record read", "home: her patients"),
+    "home: interviews due": pgettext_lazy("kind of record read", "home: interviews due"),
+    "home: my week": pgettext_lazy("kind of record read", "home: my week"),
+    "home: steps due": pgettext_lazy("kind of record read", "home: steps due"),
+    "interviews due": pgettext_lazy("kind of record read", "interviews due"),
+    "list": pgettext_lazy("kind of record read", "list"),
+    "page": pgettext_lazy("kind of record read", "page"),
+    "patient list": pgettext_lazy("kind of record read", "patient list"),
+    "pregnancy": pgettext_lazy("kind of record read", "pregnancy"),
+    "private check-in": pgettext_lazy("kind of record read", "private check-in"),
+    "program report": pgettext_lazy("kind of record read", "program report"),
+    "recovery plan": pgettext_lazy("kind of record read", "recovery plan"),
+    "recovery plan history": pgettext_lazy("kind of record read", "recovery plan history"),
+    "referral": pgettext_lazy("kind of record read", "referral"),
+    "safety plan": pgettext_lazy("kind of record read", "safety plan"),
+    "safety plan history": pgettext_lazy("kind of record read", "safety plan history"),
+    "service agreement": pgettext_lazy("kind of record read", "service agreement"),
+    "signed consent": pgettext_lazy("kind of record read", "signed consent"),
+    "supervision queue": pgettext_lazy("kind of record read", "supervision queue"),
+    "supervision session": pgettext_lazy("kind of record read", "supervision session"),
+    "supervision session form": pgettext_lazy("kind of record read", "supervision session form"),
+    "week": pgettext_lazy("kind of record read", "week"),
+    "week form": pgettext_lazy("kind of record read", "week form"),
+}
+
+
+def record_type_label(stored: str) -> str:
+    """The kind of record a row names, in the reader's language; the stored words when they are not known."""
+    from django.apps import apps
+
+    if stored in RECORD_TYPES:
+        return RECORD_TYPES[stored]
+    kind, _colon, detail = stored.partition(": ")
+    if detail and kind in RECORD_TYPES:
+        return f"{RECORD_TYPES[kind]}: {detail}"
+    for model in apps.get_models():
+        if model._meta.verbose_name_raw == stored:
+            return model._meta.verbose_name
+    return stored
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -83,6 +151,9 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.record_type} {self.record_id} by user {self.user_id}"
+
+    def record_type_display(self) -> str:
+        return record_type_label(self.record_type)
 
 
 class AccessLogSeal(models.Model):
