@@ -158,6 +158,18 @@ _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if STATEMENT_TIMEOUT_MS:
     _options["options"] = f"{_options['options']} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+# A streaming replica for the long reads (reports, program figures, downloads), when there is one: only views that
+# ask read it (recovery_program/routers.py); its reads are not part of the request's transaction.
+REPLICA_DATABASE_URL = env.string("REPLICA_DATABASE_URL")
+REPLICA_MAX_LAG_SECONDS = env.integer("REPLICA_MAX_LAG_SECONDS", 60)
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = environ.Env.db_url_config(REPLICA_DATABASE_URL) | {
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"options": _options["options"]},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["recovery_program.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Staff accounts

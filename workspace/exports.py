@@ -29,6 +29,7 @@ from coaching.models import ConcernCategory, ConcernStatus, EncounterKind, Encou
 from patients import permissions as patient_permissions
 from patients.models import InterviewOutcome, ProgramStatus
 from recovery_program.models import Export, ExportKind
+from recovery_program.routers import from_replica
 from referrals import permissions as referral_permissions
 from referrals.models import REDISCLOSURE_NOTICE, CareType, Referral, ReferralStatus
 from staff.models import User
@@ -316,7 +317,8 @@ def export_rows(export: Export) -> Rows:
     Called in the request, read while the response is sent, after the request's transaction and its program's
     time zone have ended: so the zone and the reader's language are taken now, and the rows are read in a
     transaction of their own, which keeps the cursor a plain one (outside a transaction, PostgreSQL would compute
-    every row at once to hold it). Headings and labels are in her language; codes and pseudonyms never change.
+    every row at once to hold it), on the read replica when there is one. Headings and labels are in her
+    language; codes and pseudonyms never change.
     """
     choices = Choices(
         user=export.user,
@@ -330,7 +332,12 @@ def export_rows(export: Export) -> Rows:
 def _rows_in(
     zone: datetime.tzinfo, language: str | None, choices: Choices, kind: Callable[[Choices, Pseudonyms], Rows]
 ) -> Rows:
-    with timezone.override(zone), translation.override(language), transaction.atomic():
+    with (
+        timezone.override(zone),
+        translation.override(language),
+        from_replica() as database,
+        transaction.atomic(using=database),
+    ):
         if choices.identified:
             yield from NOTICE_ROWS
         yield from kind(choices, Pseudonyms())

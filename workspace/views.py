@@ -21,6 +21,7 @@ from recovery_program.audit import AccessAction, actor_from, log_access, log_acc
 from recovery_program.confirm import confirm_page, confirmed
 from recovery_program.models import ExportFormat, ExportKind
 from recovery_program.once import creates_once
+from recovery_program.routers import replica_reads
 from recovery_program.spreadsheet import csv_download, streamed_download
 from staff import permissions
 from staff import services as staff_services
@@ -253,6 +254,7 @@ def overview(request):
     )
 
 
+@replica_reads
 def program_figures(request):
     """An admin's counts of the program: staff, training, supervision and encounters. No patient's name."""
     admin = workspace_permissions.get_user_for_program_figures(request.user)
@@ -268,6 +270,7 @@ def program_figures(request):
     )
 
 
+@replica_reads
 def reports(request):
     """A supervisor's reports of her program for a period (and one coach): charts, their tables, and each table
     as a CSV (?download=<section>). Counts only; the page and each download write an access-log row naming the

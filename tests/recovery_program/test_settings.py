@@ -124,3 +124,23 @@ def test_only_postgresql_is_accepted():
     result = _manage("check", DEBUG="true", DATABASE_URL="sqlite:///tmp/nope.sqlite3")
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
+
+
+def test_a_replica_comes_from_its_address_with_the_primarys_limits_and_no_transaction_of_its_own():
+    show = (
+        "shell",
+        "-c",
+        "from django.conf import settings as s; r = s.DATABASES.get('replica');"
+        " print(r and (r['NAME'], r['HOST'], r['OPTIONS']['options'], r['ATOMIC_REQUESTS']))",
+    )
+    none = _manage(*show, DEBUG="true")
+    replica = _manage(
+        *show,
+        DEBUG="true",
+        STATEMENT_TIMEOUT_MS="5000",
+        REPLICA_DATABASE_URL="postgres://reader@replica.internal:5432/recovery",
+    )
+    assert none.stdout.split("\n")[-2] == "None"
+    assert replica.stdout.split("\n")[-2] == str(
+        ("recovery", "replica.internal", "-c jit=off -c statement_timeout=5000", False)
+    )
