@@ -213,9 +213,32 @@ def get_patient_for_user(user: User, pk: int) -> Patient:
         raise Http404("No such patient.") from None
 
 
+# Bumped whenever this process grants or revokes object permissions: a user object that read hers before reads
+# them again (the service may have granted them through another copy of the same account).
+_grants_changed = 0
+
+
+def _object_perms(user: User) -> ObjectPermissionChecker:
+    """Her guardian object permissions, read once per patient for the life of this user object (a request), as
+    Django keeps her role's: a woman's page asks up to eight of them."""
+    kept = user.__dict__.get("_object_perms")
+    if kept is None or kept[0] != _grants_changed:
+        kept = user.__dict__["_object_perms"] = (_grants_changed, ObjectPermissionChecker(user))
+    return kept[1]
+
+
+def forget_object_perms() -> None:
+    """Called by the services that grant or revoke object permissions."""
+    global _grants_changed
+    _grants_changed += 1
+
+
 def has_patient_perm(user: User, perm: str, patient: Patient) -> bool:
     """May she do `perm` ("app_label.codename") on this patient, whom she can already see?"""
-    return user.has_perm(perm) or user.has_perm(perm, patient)
+    if user.has_perm(perm):
+        return True
+    app_label, _dot, _codename = perm.partition(".")
+    return user.is_active and app_label == "patients" and _object_perms(user).has_perm(perm, patient)
 
 
 def get_patient_for_change(user: User, pk: int, perm: str) -> Patient:
@@ -244,7 +267,7 @@ def coach_history_for(user: User, patient: Patient) -> list[tuple[CoachAssignmen
 
 def patient_perms(user: User, patient: Patient) -> set[str]:
     """The actions of PATIENT_ACTIONS she may take on this patient (codenames), for templates."""
-    object_perms = set(ObjectPermissionChecker(user).get_perms(patient))
+    object_perms = set(_object_perms(user).get_perms(patient)) if user.is_active else set()
     return {action for action in PATIENT_ACTIONS if user.has_perm(f"patients.{action}") or action in object_perms}
 
 

@@ -49,6 +49,7 @@ from patients.permissions import (
     can_keep_discharge_reasons,
     can_record_interviews,
     coaches_assignable_by,
+    forget_object_perms,
     has_patient_perm,
 )
 from recovery_program.audit import AccessAction, Actor, log_access, log_access_many
@@ -227,6 +228,7 @@ def _end_open_assignment(
     current.save(update_fields=["ended_on", "end_reason", "end_reason_shared_with_coach"])
     for perm in CASELOAD_PERMISSIONS:
         remove_perm(perm, current.coach, patient)
+    forget_object_perms()
     return current
 
 
@@ -314,6 +316,7 @@ def assignment_start(
     )
     for perm in CASELOAD_PERMISSIONS:
         assign_perm(perm, coach, patient)
+    forget_object_perms()
     log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
     return assignment
 
@@ -593,6 +596,7 @@ def coach_leaves(*, actor: Actor, coach: User, on: datetime.date) -> list[int]:
         log_access(actor, AccessAction.CHANGE, patient=patient, record=assignment)
         patient_ids.append(patient.pk)
     PatientUserObjectPermission.objects.filter(user=coach).delete()
+    forget_object_perms()
     return patient_ids
 
 

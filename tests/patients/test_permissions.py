@@ -102,3 +102,27 @@ def test_consents_are_hidden_from_coaches(coach, supervisor, patient):
 
 def test_only_coaches_of_her_program_can_be_assigned(supervisor, coach, other_coach, outside_supervisor, admin):
     assert set(permissions.coaches_assignable_by(supervisor)) == {coach, other_coach}
+
+
+def test_her_permissions_on_a_woman_are_read_once_a_page_and_follow_her_caseload(
+    django_assert_max_num_queries, coach, supervisor, patient, other_patient
+):
+    coach.has_perm("patients.view_patient")  # her role's permissions, read once, as Django keeps them
+    # Her permissions on this woman, read once (hers and her groups'), however many are asked.
+    with django_assert_max_num_queries(2):
+        asked = [
+            permissions.has_patient_perm(coach, perm, other_patient)
+            for perm in ("patients.view_patient", "patients.change_patient_contact", "patients.assign_coach")
+        ]
+        permissions.patient_perms(coach, other_patient)
+    assert asked == [False, False, False]
+
+    services.assignment_start(
+        actor=Actor(supervisor, None), patient=other_patient, coach=coach, started_on=timezone.localdate()
+    )
+    assert permissions.has_patient_perm(coach, "patients.change_patient_contact", other_patient)
+    services.assignment_end(
+        actor=Actor(supervisor, None), patient=other_patient, ended_on=timezone.localdate(), reason="x"
+    )
+    assert not permissions.has_patient_perm(coach, "patients.change_patient_contact", other_patient)
+    assert not permissions.has_patient_perm(coach, "coaching.add_encounter", other_patient)

@@ -247,9 +247,10 @@ def test_pages_run_the_same_queries_with_three_or_thirty_of_everything(
     large = _counts(client_for, users, pages)
     grew = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
     assert grew == {}
-    # The heaviest is a coach's view of a woman's page (44): one or two queries for each of its blocks (safety plan,
-    # BARC-10, recovery plan, pregnancy and children, interviews, …), none growing with her record.
-    assert max(large.values()) <= 44
+    # The heaviest are a woman's page (a supervisor's 32, a coach's 30, which asked her permissions on the woman
+    # eight times until they were read once a page: 44) and the supervisor's home (31): one or two queries for
+    # each block (safety plan, BARC-10, recovery plan, pregnancy and children, interviews, …), none growing.
+    assert max(large.values()) <= 32
 
 
 def _interview_correct_url(program) -> str:
