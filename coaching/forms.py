@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -142,14 +143,19 @@ class EncounterForm(OnceFormMixin, NoMaxLengthMixin, PlainErrors, forms.Form):
 
     def __init__(self, *args, patients, resources, coaches=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patients"].queryset = patients
+        # Her women are read once: the pick list is drawn from that list (the field still checks what is sent
+        # against the queryset), and so is each woman's own note below.
+        women = list(patients)
+        picks = self.fields["patients"]
+        picks.queryset = patients
+        picks.widget.choices = [(ModelChoiceIteratorValue(w.pk, w), picks.label_from_instance(w)) for w in women]
         self.fields["resources"].queryset = resources
         self.fields["other_coach"].queryset = coaches if coaches is not None else User.objects.none()
         # Her own note, one per woman she may pick, after the shared one (static/js/forms.js shows only those of
         # the women ticked): in her record only.
         fields = list(self.fields.items())
         after = [name for name, _field in fields].index("summary") + 1
-        notes = [(note_name(patient.pk), _own_note(patient)) for patient in patients]
+        notes = [(note_name(patient.pk), _own_note(patient)) for patient in women]
         self.fields = dict(fields[:after] + notes + fields[after:])
 
     def notes(self) -> dict[int, str]:
