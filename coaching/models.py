@@ -365,6 +365,10 @@ class Concern(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["program", "status", "created_at"], name="concern_program_queue"),
+            # The queue and the home pages' counts read the open ones: a few hundred of a program's many thousands.
+            models.Index(
+                fields=["program", "created_at"], condition=~Q(status=ConcernStatus.CLOSED), name="concern_open"
+            ),
             models.Index(fields=["coach", "-created_at"], name="concern_coach_when"),
             models.Index(fields=["patient", "-created_at"], name="concern_patient_when"),
         ]

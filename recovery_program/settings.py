@@ -154,8 +154,12 @@ STATEMENT_TIMEOUT_MS = env.integer("STATEMENT_TIMEOUT_MS", 0)
 # No JIT compilation: PostgreSQL compiles any query its planner costs above jit_above_cost, which a report's or a
 # deep list's query passes at state scale; compiling took 89 ms of a 127 ms report query (docs/performance.md),
 # more than it saves on queries that read an index for milliseconds.
+# The planner's price of a random page read: 1.1, not PostgreSQL's 4 (made for spinning disks). On SSDs, or with
+# the working set in memory, 4 made it scan a whole table of women to join a few hundred open concerns (16 ms
+# where reading each by its key takes 2; docs/performance.md).
+RANDOM_PAGE_COST = env.string("DB_RANDOM_PAGE_COST", "1.1")
 _options = DATABASES["default"].setdefault("OPTIONS", {})
-_options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+_options["options"] = f"{_options.get('options', '')} -c jit=off -c random_page_cost={RANDOM_PAGE_COST}".strip()
 if STATEMENT_TIMEOUT_MS:
     _options["options"] = f"{_options['options']} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
 # A streaming replica for the long reads (reports, program figures, downloads), when there is one: only views that

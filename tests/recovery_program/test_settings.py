@@ -142,5 +142,5 @@ def test_a_replica_comes_from_its_address_with_the_primarys_limits_and_no_transa
     )
     assert none.stdout.split("\n")[-2] == "None"
     assert replica.stdout.split("\n")[-2] == str(
-        ("recovery", "replica.internal", "-c jit=off -c statement_timeout=5000", False)
+        ("recovery", "replica.internal", "-c jit=off -c random_page_cost=1.1 -c statement_timeout=5000", False)
     )
