@@ -219,6 +219,13 @@ def last_encounter_of(patient: OuterRef) -> Subquery:
     return Subquery(latest, output_field=models.DateTimeField())
 
 
+def start_of_day(day, zone: datetime.tzinfo) -> Func:
+    """The moment a date (an expression) begins in the program's zone (PostgreSQL's timezone(zone, day::timestamp)),
+    so that a comparison with an encounter's time reads an index on it (and a late evening is not the next day)."""
+    midnight = Func(day, template="(%(expressions)s)::timestamp", output_field=models.DateTimeField())
+    return Func(Value(str(zone)), midnight, function="timezone", output_field=models.DateTimeField())
+
+
 class EncounterResource(ProgramFromParent):
     """A resource shared at an encounter (the table Django made for the plain many-to-many field, kept with its
     rows, now with the program beside them)."""

@@ -17,7 +17,16 @@ from django.utils.translation import gettext as _
 from coaching import permissions as coaching_permissions
 from coaching.barc import barc10_overdue
 from coaching.debrief import DebriefEvent, debrief_sources
-from coaching.models import Concern, ConcernCategory, ConcernStatus, Encounter, SafetyPlan, Urgency, last_encounter_of
+from coaching.models import (
+    Concern,
+    ConcernCategory,
+    ConcernStatus,
+    EncounterPatient,
+    SafetyPlan,
+    Urgency,
+    last_encounter_of,
+    start_of_day,
+)
 from patients import permissions as patient_permissions
 from patients.models import CareKind, HigherCareStay, ProgramStatus, StatusChange
 from staff.models import User
@@ -98,12 +107,16 @@ def queue_for(viewer: User, coach: User, today: datetime.date | None = None) -> 
         )
     )
     disconnected_since = StatusChange.objects.filter(patient=OuterRef("pk")).order_by("-changed_on", "-pk")
+    # Her coach's attempts since the day she was disconnected (from its start in the program's zone), read from
+    # her own encounter rows by their time (encounterpatient_patient_at), not from every encounter she was on.
     attempts = (
-        Encounter.objects.filter(
-            patients=OuterRef("pk"), coach=coach, occurred_at__date__gte=OuterRef("disconnected_on")
+        EncounterPatient.objects.filter(
+            patient=OuterRef("pk"),
+            occurred_at__gte=start_of_day(OuterRef("disconnected_on"), program.zone),
+            encounter__coach=coach,
         )
         .order_by()
-        .values("coach")
+        .values("patient")
         .annotate(count=Count("pk"))
         .values("count")
     )

@@ -18,7 +18,6 @@ from django.db.models import (
     Aggregate,
     Count,
     DateField,
-    DateTimeField,
     Exists,
     F,
     FloatField,
@@ -37,7 +36,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from coaching.models import ConcernCategory, EncounterKind, Urgency
+from coaching.models import ConcernCategory, EncounterKind, Urgency, start_of_day
 from patients.interviews import AddMonths
 from patients.models import CoachAssignment, GrantInterview, InterviewKind, InterviewOutcome, WithdrawalTreated
 from referrals.models import CareType, ReferralStatus
@@ -75,13 +74,6 @@ class Median(Aggregate):
 def _days_between(later, earlier) -> Func:
     """Whole days from one date to a later one (PostgreSQL's date minus date)."""
     return Func(later, earlier, arg_joiner=" - ", template="(%(expressions)s)", output_field=IntegerField())
-
-
-def _start_of(day, zone: datetime.tzinfo) -> Func:
-    """The moment a date begins in the program's zone (PostgreSQL's timezone(zone, day::timestamp)), so that a
-    comparison with a time reads an index on it."""
-    midnight = Func(day, template="(%(expressions)s)::timestamp", output_field=DateTimeField())
-    return Func(Value(str(zone)), midnight, function="timezone", output_field=DateTimeField())
 
 
 def _hours_between(later, earlier, *, per: int = 3600) -> Func:
@@ -401,7 +393,7 @@ def _first_contact(
     episodes: QuerySet, reached: QuerySet, period: Period, zone: datetime.tzinfo, links: dict[str, str]
 ) -> Table:
     first = (
-        reached.filter(patient=OuterRef("patient"), occurred_at__gte=_start_of(OuterRef("started_on"), zone))
+        reached.filter(patient=OuterRef("patient"), occurred_at__gte=start_of_day(OuterRef("started_on"), zone))
         .order_by("occurred_at")
         .values(day=TruncDate("occurred_at", tzinfo=zone))[:1]
     )

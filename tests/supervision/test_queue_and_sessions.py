@@ -54,6 +54,30 @@ def full_queue(coach, supervisor, supervised, patient):
     return {"quiet": quiet, "gone": gone, "due": due, "concern": concern, "agenda": agenda, "action": action}
 
 
+def test_attempts_to_reconnect_count_from_the_start_of_her_disconnection_day_in_the_programs_zone(
+    client_for, supervisor, coach, supervised
+):
+    new_york = datetime.timezone(datetime.timedelta(hours=-5))  # November: Eastern Standard Time
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, tzinfo=new_york), tick=False):
+        gone = PatientFactory(program=coach.program, clinical_provider=supervisor, legal_name="Gone G")
+        on_caseload_of(gone, coach)
+        patient_change_status(
+            actor=Actor(supervisor, None),
+            patient=gone,
+            status="disconnected",
+            changed_on=datetime.date(2026, 11, 18),
+            reason="No contact",
+        )
+        # The evening before (already the 18th in UTC) is not an attempt since; just after midnight is.
+        for hour, day in ((23, 17), (0, 18)):
+            when = datetime.datetime(2026, 11, day, hour, 30, tzinfo=new_york)
+            log_encounter(coach, [gone], kind="outreach", summary="Left a voicemail", occurred_at=when)
+
+        queue = client_for(supervisor).get(reverse("supervision:queue", args=[coach.pk])).context["queue"]
+
+    assert [(p.legal_name, p.reconnect_attempts) for p in queue.disconnected] == [("Gone G", 1)]
+
+
 def test_the_queue_has_one_line_of_each_kind_each_linking_to_its_record(client_for, supervisor, coach, full_queue):
     response = client_for(supervisor).get(reverse("supervision:queue", args=[coach.pk]))
     queue = response.context["queue"]
