@@ -188,6 +188,35 @@ PROVIDER_IS_A_SUPERVISOR = pgtrigger.Trigger(
     """,
 )
 
+# Her due and delivery dates are her current pregnancy's (the latest due date), once she has one: older code, her
+# status, the weekly queue and the downloads read them here. The database keeps them: every insert and update of
+# her row takes them from her pregnancies (named to run before bump_version, so a change counts as one), and every
+# pregnancy recorded or corrected touches her row. With no pregnancy recorded, what was entered stays.
+AS_HER_PREGNANCY_SAYS = pgtrigger.Trigger(
+    name="as_her_pregnancy_says",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    declare=[("current", "record")],
+    func="""
+        SELECT due_date, delivery_date INTO current FROM patients_pregnancy
+            WHERE patient_id = NEW.id ORDER BY due_date DESC, id DESC LIMIT 1;
+        IF FOUND THEN
+            NEW.due_date := current.due_date;
+            NEW.delivery_date := current.delivery_date;
+        END IF;
+        RETURN NEW;
+    """,
+)
+PREGNANCY_TO_PATIENT = pgtrigger.Trigger(
+    name="pregnancy_to_patient",
+    when=pgtrigger.After,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    func="""
+        UPDATE patients_patient SET due_date = due_date WHERE id = NEW.patient_id;  -- as_her_pregnancy_says sets it
+        RETURN NULL;
+    """,
+)
+
 
 @pghistory.track()
 class Patient(models.Model):
@@ -249,7 +278,13 @@ class Patient(models.Model):
             ("export_patients", "Can export the patients she can see"),
             ("view_patient_counts", "Can see counts of patients, without names"),
         ]
-        triggers = [no_delete, SameProgram("program", "clinical_provider"), PROVIDER_IS_A_SUPERVISOR, bump_version]
+        triggers = [
+            no_delete,
+            SameProgram("program", "clinical_provider"),
+            PROVIDER_IS_A_SUPERVISOR,
+            AS_HER_PREGNANCY_SAYS,
+            bump_version,
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -1085,7 +1120,7 @@ class Pregnancy(models.Model):
                 name="pregnancy_safe_care_with_whom_and_when",
             ),
         ]
-        triggers = [no_delete, SameProgram("program", "patient")]
+        triggers = [no_delete, SameProgram("program", "patient"), PREGNANCY_TO_PATIENT]
 
     def __str__(self) -> str:
         return f"Pregnancy due {self.due_date}"

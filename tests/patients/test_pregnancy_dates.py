@@ -110,3 +110,49 @@ def test_the_edit_form_cannot_move_her_dates_away_from_her_pregnancy(client_for,
     patient.refresh_from_db()
     assert patient.phone == "603-555-0123"
     assert (patient.due_date, patient.delivery_date) == (_days(70), None)
+
+
+# The database holds it too, whatever writes.
+
+
+def _dates(patient) -> tuple:
+    return Patient.objects.filter(pk=patient.pk).values_list("due_date", "delivery_date", "version").get()
+
+
+def test_a_pregnancy_written_without_the_service_moves_her_dates(supervisor):
+    patient = _enroll(supervisor, due_date=_days(70))
+    pregnancy = Pregnancy.objects.get(patient=patient)
+
+    Pregnancy.objects.filter(pk=pregnancy.pk).update(delivery_date=_days(-1), gestational_weeks=38)
+
+    assert _dates(patient)[:2] == (_days(70), _days(-1))
+    later = Pregnancy.objects.create(program=patient.program, patient=patient, due_date=_days(300))
+    assert _dates(patient)[:2] == (_days(300), None)
+    Pregnancy.objects.filter(pk=later.pk).update(due_date=_days(280))
+    assert _dates(patient)[:2] == (_days(280), None)
+
+
+def test_her_dates_cannot_be_written_away_from_her_pregnancy(supervisor):
+    patient = _enroll(supervisor, due_date=_days(70))
+
+    Patient.objects.filter(pk=patient.pk).update(due_date=_days(5), delivery_date=_days(-5))
+
+    assert _dates(patient)[:2] == (_days(70), None)
+
+
+def test_a_woman_with_no_pregnancy_keeps_what_was_entered(supervisor):
+    patient = _enroll(supervisor)
+
+    Patient.objects.filter(pk=patient.pk).update(due_date=_days(5))
+
+    assert _dates(patient)[:2] == (_days(5), None)
+
+
+def test_a_pregnancy_saved_without_a_new_date_leaves_her_record_as_it_was(supervisor):
+    """Her record's version moves only when its dates do, so nobody editing her record meets a false conflict."""
+    patient = _enroll(supervisor, due_date=_days(70))
+    before = _dates(patient)
+
+    Pregnancy.objects.filter(patient=patient).update(prenatal_care=True, prenatal_care_where="Concord clinic")
+
+    assert _dates(patient) == before
