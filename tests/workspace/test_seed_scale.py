@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from coaching.models import Concern, Encounter
-from patients.models import Episode, GrantInterview, InterviewKind, Patient
+from coaching.models import Barc10, Concern, Encounter, GoalStep, RecoveryGoal, SafetyPlan
+from patients.models import Episode, GrantInterview, InterviewKind, Patient, Pregnancy
 from patients.permissions import patients_visible_to
 from recovery_program.models import AccessLog
 from staff.models import Program, User
@@ -72,6 +72,25 @@ def test_its_grant_interviews_are_as_a_program_keeps_them_and_on_their_episodes(
     # Each follow-up within its window, as the interviews' own trigger holds it.
     with connection.cursor() as cursor:
         cursor.execute("UPDATE patients_grantinterview SET dated_on = dated_on")
+
+
+def test_her_other_records_are_there_and_hold_to_the_databases_rules(seeded):
+    for model in (Pregnancy, SafetyPlan, Barc10, RecoveryGoal, GoalStep):
+        assert model.objects.exists(), model.__name__
+    # Written by her own coach, in her own program (the load ran with the triggers that check it off).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM coaching_barc10 b JOIN patients_coachassignment a ON a.patient_id = b.patient_id"
+            " JOIN patients_patient p ON p.id = b.patient_id"
+            " WHERE a.coach_id <> b.entered_by_id OR p.program_id <> b.program_id"
+        )
+        assert cursor.fetchone()[0] == 0
+    # Her due and delivery dates are her pregnancy's, as the database's own trigger gives them when touched.
+    dates = set(Patient.objects.values_list("pk", "due_date", "delivery_date", "version"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute("UPDATE patients_patient SET due_date = due_date")
+    assert set(Patient.objects.values_list("pk", "due_date", "delivery_date", "version")) == dates
 
 
 def test_a_seeded_coach_and_supervisor_can_work(seeded, client_for):

@@ -25,7 +25,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from coaching.models import Concern, Encounter, EncounterPatient
+from coaching.models import (
+    Barc10,
+    Barc10Occasion,
+    Concern,
+    Encounter,
+    EncounterPatient,
+    GoalArea,
+    GoalStep,
+    RecoveryGoal,
+    SafetyPlan,
+)
 from patients.models import (
     CoachAssignment,
     Episode,
@@ -33,6 +43,7 @@ from patients.models import (
     InterviewKind,
     Patient,
     PatientUserObjectPermission,
+    Pregnancy,
 )
 from patients.permissions import CASELOAD_PERMISSIONS
 from recovery_program.models import AccessLog
@@ -139,6 +150,7 @@ class Command(BaseCommand):
             shapes = self._staff(options)
             self._patients(shapes, options["patients"])
             self._interviews()
+            self._her_records()
             self._encounters(shapes, options["encounters"])
             self._concerns(shapes, options["concerns"])
             self._access_log(shapes, options["access_log"])
@@ -230,7 +242,9 @@ class Command(BaseCommand):
                     "enrollment_date": "today - mod(g * 37, 700)",
                     "status": "CASE WHEN mod(g, 12) = 0 THEN 'disconnected' ELSE 'active' END",
                     "clinical_provider_id": f"{_pick(shape.supervisors, 'g')}",
-                    "due_date": "CASE WHEN mod(g, 3) = 0 THEN today + mod(g, 200) END",
+                    # A birth's pregnancy was due the day she delivered (as enrolling with a delivery date records it).
+                    "due_date": "CASE WHEN mod(g, 3) = 0 THEN today + mod(g, 200) "
+                    "WHEN mod(g, 3) = 1 THEN today - mod(g, 300) END",
                     "delivery_date": "CASE WHEN mod(g, 3) = 1 THEN today - mod(g, 300) END",
                 },
                 rows,
@@ -314,6 +328,82 @@ class Command(BaseCommand):
                 [InterviewKind.FOLLOW_UP.value, InterviewKind.INTAKE.value],
             )
         self._say("grant interviews (intake and follow-up)", intakes + follow_ups)
+
+    def _her_records(self) -> None:
+        """What her page and her coach's home show besides encounters, as a program keeps them: her pregnancies
+        (her due and delivery dates), a safety plan for every other woman (reviewed within the last 200 days), a
+        BARC-10 every 90 days since she enrolled, and two recovery goals of three steps each, some due this week."""
+        today = f"'{self.now.date().isoformat()}'::date"  # a literal: insert_select's defaults take the %s
+        patients, assignments = Patient._meta.db_table, CoachAssignment._meta.db_table
+        women = f"{patients} AS p JOIN {assignments} AS a ON a.patient_id = p.id"
+        pregnancies = insert_select(
+            Pregnancy,
+            {
+                "program_id": "p.program_id",
+                "patient_id": "p.id",
+                "due_date": "coalesce(p.due_date, p.delivery_date)",
+                "delivery_date": "p.delivery_date",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"{patients} AS p WHERE p.due_date IS NOT NULL OR p.delivery_date IS NOT NULL",
+        )
+        plans = insert_select(
+            SafetyPlan,
+            {
+                "program_id": "p.program_id",
+                "patient_id": "p.id",
+                "warning_signs": "'Stops answering her phone; talks about old friends.'",
+                "what_helps": "'Calling her sister; the Tuesday meeting.'",
+                "reviewed_at": f"({today} - mod(p.id, 200)::int)::timestamptz",
+                "reviewed_by_id": "a.coach_id",
+                "created_by_id": "a.coach_id",
+            },
+            f"{women} WHERE mod(p.id, 2) = 0",
+        )
+        # One every 90 days since she enrolled; all ten answers alike (the total is their sum, as the CHECK holds).
+        answer = "(1 + mod(p.id + k, 6))"
+        barcs = insert_select(
+            Barc10,
+            {
+                "program_id": "p.program_id",
+                "patient_id": "p.id",
+                "taken_on": "p.enrollment_date + 90 * k::int",
+                "occasion": f"CASE WHEN k = 0 THEN '{Barc10Occasion.INTAKE.value}' "
+                f"ELSE '{Barc10Occasion.NINETY_DAY.value}' END",
+                **{f"item_{n}": answer for n in range(1, 11)},
+                "total": f"10 * {answer}",
+                "entered_by_id": "a.coach_id",
+            },
+            f"{women} CROSS JOIN LATERAL generate_series(0, ({today} - p.enrollment_date) / 90) AS k",
+        )
+        areas = "ARRAY[" + ", ".join(f"'{area.value}'" for area in GoalArea) + "]"  # literals, as `today`
+        goals = insert_select(
+            RecoveryGoal,
+            {
+                "program_id": "p.program_id",
+                "patient_id": "p.id",
+                "area": f"({areas})[1 + mod(p.id + n, {len(GoalArea)})]",
+                "in_her_words": "'To keep the apartment and have my kids over on Sundays.'",
+                "created_by_id": "a.coach_id",
+            },
+            f"{women} CROSS JOIN generate_series(0, 1) AS n",
+        )
+        steps = insert_select(
+            GoalStep,
+            {
+                "program_id": "g.program_id",
+                "goal_id": "g.id",
+                "what": "'Call the housing office'",
+                "due_on": f"{today} + mod(g.id * 7 + o, 40)::int - 10",
+                "order": "o",
+                "created_by_id": "g.created_by_id",
+            },
+            f"{RecoveryGoal._meta.db_table} AS g CROSS JOIN generate_series(1, 3) AS o",
+        )
+        self._say(
+            "pregnancies, safety plans, BARC-10s, recovery goals and steps", pregnancies + plans + barcs + goals + steps
+        )
 
     def _rows(self, shape: ProgramShape, count: int, spread: int) -> str:
         """Rows g = 0 .. count - 1, oldest first, each with `now_at`, a moment `at` (row g of n happened (n - g) / n
