@@ -170,7 +170,8 @@ if REPLICA_DATABASE_URL:
     DATABASES["replica"] = environ.Env.db_url_config(REPLICA_DATABASE_URL) | {
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"options": _options["options"]},
+        # Out of reach, it is passed over (the primary answers) after at most this long.
+        "OPTIONS": {"options": _options["options"], "connect_timeout": 2},
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["recovery_program.routers.ReplicaRouter"]
