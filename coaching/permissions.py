@@ -493,12 +493,16 @@ def goals_of(user: User, patient: Patient, *, active_only: bool = False) -> Quer
 def steps_due_for(user: User, until: datetime.date) -> QuerySet[GoalStep]:
     """For a coach's home: open steps of active goals of her caseload (and a covered one on its days), due by
     `until` (overdue ones too), soonest first. Supervisors and admins: none (they keep no caseload here)."""
+    # Her women first (a caseload: tens), then their steps: given the whole reach as a subquery, the planner walked
+    # every open step of the state in date order looking for hers (150,000 steps: 190 ms; this way 2).
+    women = list(patients_for_logging(user).values_list("pk", flat=True))
     return (
         GoalStep.objects.filter(
+            program_id=user.program_id,
             status=StepStatus.OPEN,
             due_on__lte=until,
             goal__status=GoalStatus.ACTIVE,
-            goal__patient__in=patients_for_logging(user),
+            goal__patient_id__in=women,
         )
         .select_related("goal__patient")
         .order_by("due_on", "goal__patient_id", "order")
