@@ -484,8 +484,9 @@ def _report(found: dict[str, set[str]]) -> str:
 def test_every_page_she_opens_reads_in_spanish(demo, quiet_texts, role):
     catalogue, found, sent = _catalogue(), Found(), []
     client = Client()
-    client.force_login(User.objects.get(username=role))
     with time_machine.travel(INSTANT, tick=False):
+        # Logged in at the sweep's instant: a session begun at the suite's own instant (--clock) may have ended by it.
+        client.force_login(User.objects.get(username=role))
         _sweep(client, role, catalogue, demo, found, sent)
         # The error pages: a record that is not there, and a page that is not hers.
         for path in ["/patients/987654321/", "/nowhere/", reverse("staff:list"), reverse("supervision:queues")]:
