@@ -181,3 +181,22 @@ def test_adding_a_language_is_a_catalogue_and_a_settings_line():
     for code in codes[1:]:
         assert (ROOT / "locale" / code / "LC_MESSAGES" / "django.mo").exists()
     assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+
+
+def test_every_kind_of_record_the_access_log_names_is_read_in_her_language():
+    """The access log stores the kind of record in English (`record_type="..."`) and shows it translated
+    (recovery_program.models.RECORD_TYPES): a kind written in the code but missing there would show in English."""
+    from django.utils import translation
+
+    from recovery_program.models import RECORD_TYPES, record_type_label
+
+    written = set()
+    for app in i18n_lint.APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            written |= set(re.findall(r'record_type=f?"([^"{]+)', path.read_text()))
+    kinds = {kind.split(": ")[0] if kind.endswith(": ") else kind for kind in written}
+    assert kinds, "no kind of record found in the code"
+    assert kinds - set(RECORD_TYPES) == set()
+    with translation.override("es"):
+        assert record_type_label("grant interviews") != "grant interviews"
+        assert record_type_label("program report: follow-up").endswith(": follow-up")
