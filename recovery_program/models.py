@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -74,19 +75,23 @@ RECORD_TYPES = {
 }
 
 
-def record_type_label(stored: str) -> str:
-    """The kind of record a row names, in the reader's language; the stored words when they are not known."""
+@functools.cache
+def _models_by_english_name() -> dict[str, type[models.Model]]:
+    """Each model by the English name `log_access` stores for it (built once: an access-log page asks per row)."""
     from django.apps import apps
 
+    return {model._meta.verbose_name_raw: model for model in apps.get_models()}
+
+
+def record_type_label(stored: str) -> str:
+    """The kind of record a row names, in the reader's language; the stored words when they are not known."""
     if stored in RECORD_TYPES:
         return RECORD_TYPES[stored]
     kind, _colon, detail = stored.partition(": ")
     if detail and kind in RECORD_TYPES:
         return f"{RECORD_TYPES[kind]}: {detail}"
-    for model in apps.get_models():
-        if model._meta.verbose_name_raw == stored:
-            return model._meta.verbose_name
-    return stored
+    model = _models_by_english_name().get(stored)
+    return str(model._meta.verbose_name) if model is not None else stored
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -200,3 +200,7 @@ def test_every_kind_of_record_the_access_log_names_is_read_in_her_language():
     with translation.override("es"):
         assert record_type_label("grant interviews") != "grant interviews"
         assert record_type_label("program report: follow-up").endswith(": follow-up")
+        # A record named by its model: the model's own name, translated.
+        assert record_type_label("qualified service organization agreement") == (
+            "acuerdo con una organización de servicios calificada"
+        )
