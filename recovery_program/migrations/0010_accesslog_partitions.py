@@ -124,7 +124,7 @@ SELECT recovery_program_accesslog_add_month(month::date) FROM generate_series(
     + """
 DROP TABLE recovery_program_accesslog_unpartitioned;
 """
-)  # noqa: S608 (constant pieces of this file)
+)
 
 # Back: one plain table again, as 0009 left it, every row and id kept (tests/recovery_program/
 # test_access_log_partitions_migration.py goes back and forth with rows in several months).
